@@ -1,0 +1,263 @@
+"""Bytes to positioned YAML nodes: decode, split a stream into documents, pre-filter, compose.
+
+Documents are split textually at ``---`` lines (libyaml always ends a document there), so a large
+stream is read one document at a time and each document can be judged before it is parsed: a
+document that contains none of the words a finding needs (``ontainers``, ``seccomp``) and no
+escape sequence that could spell them is never composed. Composition uses libyaml through PyYAML's
+``CSafeLoader``, whose nodes carry line and column; values are read with YAML 1.1 rules, as the
+Kubernetes decoder reads them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+BLOCK = 1 << 20
+
+# A document start marker: ``---`` at column 0 followed by a blank or the end of the line.
+_DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
+# Escape sequences in double-quoted scalars that could spell a needle without its letters.
+_ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
+_NEEDLES = (b"ontainers", b"seccomp")  # containers, initContainers, ephemeralContainers
+_HELM_SOURCE = re.compile(rb"^# Source: ([^\r\n]+)", re.M)
+# Line breaks as libyaml counts them (YAML 1.1 also breaks on NEL, LS and PS).
+_BREAKS = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+STR = "tag:yaml.org,2002:str"
+NULL = "tag:yaml.org,2002:null"
+BOOL = "tag:yaml.org,2002:bool"
+MERGE = "tag:yaml.org,2002:merge"
+# go-yaml v2, which the Kubernetes decoder uses, reads these plain scalars as booleans.
+_TRUE = frozenset("y Y yes Yes YES on On ON true True TRUE".split())
+
+
+@dataclass
+class Chunk:
+    """The text of one document (sometimes more, see ``split``) and where it starts."""
+
+    data: bytes
+    line: int  # 0-based line of the chunk's first byte in the file
+
+
+@dataclass
+class Document:
+    """A parsed document: its root node and where its lines sit in the file."""
+
+    index: int
+    root: Node
+    line_offset: int
+    text: bytes
+    helm_source: str | None = None
+    _maps: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
+
+    def mapping(self, node: Node | None) -> dict[str, tuple[Node, Node]] | None:
+        """The string keys of a mapping node with merge keys (``<<``) applied, else None."""
+        if not isinstance(node, MappingNode):
+            return None
+        found = self._maps.get(id(node))
+        if found is None:
+            found = self._flatten(node, set())
+        return found
+
+    def _flatten(self, node: MappingNode, active: set[int]) -> dict[str, tuple[Node, Node]]:
+        # Merged keys first, explicit keys override; within a merge list earlier maps win.
+        if id(node) in self._maps:
+            return self._maps[id(node)]
+        active.add(id(node))
+        out: dict[str, tuple[Node, Node]] = {}
+        explicit: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if key.tag == MERGE:
+                sources = value.value if isinstance(value, SequenceNode) else [value]
+                for src in reversed(sources):
+                    if isinstance(src, MappingNode) and id(src) not in active:
+                        out.update(self._flatten(src, active))
+            elif isinstance(key, ScalarNode) and key.tag == STR:
+                explicit[key.value] = (key, value)
+        out.update(explicit)
+        active.discard(id(node))
+        self._maps[id(node)] = out
+        return out
+
+    def get(self, node: Node | None, *path: str) -> Node | None:
+        """Follow string keys through nested mappings; None where a step is missing."""
+        for key in path:
+            entries = self.mapping(node)
+            if entries is None or key not in entries:
+                return None
+            node = entries[key][1]
+        return node
+
+    def entry(self, node: Node | None, key: str) -> tuple[Node, Node] | None:
+        """The (key node, value node) pair of ``key`` in a mapping node."""
+        entries = self.mapping(node)
+        return entries.get(key) if entries else None
+
+    def pos(self, node: Node) -> tuple[int, int]:
+        """1-based (line, column) of a node in the file."""
+        mark = node.start_mark
+        return mark.line + self.line_offset + 1, mark.column + 1
+
+
+def text(node: Node | None) -> str | None:
+    """The value of a string scalar, else None."""
+    if isinstance(node, ScalarNode) and node.tag == STR:
+        return node.value
+    return None
+
+
+def is_null(node: Node | None) -> bool:
+    """True for a missing node or an explicit null (``~``, ``null``, empty)."""
+    return node is None or (isinstance(node, ScalarNode) and node.tag == NULL)
+
+
+def is_true(node: Node | None) -> bool:
+    """True when a scalar decodes to boolean true in Kubernetes (YAML 1.1)."""
+    if not isinstance(node, ScalarNode):
+        return False
+    if node.tag == BOOL:
+        return node.value.lower() in ("yes", "true", "on")
+    return node.style is None and node.tag == STR and node.value in _TRUE
+
+
+class DecodeError(Exception):
+    """The bytes are not text in an encoding YAML allows."""
+
+
+def decode(data: bytes) -> tuple[bytes, str, bytes]:
+    """UTF-8 bytes to parse, the original encoding name and the BOM that was removed."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            if encoding == "utf-8":
+                return data[len(bom) :], encoding, bom
+            try:
+                return data[len(bom) :].decode(encoding).encode("utf-8"), encoding, bom
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {encoding} at byte {exc.start + len(bom)}") from None
+    return data, "utf-8", b""
+
+
+def count_lines(data: bytes) -> int:
+    """How many line breaks libyaml sees in ``data``."""
+    if b"\r" in data or b"\xc2\x85" in data or b"\xe2\x80" in data:
+        return len(_BREAKS.findall(data))
+    return data.count(b"\n")
+
+
+def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
+    """Offsets in buf[start:end] where a new document's text begins (its directives, or ``---``)."""
+    cuts = []
+    for match in _DOC_START.finditer(buf, start, end):
+        at = match.start()
+        if at == 0:
+            continue
+        # Directive lines (``%YAML``, ``%TAG``) right before ``---`` belong to the new document.
+        probe = at
+        while probe > start:
+            prev = buf.rfind(b"\n", start, probe - 1) + 1
+            line = bytes(buf[prev:probe]).strip()
+            if line.startswith(b"%"):
+                at = prev
+            elif line and not line.startswith(b"#"):
+                break
+            probe = prev
+        cuts.append(at)
+    return cuts
+
+
+def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
+    """Cut a stream into document texts, holding one document (plus a block) in memory."""
+    buf = bytearray()
+    line = 0
+    eof = False
+    while not eof:
+        block = read(BLOCK)
+        eof = not block
+        buf += block
+        # Only whole lines can be judged; at the end everything is whole.
+        limit = len(buf) if eof else buf.rfind(b"\n") + 1
+        begin = 0
+        for cut in _cut(buf, 1, limit):
+            if cut > begin:
+                data = bytes(buf[begin:cut])
+                yield Chunk(data, line)
+                line += count_lines(data)
+                begin = cut
+        del buf[:begin]
+    if buf:
+        yield Chunk(bytes(buf), line)
+
+
+def relevant(data: bytes) -> bool:
+    """Whether a document could hold a pod template, a seccomp setting or a profile."""
+    for needle in _NEEDLES:
+        if needle in data:
+            return True
+    return b"\\" in data and _ESCAPES.search(data) is not None
+
+
+def counts_as_document(data: bytes) -> bool:
+    """Whether a chunk the pre-filter skipped still holds a document (for stable indexes)."""
+    if data.startswith(b"---"):
+        return True
+    for raw in data.splitlines():
+        line = raw.strip()
+        if line and not line.startswith((b"#", b"%")):
+            return True
+    return False
+
+
+@dataclass
+class SyntaxProblem:
+    """A document libyaml could not read, with a 1-based position."""
+
+    line: int
+    column: int
+    message: str
+
+
+def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
+    """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
+    loader = _Loader(chunk.data)
+    helm = _HELM_SOURCE.search(chunk.data)
+    source = helm.group(1).decode("utf-8", "replace").strip() if helm else None
+    index = first_index
+    try:
+        while loader.check_node():
+            root = loader.get_node()
+            yield Document(index, root, chunk.line, chunk.data, source)
+            index += 1
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = chunk.line + (mark.line if mark else 0) + 1
+        column = (mark.column if mark else 0) + 1
+        yield SyntaxProblem(line, column, _yaml_message(exc))
+    finally:
+        loader.dispose()
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    if problem:
+        return f"{context}, {problem}" if context else str(problem)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,201 @@
+"""The pipeline for one input: documents -> pod templates -> rules -> findings -> suppressions."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from yaml.nodes import Node
+
+from . import rules as _rules
+from .documents import (
+    DecodeError,
+    Document,
+    SyntaxProblem,
+    compose,
+    counts_as_document,
+    decode,
+    relevant,
+    split,
+)
+from .model import Finding, Options, Source
+from .workloads import pod_templates
+
+SUPPRESS_ANNOTATION = "ignore-check.seccomp-lint.io/"
+_SUPPRESS_COMMENT = re.compile(rb"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]")
+# Go template actions as Helm writes them; their presence marks an unrendered template.
+_TEMPLATE = re.compile(
+    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
+    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
+)
+
+
+@dataclass
+class FileResult:
+    """What linting one input produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+    size: int = 0
+    notice: str | None = None  # why the input was skipped
+    error: str | None = None  # why the input could not be read
+
+
+def active_rules(options: Options) -> list:
+    """The rule modules that run under these options."""
+    out = []
+    for rule in _rules.RULES:
+        if options.level == "baseline" and rule.LEVEL == "restricted":
+            continue
+        if options.select is not None and rule.ID not in options.select:
+            continue
+        if rule.ID in options.ignore:
+            continue
+        out.append(rule)
+    return out
+
+
+def lint_stream(
+    read: Callable[[int], bytes], path: str, options: Options, is_json: bool = False
+) -> FileResult:
+    """Lint one stream of YAML or JSON documents read with ``read(n)``."""
+    result = FileResult(path)
+    head = read(4)
+    result.size = len(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        # UTF-16/32: decode whole, then stream the UTF-8 text like any other.
+        rest = head + read(-1)
+        result.size = len(rest)
+        try:
+            data, _, _ = decode(rest)
+        except DecodeError as exc:
+            return _syntax_only(result, options, 1, 1, str(exc))
+        read = io.BytesIO(data).read
+    else:
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        inner = read
+        pending = [head]
+
+        def read(n: int) -> bytes:  # noqa: F811 - replay the sniffed head first
+            block = pending.pop() + inner(n) if pending else inner(n)
+            result.size += len(block)
+            return block
+
+    if is_json:
+        raw = read
+
+        def read(n: int) -> bytes:  # noqa: F811 - JSON allows tabs where YAML does not
+            return raw(n).replace(b"\t", b" ")
+
+    rules = active_rules(options)
+    want_syntax = any(r.ID == "yaml-syntax-error" for r in rules)
+    templated = False
+    in_templates_dir = "/templates/" in "/" + path.replace("\\", "/")
+    index = 0
+    for chunk in split(read):
+        has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
+        if has_action and in_templates_dir:
+            templated = True
+            break
+        if options.prefilter and not relevant(chunk.data):
+            index += counts_as_document(chunk.data)
+            continue
+        for item in compose(chunk, index):
+            if isinstance(item, SyntaxProblem):
+                if has_action:
+                    templated = True
+                    break
+                index += 1
+                if want_syntax:
+                    result.findings.append(
+                        Finding(
+                            rule="yaml-syntax-error",
+                            path=path,
+                            line=item.line,
+                            column=item.column,
+                            message=f"cannot parse YAML: {item.message}",
+                            severity="error",
+                        )
+                    )
+                continue
+            index = item.index + 1
+            result.findings.extend(_lint_document(item, path, options, rules))
+        if templated:
+            break
+    if templated:
+        return FileResult(
+            path,
+            size=result.size,
+            notice="skipped: holds an unrendered template ({{ ... }}); lint the rendered output",
+        )
+    result.documents = index
+    return result
+
+
+def _syntax_only(result: FileResult, options: Options, line: int, col: int, msg: str) -> FileResult:
+    if any(r.ID == "yaml-syntax-error" for r in active_rules(options)):
+        result.findings.append(
+            Finding("yaml-syntax-error", result.path, line, col, f"cannot read: {msg}")
+        )
+    return result
+
+
+def _lint_document(doc: Document, path: str, options: Options, rules: list) -> Iterator[Finding]:
+    source = Source(doc.helm_source) if doc.helm_source else None
+    comments = _comment_suppressions(doc)
+    for pod in pod_templates(doc):
+        muted = _annotation_suppressions(doc, [pod.object_root, pod.metadata])
+        for rule in rules:
+            if rule.ID in muted:
+                continue
+            for problem in rule.check(pod, options):
+                line, column = doc.pos(problem.node)
+                if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
+                    continue
+                yield Finding(
+                    rule=rule.ID,
+                    path=path,
+                    line=line,
+                    column=column,
+                    message=problem.message,
+                    help=problem.help,
+                    severity=rule.SEVERITY,
+                    object=pod.obj,
+                    container=problem.container,
+                    source=source,
+                )
+
+
+def _annotation_suppressions(doc: Document, owners: Iterable[Node | None]) -> set[str]:
+    muted: set[str] = set()
+    for owner in owners:
+        if owner is None:
+            continue
+        meta = doc.get(owner, "metadata") if doc.entry(owner, "metadata") else owner
+        for key in doc.mapping(doc.get(meta, "annotations")) or {}:
+            if key.startswith(SUPPRESS_ANNOTATION):
+                muted.add(key[len(SUPPRESS_ANNOTATION) :])
+    return muted
+
+
+def _comment_suppressions(doc: Document) -> dict[int, set[str]]:
+    """``# seccomp-lint: ignore[rule, ...]`` comments by 1-based file line."""
+    if b"seccomp-lint:" not in doc.text:
+        return {}
+    out: dict[int, set[str]] = {}
+    for number, line in enumerate(doc.text.splitlines(), start=doc.line_offset + 1):
+        match = _SUPPRESS_COMMENT.search(line)
+        if match:
+            ids = {i.strip() for i in match.group(1).decode("utf-8", "replace").split(",")}
+            out.setdefault(number, set()).update(i for i in ids if i)
+    return out
+
+
+def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:
+    """Lint an in-memory stream."""
+    return lint_stream(io.BytesIO(data).read, path, options, is_json)
+

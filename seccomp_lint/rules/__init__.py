@@ -1,0 +1,61 @@
+"""The rules: one module each, with ``ID``, ``LEVEL``, ``SEVERITY``, docs and ``check()``.
+
+``check(pod, options)`` receives a :class:`~seccomp_lint.workloads.PodTemplate` and yields
+:class:`Problem` values; the linter stamps rule id, severity, path and position afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from yaml.nodes import Node
+
+from ..seccomp import Setting
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule found: the node it is about, the message, and the suggested change."""
+
+    node: Node
+    message: str
+    help: str | None = None
+    container: str | None = None
+    setting: Setting | None = None
+
+
+def containers_phrase(names: list[str]) -> str:
+    """``container "a"`` or ``containers "a", "b"``."""
+    quoted = ", ".join(f'"{n}"' for n in names)
+    return f"container {quoted}" if len(names) == 1 else f"containers {quoted}"
+
+
+def _load() -> list[ModuleType]:
+    from . import (
+        deprecated_seccomp_annotation,
+        invalid_seccomp_profile,
+        misplaced_seccomp_annotation,
+        missing_seccomp_profile,
+        privileged_container_seccomp,
+        seccomp_annotation_mismatch,
+        seccomp_on_windows_pod,
+        unconfined_seccomp_profile,
+        yaml_syntax_error,
+    )
+
+    return [
+        missing_seccomp_profile,
+        unconfined_seccomp_profile,
+        invalid_seccomp_profile,
+        deprecated_seccomp_annotation,
+        seccomp_annotation_mismatch,
+        misplaced_seccomp_annotation,
+        seccomp_on_windows_pod,
+        privileged_container_seccomp,
+        yaml_syntax_error,
+    ]
+
+
+RULES: list[ModuleType] = _load()
+BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}

@@ -1,0 +1,88 @@
+"""A legacy seccomp annotation on a pod template.
+
+## What it does
+Reports `seccomp.security.alpha.kubernetes.io/pod` and
+`container.seccomp.security.alpha.kubernetes.io/<name>` annotations on a pod template's
+metadata (or a Pod's).
+
+## Why is this bad
+The annotations were deprecated in Kubernetes 1.19 and are ignored from 1.27: a manifest that
+relies on them silently runs its containers without the profile it asks for.
+
+## Example
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: runtime/default
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Use instead
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Fix
+Safe: moves the value to `securityContext.seccompProfile` with the upstream mapping
+(`runtime/default` and `docker/default` → `RuntimeDefault`, `localhost/<p>` → `Localhost` with
+`localhostProfile: <p>`, `unconfined` → `Unconfined`) and removes the annotation.
+
+## References
+- https://kubernetes.io/docs/tutorials/security/seccomp/
+- https://kubernetes.io/docs/reference/labels-annotations-taints/#seccomp-security-alpha-kubernetes-io-pod
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Options
+from ..seccomp import field_yaml
+from ..workloads import PodTemplate
+from . import Problem
+
+ID = "deprecated-seccomp-annotation"
+LEVEL = "baseline"
+SEVERITY = "warning"
+
+
+def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
+    status = (
+        "deprecated since Kubernetes 1.19 and ignored from 1.27"
+        if options.annotations_effective
+        else "ignored since Kubernetes 1.27"
+    )
+    for s in pod.all_annotation_settings():
+        target = (
+            f"{pod.path}.securityContext" if s.scope == "pod"
+            else f'the securityContext of container "{s.scope}"'
+        )
+        help_text = (
+            f"set seccompProfile: {field_yaml(s)} in {target} and remove the annotation"
+            if s.valid
+            else "remove the annotation and set securityContext.seccompProfile"
+        )
+        yield Problem(
+            node=s.key,
+            message=f"{pod.label}: seccomp annotation {s.key.value!r} is {status}",
+            help=help_text,
+            container=None if s.scope == "pod" else s.scope,
+            setting=s,
+        )

@@ -1,0 +1,119 @@
+"""Containers that run without a seccomp profile.
+
+## What it does
+Reports a pod template in which some container has no seccomp profile: neither its own
+`securityContext.seccompProfile` nor the pod's `spec.securityContext.seccompProfile` is set
+(below Kubernetes 1.27, a legacy seccomp annotation counts too). One finding per pod template
+names every such container, init and ephemeral containers included. Windows pods
+(`spec.os.name: windows`) are exempt from Kubernetes 1.25. With `--require-runtime-default`
+(the CIS 5.7.2 wording) a `Localhost` profile is reported as well.
+
+## Why is this bad
+Without a profile the container runtime runs the container `Unconfined`: every syscall is
+allowed, including the ones used in container escapes. The Pod Security Standards' restricted
+level rejects such pods.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: app
+          image: nginx
+```
+
+## Fix
+Safe: adds `seccompProfile: {type: RuntimeDefault}` to the pod's `securityContext` (created if
+needed). Never applied to Windows pods.
+
+## References
+- https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
+- https://kubernetes.io/docs/tutorials/security/seccomp/
+- CIS Kubernetes Benchmark 5.7.2; NSA/CISA Kubernetes Hardening Guidance (seccomp)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Options
+from ..workloads import PodTemplate
+from . import Problem, containers_phrase
+
+ID = "missing-seccomp-profile"
+LEVEL = "restricted"
+SEVERITY = "error"
+
+
+def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
+    if pod.is_windows and options.windows_aware:
+        return
+    pod_setting = pod.pod_field
+    if pod_setting is None and options.annotations_effective:
+        pod_setting = pod.pod_annotation
+    bare: list[str] = []
+    for c in pod.containers:
+        own = c.field_setting
+        if own is None and options.annotations_effective:
+            own = c.annotation_setting
+        if own is None:
+            if pod_setting is None:
+                bare.append(c.name)
+        elif options.require_runtime_default and own.valid and own.type == "Localhost":
+            yield Problem(
+                node=own.type_key or own.key,
+                message=(
+                    f'{pod.label}: container "{c.name}" uses a Localhost seccomp profile; '
+                    "--require-runtime-default (CIS 5.7.2) requires RuntimeDefault"
+                ),
+                help="set type: RuntimeDefault and remove localhostProfile",
+                container=c.name,
+                setting=own,
+            )
+    if (
+        options.require_runtime_default
+        and pod_setting is not None
+        and pod_setting.valid
+        and pod_setting.type == "Localhost"
+    ):
+        yield Problem(
+            node=pod_setting.type_key or pod_setting.key,
+            message=(
+                f"{pod.label}: the pod uses a Localhost seccomp profile; "
+                "--require-runtime-default (CIS 5.7.2) requires RuntimeDefault"
+            ),
+            help="set type: RuntimeDefault and remove localhostProfile",
+            setting=pod_setting,
+        )
+    if bare:
+        verb = "runs" if len(bare) == 1 else "run"
+        own = "its own" if len(bare) == 1 else "their own"
+        yield Problem(
+            node=pod.anchor,
+            message=(
+                f"{pod.label}: {containers_phrase(bare)} {verb} without a seccomp profile "
+                f"(neither {own} securityContext.seccompProfile nor the pod's is set)"
+            ),
+            help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
+            container=bare[0] if len(bare) == 1 else None,
+        )

@@ -1,0 +1,79 @@
+"""A legacy annotation and the seccompProfile field that disagree.
+
+## What it does
+Reports a pod (or container) whose legacy seccomp annotation names a different profile than
+its `securityContext.seccompProfile` field.
+
+## Why is this bad
+The API server rejects pods whose annotation and field disagree, and a reader cannot tell which
+of the two was meant.
+
+## Example
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: unconfined
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Use instead
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Fix
+None: a person decides which of the two was meant.
+
+## References
+- https://kubernetes.io/docs/tutorials/security/seccomp/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Options
+from ..seccomp import same_profile
+from ..workloads import PodTemplate
+from . import Problem
+
+ID = "seccomp-annotation-mismatch"
+LEVEL = "baseline"
+SEVERITY = "error"
+
+
+def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
+    pairs = [(pod.pod_annotation, pod.pod_field, "the pod")]
+    pairs += [(c.annotation_setting, c.field_setting, f'container "{c.name}"') for c in pod.containers]
+    for ann, fld, owner in pairs:
+        if ann is None or fld is None or not ann.valid or not fld.valid:
+            continue
+        if same_profile(ann, fld):
+            continue
+        yield Problem(
+            node=ann.key,
+            message=(
+                f"{pod.label}: {owner}: annotation says {ann.describe()} "
+                f"but seccompProfile says {fld.describe()}"
+            ),
+            help="remove the annotation and keep the seccompProfile field you mean",
+            container=None if ann.scope == "pod" else ann.scope,
+            setting=ann,
+        )

@@ -1,0 +1,49 @@
+"""A file that cannot be parsed.
+
+## What it does
+Reports a document that is not valid YAML (or JSON), at the position where the parser stopped.
+The other documents of the file, and the other files, are still linted. A file holding an
+unrendered template (`{{ ... }}`) is skipped with a notice instead.
+
+## Why is this bad
+Nothing in that document can be checked, and the API server will not accept it either.
+
+## Example
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: web
+spec: {}
+```
+
+## Use instead
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec: {}
+```
+
+## Fix
+None; `--fix` never rewrites a file that has a syntax error.
+
+## References
+- https://yaml.org/spec/1.1/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Options
+from ..workloads import PodTemplate
+from . import Problem
+
+ID = "yaml-syntax-error"
+LEVEL = None
+SEVERITY = "error"
+
+
+def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
+    """Syntax errors come from the parser, not from pod templates."""
+    return iter(())

@@ -1,0 +1,230 @@
+"""Where pod templates live: the one module that knows Kubernetes object shapes.
+
+Rules never look at ``kind``; they receive a :class:`PodTemplate` with its containers and the
+seccomp settings read from fields and legacy annotations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from yaml.nodes import Node, SequenceNode
+
+from .documents import Document, is_null, is_true, text
+from .model import ObjectRef
+from .seccomp import (
+    CONTAINER_ANNOTATION,
+    POD_ANNOTATION,
+    Setting,
+    is_seccomp_annotation,
+    read_annotation,
+    read_field,
+)
+
+# kind -> path from the object to its pod template (metadata + spec).
+_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "PodTemplate": ("template",),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
+
+
+@dataclass
+class Container:
+    """One container of a pod template, with its own seccomp setting if any."""
+
+    name: str
+    group: str  # initContainers | containers | ephemeralContainers
+    node: Node
+    field_setting: Setting | None
+    annotation_setting: Setting | None = None
+    privileged_key: Node | None = None
+
+
+@dataclass
+class PodTemplate:
+    """A pod template (or a Pod) inside one object of one document."""
+
+    doc: Document
+    obj: ObjectRef
+    path: str  # dotted path from the object to the pod spec, e.g. "spec.template.spec"
+    spec: Node | None
+    spec_key: Node | None
+    metadata: Node | None
+    object_metadata: list[Node] = field(default_factory=list)  # where annotations do nothing
+    object_root: Node | None = None
+
+    @property
+    def label(self) -> str:
+        """``Kind/name`` as shown in messages."""
+        return f"{self.obj.kind}/{self.obj.name or '<unnamed>'}"
+
+    @cached_property
+    def annotations(self) -> dict[str, tuple[Node, Node]]:
+        return self.doc.mapping(self.doc.get(self.metadata, "annotations")) or {}
+
+    @cached_property
+    def is_windows(self) -> bool:
+        return text(self.doc.get(self.spec, "os", "name")) == "windows"
+
+    @cached_property
+    def security_context_key(self) -> Node | None:
+        entry = self.doc.entry(self.spec, "securityContext")
+        return entry[0] if entry else None
+
+    @cached_property
+    def pod_field(self) -> Setting | None:
+        entry = self.doc.entry(self.doc.get(self.spec, "securityContext"), "seccompProfile")
+        return read_field(self.doc, entry, "pod") if entry else None
+
+    @cached_property
+    def pod_annotation(self) -> Setting | None:
+        entry = self.annotations.get(POD_ANNOTATION)
+        return read_annotation(self.doc, entry, "pod") if entry else None
+
+    @cached_property
+    def containers(self) -> list[Container]:
+        out: list[Container] = []
+        for group in CONTAINER_GROUPS:
+            seq = self.doc.get(self.spec, group)
+            if not isinstance(seq, SequenceNode):
+                continue
+            for i, node in enumerate(seq.value):
+                entries = self.doc.mapping(node)
+                if entries is None:
+                    continue
+                name = text(entries["name"][1]) if "name" in entries else None
+                name = name if name is not None else f"{group}[{i}]"
+                sc = entries["securityContext"][1] if "securityContext" in entries else None
+                sp = self.doc.entry(sc, "seccompProfile")
+                ann = self.annotations.get(CONTAINER_ANNOTATION + name)
+                priv = self.doc.entry(sc, "privileged")
+                out.append(
+                    Container(
+                        name=name,
+                        group=group,
+                        node=node,
+                        field_setting=read_field(self.doc, sp, name) if sp else None,
+                        annotation_setting=read_annotation(self.doc, ann, name) if ann else None,
+                        privileged_key=priv[0] if priv and is_true(priv[1]) else None,
+                    )
+                )
+        return out
+
+    @cached_property
+    def anchor(self) -> Node:
+        """Where a pod-wide finding points: securityContext, else the first container list."""
+        if self.security_context_key is not None:
+            return self.security_context_key
+        for group in ("containers", "initContainers", "ephemeralContainers"):
+            entry = self.doc.entry(self.spec, group)
+            if entry:
+                return entry[0]
+        return self.spec_key or self.doc.root
+
+    def legacy_annotations(self) -> Iterator[tuple[Node, Node]]:
+        """Seccomp annotations on the pod template's metadata."""
+        for key, entry in self.annotations.items():
+            if is_seccomp_annotation(key):
+                yield entry
+
+    def misplaced_annotations(self) -> Iterator[tuple[Node, Node]]:
+        """Seccomp annotations on the workload's own metadata, where they have no effect."""
+        for meta in self.object_metadata:
+            for key, entry in (self.doc.mapping(self.doc.get(meta, "annotations")) or {}).items():
+                if is_seccomp_annotation(key):
+                    yield entry
+
+    def all_field_settings(self) -> Iterator[Setting]:
+        if self.pod_field:
+            yield self.pod_field
+        for c in self.containers:
+            if c.field_setting:
+                yield c.field_setting
+
+    def all_annotation_settings(self) -> Iterator[Setting]:
+        if self.pod_annotation:
+            yield self.pod_annotation
+        for c in self.containers:
+            if c.annotation_setting:
+                yield c.annotation_setting
+
+
+def _ref(doc: Document, obj: Node) -> ObjectRef:
+    meta = doc.get(obj, "metadata")
+    return ObjectRef(
+        kind=text(doc.get(obj, "kind")),
+        name=text(doc.get(meta, "name")),
+        namespace=text(doc.get(meta, "namespace")),
+        document=doc.index,
+    )
+
+
+def is_object(doc: Document, node: Node | None) -> bool:
+    """A Kubernetes object: a mapping with string ``apiVersion`` and ``kind``."""
+    return text(doc.get(node, "apiVersion")) is not None and text(doc.get(node, "kind")) is not None
+
+
+def objects(doc: Document, node: Node | None = None, depth: int = 0) -> Iterator[Node]:
+    """Every object in a document, List envelopes opened (``List`` and typed ``*List``)."""
+    node = doc.root if node is None else node
+    if not is_object(doc, node):
+        return
+    kind = text(doc.get(node, "kind")) or ""
+    items = doc.get(node, "items")
+    if kind.endswith("List") and isinstance(items, SequenceNode):
+        if depth < 8:
+            for item in items.value:
+                yield from objects(doc, item, depth + 1)
+        return
+    yield node
+
+
+def pod_templates(doc: Document) -> Iterator[PodTemplate]:
+    """The pod templates of every object in a document."""
+    for obj in objects(doc):
+        tmpl = _find(doc, obj)
+        if tmpl is None:
+            continue
+        path, template = tmpl
+        spec_entry = doc.entry(template, "spec")
+        own_meta = []
+        if path:  # a workload: its own metadata (and a CronJob's job template's) does nothing
+            own_meta = [m for m in (doc.get(obj, "metadata"),) if m is not None]
+            if path[:2] == ("spec", "jobTemplate"):
+                job_meta = doc.get(obj, "spec", "jobTemplate", "metadata")
+                if job_meta is not None:
+                    own_meta.append(job_meta)
+        yield PodTemplate(
+            doc=doc,
+            obj=_ref(doc, obj),
+            path=".".join((*path, "spec")),
+            spec=spec_entry[1] if spec_entry else None,
+            spec_key=spec_entry[0] if spec_entry else None,
+            metadata=doc.get(template, "metadata"),
+            object_metadata=own_meta,
+            object_root=obj,
+        )
+
+
+def _find(doc: Document, obj: Node) -> tuple[tuple[str, ...], Node] | None:
+    kind = text(doc.get(obj, "kind"))
+    path = _TEMPLATE_PATHS.get(kind or "")
+    if path is None:
+        # Custom resources (Argo Rollout, DeploymentConfig, Knative Service, ...).
+        path = ("spec", "template")
+        if not isinstance(doc.get(obj, *path, "spec", "containers"), SequenceNode):
+            return None
+    template = doc.get(obj, *path) if path else obj
+    if doc.mapping(template) is None:
+        return None
+    return path, template
