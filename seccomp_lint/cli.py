@@ -100,6 +100,8 @@ def explain(rule_id: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Merge keys are flattened recursively; documents nest at most documents.MAX_DEPTH deep.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.explain:

@@ -226,6 +226,34 @@ def counts_as_document(data: bytes) -> bool:
     return False
 
 
+MAX_DEPTH = 1000
+_DEEP_LINE = re.compile(rb"^[ \t?:-]{400}", re.M)
+
+
+def _too_deep(data: bytes) -> tuple[int, int] | None:
+    """The 0-based mark where nesting passes MAX_DEPTH, else None.
+
+    libyaml's composer recurses in C, so a hostile document nested 100,000 levels deep would
+    overflow the stack. Nesting depth is at most the flow brackets plus the longest run of
+    indentation and block indicators on one line; only when that bound is high are the
+    parser's events (which libyaml produces without recursion) counted.
+    """
+    if data.count(b"[") + data.count(b"{") < 400 and _DEEP_LINE.search(data) is None:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(data, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line, event.start_mark.column
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the composer reports the error with its position
+    return None
+
+
 @dataclass
 class SyntaxProblem:
     """A document libyaml could not read, with a 1-based position."""
@@ -237,6 +265,12 @@ class SyntaxProblem:
 
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
+    deep = _too_deep(chunk.data)
+    if deep is not None:
+        yield SyntaxProblem(
+            chunk.line + deep[0] + 1, deep[1] + 1, f"nested deeper than {MAX_DEPTH} levels"
+        )
+        return
     loader = _Loader(chunk.data)
     helm = _HELM_SOURCE.search(chunk.data)
     source = helm.group(1).decode("utf-8", "replace").strip() if helm else None
@@ -248,8 +282,12 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
             index += 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = chunk.line + (mark.line if mark else 0) + 1
-        column = (mark.column if mark else 0) + 1
+        if mark is not None:
+            line, column = chunk.line + mark.line + 1, mark.column + 1
+        else:  # a reader error (bad encoding) knows only its byte offset
+            at = getattr(exc, "position", 0) or 0
+            line = chunk.line + count_lines(chunk.data[:at]) + 1
+            column = at - max(chunk.data.rfind(b"\n", 0, at), -1)
         yield SyntaxProblem(line, column, _yaml_message(exc))
     finally:
         loader.dispose()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -59,3 +60,29 @@ def _load() -> list[ModuleType]:
 
 RULES: list[ModuleType] = _load()
 BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}
+
+
+def markdown() -> str:
+    """docs/rules.md: every rule's documentation, generated from the rule modules."""
+    lines = [
+        "# Rules",
+        "",
+        "Generated from the rule modules by `python -m seccomp_lint.rules > docs/rules.md`;",
+        "`seccomp-lint --explain ID` prints the same text.",
+        "",
+        "| id | level | severity | fix |",
+        "|---|---|---|---|",
+    ]
+    for rule in RULES:
+        fix = re.split(r"[:;.]", _section(rule.__doc__, "Fix"))[0].strip()
+        lines.append(f"| [`{rule.ID}`](#{rule.ID}) | {rule.LEVEL or 'always'} | {rule.SEVERITY} | {fix} |")
+    for rule in RULES:
+        title, _, body = rule.__doc__.strip().partition("\n")
+        lines += ["", f"## {rule.ID}", "", f"{title.strip()} Level: {rule.LEVEL or 'always'}.", ""]
+        lines.append(body.strip().replace("\n## ", "\n### "))
+    return "\n".join(lines) + "\n"
+
+
+def _section(doc: str, name: str) -> str:
+    _, _, rest = doc.partition(f"## {name}\n")
+    return rest.split("\n## ")[0].strip()
