@@ -68,6 +68,8 @@ class Document:
     text: bytes
     helm_source: str | None = None
     _maps: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
+    # (repeated key, first key) in the mappings read so far: the API's decoders disagree on them.
+    duplicates: list[tuple[Node, Node]] = field(default_factory=list, repr=False)
 
     def mapping(self, node: Node | None) -> dict[str, tuple[Node, Node]] | None:
         """The string keys of a mapping node with merge keys (``<<``) applied, else None."""
@@ -92,6 +94,8 @@ class Document:
                     if isinstance(src, MappingNode) and id(src) not in active:
                         out.update(self._flatten(src, active))
             elif isinstance(key, ScalarNode) and key.tag == STR:
+                if key.value in explicit:
+                    self.duplicates.append((key, explicit[key.value][0]))
                 explicit[key.value] = (key, value)
         out.update(explicit)
         active.discard(id(node))

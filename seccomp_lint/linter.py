@@ -124,6 +124,8 @@ def lint_stream(
                 continue
             index = item.index + 1
             result.findings.extend(_lint_document(item, path, options, rules))
+            if want_syntax:
+                result.findings.extend(_duplicate_keys(item, path))
         if templated:
             break
     if templated:
@@ -168,6 +170,22 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
                     container=problem.container,
                     source=source,
                 )
+
+
+def _duplicate_keys(doc: Document, path: str) -> Iterator[Finding]:
+    for key, first in doc.duplicates:
+        line, column = doc.pos(key)
+        yield Finding(
+            rule="yaml-syntax-error",
+            path=path,
+            line=line,
+            column=column,
+            message=(
+                f"duplicate key {key.value!r} (first at line {doc.pos(first)[0]}): decoders "
+                "disagree on which value wins, and kubectl's strict validation rejects it"
+            ),
+            help="keep one of the two keys",
+        )
 
 
 def _annotation_suppressions(doc: Document, owners: Iterable[Node | None]) -> set[str]:

@@ -1,12 +1,16 @@
-"""A file that cannot be parsed.
+"""A document that cannot be read unambiguously.
 
 ## What it does
-Reports a document that is not valid YAML (or JSON), at the position where the parser stopped.
+Reports a document that is not valid YAML (or JSON), at the position where the parser stopped;
+a document nested more than 1000 levels deep (not parsed, to stay safe from hostile input); and
+a duplicate key in a mapping the linter reads (an object, its metadata, a pod spec, a container).
 The other documents of the file, and the other files, are still linted. A file holding an
 unrendered template (`{{ ... }}`) is skipped with a notice instead.
 
 ## Why is this bad
-Nothing in that document can be checked, and the API server will not accept it either.
+Nothing in that document can be checked, and the API server will not accept it either. With a
+duplicate key, YAML decoders disagree on which value wins, so what the linter checks may not be
+what the cluster gets; kubectl's strict field validation rejects such objects.
 
 ## Example
 ```yaml
