@@ -30,7 +30,7 @@ class Setting:
     """One seccomp setting and what the API server makes of it."""
 
     origin: str  # "field" | "annotation"
-    scope: str  # "pod" or a container name
+    container: str | None  # None for the pod-level setting
     key: Node  # the seccompProfile key, or the annotation key
     value: Node
     type: str | None = None  # RuntimeDefault | Localhost | Unconfined, when valid
@@ -39,6 +39,11 @@ class Setting:
     at: Node | None = None  # the node the problem is about
     type_key: Node | None = None
     corrected: str | None = None  # the unambiguous correct type, for a fixable problem
+
+    @property
+    def owner(self) -> str:
+        """``the pod`` or ``container "name"``, for messages."""
+        return "the pod" if self.container is None else f'container "{self.container}"'
 
     @property
     def valid(self) -> bool:
@@ -67,12 +72,12 @@ def corrected_type(value: str) -> str | None:
     return None
 
 
-def read_field(doc: Document, entry: tuple[Node, Node], scope: str) -> Setting | None:
+def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -> Setting | None:
     """Read ``seccompProfile: ...``; None when it is null (the API treats that as unset)."""
     key, value = entry
     if is_null(value):
         return None
-    base = dict(origin="field", scope=scope, key=key, value=value)
+    base = dict(origin="field", container=container, key=key, value=value)
     entries = doc.mapping(value)
     if entries is None:
         shown = text(value)
@@ -148,11 +153,11 @@ def read_field(doc: Document, entry: tuple[Node, Node], scope: str) -> Setting |
     return Setting(**base, type=type_value)
 
 
-def read_annotation(doc: Document, entry: tuple[Node, Node], scope: str) -> Setting:
+def read_annotation(doc: Document, entry: tuple[Node, Node], container: str | None) -> Setting:
     """Read a legacy annotation value with the upstream mapping to the field."""
     key, value = entry
     raw = text(value)
-    base = dict(origin="annotation", scope=scope, key=key, value=value, at=key)
+    base = dict(origin="annotation", container=container, key=key, value=value, at=key)
     if raw in ("runtime/default", "docker/default"):
         return Setting(**base, type="RuntimeDefault")
     if raw == "unconfined":

@@ -84,12 +84,23 @@ class PodTemplate:
     @cached_property
     def pod_field(self) -> Setting | None:
         entry = self.doc.entry(self.doc.get(self.spec, "securityContext"), "seccompProfile")
-        return read_field(self.doc, entry, "pod") if entry else None
+        return read_field(self.doc, entry, None) if entry else None
 
     @cached_property
+    def annotation_settings(self) -> dict[str | None, Setting]:
+        """Legacy seccomp annotations on the pod template, by container name (None: the pod)."""
+        out: dict[str | None, Setting] = {}
+        for key, entry in self.annotations.items():
+            if key == POD_ANNOTATION:
+                out[None] = read_annotation(self.doc, entry, None)
+            elif key.startswith(CONTAINER_ANNOTATION):
+                name = key[len(CONTAINER_ANNOTATION) :]
+                out[name] = read_annotation(self.doc, entry, name)
+        return out
+
+    @property
     def pod_annotation(self) -> Setting | None:
-        entry = self.annotations.get(POD_ANNOTATION)
-        return read_annotation(self.doc, entry, "pod") if entry else None
+        return self.annotation_settings.get(None)
 
     @cached_property
     def containers(self) -> list[Container]:
@@ -106,7 +117,6 @@ class PodTemplate:
                 name = name if name is not None else f"{group}[{i}]"
                 sc = entries["securityContext"][1] if "securityContext" in entries else None
                 sp = self.doc.entry(sc, "seccompProfile")
-                ann = self.annotations.get(CONTAINER_ANNOTATION + name)
                 priv = self.doc.entry(sc, "privileged")
                 out.append(
                     Container(
@@ -114,7 +124,7 @@ class PodTemplate:
                         group=group,
                         node=node,
                         field_setting=read_field(self.doc, sp, name) if sp else None,
-                        annotation_setting=read_annotation(self.doc, ann, name) if ann else None,
+                        annotation_setting=self.annotation_settings.get(name),
                         privileged_key=priv[0] if priv and is_true(priv[1]) else None,
                     )
                 )
@@ -131,12 +141,6 @@ class PodTemplate:
                 return entry[0]
         return self.spec_key or self.doc.root
 
-    def legacy_annotations(self) -> Iterator[tuple[Node, Node]]:
-        """Seccomp annotations on the pod template's metadata."""
-        for key, entry in self.annotations.items():
-            if is_seccomp_annotation(key):
-                yield entry
-
     def misplaced_annotations(self) -> Iterator[tuple[Node, Node]]:
         """Seccomp annotations on the workload's own metadata, where they have no effect."""
         for meta in self.object_metadata:
@@ -152,11 +156,8 @@ class PodTemplate:
                 yield c.field_setting
 
     def all_annotation_settings(self) -> Iterator[Setting]:
-        if self.pod_annotation:
-            yield self.pod_annotation
-        for c in self.containers:
-            if c.annotation_setting:
-                yield c.annotation_setting
+        """Every legacy annotation, also those naming a container the pod does not have."""
+        yield from self.annotation_settings.values()
 
 
 def _ref(doc: Document, obj: Node) -> ObjectRef:

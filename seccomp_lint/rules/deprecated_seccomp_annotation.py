@@ -71,8 +71,8 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     )
     for s in pod.all_annotation_settings():
         target = (
-            f"{pod.path}.securityContext" if s.scope == "pod"
-            else f'the securityContext of container "{s.scope}"'
+            f"{pod.path}.securityContext" if s.container is None
+            else f'the securityContext of container "{s.container}"'
         )
         help_text = (
             f"set seccompProfile: {field_yaml(s)} in {target} and remove the annotation"
@@ -83,6 +83,6 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             node=s.key,
             message=f"{pod.label}: seccomp annotation {s.key.value!r} is {status}",
             help=help_text,
-            container=None if s.scope == "pod" else s.scope,
+            container=s.container,
             setting=s,
         )

@@ -68,7 +68,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     for s in (*pod.all_field_settings(), *pod.all_annotation_settings()):
         if s.valid:
             continue
-        owner = "the pod" if s.scope == "pod" else f'container "{s.scope}"'
+        owner = s.owner
         if s.corrected and s.type_key is None:
             help_text = f"write seccompProfile: {{type: {s.corrected}}}"
         elif s.corrected:
@@ -81,6 +81,6 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             node=s.at or s.key,
             message=f"{pod.label}: {owner}: {s.problem}",
             help=help_text,
-            container=None if s.scope == "pod" else s.scope,
+            container=s.container,
             setting=s,
         )

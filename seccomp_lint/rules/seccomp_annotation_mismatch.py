@@ -74,6 +74,6 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
                 f"but seccompProfile says {fld.describe()}"
             ),
             help="remove the annotation and keep the seccompProfile field you mean",
-            container=None if ann.scope == "pod" else ann.scope,
+            container=ann.container,
             setting=ann,
         )

@@ -58,12 +58,12 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     if not (pod.is_windows and options.windows_aware):
         return
     for s in (*pod.all_field_settings(), *pod.all_annotation_settings()):
-        owner = "the pod" if s.scope == "pod" else f'container "{s.scope}"'
+        owner = s.owner
         what = "seccompProfile" if s.origin == "field" else "a seccomp annotation"
         yield Problem(
             node=s.key,
             message=f"{pod.label}: {owner} sets {what} on a Windows pod (spec.os.name: windows)",
             help="remove it: Windows has no seccomp",
-            container=None if s.scope == "pod" else s.scope,
+            container=s.container,
             setting=s,
         )

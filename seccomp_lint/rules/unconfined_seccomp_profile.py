@@ -70,19 +70,19 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         if not s.valid or s.type != "Unconfined":
             continue
         where = "annotation" if s.origin == "annotation" else "seccompProfile"
-        if s.scope == "pod":
+        if s.container is None:
             message = (
                 f"{pod.label}: the pod's {where} is Unconfined; containers without their own "
                 "profile run with seccomp off, and the restricted level rejects the pod even "
                 "when every container overrides it"
             )
         else:
-            message = f'{pod.label}: container "{s.scope}" turns seccomp off ({where} Unconfined)'
+            message = f'{pod.label}: container "{s.container}" turns seccomp off ({where} Unconfined)'
         node = s.type_key if s.origin == "field" and s.type_key is not None else s.key
         yield Problem(
             node=node,
             message=message,
             help="use type: RuntimeDefault (or a Localhost profile that allows what it needs)",
-            container=None if s.scope == "pod" else s.scope,
+            container=s.container,
             setting=s,
         )
