@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import sys
@@ -12,7 +13,7 @@ from . import __version__
 from .model import NEWEST_KUBE, Options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMAT_NAMES = ("text", "json")
+FORMAT_NAMES = ("text", "json", "sarif", "github", "markdown")
 
 
 class UsageError(Exception):
@@ -36,6 +37,12 @@ def _rule_ids(values: list[str] | None) -> frozenset[str] | None:
     if unknown:
         raise UsageError(f"unknown rule id {unknown[0]!r}; known: {', '.join(BY_ID)}")
     return ids
+
+
+def _profiles_dir(value: str | None) -> str | None:
+    if value is not None and not os.path.isdir(value):
+        raise UsageError(f"--profiles-dir {value}: not a directory")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,8 +90,75 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="parse every document, also those that cannot hold a pod template",
     )
+    p.add_argument(
+        "--profiles-dir",
+        metavar="DIR",
+        help="a copy of the kubelet seccomp root: resolve and lint Localhost profiles in it",
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: the nearest .seccomp-lint.yaml from the working directory up)",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="print only findings, and nothing when there are none"
+    )
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    p.add_argument("--sarif-file", metavar="PATH", help="also write a SARIF report to PATH")
+    p.add_argument(
+        "--summary-file",
+        metavar="PATH",
+        help="also append a Markdown table of every finding to PATH (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes in place (stdin: write the fixed stream to stdout)",
+    )
+    p.add_argument(
+        "--diff", action="store_true", help="print the fixes as unified diffs and write nothing"
+    )
+    p.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply fixes that change behaviour (review them)",
+    )
+    p.add_argument(
+        "--kustomize",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="build a kustomization (kustomize or kubectl on PATH) and report in its source files",
+    )
+    p.add_argument(
+        "--chart",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="render a Helm chart (helm template; helm on PATH) and lint the result",
+    )
+    p.add_argument(
+        "--values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="with --chart: a values file for helm template (repeatable)",
+    )
     p.add_argument("--version", action="version", version=f"seccomp-lint {__version__}")
     return p
+
+
+def _apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv):
+    """Load the config file, if any, and fill in the options the command line left alone."""
+    from . import config
+
+    path = args.config or config.find()
+    if path is None:
+        return None
+    loaded = config.load(path)
+    given = config.explicit_dests(build_parser(), argv)
+    config.apply(loaded, parser, args, given)
+    return loaded
 
 
 def explain(rule_id: str) -> int:
@@ -100,13 +174,33 @@ def explain(rule_id: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit codes 0 (clean), 1 (findings or files rewritten), 2 (error)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("seccomp-lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``); exit quietly like other command-line tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     # Merge keys are flattened recursively; documents nest at most documents.MAX_DEPTH deep.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.explain:
         return explain(args.explain)
-    if not args.paths:
+    from .config import ConfigError
+
+    try:
+        loaded_config = _apply_config(parser, args, argv)
+    except ConfigError as exc:
+        print(f"seccomp-lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not args.paths and not (args.kustomize or args.chart):
         parser.print_usage(sys.stderr)
         print("seccomp-lint: error: no paths given (use - to read stdin)", file=sys.stderr)
         return EXIT_ERROR
@@ -118,15 +212,70 @@ def main(argv: Sequence[str] | None = None) -> int:
             select=_rule_ids(args.select),
             ignore=_rule_ids(args.ignore) or frozenset(),
             prefilter=args.prefilter,
+            profiles_dir=_profiles_dir(args.profiles_dir),
         )
     except UsageError as exc:
         print(f"seccomp-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    return run(args.paths, options, args.format, args.jobs or os.cpu_count() or 1)
+    from .report import Display
+
+    display = Display(args.quiet, args.statistics, args.sarif_file, args.summary_file)
+    from . import builds
+
+    if (args.fix or args.diff) and (args.kustomize or args.chart):
+        from .report import emit
+
+        if args.paths or (args.kustomize and args.chart):
+            print(
+                "seccomp-lint: error: --fix/--diff with --kustomize or --chart takes no other inputs",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        if args.chart:
+            print(
+                "seccomp-lint: rendered Helm output is not rewritten; each finding's help names "
+                "the template or values change to make",
+                file=sys.stderr,
+            )
+            args.fix = args.diff = False
+    if (args.fix or args.diff) and args.kustomize:
+        return builds.fix_kustomize(
+            args.kustomize,
+            options,
+            lambda result, out: emit(result, args.format, display, out),
+            fmt=args.format,
+            diff=args.diff,
+            unsafe=args.unsafe_fixes,
+        )
+    if args.fix or args.diff:
+        from . import fixes
+        from .report import emit
+
+        return fixes.run(
+            args.paths,
+            options,
+            lambda result, out: emit(result, args.format, display, out),
+            args.format,
+            diff=args.diff,
+            unsafe=args.unsafe_fixes,
+            jobs=args.jobs or os.cpu_count() or 1,
+            config=loaded_config,
+        )
+    return run(
+        args.paths,
+        options,
+        args.format,
+        args.jobs or os.cpu_count() or 1,
+        config=loaded_config,
+        display=display,
+        built=builds.results(args.kustomize, args.chart, args.values, options),
+    )
 
 
-def run(paths: list[str], options: Options, fmt: str, jobs: int) -> int:
-    from .report import FORMATS, Run
+def run(
+    paths: list[str], options: Options, fmt: str, jobs: int, config=None, display=None, built=()
+) -> int:
+    from .report import Display, Run, emit
     from .sources import MissingPath, discover, lint_all
 
     try:
@@ -136,19 +285,32 @@ def run(paths: list[str], options: Options, fmt: str, jobs: int) -> int:
         return EXIT_ERROR
     for note in notes:
         print(f"seccomp-lint: {note}", file=sys.stderr)
+    display = display or Display()
+    if config is not None:
+        inputs = [i for i in inputs if i.path == "-" or not config.excluded(i.path)]
     result = Run()
-    for fr in lint_all(inputs, options, jobs):
+    for fr in itertools.chain(lint_all(inputs, options, jobs), built):
+        if config is not None and config.per_path_ignores:
+            muted = config.ignored_rules(fr.path)
+            fr.findings = [f for f in fr.findings if f.rule not in muted]
         if fr.error:
             result.errors.append((fr.path, fr.error))
             print(f"seccomp-lint: {fr.path}: {fr.error}", file=sys.stderr)
             continue
         if fr.notice:
             result.skipped.append((fr.path, fr.notice))
-            print(f"seccomp-lint: {fr.path}: {fr.notice}", file=sys.stderr)
+            if not display.quiet:
+                print(f"seccomp-lint: {fr.path}: {fr.notice}", file=sys.stderr)
         result.files += 1
         result.documents += fr.documents
         result.findings.extend(sorted(fr.findings, key=lambda f: (f.line, f.column, f.rule)))
-    FORMATS[fmt](result, sys.stdout)
+    try:
+        emit(result, fmt, display, sys.stdout)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        print(f"seccomp-lint: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
     if result.errors or notes:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN

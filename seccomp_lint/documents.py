@@ -2,10 +2,10 @@
 
 Documents are split textually at ``---`` lines (libyaml always ends a document there), so a large
 stream is read one document at a time and each document can be judged before it is parsed: a
-document that contains none of the words a finding needs (``ontainers``, ``seccomp``) and no
-escape sequence that could spell them is never composed. Composition uses libyaml through PyYAML's
-``CSafeLoader``, whose nodes carry line and column; values are read with YAML 1.1 rules, as the
-Kubernetes decoder reads them.
+document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
+``defaultAction``, ``SeccompProfile``) and no escape sequence that could spell them is never
+composed. Composition uses libyaml through PyYAML's ``CSafeLoader``, whose nodes carry line and
+column; values are read with YAML 1.1 rules, as the Kubernetes decoder reads them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ BLOCK = 1 << 20
 _DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
 # Escape sequences in double-quoted scalars that could spell a needle without its letters.
 _ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
-_NEEDLES = (b"ontainers", b"seccomp")  # containers, initContainers, ephemeralContainers
+# containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
+# JSON file's defaultAction; a Security Profiles Operator SeccompProfile (whose spec may lack it).
+_NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
 _HELM_SOURCE = re.compile(rb"^# Source: ([^\r\n]+)", re.M)
 # Line breaks as libyaml counts them (YAML 1.1 also breaks on NEL, LS and PS).
 _BREAKS = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
@@ -85,8 +87,11 @@ class Document:
         if id(node) in self._maps:
             return self._maps[id(node)]
         active.add(id(node))
+        # As the Kubernetes decoder (go-yaml v2) does: entries apply in order, so a merge key
+        # overrides the explicit keys before it and is overridden by those after it; within a
+        # merge list the earlier maps win.
         out: dict[str, tuple[Node, Node]] = {}
-        explicit: dict[str, tuple[Node, Node]] = {}
+        explicit: dict[str, Node] = {}
         for key, value in node.value:
             if key.tag == MERGE:
                 sources = value.value if isinstance(value, SequenceNode) else [value]
@@ -95,9 +100,9 @@ class Document:
                         out.update(self._flatten(src, active))
             elif isinstance(key, ScalarNode) and key.tag == STR:
                 if key.value in explicit:
-                    self.duplicates.append((key, explicit[key.value][0]))
-                explicit[key.value] = (key, value)
-        out.update(explicit)
+                    self.duplicates.append((key, explicit[key.value]))
+                explicit[key.value] = key
+                out[key.value] = (key, value)
         active.discard(id(node))
         self._maps[id(node)] = out
         return out
@@ -122,6 +127,25 @@ class Document:
         return mark.line + self.line_offset + 1, mark.column + 1
 
 
+def has_template_structure(root: Node) -> bool:
+    """Whether a document that parsed is really a template: an unquoted ``{{ x }}`` reads as a
+    mapping used as a key, which no Kubernetes object (JSON underneath) can have."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode):
+                    return True
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
 def text(node: Node | None) -> str | None:
     """The value of a string scalar, else None."""
     if isinstance(node, ScalarNode) and node.tag == STR:
@@ -140,7 +164,8 @@ def is_true(node: Node | None) -> bool:
         return False
     if node.tag == BOOL:
         return node.value.lower() in ("yes", "true", "on")
-    return node.style is None and node.tag == STR and node.value in _TRUE
+    # A plain scalar: PyYAML's C loader reports its style as "", the Python one as None.
+    return not node.style and node.tag == STR and node.value in _TRUE
 
 
 class DecodeError(Exception):
@@ -276,12 +301,17 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
         )
         return
     loader = _Loader(chunk.data)
-    helm = _HELM_SOURCE.search(chunk.data)
-    source = helm.group(1).decode("utf-8", "replace").strip() if helm else None
+    lines: list[bytes] | None = None
+    after = 0  # the line where the previous document's content ended
     index = first_index
     try:
         while loader.check_node():
             root = loader.get_node()
+            source = None
+            if b"# Source: " in chunk.data:
+                lines = lines if lines is not None else _BREAKS.split(chunk.data)
+                source = _helm_source(lines[after : root.start_mark.line])
+            after = root.end_mark.line
             yield Document(index, root, chunk.line, chunk.data, source)
             index += 1
     except yaml.YAMLError as exc:
@@ -295,6 +325,16 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
         yield SyntaxProblem(line, column, _yaml_message(exc))
     finally:
         loader.dispose()
+
+
+def _helm_source(leading: list[bytes]) -> str | None:
+    """The template a document was rendered from: a ``# Source:`` line among its own leading
+    comments (Helm writes it right after ``---``), never one inside or after another document."""
+    for line in leading:
+        match = _HELM_SOURCE.match(line)
+        if match:
+            return match.group(1).decode("utf-8", "replace").strip() or None
+    return None
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

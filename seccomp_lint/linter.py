@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import Node
 
+from . import fixes
 from . import rules as _rules
 from .documents import (
     DecodeError,
@@ -17,10 +18,12 @@ from .documents import (
     compose,
     counts_as_document,
     decode,
+    has_template_structure,
     relevant,
     split,
 )
 from .model import Finding, Options, Source
+from .profiles import in_document
 from .workloads import pod_templates
 
 SUPPRESS_ANNOTATION = "ignore-check.seccomp-lint.io/"
@@ -101,7 +104,10 @@ def lint_stream(
         if has_action and in_templates_dir:
             templated = True
             break
-        if options.prefilter and not relevant(chunk.data):
+        # Syntax errors and duplicate keys are reported only where a finding could be: a broken
+        # ConfigMap is not this linter's business, and the pre-filter stays exact.
+        in_scope = relevant(chunk.data)
+        if options.prefilter and not in_scope:
             index += counts_as_document(chunk.data)
             continue
         for item in compose(chunk, index):
@@ -110,7 +116,7 @@ def lint_stream(
                     templated = True
                     break
                 index += 1
-                if want_syntax:
+                if want_syntax and in_scope:
                     result.findings.append(
                         Finding(
                             rule="yaml-syntax-error",
@@ -123,8 +129,11 @@ def lint_stream(
                     )
                 continue
             index = item.index + 1
+            if has_action and has_template_structure(item.root):
+                templated = True
+                break
             result.findings.extend(_lint_document(item, path, options, rules))
-            if want_syntax:
+            if want_syntax and in_scope:
                 result.findings.extend(_duplicate_keys(item, path))
         if templated:
             break
@@ -168,6 +177,42 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
                     severity=rule.SEVERITY,
                     object=pod.obj,
                     container=problem.container,
+                    source=source,
+                    fix=fixes.fix_for(rule.ID, problem, pod),
+                )
+    yield from _lint_profiles(doc, path, options, rules, comments, source)
+
+
+def _lint_profiles(
+    doc: Document,
+    path: str,
+    options: Options,
+    rules: list,
+    comments: dict[int, set[str]],
+    source: Source | None,
+) -> Iterator[Finding]:
+    """Findings of the rules that judge seccomp profiles (JSON files, SPO SeccompProfiles)."""
+    judges = [r for r in rules if hasattr(r, "check_profile")]
+    if not judges:
+        return
+    for profile in in_document(doc):
+        muted = _annotation_suppressions(doc, [profile.object_root])
+        for rule in judges:
+            if rule.ID in muted:
+                continue
+            for problem in rule.check_profile(profile, options):
+                line, column = doc.pos(problem.node)
+                if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
+                    continue
+                yield Finding(
+                    rule=rule.ID,
+                    path=path,
+                    line=line,
+                    column=column,
+                    message=problem.message,
+                    help=problem.help,
+                    severity=rule.SEVERITY,
+                    object=profile.obj,
                     source=source,
                 )
 

@@ -79,6 +79,7 @@ class Options:
     select: frozenset[str] | None = None
     ignore: frozenset[str] = field(default_factory=frozenset)
     prefilter: bool = True
+    profiles_dir: str | None = None  # a copy of the kubelet seccomp root, for Localhost profiles
 
     @property
     def annotations_effective(self) -> bool:

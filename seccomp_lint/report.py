@@ -1,14 +1,22 @@
-"""Reporters: turn a run's findings into text or JSON (``FORMATS`` maps a name to a writer)."""
+"""Reporters: turn a run's findings into text, JSON, SARIF, GitHub annotations or Markdown.
+
+``FORMATS`` maps a format name to a writer.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TextIO
 
 from .model import Finding
+
+RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
 
 
 @dataclass
@@ -20,9 +28,45 @@ class Run:
     documents: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    quiet: bool = False  # text: findings only, no summary line
+    color: bool = False  # text: ANSI colours
 
     def counts(self) -> Counter:
         return Counter(f.severity for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Display:
+    """How to present a run, beside the format: options that do not change what is found."""
+
+    quiet: bool = False
+    statistics: bool = False
+    sarif_file: str | None = None  # also write SARIF here
+    summary_file: str | None = None  # also append a Markdown summary here
+
+
+def use_color(out: TextIO) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def emit(run: Run, fmt: str, display: Display, out: TextIO) -> None:
+    """Write the report in ``fmt`` to ``out``, plus statistics and the extra report files."""
+    run.quiet = display.quiet
+    run.color = fmt == "text" and use_color(out)
+    FORMATS[fmt](run, out)
+    if display.statistics:
+        # Machine-readable formats keep stdout to themselves.
+        write_statistics(run, out if fmt == "text" else sys.stderr)
+    if display.sarif_file:
+        with open(display.sarif_file, "w", encoding="utf-8") as handle:
+            FORMATS["sarif"](run, handle)
+    if display.summary_file:
+        with open(display.summary_file, "a", encoding="utf-8") as handle:
+            write_markdown(run, handle)
 
 
 def _escape(value: str) -> str:
@@ -32,14 +76,31 @@ def _escape(value: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
 
 
+_COLORS = {"error": "31", "warning": "33", "path": "1", "help": "36", "dim": "2"}
+
+
+def _paint(run: Run, what: str, text: str) -> str:
+    return f"\033[{_COLORS[what]}m{text}\033[0m" if run.color else text
+
+
 def write_text(run: Run, out: TextIO) -> None:
     for f in run.findings:
-        out.write(f"{_escape(f.path)}:{f.line}:{f.column}: {f.rule} {_escape(f.message)}\n")
+        where = _paint(run, "path", f"{_escape(f.path)}:{f.line}:{f.column}:")
+        out.write(f"{where} {_paint(run, f.severity, f.rule)} {_escape(f.message)}\n")
         if f.source is not None:
-            out.write(f"  source: {_escape(f.source.path)}\n")
+            out.write(f"  {_paint(run, 'dim', 'source:')} {_escape(f.source.path)}\n")
         if f.help:
-            out.write(f"  help: {_escape(f.help)}\n")
-    out.write(summary_line(run) + "\n")
+            out.write(f"  {_paint(run, 'help', 'help:')} {_escape(f.help)}\n")
+    if not run.quiet:
+        out.write(summary_line(run) + "\n")
+
+
+def write_statistics(run: Run, out: TextIO) -> None:
+    """Findings per rule, most frequent first (``--statistics``)."""
+    counts = Counter(f.rule for f in run.findings)
+    width = len(str(max(counts.values(), default=0)))
+    for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{n:>{width}}  {rule}\n")
 
 
 def summary_line(run: Run) -> str:
@@ -110,7 +171,97 @@ def write_json(run: Run, out: TextIO) -> None:
     out.write("\n")
 
 
+def workspace_path(path: str) -> str:
+    """``path`` as code scanning and annotations want it: relative to the working directory
+    (the checkout) where possible, with forward slashes and no ``./``."""
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:  # another drive
+            return path
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return path
+        path = rel
+    return PurePosixPath(path.replace(os.sep, "/")).as_posix() if path else path
+
+
+def location(f: Finding) -> tuple[str, int, int]:
+    """Where to pin a finding in a repository: a finding in a rendered stream read from stdin
+    goes on the template it came from."""
+    if f.path == "<stdin>" and f.source is not None:
+        return workspace_path(f.source.path), f.source.line or 1, 1
+    return workspace_path(f.path), f.line, f.column
+
+
+def _escape_data(value: str) -> str:
+    """A workflow command's message: ``%``, CR and LF encoded, so no line can start a command."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which delimit properties."""
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def write_github(run: Run, out: TextIO) -> None:
+    """GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding."""
+    for f in run.findings:
+        command = "warning" if f.severity == "warning" else "error"
+        path, line, column = location(f)
+        props = ",".join(
+            f"{key}={_escape_property(str(value))}"
+            for key, value in (
+                ("file", path),
+                ("line", line),
+                ("col", column),
+                ("title", f"seccomp-lint {f.rule}"),
+            )
+        )
+        message = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        out.write(f"::{command} {props}::{_escape_data(message)}\n")
+    if not run.quiet:
+        # Plain log text; escaped too, since a file name may hold a line break.
+        out.write(_escape_data(summary_line(run)) + "\n")
+
+
+def _cell(value: object) -> str:
+    """Markdown table text: no line breaks, pipes, HTML or markup from manifests."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\|`*_[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def write_markdown(run: Run, out: TextIO) -> None:
+    """A Markdown report with every finding in one table (for ``$GITHUB_STEP_SUMMARY``)."""
+    out.write(f"## seccomp-lint\n\n{_cell(summary_line(run))}\n\n")
+    if run.findings:
+        out.write("| severity | rule | file | line | object | container | message |\n")
+        out.write("|---|---|---|---|---|---|---|\n")
+        for f in run.findings:
+            obj = "" if f.object is None else "/".join(p for p in (f.object.kind, f.object.name) if p)
+            plain = (f.path, f"{f.line}:{f.column}", obj, f.container or "", f.message)
+            cells = [f.severity, f"[{f.rule}]({RULES_DOC}#{f.rule})", *map(_cell, plain)]
+            out.write("| " + " | ".join(cells) + " |\n")
+        out.write("\n")
+    for title, entries in (("Skipped", run.skipped), ("Errors", run.errors)):
+        if entries:
+            out.write(f"**{title}:**\n\n")
+            out.writelines(f"- {_cell(path)}: {_cell(why)}\n" for path, why in entries)
+            out.write("\n")
+
+
+def _write_sarif(run: Run, out: TextIO) -> None:
+    from .sarif import write_sarif
+
+    write_sarif(run, out)
+
+
 FORMATS: dict[str, Callable[[Run, TextIO], None]] = {
     "text": write_text,
     "json": write_json,
+    "sarif": _write_sarif,
+    "github": write_github,
+    "markdown": write_markdown,
 }

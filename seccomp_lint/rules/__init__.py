@@ -2,6 +2,8 @@
 
 ``check(pod, options)`` receives a :class:`~seccomp_lint.workloads.PodTemplate` and yields
 :class:`Problem` values; the linter stamps rule id, severity, path and position afterwards.
+A rule that judges seccomp profiles also has ``check_profile(profile, options)``, which receives a
+:class:`~seccomp_lint.profiles.Profile` (a profile JSON file, or an SPO ``SeccompProfile``).
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ def _load() -> list[ModuleType]:
     from . import (
         deprecated_seccomp_annotation,
         invalid_seccomp_profile,
+        localhost_profile_not_found,
         misplaced_seccomp_annotation,
         missing_seccomp_profile,
+        permissive_seccomp_profile,
         privileged_container_seccomp,
         seccomp_annotation_mismatch,
         seccomp_on_windows_pod,
@@ -54,6 +58,8 @@ def _load() -> list[ModuleType]:
         misplaced_seccomp_annotation,
         seccomp_on_windows_pod,
         privileged_container_seccomp,
+        localhost_profile_not_found,
+        permissive_seccomp_profile,
         yaml_syntax_error,
     ]
 

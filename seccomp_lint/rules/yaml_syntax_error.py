@@ -5,7 +5,10 @@ Reports a document that is not valid YAML (or JSON), at the position where the p
 a document nested more than 1000 levels deep (not parsed, to stay safe from hostile input); and
 a duplicate key in a mapping the linter reads (an object, its metadata, a pod spec, a container).
 The other documents of the file, and the other files, are still linted. A file holding an
-unrendered template (`{{ ... }}`) is skipped with a notice instead.
+unrendered template (`{{ ... }}`) is skipped with a notice instead. Only documents that could
+hold a pod template or a seccomp setting (they mention containers or seccomp) are checked: a
+broken ConfigMap is for a YAML linter to report, and documents that cannot matter are never
+parsed.
 
 ## Why is this bad
 Nothing in that document can be checked, and the API server will not accept it either. With a
@@ -17,7 +20,9 @@ what the cluster gets; kubectl's strict field validation rejects such objects.
 apiVersion: v1
 kind: Pod
 metadata: {name: web
-spec: {}
+spec:
+  securityContext: {seccompProfile: {type: RuntimeDefault}}
+  containers: [{name: app, image: nginx}]
 ```
 
 ## Use instead
@@ -25,7 +30,9 @@ spec: {}
 apiVersion: v1
 kind: Pod
 metadata: {name: web}
-spec: {}
+spec:
+  securityContext: {seccompProfile: {type: RuntimeDefault}}
+  containers: [{name: app, image: nginx}]
 ```
 
 ## Fix

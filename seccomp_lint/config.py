@@ -1,0 +1,273 @@
+"""The config file ``.seccomp-lint.yaml``: find it, load it, validate it, merge it into options.
+
+Keys are the long option names. Validation against ``schemas/config.schema.json`` needs
+jsonschema, whose import costs more than a whole pre-commit run; so a config that validated once
+is remembered by the hash of its bytes (and of the schema) in the user's cache directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import yaml
+
+CONFIG_NAMES = (".seccomp-lint.yaml", ".seccomp-lint.yml")
+SCHEMA = "schemas/config.schema.json"
+# Keys that are not command-line options.
+FILE_ONLY_KEYS = ("exclude", "per-path-ignores")
+RULE_LIST_KEYS = ("select", "ignore")
+PATH_KEYS = ("profiles-dir",)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be read or does not match the schema (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded config file: option values by key, exclusions and per-path ignores."""
+
+    path: str
+    root: str  # the directory holding the file; globs and relative paths start here
+    options: dict = field(default_factory=dict)
+    exclude: tuple[re.Pattern, ...] = ()
+    per_path_ignores: tuple[tuple[re.Pattern, frozenset[str]], ...] = ()
+
+    def _relative(self, path: str) -> str | None:
+        rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        return None if rel == ".." or rel.startswith("../") else rel
+
+    def excluded(self, path: str) -> bool:
+        """Whether an ``exclude`` glob matches ``path`` or a directory above it."""
+        rel = self._relative(path) if self.exclude else None
+        return rel is not None and any(p.match(rel) for p in self.exclude)
+
+    def ignored_rules(self, path: str) -> frozenset[str]:
+        """The rule ids ``per-path-ignores`` turns off for ``path``."""
+        rel = self._relative(path) if self.per_path_ignores else None
+        if rel is None:
+            return frozenset()
+        return frozenset().union(*(ids for p, ids in self.per_path_ignores if p.match(rel)))
+
+
+def find(start: str | None = None) -> str | None:
+    """The nearest config file from ``start`` upward; the search ends at a repository's root."""
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
+            return None
+        directory = parent
+
+
+def load(path: str) -> Config:
+    """Read, validate and compile the config file at ``path``."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    try:
+        values = yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: cannot parse config file: {exc}") from None
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: expected a mapping of option names, not {_kind(values)}")
+    for key in values:
+        if not isinstance(key, str):
+            raise ConfigError(f"{path}: key {key!r} is not a string (quote it)")
+    _validate(path, data, values)
+    return _compile(path, values)
+
+
+def _kind(value: object) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "seccomp-lint", "valid-config")
+
+
+def _schema_bytes() -> bytes:
+    from importlib.resources import files
+
+    return files(__package__).joinpath(SCHEMA).read_bytes()
+
+
+def _validate(path: str, data: bytes, values: dict) -> None:
+    import hashlib
+
+    schema = _schema_bytes()
+    digest = hashlib.sha256(schema + b"\0" + data).hexdigest()
+    marker = os.path.join(_cache_dir(), digest)
+    if not os.path.exists(marker):
+        problems = schema_problems(values, schema)
+        if problems:
+            raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
+        try:
+            os.makedirs(os.path.dirname(marker), exist_ok=True)
+            with open(marker, "w"):
+                pass
+        except OSError:
+            pass  # a read-only cache costs only time
+    _check_rule_ids(path, values)
+
+
+def schema_problems(values: object, schema: bytes | None = None) -> list[str]:
+    """Every way ``values`` breaks the config schema, one readable line each."""
+    import json
+
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema or _schema_bytes()))
+    errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+    return [_describe(e, validator.schema) for e in errors]
+
+
+def _describe(error, schema: dict) -> str:
+    where = "/".join(str(p) for p in error.absolute_path)
+    if error.validator == "additionalProperties" and not where:
+        known = list(schema["properties"])
+        lines = []
+        for key in sorted(set(error.instance) - set(known)):
+            import difflib
+
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            lines.append(f"unknown key {key!r}{hint}; known keys: {', '.join(known)}")
+        return "\n".join(lines)
+    label = f"key {where!r}" if where else "the file"
+    value = error.instance
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{label}: {value!r} is not one of {allowed}"
+    if error.validator == "type":
+        hint = ""
+        if where == "kube-version" and isinstance(value, (int, float)):
+            hint = " (quote it: kube-version: \"1.30\")"
+        return f"{label}: expected {error.validator_value}, got {_kind(value)} {value!r}{hint}"
+    if error.validator == "oneOf" or (error.validator == "pattern" and "/" in where):
+        return f"{label}: expected rule ids, as a list or a comma-separated string, got {value!r}"
+    if error.validator == "pattern":
+        return f"{label}: {value!r} is not a version like \"1.30\""
+    return f"{label}: {error.message}"
+
+
+def _check_rule_ids(path: str, values: dict) -> None:
+    from .rules import BY_ID
+
+    lists = [(key, values[key]) for key in RULE_LIST_KEYS if key in values]
+    lists += [(f"per-path-ignores/{g}", ids) for g, ids in values.get("per-path-ignores", {}).items()]
+    for key, ids in lists:
+        for rule_id in _ids(ids):
+            if rule_id not in BY_ID:
+                raise ConfigError(
+                    f"{path}: key {key!r}: unknown rule id {rule_id!r}; known: {', '.join(BY_ID)}"
+                )
+
+
+def _ids(value: str | list[str]) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    return [i.strip() for i in items if i.strip()]
+
+
+def _compile(path: str, values: dict) -> Config:
+    root = os.path.dirname(os.path.abspath(path))
+    options = dict(values)
+    options.pop("exclude", None)
+    options.pop("per-path-ignores", None)
+    for key in RULE_LIST_KEYS:
+        if key in options:
+            options[key] = [",".join(_ids(options[key]))]
+    for key in PATH_KEYS:
+        if key in options:
+            options[key] = os.path.join(root, os.path.expanduser(options[key]))
+    return Config(
+        path=path,
+        root=root,
+        options=options,
+        exclude=tuple(glob_regex(g) for g in values.get("exclude", ())),
+        per_path_ignores=tuple(
+            (glob_regex(g), frozenset(_ids(ids)))
+            for g, ids in values.get("per-path-ignores", {}).items()
+        ),
+    )
+
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """A regex for a path glob: ``*`` and ``?`` stay within a name, ``**`` spans directories.
+
+    A pattern without ``/`` (other than a trailing one) matches a name at any depth; one with
+    ``/`` matches from the root. Matching a directory matches everything below it.
+    """
+    anchored = "/" in pattern.rstrip("/")
+    body, i = [], 0
+    pattern = pattern.strip("/")
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**/", i):
+            body.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            body.append(".*")
+            i += 2
+            continue
+        if ch == "*":
+            body.append("[^/]*")
+        elif ch == "?":
+            body.append("[^/]")
+        elif ch == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            inner = pattern[i + 1 : end]
+            if inner.startswith("!"):
+                inner = "^" + inner[1:]
+            body.append("[" + inner.replace("\\", "\\\\") + "]")
+            i = end + 1
+            continue
+        else:
+            body.append(re.escape(ch))
+        i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(prefix + "".join(body) + "(?:/.*)?\\Z", re.S)
+
+
+def explicit_dests(fresh: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
+    """The destinations ``argv`` sets explicitly; ``fresh`` is a new parser, changed here."""
+    for action in fresh._actions:
+        action.default = argparse.SUPPRESS
+    return set(vars(fresh.parse_args(argv)))
+
+
+def apply(
+    config: Config, parser: argparse.ArgumentParser, args: argparse.Namespace, given: set[str]
+) -> None:
+    """Set each option the command line left alone from the config file."""
+    by_option = {s: a for a in parser._actions for s in a.option_strings}
+    for key, value in config.options.items():
+        action = by_option.get("--" + key)
+        if action is None:
+            raise ConfigError(f"{config.path}: key {key!r} is not supported by this version")
+        if action.dest in given:
+            continue
+        if action.nargs == 0:  # a flag: true sets it, false leaves the default
+            value = action.const if value else action.default
+        elif isinstance(value, str) and callable(action.type):
+            try:
+                value = action.type(value)
+            except (argparse.ArgumentTypeError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{config.path}: key {key!r}: {exc}") from None
+        setattr(args, action.dest, value)

@@ -1,0 +1,198 @@
+"""Helm charts: render with ``helm template``, lint, and say which template or values key to change.
+
+A rendered stream names each document's template in a ``# Source: <chart>/templates/<file>``
+comment (read by :mod:`documents`). With ``--chart DIR`` the template file is at hand too, so a
+finding can point at a line of it and, for the common charts that render ``securityContext``
+from values (``{{- toYaml .Values.podSecurityContext | nindent 8 }}``), name the values key to
+set instead of a template edit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, replace
+
+from .kustomize import ToolError, node_path, read_built, run_tool
+from .model import Finding, Options, Source
+
+_SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
+_VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
+_WITH = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][\w-]*)+)\s*-?\}\}")
+_ACTION_ONLY = re.compile(r"^\s*\{\{.*\}\}\s*$")
+
+
+@dataclass(frozen=True)
+class ValuesRef:
+    """A ``securityContext`` a template renders from values: which key, at which level, where."""
+
+    key: str  # dotted, without ``.Values.``
+    level: str  # "pod" | "container"
+    line: int  # 1-based line of the reference in the template
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def security_context_values(template: str) -> list[ValuesRef]:
+    """Every ``securityContext:`` of a template whose content comes from a values key."""
+    lines = template.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        match = _SECURITY_CONTEXT.match(line)
+        if not match or line.lstrip().startswith("#"):
+            continue
+        indent = len(match.group(1))
+        ref = None
+        # ``{{- with .Values.x }}`` just before: the body renders ``.`` (that key).
+        for j in range(i - 1, max(i - 3, -1), -1):
+            if not lines[j].strip():
+                continue
+            found = _WITH.search(lines[j])
+            if found:
+                ref = (found.group(1)[1:], j + 1)
+            break
+        if ref is None:
+            body = [(i, match.group(2))]
+            for j in range(i + 1, len(lines)):
+                if not lines[j].strip():
+                    continue
+                if _indent(lines[j]) <= indent:
+                    break
+                body.append((j, lines[j]))
+            for j, piece in body:
+                found = _VALUES.search(piece)
+                if found:
+                    ref = (found.group(1)[1:], j + 1)
+                    break
+        if ref is None:
+            continue
+        out.append(ValuesRef(ref[0], _level(lines, i, indent), ref[1]))
+    return out
+
+
+def _level(lines: list[str], at: int, indent: int) -> str:
+    """``container`` when the key sits in a list item (a container), else ``pod``."""
+    if lines[at].lstrip().startswith("-"):
+        return "container"
+    for j in range(at - 1, -1, -1):
+        line = lines[j]
+        if not line.strip() or _ACTION_ONLY.match(line) or line.lstrip().startswith("#"):
+            continue
+        if _indent(line) < indent:
+            return "container" if line.lstrip().startswith("-") else "pod"
+    return "pod"
+
+
+def _key_line(template: str, steps: list[tuple]) -> int:
+    """The first template line with the deepest key of ``steps`` found, else 1."""
+    lines = template.splitlines()
+    for step in reversed(steps):
+        if len(step) != 1:
+            continue
+        pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(str(step[0]))}\s*:")
+        for i, line in enumerate(lines):
+            if pattern.match(line):
+                return i + 1
+    return 1
+
+
+def values_hint(
+    template: str, template_path: str, f: Finding, steps: list[tuple] | None
+) -> tuple[int, str | None]:
+    """Where in the template the finding belongs, and the values change to suggest, if any."""
+    refs = security_context_values(template)
+    groups = ("containers", "initContainers", "ephemeralContainers")
+    in_container = any(len(s) == 1 and s[0] in groups for s in steps or [])
+    level = "container" if in_container else "pod"
+    if f.rule == "missing-seccomp-profile":
+        level = "pod" if any(r.level == "pod" for r in refs) else "container"
+    chosen = [r for r in refs if r.level == level]
+    if not chosen:
+        return (_key_line(template, steps or []), None)
+    ref = chosen[0]
+    name = os.path.basename(template_path)
+    where = "the pod's" if ref.level == "pod" else "the containers'"
+    hint = (
+        f"this chart renders {where} securityContext from .Values.{ref.key} ({name}:{ref.line}): "
+        f"set {ref.key}.seccompProfile.type: RuntimeDefault in your values "
+        f"(or --set {ref.key}.seccompProfile.type=RuntimeDefault)"
+    )
+    return ref.line, hint
+
+
+# --------------------------------------------------------------------------- helm template
+
+
+def helm_command() -> str:
+    """The ``helm`` on PATH, or ToolError naming it."""
+    found = shutil.which("helm")
+    if not found:
+        raise ToolError("--chart needs `helm` on PATH (it runs `helm template`); it was not found")
+    return found
+
+
+def render(chart: str, values: list[str]) -> bytes:
+    """``helm template CHART -f VALUES...``: the rendered stream."""
+    helm = helm_command()
+    argv = [helm, "template", chart]
+    for v in values:
+        argv += ["--values", v]
+    return run_tool(argv, f"helm template {chart}")
+
+
+def template_file(chart: str, source: str) -> str | None:
+    """The file of a ``# Source:`` path: its first part is the chart's name, not its folder."""
+    parts = source.replace("\\", "/").split("/")
+    if len(parts) < 2:
+        return None
+    candidate = os.path.normpath(os.path.join(chart, *parts[1:]))
+    return candidate if os.path.isfile(candidate) else None
+
+
+def lint_chart(chart: str, values: list[str], options: Options):
+    """Render a chart and lint it; findings point at template files, with values advice."""
+    from .linter import FileResult, lint_bytes
+
+    if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
+        return FileResult(chart, error="--chart: no Chart.yaml in it")
+    try:
+        data = render(chart, values)
+    except ToolError as exc:
+        return FileResult(chart, error=str(exc))
+    rendered = read_built(data, chart)
+    result = lint_bytes(data, f"{chart} (helm template)", replace(options, prefilter=False))
+    texts: dict[str, str] = {}
+    out: list[Finding] = []
+    for f in result.findings:
+        src = f.source.path if f.source else None
+        path = template_file(chart, src) if src else None
+        if path is None:
+            out.append(f)
+            continue
+        if path not in texts:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts[path] = handle.read()
+        steps = None
+        if f.object is not None and f.object.document < len(rendered):
+            steps = node_path(rendered[f.object.document].doc, f.line, f.column)
+        line, hint = values_hint(texts[path], path, f, steps)
+        help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
+        lines = texts[path].splitlines()
+        column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
+        out.append(
+            replace(
+                f,
+                path=path,
+                line=line,
+                column=column,
+                help=help_text,
+                fix=None,
+                source=Source(src, None),
+            )
+        )
+    result.findings = out
+    result.path = chart
+    return result

@@ -1,0 +1,626 @@
+"""Kustomize builds: build a kustomization, lint the output, report findings in the source files.
+
+The build runs ``kustomize build`` (or ``kubectl kustomize``) on a temporary wrapper
+kustomization that names the user's directory as its only resource and turns on origin and
+transformer annotations, so the user's files are never touched. No plugins, exec functions or
+Helm inflation are enabled, network access is cut off, and the build has a time limit.
+
+Each built object's ``config.kubernetes.io/origin`` annotation names the file it came from. The
+object is re-located there (by kind and its original name, before ``namePrefix``/``nameSuffix``)
+and linted again: a finding the source document has too is reported at its line in that file.
+A finding the source does not have was brought by a patch: it is reported at the patch (a patch
+file, or the inline patch in the kustomization that applies it), found by following the
+offending field's path. Objects made by a generator are reported at the kustomization.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .documents import Chunk, Document, compose, split, text
+from .model import Finding, Options, Source
+
+TIMEOUT = 60.0  # seconds a build may take
+ORIGIN = "config.kubernetes.io/origin"
+TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
+_OFFLINE = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+    "no_proxy": "",
+    "GIT_ALLOW_PROTOCOL": "file",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+_GENERATOR_KEYS = {
+    "ConfigMapGenerator": "configMapGenerator",
+    "SecretGenerator": "secretGenerator",
+    "HelmChartInflationGenerator": "helmCharts",
+}
+
+class ToolError(Exception):
+    """A build tool is missing, failed or took too long; the message is shown as it is."""
+
+
+def run_tool(argv: list[str], what: str, cwd: str | None = None, env: dict | None = None) -> bytes:
+    """Run a build tool with the time limit; its stdout, or ToolError with its stderr verbatim."""
+    try:
+        done = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{what} did not finish within {TIMEOUT:g} s") from None
+    except OSError as exc:
+        raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").rstrip()
+        raise ToolError(f"{what} failed (exit {done.returncode}):\n{err}")
+    return done.stdout
+
+
+def build_command(root: str) -> list[str]:
+    """``kustomize build ROOT`` or ``kubectl kustomize ROOT``, whichever is on PATH."""
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build", root]
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize", root]
+    raise ToolError(
+        "--kustomize needs `kustomize` or `kubectl` (for `kubectl kustomize`) on PATH; "
+        "neither was found"
+    )
+
+
+def kustomization_file(directory: str) -> str | None:
+    """The kustomization file of a directory, if it has one."""
+    for name in KUSTOMIZATION_FILES:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def build(directory: str) -> tuple[bytes, str]:
+    """Build a kustomization with origin annotations; the output and the wrapper's directory.
+
+    The wrapper's directory is deleted when the build ends; origin paths in the output are
+    relative to it and are resolved with :func:`resolve`.
+    """
+    command = build_command(".")  # fail before creating anything when no tool is installed
+    target = os.path.realpath(directory)
+    with tempfile.TemporaryDirectory(prefix="seccomp-lint-kustomize-") as tmp:
+        wrapper = os.path.realpath(tmp)
+        # Kustomize takes a resource directory only by a relative path; it is a new root, so
+        # the user's own load restrictions still apply inside it.
+        relative = os.path.relpath(target, wrapper).replace(os.sep, "/")
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+            handle.write(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n- {_quote(relative)}\n"
+                "buildMetadata: [originAnnotations, transformerAnnotations]\n"
+            )
+        command[-1] = wrapper
+        env = {**os.environ, **_OFFLINE}
+        return run_tool(command, f"kustomize build of {directory}", env=env), wrapper
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --------------------------------------------------------------------------- built documents
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where kustomize says a built object came from; paths are absolute."""
+
+    path: str | None = None  # the resource file
+    configured_in: str | None = None  # the kustomization of a generator
+    configured_by: str | None = None  # the generator's kind
+    remote: str | None = None  # repo and ref of a remote resource
+    patched_in: tuple[str, ...] = ()  # kustomizations whose patches touched it, in order
+
+
+@dataclass
+class Built:
+    """One object of the build output, its origin and the annotations kustomize added."""
+
+    doc: Document
+    kind: str | None
+    name: str | None
+    origin: Origin
+
+
+def _parse_stream(data: bytes) -> list[Document]:
+    docs: list[Document] = []
+    for chunk in split(_reader(data)):
+        for item in compose(chunk, len(docs)):
+            if isinstance(item, Document):
+                docs.append(item)
+    return docs
+
+
+def _reader(data: bytes):
+    view = memoryview(data)
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        end = len(data) if n < 0 else pos + n
+        block = bytes(view[pos:end])
+        pos = min(end, len(data))
+        return block
+
+    return read
+
+
+def _load_annotation(doc: Document, meta: Node | None, key: str):
+    raw = text(doc.get(meta, "annotations", key))
+    if raw is None:
+        return None
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return None
+
+
+def read_built(data: bytes, wrapper: str) -> list[Built]:
+    """The build output's documents, each with its origin resolved to absolute paths."""
+    out = []
+    for doc in _parse_stream(data):
+        meta = doc.get(doc.root, "metadata")
+        origin = _load_annotation(doc, meta, ORIGIN)
+        origin = origin if isinstance(origin, dict) else {}
+        steps = _load_annotation(doc, meta, TRANSFORMATIONS)
+        patched = []
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict):
+                continue
+            by = step.get("configuredBy") or {}
+            kind = by.get("kind", "") if isinstance(by, dict) else ""
+            where = step.get("configuredIn")
+            if "Patch" in str(kind) and isinstance(where, str):
+                resolved = resolve(wrapper, where)
+                if resolved not in patched:
+                    patched.append(resolved)
+        path = origin.get("path")
+        remote = None
+        if origin.get("repo"):
+            remote = f"{origin['repo']}//{path or ''}?ref={origin.get('ref', '')}"
+            path = None
+        by = origin.get("configuredBy")
+        out.append(
+            Built(
+                doc=doc,
+                kind=text(doc.get(doc.root, "kind")),
+                name=text(doc.get(meta, "name")),
+                origin=Origin(
+                    path=resolve(wrapper, path) if isinstance(path, str) else None,
+                    configured_in=resolve(wrapper, origin["configuredIn"])
+                    if isinstance(origin.get("configuredIn"), str)
+                    else None,
+                    configured_by=by.get("kind") if isinstance(by, dict) else None,
+                    remote=remote,
+                    patched_in=tuple(patched),
+                ),
+            )
+        )
+    return out
+
+
+def resolve(wrapper: str, path: str) -> str:
+    """An origin path (relative to the wrapper kustomization) as an absolute path."""
+    return os.path.normpath(os.path.join(wrapper, path))
+
+
+# --------------------------------------------------------------------------- node paths
+
+
+def node_path(doc: Document, line: int, column: int) -> list[tuple] | None:
+    """The steps from the root to the node at a 1-based position: (key,) or (index, name)."""
+    stack: list[tuple[Node, list[tuple]]] = [(doc.root, [])]
+    seen: set[int] = set()
+    # A block collection starts where its first entry does: prefer the key or scalar there.
+    collection: list[tuple] | None = None
+    while stack:
+        node, steps = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if doc.pos(node) == (line, column) and steps:
+            if isinstance(node, ScalarNode):
+                return steps
+            collection = collection or steps
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    here = [*steps, (key.value,)]
+                    if doc.pos(key) == (line, column):
+                        return here
+                    stack.append((value, here))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, [*steps, (i, text(doc.get(item, "name")))]))
+    return collection
+
+
+def follow(doc: Document, root: Node, steps: list[tuple]) -> tuple[Node, int] | None:
+    """The deepest node reached along ``steps`` (list items matched by name) and its depth."""
+    node, reached, depth = root, None, 0
+    for step in steps:
+        if len(step) == 1:
+            entry = doc.entry(node, step[0])
+            if entry is None:
+                break
+            reached, node = entry[0], entry[1]
+        else:
+            index, name = step
+            if not isinstance(node, SequenceNode):
+                break
+            match = None
+            if name is not None:
+                match = next((i for i in node.value if text(doc.get(i, "name")) == name), None)
+            elif index < len(node.value):
+                match = node.value[index]
+            if match is None:
+                break
+            reached, node = match, match
+        depth += 1
+    return (reached, depth) if reached is not None else None
+
+
+def pointer(steps: list[tuple]) -> list[str]:
+    """The steps as JSON pointer tokens."""
+    return [str(s[0]) for s in steps]
+
+
+# --------------------------------------------------------------------------- mapping findings
+
+
+@dataclass
+class Mapped:
+    """A build finding placed in the source, and what ``--fix`` may do with it."""
+
+    finding: Finding
+    plain: bool  # found in a plain resource file: fixable there
+    source_file: str | None = None  # absolute path of that file
+    source_finding: Finding | None = None  # the finding as linted in that file
+    built: Built | None = None
+    original_name: str | None = None
+    built_at: tuple[int, int] | None = None  # (line, column) in the build output
+
+
+@dataclass
+class Context:
+    """One kustomize build and what the mapping needs to know about it."""
+
+    directory: str  # as the user gave it
+    root: str  # its real path
+    wrapper: str
+    options: Options
+    _linted: dict[str, tuple[list[Finding], list[Finding], list[Document]]] = field(
+        default_factory=dict
+    )
+
+    def shown(self, path: str) -> str:
+        """An absolute path as the user would write it, relative to the directory they gave."""
+        rel = os.path.relpath(path, self.root)
+        return os.path.normpath(os.path.join(self.directory, rel))
+
+    def lint_source(self, path: str) -> tuple[list[Finding], list[Finding], list[Document]]:
+        """A source file's findings, with and without its suppression comments, and its docs."""
+        if path not in self._linted:
+            from .linter import lint_bytes
+
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                self._linted[path] = ([], [], [])
+                return self._linted[path]
+            shown = self.shown(path)
+            is_json = path.endswith(".json")
+            kept = lint_bytes(data, shown, self.options, is_json).findings
+            # Comments do not survive a build: lint again without them to tell a finding that
+            # is suppressed at the source from one a patch brought in.
+            bare = data.replace(b"seccomp-lint:", b"seccomp-lint_")
+            everything = lint_bytes(bare, shown, self.options, is_json).findings
+            self._linted[path] = (kept, everything, _parse_stream(data))
+        return self._linted[path]
+
+
+def _original_name(kind: str | None, built_name: str | None, docs: list[Document]) -> str | None:
+    """The name in the source file of the object built as ``built_name``."""
+    from .workloads import objects
+
+    names = []
+    for doc in docs:
+        for obj in objects(doc):
+            if text(doc.get(obj, "kind")) == kind:
+                name = text(doc.get(obj, "metadata", "name"))
+                if name is not None:
+                    names.append(name)
+    if built_name in names:
+        return built_name
+    inside = [n for n in names if built_name and n in built_name]
+    return max(inside, key=len) if inside else None
+
+
+def _same_finding(src: Finding, built: Finding, kind: str | None, name: str | None) -> bool:
+    if src.rule != built.rule or src.container != built.container or src.object is None:
+        return False
+    if src.object.kind != kind or src.object.name != name:
+        return False
+    label = f"{built.object.kind}/{built.object.name or '<unnamed>'}" if built.object else ""
+    own = f"{kind}/{name or '<unnamed>'}"
+    return src.message == built.message.replace(label, own, 1)
+
+
+def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped | None:
+    """Place one finding of the build output in the source; None when suppressed there."""
+    b = built[f.object.document] if f.object and f.object.document < len(built) else None
+    if b is None:
+        return Mapped(_at(f, ctx.shown(_kustomization(ctx.root)), 1, 1), plain=False)
+    origin = b.origin
+    if origin.path is not None:
+        kept, everything, docs = ctx.lint_source(origin.path)
+        name = _original_name(b.kind, b.name, docs)
+        shown = ctx.shown(origin.path)
+        for src in everything:
+            if _same_finding(src, f, b.kind, name):
+                if not any(_same_finding(k, f, b.kind, name) and k.line == src.line for k in kept):
+                    return None  # a suppression comment at the source
+                moved = replace(
+                    f,
+                    path=shown,
+                    line=src.line,
+                    column=src.column,
+                    fix=src.fix,
+                    source=None,
+                    object=replace(f.object, document=src.object.document),
+                )
+                return Mapped(moved, True, origin.path, src, b, name)
+        place = _in_patches(f, b, ctx, name)
+        object_line = _object_line(docs, b.kind, name)
+        source = Source(shown, object_line)
+        if place is not None:
+            return Mapped(_at(f, *place, source=source), False, origin.path, None, b, name)
+        where = origin.patched_in[-1] if origin.patched_in else origin.path
+        line = _key_line(where, "patches") if origin.patched_in else (object_line or 1)
+        return Mapped(_at(f, ctx.shown(where), line, 1, source=source), False, None, None, b, name)
+    if origin.configured_in is not None:
+        key = _GENERATOR_KEYS.get(origin.configured_by or "", "")
+        line = _key_line(origin.configured_in, key) if key else 1
+        return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), False, built=b)
+    top = _kustomization(ctx.root)
+    source = Source(origin.remote) if origin.remote else None
+    return Mapped(
+        _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=source), False, built=b
+    )
+
+
+def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
+    return replace(f, path=path, line=line, column=column, source=source, fix=None)
+
+
+def _kustomization(directory: str) -> str:
+    return kustomization_file(directory) or os.path.join(directory, "kustomization.yaml")
+
+
+def _key_line(path: str, key: str) -> int:
+    """The line of a top-level key in a YAML file, else 1."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.startswith(f"{key}:"):
+                    return number
+    except OSError:
+        pass
+    return 1
+
+
+def _object_line(docs: list[Document], kind: str | None, name: str | None) -> int | None:
+    from .workloads import objects
+
+    for doc in docs:
+        for obj in objects(doc):
+            if text(doc.get(obj, "kind")) == kind and text(doc.get(obj, "metadata", "name")) == name:
+                return doc.pos(obj)[0]
+    return None
+
+
+# --------------------------------------------------------------------------- patches
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """One patch of a kustomization: its documents and where their lines are in a file."""
+
+    file: str
+    docs: list[Document]
+    target: dict | None
+    line_shift: int = 0  # for an inline patch: the kustomization line before its text
+    column_shift: int = 0
+
+
+def _in_patches(f: Finding, b: Built, ctx: Context, original: str | None) -> tuple[str, int, int] | None:
+    """The patch that set the offending field: (shown path, line, column), last applied first."""
+    steps = node_path(b.doc, f.line, f.column)
+    if not steps:
+        return None
+    for kustomization in reversed(b.origin.patched_in):
+        for patch in reversed(list(_patches(kustomization))):
+            found = _locate(patch, steps, b, original)
+            if found is not None:
+                line, column = found
+                return ctx.shown(patch.file), line + patch.line_shift, column + patch.column_shift
+    return None
+
+
+def _patches(kustomization: str) -> Iterator[_Patch]:
+    """Every patch a kustomization applies, in the order kustomize applies them."""
+    try:
+        with open(kustomization, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return
+    docs = _parse_stream(data)
+    if not docs:
+        return
+    doc = docs[0]
+    base = os.path.dirname(kustomization)
+    lines = data.decode("utf-8", "replace").splitlines()
+    for field_name in ("patchesStrategicMerge", "patchesJson6902", "patches"):
+        seq = doc.get(doc.root, field_name)
+        if not isinstance(seq, SequenceNode):
+            continue
+        for item in seq.value:
+            if isinstance(item, ScalarNode):  # patchesStrategicMerge: a path or inline text
+                yield from _patch_from(base, kustomization, doc, item, None, lines)
+                continue
+            target = _plain(doc, doc.get(item, "target"))
+            body = doc.get(item, "path")
+            if body is None:
+                body = doc.get(item, "patch")
+            if isinstance(body, ScalarNode):
+                yield from _patch_from(base, kustomization, doc, body, target, lines)
+
+
+def _patch_from(
+    base: str, kustomization: str, doc: Document, node: ScalarNode, target, lines: list[str]
+) -> Iterator[_Patch]:
+    value = node.value
+    if "\n" not in value and not value.lstrip().startswith(("{", "[", "-")):
+        path = os.path.normpath(os.path.join(base, value))
+        try:
+            with open(path, "rb") as handle:
+                yield _Patch(path, _parse_stream(handle.read()), target)
+        except OSError:
+            return
+        return
+    shift, indent = doc.pos(node)[0], 0
+    if node.style == "|" and shift < len(lines):
+        body = lines[shift] if shift < len(lines) else ""
+        indent = len(body) - len(body.lstrip(" "))
+        yield _Patch(kustomization, _parse_stream(value.encode()), target, shift, indent)
+    else:  # another scalar style: the lines do not map, so point at the patch itself
+        yield _Patch(kustomization, _parse_stream(value.encode()), target, 0, 0)
+
+
+def _plain(doc: Document, node: Node | None):
+    if node is None:
+        return None
+    entries = doc.mapping(node) or {}
+    return {k: text(v) for k, (_, v) in entries.items()}
+
+
+def _name_matches(pattern: str | None, built: str | None, original: str | None) -> bool:
+    if pattern is None:
+        return True
+    if built is None:
+        return False
+    if pattern == built or (pattern in built and (original is None or original in pattern)):
+        return True
+    try:
+        return any(re.fullmatch(pattern, n) for n in (built, original) if n)
+    except re.error:
+        return False
+
+
+def _locate(patch: _Patch, steps: list[tuple], b: Built, original: str | None):
+    """(line, column) of the offending field in a patch, from the patch's own text; else None."""
+    target = patch.target or {}
+    if target.get("kind") not in (None, b.kind):
+        return None
+    if not _name_matches(target.get("name"), b.name, original):
+        return None
+    for doc in patch.docs:
+        root = doc.root
+        if isinstance(root, SequenceNode):  # JSON 6902 operations
+            found = _locate_ops(doc, root, steps)
+        else:
+            if not patch.target:
+                kind = text(doc.get(root, "kind"))
+                name = text(doc.get(root, "metadata", "name"))
+                if kind != b.kind or not _name_matches(name, b.name, original):
+                    continue
+            got = follow(doc, root, steps)
+            found = doc.pos(got[0]) if got and got[1] == len(steps) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _locate_ops(doc: Document, ops: SequenceNode, steps: list[tuple]):
+    want = pointer(steps)
+    for op in reversed(ops.value):
+        if text(doc.get(op, "op")) not in ("add", "replace", "copy", "move"):
+            continue
+        raw = text(doc.get(op, "path")) or ""
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in raw.split("/")[1:]]
+        if tokens != want[: len(tokens)]:
+            continue
+        value = doc.get(op, "value")
+        rest = steps[len(tokens) :]
+        if value is not None and rest:
+            got = follow(doc, value, rest)
+            if got and got[1] == len(rest):
+                return doc.pos(got[0])
+        entry = doc.entry(op, "value") or doc.entry(op, "path")
+        return doc.pos(entry[0])
+    return None
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+def lint(directory: str, options: Options):
+    """Build and lint one kustomization: a FileResult whose findings sit in the source files."""
+    result, _ = lint_mapped(directory, options)
+    return result
+
+
+def lint_mapped(directory: str, options: Options):
+    """The FileResult of a build plus each finding's :class:`Mapped` record."""
+    from .linter import FileResult, lint_bytes
+
+    if not os.path.isdir(directory):
+        return FileResult(directory, error="--kustomize: not a directory"), []
+    if kustomization_file(directory) is None:
+        return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), []
+    try:
+        data, wrapper = build(directory)
+    except ToolError as exc:
+        return FileResult(directory, error=str(exc)), []
+    built = read_built(data, wrapper)
+    ctx = Context(directory, os.path.realpath(directory), wrapper, options)
+    raw = lint_bytes(data, f"{directory} (kustomize build)", replace(options, prefilter=False))
+    mapped = []
+    for f in raw.findings:
+        m = map_finding(f, ctx, built)
+        if m is not None:
+            m.built_at = (f.line, f.column)
+            mapped.append(m)
+    result = FileResult(directory, [m.finding for m in mapped], documents=raw.documents)
+    result.size = len(data)
+    return result, mapped

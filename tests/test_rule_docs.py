@@ -1,0 +1,118 @@
+"""Every rule documents itself in fixed sections, and its examples really behave as documented."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from seccomp_lint.rules import RULES
+
+SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix", "References")
+
+
+def _profiles_dir(tmp: Path) -> list[str]:
+    """The setting the Example's prose states: ``seccomp/`` holds only ``profiles/strict.json``."""
+    root = tmp / "seccomp"
+    (root / "profiles").mkdir(parents=True)
+    (root / "profiles" / "strict.json").write_text(
+        '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], '
+        '"syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}\n'
+    )
+    return ["--profiles-dir", str(root)]
+
+
+# What a rule's examples need besides the manifest: options, and files those options name.
+SETUP: dict[str, Callable[[Path], list[str]]] = {"localhost-profile-not-found": _profiles_dir}
+
+
+def sections(rule: ModuleType) -> dict[str, str]:
+    """The docstring's ``## Heading`` sections, by heading."""
+    parts = re.split(r"^## +(.+?)\s*$", rule.__doc__ or "", flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def yaml_block(text: str) -> str:
+    """The first fenced ```yaml block of a section."""
+    match = re.search(r"^```ya?ml\n(.*?)^```", text, re.M | re.S)
+    assert match, "no ```yaml block"
+    return match.group(1)
+
+
+def _setup(rule: ModuleType, tmp: Path) -> list[str]:
+    return SETUP[rule.ID](tmp) if rule.ID in SETUP else []
+
+
+rule_ids = pytest.mark.parametrize("rule", RULES, ids=lambda r: r.ID)
+example_rules = pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(
+            r,
+            id=r.ID,
+            marks=[],
+        )
+        for r in RULES
+    ],
+)
+
+
+@rule_ids
+def test_docstring_has_the_sections(rule: ModuleType) -> None:
+    assert rule.__doc__ and rule.__doc__.strip().splitlines()[0], "a one-line summary first"
+    found = sections(rule)
+    assert list(found) == list(SECTIONS)
+    for name in SECTIONS:
+        assert found[name].strip(), f"section {name!r} is empty"
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule.ID)
+
+
+@example_rules
+def test_example_is_reported(rule: ModuleType, lint, tmp_path: Path) -> None:
+    example = tmp_path / "example.yaml"
+    example.write_text(yaml_block(sections(rule)["Example"]))
+    args = ["--select", rule.ID, *_setup(rule, tmp_path)]
+    if rule.LEVEL == "restricted":
+        args += ["--level", "restricted"]
+    result = lint(*args, str(example))
+    assert "Traceback" not in result.stderr
+    assert result.findings, f"{rule.ID}: its Example produced no finding"
+    assert {f["rule"] for f in result.findings} == {rule.ID}
+    assert result.code == 1
+
+
+@rule_ids
+def test_use_instead_is_clean(rule: ModuleType, lint, tmp_path: Path) -> None:
+    fixed = tmp_path / "use-instead.yaml"
+    fixed.write_text(yaml_block(sections(rule)["Use instead"]))
+    result = lint(*_setup(rule, tmp_path), str(fixed))
+    assert result.findings == [], [f["rule"] for f in result.findings]
+    assert result.code == 0
+
+
+@rule_ids
+def test_explain_prints_the_doc(rule: ModuleType, lint) -> None:
+    result = lint("--explain", rule.ID, fmt="text")
+    assert result.code == 0
+    assert rule.ID in result.stdout
+    for name in SECTIONS:
+        assert f"## {name}" in result.stdout
+    assert yaml_block(sections(rule)["Example"]) in result.stdout
+
+
+def test_explain_unknown_rule(lint) -> None:
+    result = lint("--explain", "no-such-rule", fmt="text")
+    assert result.code == 2
+    assert "no-such-rule" in result.stderr
+
+
+def test_syntax_error_example_without_prefilter(lint, tmp_path: Path) -> None:
+    """The yaml-syntax-error Example is reported once every document is parsed."""
+    rule = next(r for r in RULES if r.ID == "yaml-syntax-error")
+    example = tmp_path / "example.yaml"
+    example.write_text(yaml_block(sections(rule)["Example"]))
+    result = lint("--no-prefilter", str(example))
+    assert [f["rule"] for f in result.findings] == ["yaml-syntax-error"]
