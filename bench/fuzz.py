@@ -21,6 +21,7 @@ input of each is saved to ``--out``. The last line printed is a JSON summary.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import io
 import json
 import os
@@ -391,11 +392,16 @@ def fuzz_random(args: argparse.Namespace, seeds: list[bytes]) -> dict:
     n = slow = 0
     slowest = (0.0, 0)
     last_report = start
-    with tempfile.TemporaryDirectory() as tmpdir:
+    with tempfile.TemporaryDirectory() as tmpdir, open(out / "current-input", "wb") as current:
         tmp = Path(tmpdir)
         while time.monotonic() < deadline and (not args.runs or n < args.runs):
             case_rng = random.Random(rng.getrandbits(64))
             data = mutate(case_rng, case_rng.choice(seeds), seeds)
+            # A hard crash (signal, abort) kills this process: keep the input that did it.
+            current.seek(0)
+            current.write(data)
+            current.truncate()
+            current.flush()
             t0 = time.monotonic()
             problem = run_one(data, case_rng, tmp, args.timeout)
             took = time.monotonic() - t0
@@ -457,6 +463,66 @@ def fuzz_atheris(args: argparse.Namespace, seeds: list[bytes]) -> None:
     atheris.Fuzz()
 
 
+def supervise(args: argparse.Namespace) -> dict:
+    """Run workers until time is up; a worker killed by a signal is a crash, and a new one starts.
+
+    A segfault (C stack overflow in libyaml, say) cannot be caught in-process, so the loop runs in
+    a child and its last input (``current-input``) is kept when it dies.
+    """
+    import shutil
+    import subprocess
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + args.minutes * 60
+    start = time.monotonic()
+    merged: dict = {"engine": "random", "inputs": 0, "counts": {"crash": 0, "hang": 0, "bad": 0,
+                    "signal": 0}, "distinct": {}, "slow_inputs": 0, "slowest_seconds": 0.0}
+    seed = args.seed
+    while time.monotonic() < deadline - 1:
+        left = (deadline - time.monotonic()) / 60
+        cmd = [sys.executable, __file__, "--worker", "--minutes", f"{left:.3f}", "--seed", str(seed),
+               "--timeout", str(args.timeout), "--slow", str(args.slow), "--out", str(out),
+               "--memory-mb", str(args.memory_mb)]
+        if args.runs:
+            cmd += ["--runs", str(args.runs)]
+        report = out / f"summary-{seed}.json"
+        sys.stdout.flush()
+        done = subprocess.run(cmd + ["--summary", str(report)], stderr=subprocess.PIPE, text=True)
+        if report.exists():
+            part = json.loads(report.read_text())
+            merged["inputs"] += part["inputs"]
+            merged["slow_inputs"] += part["slow_inputs"]
+            merged["slowest_seconds"] = max(merged["slowest_seconds"], part["slowest_seconds"])
+            merged["seeds"], merged["fix_engine"] = part["seeds"], part["fix_engine"]
+            for kind, n in part["counts"].items():
+                merged["counts"][kind] += n
+            for entry in part["distinct"]:
+                have = merged["distinct"].setdefault(entry["signature"], dict(entry, count=0))
+                have["count"] += entry["count"]
+        if done.returncode < 0:
+            frames = [line.strip() for line in done.stderr.splitlines() if "seccomp_lint" in line]
+            sig = f"killed by signal {-done.returncode}" + (f" at {frames[0]}" if frames else "")
+            name = f"signal-{abs(hash(sig)) % 10**8:08d}.yaml"
+            shutil.copy(out / "current-input", out / name)
+            print(f"worker {seed}: {sig} -> {out / name}", flush=True)
+            merged["counts"]["signal"] += 1
+            have = merged["distinct"].setdefault(
+                sig, {"signature": sig, "kind": "signal", "file": str(out / name), "count": 0}
+            )
+            have["count"] += 1
+            merged["inputs"] += 1
+        elif done.returncode not in (0, 1) or args.runs:
+            if done.returncode not in (0, 1):
+                print(done.stderr[-3000:], file=sys.stderr)
+            break
+        seed += 1
+    merged["seconds"] = round(time.monotonic() - start, 1)
+    merged["per_second"] = round(merged["inputs"] / merged["seconds"], 1) if merged["seconds"] else 0
+    merged["distinct"] = list(merged["distinct"].values())
+    return merged
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=1.0)
@@ -467,7 +533,14 @@ def main() -> int:
     p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit")
     p.add_argument("--out", default=os.path.join("/tmp", "seccomp-lint-fuzz"), help="crash inputs")
     p.add_argument("--engine", choices=("random", "atheris"), default="random")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--summary", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.engine == "random" and not args.worker:
+        summary = supervise(args)
+        print(json.dumps(summary, indent=2))
+        return 1 if summary["distinct"] else 0
+    faulthandler.enable()  # a crash in C code still shows where it happened
     # As the command line does: merge keys are flattened recursively.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
     limit = args.memory_mb << 20
@@ -482,7 +555,10 @@ def main() -> int:
         fuzz_atheris(args, seeds)
         return 0
     summary = fuzz_random(args, seeds)
-    print(json.dumps(summary, indent=2))
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(summary))
+    else:
+        print(json.dumps(summary, indent=2))
     return 1 if summary["distinct"] else 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TextIO
 
 from .model import Finding, Options
@@ -50,13 +50,6 @@ def _per_file(result) -> Iterator:
 
 
 # --------------------------------------------------------------------------- --fix --kustomize
-
-
-@dataclass
-class _Outcome:
-    written: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # path: (old, new)
-    fixed: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def _key(f: Finding) -> tuple:
@@ -142,6 +135,7 @@ def fix_kustomize(
                 shown[m.source_file] = m.finding.path
         changed: dict[str, tuple[bytes, bytes, tuple]] = {}
         fixed_keys: dict[str, set[tuple]] = {}
+        rolled_back: set[str] = set()
         for path, keys in sorted(wanted.items()):
             try:
                 stamp = writer.stamp(path)
@@ -155,12 +149,10 @@ def fix_kustomize(
             if after != before:
                 changed[path] = (before, after, stamp)
                 fixed_keys[path] = done
-                fixed_total += len(done)
+        remaining = result.findings
         if diff:
             for path, (before, after, _) in changed.items():
                 out.write(fixes.unified_diff(shown[path], before, after))
-            rewritten += len(changed)
-            remaining = result.findings
         else:
             for path, (before, after, stamp) in list(changed.items()):
                 why = writer.replace_atomically(path, after, before, stamp)
@@ -168,22 +160,22 @@ def fix_kustomize(
                     print(f"seccomp-lint: {shown[path]}: not rewritten: {why}", file=err)
                     del changed[path]
                     code_error = True
-            rewritten += len(changed)
-            remaining = result.findings
             if changed:
                 rebuilt, remapped = kustomize.lint_mapped(directory, options)
                 if rebuilt.error:
-                    _restore(changed, err, shown, f"the rebuild failed: {rebuilt.error}")
-                    rewritten -= len(changed)
-                    code_error = True
+                    stale = {path: f"the rebuild failed: {rebuilt.error}" for path in changed}
                 else:
                     stale = _still_there(mapped, remapped, fixed_keys)
-                    if stale:
-                        _restore(changed, err, shown, "the rebuilt output still has " + stale)
-                        rewritten -= len(changed)
-                        code_error = True
-                    else:
-                        remaining, mapped = rebuilt.findings, remapped
+                if stale:
+                    # Undo only the files whose fix the build does not show, then look again.
+                    _restore({p: changed.pop(p) for p in stale}, err, shown, stale)
+                    rolled_back.update(stale)
+                    code_error = True
+                    rebuilt, remapped = kustomize.lint_mapped(directory, options)
+                if not rebuilt.error:
+                    remaining, mapped = rebuilt.findings, remapped
+        rewritten += len(changed)
+        fixed_total += sum(len(fixed_keys[path]) for path in changed)
         run.files += 1
         run.documents += result.documents
         run.findings.extend(sorted(remaining, key=lambda f: (f.path, f.line, f.column, f.rule)))
@@ -191,7 +183,8 @@ def fix_kustomize(
         patches = [
             m
             for m in mapped
-            if not (m.plain and m.source_finding and fixes.applicable(m.source_finding, unsafe))
+            if m.source_file in rolled_back
+            or not (m.plain and m.source_finding and fixes.applicable(m.source_finding, unsafe))
         ]
         text = suggested_patches(directory, patches, unsafe)
         if text:
@@ -199,34 +192,40 @@ def fix_kustomize(
     if not diff:
         report(run, out)
     verb = "Would fix" if diff else "Fixed"
-    print(f"{verb} {fixed_total} finding(s) in {rewritten} file(s).", file=notes)
+    print(f"{verb} {_count(fixed_total, 'finding')} in {_count(rewritten, 'file')}.", file=notes)
     if code_error:
         return 2
     return 1 if rewritten or run.findings else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _built_key(m) -> tuple:
     return (m.finding.rule, m.built.kind, m.built.name, m.finding.container) if m.built else ()
 
 
-def _still_there(before: list, after: list, fixed: dict[str, set[tuple]]) -> str | None:
-    """A finding fixed in its source file that the rebuilt output still has."""
+def _still_there(before: list, after: list, fixed: dict[str, set[tuple]]) -> dict[str, str]:
+    """The edited files whose fix the rebuilt output does not show, and why."""
     now = {_built_key(m) for m in after}
+    stale: dict[str, str] = {}
     for m in before:
-        if not (m.plain and m.source_finding and m.built):
+        if not (m.plain and m.source_finding and m.built) or m.source_file in stale:
             continue
         if _key(m.source_finding) in fixed.get(m.source_file, ()) and _built_key(m) in now:
-            return f"{m.finding.rule} for {m.built.kind}/{m.built.name}"
-    return None
+            stale[m.source_file] = (
+                f"the rebuilt output still has {m.finding.rule} for {m.built.kind}/{m.built.name}"
+            )
+    return stale
 
 
-def _restore(changed: dict, err: TextIO, shown: dict[str, str], why: str) -> None:
+def _restore(changed: dict, err: TextIO, shown: dict[str, str], why: dict[str, str]) -> None:
     from . import writer
 
     for path, (before, after, _) in changed.items():
-        stamp = writer.stamp(path)
-        writer.replace_atomically(path, before, after, stamp)
-        print(f"seccomp-lint: {shown[path]}: fix undone: {why}", file=err)
+        writer.replace_atomically(path, before, after, writer.stamp(path))
+        print(f"seccomp-lint: {shown[path]}: fix undone: {why[path]}", file=err)
 
 
 # --------------------------------------------------------------------------- patches to paste

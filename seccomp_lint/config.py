@@ -90,10 +90,11 @@ def load(path: str) -> Config:
     return _compile(path, values)
 
 
+_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
 def _kind(value: object) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
+    return _KINDS.get(type(value), type(value).__name__)
 
 
 def _cache_dir() -> str:
@@ -170,7 +171,8 @@ def _check_rule_ids(path: str, values: dict) -> None:
     from .rules import BY_ID
 
     lists = [(key, values[key]) for key in RULE_LIST_KEYS if key in values]
-    lists += [(f"per-path-ignores/{g}", ids) for g, ids in values.get("per-path-ignores", {}).items()]
+    per_path = values.get("per-path-ignores", {})
+    lists += [(f"per-path-ignores/{glob}", ids) for glob, ids in per_path.items()]
     for key, ids in lists:
         for rule_id in _ids(ids):
             if rule_id not in BY_ID:

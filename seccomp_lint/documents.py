@@ -79,14 +79,30 @@ class Document:
             return None
         found = self._maps.get(id(node))
         if found is None:
-            found = self._flatten(node, set())
+            found = self._flatten(node)
         return found
 
-    def _flatten(self, node: MappingNode, active: set[int]) -> dict[str, tuple[Node, Node]]:
-        # Merged keys first, explicit keys override; within a merge list earlier maps win.
-        if id(node) in self._maps:
-            return self._maps[id(node)]
-        active.add(id(node))
+    def _flatten(self, root: MappingNode) -> dict[str, tuple[Node, Node]]:
+        # Merge sources are flattened first, without recursion: a hostile file can chain
+        # thousands of merges. A source that merges its own ancestor (a cycle) is left out.
+        stack: list[tuple[MappingNode, bool]] = [(root, False)]
+        active: set[int] = set()
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in self._maps:
+                continue
+            if not ready:
+                active.add(id(node))
+                stack.append((node, True))
+                for src in _merge_sources(node):
+                    if id(src) not in self._maps and id(src) not in active:
+                        stack.append((src, False))
+                continue
+            active.discard(id(node))
+            self._maps[id(node)] = self._entries(node)
+        return self._maps[id(root)]
+
+    def _entries(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
         # As the Kubernetes decoder (go-yaml v2) does: entries apply in order, so a merge key
         # overrides the explicit keys before it and is overridden by those after it; within a
         # merge list the earlier maps win.
@@ -94,17 +110,13 @@ class Document:
         explicit: dict[str, Node] = {}
         for key, value in node.value:
             if key.tag == MERGE:
-                sources = value.value if isinstance(value, SequenceNode) else [value]
-                for src in reversed(sources):
-                    if isinstance(src, MappingNode) and id(src) not in active:
-                        out.update(self._flatten(src, active))
+                for src in reversed(_merge_list(value)):
+                    out.update(self._maps.get(id(src), {}))
             elif isinstance(key, ScalarNode) and key.tag == STR:
                 if key.value in explicit:
                     self.duplicates.append((key, explicit[key.value]))
                 explicit[key.value] = key
                 out[key.value] = (key, value)
-        active.discard(id(node))
-        self._maps[id(node)] = out
         return out
 
     def get(self, node: Node | None, *path: str) -> Node | None:
@@ -125,6 +137,15 @@ class Document:
         """1-based (line, column) of a node in the file."""
         mark = node.start_mark
         return mark.line + self.line_offset + 1, mark.column + 1
+
+
+def _merge_list(value: Node) -> list[MappingNode]:
+    sources = value.value if isinstance(value, SequenceNode) else [value]
+    return [src for src in sources if isinstance(src, MappingNode)]
+
+
+def _merge_sources(node: MappingNode) -> list[MappingNode]:
+    return [src for key, value in node.value if key.tag == MERGE for src in _merge_list(value)]
 
 
 def has_template_structure(root: Node) -> bool:

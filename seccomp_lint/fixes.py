@@ -16,7 +16,7 @@ import re
 import sys
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import BinaryIO, TextIO
@@ -24,7 +24,8 @@ from typing import BinaryIO, TextIO
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import MERGE, STR, DecodeError, Document, decode, is_null, text
+from .documents import MAX_DEPTH, MERGE, STR, DecodeError, Document, decode, is_null, text
+from .documents import _too_deep as too_deep
 from .model import Edit, Finding, Fix, Options, Pos
 from .seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, Setting, read_annotation, same_profile
 from .workloads import PodTemplate
@@ -339,7 +340,9 @@ def _replace_scalar(c: _Ctx, node: Node, new: str) -> list[tuple[int, int, str]]
     return [(start, end, new)]
 
 
-def _replace_with_flow(c: _Ctx, node: Node, new: dict, key: Node | None) -> list[tuple[int, int, str]]:
+def _replace_with_flow(
+    c: _Ctx, node: Node, new: dict, key: Node | None
+) -> list[tuple[int, int, str]]:
     _replace_scalar(c, node, "x")  # the same shape checks
     return [(c.start(node), c.end(node), _flow(new, _js(key)))]
 
@@ -391,7 +394,8 @@ def _remove(c: _Ctx, mapping: MappingNode, name: str, levels: int = 2) -> tuple[
     if up is None or up[2] is None:
         raise NoFix("no parent mapping")
     parent, step, key = up
-    if levels and isinstance(parent, MappingNode) and not parent.flow_style and isinstance(step, str):
+    block_parent = isinstance(parent, MappingNode) and not parent.flow_style
+    if levels and block_parent and isinstance(step, str):
         try:
             return _remove(c, parent, step, levels - 1)
         except NoFix:
@@ -477,7 +481,8 @@ def _missing(c: _Ctx, pod: PodTemplate, problem) -> _Plan:
         return _away_from_localhost(c, problem.setting)
     if pod.is_windows:
         raise NoFix("Windows pod")
-    plan = _Plan(f"add seccompProfile: {{type: RuntimeDefault}} to {pod.path}.securityContext", SAFE)
+    where = f"{pod.path}.securityContext"
+    plan = _Plan(f"add seccompProfile: {{type: RuntimeDefault}} to {where}", SAFE)
     plan.add(*_ensure_field(c, pod.spec, pod.spec_key, RUNTIME_DEFAULT, _spec_step(pod)))
     return plan
 
@@ -551,10 +556,6 @@ def _invalid(c: _Ctx, pod: PodTemplate, problem) -> _Plan:
     raise NoFix("needs a person")
 
 
-def _annotations_of(c: _Ctx, key: Node) -> MappingNode:
-    return c.key_owner(key)
-
-
 def _migrate(
     c: _Ctx, pod: PodTemplate, key: Node, setting: Setting, template_annotation: Setting | None
 ) -> _Plan:
@@ -565,7 +566,7 @@ def _migrate(
     name = key.value
     if pod.is_windows:
         plan = _Plan(f"remove the annotation {name} (Windows pods have no seccomp)", SAFE)
-        plan.add(*_remove(c, _annotations_of(c, key), name))
+        plan.add(*_remove(c, c.key_owner(key), name))
         return plan
     value = _value_of(setting)
     agreed = current if current is not None else template_annotation
@@ -574,11 +575,11 @@ def _migrate(
             raise NoFix("the annotation and the field disagree")
         where = "the field" if current is not None else "the pod template's annotation"
         plan = _Plan(f"remove the annotation {name} ({where} already says {_shown(value)})", SAFE)
-        plan.add(*_remove(c, _annotations_of(c, key), name))
+        plan.add(*_remove(c, c.key_owner(key), name))
         return plan
     plan = _Plan(f"set seccompProfile: {_shown(value)} in {label} and remove {name}", SAFE)
     plan.add(*_ensure_field(c, owner, owner_key, value, _spec_step(pod)))
-    plan.add(*_remove(c, _annotations_of(c, key), name))
+    plan.add(*_remove(c, c.key_owner(key), name))
     return plan
 
 
@@ -702,6 +703,10 @@ def _load(body: str, is_json: bool) -> list:
             return [json.loads(body)]
         except ValueError:
             pass
+    # libyaml's constructor recurses in C: a hostile nesting depth would crash, not raise.
+    deep = too_deep(body.encode("utf-8"))
+    if deep is not None:
+        raise Rejected(f"nested deeper than {MAX_DEPTH} levels at line {deep[0] + 1}")
     return list(yaml.load_all(body, Loader=_Loader))
 
 
@@ -710,7 +715,8 @@ def _same(a: object, b: object) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())  # type: ignore[index]
+        other: dict = b  # type: ignore[assignment]
+        return a.keys() == other.keys() and all(_same(v, other[k]) for k, v in a.items())
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))  # type: ignore[arg-type]
     if isinstance(a, float) and a != a:
@@ -731,12 +737,18 @@ def _apply_change(data: object, change: Change) -> None:
 
 def verify(old: str, new: str, fixes: list[PlannedFix], is_json: bool) -> None:
     """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes."""
+    strict_json = is_json and old.lstrip().startswith(("{", "["))
     try:
-        before = _load(old, is_json and old.lstrip().startswith(("{", "[")))
+        before = _load(old, strict_json)
+    except Rejected:
+        raise
     except Exception as exc:  # noqa: BLE001 - any parse failure means: do not touch
-        raise Rejected(f"the original does not parse: {exc}") from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise Rejected(f"the file does not parse ({first})") from None
     try:
-        after = _load(new, is_json and old.lstrip().startswith(("{", "[")))
+        after = _load(new, strict_json)
+    except Rejected:
+        raise
     except Exception as exc:  # noqa: BLE001
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Rejected(f"the fixed text would not parse ({first})") from None
@@ -782,8 +794,10 @@ def _key(f: Finding) -> tuple:
 
 
 def _fingerprint(f: Finding) -> tuple:
-    scope = f.fix.scope if isinstance(f.fix, PlannedFix) else None
-    return (*_key(f), scope)
+    """A finding across rounds: what it says, and where in the data its fix would act."""
+    if not isinstance(f.fix, PlannedFix):
+        return (*_key(f), None)
+    return (*_key(f), f.fix.scope, tuple(change.path for change in f.fix.changes))
 
 
 def applicable(f: Finding, unsafe: bool) -> bool:
@@ -912,7 +926,8 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     )
     out = []
     for line in lines:
-        out.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+        ended = line.endswith(("\n", "\r"))
+        out.append(line if ended else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
 
@@ -950,7 +965,7 @@ def run(
     stderr: TextIO | None = None,
     config=None,
 ) -> int:
-    """``--fix`` / ``--diff``: rewrite (or show) the fixes, report what remains, return the exit code.
+    """``--fix`` / ``--diff``: rewrite (or show) fixes, report what remains, return the exit code.
 
     ``report(run, out)`` writes the remaining findings in the chosen format. Exit codes: 1 when a
     file was rewritten (or would be, with ``diff``) or findings remain, 0 when nothing needed doing,
@@ -1003,7 +1018,9 @@ def run(
         file_options = muted(fr.path)
         fr.findings = [f for f in fr.findings if f.rule not in file_options.ignore]
         if fr.error or not any(applicable(f, True) for f in fr.findings):
-            collect(FileFix(fr.path, b"", b"", fr.findings, 0, 0, fr.documents, fr.notice, fr.error))
+            collect(
+                FileFix(fr.path, b"", b"", fr.findings, 0, 0, fr.documents, fr.notice, fr.error)
+            )
         else:
             collect(_fix_file(fr.path, file_options, unsafe, diff, stderr))
     if from_stdin:
@@ -1040,7 +1057,9 @@ def run(
 
 def _point_to_source(f: Finding) -> Finding:
     """A fix that cannot be applied here (Helm output) names the change to make elsewhere."""
-    if f.fix is None or f.fix.edits or isinstance(f.fix, PlannedFix) or "not applied" in f.fix.description:
+    if f.fix is None or f.fix.edits or isinstance(f.fix, PlannedFix):
+        return f
+    if "not applied" in f.fix.description:
         return f
     return replace(f, help=f"{f.help}; fix: {f.fix.description}" if f.help else f.fix.description)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import Chunk, Document, compose, split, text
+from .documents import Document, compose, split, text
 from .model import Finding, Options, Source
 
 TIMEOUT = 60.0  # seconds a build may take
@@ -444,7 +444,8 @@ def _object_line(docs: list[Document], kind: str | None, name: str | None) -> in
 
     for doc in docs:
         for obj in objects(doc):
-            if text(doc.get(obj, "kind")) == kind and text(doc.get(obj, "metadata", "name")) == name:
+            same = text(doc.get(obj, "kind")) == kind
+            if same and text(doc.get(obj, "metadata", "name")) == name:
                 return doc.pos(obj)[0]
     return None
 
@@ -463,7 +464,9 @@ class _Patch:
     column_shift: int = 0
 
 
-def _in_patches(f: Finding, b: Built, ctx: Context, original: str | None) -> tuple[str, int, int] | None:
+def _in_patches(
+    f: Finding, b: Built, ctx: Context, original: str | None
+) -> tuple[str, int, int] | None:
     """The patch that set the offending field: (shown path, line, column), last applied first."""
     steps = node_path(b.doc, f.line, f.column)
     if not steps:

@@ -95,6 +95,9 @@ def in_document(doc: Document) -> Iterator[Profile]:
             json_text = doc.text if doc.text.lstrip()[:1] == b"{" else None
             yield Profile(doc, root, "seccomp profile", json_text=json_text)
         return
+    # Most documents name no SeccompProfile: skip the walk (a backslash may escape the name).
+    if b"SeccompProfile" not in doc.text and b"\\" not in doc.text:
+        return
     for obj in objects(doc):
         api = text(doc.get(obj, "apiVersion")) or ""
         if text(doc.get(obj, "kind")) != SPO_KIND or not api.startswith(SPO_GROUP):

@@ -209,7 +209,7 @@ def write_github(run: Run, out: TextIO) -> None:
         command = "warning" if f.severity == "warning" else "error"
         path, line, column = location(f)
         props = ",".join(
-            f"{key}={_escape_property(str(value))}"
+            f"{key}={_escape_property(_escape(str(value)))}"
             for key, value in (
                 ("file", path),
                 ("line", line),
@@ -217,7 +217,9 @@ def write_github(run: Run, out: TextIO) -> None:
                 ("title", f"seccomp-lint {f.rule}"),
             )
         )
-        message = f.message + (f"\nhelp: {f.help}" if f.help else "")
+        # Control characters from the manifest are shown escaped (as in text output); only our
+        # own line break before the help survives, percent-encoded.
+        message = _escape(f.message) + (f"\nhelp: {_escape(f.help)}" if f.help else "")
         out.write(f"::{command} {props}::{_escape_data(message)}\n")
     if not run.quiet:
         # Plain log text; escaped too, since a file name may hold a line break.
@@ -240,7 +242,8 @@ def write_markdown(run: Run, out: TextIO) -> None:
         out.write("| severity | rule | file | line | object | container | message |\n")
         out.write("|---|---|---|---|---|---|---|\n")
         for f in run.findings:
-            obj = "" if f.object is None else "/".join(p for p in (f.object.kind, f.object.name) if p)
+            names = (f.object.kind, f.object.name) if f.object else ()
+            obj = "/".join(p for p in names if p)
             plain = (f.path, f"{f.line}:{f.column}", obj, f.container or "", f.message)
             cells = [f.severity, f"[{f.rule}]({RULES_DOC}#{f.rule})", *map(_cell, plain)]
             out.write("| " + " | ".join(cells) + " |\n")

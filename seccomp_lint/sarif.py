@@ -15,7 +15,9 @@ from .report import RULES_DOC, location, workspace_path
 if TYPE_CHECKING:
     from .report import Run
 
-SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://github.com/seccomp-lint/seccomp-lint"
 FINGERPRINT_KEY = "seccompLint/v1"
 SRCROOT = "%SRCROOT%"

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Signals that end the process by default: held back while a file is being replaced.
+_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
 
 
 def stamp(path: str) -> tuple[int, int]:
@@ -13,7 +20,9 @@ def stamp(path: str) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
-def replace_atomically(path: str, data: bytes, expected: bytes, seen: tuple[int, int]) -> str | None:
+def replace_atomically(
+    path: str, data: bytes, expected: bytes, seen: tuple[int, int]
+) -> str | None:
     """Write ``data`` to ``path`` if it still holds ``expected``; else say why it was left alone.
 
     The new content goes to a temporary file in the same directory, is flushed to disk, takes the
@@ -30,7 +39,14 @@ def replace_atomically(path: str, data: bytes, expected: bytes, seen: tuple[int,
         return f"cannot re-read it: {exc.strerror or exc}"
     if (st.st_mtime_ns, st.st_size) != seen or current != expected:
         return "it changed on disk since it was read"
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        return "it is read-only"
     folder, name = os.path.split(target)
+    with _signals_held():
+        return _write(target, folder, name, data, st)
+
+
+def _write(target: str, folder: str, name: str, data: bytes, st: os.stat_result) -> str | None:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".seccomp-lint.tmp", dir=folder or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -44,14 +60,30 @@ def replace_atomically(path: str, data: bytes, expected: bytes, seen: tuple[int,
                     pass  # not permitted: the file keeps our owner, as any editor's save would
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:  # also KeyboardInterrupt: never leave the temporary file
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(exc, OSError):
+            raise
         return f"cannot write it: {exc.strerror or exc}"
     _sync_dir(folder or ".")
     return None
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file."""
+    main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "pthread_sigmask") or not main:
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _sync_dir(folder: str) -> None:

@@ -97,7 +97,9 @@ def _substitute(value: str, inputs: dict[str, str]) -> str:
     return _EXPRESSION.sub(one, value)
 
 
-def _run_step(step: dict, workspace: Path, runner: dict[str, str], **inputs: str) -> subprocess.CompletedProcess:
+def _run_step(
+    step: dict, workspace: Path, runner: dict[str, str], **inputs: str
+) -> subprocess.CompletedProcess:
     values = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     values.update({k.replace("_", "-"): v for k, v in inputs.items()})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "NO_COLOR"))}
@@ -166,7 +168,8 @@ def test_action_reports_findings(runner_temp, workspace):
         schema = json.loads(SARIF_SCHEMA_PATH.read_text())
         jsonschema.validators.validator_for(schema)(schema).validate(sarif)
 
-    rows = [line for line in summary.read_text().splitlines() if line.startswith("| error") or line.startswith("| warning")]
+    lines = summary.read_text().splitlines()
+    rows = [line for line in lines if line.startswith(("| error", "| warning"))]
     assert len(rows) == len(annotations), "the job summary lists every finding"
     assert "sarif-file=seccomp-lint.sarif" in output.read_text().splitlines()
 

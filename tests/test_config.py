@@ -124,7 +124,8 @@ def test_rule_lists_as_string_or_list(workdir, capsys):
     assert rules(lint(capsys, "pod.yaml")[1]) == ["missing-seccomp-profile"]
     # --ignore on the command line replaces the file's list
     (workdir / ".seccomp-lint.yaml").write_text("ignore: [missing-seccomp-profile]\n")
-    assert "missing-seccomp-profile" in rules(lint(capsys, "--ignore", "yaml-syntax-error", "pod.yaml")[1])
+    found = lint(capsys, "--ignore", "yaml-syntax-error", "pod.yaml")[1]
+    assert "missing-seccomp-profile" in rules(found)
 
 
 def test_flags_and_format_from_config(workdir, capsys):
@@ -158,7 +159,9 @@ def test_exclude(workdir, capsys, monkeypatch):
 
 def test_per_path_ignores(workdir, capsys):
     (workdir / ".seccomp-lint.yaml").write_text(
-        "per-path-ignores:\n  'legacy/**': [missing-seccomp-profile]\n  old.yaml: deprecated-seccomp-annotation\n"
+        "per-path-ignores:\n"
+        "  'legacy/**': [missing-seccomp-profile]\n"
+        "  old.yaml: deprecated-seccomp-annotation\n"
     )
     (workdir / "legacy").mkdir()
     (workdir / "legacy/pod.yaml").write_text(MISSING)

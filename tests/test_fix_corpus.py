@@ -22,6 +22,8 @@ _SECCOMP_LINE = re.compile(
     r'^\s*("?securityContext"?:( |\s*$)|"?seccompProfile"?:|"?type"?: "?RuntimeDefault)'
 )
 
+RD = {"type": "RuntimeDefault"}
+
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 
 
@@ -44,16 +46,17 @@ def _only_seccomp(old: object, new: object, path: tuple = ()) -> list[tuple]:
                 bad.append((*path, key))
             elif key not in old:
                 added = new[key]
-                ok = key == "seccompProfile" and added == {"type": "RuntimeDefault"}
-                ok = ok or (key == "securityContext" and added == {"seccompProfile": {"type": "RuntimeDefault"}})
+                allowed = (("seccompProfile", RD), ("securityContext", {"seccompProfile": RD}))
+                ok = (key, added) in allowed
                 if not ok:
                     bad.append((*path, key))
             else:
                 bad += _only_seccomp(old[key], new[key], (*path, key))
         return bad
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [p for i, (a, b) in enumerate(zip(old, new)) for p in _only_seccomp(a, b, (*path, i))]
-    if old is None and new == {"seccompProfile": {"type": "RuntimeDefault"}} and path[-1:] == ("securityContext",):
+        pairs = enumerate(zip(old, new))
+        return [p for i, (a, b) in pairs for p in _only_seccomp(a, b, (*path, i))]
+    if old is None and new == {"seccompProfile": RD} and path[-1:] == ("securityContext",):
         return []
     return [] if type(old) is type(new) and old == new else [path]
 

@@ -188,3 +188,18 @@ def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert code == 1
     assert "2 unsafe fixes were held back" in out
+
+
+def test_readme_fix_example(tmp_path: Path, capsys):
+    """The README's before/after --fix example is what --fix does."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+    def block(marker: str) -> str:
+        rest = readme.split(f"<!-- fix-example: {marker} -->", 1)[1]
+        return rest.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    target = tmp_path / "web.yaml"
+    target.write_text(block("before"), encoding="utf-8")
+    assert cli.main(["--fix", str(target)]) == 1
+    assert target.read_text(encoding="utf-8") == block("after")
+    assert "Fixed 2 findings in 1 file." in capsys.readouterr().out

@@ -78,7 +78,8 @@ def test_base_reports_ten_findings_at_their_source_lines(lint) -> None:
 def test_overlay_patch_is_reported_at_the_patch(lint) -> None:
     result = lint("--kustomize", str(KUSTOMIZE / "overlay"))
     assert result.code == 1, result.stderr
-    want = expected(*sorted((KUSTOMIZE / "base").glob("*.yaml")), KUSTOMIZE / "overlay/payment-debug.yaml")
+    patch = KUSTOMIZE / "overlay/payment-debug.yaml"
+    want = expected(*sorted((KUSTOMIZE / "base").glob("*.yaml")), patch)
     # The payment Deployment's base finding is replaced by the patch's Unconfined.
     del want[(str(KUSTOMIZE / "base/services.yaml"), 30, "missing-seccomp-profile")]
     assert reported(result.findings) == want
@@ -234,7 +235,8 @@ def test_printed_patch_resolves_the_finding(lint, tmp_path: Path) -> None:
     shutil.copytree(KUSTOMIZE, tmp_path / "k")
     overlay = tmp_path / "k/overlay"
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
-    patch = result.stdout.split("(no file was changed for these):\n")[1].split("\n" + str(overlay))[0]
+    printed = result.stdout.split("(no file was changed for these):\n")[1]
+    patch = printed.split("\n" + str(overlay))[0]
     kustomization = overlay / "kustomization.yaml"
     kustomization.write_text(kustomization.read_text() + patch)
     assert lint("--kustomize", str(overlay)).findings == []
@@ -259,11 +261,19 @@ def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
         "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
         "      value: {runAsNonRoot: true}\n"
     )
-    before = snapshot(tmp_path / "base")
-    result = lint("--kustomize", str(overlay), "--fix")
+    cart = tmp_path / "base/cart.yaml"
+    before = cart.read_bytes()
+    result = lint("--kustomize", str(overlay), "--fix", fmt="text")
     assert result.code == 2
-    assert "fix undone" in result.stderr
-    assert snapshot(tmp_path / "base") == before
+    assert f"{cart}: fix undone: the rebuilt output still has missing-seccomp-profile" in (
+        result.stderr
+    )
+    assert cart.read_bytes() == before
+    # The other files' fixes hold and stay; cart gets a patch for the overlay instead.
+    catalog = "base/catalog.yaml"
+    assert (tmp_path / catalog).read_bytes() != (KUSTOMIZE / catalog).read_bytes()
+    assert "      name: cart\n" in result.stdout
+    assert "Found 1 finding" in result.stdout
 
 
 # --------------------------------------------------------------------------- the corpus

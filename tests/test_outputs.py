@@ -96,7 +96,7 @@ def _fixed_finding(path: str = "deploy.yaml") -> Finding:
         fix=Fix(
             "add a pod-level RuntimeDefault profile",
             "safe",
-            (Edit(Pos(4, 1), Pos(4, 1), "  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n"),),
+            (Edit(Pos(4, 1), Pos(4, 1), "  securityContext:\n    seccompProfile: {}\n"),),
         ),
     )
 
@@ -226,13 +226,15 @@ def test_sarif_fix_replacements():
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["artifactLocation"]["uri"] == "deploy.yaml"
     (replacement,) = change["replacements"]
-    assert replacement["deletedRegion"] == {"startLine": 4, "startColumn": 1, "endLine": 4, "endColumn": 1}
+    region = {"startLine": 4, "startColumn": 1, "endLine": 4, "endColumn": 1}
+    assert replacement["deletedRegion"] == region
     assert replacement["insertedContent"]["text"].startswith("  securityContext:")
 
 
 def test_sarif_uris_are_encoded():
     out = io.StringIO()
-    FORMATS["sarif"](Run(findings=[_fixed_finding("dir/a b#c.yaml"), _fixed_finding("/x/y z.yaml")]), out)
+    findings = [_fixed_finding("dir/a b#c.yaml"), _fixed_finding("/x/y z.yaml")]
+    FORMATS["sarif"](Run(findings=findings), out)
     results = json.loads(out.getvalue())["runs"][0]["results"]
     first = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert first == {"uri": "dir/a%20b%23c.yaml", "uriBaseId": "%SRCROOT%"}
@@ -276,6 +278,10 @@ def _unescape(value: str) -> str:
     return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: chr(int(m.group(1), 16)), value)
 
 
+def _shown(value: str) -> str:
+    return value.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def test_github_annotations_cannot_be_injected(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     name = "we,ird:na%me\n::error::x.yaml"
@@ -297,10 +303,12 @@ def test_github_annotations_cannot_be_injected(capsys, tmp_path, monkeypatch):
         assert "\r" not in line
         fields = dict(p.split("=", 1) for p in props.split(","))
         assert set(fields) == {"file", "line", "col", "title"}
-        assert _unescape(fields["file"]) == name
+        # A line break from the manifest or the file name is shown as \n, never passed through.
+        assert _unescape(fields["file"]) == _shown(name)
         assert fields["line"] == str(finding["line"]) and fields["col"] == str(finding["column"])
         assert _unescape(fields["title"]) == f"seccomp-lint {finding['rule']}"
-        assert _unescape(message).startswith(finding["message"])
+        assert _unescape(message).startswith(_shown(finding["message"]))
+        assert _unescape(message).count("\n") == (1 if "\nhelp: " in _unescape(message) else 0)
 
 
 def test_github_warning_severity(capsys, tmp_path, monkeypatch):
@@ -319,7 +327,8 @@ def test_summary_and_sarif_files(capsys, tmp_path, monkeypatch):
     Path("m.yaml").write_text(HOSTILE)
     Path("summary.md").write_text("earlier step\n")
     code, out, _ = _run(
-        capsys, "--format", "github", "--summary-file", "summary.md", "--sarif-file", "out.sarif", "m.yaml"
+        capsys, "--format", "github", "--summary-file", "summary.md",
+        "--sarif-file", "out.sarif", "m.yaml",
     )
     assert code == 1
     n = sum(line.startswith("::") for line in out.splitlines())
