@@ -422,11 +422,17 @@ def fuzz_random(args: argparse.Namespace, seeds: list[bytes]) -> dict:
                     found[sig] = {"kind": kind, "size": len(data), "file": str(out / name),
                                   "count": (entry or {}).get("count", 0)}
                 found[sig]["count"] += 1
+            if args.summary and n % 500 == 0:  # survives this worker being killed
+                Path(args.summary).write_text(json.dumps(
+                    _summary(time.monotonic() - start, n, seeds, slow, slowest, kinds, found)))
             if time.monotonic() - last_report > 60:
                 last_report = time.monotonic()
                 rate = n / (last_report - start)
                 print(f"... {n} inputs, {rate:.0f}/s, {len(found)} distinct problems", flush=True)
-    elapsed = time.monotonic() - start
+    return _summary(time.monotonic() - start, n, seeds, slow, slowest, kinds, found)
+
+
+def _summary(elapsed, n, seeds, slow, slowest, kinds, found) -> dict:
     return {
         "engine": "random",
         "seconds": round(elapsed, 1),

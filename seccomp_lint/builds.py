@@ -28,11 +28,13 @@ def results(
     kustomizations: list[str], charts: list[str], values: list[str], options: Options
 ) -> Iterator:
     """FileResults of every build: one per source file with findings, else one per build."""
-    from . import helm, kustomize
-
     for directory in kustomizations:
+        from . import kustomize
+
         yield from _per_file(kustomize.lint(directory, options))
     for chart in charts:
+        from . import helm
+
         yield from _per_file(helm.lint_chart(chart, values, options))
 
 

@@ -275,16 +275,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
 def run(
     paths: list[str], options: Options, fmt: str, jobs: int, config=None, display=None, built=()
 ) -> int:
-    from .report import Display, Run, emit
+    from .report import Display, Run, emit, escape
     from .sources import MissingPath, discover, lint_all
 
     try:
         inputs, notes = discover(paths)
     except MissingPath as exc:
-        print(f"seccomp-lint: error: {exc}: no such file or directory", file=sys.stderr)
+        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=sys.stderr)
         return EXIT_ERROR
     for note in notes:
-        print(f"seccomp-lint: {note}", file=sys.stderr)
+        print(f"seccomp-lint: {escape(note)}", file=sys.stderr)
     display = display or Display()
     if config is not None:
         inputs = [i for i in inputs if i.path == "-" or not config.excluded(i.path)]
@@ -295,12 +295,12 @@ def run(
             fr.findings = [f for f in fr.findings if f.rule not in muted]
         if fr.error:
             result.errors.append((fr.path, fr.error))
-            print(f"seccomp-lint: {fr.path}: {fr.error}", file=sys.stderr)
+            print(f"seccomp-lint: {escape(fr.path)}: {escape(fr.error)}", file=sys.stderr)
             continue
         if fr.notice:
             result.skipped.append((fr.path, fr.notice))
             if not display.quiet:
-                print(f"seccomp-lint: {fr.path}: {fr.notice}", file=sys.stderr)
+                print(f"seccomp-lint: {escape(fr.path)}: {escape(fr.notice)}", file=sys.stderr)
         result.files += 1
         result.documents += fr.documents
         result.findings.extend(sorted(fr.findings, key=lambda f: (f.line, f.column, f.rule)))

@@ -257,6 +257,12 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         yield Chunk(bytes(buf), line)
 
 
+def position(chunk: Chunk, offset: int) -> tuple[int, int]:
+    """1-based (line, column) in the file of a byte offset in a chunk."""
+    line = chunk.line + count_lines(chunk.data[:offset]) + 1
+    return line, offset - max(chunk.data.rfind(b"\n", 0, offset), -1)
+
+
 def relevant(data: bytes) -> bool:
     """Whether a document could hold a pod template, a seccomp setting or a profile."""
     for needle in _NEEDLES:
@@ -277,7 +283,8 @@ def counts_as_document(data: bytes) -> bool:
 
 
 MAX_DEPTH = 1000
-_DEEP_LINE = re.compile(rb"^[ \t?:-]{400}", re.M)
+# A line start after any break libyaml counts (CR, NEL, LS, PS too), or a CR-only file nests unseen.
+_DEEP_LINE = re.compile(rb"(?:^|\r|\xc2\x85|\xe2\x80[\xa8\xa9])[ \t?:-]{400}", re.M)
 
 
 def _too_deep(data: bytes) -> tuple[int, int] | None:
@@ -340,9 +347,7 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
         if mark is not None:
             line, column = chunk.line + mark.line + 1, mark.column + 1
         else:  # a reader error (bad encoding) knows only its byte offset
-            at = getattr(exc, "position", 0) or 0
-            line = chunk.line + count_lines(chunk.data[:at]) + 1
-            column = at - max(chunk.data.rfind(b"\n", 0, at), -1)
+            line, column = position(chunk, getattr(exc, "position", 0) or 0)
         yield SyntaxProblem(line, column, _yaml_message(exc))
     finally:
         loader.dispose()

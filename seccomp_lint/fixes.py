@@ -14,7 +14,6 @@ import difflib
 import json
 import re
 import sys
-import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -199,14 +198,16 @@ class _Ctx:
         return tuple(reversed(steps))
 
 
-_CONTEXTS: weakref.WeakKeyDictionary[Node, _Ctx] = weakref.WeakKeyDictionary()
+# The linter asks for the fixes of one document's problems in a row: remember that document only
+# (a cache that outlived its documents would keep every node tree of a large run alive).
+_LAST: list[_Ctx] = []
 
 
 def _ctx(doc: Document) -> _Ctx:
-    found = _CONTEXTS.get(doc.root)
-    if found is None or found.doc is not doc:
-        found = _CONTEXTS[doc.root] = _Ctx(doc)
-    return found
+    if _LAST and _LAST[0].doc is doc:
+        return _LAST[0]
+    _LAST[:] = [_Ctx(doc)]
+    return _LAST[0]
 
 
 # --------------------------------------------------------------------------- rendering

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import Node
 
-from . import fixes
 from . import rules as _rules
 from .documents import (
     DecodeError,
@@ -19,6 +18,7 @@ from .documents import (
     counts_as_document,
     decode,
     has_template_structure,
+    position,
     relevant,
     split,
 )
@@ -107,6 +107,21 @@ def lint_stream(
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
+        if not in_scope and b"\0" in chunk.data:
+            # Binary data is reported wherever it is (a NUL byte is cheap to find), unparsed.
+            index += 1
+            if want_syntax:
+                line, column = position(chunk, chunk.data.index(b"\0"))
+                result.findings.append(
+                    Finding(
+                        rule="yaml-syntax-error",
+                        path=path,
+                        line=line,
+                        column=column,
+                        message="binary data (a NUL byte): not a YAML or JSON file",
+                    )
+                )
+            continue
         if options.prefilter and not in_scope:
             index += counts_as_document(chunk.data)
             continue
@@ -178,7 +193,7 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
                     object=pod.obj,
                     container=problem.container,
                     source=source,
-                    fix=fixes.fix_for(rule.ID, problem, pod),
+                    fix=_fix_for(rule.ID, problem, pod),
                 )
     yield from _lint_profiles(doc, path, options, rules, comments, source)
 
@@ -215,6 +230,14 @@ def _lint_profiles(
                     object=profile.obj,
                     source=source,
                 )
+
+
+def _fix_for(rule_id: str, problem, pod):
+    # The fix engine is imported only once there is something to fix: a clean pre-commit run
+    # never pays for it.
+    from . import fixes
+
+    return fixes.fix_for(rule_id, problem, pod)
 
 
 def _duplicate_keys(doc: Document, path: str) -> Iterator[Finding]:

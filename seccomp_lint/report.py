@@ -69,7 +69,7 @@ def emit(run: Run, fmt: str, display: Display, out: TextIO) -> None:
             write_markdown(run, handle)
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
     """Show control characters from manifests escaped, so they cannot drive a terminal."""
     if value.isprintable():
         return value
@@ -85,12 +85,12 @@ def _paint(run: Run, what: str, text: str) -> str:
 
 def write_text(run: Run, out: TextIO) -> None:
     for f in run.findings:
-        where = _paint(run, "path", f"{_escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {_escape(f.message)}\n")
+        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
+        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.message)}\n")
         if f.source is not None:
-            out.write(f"  {_paint(run, 'dim', 'source:')} {_escape(f.source.path)}\n")
+            out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
         if f.help:
-            out.write(f"  {_paint(run, 'help', 'help:')} {_escape(f.help)}\n")
+            out.write(f"  {_paint(run, 'help', 'help:')} {escape(f.help)}\n")
     if not run.quiet:
         out.write(summary_line(run) + "\n")
 
@@ -209,7 +209,7 @@ def write_github(run: Run, out: TextIO) -> None:
         command = "warning" if f.severity == "warning" else "error"
         path, line, column = location(f)
         props = ",".join(
-            f"{key}={_escape_property(_escape(str(value)))}"
+            f"{key}={_escape_property(escape(str(value)))}"
             for key, value in (
                 ("file", path),
                 ("line", line),
@@ -219,7 +219,7 @@ def write_github(run: Run, out: TextIO) -> None:
         )
         # Control characters from the manifest are shown escaped (as in text output); only our
         # own line break before the help survives, percent-encoded.
-        message = _escape(f.message) + (f"\nhelp: {_escape(f.help)}" if f.help else "")
+        message = escape(f.message) + (f"\nhelp: {escape(f.help)}" if f.help else "")
         out.write(f"::{command} {props}::{_escape_data(message)}\n")
     if not run.quiet:
         # Plain log text; escaped too, since a file name may hold a line break.

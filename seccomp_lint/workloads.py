@@ -175,19 +175,26 @@ def is_object(doc: Document, node: Node | None) -> bool:
     return text(doc.get(node, "apiVersion")) is not None and text(doc.get(node, "kind")) is not None
 
 
-def objects(doc: Document, node: Node | None = None, depth: int = 0) -> Iterator[Node]:
-    """Every object in a document, List envelopes opened (``List`` and typed ``*List``)."""
-    node = doc.root if node is None else node
-    if not is_object(doc, node):
-        return
-    kind = text(doc.get(node, "kind")) or ""
-    items = doc.get(node, "items")
-    if kind.endswith("List") and isinstance(items, SequenceNode):
-        if depth < 8:
-            for item in items.value:
-                yield from objects(doc, item, depth + 1)
-        return
-    yield node
+def objects(doc: Document) -> Iterator[Node]:
+    """Every object in a document, List envelopes opened (``List`` and typed ``*List``).
+
+    An object that aliases make appear many times is yielded once: a List of aliased Lists
+    would otherwise expand exponentially.
+    """
+    stack, seen = [doc.root], set()
+    out = []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not is_object(doc, node):
+            continue
+        seen.add(id(node))
+        kind = text(doc.get(node, "kind")) or ""
+        items = doc.get(node, "items")
+        if kind.endswith("List") and isinstance(items, SequenceNode):
+            stack.extend(reversed(items.value))
+            continue
+        out.append(node)
+    return iter(out)
 
 
 def pod_templates(doc: Document) -> Iterator[PodTemplate]:
