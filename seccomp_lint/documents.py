@@ -306,8 +306,13 @@ def _too_deep(data: bytes) -> tuple[int, int] | None:
                     return event.start_mark.line, event.start_mark.column
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # Newer libyaml builds stop at their own nesting limit; report it in our words.
+        if exc.problem_mark is not None and "nesting depth" in str(exc.problem):
+            return exc.problem_mark.line, exc.problem_mark.column
         return None  # the composer reports the error with its position
+    except yaml.YAMLError:
+        return None
     return None
 
 

@@ -578,7 +578,10 @@ def _migrate(
         plan = _Plan(f"remove the annotation {name} ({where} already says {_shown(value)})", SAFE)
         plan.add(*_remove(c, c.key_owner(key), name))
         return plan
-    plan = _Plan(f"set seccompProfile: {_shown(value)} in {label} and remove {name}", SAFE)
+    # Writing an explicit Unconfined turns seccomp off where the ignored annotation (1.27+) or
+    # a node's SeccompDefault would not: a person should look at that one.
+    safety = UNSAFE if setting.type == "Unconfined" else SAFE
+    plan = _Plan(f"set seccompProfile: {_shown(value)} in {label} and remove {name}", safety)
     plan.add(*_ensure_field(c, owner, owner_key, value, _spec_step(pod)))
     plan.add(*_remove(c, c.key_owner(key), name))
     return plan
