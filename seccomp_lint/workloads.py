@@ -12,7 +12,7 @@ from functools import cached_property
 
 from yaml.nodes import Node, SequenceNode
 
-from .documents import Document, is_null, is_true, text
+from .documents import SCHEMA_KINDS, Document, is_null, is_true, text
 from .model import ObjectRef
 from .seccomp import (
     CONTAINER_ANNOTATION,
@@ -226,6 +226,8 @@ def pod_templates(doc: Document) -> Iterator[PodTemplate]:
 
 def _find(doc: Document, obj: Node) -> tuple[tuple[str, ...], Node] | None:
     kind = text(doc.get(obj, "kind"))
+    if kind in SCHEMA_KINDS:
+        return None
     path = _TEMPLATE_PATHS.get(kind or "")
     if path is None:
         # Custom resources (Argo Rollout, DeploymentConfig, Knative Service, ...).
