@@ -36,6 +36,9 @@ def _rule_ids(values: list[str] | None) -> frozenset[str] | None:
     unknown = sorted(ids - BY_ID.keys())
     if unknown:
         raise UsageError(f"unknown rule id {unknown[0]!r}; known: {', '.join(BY_ID)}")
+    if not ids:
+        # An empty --select "$RULES" would silently turn every rule off.
+        raise UsageError("--select/--ignore given without any rule id")
     return ids
 
 

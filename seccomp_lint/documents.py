@@ -222,8 +222,8 @@ def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
         at = match.start() + 1
         # Directive lines (``%YAML``, ``%TAG``) right before ``---`` belong to the new document.
         probe = at
-        while probe > start:
-            prev = max(buf.rfind(b"\n", start, probe - 1) + 1, start)
+        while probe > 0:
+            prev = buf.rfind(b"\n", 0, probe - 1) + 1
             line = bytes(buf[prev:probe]).strip()
             if line.startswith(b"%"):
                 at = prev

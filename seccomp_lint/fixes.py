@@ -1054,7 +1054,7 @@ def run(
         )
     if totals.errors:
         return 2
-    if diff:
+    if diff:  # as the issue specifies: 1 when there is a diff (plain linting gates findings)
         return 1 if totals.files else 0
     return 1 if totals.files or result.findings else 0
 
