@@ -178,23 +178,8 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
         for rule in rules:
             if rule.ID in muted:
                 continue
-            for problem in rule.check(pod, options):
-                line, column = doc.pos(problem.node)
-                if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
-                    continue
-                yield Finding(
-                    rule=rule.ID,
-                    path=path,
-                    line=line,
-                    column=column,
-                    message=problem.message,
-                    help=problem.help,
-                    severity=rule.SEVERITY,
-                    object=pod.obj,
-                    container=problem.container,
-                    source=source,
-                    fix=_fix_for(rule.ID, problem, pod),
-                )
+            problems = rule.check(pod, options)
+            yield from _stamp(doc, path, rule, problems, pod.obj, comments, source, pod)
     yield from _lint_profiles(doc, path, options, rules, comments, source)
 
 
@@ -215,21 +200,29 @@ def _lint_profiles(
         for rule in judges:
             if rule.ID in muted:
                 continue
-            for problem in rule.check_profile(profile, options):
-                line, column = doc.pos(problem.node)
-                if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
-                    continue
-                yield Finding(
-                    rule=rule.ID,
-                    path=path,
-                    line=line,
-                    column=column,
-                    message=problem.message,
-                    help=problem.help,
-                    severity=rule.SEVERITY,
-                    object=profile.obj,
-                    source=source,
-                )
+            problems = rule.check_profile(profile, options)
+            yield from _stamp(doc, path, rule, problems, profile.obj, comments, source)
+
+
+def _stamp(doc, path, rule, problems, obj, comments, source, pod=None) -> Iterator[Finding]:
+    """Turn a rule's problems into findings: position, comment suppressions, fix (for pods)."""
+    for problem in problems:
+        line, column = doc.pos(problem.node)
+        if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
+            continue
+        yield Finding(
+            rule=rule.ID,
+            path=path,
+            line=line,
+            column=column,
+            message=problem.message,
+            help=problem.help,
+            severity=rule.SEVERITY,
+            object=obj,
+            container=problem.container,
+            source=source,
+            fix=_fix_for(rule.ID, problem, pod) if pod is not None else None,
+        )
 
 
 def _fix_for(rule_id: str, problem, pod):
