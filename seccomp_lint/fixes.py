@@ -975,7 +975,7 @@ def run(
     file was rewritten (or would be, with ``diff``) or findings remain, 0 when nothing needed doing,
     2 on errors.
     """
-    from .report import Run
+    from .report import Run, escape
     from .sources import STDIN, MissingPath, discover, lint_all
 
     stdout = stdout or sys.stdout
@@ -983,10 +983,10 @@ def run(
     try:
         inputs, notes = discover(paths)
     except MissingPath as exc:
-        print(f"seccomp-lint: error: {exc}: no such file or directory", file=stderr)
+        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=stderr)
         return 2
     for note in notes:
-        print(f"seccomp-lint: {note}", file=stderr)
+        print(f"seccomp-lint: {escape(note)}", file=stderr)
     if config is not None:
         inputs = [i for i in inputs if i.path == STDIN or not config.excluded(i.path)]
     from_stdin = any(i.path == STDIN for i in inputs)
@@ -997,12 +997,12 @@ def run(
         ff.findings = [_point_to_source(f) for f in ff.findings]
         if ff.error:
             result.errors.append((ff.path, ff.error))
-            print(f"seccomp-lint: {ff.path}: {ff.error}", file=stderr)
+            print(f"seccomp-lint: {escape(ff.path)}: {escape(ff.error)}", file=stderr)
             totals.errors = True
             return
         if ff.notice:
             result.skipped.append((ff.path, ff.notice))
-            print(f"seccomp-lint: {ff.path}: {ff.notice}", file=stderr)
+            print(f"seccomp-lint: {escape(ff.path)}: {escape(ff.notice)}", file=stderr)
         if ff.changed:
             totals.files += 1
             totals.fixed += ff.fixed_count

@@ -987,3 +987,10 @@ def test_fix_with_a_deeply_nested_document_elsewhere_in_the_stream(tmp_path: Pat
         # --diff exits 0 when it would change nothing.
         assert done.returncode in ((CLEAN,) if "--diff" in args else ()) + (FINDINGS, ERROR), args
         assert path.read_bytes() == data, "a file that does not parse was rewritten"
+
+
+def test_fix_escapes_file_names_on_stderr(tmp_path: Path):
+    """--fix has its own front end; it escapes names like the plain run does."""
+    done = run("--fix", str(tmp_path / "no\x1b[31mpe.yaml"))
+    assert done.returncode == 2
+    assert b"\x1b" not in done.stderr and b"\\x1b[31mpe.yaml" in done.stderr
