@@ -545,7 +545,10 @@ class Gen:
             else:
                 put(0, {"type": bad})
         elif scen == "shorthand":
-            pod_sc["seccompProfile"] = "RuntimeDefault"
+            # The profile without its type (rejected by the API server). A bare string
+            # (`seccompProfile: RuntimeDefault`) would be the other common slip, but it crashes
+            # checkov's CKV_K8S_31 (AttributeError) and so the whole reference run.
+            pod_sc["seccompProfile"] = {"localhostProfile": "profiles/audit.json"}
         elif scen == "pod-unconfined":
             pod_sc["seccompProfile"] = {"type": "Unconfined"}
         elif scen in ("windows", "windows-with-seccomp"):

@@ -216,6 +216,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
             ignore=_rule_ids(args.ignore) or frozenset(),
             prefilter=args.prefilter,
             profiles_dir=_profiles_dir(args.profiles_dir),
+            fixes=bool(
+                args.format in ("json", "sarif") or args.sarif_file or args.fix or args.diff
+            ),
         )
     except UsageError as exc:
         print(f"seccomp-lint: error: {exc}", file=sys.stderr)

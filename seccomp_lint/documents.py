@@ -23,6 +23,7 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+
 BLOCK = 1 << 20
 
 # A document start marker: ``---`` at column 0 followed by a blank or the end of the line.
@@ -47,11 +48,49 @@ _BOMS = (
 )
 
 STR = "tag:yaml.org,2002:str"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
 NULL = "tag:yaml.org,2002:null"
 BOOL = "tag:yaml.org,2002:bool"
 MERGE = "tag:yaml.org,2002:merge"
 # go-yaml v2, which the Kubernetes decoder uses, reads these plain scalars as booleans.
 _TRUE = frozenset("y Y yes Yes YES on On ON true True TRUE".split())
+
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_MAX = 20_000
+
+
+class _Composer(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader with plain-scalar tag resolution memoised.
+
+    libyaml hands every scalar back to Python's resolver, which tries the YAML 1.1 patterns
+    (bool, int, float, null, timestamp, merge) one by one: a fifth of composing manifests. Keys
+    and enum values repeat endlessly, so their tags are remembered (a bounded table of short
+    values). There are no path resolvers, so the descend/ascend hooks have nothing to do.
+    """
+
+    def resolve(self, kind, value, implicit, _resolve=_Loader.resolve):
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return STR  # quoted (or tagged, and then the tag is used, not this)
+            if len(value) <= 64:
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _resolve(self, kind, value, implicit)
+                    if len(_RESOLVED) < _RESOLVED_MAX:
+                        _RESOLVED[value] = tag
+                return tag
+        elif kind is MappingNode:
+            return MAP
+        elif kind is SequenceNode:
+            return SEQ
+        return _resolve(self, kind, value, implicit)
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
 
 
 @dataclass
@@ -274,9 +313,13 @@ def relevant(data: bytes) -> bool:
 # Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)
 # but never hold one. Most bytes of real repositories are CustomResourceDefinitions.
 SCHEMA_KINDS = frozenset({"CustomResourceDefinition"})
-_ROOT_KIND = re.compile(rb"^kind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+# Both are searched in "\n" + text: a pattern that starts with a literal newline lets the regex
+# engine skip ahead, where ``^`` with re.M tries every position (CRDs are the largest documents).
+_ROOT_KIND = re.compile(rb"\nkind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?\r?(?=\n|\Z)")
 # Anything at column 0 that could set a root key other than as a plain ``kind:`` line.
-_ROOT_OTHER = re.compile(rb"^(?:[\"'?<!&*{\[]|\.\.\.|kind\b(?!:[ \t]*[A-Za-z]+[ \t]*(?:#|\r?$)))", re.M)
+_ROOT_OTHER = re.compile(
+    rb"\n(?:[\"'?<!&*{\[]|\.\.\.|kind\b(?!:[ \t]*[A-Za-z]+[ \t]*(?:#|\r?(?:\n|\Z))))"
+)
 
 
 def is_crd(data: bytes) -> bool:
@@ -288,10 +331,11 @@ def is_crd(data: bytes) -> bool:
     """
     if b"CustomResourceDefinition" not in data:
         return False
-    kinds = _ROOT_KIND.findall(data)
+    lined = b"\n" + data
+    kinds = _ROOT_KIND.findall(lined)
     if len(kinds) != 1 or kinds[0].decode() not in SCHEMA_KINDS:
         return False
-    return _ROOT_OTHER.search(data) is None
+    return _ROOT_OTHER.search(lined) is None
 
 
 def counts_as_document(data: bytes) -> bool:
@@ -331,12 +375,35 @@ def _too_deep(data: bytes) -> tuple[int, int] | None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         # Newer libyaml builds stop at their own nesting limit; report it in our words.
-        if exc.problem_mark is not None and "nesting depth" in str(exc.problem):
+        if _is_depth_error(exc):
             return exc.problem_mark.line, exc.problem_mark.column
         return None  # the composer reports the error with its position
     except yaml.YAMLError:
         return None
     return None
+
+
+_DEPTH_LIMITED: list[bool] = []
+
+
+def _libyaml_limits_depth() -> bool:
+    """Whether this libyaml (0.2.6 and newer, as in PyYAML's wheels) refuses nesting deeper than
+    MAX_DEPTH by itself; then the composer cannot recurse past it and no guard is needed."""
+    if not _DEPTH_LIMITED:
+        deep = MAX_DEPTH + 1
+        try:
+            yaml.compose(b"[" * deep + b"]" * deep, Loader=_Loader)
+            limited = False
+        except yaml.YAMLError as exc:
+            limited = _Loader is not yaml.SafeLoader and _is_depth_error(exc)
+        _DEPTH_LIMITED.append(limited)
+    return _DEPTH_LIMITED[0]
+
+
+def _is_depth_error(exc: yaml.YAMLError) -> bool:
+    return getattr(exc, "problem_mark", None) is not None and "nesting depth" in str(
+        getattr(exc, "problem", "")
+    )
 
 
 @dataclass
@@ -350,13 +417,14 @@ class SyntaxProblem:
 
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
-    deep = _too_deep(chunk.data)
+    # Where libyaml limits nesting itself, its error comes first and is worded as ours below.
+    deep = None if _libyaml_limits_depth() else _too_deep(chunk.data)
     if deep is not None:
         yield SyntaxProblem(
             chunk.line + deep[0] + 1, deep[1] + 1, f"nested deeper than {MAX_DEPTH} levels"
         )
         return
-    loader = _Loader(chunk.data)
+    loader = _Composer(chunk.data)
     lines: list[bytes] | None = None
     after = 0  # the line where the previous document's content ended
     index = first_index
@@ -376,7 +444,8 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
             line, column = chunk.line + mark.line + 1, mark.column + 1
         else:  # a reader error (bad encoding) knows only its byte offset
             line, column = position(chunk, getattr(exc, "position", 0) or 0)
-        yield SyntaxProblem(line, column, _yaml_message(exc))
+        message = f"nested deeper than {MAX_DEPTH} levels" if _is_depth_error(exc) else None
+        yield SyntaxProblem(line, column, message or _yaml_message(exc))
     finally:
         loader.dispose()
 

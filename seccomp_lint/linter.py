@@ -179,7 +179,9 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
             if rule.ID in muted:
                 continue
             problems = rule.check(pod, options)
-            yield from _stamp(doc, path, rule, problems, pod.obj, comments, source, pod)
+            yield from _stamp(
+                doc, path, rule, problems, pod.obj, comments, source, pod, options.fixes
+            )
     yield from _lint_profiles(doc, path, options, rules, comments, source)
 
 
@@ -204,7 +206,7 @@ def _lint_profiles(
             yield from _stamp(doc, path, rule, problems, profile.obj, comments, source)
 
 
-def _stamp(doc, path, rule, problems, obj, comments, source, pod=None) -> Iterator[Finding]:
+def _stamp(doc, path, rule, problems, obj, comments, source, pod=None, fixes=True) -> Iterator[Finding]:
     """Turn a rule's problems into findings: position, comment suppressions, fix (for pods)."""
     for problem in problems:
         line, column = doc.pos(problem.node)
@@ -221,7 +223,7 @@ def _stamp(doc, path, rule, problems, obj, comments, source, pod=None) -> Iterat
             object=obj,
             container=problem.container,
             source=source,
-            fix=_fix_for(rule.ID, problem, pod) if pod is not None else None,
+            fix=_fix_for(rule.ID, problem, pod) if pod is not None and fixes else None,
         )
 
 

@@ -80,6 +80,9 @@ class Options:
     ignore: frozenset[str] = field(default_factory=frozenset)
     prefilter: bool = True
     profiles_dir: str | None = None  # a copy of the kubelet seccomp root, for Localhost profiles
+    # Attach a fix to each finding. Only JSON, SARIF, --fix and --diff show fixes; the text
+    # formats skip the work (a tenth of a run with many findings).
+    fixes: bool = True
 
     @property
     def annotations_effective(self) -> bool:

@@ -216,6 +216,23 @@ def test_deep_nesting_is_refused_with_a_position(tmp_path: Path, shape: str, n: 
     assert "yaml-syntax-error" in first and "nested deeper than" in first
 
 
+@pytest.mark.parametrize("shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"])
+def test_own_nesting_guard_agrees_with_libyamls_limit(monkeypatch, shape: str):
+    """libyaml 0.2.6+ stops at 1,000 levels by itself, and then the linter's own guard is
+    skipped; an older libyaml needs the guard. Both give the same finding."""
+    from seccomp_lint import documents
+    from seccomp_lint.linter import lint_bytes
+
+    data = _nested(shape, 20_000)
+    seen = []
+    for limited in (True, False):
+        monkeypatch.setattr(documents, "_DEPTH_LIMITED", [limited])
+        found = lint_bytes(data, "deep.yaml", Options()).findings
+        seen.append([(f.rule, f.line, f.column, f.message) for f in found][:1])
+    assert seen[0] == seen[1], seen
+    assert seen[0][0][0] == "yaml-syntax-error" and "nested deeper than 1000" in seen[0][0][3]
+
+
 @pytest.mark.parametrize("brk", [b"\r", b"\r\n", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9"])
 def test_deep_nesting_after_any_line_break_is_refused(tmp_path: Path, brk: bytes):
     """libyaml breaks lines at CR, NEL, LS and PS too: deep block nesting behind one of those
