@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--require-runtime-default",
         action="store_true",
-        help="CIS 5.7.2 wording: report Localhost profiles too",
+        help="CIS 5.7.2: report Localhost profiles too, at any --level",
     )
     p.add_argument("--select", action="append", metavar="RULES", help="only these rule ids")
     p.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids")
@@ -226,8 +226,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     from .report import Display
 
     display = Display(args.quiet, args.statistics, args.sarif_file, args.summary_file)
-    from . import builds
-
+    if args.values and not args.chart:
+        print("seccomp-lint: error: --values needs --chart", file=sys.stderr)
+        return EXIT_ERROR
     if (args.fix or args.diff) and (args.kustomize or args.chart):
         from .report import emit
 
@@ -245,6 +246,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             )
             args.fix = args.diff = False
     if (args.fix or args.diff) and args.kustomize:
+        from . import builds
+
         return builds.fix_kustomize(
             args.kustomize,
             options,
@@ -274,26 +277,30 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args.jobs or os.cpu_count() or 1,
         config=loaded_config,
         display=display,
-        built=builds.results(args.kustomize, args.chart, args.values, options),
+        built=_builds(args, options),
     )
+
+
+def _builds(args, options: Options):
+    """Results of --kustomize and --chart builds (their modules load only when asked for)."""
+    if not (args.kustomize or args.chart):
+        return ()
+    from . import builds
+
+    return builds.results(args.kustomize, args.chart, args.values, options)
 
 
 def run(
     paths: list[str], options: Options, fmt: str, jobs: int, config=None, display=None, built=()
 ) -> int:
     from .report import Display, Run, emit, escape
-    from .sources import MissingPath, discover, lint_all
+    from .sources import gather, lint_all
 
-    try:
-        inputs, notes = discover(paths)
-    except MissingPath as exc:
-        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=sys.stderr)
+    gathered = gather(paths, config, sys.stderr)
+    if gathered is None:
         return EXIT_ERROR
-    for note in notes:
-        print(f"seccomp-lint: {escape(note)}", file=sys.stderr)
+    inputs, passed_over = gathered
     display = display or Display()
-    if config is not None:
-        inputs = [i for i in inputs if i.path == "-" or not config.excluded(i.path)]
     result = Run()
     for fr in itertools.chain(lint_all(inputs, options, jobs), built):
         if config is not None and config.per_path_ignores:
@@ -317,6 +324,6 @@ def run(
     except OSError as exc:
         print(f"seccomp-lint: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_ERROR
-    if result.errors or notes:
+    if result.errors or passed_over:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN

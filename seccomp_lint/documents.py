@@ -354,7 +354,7 @@ MAX_DEPTH = 1000
 _DEEP_LINE = re.compile(rb"(?:^|\r|\xc2\x85|\xe2\x80[\xa8\xa9])[ \t?:-]{400}", re.M)
 
 
-def _too_deep(data: bytes) -> tuple[int, int] | None:
+def too_deep(data: bytes) -> tuple[int, int] | None:
     """The 0-based mark where nesting passes MAX_DEPTH, else None.
 
     libyaml's composer recurses in C, so a hostile document nested 100,000 levels deep would
@@ -418,7 +418,7 @@ class SyntaxProblem:
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
     # Where libyaml limits nesting itself, its error comes first and is worded as ours below.
-    deep = None if _libyaml_limits_depth() else _too_deep(chunk.data)
+    deep = None if _libyaml_limits_depth() else too_deep(chunk.data)
     if deep is not None:
         yield SyntaxProblem(
             chunk.line + deep[0] + 1, deep[1] + 1, f"nested deeper than {MAX_DEPTH} levels"

@@ -18,13 +18,23 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import BinaryIO, TextIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import MAX_DEPTH, MERGE, STR, DecodeError, Document, decode, is_null, text
-from .documents import _too_deep as too_deep
+from .documents import (
+    MAX_DEPTH,
+    MERGE,
+    STR,
+    DecodeError,
+    Document,
+    decode,
+    is_null,
+    text,
+    too_deep,
+)
 from .model import Edit, Finding, Fix, Options, Pos
 from .seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, Setting, read_annotation, same_profile
 from .workloads import PodTemplate
@@ -87,15 +97,22 @@ class _Ctx:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.text = doc.text.decode("utf-8")
-        self.starts = [0]
-        self.ends: list[int] = []
-        for match in _BREAK.finditer(self.text):
-            self.ends.append(match.start())
-            self.starts.append(match.end())
-        self.ends.append(len(self.text))
-        first = _BREAK.search(self.text)
-        self.nl = first.group() if first and first.group() in ("\r\n", "\r", "\n") else "\n"
+        self.text = text = doc.text.decode("utf-8")
+        if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+            self.starts = [0]
+            self.ends: list[int] = []
+            for match in _BREAK.finditer(text):
+                self.ends.append(match.start())
+                self.starts.append(match.end())
+            self.ends.append(len(text))
+            first = _BREAK.search(text)
+            self.nl = first.group() if first and first.group() in ("\r\n", "\r") else "\n"
+        else:  # only \n breaks (nearly every file): line table from str.split, in C
+            self.starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+            self.starts.pop()
+            self.ends = [start - 1 for start in self.starts[1:]]
+            self.ends.append(len(text))
+            self.nl = "\n"
         self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
         self._key_owner: dict[int, Node] = {}
         self._ambiguous: set[int] = set()
@@ -142,33 +159,38 @@ class _Ctx:
 
     # paths
     def _index(self) -> None:
-        parents: dict[int, tuple[Node, str | int | None, Node | None]] = {}
-        stack = [self.doc.root]
-        seen = {id(self.doc.root)}
-
-        def visit(child: Node, parent: Node, step: str | int | None, key: Node | None) -> None:
-            if id(child) in seen:
-                self._ambiguous.add(id(child))  # an alias: one node, several places
-                return
-            seen.add(id(child))
-            parents[id(child)] = (parent, step, key)
-            stack.append(child)
-
+        # One walk of the document (inlined: it visits every node of every document with a fix).
+        root = self.doc.root
+        parents: dict[int, tuple[Node, str | int | None, Node | None]] = {id(root): (root, None, None)}
+        key_owner = self._key_owner
+        ambiguous = self._ambiguous
+        stack = [root]
         while stack:
             node = stack.pop()
             if isinstance(node, MappingNode):
                 names: dict[str, Node] = {}
                 for key, value in node.value:
-                    self._key_owner[id(key)] = node
+                    key_owner[id(key)] = node
                     step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
-                    if step is not None and step in names:
-                        self._ambiguous.update((id(value), id(names[step])))
                     if step is not None:
+                        if step in names:
+                            ambiguous.update((id(value), id(names[step])))
                         names[step] = value
-                    visit(value, node, step, key)
+                    if id(value) in parents:
+                        ambiguous.add(id(value))  # an alias: one node, several places
+                        continue
+                    parents[id(value)] = (node, step, key)
+                    if not isinstance(value, ScalarNode):
+                        stack.append(value)
             elif isinstance(node, SequenceNode):
                 for i, item in enumerate(node.value):
-                    visit(item, node, i, None)
+                    if id(item) in parents:
+                        ambiguous.add(id(item))
+                        continue
+                    parents[id(item)] = (node, i, None)
+                    if not isinstance(item, ScalarNode):
+                        stack.append(item)
+        del parents[id(root)]
         self._parents = parents
 
     def parent(self, node: Node) -> tuple[Node, str | int | None, Node | None] | None:
@@ -976,21 +998,16 @@ def run(
     2 on errors.
     """
     from .report import Run, escape
-    from .sources import STDIN, MissingPath, discover, lint_all
+    from .sources import STDIN, gather, lint_all
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    try:
-        inputs, notes = discover(paths)
-    except MissingPath as exc:
-        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=stderr)
+    gathered = gather(paths, config, stderr)
+    if gathered is None:
         return 2
-    for note in notes:
-        print(f"seccomp-lint: {escape(note)}", file=stderr)
-    if config is not None:
-        inputs = [i for i in inputs if i.path == STDIN or not config.excluded(i.path)]
+    inputs, passed_over = gathered
     from_stdin = any(i.path == STDIN for i in inputs)
-    totals = _Totals(errors=bool(notes))
+    totals = _Totals(errors=passed_over)
     result = Run()
 
     def collect(ff: FileFix) -> None:

@@ -52,7 +52,10 @@ def active_rules(options: Options) -> list:
     out = []
     for rule in _rules.RULES:
         if options.level == "baseline" and rule.LEVEL == "restricted":
-            continue
+            # --require-runtime-default asks for CIS 5.7.2 (every container under
+            # RuntimeDefault), which holds at any Pod Security level: its rule runs anyway.
+            if not (options.require_runtime_default and rule.ID == "missing-seccomp-profile"):
+                continue
         if options.select is not None and rule.ID not in options.select:
             continue
         if rule.ID in options.ignore:

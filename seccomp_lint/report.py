@@ -154,21 +154,27 @@ def finding_dict(f: Finding) -> dict:
 
 
 def write_json(run: Run, out: TextIO) -> None:
+    """The report as JSON: one finding per line (encoded by json's C encoder, which indented
+    output cannot use), the summary indented."""
     counts = run.counts()
-    doc = {
-        "findings": [finding_dict(f) for f in run.findings],
-        "summary": {
-            "files": run.files,
-            "documents": run.documents,
-            "findings": len(run.findings),
-            "errors": counts["error"],
-            "warnings": counts["warning"],
-            "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
-            "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
-        },
+    summary = {
+        "files": run.files,
+        "documents": run.documents,
+        "findings": len(run.findings),
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
+        "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
     }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)
+    out.write(
+        '{\n  "findings": ['
+        + (f"\n{findings}\n  " if findings else "")
+        + '],\n  "summary": '
+        + json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        + "\n}\n"
+    )
 
 
 def workspace_path(path: str) -> str:

@@ -44,6 +44,24 @@ def discover(paths: list[str]) -> tuple[list[Input], list[str]]:
     return found, notes
 
 
+def gather(paths: list[str], config, stderr) -> tuple[list[Input], bool] | None:
+    """The front end shared by linting and ``--fix``: discover the inputs, print what the walk
+    passed over, drop what the config file excludes. Returns (inputs, whether anything was
+    passed over), or None after printing the error when a path does not exist."""
+    from .report import escape
+
+    try:
+        inputs, notes = discover(paths)
+    except MissingPath as exc:
+        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=stderr)
+        return None
+    for note in notes:
+        print(f"seccomp-lint: {escape(note)}", file=stderr)
+    if config is not None:
+        inputs = [i for i in inputs if i.path == STDIN or not config.excluded(i.path)]
+    return inputs, bool(notes)
+
+
 def _size(path: str) -> int:
     try:
         return os.stat(path).st_size

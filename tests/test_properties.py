@@ -207,7 +207,8 @@ def expected(pod: Pod, options: Options) -> Counter:
                 if p.type == "Unconfined":
                     out["unconfined-seccomp-profile", scope] += 1
 
-    if options.level == "restricted" and not windows:
+    # --require-runtime-default (CIS 5.7.2) brings missing-seccomp-profile to any level.
+    if (options.level == "restricted" or options.require_runtime_default) and not windows:
         pod_setting = pod_field or (pod_ann if old_annotations else None)
         bare = []
         for c in pod.containers:

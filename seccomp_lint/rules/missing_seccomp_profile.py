@@ -6,7 +6,8 @@ Reports a pod template in which some container has no seccomp profile: neither i
 (below Kubernetes 1.27, a legacy seccomp annotation counts too). One finding per pod template
 names every such container, init and ephemeral containers included. Windows pods
 (`spec.os.name: windows`) are exempt from Kubernetes 1.25. With `--require-runtime-default`
-(the CIS 5.7.2 wording) a `Localhost` profile is reported as well.
+(the CIS 5.7.2 wording) a `Localhost` profile is reported as well, and the rule runs at
+`--level baseline` too: CIS 5.7.2 does not depend on the Pod Security level.
 
 ## Why is this bad
 Without a profile the container runtime runs the container `Unconfined`: every syscall is
