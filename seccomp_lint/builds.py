@@ -112,7 +112,7 @@ def fix_kustomize(
 ) -> int:
     """``--fix``/``--diff`` with ``--kustomize``: fix plain sources, print patches for the rest."""
     from . import fixes, kustomize, writer
-    from .report import Run
+    from .report import Run, counted
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -194,14 +194,10 @@ def fix_kustomize(
     if not diff:
         report(run, out)
     verb = "Would fix" if diff else "Fixed"
-    print(f"{verb} {_count(fixed_total, 'finding')} in {_count(rewritten, 'file')}.", file=notes)
+    print(f"{verb} {counted(fixed_total, 'finding')} in {counted(rewritten, 'file')}.", file=notes)
     if code_error:
         return 2
     return 1 if rewritten or run.findings else 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _built_key(m) -> tuple:
@@ -311,17 +307,14 @@ def _patch_body(m, steps: list[tuple] | None) -> str | None:
 
 def _pod_spec_path(steps: list[tuple] | None, kind: str) -> list[str]:
     """The keys from the object to its pod spec, from the finding's path or the kind."""
+    from .workloads import CONTAINER_GROUPS, pod_spec_keys
+
     if steps:
         keys = []
         for s in steps:
-            if len(s) != 1 or s[0] in ("securityContext", "containers", "initContainers",
-                                        "ephemeralContainers", "metadata"):
+            if len(s) != 1 or s[0] in ("securityContext", "metadata", *CONTAINER_GROUPS):
                 break
             keys.append(s[0])
         if keys and keys[-1] == "spec":
             return keys
-    if kind == "Pod":
-        return ["spec"]
-    if kind == "CronJob":
-        return ["spec", "jobTemplate", "spec", "template", "spec"]
-    return ["spec", "template", "spec"]
+    return list(pod_spec_keys(kind))

@@ -601,7 +601,9 @@ def _migrate(
         plan.add(*_remove(c, c.key_owner(key), name))
         return plan
     # Writing an explicit Unconfined turns seccomp off where the ignored annotation (1.27+) or
-    # a node's SeccompDefault would not: a person should look at that one.
+    # a node's SeccompDefault would not: a person should look at that one. A Localhost or
+    # RuntimeDefault annotation is moved as a safe fix even where 1.27+ ignores it: it states
+    # the author's intent, and it was in force (its profile on the nodes) before 1.27.
     safety = UNSAFE if setting.type == "Unconfined" else SAFE
     plan = _Plan(f"set seccompProfile: {_shown(value)} in {label} and remove {name}", safety)
     plan.add(*_ensure_field(c, owner, owner_key, value, _spec_step(pod)))
@@ -972,10 +974,6 @@ def _looks_json(data: bytes) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith("x") else "s")
-
-
 def run(
     paths: list[str],
     options: Options,
@@ -997,7 +995,7 @@ def run(
     file was rewritten (or would be, with ``diff``) or findings remain, 0 when nothing needed doing,
     2 on errors.
     """
-    from .report import Run, escape
+    from .report import Run, counted, escape
     from .sources import STDIN, gather, lint_all
 
     stdout = stdout or sys.stdout
@@ -1059,13 +1057,13 @@ def run(
         report(result, stderr if from_stdin else stdout)
     verb = "Would fix" if diff else "Fixed"
     print(
-        f"{verb} {_count(totals.fixed, 'finding')} in {_count(totals.files, 'file')}.",
+        f"{verb} {counted(totals.fixed, 'finding')} in {counted(totals.files, 'file')}.",
         file=summary_out,
     )
     if totals.held_back:
         n = totals.held_back
         print(
-            f"{_count(n, 'unsafe fix')} {'was' if n == 1 else 'were'} held back "
+            f"{counted(n, 'unsafe fix')} {'was' if n == 1 else 'were'} held back "
             "(review them, then rerun with --unsafe-fixes).",
             file=summary_out,
         )

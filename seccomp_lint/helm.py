@@ -104,8 +104,9 @@ def values_hint(
 ) -> tuple[int, str | None]:
     """Where in the template the finding belongs, and the values change to suggest, if any."""
     refs = security_context_values(template)
-    groups = ("containers", "initContainers", "ephemeralContainers")
-    in_container = any(len(s) == 1 and s[0] in groups for s in steps or [])
+    from .workloads import CONTAINER_GROUPS
+
+    in_container = any(len(s) == 1 and s[0] in CONTAINER_GROUPS for s in steps or [])
     level = "container" if in_container else "pod"
     if f.rule == "missing-seccomp-profile":
         level = "pod" if any(r.level == "pod" for r in refs) else "container"

@@ -121,7 +121,7 @@ def lint_stream(
                         path=path,
                         line=line,
                         column=column,
-                        message="binary data (a NUL byte): not a YAML or JSON file",
+                        message=_binary_message(chunk.data),
                     )
                 )
             continue
@@ -165,6 +165,27 @@ def lint_stream(
     return result
 
 
+def _binary_message(data: bytes) -> str:
+    """What a NUL byte means: usually binary data, sometimes UTF-16/32 text saved without the
+    byte-order mark that YAML readers (libyaml, go-yaml) need to recognise it."""
+    for encoding, width, at in (
+        ("UTF-32LE", 4, 0),
+        ("UTF-32BE", 4, 3),
+        ("UTF-16LE", 2, 0),
+        ("UTF-16BE", 2, 1),
+    ):
+        units = [data[i : i + width] for i in range(0, min(len(data), 8 * width), width)]
+        # The first characters of a manifest are ASCII: one non-NUL byte per unit, in place.
+        if len(units) >= 4 and all(
+            len(u) == width and 0 < u[at] < 0x80 and u.count(0) == width - 1 for u in units
+        ):
+            return (
+                f"looks like {encoding} text without a byte-order mark, which YAML readers "
+                "take for binary data: save it as UTF-8"
+            )
+    return "binary data (a NUL byte): not a YAML or JSON file"
+
+
 def _syntax_only(result: FileResult, options: Options, line: int, col: int, msg: str) -> FileResult:
     if any(r.ID == "yaml-syntax-error" for r in active_rules(options)):
         result.findings.append(
@@ -182,9 +203,7 @@ def _lint_document(doc: Document, path: str, options: Options, rules: list) -> I
             if rule.ID in muted:
                 continue
             problems = rule.check(pod, options)
-            yield from _stamp(
-                doc, path, rule, problems, pod.obj, comments, source, pod, options.fixes
-            )
+            yield from _stamp(doc, path, rule, problems, pod.obj, comments, source, options, pod)
     yield from _lint_profiles(doc, path, options, rules, comments, source)
 
 
@@ -206,10 +225,10 @@ def _lint_profiles(
             if rule.ID in muted:
                 continue
             problems = rule.check_profile(profile, options)
-            yield from _stamp(doc, path, rule, problems, profile.obj, comments, source)
+            yield from _stamp(doc, path, rule, problems, profile.obj, comments, source, options)
 
 
-def _stamp(doc, path, rule, problems, obj, comments, source, pod=None, fixes=True) -> Iterator[Finding]:
+def _stamp(doc, path, rule, problems, obj, comments, source, options, pod=None) -> Iterator[Finding]:
     """Turn a rule's problems into findings: position, comment suppressions, fix (for pods)."""
     for problem in problems:
         line, column = doc.pos(problem.node)
@@ -226,7 +245,7 @@ def _stamp(doc, path, rule, problems, obj, comments, source, pod=None, fixes=Tru
             object=obj,
             container=problem.container,
             source=source,
-            fix=_fix_for(rule.ID, problem, pod) if pod is not None and fixes else None,
+            fix=_fix_for(rule.ID, problem, pod) if pod and options.fixes else None,
         )
 
 

@@ -117,6 +117,11 @@ def summary_line(run: Run) -> str:
     return f"Found {n} {noun} ({', '.join(parts)}) in {files}."
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``2 unsafe fixes``."""
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith("x") else "s")
+
+
 def finding_dict(f: Finding) -> dict:
     """One finding in the published JSON contract (schemas/output.schema.json)."""
     return {

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from . import __version__
 from .model import Finding
 from .report import RULES_DOC, location, workspace_path
+from .rules import section
 
 if TYPE_CHECKING:
     from .report import Run
@@ -74,7 +75,7 @@ def _rule(rule) -> dict:
         "id": rule.ID,
         "name": "".join(part.capitalize() for part in rule.ID.split("-")),
         "shortDescription": {"text": title},
-        "fullDescription": {"text": _section(doc, "What it does") or title},
+        "fullDescription": {"text": " ".join(section(doc, "What it does").split()) or title},
         "help": {"text": doc, "markdown": doc},
         "helpUri": f"{RULES_DOC}#{rule.ID}",
         "defaultConfiguration": {"level": level},
@@ -83,14 +84,6 @@ def _rule(rule) -> dict:
             "level": rule.LEVEL or "always",
         },
     }
-
-
-def _section(doc: str, heading: str) -> str:
-    """The text under ``## heading`` in a rule docstring, joined into one paragraph."""
-    _, found, rest = doc.partition(f"## {heading}\n")
-    if not found:
-        return ""
-    return " ".join(rest.split("\n## ", 1)[0].split())
 
 
 def _level(severity: str) -> str:

@@ -38,6 +38,11 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 
 
+def pod_spec_keys(kind: str | None) -> tuple[str, ...]:
+    """The keys from an object of this kind to its pod spec (custom resources: spec.template)."""
+    return (*_TEMPLATE_PATHS.get(kind or "", ("spec", "template")), "spec")
+
+
 @dataclass
 class Container:
     """One container of a pod template, with its own seccomp setting if any."""
@@ -176,7 +181,8 @@ def is_object(doc: Document, node: Node | None) -> bool:
 
 
 def objects(doc: Document) -> Iterator[Node]:
-    """Every object in a document, List envelopes opened (``List`` and typed ``*List``).
+    """Every object in a document, List envelopes opened (``List`` and typed ``*List``; not a
+    custom ``*List`` kind that holds a pod template itself).
 
     An object that aliases make appear many times is yielded once: a List of aliased Lists
     would otherwise expand exponentially.
@@ -190,7 +196,9 @@ def objects(doc: Document) -> Iterator[Node]:
         seen.add(id(node))
         kind = text(doc.get(node, "kind")) or ""
         items = doc.get(node, "items")
-        if kind.endswith("List") and isinstance(items, SequenceNode):
+        # A custom resource whose kind merely ends in "List" and that has a pod template of its
+        # own (spec.template.spec.containers) is an object, not an envelope.
+        if kind.endswith("List") and isinstance(items, SequenceNode) and _find(doc, node) is None:
             stack.extend(reversed(items.value))
             continue
         out.append(node)

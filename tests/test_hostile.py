@@ -367,6 +367,23 @@ def test_binary_file_named_yaml(tmp_path: Path):
         ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_bom_are_named(tmp_path: Path, encoding: str):
+    """Without a BOM, YAML readers take UTF-16/32 for binary; the message says what to do."""
+    path = write(tmp_path, "wide.yaml", POD.decode().encode(encoding))
+    code, report, _ = run_json(path)
+    assert code == FINDINGS
+    [finding] = report["findings"]
+    assert finding["rule"] == "yaml-syntax-error"
+    name = encoding.upper().replace("-LE", "LE").replace("-BE", "BE")  # utf-16-le -> UTF-16LE
+    assert f"looks like {name} text without a byte-order mark" in finding["message"]
+    assert "save it as UTF-8" in finding["message"]
+    # With the BOM the same text is read and linted as usual.
+    bom = write(tmp_path, "bom.yaml", POD.decode().encode(encoding.replace("-le", "").replace("-be", "")))
+    code, report, _ = run_json(bom)
+    assert "yaml-syntax-error" not in {f["rule"] for f in report["findings"]}
+
+
 @pytest.mark.parametrize(
     "bad, where",
     [

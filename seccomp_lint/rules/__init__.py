@@ -80,7 +80,7 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     for rule in RULES:
-        fix = re.split(r"[:;.]", _section(rule.__doc__, "Fix"))[0].strip()
+        fix = re.split(r"[:;.]", section(rule.__doc__, "Fix"))[0].strip()
         lines.append(f"| [`{rule.ID}`](#{rule.ID}) | {rule.LEVEL or 'always'} | {rule.SEVERITY} | {fix} |")
     for rule in RULES:
         title, _, body = rule.__doc__.strip().partition("\n")
@@ -89,6 +89,7 @@ def markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _section(doc: str, name: str) -> str:
+def section(doc: str, name: str) -> str:
+    """The text under ``## name`` in a rule docstring ("" when there is none)."""
     _, _, rest = doc.partition(f"## {name}\n")
     return rest.split("\n## ")[0].strip()
