@@ -108,7 +108,8 @@ class _Ctx:
             first = _BREAK.search(text)
             self.nl = first.group() if first and first.group() in ("\r\n", "\r") else "\n"
         else:  # only \n breaks (nearly every file): line table from str.split, in C
-            self.starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+            widths = map((1).__add__, map(len, text.split("\n")))  # each line and its \n
+            self.starts = list(accumulate(widths, initial=0))
             self.starts.pop()
             self.ends = [start - 1 for start in self.starts[1:]]
             self.ends.append(len(text))
@@ -193,13 +194,62 @@ class _Ctx:
         del parents[id(root)]
         self._parents = parents
 
+    def _chain(self, target: Node) -> list[tuple[Node, str | int | None, Node | None, bool]] | None:
+        """The links (parent, step, key, repeated) from the root down to ``target`` (a node or a
+        key), found by position instead of indexing the whole document; None where position is
+        not enough: in a document with anchors a node can sit in several places.
+
+        ``repeated``: the step's key occurs twice in that mapping (decoders disagree on it).
+        """
+        if b"&" in self.doc.text:
+            return None
+        if target is self.doc.root:
+            return []
+        lo, hi = target.start_mark.index, target.end_mark.index
+        stack: list[tuple[Node, list]] = [(self.doc.root, [])]
+        while stack:
+            node, chain = stack.pop()
+            found = None
+            inside: list[tuple[Node, list]] = []
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
+                    link = (node, step, key)
+                    if key is target or value is target:
+                        found = link
+                        break
+                    if not isinstance(value, ScalarNode):
+                        if value.start_mark.index <= lo and hi <= value.end_mark.index:
+                            inside.append((value, [*chain, link]))
+            elif isinstance(node, SequenceNode):
+                for i, item in enumerate(node.value):
+                    link = (node, i, None)
+                    if item is target:
+                        found = link
+                        break
+                    if not isinstance(item, ScalarNode):
+                        if item.start_mark.index <= lo and hi <= item.end_mark.index:
+                            inside.append((item, [*chain, link]))
+            if found is not None:
+                return [(*link, _repeated(*link)) for link in [*chain, found]]
+            stack.extend(reversed(inside))
+        return None
+
     def parent(self, node: Node) -> tuple[Node, str | int | None, Node | None] | None:
         if self._parents is None:
+            chain = self._chain(node)
+            if chain is not None:
+                return chain[-1][:3] if chain else None
             self._index()
         return self._parents.get(id(node))  # type: ignore[union-attr]
 
     def key_owner(self, key: Node) -> MappingNode:
         if self._parents is None:
+            chain = self._chain(key)
+            if chain is not None:
+                if not chain or chain[-1][2] is not key:
+                    raise NoFix("key not found")
+                return chain[-1][0]  # type: ignore[return-value]
             self._index()
         owner = self._key_owner.get(id(key))
         if owner is None:
@@ -208,6 +258,16 @@ class _Ctx:
 
     def path(self, node: Node) -> tuple[str | int, ...]:
         """Keys and indexes from the document root; NoFix behind an alias or merge key."""
+        if self._parents is None:
+            chain = self._chain(node)
+            if chain is not None:
+                for _, step, _, repeated in reversed(chain):
+                    if repeated:
+                        raise NoFix("the value is shared through an anchor or a repeated key")
+                    if step is None:
+                        raise NoFix("the value comes from a merge key")
+                return tuple(link[1] for link in chain)  # type: ignore[misc]
+            self._index()
         steps: list[str | int] = []
         while node is not self.doc.root:
             if id(node) in self._ambiguous:
@@ -218,6 +278,13 @@ class _Ctx:
             steps.append(up[1])
             node = up[0]
         return tuple(reversed(steps))
+
+
+def _repeated(parent: Node, step: str | int | None, key: Node | None) -> bool:
+    """Whether the string key ``step`` occurs more than once in the mapping ``parent``."""
+    if not isinstance(step, str):
+        return False
+    return sum(1 for k, _ in parent.value if k.tag == STR and k.value == step) > 1
 
 
 # The linter asks for the fixes of one document's problems in a row: remember that document only

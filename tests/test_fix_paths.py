@@ -1,0 +1,106 @@
+"""The fix engine finds a node's path by position (``_Ctx._chain``) instead of indexing the whole
+document; it must answer exactly as the full index does, for every node and every key: the path
+or the reason there is none (a repeated key, a merge key), the parent, the mapping owning a key."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from yaml.nodes import MappingNode, SequenceNode
+
+from seccomp_lint import documents, fixes
+
+ROOT = Path(__file__).resolve().parent
+CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
+
+
+def _documents(paths):
+    for path in paths:
+        for chunk in documents.split(io.BytesIO(path.read_bytes()).read):
+            if not documents.relevant(chunk.data):
+                continue
+            for item in documents.compose(chunk, 0):
+                if isinstance(item, documents.Document):
+                    yield path, item
+
+
+def _nodes(root):
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        out.append(("node", node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                out.append(("key", key))
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+def _answer(ask):
+    try:
+        return "ok", ask()
+    except fixes.NoFix as exc:
+        return "no fix", str(exc)
+
+
+def _answers(ctx, kind, node):
+    if kind == "key":
+        return _answer(lambda: id(ctx.key_owner(node)))
+    up = ctx.parent(node)
+    return _answer(lambda: ctx.path(node)), up and (id(up[0]), up[1], id(up[2]))
+
+
+def _compare(paths) -> int:
+    compared = 0
+    for path, doc in _documents(paths):
+        by_position, by_index = fixes._Ctx(doc), fixes._Ctx(doc)
+        by_index._index()
+        for kind, node in _nodes(doc.root):
+            got = _answers(by_position, kind, node)
+            assert got == _answers(by_index, kind, node), (path, kind, node.start_mark)
+            compared += 1
+        # Without anchors the whole-document index is never built.
+        assert (by_position._parents is None) == (b"&" not in doc.text)
+    return compared
+
+
+REPEATED = b"""\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  securityContext: {}
+  containers:
+    - name: app
+      securityContext:
+        runAsUser: 1
+      securityContext:
+        seccompProfile: {}
+  <<: {hostNetwork: true}
+  volumes: [[1, {a: []}], {}]
+"""
+
+
+def test_repeated_keys_and_merge_keys_answer_as_the_index(tmp_path: Path):
+    target = tmp_path / "repeated.yaml"
+    target.write_bytes(REPEATED)
+    assert _compare([target]) > 20
+
+
+def test_fixtures_and_golden_files_answer_as_the_index():
+    files = [p for p in (ROOT / "fixtures").rglob("*") if p.suffix in (".yaml", ".yml", ".json")]
+    files += sorted((ROOT / "golden").glob("*.yaml"))
+    assert _compare(files) > 5_000
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at {CORPUS}")
+def test_corpus_answers_as_the_index():
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    assert _compare(files[::5]) > 10_000
