@@ -23,7 +23,6 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-
 BLOCK = 1 << 20
 
 # A document start marker: ``---`` at column 0 followed by a blank or the end of the line.

@@ -162,7 +162,10 @@ class _Ctx:
     def _index(self) -> None:
         # One walk of the document (inlined: it visits every node of every document with a fix).
         root = self.doc.root
-        parents: dict[int, tuple[Node, str | int | None, Node | None]] = {id(root): (root, None, None)}
+        # The root's entry marks it seen (an alias of it is ambiguous); it is dropped at the end.
+        parents: dict[int, tuple[Node, str | int | None, Node | None]] = {
+            id(root): (root, None, None)
+        }
         key_owner = self._key_owner
         ambiguous = self._ambiguous
         stack = [root]

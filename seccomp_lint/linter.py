@@ -228,7 +228,9 @@ def _lint_profiles(
             yield from _stamp(doc, path, rule, problems, profile.obj, comments, source, options)
 
 
-def _stamp(doc, path, rule, problems, obj, comments, source, options, pod=None) -> Iterator[Finding]:
+def _stamp(
+    doc, path, rule, problems, obj, comments, source, options, pod=None
+) -> Iterator[Finding]:
     """Turn a rule's problems into findings: position, comment suppressions, fix (for pods)."""
     for problem in problems:
         line, column = doc.pos(problem.node)
@@ -245,7 +247,7 @@ def _stamp(doc, path, rule, problems, obj, comments, source, options, pod=None) 
             object=obj,
             container=problem.container,
             source=source,
-            fix=_fix_for(rule.ID, problem, pod) if pod and options.fixes else None,
+            fix=_fix_for(rule.ID, problem, pod) if pod is not None and options.fixes else None,
         )
 
 

@@ -35,12 +35,14 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+# Custom resources (Argo Rollout, DeploymentConfig, Knative Service, ...) nest it as workloads do.
+_CUSTOM_TEMPLATE_PATH = ("spec", "template")
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 
 
 def pod_spec_keys(kind: str | None) -> tuple[str, ...]:
-    """The keys from an object of this kind to its pod spec (custom resources: spec.template)."""
-    return (*_TEMPLATE_PATHS.get(kind or "", ("spec", "template")), "spec")
+    """The keys from an object of this kind to its pod spec."""
+    return (*_TEMPLATE_PATHS.get(kind or "", _CUSTOM_TEMPLATE_PATH), "spec")
 
 
 @dataclass
@@ -237,9 +239,8 @@ def _find(doc: Document, obj: Node) -> tuple[tuple[str, ...], Node] | None:
     if kind in SCHEMA_KINDS:
         return None
     path = _TEMPLATE_PATHS.get(kind or "")
-    if path is None:
-        # Custom resources (Argo Rollout, DeploymentConfig, Knative Service, ...).
-        path = ("spec", "template")
+    if path is None:  # a custom resource: only when it really holds containers there
+        path = _CUSTOM_TEMPLATE_PATH
         if not isinstance(doc.get(obj, *path, "spec", "containers"), SequenceNode):
             return None
     template = doc.get(obj, *path) if path else obj
