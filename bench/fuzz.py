@@ -537,7 +537,7 @@ def main() -> int:
     p.add_argument("--timeout", type=int, default=10, help="seconds per input before it is a hang")
     p.add_argument("--slow", type=float, default=2.0, help="seconds per input counted as slow")
     p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit")
-    p.add_argument("--out", default=os.path.join("/tmp", "seccomp-lint-fuzz"), help="crash inputs")
+    p.add_argument("--out", default=str(HERE / "out" / "fuzz"), help="crash inputs (default bench/out/fuzz)")
     p.add_argument("--engine", choices=("random", "atheris"), default="random")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--summary", help=argparse.SUPPRESS)

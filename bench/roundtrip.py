@@ -119,7 +119,8 @@ def main() -> int:
 
     print(f"### ruamel.yaml round trip vs seccomp-lint's text edits ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
     limit = f" --limit {args.limit}" if args.limit else ""
-    print(f"- command: `python bench/roundtrip.py {args.corpus}{limit}`")
+    corpus = os.path.relpath(os.path.abspath(args.corpus), os.path.dirname(BENCH))  # no machine path
+    print(f"- command: `python bench/roundtrip.py {corpus}{limit}`")
     print(f"- ruamel.yaml {version} (C extension {'present' if clib else 'absent'}), `typ='rt'`, "
           "`preserve_quotes`, width 4096, data unchanged between load and dump")
     print(f"- files: the {len(paths)} files ({size / 1e6:.1f} MB) that seccomp-lint has a fix for\n")

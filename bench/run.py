@@ -54,13 +54,34 @@ from dataclasses import dataclass, field
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 OUT_DIR = os.path.join(BENCH, "out")
-REALWORLD = "/work/shared/corpus/realworld"
+REALWORLD = os.path.join(os.path.dirname(REPO), "shared", "corpus", "realworld")  # ../shared/corpus/realworld
 MB = 1_000_000
 EXTENSIONS = (".yaml", ".yml", ".json")  # what seccomp-lint reads when walking a directory
 
 TARGET_RSS_MB = 200
 TARGET_STARTUP_MS = 100
 TARGET_CHECKOV_X = 100
+
+
+def shown(path: str) -> str:
+    """``path`` as results and help show it: no machine paths. The interpreter is ``python``, a
+    console script next to it goes by its name, the rest is relative to the repository."""
+    full = os.path.abspath(path)
+    if full == os.path.abspath(sys.executable):
+        return "python"
+    if os.path.dirname(full) == os.path.dirname(os.path.abspath(sys.executable)):
+        return os.path.basename(full)
+    tmp = tempfile.gettempdir()
+    if os.path.commonpath([full, REPO]) != REPO and os.path.commonpath([full, tmp]) == tmp:
+        return os.path.join("$TMPDIR", os.path.relpath(full, tmp))
+    return os.path.relpath(full, REPO)
+
+
+def _shown_cmd(cmd: list[str]) -> str:
+    """A command as run from the repository, its path arguments shown as :func:`shown` does."""
+    args = [shown(a) if os.path.isabs(a) or os.path.exists(a) else a for a in cmd]
+    return " ".join(a if a.startswith("$TMPDIR/") and shlex.quote(a[8:]) == a[8:] else shlex.quote(a)
+                    for a in args)
 
 
 class BenchError(Exception):
@@ -781,12 +802,12 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
     lines = [
         f"## Run of {started.strftime('%Y-%m-%d %H:%M UTC')}",
         "",
-        f"- command: `{shlex.join(['python', os.path.relpath(__file__, os.getcwd())] + sys.argv[1:])}`"
+        f"- command: `{_shown_cmd(['python', 'bench/run.py'] + sys.argv[1:])}`"
         f" (took {elapsed / 60:.1f} min)",
         f"- machine: {cpus} CPUs (nproc), {cpu_model()}, {ram_gb()} RAM, {platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()} ({sys.executable}); PyYAML {yver}, "
+        f"- Python {platform.python_version()} (`{shown(sys.executable)}`); PyYAML {yver}, "
         + ("libyaml (CSafeLoader) in use" if libyaml else "**no libyaml: pure-Python loader**"),
-        f"- linter: {linter.version} via `{shlex.join(linter.base)}`; repository at {git_revision()}",
+        f"- linter: {linter.version} via `{_shown_cmd(linter.base)}`; repository at {git_revision()}",
         f"- load average (1 min) when the report was written: {_load():.1f}",
     ]
     if checkov_ver:
@@ -799,7 +820,7 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
     ]
     for cr in corpora:
         lines += [f"### Corpus `{cr.name}`", "",
-                  f"{cr.path}: {cr.files} files, {cr.size / MB:.1f} MB, {cr.documents} documents "
+                  f"{shown(cr.path)}: {cr.files} files, {cr.size / MB:.1f} MB, {cr.documents} documents "
                   f"(libyaml), {cr.parse_errors} files with YAML errors. {cr.generated}".rstrip(), ""]
         # The single-process runs are CPU-bound: wall time well above CPU time means other work
         # on the machine took the CPU from them (the load average would also count our own runs).
@@ -880,11 +901,11 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
                   "| command | median ms | min ms | overhead over bare python ms | peak RSS MB |",
                   "|---|---:|---:|---:|---:|"]
         bare = med.get("bare")
-        lint = " ".join(["python" if a == sys.executable else a for a in linter.base])
+        lint = _shown_cmd(linter.base)
         labels = {"bare": "`python -c pass`", "module": f"`{lint} deploy.yaml`",
                   "module+config": "same, with `.seccomp-lint.yaml` (`level: restricted`) in the cwd",
-                  "script": f"console script `{st.get('script')}`",
-                  "path-script": f"`seccomp-lint` on PATH: `{st.get('path_script')}`",
+                  "script": f"console script `{st.get('script') and shown(st['script'])}`",
+                  "path-script": f"`seccomp-lint` on PATH: `{st.get('path_script') and shown(st['path_script'])}`",
                   "checkov": "`checkov -f deploy.yaml --check CKV_K8S_31`"}
         for key, ms in med.items():
             over = "–" if key == "bare" or bare is None else f"{ms - bare:+.0f}"
@@ -962,7 +983,7 @@ def generated_corpus(mb: float, seed: int) -> tuple[str, str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Benchmark seccomp-lint (see bench/README.md).")
     p.add_argument("--corpus", action="append", metavar="DIR",
-                   help=f"a corpus directory (repeatable; default: {REALWORLD} when present)")
+                   help=f"a corpus directory (repeatable; default: {shown(REALWORLD)} when present)")
     p.add_argument("--generated-mb", type=float, default=20, metavar="N",
                    help="size of the generated corpus in MB (default 20; 0 = none)")
     p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus (default 1)")

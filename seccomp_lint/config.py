@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 CONFIG_NAMES = (".seccomp-lint.yaml", ".seccomp-lint.yml")
-SCHEMA = "schemas/config.schema.json"
+SCHEMA = "config.schema.json"  # in schemas/, read by resources.schema_bytes
 # Keys that are not command-line options.
 FILE_ONLY_KEYS = ("exclude", "per-path-ignores")
 RULE_LIST_KEYS = ("select", "ignore")
@@ -103,9 +103,9 @@ def _cache_dir() -> str:
 
 
 def _schema_bytes() -> bytes:
-    from importlib.resources import files
+    from .resources import schema_bytes
 
-    return files(__package__).joinpath(SCHEMA).read_bytes()
+    return schema_bytes(SCHEMA)
 
 
 def _validate(path: str, data: bytes, values: dict) -> None:

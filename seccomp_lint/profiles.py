@@ -229,12 +229,11 @@ def _json_error(exc: Exception) -> Verdict:
 
 @functools.cache
 def _validator():
-    import importlib.resources
-
     import jsonschema  # imported here: most runs never check a profile
 
-    raw = importlib.resources.files("seccomp_lint").joinpath("schemas/seccomp-profile.schema.json")
-    schema = json.loads(raw.read_text(encoding="utf-8"))
+    from .resources import schema_bytes
+
+    schema = json.loads(schema_bytes("seccomp-profile.schema.json"))
     return jsonschema.validators.validator_for(schema)(schema)
 
 

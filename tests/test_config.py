@@ -15,7 +15,7 @@ from seccomp_lint import config
 from seccomp_lint.cli import FORMAT_NAMES, build_parser, main
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = json.loads((REPO / "seccomp_lint/schemas/config.schema.json").read_text())
+SCHEMA = json.loads((REPO / "schemas/config.schema.json").read_text())
 
 MISSING = """\
 apiVersion: v1

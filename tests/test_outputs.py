@@ -25,7 +25,7 @@ from seccomp_lint.rules import BY_ID, markdown
 REPO = Path(__file__).resolve().parent.parent
 
 EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "examples").rglob("*.yaml"))
-OUTPUT_SCHEMA = json.loads((REPO / "seccomp_lint/schemas/output.schema.json").read_text())
+OUTPUT_SCHEMA = json.loads((REPO / "schemas/output.schema.json").read_text())
 SARIF_SCHEMA_PATH = REPO.parent / "shared" / "schemas" / "sarif-2.1.0.json"
 
 # A Deployment whose name and container name try to start workflow commands of their own.

@@ -345,14 +345,16 @@ def test_jsonschema_is_imported_only_when_a_profile_is_checked(tmp_path):
 
 
 def test_schema_is_valid_and_shipped():
-    import importlib.resources
-
     import jsonschema
 
-    raw = importlib.resources.files("seccomp_lint").joinpath("schemas/seccomp-profile.schema.json")
-    schema = json.loads(raw.read_text())
+    from seccomp_lint.resources import schema_bytes
+
+    raw = schema_bytes("seccomp-profile.schema.json")
+    assert raw == (REPO / "schemas/seccomp-profile.schema.json").read_bytes()
+    schema = json.loads(raw)
     jsonschema.validators.validator_for(schema).check_schema(schema)
-    assert 'schemas/*.json' in (REPO / "pyproject.toml").read_text()
+    # force-included into the wheel as seccomp_lint/schemas/ (checked in tests/test_packaging.py)
+    assert '"schemas" = "seccomp_lint/schemas"' in (REPO / "pyproject.toml").read_text()
 
 
 # --- rule documentation ------------------------------------------------------------------------
