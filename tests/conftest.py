@@ -1,8 +1,14 @@
-"""Shared test helpers: run the command line in-process and read its JSON report."""
+"""Shared test helpers: run the command line in-process (or, where a test needs a real process,
+in a subprocess) and read its JSON report."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +19,9 @@ from seccomp_lint.cli import main
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 REPO = TESTS.parent
+
+# Seconds a subprocess run may take before the test fails (a hang is a failure, not a wait).
+SUBPROCESS_TIMEOUT = 300
 
 
 @dataclass(frozen=True)
@@ -28,23 +37,105 @@ class Result:
     def findings(self) -> list[dict]:
         return self.report["findings"] if self.report else []
 
+    @property
+    def verdict(self) -> tuple[int, list[dict]]:
+        """(exit code, findings): what most assertions compare."""
+        return self.code, self.findings
+
+    @property
+    def output(self) -> tuple[int, str, str]:
+        """(exit code, stdout, stderr), for formats other than JSON."""
+        return self.code, self.stdout, self.stderr
+
+
+def _stream() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    return stream.buffer.getvalue().decode("utf-8")
+
+
+def run_cli(
+    *args: str | os.PathLike,
+    stdin: bytes | None = None,
+    fmt: str | None = "json",
+    cwd: str | os.PathLike | None = None,
+) -> Result:
+    """Run ``seccomp-lint ARGS... --format FMT`` in-process and return a :class:`Result`.
+
+    ``fmt=None`` adds no ``--format`` (a config file or the default decides). ``stdin`` is what
+    ``-`` reads; ``cwd`` is the working directory for this run only. stdout and stderr are
+    captured here, so no fixture is needed and earlier output of the test is not mixed in.
+    """
+    argv = [*map(str, args), *(["--format", fmt] if fmt else [])]
+    out, err = _stream(), _stream()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        if stdin is not None:
+            saved = sys.stdin
+            sys.stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(stdin)))
+            stack.callback(setattr, sys, "stdin", saved)
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        code = main(argv)
+    stdout = _text(out)
+    report = json.loads(stdout) if fmt == "json" and stdout.strip() else None
+    return Result(code, report, stdout, _text(err))
+
 
 @pytest.fixture
-def lint(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Run ``seccomp-lint --format json ARGS...`` in-process and return a :class:`Result`.
+def lint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """:func:`run_cli` in an empty temporary working directory.
 
-    The working directory is an empty temporary one, so no ``.seccomp-lint.yaml`` of the
-    checkout changes what the tests see; pass absolute paths.
+    No ``.seccomp-lint.yaml`` of the checkout changes what the tests see; pass absolute paths.
     """
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
+    return run_cli
 
-    def run(*args: str, fmt: str = "json") -> Result:
-        capsys.readouterr()
-        code = main([*args, "--format", fmt])
-        out, err = capsys.readouterr()
-        report = json.loads(out) if fmt == "json" and out.strip() else None
-        return Result(code, report, out, err)
 
-    return run
+def run_process(
+    *args: str | os.PathLike,
+    input: bytes | None = None,
+    timeout: float = SUBPROCESS_TIMEOUT,
+    **kwargs,
+) -> subprocess.CompletedProcess:
+    """``python -m seccomp_lint ARGS...`` in a subprocess, for what needs a real process: a
+    real stdin pipe, signals, crashes that must not take the test run down, a fresh interpreter.
+
+    Output is captured (bytes unless ``text=True`` is passed); running past ``timeout`` fails the
+    test. Other keyword arguments go to :func:`subprocess.run`.
+    """
+    command = [sys.executable, "-m", "seccomp_lint", *map(str, args)]
+    try:
+        return subprocess.run(command, input=input, capture_output=True, timeout=timeout, **kwargs)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"seccomp-lint {' '.join(map(str, args))} did not end within {timeout}s")
+
+
+_IMPORT_PROBE = (
+    "import sys\n"
+    "from seccomp_lint.cli import main\n"
+    "code = main(sys.argv[2:])\n"
+    "print('IMPORTED', sys.argv[1] in sys.modules, code, file=sys.stderr)\n"
+)
+
+
+def imported_by_a_run(module: str, *args: str, **kwargs) -> tuple[bool, int]:
+    """Run ``seccomp-lint ARGS...`` in a fresh interpreter: (whether it imported ``module``, exit
+    code). Keyword arguments (``cwd``, ``env``) go to :func:`subprocess.run`."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, module, *args],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        **kwargs,
+    )
+    lines = [x for x in done.stderr.splitlines() if x.startswith("IMPORTED ")]
+    assert lines, done.stderr[-3000:]
+    _, imported, code = lines[-1].split()
+    return imported == "True", int(code)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import imported_by_a_run, run_cli
 from seccomp_lint import config
-from seccomp_lint.cli import FORMAT_NAMES, build_parser, main
+from seccomp_lint.cli import FORMAT_NAMES, build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schemas/config.schema.json").read_text())
@@ -50,13 +49,6 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path / "repo"
 
 
-def lint(capsys, *args: str) -> tuple[int, list[dict], str]:
-    capsys.readouterr()
-    code = main([*args, "--format", "json"])
-    out, err = capsys.readouterr()
-    return code, json.loads(out)["findings"] if out.strip() else [], err
-
-
 def rules(findings: list[dict]) -> list[str]:
     return [f["rule"] for f in findings]
 
@@ -64,13 +56,13 @@ def rules(findings: list[dict]) -> list[str]:
 # --- discovery ---------------------------------------------------------------------------------
 
 
-def test_found_from_a_subdirectory(workdir, capsys, monkeypatch):
+def test_found_from_a_subdirectory(workdir, monkeypatch):
     (workdir / ".seccomp-lint.yaml").write_text("level: baseline\n")
     (workdir / "deploy").mkdir()
     (workdir / "deploy/pod.yaml").write_text(MISSING)
     monkeypatch.chdir(workdir / "deploy")
     assert config.find() == str(workdir / ".seccomp-lint.yaml")
-    assert lint(capsys, "pod.yaml")[:2] == (0, [])
+    assert run_cli("pod.yaml").verdict == (0, [])
 
 
 def test_search_stops_at_the_repository_root(workdir, tmp_path):
@@ -88,60 +80,61 @@ def test_search_ends_at_the_filesystem_root(tmp_path):
     assert found is None or not found.startswith(str(tmp_path))
 
 
-def test_explicit_config(workdir, capsys, tmp_path):
+def test_explicit_config(workdir, tmp_path):
     other = tmp_path / "elsewhere.yaml"
     other.write_text("level: baseline\n")
     (workdir / "pod.yaml").write_text(MISSING)
-    assert lint(capsys, "--config", str(other), "pod.yaml")[:2] == (0, [])
-    code, _, err = lint(capsys, "--config", str(tmp_path / "nope.yaml"), "pod.yaml")
-    assert code == 2 and "nope.yaml" in err
+    assert run_cli("--config", str(other), "pod.yaml").verdict == (0, [])
+    result = run_cli("--config", str(tmp_path / "nope.yaml"), "pod.yaml")
+    assert result.code == 2 and "nope.yaml" in result.stderr
 
 
 # --- merging -----------------------------------------------------------------------------------
 
 
-def test_command_line_overrides_config(workdir, capsys):
+def test_command_line_overrides_config(workdir):
     (workdir / ".seccomp-lint.yaml").write_text(
         'level: baseline\nkube-version: "1.26"\nignore: [deprecated-seccomp-annotation]\n'
     )
     (workdir / "pod.yaml").write_text(MISSING)
     (workdir / "old.yaml").write_text(ANNOTATED)
-    assert lint(capsys, "pod.yaml", "old.yaml")[:2] == (0, [])
-    assert rules(lint(capsys, "--level", "restricted", "pod.yaml")[1]) == ["missing-seccomp-profile"]
+    assert run_cli("pod.yaml", "old.yaml").verdict == (0, [])
+    assert rules(run_cli("--level", "restricted", "pod.yaml").findings) == ["missing-seccomp-profile"]
     # Below 1.27 the annotation still sets the profile; from 1.27 it does not.
-    assert lint(capsys, "--level", "restricted", "old.yaml")[:2] == (0, [])
-    found = lint(capsys, "--level", "restricted", "--kube-version", "1.30", "old.yaml")[1]
+    assert run_cli("--level", "restricted", "old.yaml").verdict == (0, [])
+    found = run_cli("--level", "restricted", "--kube-version", "1.30", "old.yaml").findings
     assert rules(found) == ["missing-seccomp-profile"]
 
 
-def test_rule_lists_as_string_or_list(workdir, capsys):
+def test_rule_lists_as_string_or_list(workdir):
     (workdir / "pod.yaml").write_text(ANNOTATED)
     for value in ('"deprecated-seccomp-annotation, missing-seccomp-profile"',
                   "[deprecated-seccomp-annotation, missing-seccomp-profile]"):
         (workdir / ".seccomp-lint.yaml").write_text(f"ignore: {value}\n")
-        assert lint(capsys, "pod.yaml")[:2] == (0, [])
+        assert run_cli("pod.yaml").verdict == (0, [])
     (workdir / ".seccomp-lint.yaml").write_text("select: [missing-seccomp-profile]\n")
-    assert rules(lint(capsys, "pod.yaml")[1]) == ["missing-seccomp-profile"]
+    assert rules(run_cli("pod.yaml").findings) == ["missing-seccomp-profile"]
     # --ignore on the command line replaces the file's list
     (workdir / ".seccomp-lint.yaml").write_text("ignore: [missing-seccomp-profile]\n")
-    found = lint(capsys, "--ignore", "yaml-syntax-error", "pod.yaml")[1]
+    found = run_cli("--ignore", "yaml-syntax-error", "pod.yaml").findings
     assert "missing-seccomp-profile" in rules(found)
 
 
-def test_flags_and_format_from_config(workdir, capsys):
+def test_flags_and_format_from_config(workdir):
     (workdir / ".seccomp-lint.yaml").write_text("format: github\nquiet: true\nstatistics: true\n")
     (workdir / "pod.yaml").write_text(MISSING)
-    capsys.readouterr()
-    assert main(["pod.yaml"]) == 1
-    out, err = capsys.readouterr()
+    result = run_cli("pod.yaml", fmt=None)
+    assert result.code == 1
+    out, err = result.stdout, result.stderr
     assert out.splitlines() == [out.splitlines()[0]]  # quiet: no summary line
     assert out.startswith("::error file=pod.yaml,")
     assert err == "1  missing-seccomp-profile\n"  # statistics beside a machine format: stderr
-    assert main(["--format", "text", "pod.yaml"]) == 1
-    assert capsys.readouterr().out.startswith("pod.yaml:5:3: missing-seccomp-profile")
+    result = run_cli("pod.yaml", fmt="text")
+    assert result.code == 1
+    assert result.stdout.startswith("pod.yaml:5:3: missing-seccomp-profile")
 
 
-def test_exclude(workdir, capsys, monkeypatch):
+def test_exclude(workdir, monkeypatch):
     (workdir / ".seccomp-lint.yaml").write_text(
         "exclude:\n  - vendor\n  - deploy/legacy/**\n  - '*.skip.yaml'\n"
     )
@@ -149,15 +142,15 @@ def test_exclude(workdir, capsys, monkeypatch):
                  "deploy/pod.yaml", "legacy/pod.yaml"):
         (workdir / path).parent.mkdir(parents=True, exist_ok=True)
         (workdir / path).write_text(MISSING)
-    paths = sorted({f["path"] for f in lint(capsys, ".")[1]})
+    paths = sorted({f["path"] for f in run_cli(".").findings})
     assert paths == ["./deploy/pod.yaml", "./legacy/pod.yaml"]
     # Explicit files, as pre-commit passes them, are excluded too, also from a subdirectory.
-    assert lint(capsys, "vendor/x/pod.yaml", "deploy/a.skip.yaml")[:2] == (0, [])
+    assert run_cli("vendor/x/pod.yaml", "deploy/a.skip.yaml").verdict == (0, [])
     monkeypatch.chdir(workdir / "deploy")
-    assert lint(capsys, "legacy/a/pod.yaml")[:2] == (0, [])
+    assert run_cli("legacy/a/pod.yaml").verdict == (0, [])
 
 
-def test_per_path_ignores(workdir, capsys):
+def test_per_path_ignores(workdir):
     (workdir / ".seccomp-lint.yaml").write_text(
         "per-path-ignores:\n"
         "  'legacy/**': [missing-seccomp-profile]\n"
@@ -167,7 +160,7 @@ def test_per_path_ignores(workdir, capsys):
     (workdir / "legacy/pod.yaml").write_text(MISSING)
     (workdir / "pod.yaml").write_text(MISSING)
     (workdir / "old.yaml").write_text(ANNOTATED)
-    found = {(f["path"], f["rule"]) for f in lint(capsys, "legacy/pod.yaml", "pod.yaml", "old.yaml")[1]}
+    found = {(f["path"], f["rule"]) for f in run_cli("legacy/pod.yaml", "pod.yaml", "old.yaml").findings}
     assert ("pod.yaml", "missing-seccomp-profile") in found
     assert not any(p == "legacy/pod.yaml" for p, _ in found)
     assert ("old.yaml", "deprecated-seccomp-annotation") not in found
@@ -213,29 +206,30 @@ def test_globs(pattern, matches, misses):
         ("1: x\n", ["key 1 is not a string"]),
     ],
 )
-def test_invalid_config_names_key_and_file(workdir, capsys, content, expected):
+def test_invalid_config_names_key_and_file(workdir, content, expected):
     path = workdir / ".seccomp-lint.yaml"
     path.write_text(content)
     (workdir / "pod.yaml").write_text(MISSING)
     for _ in range(2):  # a bad file is never cached as good
-        code, findings, err = lint(capsys, "pod.yaml")
-        assert code == 2 and findings == []
-        assert str(path) in err
+        result = run_cli("pod.yaml")
+        assert result.code == 2 and result.findings == []
+        assert str(path) in result.stderr
         for text in expected:
-            assert text in err, err
+            assert text in result.stderr, result.stderr
 
 
-def test_every_problem_is_reported(workdir, capsys):
+def test_every_problem_is_reported(workdir):
     (workdir / ".seccomp-lint.yaml").write_text("jobs: x\nlevel: 3\nfoo: 1\n")
-    code, _, err = lint(capsys, ".")
-    assert code == 2
+    result = run_cli(".")
+    assert result.code == 2
+    err = result.stderr
     assert "'foo'" in err and "key 'jobs'" in err and "key 'level'" in err
 
 
-def test_empty_config_is_fine(workdir, capsys):
+def test_empty_config_is_fine(workdir):
     (workdir / ".seccomp-lint.yaml").write_text("# nothing yet\n")
     (workdir / "pod.yaml").write_text(MISSING)
-    assert lint(capsys, "pod.yaml")[0] == 1
+    assert run_cli("pod.yaml").code == 1
 
 
 def test_relative_profiles_dir_is_resolved_from_the_config_file(workdir):
@@ -270,21 +264,9 @@ def test_documented_keys_match_schema():
 
 # --- start-up cost -----------------------------------------------------------------------------
 
-_PROBE = (
-    "import sys\n"
-    "from seccomp_lint.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "print('JSONSCHEMA', 'jsonschema' in sys.modules, code, file=sys.stderr)\n"
-)
-
-
 def _imports_jsonschema(cwd: Path, env_cache: Path, *args: str) -> bool:
     env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    line = [x for x in proc.stderr.splitlines() if x.startswith("JSONSCHEMA")][-1]
-    return line.split()[1] == "True"
+    return imported_by_a_run("jsonschema", *args, cwd=cwd, env=env)[0]
 
 
 def test_jsonschema_only_imported_for_a_new_config(workdir, tmp_path):
@@ -298,12 +280,12 @@ def test_jsonschema_only_imported_for_a_new_config(workdir, tmp_path):
     assert _imports_jsonschema(workdir, cache, "pod.yaml"), "an edited config is validated again"
 
 
-def test_unwritable_cache_still_validates(workdir, tmp_path, capsys, monkeypatch):
+def test_unwritable_cache_still_validates(workdir, tmp_path, monkeypatch):
     blocker = tmp_path / "cache-is-a-file"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     (workdir / ".seccomp-lint.yaml").write_text("level: baseline\n")
     (workdir / "pod.yaml").write_text(MISSING)
-    assert lint(capsys, "pod.yaml")[:2] == (0, [])
+    assert run_cli("pod.yaml").verdict == (0, [])
     (workdir / ".seccomp-lint.yaml").write_text("levle: baseline\n")
-    assert lint(capsys, "pod.yaml")[0] == 2
+    assert run_cli("pod.yaml").code == 2

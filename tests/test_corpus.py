@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, run_process
 
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
 
@@ -17,13 +16,9 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not prese
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seccomp_lint", "--format", "json", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,  # an empty folder: no config file of the checkout applies
-        timeout=300,
-    )
+    # A subprocess: a crash on some corpus file must fail these tests, not end the test run.
+    # cwd is an empty folder: no config file of the checkout applies.
+    return run_process("--format", "json", *args, cwd=cwd, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
+from conftest import run_cli
 from seccomp_lint import rules
-from seccomp_lint.cli import build_parser, main
+from seccomp_lint.cli import build_parser
 
 REPO = Path(__file__).parents[1]
 EXAMPLES = REPO / "examples"
@@ -33,16 +34,16 @@ def test_examples_report_what_they_show(lint) -> None:
     assert found == EXPECTED
 
 
-def test_fix_turns_examples_into_examples_fixed(tmp_path: Path, capsys) -> None:
+def test_fix_turns_examples_into_examples_fixed(tmp_path: Path) -> None:
     for path in ORIGINALS:
         shutil.copy(path, tmp_path / path.name)
-    assert main(["--fix", str(tmp_path)]) == 1
+    assert run_cli("--fix", tmp_path, fmt=None).code == 1
     for path in ORIGINALS:
         assert (tmp_path / path.name).read_bytes() == (EXAMPLES / "fixed" / path.name).read_bytes()
     # What remains needs a person: the unsafe Unconfined fix and the privileged container.
-    capsys.readouterr()
-    assert main(["--format", "json", str(tmp_path)]) == 1
-    out = capsys.readouterr().out
+    result = run_cli(tmp_path)
+    assert result.code == 1
+    out = result.stdout
     assert sorted(re.findall(r'"rule": "([a-z-]+)"', out)) == [
         "privileged-container-seccomp",
         "unconfined-seccomp-profile",

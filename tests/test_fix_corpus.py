@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seccomp_lint import cli, fixes
+from conftest import run_cli
+from seccomp_lint import fixes
 from seccomp_lint.linter import lint_bytes
 from seccomp_lint.model import Options
 
@@ -78,7 +79,7 @@ def _lines_outside_edits_kept(before: str, after: str) -> list[str]:
     return problems
 
 
-def test_fix_over_the_realworld_corpus(tmp_path: Path, capsys, monkeypatch):
+def test_fix_over_the_realworld_corpus(tmp_path: Path, monkeypatch):
     # Durability is not under test here, and 700 fsyncs dominate the run time.
     monkeypatch.setattr("os.fsync", lambda fd: None)
     copy = tmp_path / "corpus"
@@ -91,8 +92,7 @@ def test_fix_over_the_realworld_corpus(tmp_path: Path, capsys, monkeypatch):
         for p in copy.rglob("*")
         if p.is_file() and p.suffix in EXTENSIONS
     }
-    code = cli.main(["--fix", str(copy)])
-    out = capsys.readouterr().out
+    code, out, _ = run_cli("--fix", copy, fmt=None).output
     match = re.search(r"Fixed (\d+) findings? in (\d+) files?\.", out)
     assert match, out[-2000:]
     fixed, files = int(match.group(1)), int(match.group(2))
@@ -118,10 +118,5 @@ def test_fix_over_the_realworld_corpus(tmp_path: Path, capsys, monkeypatch):
 
     # A second run is a no-op.
     snapshot = {rel: (copy / rel).read_bytes() for rel in originals}
-    assert "Fixed 0 findings in 0 files." in _run_again(copy, capsys)
+    assert "Fixed 0 findings in 0 files." in run_cli("--fix", copy, fmt=None).stdout
     assert all((copy / rel).read_bytes() == data for rel, data in snapshot.items())
-
-
-def _run_again(copy: Path, capsys) -> str:
-    cli.main(["--fix", str(copy)])
-    return capsys.readouterr().out

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from seccomp_lint import cli, fixes
 from seccomp_lint.linter import lint_bytes
 from seccomp_lint.model import Edit, Options, Pos
@@ -50,12 +51,11 @@ def test_every_case_has_an_expected_output():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_fix_matches_golden_output(case: Path, tmp_path: Path, capsys):
+def test_fix_matches_golden_output(case: Path, tmp_path: Path):
     target = _copy(case, tmp_path)
-    code = cli.main(["--fix", *_args(case), str(target)])
+    code, out, _ = run_cli("--fix", *_args(case), target, fmt=None).output
     expected = _expected(case).read_bytes()
     assert target.read_bytes() == expected
-    out = capsys.readouterr().out
     changed = expected != case.read_bytes()
     assert ("Fixed 0 findings in 0 files." in out) == (not changed)
     remaining = "Found " in out
@@ -63,12 +63,11 @@ def test_fix_matches_golden_output(case: Path, tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_second_fix_changes_nothing(case: Path, tmp_path: Path, capsys):
+def test_second_fix_changes_nothing(case: Path, tmp_path: Path):
     target = tmp_path / case.name.replace(".in.", ".")
     shutil.copyfile(_expected(case), target)
-    code = cli.main(["--fix", *_args(case), str(target)])
+    code, out, _ = run_cli("--fix", *_args(case), target, fmt=None).output
     assert target.read_bytes() == _expected(case).read_bytes()
-    out = capsys.readouterr().out
     assert "Fixed 0 findings in 0 files." in out
     assert code == (1 if "Found " in out else 0)
 
@@ -87,17 +86,16 @@ def test_fixed_file_lints_clean_of_what_was_fixed(case: Path):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
-def test_diff_writes_nothing(case: Path, tmp_path: Path, capsys):
+def test_diff_writes_nothing(case: Path, tmp_path: Path):
     target = _copy(case, tmp_path)
     stamp = target.stat().st_mtime_ns
-    code = cli.main(["--diff", *_args(case), str(target)])
-    captured = capsys.readouterr()
+    code, out, err = run_cli("--diff", *_args(case), target, fmt=None).output
     assert target.read_bytes() == case.read_bytes()
     assert target.stat().st_mtime_ns == stamp
     changed = _expected(case).read_bytes() != case.read_bytes()
     assert code == (1 if changed else 0)
-    assert ("+++ b/" in captured.out) == changed
-    assert ("Would fix" in captured.err)
+    assert ("+++ b/" in out) == changed
+    assert ("Would fix" in err)
 
 
 def test_every_fixable_rule_has_a_golden_case():
@@ -127,13 +125,7 @@ def _apply_json_fixes(case: Path) -> str:
 
 
 def _json_report(case: Path) -> str:
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        cli.main(["--format", "json", *_args(case), str(case)])
-    return out.getvalue()
+    return run_cli(*_args(case), case).stdout
 
 
 @pytest.mark.parametrize(
@@ -172,25 +164,23 @@ def test_json_fix_contract_shape():
     }
 
 
-def test_helm_rendered_finding_names_the_template(tmp_path: Path, capsys):
+def test_helm_rendered_finding_names_the_template(tmp_path: Path):
     target = _copy(GOLDEN / "helm-rendered-not-rewritten.in.yaml", tmp_path)
-    cli.main(["--fix", str(target)])
-    out = capsys.readouterr().out
+    out = run_cli("--fix", target, fmt=None).stdout
     assert "in the chart template web/templates/deployment.yaml" in out
     report = json.loads(_json_report(GOLDEN / "helm-rendered-not-rewritten.in.yaml"))
     fix = report["findings"][0]["fix"]
     assert fix["edits"] == [] and "web/templates/deployment.yaml" in fix["description"]
 
 
-def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path, capsys):
+def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path):
     target = _copy(GOLDEN / "unsafe-held-back.in.yaml", tmp_path)
-    code = cli.main(["--fix", str(target)])
-    out = capsys.readouterr().out
+    code, out, _ = run_cli("--fix", target, fmt=None).output
     assert code == 1
     assert "2 unsafe fixes were held back" in out
 
 
-def test_readme_fix_example(tmp_path: Path, capsys):
+def test_readme_fix_example(tmp_path: Path):
     """The README's before/after --fix example is what --fix does."""
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -200,6 +190,7 @@ def test_readme_fix_example(tmp_path: Path, capsys):
 
     target = tmp_path / "web.yaml"
     target.write_text(block("before"), encoding="utf-8")
-    assert cli.main(["--fix", str(target)]) == 1
+    result = run_cli("--fix", target, fmt=None)
+    assert result.code == 1
     assert target.read_text(encoding="utf-8") == block("after")
-    assert "Fixed 2 findings in 1 file." in capsys.readouterr().out
+    assert "Fixed 2 findings in 1 file." in result.stdout

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from seccomp_lint import cli, fixes, writer
+from conftest import run_cli, run_process
+from seccomp_lint import fixes, writer
 from seccomp_lint.model import Edit, Options, Pos
 
 MISSING = b"""apiVersion: v1
@@ -30,30 +30,30 @@ def _write(tmp_path: Path, data: bytes, name: str = "pod.yaml") -> Path:
     return path
 
 
-def test_file_with_yaml_error_is_never_written(tmp_path: Path, capsys):
+def test_file_with_yaml_error_is_never_written(tmp_path: Path):
     broken = MISSING + b"---\nkind: Pod\nmetadata: {name: [\n"
     path = _write(tmp_path, broken)
     before = path.stat().st_mtime_ns
-    assert cli.main(["--fix", str(path)]) == 1
+    code, out, err = run_cli("--fix", path, fmt=None).output
+    assert code == 1
     assert path.read_bytes() == broken
     assert path.stat().st_mtime_ns == before
-    captured = capsys.readouterr()
     # Refused up front (a yaml-syntax-error finding) or by verification: never written.
-    assert "not fixed" in captured.err or "does not parse" in captured.out
-    assert "missing-seccomp-profile" in captured.out
+    assert "not fixed" in err or "does not parse" in out
+    assert "missing-seccomp-profile" in out
 
 
 def test_duplicate_keys_count_as_a_yaml_error(tmp_path: Path):
     data = MISSING.replace(b"  name: web\n", b"  name: web\n  name: other\n")
     path = _write(tmp_path, data)
-    cli.main(["--fix", str(path)])
+    run_cli("--fix", path, fmt=None)
     assert path.read_bytes() == data
 
 
 def test_permissions_are_kept(tmp_path: Path):
     path = _write(tmp_path, MISSING)
     path.chmod(0o640)
-    assert cli.main(["--fix", str(path)]) == 1
+    assert run_cli("--fix", path, fmt=None).code == 1
     assert b"seccompProfile" in path.read_bytes()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["pod.yaml"]  # no temporary file left
@@ -63,12 +63,12 @@ def test_symlink_target_is_rewritten_and_link_kept(tmp_path: Path):
     real = _write(tmp_path, MISSING, "real.yaml")
     link = tmp_path / "link.yaml"
     link.symlink_to(real)
-    cli.main(["--fix", str(link)])
+    run_cli("--fix", link, fmt=None)
     assert link.is_symlink()
     assert b"seccompProfile" in real.read_bytes()
 
 
-def test_file_changed_between_read_and_write_is_skipped(tmp_path: Path, monkeypatch, capsys):
+def test_file_changed_between_read_and_write_is_skipped(tmp_path: Path, monkeypatch):
     path = _write(tmp_path, MISSING)
     theirs = MISSING.replace(b"nginx", b"nginx:2")
     original = fixes.fix_bytes
@@ -79,11 +79,10 @@ def test_file_changed_between_read_and_write_is_skipped(tmp_path: Path, monkeypa
         return result
 
     monkeypatch.setattr(fixes, "fix_bytes", racing)
-    code = cli.main(["--fix", str(path)])
+    code, out, err = run_cli("--fix", path, fmt=None).output
     assert path.read_bytes() == theirs
-    captured = capsys.readouterr()
-    assert "changed on disk since it was read" in captured.err
-    assert "Fixed 0 findings in 0 files." in captured.out
+    assert "changed on disk since it was read" in err
+    assert "Fixed 0 findings in 0 files." in out
     assert code == 1
 
 
@@ -132,9 +131,7 @@ def test_overlapping_edits_are_rejected():
         fixes.apply_edits("a: 1\n", [_span(1, 1, 3, "x"), _span(1, 2, 4, "y")])
 
 
-def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(
-    tmp_path: Path, monkeypatch, capsys
-):
+def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(tmp_path: Path, monkeypatch):
     path = _write(tmp_path, MISSING)
     real_block = fixes._block
 
@@ -142,20 +139,19 @@ def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(
         return real_block(key, value, max(indent - 1, 0), step, nl)
 
     monkeypatch.setattr(fixes, "_block", sloppy)
-    code = cli.main(["--fix", str(path)])
+    code, out, _ = run_cli("--fix", path, fmt=None).output
     assert path.read_bytes() == MISSING
-    out = capsys.readouterr().out
     assert "--fix could not apply the fix" in out
     assert code == 1
 
 
-def test_nothing_to_do_exits_zero(tmp_path: Path, capsys):
+def test_nothing_to_do_exits_zero(tmp_path: Path):
     clean = MISSING.replace(
         b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n"
     )
     path = _write(tmp_path, clean)
-    assert cli.main(["--fix", str(path)]) == 0
-    assert cli.main(["--diff", str(path)]) == 0
+    assert run_cli("--fix", path, fmt=None).code == 0
+    assert run_cli("--diff", path, fmt=None).code == 0
     assert path.read_bytes() == clean
 
 
@@ -169,12 +165,7 @@ def test_two_documents_fixed_together(tmp_path: Path):
 
 
 def test_stdin_fix_writes_the_fixed_stream_to_stdout(tmp_path: Path):
-    done = subprocess.run(
-        [sys.executable, "-m", "seccomp_lint", "--fix", "-"],
-        input=MISSING,
-        capture_output=True,
-        check=False,
-    )
+    done = run_process("--fix", "-", input=MISSING)
     assert done.returncode == 1
     assert done.stdout == MISSING.replace(
         b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
@@ -183,35 +174,23 @@ def test_stdin_fix_writes_the_fixed_stream_to_stdout(tmp_path: Path):
 
 
 def test_stdin_diff(tmp_path: Path):
-    done = subprocess.run(
-        [sys.executable, "-m", "seccomp_lint", "--diff", "-"],
-        input=MISSING,
-        capture_output=True,
-        check=False,
-    )
+    done = run_process("--diff", "-", input=MISSING)
     assert done.returncode == 1
     assert b"+  securityContext:" in done.stdout
 
 
 def test_json_format_keeps_stdout_json(tmp_path: Path):
-    import json
-
     privileged = b"image: nginx\n      securityContext: {privileged: true}"
     path = _write(tmp_path, MISSING.replace(b"image: nginx", privileged))
-    done = subprocess.run(
-        [sys.executable, "-m", "seccomp_lint", "--fix", "--format", "json", str(path)],
-        capture_output=True,
-        check=False,
-        cwd=tmp_path,
-    )
+    done = run_cli("--fix", path, fmt="json", cwd=tmp_path)
     report = json.loads(done.stdout)
     assert [f["rule"] for f in report["findings"]] == ["privileged-container-seccomp"]
-    assert b"Fixed 1 finding in 1 file." in done.stderr
-    assert done.returncode == 1
+    assert "Fixed 1 finding in 1 file." in done.stderr
+    assert done.code == 1
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-def test_unwritable_directory_is_an_error_not_a_crash(tmp_path: Path, capsys):
+def test_unwritable_directory_is_an_error_not_a_crash(tmp_path: Path):
     folder = tmp_path / "ro"
     folder.mkdir()
     path = _write(folder, MISSING)
@@ -219,8 +198,8 @@ def test_unwritable_directory_is_an_error_not_a_crash(tmp_path: Path, capsys):
     try:
         if os.access(folder, os.W_OK):
             pytest.skip("running with privileges that ignore permissions")
-        cli.main(["--fix", str(path)])
+        err = run_cli("--fix", path, fmt=None).stderr
         assert path.read_bytes() == MISSING
-        assert "not rewritten" in capsys.readouterr().err
+        assert "not rewritten" in err
     finally:
         folder.chmod(0o700)

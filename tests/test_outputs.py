@@ -16,8 +16,8 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
+from conftest import run_cli
 from seccomp_lint import __version__
-from seccomp_lint.cli import main
 from seccomp_lint.model import Edit, Finding, Fix, ObjectRef, Pos
 from seccomp_lint.report import FORMATS, Display, Run, emit, finding_dict
 from seccomp_lint.rules import BY_ID, markdown
@@ -68,13 +68,6 @@ def _no_config(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-def _run(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def in_repo(monkeypatch):
     monkeypatch.chdir(REPO)
@@ -101,15 +94,15 @@ def _fixed_finding(path: str = "deploy.yaml") -> Finding:
     )
 
 
-def test_json_of_examples_matches_schema(capsys, in_repo):
-    code, out, _ = _run(capsys, "--format", "json", *EXAMPLES)
+def test_json_of_examples_matches_schema(in_repo):
+    code, out, _ = run_cli(*EXAMPLES, fmt="json").output
     assert code == 1
     report = json.loads(out)
     jsonschema.Draft202012Validator(OUTPUT_SCHEMA).validate(report)
     assert report["findings"]
 
 
-def test_json_edge_cases_match_schema(capsys, tmp_path, monkeypatch):
+def test_json_edge_cases_match_schema(tmp_path, monkeypatch):
     """Null object (syntax error), Helm source, skipped template, control characters."""
     monkeypatch.chdir(tmp_path)
     Path("hostile.yaml").write_text(HOSTILE)
@@ -117,7 +110,7 @@ def test_json_edge_cases_match_schema(capsys, tmp_path, monkeypatch):
     Path("rendered.yaml").write_text("---\n# Source: chart/templates/pod.yaml\n" + MISSING)
     Path("templates").mkdir()
     Path("templates/t.yaml").write_text("kind: Pod\nspec:\n  containers: {{ .Values.c }}\n")
-    code, out, _ = _run(capsys, "--format", "json", ".")
+    code, out, _ = run_cli(".", fmt="json").output
     report = json.loads(out)
     jsonschema.Draft202012Validator(OUTPUT_SCHEMA).validate(report)
     rules = {f["rule"] for f in report["findings"]}
@@ -146,8 +139,8 @@ def test_output_schema_names_every_field():
 # --- SARIF -----------------------------------------------------------------------------------
 
 
-def _sarif(capsys, *args: str) -> tuple[int, dict]:
-    code, out, _ = _run(capsys, "--format", "sarif", *args)
+def _sarif(*args: str) -> tuple[int, dict]:
+    code, out, _ = run_cli(*args, fmt="sarif").output
     return code, json.loads(out)
 
 
@@ -158,20 +151,20 @@ def _validate_sarif(log: dict) -> None:
     jsonschema.validators.validator_for(schema)(schema).validate(log)
 
 
-def test_sarif_of_examples_validates(capsys, in_repo):
-    code, log = _sarif(capsys, *EXAMPLES)
+def test_sarif_of_examples_validates(in_repo):
+    code, log = _sarif(*EXAMPLES)
     assert code == 1
     _validate_sarif(log)
     assert log["runs"][0]["results"]
 
 
-def test_sarif_with_fixes_and_edge_cases_validates(capsys, tmp_path, monkeypatch):
+def test_sarif_with_fixes_and_edge_cases_validates(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("hostile.yaml").write_text(HOSTILE)
     Path("broken.yaml").write_text("kind: Pod\nspec: {containers: [\n")
     Path("templates").mkdir()
     Path("templates/t.yaml").write_text("kind: Pod\nspec:\n  containers: {{ .Values.c }}\n")
-    _, log = _sarif(capsys, ".")
+    _, log = _sarif(".")
     _validate_sarif(log)
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert any("unrendered template" in n["message"]["text"] for n in notes)
@@ -181,8 +174,8 @@ def test_sarif_with_fixes_and_edge_cases_validates(capsys, tmp_path, monkeypatch
     _validate_sarif(json.loads(out.getvalue()))
 
 
-def test_sarif_driver_and_rules(capsys, in_repo):
-    _, log = _sarif(capsys, *EXAMPLES)
+def test_sarif_driver_and_rules(in_repo):
+    _, log = _sarif(*EXAMPLES)
     assert log["version"] == "2.1.0"
     driver = log["runs"][0]["tool"]["driver"]
     assert driver["name"] == "seccomp-lint"
@@ -201,10 +194,10 @@ def test_sarif_driver_and_rules(capsys, in_repo):
         assert rule["defaultConfiguration"]["level"] == expected
 
 
-def test_sarif_results_locate_findings(capsys, in_repo):
-    _, json_out, _ = _run(capsys, "--format", "json", *EXAMPLES)
+def test_sarif_results_locate_findings(in_repo):
+    _, json_out, _ = run_cli(*EXAMPLES, fmt="json").output
     findings = json.loads(json_out)["findings"]
-    _, log = _sarif(capsys, *EXAMPLES)
+    _, log = _sarif(*EXAMPLES)
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     results = log["runs"][0]["results"]
     assert len(results) == len(findings)
@@ -246,12 +239,12 @@ def _fingerprints(log: dict) -> list[str]:
     return [r["partialFingerprints"]["seccompLint/v1"] for r in log["runs"][0]["results"]]
 
 
-def test_sarif_fingerprints_survive_moved_lines(capsys, tmp_path, monkeypatch):
+def test_sarif_fingerprints_survive_moved_lines(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(HOSTILE + "---\n" + MISSING)
-    _, before = _sarif(capsys, "m.yaml")
+    _, before = _sarif("m.yaml")
     Path("m.yaml").write_text("# a comment\n# and another\n" + HOSTILE + "---\n" + MISSING)
-    _, after = _sarif(capsys, "m.yaml")
+    _, after = _sarif("m.yaml")
     lines = lambda log: [  # noqa: E731
         r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in log["runs"][0]["results"]
     ]
@@ -260,12 +253,12 @@ def test_sarif_fingerprints_survive_moved_lines(capsys, tmp_path, monkeypatch):
     assert len(set(_fingerprints(before))) == len(_fingerprints(before)), "fingerprints collide"
 
 
-def test_sarif_fingerprint_changes_with_object(capsys, tmp_path, monkeypatch):
+def test_sarif_fingerprint_changes_with_object(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(MISSING)
-    _, one = _sarif(capsys, "m.yaml")
+    _, one = _sarif("m.yaml")
     Path("m.yaml").write_text(MISSING.replace("name: bare", "name: other"))
-    _, two = _sarif(capsys, "m.yaml")
+    _, two = _sarif("m.yaml")
     assert _fingerprints(one) != _fingerprints(two)
 
 
@@ -282,12 +275,12 @@ def _shown(value: str) -> str:
     return value.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def test_github_annotations_cannot_be_injected(capsys, tmp_path, monkeypatch):
+def test_github_annotations_cannot_be_injected(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     name = "we,ird:na%me\n::error::x.yaml"
     Path(name).write_text(HOSTILE)
-    code, out, _ = _run(capsys, "--format", "github", name)
-    _, json_out, _ = _run(capsys, "--format", "json", name)
+    code, out, _ = run_cli(name, fmt="github").output
+    _, json_out, _ = run_cli(name, fmt="json").output
     findings = json.loads(json_out)["findings"]
     assert code == 1 and len(findings) >= 3
     lines = out.splitlines()
@@ -311,10 +304,10 @@ def test_github_annotations_cannot_be_injected(capsys, tmp_path, monkeypatch):
         assert _unescape(message).count("\n") == (1 if "\nhelp: " in _unescape(message) else 0)
 
 
-def test_github_warning_severity(capsys, tmp_path, monkeypatch):
+def test_github_warning_severity(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(HOSTILE)
-    _, out, _ = _run(capsys, "--format", "github", "m.yaml")
+    _, out, _ = run_cli("m.yaml", fmt="github").output
     assert any(line.startswith("::warning file=m.yaml,") for line in out.splitlines())
     assert any(line.startswith("::error file=m.yaml,") for line in out.splitlines())
 
@@ -322,14 +315,13 @@ def test_github_warning_severity(capsys, tmp_path, monkeypatch):
 # --- Markdown, --summary-file, --sarif-file ----------------------------------------------------
 
 
-def test_summary_and_sarif_files(capsys, tmp_path, monkeypatch):
+def test_summary_and_sarif_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(HOSTILE)
     Path("summary.md").write_text("earlier step\n")
-    code, out, _ = _run(
-        capsys, "--format", "github", "--summary-file", "summary.md",
-        "--sarif-file", "out.sarif", "m.yaml",
-    )
+    code, out, _ = run_cli(
+        "--summary-file", "summary.md", "--sarif-file", "out.sarif", "m.yaml", fmt="github"
+    ).output
     assert code == 1
     n = sum(line.startswith("::") for line in out.splitlines())
     summary = Path("summary.md").read_text()
@@ -343,38 +335,38 @@ def test_summary_and_sarif_files(capsys, tmp_path, monkeypatch):
     assert len(json.loads(Path("out.sarif").read_text())["runs"][0]["results"]) == n
 
 
-def test_unwritable_report_file_is_an_error(capsys, tmp_path, monkeypatch):
+def test_unwritable_report_file_is_an_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(MISSING)
-    code, _, err = _run(capsys, "--sarif-file", "no/such/dir/x.sarif", "m.yaml")
+    code, _, err = run_cli("--sarif-file", "no/such/dir/x.sarif", "m.yaml", fmt=None).output
     assert code == 2 and "cannot write" in err
 
 
 # --- --quiet, --statistics, colour -------------------------------------------------------------
 
 
-def test_quiet(capsys, tmp_path, monkeypatch):
+def test_quiet(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("clean.yaml").write_text("kind: ConfigMap\nmetadata: {name: x}\n")
     Path("m.yaml").write_text(MISSING)
     Path("templates").mkdir()
     Path("templates/t.yaml").write_text("kind: Pod\nspec:\n  containers: {{ .Values.c }}\n")
-    assert _run(capsys, "--quiet", "clean.yaml", "templates") == (0, "", "")
-    code, out, _ = _run(capsys, "--quiet", "m.yaml")
+    assert run_cli("--quiet", "clean.yaml", "templates", fmt=None).output == (0, "", "")
+    code, out, _ = run_cli("--quiet", "m.yaml", fmt=None).output
     assert code == 1
     assert out.startswith("m.yaml:5:3: missing-seccomp-profile")
     assert "Found" not in out
 
 
-def test_statistics(capsys, tmp_path, monkeypatch):
+def test_statistics(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("m.yaml").write_text(HOSTILE + "---\n" + MISSING + "---\n" + MISSING.replace("bare", "b2"))
-    code, out, _ = _run(capsys, "--statistics", "--quiet", "m.yaml")
+    code, out, _ = run_cli("--statistics", "--quiet", "m.yaml", fmt=None).output
     assert code == 1
     stats = [line for line in out.splitlines() if not line.startswith(("m.yaml", "  "))]
     assert stats[0].split() == ["2", "missing-seccomp-profile"]
     assert {tuple(s.split()) for s in stats[1:]} >= {("1", "unconfined-seccomp-profile")}
-    code, out, err = _run(capsys, "--statistics", "--format", "json", "m.yaml")
+    code, out, err = run_cli("--statistics", "m.yaml", fmt="json").output
     json.loads(out)  # stdout stays parseable
     assert "2  missing-seccomp-profile" in err
 
@@ -435,13 +427,12 @@ def test_colour_on_a_real_terminal(tmp_path):
     assert b"\033[" not in run({"NO_COLOR": "1"})
 
 
-def test_rendered_stdin_findings_land_on_their_template(monkeypatch, capsys, tmp_path):
+def test_rendered_stdin_findings_land_on_their_template(monkeypatch, tmp_path):
     """``helm template . | seccomp-lint -``: code scanning and annotations need a repository file."""
     monkeypatch.chdir(tmp_path)
     stream = "---\n# Source: demo/templates/pod.yaml\n" + MISSING
     for fmt in ("github", "sarif"):
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream.encode())))
-        code, out, _ = _run(capsys, "--format", fmt, "-")
+        code, out, _ = run_cli("-", stdin=stream.encode(), fmt=fmt).output
         assert code == 1
         if fmt == "github":
             assert out.startswith("::error file=demo/templates/pod.yaml,line=1,col=1,")

@@ -18,13 +18,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from seccomp_lint import fixes
 from seccomp_lint.linter import lint_bytes
 from seccomp_lint.model import Options
-
-try:
-    from seccomp_lint import fixes
-except ImportError:  # the fix engine is not built yet
-    fixes = None
 
 MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "500"))
 PROPERTY = settings(
@@ -512,7 +508,6 @@ def test_style_never_changes_the_verdict(pod: Pod, one: Style, other: Style):
 
 # --------------------------------------------------------------------------- --fix
 
-needs_fix = pytest.mark.skipif(fixes is None, reason="seccomp_lint.fixes is not importable yet")
 SECCOMP_KEYS = ("seccompProfile",)
 
 
@@ -537,7 +532,6 @@ def _load(data: bytes) -> list:
     return list(yaml.load_all(data.decode("utf-8"), Loader=yaml.SafeLoader))
 
 
-@needs_fix
 @PROPERTY
 @given(pods(), styles(), st.sampled_from(KUBE), st.booleans())
 def test_fix_changes_only_seccomp_settings_and_is_idempotent(pod: Pod, style: Style, kube, unsafe):
@@ -559,7 +553,6 @@ def test_fix_changes_only_seccomp_settings_and_is_idempotent(pod: Pod, style: St
     assert not again.changed, "a second --fix changed the file again:\n" + text
 
 
-@needs_fix
 @PROPERTY
 @given(pods(), styles(), st.sampled_from(KUBE))
 def test_fix_resolves_what_it_fixed(pod: Pod, style: Style, kube):
@@ -601,7 +594,6 @@ def _project_manifests() -> list:
     return [pytest.param(p, id=str(p.relative_to(root))) for p in files if b"ontainers" in p.read_bytes()]
 
 
-@needs_fix
 @pytest.mark.parametrize("path", _project_manifests())
 def test_fix_is_idempotent_on_the_project_manifests(path):
     data = path.read_bytes()

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,14 +186,10 @@ def test_select_and_ignore(lint) -> None:
     assert lint("--select", "no-such-rule", path).code == 2
 
 
-def test_values_without_chart_is_a_usage_error(tmp_path):
+def test_values_without_chart_is_a_usage_error(lint, tmp_path):
     """``--values`` only feeds ``helm template``; alone it would be silently ignored."""
     values = tmp_path / "values.yaml"
     values.write_text("replicas: 1\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "seccomp_lint", "--values", str(values), str(values)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 2
+    done = lint("--values", str(values), str(values), fmt=None)
+    assert done.code == 2
     assert "--values needs --chart" in done.stderr
