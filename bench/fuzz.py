@@ -320,7 +320,7 @@ def _check_fix(data: bytes, options: Options, is_json: bool, rng: random.Random,
         target = tmp / "target.yaml"
         target.write_bytes(data)
         target.chmod(0o640)
-        _fixes._fix_file(str(target), options, unsafe, False, io.StringIO())
+        _fixes.fix_file(str(target), options, unsafe, write=True)
         written = target.read_bytes()
         if written not in (data, ff.fixed):
             raise Bad("the file on disk is neither the original nor the verified fix")

@@ -1,262 +1,279 @@
-"""Built inputs on the command line: ``--kustomize DIR`` and ``--chart DIR``, linted and fixed.
+"""Built inputs: ``--kustomize DIR`` and ``--chart DIR``, linted, and fixed in their sources.
 
 Lint results come back as ``FileResult`` values, one per source file, like any other input.
-``--fix`` with ``--kustomize`` edits a plain resource file a finding was re-located in, rebuilds,
-and keeps the edit only when the rebuilt output no longer has the finding; every other finding
-gets a strategic-merge patch to paste into the overlay's kustomization, and nothing is written.
-Rendered Helm output is never rewritten: the finding's help names the template or values key.
+The fix stage of a Kustomize build goes through the same fix loop as plain files
+(:func:`~seccomp_lint.fixes.fix_file`), limited to the findings the build re-located in each
+source file; then the build is run again and an edit the rebuilt output does not show is undone.
+A finding no source file can fix gets a strategic-merge patch for the overlay, rendered from
+the fix's structural change (``null`` where a key must go) and verified by building the overlay
+with it first. Rendered Helm output is never rewritten: the finding's help names the template or
+values key.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from dataclasses import replace
-from typing import TextIO
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
-from .model import Finding, Options
+from yaml.nodes import SequenceNode
 
-# The rules whose fix is "set seccompProfile to RuntimeDefault here"; a patch can say that.
-_PATCHABLE = {
-    "missing-seccomp-profile": "safe",
-    "invalid-seccomp-profile": "safe",
-    "unconfined-seccomp-profile": "unsafe",
-}
+from . import writer
+from .documents import text
+from .edits import scalar
+from .fixes import FileFix, applicable, fix_file, unified_diff
+from .helm import lint_chart
+from .kustomize import Mapped, kustomization_file, lint_mapped
+from .linter import FileResult
+from .model import Applicability, Finding, Options
+from .report import counted
 
 
-def results(
+@dataclass
+class Build:
+    """One ``--kustomize`` or ``--chart`` input: its result and each finding's mapping."""
+
+    directory: str
+    result: FileResult
+    mapped: list[Mapped] = field(default_factory=list)
+    kustomize: bool = True
+
+    def per_file(self) -> list[FileResult]:
+        """One FileResult per source file with findings, else one for the whole build."""
+        return per_file(self.result)
+
+
+def lint_builds(
     kustomizations: list[str], charts: list[str], values: list[str], options: Options
-) -> Iterator:
-    """FileResults of every build: one per source file with findings, else one per build."""
+) -> list[Build]:
+    """Build and lint every kustomization and chart."""
+    out = []
     for directory in kustomizations:
-        from . import kustomize
-
-        yield from _per_file(kustomize.lint(directory, options))
+        result, mapped = lint_mapped(directory, options)
+        out.append(Build(directory, result, mapped))
     for chart in charts:
-        from . import helm
+        out.append(Build(chart, lint_chart(chart, values, options), kustomize=False))
+    return out
 
-        yield from _per_file(helm.lint_chart(chart, values, options))
 
-
-def _per_file(result) -> Iterator:
-    from .linter import FileResult
-
+def per_file(result: FileResult) -> list[FileResult]:
+    """Split a build's result by source file."""
     if result.error or not result.findings:
-        yield result
-        return
+        return [result]
     by_path: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_path.setdefault(f.path, []).append(f)
-    for i, path in enumerate(sorted(by_path)):
-        yield FileResult(path, by_path[path], documents=result.documents if i == 0 else 0)
+    return [
+        FileResult(path, by_path[path], documents=result.documents if i == 0 else 0)
+        for i, path in enumerate(sorted(by_path))
+    ]
 
 
-# --------------------------------------------------------------------------- --fix --kustomize
+# --------------------------------------------------------------------------- the fix stage
 
 
-def _key(f: Finding) -> tuple:
-    obj = f.object
-    return (f.rule, obj.kind if obj else None, obj.name if obj else None, f.container, f.message)
+@dataclass
+class BuildFix:
+    """What fixing one kustomization did."""
 
-
-def _fix_file(path: str, shown: str, wanted: set[tuple], options: Options, unsafe: bool):
-    """The file's bytes with the wanted findings fixed (verified), or the reason it failed."""
-    from . import fixes
-    from .documents import DecodeError, decode
-    from .linter import lint_bytes
-
-    with open(path, "rb") as handle:
-        data = handle.read()
-    is_json = path.endswith(".json")
-    try:
-        raw, encoding, bom = decode(data)
-        body = raw.decode("utf-8")
-    except (DecodeError, UnicodeDecodeError) as exc:
-        return data, data, set(), [f"{shown}: not fixed: {exc}"]
-    options = replace(options, prefilter=False)
-    failed: set[tuple] = set()
-    problems = []
-    for _ in range(4 * len(wanted) + 4):
-        current = lint_bytes(bom + body.encode(encoding), shown, options, is_json).findings
-        todo = [
-            f
-            for f in current
-            if _key(f) in wanted and _key(f) not in failed and fixes.applicable(f, unsafe)
-        ]
-        if not todo:
-            break
-        f = todo[0]
-        try:
-            new = fixes.apply_edits(body, list(f.fix.edits))
-            fixes.verify(body, new, [f.fix], is_json)
-        except fixes.Rejected as exc:
-            failed.add(_key(f))
-            problems.append(f"{shown}:{f.line}: {f.rule} not fixed: {exc}")
-            continue
-        body = new
-    fixed = bom + body.encode(encoding)
-    left = {_key(f) for f in lint_bytes(fixed, shown, options, is_json).findings}
-    return data, fixed, wanted - left, problems
+    files: list[FileFix]  # the source files that changed (or would, with --diff)
+    remaining: FileResult  # the findings after the fix, per the rebuilt output
+    problems: list[tuple[str, str]]  # (path, why) for what could not be done
+    patches: str = ""  # patches to paste into the overlay, verified by a build
 
 
 def fix_kustomize(
-    directories: list[str],
+    build: Build,
     options: Options,
-    report,
-    *,
-    fmt: str = "text",
-    diff: bool = False,
-    unsafe: bool = False,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """``--fix``/``--diff`` with ``--kustomize``: fix plain sources, print patches for the rest."""
-    from . import fixes, kustomize, writer
-    from .report import Run, counted
-
-    out = out or sys.stdout
-    err = err or sys.stderr
-    notes = err if fmt != "text" or diff else out
-    run = Run()
-    code_error = False
-    rewritten = 0
-    fixed_total = 0
-    for directory in directories:
-        result, mapped = kustomize.lint_mapped(directory, options)
-        if result.error:
-            print(f"seccomp-lint: {directory}: {result.error}", file=err)
-            run.errors.append((directory, result.error))
-            code_error = True
-            continue
-        # What a source file can fix: findings re-located there with an applicable fix.
-        wanted: dict[str, set[tuple]] = {}
-        shown: dict[str, str] = {}
-        for m in mapped:
-            if m.plain and m.source_finding and fixes.applicable(m.source_finding, unsafe):
-                wanted.setdefault(m.source_file, set()).add(_key(m.source_finding))
-                shown[m.source_file] = m.finding.path
-        changed: dict[str, tuple[bytes, bytes, tuple]] = {}
-        fixed_keys: dict[str, set[tuple]] = {}
-        rolled_back: set[str] = set()
-        for path, keys in sorted(wanted.items()):
-            try:
-                stamp = writer.stamp(path)
-                before, after, done, problems = _fix_file(path, shown[path], keys, options, unsafe)
-            except OSError as exc:
-                print(f"seccomp-lint: {shown[path]}: cannot read: {exc.strerror}", file=err)
-                code_error = True
-                continue
-            for problem in problems:
-                print(f"seccomp-lint: {problem}", file=err)
-            if after != before:
-                changed[path] = (before, after, stamp)
-                fixed_keys[path] = done
-        remaining = result.findings
-        if diff:
-            for path, (before, after, _) in changed.items():
-                out.write(fixes.unified_diff(shown[path], before, after))
-        else:
-            for path, (before, after, stamp) in list(changed.items()):
-                why = writer.replace_atomically(path, after, before, stamp)
-                if why:
-                    print(f"seccomp-lint: {shown[path]}: not rewritten: {why}", file=err)
-                    del changed[path]
-                    code_error = True
-            if changed:
-                rebuilt, remapped = kustomize.lint_mapped(directory, options)
-                if rebuilt.error:
-                    stale = {path: f"the rebuild failed: {rebuilt.error}" for path in changed}
-                else:
-                    stale = _still_there(mapped, remapped, fixed_keys)
-                if stale:
-                    # Undo only the files whose fix the build does not show, then look again.
-                    _restore({p: changed.pop(p) for p in stale}, err, shown, stale)
-                    rolled_back.update(stale)
-                    code_error = True
-                    rebuilt, remapped = kustomize.lint_mapped(directory, options)
-                if not rebuilt.error:
-                    remaining, mapped = rebuilt.findings, remapped
-        rewritten += len(changed)
-        fixed_total += sum(len(fixed_keys[path]) for path in changed)
-        run.files += 1
-        run.documents += result.documents
-        run.findings.extend(sorted(remaining, key=lambda f: (f.path, f.line, f.column, f.rule)))
-        # What a source edit does not resolve gets a patch for the overlay instead.
-        patches = [
-            m
+    unsafe: bool,
+    write: bool,
+    keep: Callable[[Finding], bool],
+) -> BuildFix:
+    """Fix the source files of one kustomization; rebuild; undo what the build does not show."""
+    wanted: dict[str, set[tuple]] = {}
+    shown: dict[str, str] = {}
+    for m in build.mapped:
+        src = m.source_finding
+        if m.plain and m.source_file and src is not None and applicable(src, unsafe) and keep(src):
+            wanted.setdefault(m.source_file, set()).add(src.identity)
+            shown[m.source_file] = m.finding.path
+    changed: dict[str, FileFix] = {}
+    problems: list[tuple[str, str]] = []
+    for path, keys in sorted(wanted.items()):
+        ff = fix_file(
+            path, options, unsafe, write, shown[path], lambda f, keys=keys: f.identity in keys
+        )
+        if ff.error or ff.notice:
+            problems.append((shown[path], ff.error or ff.notice or ""))
+        if ff.changed:
+            changed[path] = ff
+    remaining, mapped = build.result, build.mapped
+    undone: set[str] = set()
+    if write and changed:
+        rebuilt, remapped = lint_mapped(build.directory, options)
+        stale = _stale(build.mapped, remapped, changed, rebuilt.error)
+        if stale:
+            for path, why in stale.items():
+                ff = changed.pop(path)
+                writer.replace_atomically(path, ff.original, ff.fixed, writer.stamp(path))
+                problems.append((shown[path], f"fix undone: {why}"))
+                undone.add(path)
+            rebuilt, remapped = lint_mapped(build.directory, options)
+        if not rebuilt.error:
+            remaining, mapped = rebuilt, remapped
+    elif changed:  # --diff: what the fixes would leave, from each file's own re-lint
+        fixed_ids = {f.identity for ff in changed.values() for f in ff.before} - {
+            f.identity for ff in changed.values() for f in ff.findings
+        }
+        left = [
+            m.finding
             for m in mapped
-            if m.source_file in rolled_back
-            or not (m.plain and m.source_finding and fixes.applicable(m.source_finding, unsafe))
+            if not (m.source_finding is not None and m.source_finding.identity in fixed_ids)
         ]
-        text = suggested_patches(directory, patches, unsafe)
-        if text:
-            notes.write(text)
-    if not diff:
-        report(run, out)
-    verb = "Would fix" if diff else "Fixed"
-    print(f"{verb} {counted(fixed_total, 'finding')} in {counted(rewritten, 'file')}.", file=notes)
-    if code_error:
-        return 2
-    return 1 if rewritten or run.findings else 0
+        remaining = replace(remaining, findings=left)
+        mapped = [m for m in mapped if m.finding in left]
+    unfixed = [
+        m
+        for m in mapped
+        if m.finding.suppressed is None
+        and keep(m.finding)
+        and (m.source_file in undone or not (m.plain and m.source_finding is not None
+                                              and applicable(m.source_finding, unsafe)))
+    ]
+    patches, patch_problems = suggested_patches(build.directory, remaining, unfixed, options, unsafe)
+    return BuildFix(list(changed.values()), remaining, problems + patch_problems, patches)
 
 
-def _built_key(m) -> tuple:
-    return (m.finding.rule, m.built.kind, m.built.name, m.finding.container) if m.built else ()
-
-
-def _still_there(before: list, after: list, fixed: dict[str, set[tuple]]) -> dict[str, str]:
+def _stale(
+    before: list[Mapped], after: list[Mapped], changed: dict[str, FileFix], error: str | None
+) -> dict[str, str]:
     """The edited files whose fix the rebuilt output does not show, and why."""
-    now = {_built_key(m) for m in after}
+    if error:
+        return {path: f"the rebuild failed: {error}" for path in changed}
+    now = {_built_identity(m) for m in after}
     stale: dict[str, str] = {}
     for m in before:
-        if not (m.plain and m.source_finding and m.built) or m.source_file in stale:
+        ff = changed.get(m.source_file or "")
+        if ff is None or m.source_file in stale or m.source_finding is None or m.built is None:
             continue
-        if _key(m.source_finding) in fixed.get(m.source_file, ()) and _built_key(m) in now:
-            stale[m.source_file] = (
+        fixed = {f.identity for f in ff.before} - {f.identity for f in ff.findings}
+        if m.source_finding.identity in fixed and _built_identity(m) in now:
+            stale[m.source_file or ""] = (
                 f"the rebuilt output still has {m.finding.rule} for {m.built.kind}/{m.built.name}"
             )
     return stale
 
 
-def _restore(changed: dict, err: TextIO, shown: dict[str, str], why: dict[str, str]) -> None:
-    from . import writer
-
-    for path, (before, after, _) in changed.items():
-        writer.replace_atomically(path, before, after, writer.stamp(path))
-        print(f"seccomp-lint: {shown[path]}: fix undone: {why[path]}", file=err)
+def _built_identity(m: Mapped) -> tuple:
+    b = m.built
+    return (m.finding.rule, b.kind if b else None, b.name if b else None, m.finding.container,
+            m.finding.setting)
 
 
 # --------------------------------------------------------------------------- patches to paste
 
 
-def suggested_patches(directory: str, mapped: list, unsafe: bool) -> str:
-    """Strategic-merge patches, ready to paste into the kustomization of ``directory``."""
-    from .kustomize import kustomization_file, node_path
+def patch_for(m: Mapped) -> str | None:
+    """A strategic-merge patch that makes the change of the finding's fix, or None.
 
+    The change's path runs from the built object's root; a list item (a container) is written
+    as an item with its ``name``, which is how a strategic merge finds it.
+    """
+    fix, b = m.built_fix, m.built
+    if fix is None or not fix.changes or b is None or b.kind is None:
+        return None
+    doc = b.doc
+    api = text(doc.get(doc.root, "apiVersion"))
+    name = m.original_name or b.name
+    if api is None or name is None:
+        return None
+    tree: dict = {}
+    for change in fix.changes:
+        path, node, here, i = change.path, doc.root, tree, 0
+        while i < len(path) - 1:
+            step, nxt = path[i], path[i + 1]
+            if not isinstance(step, str):
+                return None
+            node = doc.get(node, step)
+            if isinstance(nxt, int):
+                if not isinstance(node, SequenceNode) or nxt >= len(node.value) or i + 2 >= len(path):
+                    return None
+                item = node.value[nxt]
+                item_name = text(doc.get(item, "name"))
+                if item_name is None:
+                    return None
+                items = here.setdefault(step, [])
+                entry = next((x for x in items if x.get("name") == item_name), None)
+                if entry is None:
+                    entry = {"name": item_name}
+                    items.append(entry)
+                here, node, i = entry, item, i + 2
+            else:
+                here, i = here.setdefault(step, {}), i + 1
+        last = path[-1]
+        if not isinstance(last, str):
+            return None
+        here[last] = json.loads(change.value) if change.op == "set" else None
+    tree.pop("apiVersion", None)
+    tree.pop("kind", None)
+    metadata = tree.pop("metadata", {})
+    head = {"apiVersion": api, "kind": b.kind, "metadata": {"name": name, **metadata}}
+    return _yaml({**head, **tree})
+
+
+def _yaml(value: object, indent: int = 0) -> str:
+    """Block YAML for a patch: mappings, lists of mappings, JSON scalars (``null`` deletes)."""
+    pad = " " * indent
+    lines: list[str] = []
+    assert isinstance(value, dict)
+    for key, item in value.items():
+        if isinstance(item, dict):
+            lines.append(f"{pad}{scalar(key, False)}:")
+            lines.append(_yaml(item, indent + 2))
+        elif isinstance(item, list):
+            lines.append(f"{pad}{scalar(key, False)}:")
+            for entry in item:
+                body = _yaml(entry, indent + 2).splitlines()
+                lines.append(f"{pad}- {body[0].lstrip()}")
+                lines.extend(body[1:])
+        else:
+            shown = "null" if item is None else scalar(item, False) if isinstance(item, str) else json.dumps(item)
+            lines.append(f"{pad}{scalar(key, False)}: {shown}")
+    return "\n".join(lines)
+
+
+def suggested_patches(
+    directory: str, before: FileResult, mapped: list[Mapped], options: Options, unsafe: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    """Patches, ready to paste into the kustomization of ``directory``, each verified by a
+    build of the overlay with the patch: the finding is gone and no other finding appeared."""
     blocks: list[str] = []
-    seen: set[tuple] = set()
     held = 0
+    problems: list[tuple[str, str]] = []
     for m in mapped:
-        f = m.finding
-        safety = _PATCHABLE.get(f.rule)
-        if safety is None or m.built is None or f.object is None:
+        fix = m.built_fix
+        if fix is None or not fix.changes:
             continue
-        if safety == "unsafe" and not unsafe:
+        if not (unsafe or fix.applicability == Applicability.SAFE):
             held += 1
             continue
-        steps = node_path(m.built.doc, *m.built_at) if m.built_at else None
-        body = _patch_body(m, steps)
-        if body is None or body in seen:
+        body = patch_for(m)
+        if body is None or body in blocks:
             continue
-        seen.add(body)
+        why = _verify_patch(directory, body, m, before, options)
+        if why:
+            problems.append((m.finding.path, f"no patch suggested for {m.finding.rule}: {why}"))
+            continue
         blocks.append(body)
     if not blocks:
         if held:
             return (
-                f"seccomp-lint: {held} patch(es) for Unconfined profiles held back "
-                "(review them, then rerun with --unsafe-fixes)\n"
+                f"seccomp-lint: {counted(held, 'patch')} held back as unsafe (review them, then "
+                "rerun with --unsafe-fixes)\n",
+                problems,
             )
-        return ""
+        return "", problems
     target = kustomization_file(directory) or f"{directory}/kustomization.yaml"
     if _has_key(target, "patches"):
         lines = [f"# Add to the patches: list of {target} (no file was changed for these):"]
@@ -265,7 +282,23 @@ def suggested_patches(directory: str, mapped: list, unsafe: bool) -> str:
     for body in blocks:
         lines.append("- patch: |-")
         lines.extend("    " + line for line in body.splitlines())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", problems
+
+
+def _verify_patch(
+    directory: str, patch: str, m: Mapped, before: FileResult, options: Options
+) -> str | None:
+    """Why the patch does not do what it should, or None when a build with it shows the fix."""
+    after, _ = lint_mapped(directory, options, (patch,))
+    if after.error:
+        return f"the build with it fails: {after.error}"
+    now = Counter(f.identity for f in after.reported)
+    if now[m.finding.identity]:
+        return "the build with it still has the finding"
+    added = now - Counter(f.identity for f in before.reported)
+    if added:
+        return f"it would add {next(iter(added))[0]}"
+    return None
 
 
 def _has_key(path: str, key: str) -> bool:
@@ -274,47 +307,3 @@ def _has_key(path: str, key: str) -> bool:
             return any(line.startswith(f"{key}:") for line in handle)
     except OSError:
         return False
-
-
-def _patch_body(m, steps: list[tuple] | None) -> str | None:
-    """The patch for one finding: the pod (or its container) gets RuntimeDefault."""
-    from .documents import text
-
-    doc = m.built.doc
-    api = text(doc.get(doc.root, "apiVersion"))
-    name = m.original_name or m.built.name
-    if api is None or name is None or m.built.kind is None:
-        return None
-    spec = _pod_spec_path(steps, m.built.kind)
-    container = m.finding.container if m.finding.rule != "missing-seccomp-profile" else None
-    group = None
-    if container is not None and steps:
-        group = next((s[0] for s in steps if len(s) == 1 and s[0].endswith("ontainers")), None)
-    lines = [f"apiVersion: {api}", f"kind: {m.built.kind}", "metadata:", f"  name: {name}"]
-    depth = 0
-    for key in spec:
-        lines.append("  " * depth + f"{key}:")
-        depth += 1
-    if group is not None:
-        lines.append("  " * depth + f"{group}:")
-        lines.append("  " * depth + f"- name: {container}")
-        depth += 1
-    lines.append("  " * depth + "securityContext:")
-    lines.append("  " * (depth + 1) + "seccompProfile:")
-    lines.append("  " * (depth + 2) + "type: RuntimeDefault")
-    return "\n".join(lines)
-
-
-def _pod_spec_path(steps: list[tuple] | None, kind: str) -> list[str]:
-    """The keys from the object to its pod spec, from the finding's path or the kind."""
-    from .workloads import CONTAINER_GROUPS, pod_spec_keys
-
-    if steps:
-        keys = []
-        for s in steps:
-            if len(s) != 1 or s[0] in ("securityContext", "metadata", *CONTAINER_GROUPS):
-                break
-            keys.append(s[0])
-        if keys and keys[-1] == "spec":
-            return keys
-    return list(pod_spec_keys(kind))

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import re
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .model import NEWEST_KUBE, Options
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMAT_NAMES = ("text", "json", "sarif", "github", "markdown")
+from . import __version__, config, pipeline
+from .config import Config
+from .model import NEWEST_KUBE, Level, Options
+from .output import FORMATS, Display
+from .pipeline import EXIT_CLEAN, EXIT_ERROR, Mode, Request
+from .rules import BY_ID, doc, level_name
+FORMAT_NAMES = tuple(FORMATS)
 
 
 class UsageError(Exception):
@@ -30,8 +31,6 @@ def _kube_version(value: str) -> tuple[int, int]:
 def _rule_ids(values: list[str] | None) -> frozenset[str] | None:
     if values is None:
         return None
-    from .rules import BY_ID
-
     ids = frozenset(i.strip() for v in values for i in v.split(",") if i.strip())
     unknown = sorted(ids - BY_ID.keys())
     if unknown:
@@ -151,10 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, argv):
+def _apply_config(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str] | None
+) -> Config | None:
     """Load the config file, if any, and fill in the options the command line left alone."""
-    from . import config
-
     path = args.config or config.find()
     if path is None:
         return None
@@ -165,14 +164,14 @@ def _apply_config(parser: argparse.ArgumentParser, args: argparse.Namespace, arg
 
 
 def explain(rule_id: str) -> int:
-    from .rules import BY_ID
-
+    """``--explain ID``: the rule's documentation, its Fix section generated from its data."""
     rule = BY_ID.get(rule_id)
     if rule is None:
         print(f"seccomp-lint: unknown rule {rule_id!r}; known: {', '.join(BY_ID)}", file=sys.stderr)
         return EXIT_ERROR
-    level = rule.LEVEL or "always"
-    print(f"# {rule.ID}\n\nLevel: {level}. Severity: {rule.SEVERITY}.\n\n{rule.__doc__.strip()}")
+    print(
+        f"# {rule.ID}\n\nLevel: {level_name(rule)}. Severity: {rule.SEVERITY}.\n\n{doc(rule)}"
+    )
     return EXIT_CLEAN
 
 
@@ -189,6 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def _error(message: str) -> int:
+    print(f"seccomp-lint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     # Merge keys are flattened recursively; documents nest at most documents.MAX_DEPTH deep.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
@@ -196,134 +200,46 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.explain:
         return explain(args.explain)
-    from .config import ConfigError
-
     try:
         loaded_config = _apply_config(parser, args, argv)
-    except ConfigError as exc:
-        print(f"seccomp-lint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+    except config.ConfigError as exc:
+        return _error(str(exc))
     if not args.paths and not (args.kustomize or args.chart):
         parser.print_usage(sys.stderr)
-        print("seccomp-lint: error: no paths given (use - to read stdin)", file=sys.stderr)
-        return EXIT_ERROR
+        return _error("no paths given (use - to read stdin)")
+    if args.values and not args.chart:
+        return _error("--values needs --chart")
     try:
         options = Options(
-            level=args.level,
+            level=Level(args.level),
             kube_version=args.kube_version,
             require_runtime_default=args.require_runtime_default,
             select=_rule_ids(args.select),
             ignore=_rule_ids(args.ignore) or frozenset(),
             prefilter=args.prefilter,
             profiles_dir=_profiles_dir(args.profiles_dir),
-            fixes=bool(
-                args.format in ("json", "sarif") or args.sarif_file or args.fix or args.diff
-            ),
+            fixes=bool(args.format in ("json", "sarif") or args.sarif_file),
         )
     except UsageError as exc:
-        print(f"seccomp-lint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    from .report import Display
-
-    display = Display(args.quiet, args.statistics, args.sarif_file, args.summary_file)
-    if args.values and not args.chart:
-        print("seccomp-lint: error: --values needs --chart", file=sys.stderr)
-        return EXIT_ERROR
-    if (args.fix or args.diff) and (args.kustomize or args.chart):
-        from .report import emit
-
-        if args.paths or (args.kustomize and args.chart):
-            print(
-                "seccomp-lint: error: --fix/--diff with --kustomize or --chart takes no other inputs",
-                file=sys.stderr,
-            )
-            return EXIT_ERROR
-        if args.chart:
-            print(
-                "seccomp-lint: rendered Helm output is not rewritten; each finding's help names "
-                "the template or values change to make",
-                file=sys.stderr,
-            )
-            args.fix = args.diff = False
-    if (args.fix or args.diff) and args.kustomize:
-        from . import builds
-
-        return builds.fix_kustomize(
-            args.kustomize,
-            options,
-            lambda result, out: emit(result, args.format, display, out),
-            fmt=args.format,
-            diff=args.diff,
-            unsafe=args.unsafe_fixes,
+        return _error(str(exc))
+    mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
+    if mode is not Mode.LINT and args.chart:
+        print(
+            "seccomp-lint: rendered Helm output is not rewritten; each finding's help names "
+            "the template or values change to make",
+            file=sys.stderr,
         )
-    if args.fix or args.diff:
-        from . import fixes
-        from .report import emit
-
-        return fixes.run(
-            args.paths,
-            options,
-            lambda result, out: emit(result, args.format, display, out),
-            args.format,
-            diff=args.diff,
-            unsafe=args.unsafe_fixes,
-            jobs=args.jobs or os.cpu_count() or 1,
-            config=loaded_config,
-        )
-    return run(
-        args.paths,
-        options,
-        args.format,
-        args.jobs or os.cpu_count() or 1,
+    request = Request(
+        paths=tuple(args.paths),
+        options=options,
+        mode=mode,
+        unsafe=args.unsafe_fixes,
+        fmt=args.format,
+        display=Display(args.quiet, args.statistics, args.sarif_file, args.summary_file),
+        jobs=args.jobs or os.cpu_count() or 1,
         config=loaded_config,
-        display=display,
-        built=_builds(args, options),
+        kustomize=tuple(args.kustomize),
+        charts=tuple(args.chart),
+        values=tuple(args.values),
     )
-
-
-def _builds(args, options: Options):
-    """Results of --kustomize and --chart builds (their modules load only when asked for)."""
-    if not (args.kustomize or args.chart):
-        return ()
-    from . import builds
-
-    return builds.results(args.kustomize, args.chart, args.values, options)
-
-
-def run(
-    paths: list[str], options: Options, fmt: str, jobs: int, config=None, display=None, built=()
-) -> int:
-    from .report import Display, Run, emit, escape
-    from .sources import gather, lint_all
-
-    gathered = gather(paths, config, sys.stderr)
-    if gathered is None:
-        return EXIT_ERROR
-    inputs, passed_over = gathered
-    display = display or Display()
-    result = Run()
-    for fr in itertools.chain(lint_all(inputs, options, jobs), built):
-        if config is not None and config.per_path_ignores:
-            muted = config.ignored_rules(fr.path)
-            fr.findings = [f for f in fr.findings if f.rule not in muted]
-        if fr.error:
-            result.errors.append((fr.path, fr.error))
-            print(f"seccomp-lint: {escape(fr.path)}: {escape(fr.error)}", file=sys.stderr)
-            continue
-        if fr.notice:
-            result.skipped.append((fr.path, fr.notice))
-            if not display.quiet:
-                print(f"seccomp-lint: {escape(fr.path)}: {escape(fr.notice)}", file=sys.stderr)
-        result.files += 1
-        result.documents += fr.documents
-        result.findings.extend(sorted(fr.findings, key=lambda f: (f.line, f.column, f.rule)))
-    try:
-        emit(result, fmt, display, sys.stdout)
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        print(f"seccomp-lint: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERROR
-    if result.errors or passed_over:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    return pipeline.run(request)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
@@ -29,11 +30,6 @@ BLOCK = 1 << 20
 # Searched with its newline (a literal prefix the regex engine can skip to), not with ``^``/re.M,
 # which tries every position: four times faster on large streams.
 _DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|\Z)")
-# Escape sequences in double-quoted scalars that could spell a needle without its letters.
-_ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
-# containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
-# JSON file's defaultAction; a Security Profiles Operator SeccompProfile (whose spec may lack it).
-_NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
 _HELM_SOURCE = re.compile(rb"^# Source: ([^\r\n]+)", re.M)
 # Line breaks as libyaml counts them (YAML 1.1 also breaks on NEL, LS and PS).
 _BREAKS = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
@@ -207,6 +203,12 @@ def has_template_structure(root: Node) -> bool:
     return False
 
 
+def marker(line: int, column: int) -> Node:
+    """A node that only marks a 1-based position (for problems found outside a parsed document)."""
+    mark = Mark("<marker>", 0, line - 1, column - 1, None, None)
+    return ScalarNode(STR, "", start_mark=mark, end_mark=mark)
+
+
 def text(node: Node | None) -> str | None:
     """The value of a string scalar, else None."""
     if isinstance(node, ScalarNode) and node.tag == STR:
@@ -299,42 +301,6 @@ def position(chunk: Chunk, offset: int) -> tuple[int, int]:
     """1-based (line, column) in the file of a byte offset in a chunk."""
     line = chunk.line + count_lines(chunk.data[:offset]) + 1
     return line, offset - max(chunk.data.rfind(b"\n", 0, offset), -1)
-
-
-def relevant(data: bytes) -> bool:
-    """Whether a document could hold a pod template, a seccomp setting or a profile."""
-    for needle in _NEEDLES:
-        if needle in data:
-            return not is_crd(data)
-    return b"\\" in data and _ESCAPES.search(data) is not None
-
-
-# Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)
-# but never hold one. Most bytes of real repositories are CustomResourceDefinitions.
-SCHEMA_KINDS = frozenset({"CustomResourceDefinition"})
-# Both are searched in "\n" + text: a pattern that starts with a literal newline lets the regex
-# engine skip ahead, where ``^`` with re.M tries every position (CRDs are the largest documents).
-_ROOT_KIND = re.compile(rb"\nkind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?\r?(?=\n|\Z)")
-# Anything at column 0 that could set a root key other than as a plain ``kind:`` line.
-_ROOT_OTHER = re.compile(
-    rb"\n(?:[\"'?<!&*{\[]|\.\.\.|kind\b(?!:[ \t]*[A-Za-z]+[ \t]*(?:#|\r?(?:\n|\Z))))"
-)
-
-
-def is_crd(data: bytes) -> bool:
-    """Whether a document's root object is, read from its text alone, a schema-only kind.
-
-    Conservative: exactly one plain ``kind:`` line at column 0, and no line there that could
-    make the root anything else (a quoted or complex key, a merge key, a tag, an anchor or alias,
-    a flow collection, a document end with another document after it).
-    """
-    if b"CustomResourceDefinition" not in data:
-        return False
-    lined = b"\n" + data
-    kinds = _ROOT_KIND.findall(lined)
-    if len(kinds) != 1 or kinds[0].decode() not in SCHEMA_KINDS:
-        return False
-    return _ROOT_OTHER.search(lined) is None
 
 
 def counts_as_document(data: bytes) -> bool:
@@ -465,3 +431,82 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if problem:
         return f"{context}, {problem}" if context else str(problem)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- node paths
+
+
+Step = tuple  # (key,) for a mapping entry, (index, name) for a sequence item
+
+
+def node_path(doc: Document, line: int, column: int) -> list[Step] | None:
+    """The steps from the root to the node at a 1-based position: (key,) or (index, name)."""
+    stack: list[tuple[Node, list[Step]]] = [(doc.root, [])]
+    seen: set[int] = set()
+    # A block collection starts where its first entry does: prefer the key or scalar there.
+    collection: list[Step] | None = None
+    while stack:
+        node, steps = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if doc.pos(node) == (line, column) and steps:
+            if isinstance(node, ScalarNode):
+                return steps
+            collection = collection or steps
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, ScalarNode):
+                    here = [*steps, (key.value,)]
+                    if doc.pos(key) == (line, column):
+                        return here
+                    stack.append((value, here))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, [*steps, (i, text(doc.get(item, "name")))]))
+    return collection
+
+
+def follow(doc: Document, root: Node, steps: list[Step]) -> tuple[Node, int] | None:
+    """The deepest node reached along ``steps`` (list items matched by name) and its depth."""
+    node, reached, depth = root, None, 0
+    for step in steps:
+        if len(step) == 1:
+            entry = doc.entry(node, step[0])
+            if entry is None:
+                break
+            reached, node = entry[0], entry[1]
+        else:
+            index, name = step
+            if not isinstance(node, SequenceNode):
+                break
+            match = None
+            if name is not None:
+                match = next((i for i in node.value if text(doc.get(i, "name")) == name), None)
+            elif index < len(node.value):
+                match = node.value[index]
+            if match is None:
+                break
+            reached, node = match, match
+        depth += 1
+    return (reached, depth) if reached is not None else None
+
+
+def parse_stream(data: bytes) -> list[Document]:
+    """Every document of an in-memory stream that parses (for build output and patch files)."""
+    docs: list[Document] = []
+    view = memoryview(data)
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        end = len(data) if n < 0 else pos + n
+        block = bytes(view[pos:end])
+        pos = min(end, len(data))
+        return block
+
+    for chunk in split(read):
+        for item in compose(chunk, len(docs)):
+            if isinstance(item, Document):
+                docs.append(item)
+    return docs

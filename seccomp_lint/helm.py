@@ -14,8 +14,11 @@ import re
 import shutil
 from dataclasses import dataclass, replace
 
-from .kustomize import ToolError, node_path, read_built, run_tool
+from .documents import Step, node_path, parse_stream
+from .linter import FileResult, lint_bytes
 from .model import Finding, Options, Source
+from .toolrun import ToolError, run_tool
+from .workloads import CONTAINER_GROUPS
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -86,7 +89,7 @@ def _level(lines: list[str], at: int, indent: int) -> str:
     return "pod"
 
 
-def _key_line(template: str, steps: list[tuple]) -> int:
+def _key_line(template: str, steps: list[Step]) -> int:
     """The first template line with the deepest key of ``steps`` found, else 1."""
     lines = template.splitlines()
     for step in reversed(steps):
@@ -100,16 +103,20 @@ def _key_line(template: str, steps: list[tuple]) -> int:
 
 
 def values_hint(
-    template: str, template_path: str, f: Finding, steps: list[tuple] | None
+    template: str, template_path: str, f: Finding, steps: list[Step] | None
 ) -> tuple[int, str | None]:
     """Where in the template the finding belongs, and the values change to suggest, if any."""
     refs = security_context_values(template)
-    from .workloads import CONTAINER_GROUPS
-
     in_container = any(len(s) == 1 and s[0] in CONTAINER_GROUPS for s in steps or [])
     level = "container" if in_container else "pod"
-    if f.rule == "missing-seccomp-profile":
-        level = "pod" if any(r.level == "pod" for r in refs) else "container"
+    if f.fix is not None and f.fix.changes:
+        # Where the rule's own fix acts: a pod-wide fix is best made at the pod's values key.
+        acts_in_container = any(
+            step in CONTAINER_GROUPS for change in f.fix.changes for step in change.path
+        )
+        level = "container" if acts_in_container else "pod"
+        if level == "pod" and not any(r.level == "pod" for r in refs):
+            level = "container"
     chosen = [r for r in refs if r.level == level]
     if not chosen:
         return (_key_line(template, steps or []), None)
@@ -153,18 +160,18 @@ def template_file(chart: str, source: str) -> str | None:
     return candidate if os.path.isfile(candidate) else None
 
 
-def lint_chart(chart: str, values: list[str], options: Options):
+def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     """Render a chart and lint it; findings point at template files, with values advice."""
-    from .linter import FileResult, lint_bytes
-
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         return FileResult(chart, error="--chart: no Chart.yaml in it")
     try:
         data = render(chart, values)
     except ToolError as exc:
         return FileResult(chart, error=str(exc))
-    rendered = read_built(data, chart)
-    result = lint_bytes(data, f"{chart} (helm template)", replace(options, prefilter=False))
+    rendered = parse_stream(data)
+    # Fixes are planned on the rendered output: where they act says which values key to set.
+    options = replace(options, prefilter=False, fixes=True)
+    result = lint_bytes(data, f"{chart} (helm template)", options)
     texts: dict[str, str] = {}
     out: list[Finding] = []
     for f in result.findings:
@@ -178,7 +185,7 @@ def lint_chart(chart: str, values: list[str], options: Options):
                 texts[path] = handle.read()
         steps = None
         if f.object is not None and f.object.document < len(rendered):
-            steps = node_path(rendered[f.object.document].doc, f.line, f.column)
+            steps = node_path(rendered[f.object.document], f.line, f.column)
         line, hint = values_hint(texts[path], path, f, steps)
         help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
         lines = texts[path].splitlines()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -26,55 +25,20 @@ from dataclasses import dataclass, field, replace
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import Document, compose, split, text
-from .model import Finding, Options, Source
+from .documents import Document, Step, follow, node_path, parse_stream, text
+from .linter import FileResult, lint_bytes
+from .model import Finding, Fix, Options, Source
+from .toolrun import OFFLINE, ToolError, run_tool
+from .workloads import objects
 
-TIMEOUT = 60.0  # seconds a build may take
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-# Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
-_OFFLINE = {
-    "HTTP_PROXY": "http://127.0.0.1:9",
-    "HTTPS_PROXY": "http://127.0.0.1:9",
-    "http_proxy": "http://127.0.0.1:9",
-    "https_proxy": "http://127.0.0.1:9",
-    "NO_PROXY": "",
-    "no_proxy": "",
-    "GIT_ALLOW_PROTOCOL": "file",
-    "GIT_TERMINAL_PROMPT": "0",
-}
 _GENERATOR_KEYS = {
     "ConfigMapGenerator": "configMapGenerator",
     "SecretGenerator": "secretGenerator",
     "HelmChartInflationGenerator": "helmCharts",
 }
-
-class ToolError(Exception):
-    """A build tool is missing, failed or took too long; the message is shown as it is."""
-
-
-def run_tool(argv: list[str], what: str, cwd: str | None = None, env: dict | None = None) -> bytes:
-    """Run a build tool with the time limit; its stdout, or ToolError with its stderr verbatim."""
-    try:
-        done = subprocess.run(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{what} did not finish within {TIMEOUT:g} s") from None
-    except OSError as exc:
-        raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").rstrip()
-        raise ToolError(f"{what} failed (exit {done.returncode}):\n{err}")
-    return done.stdout
-
 
 def build_command(root: str) -> list[str]:
     """``kustomize build ROOT`` or ``kubectl kustomize ROOT``, whichever is on PATH."""
@@ -99,8 +63,11 @@ def kustomization_file(directory: str) -> str | None:
     return None
 
 
-def build(directory: str) -> tuple[bytes, str]:
+def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     """Build a kustomization with origin annotations; the output and the wrapper's directory.
+
+    ``patches``: strategic-merge patches the wrapper applies on top (to verify a suggestion
+    before it is printed; the user's kustomization is never touched).
 
     The wrapper's directory is deleted when the build ends; origin paths in the output are
     relative to it and are resolved with :func:`resolve`.
@@ -118,8 +85,13 @@ def build(directory: str) -> tuple[bytes, str]:
                 f"resources:\n- {_quote(relative)}\n"
                 "buildMetadata: [originAnnotations, transformerAnnotations]\n"
             )
+            if patches:
+                handle.write("patches:\n")
+                for patch in patches:
+                    handle.write("- patch: |-\n")
+                    handle.writelines(f"    {line}\n" for line in patch.splitlines())
         command[-1] = wrapper
-        env = {**os.environ, **_OFFLINE}
+        env = {**os.environ, **OFFLINE}
         return run_tool(command, f"kustomize build of {directory}", env=env), wrapper
 
 
@@ -151,29 +123,6 @@ class Built:
     origin: Origin
 
 
-def _parse_stream(data: bytes) -> list[Document]:
-    docs: list[Document] = []
-    for chunk in split(_reader(data)):
-        for item in compose(chunk, len(docs)):
-            if isinstance(item, Document):
-                docs.append(item)
-    return docs
-
-
-def _reader(data: bytes):
-    view = memoryview(data)
-    pos = 0
-
-    def read(n: int) -> bytes:
-        nonlocal pos
-        end = len(data) if n < 0 else pos + n
-        block = bytes(view[pos:end])
-        pos = min(end, len(data))
-        return block
-
-    return read
-
-
 def _load_annotation(doc: Document, meta: Node | None, key: str):
     raw = text(doc.get(meta, "annotations", key))
     if raw is None:
@@ -187,7 +136,7 @@ def _load_annotation(doc: Document, meta: Node | None, key: str):
 def read_built(data: bytes, wrapper: str) -> list[Built]:
     """The build output's documents, each with its origin resolved to absolute paths."""
     out = []
-    for doc in _parse_stream(data):
+    for doc in parse_stream(data):
         meta = doc.get(doc.root, "metadata")
         origin = _load_annotation(doc, meta, ORIGIN)
         origin = origin if isinstance(origin, dict) else {}
@@ -236,60 +185,7 @@ def resolve(wrapper: str, path: str) -> str:
 # --------------------------------------------------------------------------- node paths
 
 
-def node_path(doc: Document, line: int, column: int) -> list[tuple] | None:
-    """The steps from the root to the node at a 1-based position: (key,) or (index, name)."""
-    stack: list[tuple[Node, list[tuple]]] = [(doc.root, [])]
-    seen: set[int] = set()
-    # A block collection starts where its first entry does: prefer the key or scalar there.
-    collection: list[tuple] | None = None
-    while stack:
-        node, steps = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if doc.pos(node) == (line, column) and steps:
-            if isinstance(node, ScalarNode):
-                return steps
-            collection = collection or steps
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                if isinstance(key, ScalarNode):
-                    here = [*steps, (key.value,)]
-                    if doc.pos(key) == (line, column):
-                        return here
-                    stack.append((value, here))
-        elif isinstance(node, SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, [*steps, (i, text(doc.get(item, "name")))]))
-    return collection
-
-
-def follow(doc: Document, root: Node, steps: list[tuple]) -> tuple[Node, int] | None:
-    """The deepest node reached along ``steps`` (list items matched by name) and its depth."""
-    node, reached, depth = root, None, 0
-    for step in steps:
-        if len(step) == 1:
-            entry = doc.entry(node, step[0])
-            if entry is None:
-                break
-            reached, node = entry[0], entry[1]
-        else:
-            index, name = step
-            if not isinstance(node, SequenceNode):
-                break
-            match = None
-            if name is not None:
-                match = next((i for i in node.value if text(doc.get(i, "name")) == name), None)
-            elif index < len(node.value):
-                match = node.value[index]
-            if match is None:
-                break
-            reached, node = match, match
-        depth += 1
-    return (reached, depth) if reached is not None else None
-
-
-def pointer(steps: list[tuple]) -> list[str]:
+def pointer(steps: list[Step]) -> list[str]:
     """The steps as JSON pointer tokens."""
     return [str(s[0]) for s in steps]
 
@@ -308,6 +204,7 @@ class Mapped:
     built: Built | None = None
     original_name: str | None = None
     built_at: tuple[int, int] | None = None  # (line, column) in the build output
+    built_fix: Fix | None = None  # the fix as planned on the build output (for a patch)
 
 
 @dataclass
@@ -318,41 +215,30 @@ class Context:
     root: str  # its real path
     wrapper: str
     options: Options
-    _linted: dict[str, tuple[list[Finding], list[Finding], list[Document]]] = field(
-        default_factory=dict
-    )
+    _linted: dict[str, tuple[list[Finding], list[Document]]] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
         """An absolute path as the user would write it, relative to the directory they gave."""
         rel = os.path.relpath(path, self.root)
         return os.path.normpath(os.path.join(self.directory, rel))
 
-    def lint_source(self, path: str) -> tuple[list[Finding], list[Finding], list[Document]]:
-        """A source file's findings, with and without its suppression comments, and its docs."""
+    def lint_source(self, path: str) -> tuple[list[Finding], list[Document]]:
+        """A source file's findings (suppressed ones flagged) and its documents."""
         if path not in self._linted:
-            from .linter import lint_bytes
-
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError:
-                self._linted[path] = ([], [], [])
+                self._linted[path] = ([], [])
                 return self._linted[path]
-            shown = self.shown(path)
-            is_json = path.endswith(".json")
-            kept = lint_bytes(data, shown, self.options, is_json).findings
-            # Comments do not survive a build: lint again without them to tell a finding that
-            # is suppressed at the source from one a patch brought in.
-            bare = data.replace(b"seccomp-lint:", b"seccomp-lint_")
-            everything = lint_bytes(bare, shown, self.options, is_json).findings
-            self._linted[path] = (kept, everything, _parse_stream(data))
+            options = replace(self.options, prefilter=False)
+            found = lint_bytes(data, self.shown(path), options, path.endswith(".json")).findings
+            self._linted[path] = (found, parse_stream(data))
         return self._linted[path]
 
 
 def _original_name(kind: str | None, built_name: str | None, docs: list[Document]) -> str | None:
     """The name in the source file of the object built as ``built_name``."""
-    from .workloads import objects
-
     names = []
     for doc in docs:
         for obj in objects(doc):
@@ -366,40 +252,41 @@ def _original_name(kind: str | None, built_name: str | None, docs: list[Document
     return max(inside, key=len) if inside else None
 
 
-def _same_finding(src: Finding, built: Finding, kind: str | None, name: str | None) -> bool:
-    if src.rule != built.rule or src.container != built.container or src.object is None:
-        return False
-    if src.object.kind != kind or src.object.name != name:
-        return False
-    label = f"{built.object.kind}/{built.object.name or '<unnamed>'}" if built.object else ""
-    own = f"{kind}/{name or '<unnamed>'}"
-    return src.message == built.message.replace(label, own, 1)
+def _source_finding(
+    sources: list[Finding], built: Finding, kind: str | None, name: str | None
+) -> Finding | None:
+    """The source file's finding that is the built one: same identity once the object's name
+    is its original one; the same message breaks a tie."""
+    want = (built.rule, kind, name, built.container, built.setting)
+    same = [src for src in sources if src.identity == want]
+    exact = [src for src in same if src.message == built.message]
+    return (exact or same or [None])[0]
 
 
-def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped | None:
-    """Place one finding of the build output in the source; None when suppressed there."""
+def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
+    """Place one finding of the build output in the source (suppressed there: flagged)."""
     b = built[f.object.document] if f.object and f.object.document < len(built) else None
     if b is None:
         return Mapped(_at(f, ctx.shown(_kustomization(ctx.root)), 1, 1), plain=False)
     origin = b.origin
     if origin.path is not None:
-        kept, everything, docs = ctx.lint_source(origin.path)
+        sources, docs = ctx.lint_source(origin.path)
         name = _original_name(b.kind, b.name, docs)
         shown = ctx.shown(origin.path)
-        for src in everything:
-            if _same_finding(src, f, b.kind, name):
-                if not any(_same_finding(k, f, b.kind, name) and k.line == src.line for k in kept):
-                    return None  # a suppression comment at the source
-                moved = replace(
-                    f,
-                    path=shown,
-                    line=src.line,
-                    column=src.column,
-                    fix=src.fix,
-                    source=None,
-                    object=replace(f.object, document=src.object.document),
-                )
-                return Mapped(moved, True, origin.path, src, b, name)
+        src = _source_finding(sources, f, b.kind, name)
+        if src is not None and src.object is not None and f.object is not None:
+            moved = replace(
+                f,
+                path=shown,
+                line=src.line,
+                column=src.column,
+                fix=src.fix,
+                source=None,
+                object=replace(f.object, document=src.object.document),
+                # Comments do not survive a build: a suppression at the source counts.
+                suppressed=f.suppressed or src.suppressed,
+            )
+            return Mapped(moved, True, origin.path, src, b, name)
         place = _in_patches(f, b, ctx, name)
         object_line = _object_line(docs, b.kind, name)
         source = Source(shown, object_line)
@@ -440,8 +327,6 @@ def _key_line(path: str, key: str) -> int:
 
 
 def _object_line(docs: list[Document], kind: str | None, name: str | None) -> int | None:
-    from .workloads import objects
-
     for doc in docs:
         for obj in objects(doc):
             same = text(doc.get(obj, "kind")) == kind
@@ -487,7 +372,7 @@ def _patches(kustomization: str) -> Iterator[_Patch]:
             data = handle.read()
     except OSError:
         return
-    docs = _parse_stream(data)
+    docs = parse_stream(data)
     if not docs:
         return
     doc = docs[0]
@@ -517,7 +402,7 @@ def _patch_from(
         path = os.path.normpath(os.path.join(base, value))
         try:
             with open(path, "rb") as handle:
-                yield _Patch(path, _parse_stream(handle.read()), target)
+                yield _Patch(path, parse_stream(handle.read()), target)
         except OSError:
             return
         return
@@ -525,9 +410,9 @@ def _patch_from(
     if node.style == "|" and shift < len(lines):
         body = lines[shift] if shift < len(lines) else ""
         indent = len(body) - len(body.lstrip(" "))
-        yield _Patch(kustomization, _parse_stream(value.encode()), target, shift, indent)
+        yield _Patch(kustomization, parse_stream(value.encode()), target, shift, indent)
     else:  # another scalar style: the lines do not map, so point at the patch itself
-        yield _Patch(kustomization, _parse_stream(value.encode()), target, 0, 0)
+        yield _Patch(kustomization, parse_stream(value.encode()), target, 0, 0)
 
 
 def _plain(doc: Document, node: Node | None):
@@ -597,33 +482,35 @@ def _locate_ops(doc: Document, ops: SequenceNode, steps: list[tuple]):
 # --------------------------------------------------------------------------- the whole run
 
 
-def lint(directory: str, options: Options):
+def lint(directory: str, options: Options) -> FileResult:
     """Build and lint one kustomization: a FileResult whose findings sit in the source files."""
     result, _ = lint_mapped(directory, options)
     return result
 
 
-def lint_mapped(directory: str, options: Options):
+def lint_mapped(
+    directory: str, options: Options, patches: tuple[str, ...] = ()
+) -> tuple[FileResult, list[Mapped]]:
     """The FileResult of a build plus each finding's :class:`Mapped` record."""
-    from .linter import FileResult, lint_bytes
-
     if not os.path.isdir(directory):
         return FileResult(directory, error="--kustomize: not a directory"), []
     if kustomization_file(directory) is None:
         return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), []
     try:
-        data, wrapper = build(directory)
+        data, wrapper = build(directory, patches)
     except ToolError as exc:
         return FileResult(directory, error=str(exc)), []
     built = read_built(data, wrapper)
+    # Fixes are planned on the build output too: a patch for the overlay is rendered from them.
+    options = replace(options, prefilter=False, fixes=True)
     ctx = Context(directory, os.path.realpath(directory), wrapper, options)
-    raw = lint_bytes(data, f"{directory} (kustomize build)", replace(options, prefilter=False))
+    raw = lint_bytes(data, f"{directory} (kustomize build)", options)
     mapped = []
     for f in raw.findings:
         m = map_finding(f, ctx, built)
-        if m is not None:
-            m.built_at = (f.line, f.column)
-            mapped.append(m)
+        m.built_at = (f.line, f.column)
+        m.built_fix = f.fix
+        mapped.append(m)
     result = FileResult(directory, [m.finding for m in mapped], documents=raw.documents)
     result.size = len(data)
     return result, mapped

@@ -1,4 +1,8 @@
-"""The pipeline for one input: documents -> pod templates -> rules -> findings -> suppressions."""
+"""One input: bytes -> documents -> pod templates -> rules -> stamped findings.
+
+Every problem, a rule's or the parser's, is stamped in one place (:class:`_Stamper`): rule id,
+severity, position, object, suppressions (flagged, not dropped) and, when asked for, its fix.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from yaml.nodes import Node
 
@@ -19,12 +24,13 @@ from .documents import (
     decode,
     has_template_structure,
     position,
-    relevant,
     split,
 )
-from .model import Finding, Options, Source
+from .model import Finding, ObjectRef, Options, Source
+from .prefilter import relevant
 from .profiles import in_document
-from .workloads import pod_templates
+from .rules.base import Problem, build_fix
+from .workloads import PodTemplate, pod_templates
 
 SUPPRESS_ANNOTATION = "ignore-check.seccomp-lint.io/"
 _SUPPRESS_COMMENT = re.compile(rb"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]")
@@ -33,11 +39,12 @@ _TEMPLATE = re.compile(
     rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
     rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
 )
+_SYNTAX = _rules.SYNTAX
 
 
 @dataclass
 class FileResult:
-    """What linting one input produced."""
+    """What linting one input produced; suppressed findings are in ``findings``, flagged."""
 
     path: str
     findings: list[Finding] = field(default_factory=list)
@@ -45,23 +52,72 @@ class FileResult:
     size: int = 0
     notice: str | None = None  # why the input was skipped
     error: str | None = None  # why the input could not be read
+    data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
+
+    @property
+    def reported(self) -> list[Finding]:
+        """The findings that are not suppressed."""
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def parses(self) -> bool:
+        """Whether every document could be read (no syntax finding, suppressed or not)."""
+        return not any(f.rule == _SYNTAX.ID for f in self.findings)
 
 
-def active_rules(options: Options) -> list:
-    """The rule modules that run under these options."""
-    out = []
-    for rule in _rules.RULES:
-        if options.level == "baseline" and rule.LEVEL == "restricted":
-            # --require-runtime-default asks for CIS 5.7.2 (every container under
-            # RuntimeDefault), which holds at any Pod Security level: its rule runs anyway.
-            if not (options.require_runtime_default and rule.ID == "missing-seccomp-profile"):
-                continue
-        if options.select is not None and rule.ID not in options.select:
-            continue
-        if rule.ID in options.ignore:
-            continue
-        out.append(rule)
-    return out
+class _Stamper:
+    """Turns the problems of one document (or one unparsed chunk) into findings."""
+
+    def __init__(
+        self,
+        path: str,
+        options: Options,
+        comments: dict[int, set[str]],
+        doc: Document | None = None,
+    ) -> None:
+        self.path = path
+        self.options = options
+        self.comments = comments
+        self.doc = doc
+        self.source = Source(doc.helm_source) if doc is not None and doc.helm_source else None
+
+    def __call__(
+        self,
+        rule: ModuleType,
+        problems: Iterable[Problem],
+        obj: ObjectRef | None = None,
+        muted: set[str] | frozenset[str] = frozenset(),
+        pod: PodTemplate | None = None,
+    ) -> Iterator[Finding]:
+        for problem in problems:
+            if self.doc is not None:
+                line, column = self.doc.pos(problem.node)
+            else:
+                line, column = problem.node.start_mark.line + 1, problem.node.start_mark.column + 1
+            suppressed = None
+            if rule.ID in muted:
+                suppressed = "annotation"
+            elif rule.ID in self.comments.get(line, ()) or rule.ID in self.comments.get(line - 1, ()):
+                suppressed = "comment"
+            fix = None
+            if pod is not None and self.options.fixes and suppressed is None:
+                fix = build_fix(rule, problem, pod)
+            setting = problem.where or (problem.setting.where if problem.setting else None)
+            yield Finding(
+                rule=rule.ID,
+                path=self.path,
+                line=line,
+                column=column,
+                message=problem.message,
+                help=problem.help,
+                severity=rule.SEVERITY,
+                object=obj,
+                container=problem.container,
+                setting=setting,
+                source=self.source,
+                fix=fix,
+                suppressed=suppressed,
+            )
 
 
 def lint_stream(
@@ -78,7 +134,7 @@ def lint_stream(
         try:
             data, _, _ = decode(rest)
         except DecodeError as exc:
-            return _syntax_only(result, options, 1, 1, str(exc))
+            return _unreadable(result, options, f"cannot read: {exc}")
         read = io.BytesIO(data).read
     else:
         if head.startswith(b"\xef\xbb\xbf"):
@@ -97,8 +153,9 @@ def lint_stream(
         def read(n: int) -> bytes:  # noqa: F811 - JSON allows tabs where YAML does not
             return raw(n).replace(b"\t", b" ")
 
-    rules = active_rules(options)
-    want_syntax = any(r.ID == "yaml-syntax-error" for r in rules)
+    rules = _rules.enabled(options)
+    syntax = _SYNTAX in rules
+    pod_rules = [r for r in rules if hasattr(r, "check")]
     templated = False
     in_templates_dir = "/templates/" in "/" + path.replace("\\", "/")
     index = 0
@@ -113,17 +170,11 @@ def lint_stream(
         if not in_scope and b"\0" in chunk.data:
             # Binary data is reported wherever it is (a NUL byte is cheap to find), unparsed.
             index += 1
-            if want_syntax:
+            if syntax:
                 line, column = position(chunk, chunk.data.index(b"\0"))
-                result.findings.append(
-                    Finding(
-                        rule="yaml-syntax-error",
-                        path=path,
-                        line=line,
-                        column=column,
-                        message=_binary_message(chunk.data),
-                    )
-                )
+                problem = _SYNTAX.parse_problem(line, column, _binary_message(chunk.data))
+                stamp = _Stamper(path, options, {})
+                result.findings.extend(stamp(_SYNTAX, [problem]))
             continue
         if options.prefilter and not in_scope:
             index += counts_as_document(chunk.data)
@@ -134,25 +185,21 @@ def lint_stream(
                     templated = True
                     break
                 index += 1
-                if want_syntax and in_scope:
-                    result.findings.append(
-                        Finding(
-                            rule="yaml-syntax-error",
-                            path=path,
-                            line=item.line,
-                            column=item.column,
-                            message=f"cannot parse YAML: {item.message}",
-                            severity="error",
-                        )
+                if syntax and in_scope:
+                    problem = _SYNTAX.parse_problem(
+                        item.line, item.column, f"cannot parse YAML: {item.message}"
                     )
+                    stamp = _Stamper(path, options, _comment_suppressions(chunk.data, chunk.line))
+                    result.findings.extend(stamp(_SYNTAX, [problem]))
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            result.findings.extend(_lint_document(item, path, options, rules))
-            if want_syntax and in_scope:
-                result.findings.extend(_duplicate_keys(item, path))
+            result.findings.extend(_lint_document(item, path, options, pod_rules))
+            if syntax and in_scope:
+                stamp = _Stamper(path, options, _comment_suppressions(item.text, item.line_offset), item)
+                result.findings.extend(stamp(_SYNTAX, _SYNTAX.check_document(item)))
         if templated:
             break
     if templated:
@@ -186,93 +233,28 @@ def _binary_message(data: bytes) -> str:
     return "binary data (a NUL byte): not a YAML or JSON file"
 
 
-def _syntax_only(result: FileResult, options: Options, line: int, col: int, msg: str) -> FileResult:
-    if any(r.ID == "yaml-syntax-error" for r in active_rules(options)):
-        result.findings.append(
-            Finding("yaml-syntax-error", result.path, line, col, f"cannot read: {msg}")
-        )
+def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
+    if _SYNTAX in _rules.enabled(options):
+        stamp = _Stamper(result.path, options, {})
+        result.findings.extend(stamp(_SYNTAX, [_SYNTAX.parse_problem(1, 1, message)]))
     return result
 
 
-def _lint_document(doc: Document, path: str, options: Options, rules: list) -> Iterator[Finding]:
-    source = Source(doc.helm_source) if doc.helm_source else None
-    comments = _comment_suppressions(doc)
+def _lint_document(
+    doc: Document, path: str, options: Options, rules: list[ModuleType]
+) -> Iterator[Finding]:
+    stamp = _Stamper(path, options, _comment_suppressions(doc.text, doc.line_offset), doc)
     for pod in pod_templates(doc):
         muted = _annotation_suppressions(doc, [pod.object_root, pod.metadata])
         for rule in rules:
-            if rule.ID in muted:
-                continue
-            problems = rule.check(pod, options)
-            yield from _stamp(doc, path, rule, problems, pod.obj, comments, source, options, pod)
-    yield from _lint_profiles(doc, path, options, rules, comments, source)
-
-
-def _lint_profiles(
-    doc: Document,
-    path: str,
-    options: Options,
-    rules: list,
-    comments: dict[int, set[str]],
-    source: Source | None,
-) -> Iterator[Finding]:
-    """Findings of the rules that judge seccomp profiles (JSON files, SPO SeccompProfiles)."""
+            yield from stamp(rule, rule.check(pod, options), pod.obj, muted, pod)
     judges = [r for r in rules if hasattr(r, "check_profile")]
     if not judges:
         return
     for profile in in_document(doc):
         muted = _annotation_suppressions(doc, [profile.object_root])
         for rule in judges:
-            if rule.ID in muted:
-                continue
-            problems = rule.check_profile(profile, options)
-            yield from _stamp(doc, path, rule, problems, profile.obj, comments, source, options)
-
-
-def _stamp(
-    doc, path, rule, problems, obj, comments, source, options, pod=None
-) -> Iterator[Finding]:
-    """Turn a rule's problems into findings: position, comment suppressions, fix (for pods)."""
-    for problem in problems:
-        line, column = doc.pos(problem.node)
-        if rule.ID in comments.get(line, ()) or rule.ID in comments.get(line - 1, ()):
-            continue
-        yield Finding(
-            rule=rule.ID,
-            path=path,
-            line=line,
-            column=column,
-            message=problem.message,
-            help=problem.help,
-            severity=rule.SEVERITY,
-            object=obj,
-            container=problem.container,
-            source=source,
-            fix=_fix_for(rule.ID, problem, pod) if pod is not None and options.fixes else None,
-        )
-
-
-def _fix_for(rule_id: str, problem, pod):
-    # The fix engine is imported only once there is something to fix: a clean pre-commit run
-    # never pays for it.
-    from . import fixes
-
-    return fixes.fix_for(rule_id, problem, pod)
-
-
-def _duplicate_keys(doc: Document, path: str) -> Iterator[Finding]:
-    for key, first in doc.duplicates:
-        line, column = doc.pos(key)
-        yield Finding(
-            rule="yaml-syntax-error",
-            path=path,
-            line=line,
-            column=column,
-            message=(
-                f"duplicate key {key.value!r} (first at line {doc.pos(first)[0]}): decoders "
-                "disagree on which value wins, and kubectl's strict validation rejects it"
-            ),
-            help="keep one of the two keys",
-        )
+            yield from stamp(rule, rule.check_profile(profile, options), profile.obj, muted)
 
 
 def _annotation_suppressions(doc: Document, owners: Iterable[Node | None]) -> set[str]:
@@ -287,12 +269,12 @@ def _annotation_suppressions(doc: Document, owners: Iterable[Node | None]) -> se
     return muted
 
 
-def _comment_suppressions(doc: Document) -> dict[int, set[str]]:
+def _comment_suppressions(text: bytes, line_offset: int) -> dict[int, set[str]]:
     """``# seccomp-lint: ignore[rule, ...]`` comments by 1-based file line."""
-    if b"seccomp-lint:" not in doc.text:
+    if b"seccomp-lint:" not in text:
         return {}
     out: dict[int, set[str]] = {}
-    for number, line in enumerate(doc.text.splitlines(), start=doc.line_offset + 1):
+    for number, line in enumerate(text.splitlines(), start=line_offset + 1):
         match = _SUPPRESS_COMMENT.search(line)
         if match:
             ids = {i.strip() for i in match.group(1).decode("utf-8", "replace").split(",")}
@@ -303,4 +285,3 @@ def _comment_suppressions(doc: Document) -> dict[int, set[str]]:
 def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:
     """Lint an in-memory stream."""
     return lint_stream(io.BytesIO(data).read, path, options, is_json)
-

@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 # The newest Kubernetes minor this release knows; the default for --kube-version.
 NEWEST_KUBE = (1, 37)
+
+
+class Applicability(StrEnum):
+    """Whether ``--fix`` applies a fix by itself (safe) or only with ``--unsafe-fixes``."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class Severity(StrEnum):
+    """How a finding is shown: SARIF level, ``::error``/``::warning``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Level(StrEnum):
+    """The Pod Security Standards level a run enforces."""
+
+    RESTRICTED = "restricted"
+    BASELINE = "baseline"
 
 
 @dataclass(frozen=True)
@@ -26,12 +48,41 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Change:
+    """The intended change to a document's data: set (JSON ``value``) or delete at ``path``."""
+
+    op: str  # "set" | "delete"
+    path: tuple[str | int, ...]
+    value: str = "null"
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """One documented fix of a rule: its safety and what it does, as ``--explain`` says it."""
+
+    applicability: Applicability
+    summary: str  # one line, for the rule tables
+    detail: str  # the documentation's Fix section
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A change that resolves a finding; ``unsafe`` fixes need ``--unsafe-fixes``."""
+    """A change that resolves a finding; unsafe fixes need ``--unsafe-fixes``.
+
+    ``edits`` splice the file's text; ``changes`` state the same change structurally, so it can
+    be verified after a re-parse (and rendered as a Kustomize patch). A fix without edits is
+    advice only: a rendered document whose change belongs in its template.
+    """
 
     description: str
-    applicability: str  # "safe" | "unsafe"
+    applicability: Applicability
     edits: tuple[Edit, ...] = ()
+    changes: tuple[Change, ...] = ()
+    document: int = 0
+    # The pod template it touches (document index and path): one fix per scope per round.
+    scope: tuple = ()
+    # Why --fix did not apply it, when it tried.
+    declined: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +93,11 @@ class ObjectRef:
     name: str | None
     namespace: str | None
     document: int
+
+    @property
+    def label(self) -> str:
+        """``Kind/name`` as messages show it."""
+        return f"{self.kind}/{self.name or '<unnamed>'}"
 
 
 @dataclass(frozen=True)
@@ -54,7 +110,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem at one position; rule id and severity are stamped by the linter."""
+    """One problem at one position.
+
+    Identity is structured: rule, object, container (None: the pod) and ``setting`` (which
+    setting of the pod template or container, e.g. ``securityContext.seccompProfile``). The
+    message does not name the object; reporters add its label. A suppressed finding is kept,
+    flagged with how it was suppressed, so summaries can count it.
+    """
 
     rule: str
     path: str
@@ -62,18 +124,40 @@ class Finding:
     column: int
     message: str
     help: str | None = None
-    severity: str = "error"
+    severity: Severity = Severity.ERROR
     object: ObjectRef | None = None
     container: str | None = None
+    setting: str | None = None
     source: Source | None = None
     fix: Fix | None = None
+    suppressed: str | None = None
+
+    @property
+    def identity(self) -> tuple:
+        """What the finding is about, independent of where the file puts it."""
+        obj = self.object
+        return (
+            self.rule,
+            obj.kind if obj else None,
+            obj.name if obj else None,
+            self.container,
+            self.setting,
+        )
+
+    @property
+    def text(self) -> str:
+        """The message with the object's label, as the reporters show it."""
+        obj = self.object
+        if obj is None or obj.kind is None:
+            return self.message
+        return f"{obj.label}: {self.message}"
 
 
 @dataclass(frozen=True)
 class Options:
     """What to check: the knobs of the command line and config file."""
 
-    level: str = "restricted"  # "restricted" | "baseline"
+    level: Level = Level.RESTRICTED
     kube_version: tuple[int, int] = NEWEST_KUBE
     require_runtime_default: bool = False
     select: frozenset[str] | None = None

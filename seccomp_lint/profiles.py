@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import STR, Chunk, DecodeError, Document, compose, decode, text
+from .documents import STR, Chunk, marker, DecodeError, Document, compose, decode, text
 from .model import ObjectRef, Options
 from .seccomp import Setting
 from .workloads import PodTemplate, is_object, objects
@@ -216,8 +215,7 @@ def _invalid(what: str, node: Node, runtime_refuses: bool = True) -> Verdict:
 
 def _marker(line: int, column: int) -> Node:
     """A node that only marks a 0-based position (for errors found outside the YAML parse)."""
-    mark = Mark("<profile>", 0, line, column, None, None)
-    return ScalarNode(STR, "", start_mark=mark, end_mark=mark)
+    return marker(line + 1, column + 1)
 
 
 def _json_error(exc: Exception) -> Verdict:

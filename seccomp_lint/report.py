@@ -1,15 +1,13 @@
-"""Reporters: turn a run's findings into text, JSON, SARIF, GitHub annotations or Markdown.
+"""Reporters: turn a run's findings into text, JSON, GitHub annotations or Markdown.
 
-``FORMATS`` maps a format name to a writer.
+SARIF is in :mod:`.sarif`; :mod:`.output` maps format names to writers.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TextIO
@@ -28,45 +26,12 @@ class Run:
     documents: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    suppressed: int = 0  # findings suppressed by an annotation or a comment
     quiet: bool = False  # text: findings only, no summary line
     color: bool = False  # text: ANSI colours
 
     def counts(self) -> Counter:
         return Counter(f.severity for f in self.findings)
-
-
-@dataclass(frozen=True)
-class Display:
-    """How to present a run, beside the format: options that do not change what is found."""
-
-    quiet: bool = False
-    statistics: bool = False
-    sarif_file: str | None = None  # also write SARIF here
-    summary_file: str | None = None  # also append a Markdown summary here
-
-
-def use_color(out: TextIO) -> bool:
-    """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(out, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def emit(run: Run, fmt: str, display: Display, out: TextIO) -> None:
-    """Write the report in ``fmt`` to ``out``, plus statistics and the extra report files."""
-    run.quiet = display.quiet
-    run.color = fmt == "text" and use_color(out)
-    FORMATS[fmt](run, out)
-    if display.statistics:
-        # Machine-readable formats keep stdout to themselves.
-        write_statistics(run, out if fmt == "text" else sys.stderr)
-    if display.sarif_file:
-        with open(display.sarif_file, "w", encoding="utf-8") as handle:
-            FORMATS["sarif"](run, handle)
-    if display.summary_file:
-        with open(display.summary_file, "a", encoding="utf-8") as handle:
-            write_markdown(run, handle)
 
 
 def escape(value: str) -> str:
@@ -86,7 +51,7 @@ def _paint(run: Run, what: str, text: str) -> str:
 def write_text(run: Run, out: TextIO) -> None:
     for f in run.findings:
         where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.message)}\n")
+        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
         if f.source is not None:
             out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
         if f.help:
@@ -105,8 +70,9 @@ def write_statistics(run: Run, out: TextIO) -> None:
 
 def summary_line(run: Run) -> str:
     files = f"{run.files} file" + ("" if run.files == 1 else "s")
+    muted = f" ({run.suppressed} suppressed)" if run.suppressed else ""
     if not run.findings:
-        return f"No findings in {files}."
+        return f"No findings in {files}{muted}."
     counts = run.counts()
     parts = []
     for severity in ("error", "warning"):
@@ -114,12 +80,12 @@ def summary_line(run: Run) -> str:
             parts.append(f"{counts[severity]} {severity}" + ("" if counts[severity] == 1 else "s"))
     n = len(run.findings)
     noun = "finding" if n == 1 else "findings"
-    return f"Found {n} {noun} ({', '.join(parts)}) in {files}."
+    return f"Found {n} {noun} ({', '.join(parts)}) in {files}{muted}."
 
 
 def counted(n: int, noun: str) -> str:
-    """``1 file``, ``2 files``, ``2 unsafe fixes``."""
-    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith("x") else "s")
+    """``1 file``, ``2 files``, ``2 unsafe fixes``, ``2 patches``."""
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("x", "ch", "s")) else "s")
 
 
 def finding_dict(f: Finding) -> dict:
@@ -138,7 +104,7 @@ def finding_dict(f: Finding) -> dict:
             "document": f.object.document,
         },
         "container": f.container,
-        "message": f.message,
+        "message": f.text,
         "severity": f.severity,
         "source": None if f.source is None else {"path": f.source.path, "line": f.source.line},
         "fix": None
@@ -146,6 +112,7 @@ def finding_dict(f: Finding) -> dict:
         else {
             "description": f.fix.description,
             "applicability": f.fix.applicability,
+            "declined": f.fix.declined,
             "edits": [
                 {
                     "start": {"line": e.start.line, "column": e.start.column},
@@ -170,6 +137,7 @@ def write_json(run: Run, out: TextIO) -> None:
         "warnings": counts["warning"],
         "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
         "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
+        "suppressed": run.suppressed,
     }
     encode = json.JSONEncoder(ensure_ascii=False).encode
     findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)
@@ -230,7 +198,7 @@ def write_github(run: Run, out: TextIO) -> None:
         )
         # Control characters from the manifest are shown escaped (as in text output); only our
         # own line break before the help survives, percent-encoded.
-        message = escape(f.message) + (f"\nhelp: {escape(f.help)}" if f.help else "")
+        message = escape(f.text) + (f"\nhelp: {escape(f.help)}" if f.help else "")
         out.write(f"::{command} {props}::{_escape_data(message)}\n")
     if not run.quiet:
         # Plain log text; escaped too, since a file name may hold a line break.
@@ -255,7 +223,7 @@ def write_markdown(run: Run, out: TextIO) -> None:
         for f in run.findings:
             names = (f.object.kind, f.object.name) if f.object else ()
             obj = "/".join(p for p in names if p)
-            plain = (f.path, f"{f.line}:{f.column}", obj, f.container or "", f.message)
+            plain = (f.path, f"{f.line}:{f.column}", obj, f.container or "", f.text)
             cells = [f.severity, f"[{f.rule}]({RULES_DOC}#{f.rule})", *map(_cell, plain)]
             out.write("| " + " | ".join(cells) + " |\n")
         out.write("\n")
@@ -264,18 +232,3 @@ def write_markdown(run: Run, out: TextIO) -> None:
             out.write(f"**{title}:**\n\n")
             out.writelines(f"- {_cell(path)}: {_cell(why)}\n" for path, why in entries)
             out.write("\n")
-
-
-def _write_sarif(run: Run, out: TextIO) -> None:
-    from .sarif import write_sarif
-
-    write_sarif(run, out)
-
-
-FORMATS: dict[str, Callable[[Run, TextIO], None]] = {
-    "text": write_text,
-    "json": write_json,
-    "sarif": _write_sarif,
-    "github": write_github,
-    "markdown": write_markdown,
-}

@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import TYPE_CHECKING, TextIO
+from types import ModuleType
+from typing import TextIO
 from urllib.parse import quote
 
 from . import __version__
-from .model import Finding
-from .report import RULES_DOC, location, workspace_path
-from .rules import section
-
-if TYPE_CHECKING:
-    from .report import Run
+from .model import Finding, Severity
+from .report import RULES_DOC, Run, location, workspace_path
+from .rules import RULES, doc, level_name, section
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -32,8 +30,6 @@ def write_sarif(run: Run, out: TextIO) -> None:
 
 def sarif_log(run: Run) -> dict:
     """The SARIF log as a dict."""
-    from .rules import RULES
-
     index = {rule.ID: i for i, rule in enumerate(RULES)}
     seen: dict[str, int] = {}
     results = [_result(f, index, seen) for f in run.findings]
@@ -67,27 +63,27 @@ def sarif_log(run: Run) -> dict:
     }
 
 
-def _rule(rule) -> dict:
-    doc = rule.__doc__.strip()
-    title = doc.split("\n", 1)[0].strip()
+def _rule(rule: ModuleType) -> dict:
+    text = doc(rule)
+    title = text.split("\n", 1)[0].strip()
     level = _level(rule.SEVERITY)
     return {
         "id": rule.ID,
         "name": "".join(part.capitalize() for part in rule.ID.split("-")),
         "shortDescription": {"text": title},
-        "fullDescription": {"text": " ".join(section(doc, "What it does").split()) or title},
-        "help": {"text": doc, "markdown": doc},
+        "fullDescription": {"text": " ".join(section(text, "What it does").split()) or title},
+        "help": {"text": text, "markdown": text},
         "helpUri": f"{RULES_DOC}#{rule.ID}",
         "defaultConfiguration": {"level": level},
         "properties": {
             "tags": ["security", "kubernetes", "seccomp"],
-            "level": rule.LEVEL or "always",
+            "level": level_name(rule),
         },
     }
 
 
-def _level(severity: str) -> str:
-    return "warning" if severity == "warning" else "error"
+def _level(severity: Severity) -> str:
+    return "warning" if severity == Severity.WARNING else "error"
 
 
 def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
@@ -95,7 +91,7 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
     result: dict = {
         "ruleId": f.rule,
         "level": _level(f.severity),
-        "message": {"text": f.message + (f"\nhelp: {f.help}" if f.help else "")},
+        "message": {"text": f.text + (f"\nhelp: {f.help}" if f.help else "")},
         "locations": [
             {
                 "physicalLocation": {

@@ -46,6 +46,13 @@ class Setting:
         return "the pod" if self.container is None else f'container "{self.container}"'
 
     @property
+    def where(self) -> str:
+        """Which setting this is, for a finding's identity (the container is kept apart)."""
+        if self.origin == "field":
+            return "securityContext.seccompProfile"
+        return f"metadata.annotations.{self.key.value}"
+
+    @property
     def valid(self) -> bool:
         return self.problem is None
 

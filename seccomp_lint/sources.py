@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .config import Config
+from .linter import FileResult, lint_bytes, lint_stream
 from .model import Options
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -44,22 +46,13 @@ def discover(paths: list[str]) -> tuple[list[Input], list[str]]:
     return found, notes
 
 
-def gather(paths: list[str], config, stderr) -> tuple[list[Input], bool] | None:
-    """The front end shared by linting and ``--fix``: discover the inputs, print what the walk
-    passed over, drop what the config file excludes. Returns (inputs, whether anything was
-    passed over), or None after printing the error when a path does not exist."""
-    from .report import escape
-
-    try:
-        inputs, notes = discover(paths)
-    except MissingPath as exc:
-        print(f"seccomp-lint: error: {escape(str(exc))}: no such file or directory", file=stderr)
-        return None
-    for note in notes:
-        print(f"seccomp-lint: {escape(note)}", file=stderr)
+def gather(paths: list[str], config: Config | None) -> tuple[list[Input], list[str]]:
+    """The inputs named by ``paths`` less what the config file excludes, and messages for what
+    the walk passed over; MissingPath when a named path does not exist."""
+    inputs, notes = discover(paths)
     if config is not None:
         inputs = [i for i in inputs if i.path == STDIN or not config.excluded(i.path)]
-    return inputs, bool(notes)
+    return inputs, notes
 
 
 def _size(path: str) -> int:
@@ -93,10 +86,11 @@ def _walk(top: str, notes: list[str]) -> Iterator[Input]:
                     yield Input(full, _size(full))
 
 
-def lint_input(item: Input, options: Options):
-    """Lint one input; a read error becomes ``FileResult.error``, never an exception."""
-    from .linter import FileResult, lint_stream
+def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileResult:
+    """Lint one input; a read error becomes ``FileResult.error``, never an exception.
 
+    ``keep_stdin``: read stdin whole and keep its bytes in the result (for the fix stage).
+    """
     if item.path == STDIN:
         stream = sys.stdin.buffer if sys.stdin is not None else None
         if stream is None:
@@ -105,8 +99,13 @@ def lint_input(item: Input, options: Options):
             peek = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
         except (OSError, ValueError):
             return FileResult(STDIN, error="stdin is closed")
-        is_json = peek.lstrip().startswith((b"{", b"["))
+        is_json = peek.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
         try:
+            if keep_stdin:
+                data = stream.read()
+                result = lint_bytes(data, "<stdin>", options, is_json)
+                result.data = data
+                return result
             return lint_stream(stream.read, "<stdin>", options, is_json)
         except (OSError, ValueError) as exc:
             return FileResult("<stdin>", error=f"cannot read stdin: {exc}")
@@ -117,11 +116,13 @@ def lint_input(item: Input, options: Options):
         return FileResult(item.path, error=f"cannot read: {exc.strerror or exc}")
 
 
-def _work(args: tuple[Input, Options]):
+def _work(args: tuple[Input, Options]) -> FileResult:
     return lint_input(*args)
 
 
-def lint_all(inputs: list[Input], options: Options, jobs: int) -> Iterator:
+def lint_all(
+    inputs: list[Input], options: Options, jobs: int, keep_stdin: bool = False
+) -> Iterator[FileResult]:
     """FileResults in input order; large runs are spread over ``jobs`` processes."""
     total = sum(i.size for i in inputs)
     parallel = (
@@ -132,8 +133,9 @@ def lint_all(inputs: list[Input], options: Options, jobs: int) -> Iterator:
     )
     if not parallel:
         for item in inputs:
-            yield lint_input(item, options)
+            yield lint_input(item, options, keep_stdin)
         return
+    # Imported only for large runs: it costs more start-up than a whole pre-commit run.
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"

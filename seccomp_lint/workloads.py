@@ -12,8 +12,9 @@ from functools import cached_property
 
 from yaml.nodes import Node, SequenceNode
 
-from .documents import SCHEMA_KINDS, Document, is_null, is_true, text
+from .documents import Document, is_null, is_true, text
 from .model import ObjectRef
+from .prefilter import SCHEMA_KINDS
 from .seccomp import (
     CONTAINER_ANNOTATION,
     POD_ANNOTATION,

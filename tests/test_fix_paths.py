@@ -1,4 +1,4 @@
-"""The fix engine finds a node's path by position (``_Ctx._chain``) instead of indexing the whole
+"""The fix engine finds a node's path by position (``edits.Context._chain``) instead of indexing the whole
 document; it must answer exactly as the full index does, for every node and every key: the path
 or the reason there is none (a repeated key, a merge key), the parent, the mapping owning a key."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from yaml.nodes import MappingNode, SequenceNode
 
-from seccomp_lint import documents, fixes
+from seccomp_lint import documents, edits, prefilter
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
@@ -19,7 +19,7 @@ CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
 def _documents(paths):
     for path in paths:
         for chunk in documents.split(io.BytesIO(path.read_bytes()).read):
-            if not documents.relevant(chunk.data):
+            if not prefilter.relevant(chunk.data):
                 continue
             for item in documents.compose(chunk, 0):
                 if isinstance(item, documents.Document):
@@ -46,7 +46,7 @@ def _nodes(root):
 def _answer(ask):
     try:
         return "ok", ask()
-    except fixes.NoFix as exc:
+    except edits.NoFix as exc:
         return "no fix", str(exc)
 
 
@@ -60,7 +60,7 @@ def _answers(ctx, kind, node):
 def _compare(paths) -> int:
     compared = 0
     for path, doc in _documents(paths):
-        by_position, by_index = fixes._Ctx(doc), fixes._Ctx(doc)
+        by_position, by_index = edits.Context(doc), edits.Context(doc)
         by_index._index()
         for kind, node in _nodes(doc.root):
             got = _answers(by_position, kind, node)

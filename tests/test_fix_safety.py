@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, run_process
-from seccomp_lint import fixes, writer
-from seccomp_lint.model import Edit, Options, Pos
+from seccomp_lint import edits, fixes, writer
+from seccomp_lint.model import Applicability, Change, Edit, Fix, Options, Pos
 
 MISSING = b"""apiVersion: v1
 kind: Pod
@@ -97,11 +97,11 @@ def test_writer_refuses_a_changed_file(tmp_path: Path):
 
 def test_verification_rejects_an_edit_that_changes_more(tmp_path: Path):
     body = MISSING.decode()
-    fix = fixes.PlannedFix(
+    fix = Fix(
         "rename",
-        "safe",
+        Applicability.SAFE,
         (Edit(Pos(4, 9), Pos(4, 12), "api"),),
-        changes=(fixes.Change("set", ("spec", "x"), "1"),),
+        changes=(Change("set", ("spec", "x"), "1"),),
     )
     new = fixes.apply_edits(body, list(fix.edits))
     assert "name: api" in new
@@ -111,7 +111,7 @@ def test_verification_rejects_an_edit_that_changes_more(tmp_path: Path):
 
 def test_verification_rejects_text_that_no_longer_parses():
     body = MISSING.decode()
-    fix = fixes.PlannedFix("break", "safe", (Edit(Pos(6, 1), Pos(6, 1), "  x: [\n"),))
+    fix = Fix("break", Applicability.SAFE, (Edit(Pos(6, 1), Pos(6, 1), "  x: [\n"),))
     with pytest.raises(fixes.Rejected, match="would not parse"):
         fixes.verify(body, fixes.apply_edits(body, list(fix.edits)), [fix], False)
 
@@ -133,15 +133,15 @@ def test_overlapping_edits_are_rejected():
 
 def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(tmp_path: Path, monkeypatch):
     path = _write(tmp_path, MISSING)
-    real_block = fixes._block
+    real_block = edits._block
 
     def sloppy(key, value, indent, step, nl):  # one space short: the key lands elsewhere
         return real_block(key, value, max(indent - 1, 0), step, nl)
 
-    monkeypatch.setattr(fixes, "_block", sloppy)
+    monkeypatch.setattr(edits, "_block", sloppy)
     code, out, _ = run_cli("--fix", path, fmt=None).output
     assert path.read_bytes() == MISSING
-    assert "--fix could not apply the fix" in out
+    assert "fix not applied:" in out
     assert code == 1
 
 

@@ -19,7 +19,8 @@ import pytest
 from conftest import run_cli
 from seccomp_lint import __version__
 from seccomp_lint.model import Edit, Finding, Fix, ObjectRef, Pos
-from seccomp_lint.report import FORMATS, Display, Run, emit, finding_dict
+from seccomp_lint.output import FORMATS, Display, emit
+from seccomp_lint.report import Run, finding_dict
 from seccomp_lint.rules import BY_ID, markdown
 
 REPO = Path(__file__).resolve().parent.parent
@@ -379,16 +380,16 @@ class _Terminal(io.StringIO):
 def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
     run = Run(findings=[_fixed_finding()], files=1)
     tty, pipe = _Terminal(), io.StringIO()
-    emit(run, "text", Display(), tty)
-    emit(run, "text", Display(), pipe)
+    emit(run, "text", Display(), tty, io.StringIO())
+    emit(run, "text", Display(), pipe, io.StringIO())
     assert "\033[" in tty.getvalue()
     assert "\033[" not in pipe.getvalue()
     monkeypatch.setenv("NO_COLOR", "1")
     tty = _Terminal()
-    emit(run, "text", Display(), tty)
+    emit(run, "text", Display(), tty, io.StringIO())
     assert "\033[" not in tty.getvalue()
     tty = _Terminal()
-    emit(run, "json", Display(), tty)
+    emit(run, "json", Display(), tty, io.StringIO())
     assert "\033[" not in tty.getvalue()
 
 

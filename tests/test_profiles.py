@@ -22,6 +22,7 @@ from seccomp_lint import profiles
 from seccomp_lint.linter import lint_bytes
 from seccomp_lint.model import Options
 from seccomp_lint.rules import BY_ID
+from seccomp_lint.rules import doc as rules_doc
 
 HERE = FIXTURES / "profiles"
 ROOT = HERE / "root"
@@ -126,7 +127,7 @@ def test_spo_seccompprofiles(lint):
         "namespace": "shop",
         "document": 0,
     }
-    assert allow["message"].startswith("SeccompProfile/allow-all defaults to SCMP_ACT_ALLOW")
+    assert allow["message"].startswith("SeccompProfile/allow-all: the profile defaults to SCMP_ACT_ALLOW")
     typo = next(f for f in result.findings if f["object"]["name"] == "typo")
     assert 'unknown field "spec.syscall"' in typo["message"]
 
@@ -369,7 +370,7 @@ def _block(doc: str, section: str) -> str:
 def test_rule_docs_examples(rule_id):
     """Example yields the rule (profiles dir: fixtures/profiles/root); Use instead does not."""
     rule = BY_ID[rule_id]
-    doc = rule.__doc__
+    doc = rules_doc(rule)
     sections = ("What it does", "Why is this bad", "Example", "Use instead", "Fix", "References")
     for section in sections:
         assert f"## {section}\n" in doc

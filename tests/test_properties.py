@@ -267,7 +267,7 @@ def actual(data: bytes, options: Options, document: int = 0) -> Counter:
             if "--require-runtime-default" in f.message:
                 out["missing-seccomp-profile:rrd", f.container or "pod"] += 1
             else:
-                listed = f.message.split(" runs without")[0].split(" run without")[0]
+                listed = f.text.split(" runs without")[0].split(" run without")[0]
                 names = frozenset(_NAMES.findall(listed.split(": ", 1)[1]))
                 assert f.container in (None, *names)
                 out[f.rule, names] += 1
@@ -571,18 +571,18 @@ def test_fix_resolves_what_it_fixed(pod: Pod, style: Style, kube):
                     (g for g in result.findings if (g.rule, g.container, g.message) == (f.rule, f.container, f.message)),
                     None,
                 )
-                assert explained is not None and "could not apply" in (explained.help or ""), (
+                assert explained is not None and "fix not applied" in (explained.help or ""), (
                     f"{f.rule} ({f.container}) still there after --fix{' --unsafe-fixes' if unsafe else ''}:\n"
                     + result.fixed.decode()
                 )
         rules = {f.rule for f in remaining}
         if pod.os != "windows":  # no fix adds a profile to a Windows pod, exempt or not
             assert "missing-seccomp-profile" not in rules or any(
-                "could not apply" in (g.help or "") for g in result.findings
+                "fix not applied" in (g.help or "") for g in result.findings
             ), result.fixed.decode()
         if unsafe:
             assert "unconfined-seccomp-profile" not in rules or any(
-                "could not apply" in (g.help or "") for g in result.findings
+                "fix not applied" in (g.help or "") for g in result.findings
             ), result.fixed.decode()
 
 

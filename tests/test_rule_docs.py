@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from seccomp_lint.rules import RULES
+from seccomp_lint.rules import RULES, doc
 
 SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix", "References")
 
@@ -30,8 +30,8 @@ SETUP: dict[str, Callable[[Path], list[str]]] = {"localhost-profile-not-found": 
 
 
 def sections(rule: ModuleType) -> dict[str, str]:
-    """The docstring's ``## Heading`` sections, by heading."""
-    parts = re.split(r"^## +(.+?)\s*$", rule.__doc__ or "", flags=re.M)
+    """The documentation's ``## Heading`` sections, by heading (Fix generated from FIXES)."""
+    parts = re.split(r"^## +(.+?)\s*$", doc(rule), flags=re.M)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
 
 
@@ -63,6 +63,7 @@ example_rules = pytest.mark.parametrize(
 @rule_ids
 def test_docstring_has_the_sections(rule: ModuleType) -> None:
     assert rule.__doc__ and rule.__doc__.strip().splitlines()[0], "a one-line summary first"
+    assert "## Fix" not in rule.__doc__, "the Fix section is generated from FIXES"
     found = sections(rule)
     assert list(found) == list(SECTIONS)
     for name in SECTIONS:

@@ -1,71 +1,117 @@
-"""The rules: one module each, with ``ID``, ``LEVEL``, ``SEVERITY``, docs and ``check()``.
+"""The rules: one module each, with its check, its fixes and its documentation.
 
-``check(pod, options)`` receives a :class:`~seccomp_lint.workloads.PodTemplate` and yields
-:class:`Problem` values; the linter stamps rule id, severity, path and position afterwards.
-A rule that judges seccomp profiles also has ``check_profile(profile, options)``, which receives a
-:class:`~seccomp_lint.profiles.Profile` (a profile JSON file, or an SPO ``SeccompProfile``).
+A pod rule has ``check(pod, options)``, which receives a
+:class:`~seccomp_lint.workloads.PodTemplate` and yields :class:`~.base.Problem` values; the
+linter stamps rule id, severity, path, position and suppressions afterwards. A rule that judges
+seccomp profiles has ``check_profile(profile, options)``; one that judges a parsed document as
+such has ``check_document(doc)``. Fix safety is data (``FIXES``): ``--explain``, docs/rules.md,
+the JSON fix and ``--fix`` all read it.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from types import ModuleType
 
-from yaml.nodes import Node
+from ..model import Level, Options
+from . import (
+    deprecated_seccomp_annotation,
+    invalid_seccomp_profile,
+    localhost_profile_not_found,
+    misplaced_seccomp_annotation,
+    missing_seccomp_profile,
+    permissive_seccomp_profile,
+    privileged_container_seccomp,
+    seccomp_annotation_mismatch,
+    seccomp_on_windows_pod,
+    unconfined_seccomp_profile,
+    yaml_syntax_error,
+)
 
-from ..seccomp import Setting
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What a rule found: the node it is about, the message, and the suggested change."""
-
-    node: Node
-    message: str
-    help: str | None = None
-    container: str | None = None
-    setting: Setting | None = None
-
-
-def containers_phrase(names: list[str]) -> str:
-    """``container "a"`` or ``containers "a", "b"``."""
-    quoted = ", ".join(f'"{n}"' for n in names)
-    return f"container {quoted}" if len(names) == 1 else f"containers {quoted}"
-
-
-def _load() -> list[ModuleType]:
-    from . import (
-        deprecated_seccomp_annotation,
-        invalid_seccomp_profile,
-        localhost_profile_not_found,
-        misplaced_seccomp_annotation,
-        missing_seccomp_profile,
-        permissive_seccomp_profile,
-        privileged_container_seccomp,
-        seccomp_annotation_mismatch,
-        seccomp_on_windows_pod,
-        unconfined_seccomp_profile,
-        yaml_syntax_error,
-    )
-
-    return [
-        missing_seccomp_profile,
-        unconfined_seccomp_profile,
-        invalid_seccomp_profile,
-        deprecated_seccomp_annotation,
-        seccomp_annotation_mismatch,
-        misplaced_seccomp_annotation,
-        seccomp_on_windows_pod,
-        privileged_container_seccomp,
-        localhost_profile_not_found,
-        permissive_seccomp_profile,
-        yaml_syntax_error,
-    ]
-
-
-RULES: list[ModuleType] = _load()
+RULES: list[ModuleType] = [
+    missing_seccomp_profile,
+    unconfined_seccomp_profile,
+    invalid_seccomp_profile,
+    deprecated_seccomp_annotation,
+    seccomp_annotation_mismatch,
+    misplaced_seccomp_annotation,
+    seccomp_on_windows_pod,
+    privileged_container_seccomp,
+    localhost_profile_not_found,
+    permissive_seccomp_profile,
+    yaml_syntax_error,
+]
 BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}
+# The rule that reports documents the parser cannot read (and duplicate keys).
+SYNTAX: ModuleType = yaml_syntax_error
+# Applied first when two fixes touch one pod template: migrations keep the author's intent.
+FIX_ORDER: dict[str, int] = {
+    rule.ID: i
+    for i, rule in enumerate(
+        [
+            deprecated_seccomp_annotation,
+            misplaced_seccomp_annotation,
+            invalid_seccomp_profile,
+            unconfined_seccomp_profile,
+            seccomp_on_windows_pod,
+            missing_seccomp_profile,
+        ]
+    )
+}
+
+
+def enabled(options: Options) -> list[ModuleType]:
+    """The rule modules that run under these options."""
+    out = []
+    for rule in RULES:
+        if options.level == Level.BASELINE and rule.LEVEL == Level.RESTRICTED:
+            # A rule that states a CIS requirement (every container under RuntimeDefault)
+            # holds at any Pod Security level when --require-runtime-default asks for it.
+            if not (options.require_runtime_default and getattr(rule, "CIS_ANY_LEVEL", False)):
+                continue
+        if options.select is not None and rule.ID not in options.select:
+            continue
+        if rule.ID in options.ignore:
+            continue
+        out.append(rule)
+    return out
+
+
+def fix_section(rule: ModuleType) -> str:
+    """The documentation's Fix section, from the rule's ``FIXES`` and ``FIX_NOTE``."""
+    if not rule.FIXES:
+        return f"None: {rule.FIX_NOTE}"
+    parts = []
+    for spec in rule.FIXES:
+        label = "Safe" if spec.applicability == "safe" else "Unsafe (`--unsafe-fixes`)"
+        parts.append(f"{label}: {spec.detail}")
+    if rule.FIX_NOTE:
+        parts.append(rule.FIX_NOTE)
+    return "\n\n".join(parts)
+
+
+def fix_summary(rule: ModuleType) -> str:
+    """One line for the rule tables: each fix with its safety."""
+    if not rule.FIXES:
+        return "none"
+    return "; ".join(f"{spec.applicability}: {spec.summary}" for spec in rule.FIXES)
+
+
+def doc(rule: ModuleType) -> str:
+    """A rule's whole documentation: its docstring with the Fix section before References."""
+    text = (rule.__doc__ or "").strip()
+    head, marker, tail = text.partition("\n## References\n")
+    return f"{head.rstrip()}\n\n## Fix\n{fix_section(rule)}\n{marker}{tail}"
+
+
+def section(text: str, name: str) -> str:
+    """The text under ``## name`` in a rule's documentation ("" when there is none)."""
+    _, _, rest = text.partition(f"## {name}\n")
+    return rest.split("\n## ")[0].strip()
+
+
+def level_name(rule: ModuleType) -> str:
+    """``restricted``, ``baseline`` or ``always``."""
+    return str(rule.LEVEL) if rule.LEVEL else "always"
 
 
 def markdown() -> str:
@@ -80,16 +126,12 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     for rule in RULES:
-        fix = re.split(r"[:;.]", section(rule.__doc__, "Fix"))[0].strip()
-        lines.append(f"| [`{rule.ID}`](#{rule.ID}) | {rule.LEVEL or 'always'} | {rule.SEVERITY} | {fix} |")
+        lines.append(
+            f"| [`{rule.ID}`](#{rule.ID}) | {level_name(rule)} | {rule.SEVERITY} | "
+            f"{fix_summary(rule)} |"
+        )
     for rule in RULES:
-        title, _, body = rule.__doc__.strip().partition("\n")
-        lines += ["", f"## {rule.ID}", "", f"{title.strip()} Level: {rule.LEVEL or 'always'}.", ""]
+        title, _, body = doc(rule).partition("\n")
+        lines += ["", f"## {rule.ID}", "", f"{title.strip()} Level: {level_name(rule)}.", ""]
         lines.append(body.strip().replace("\n## ", "\n### "))
     return "\n".join(lines) + "\n"
-
-
-def section(doc: str, name: str) -> str:
-    """The text under ``## name`` in a rule docstring ("" when there is none)."""
-    _, _, rest = doc.partition(f"## {name}\n")
-    return rest.split("\n## ")[0].strip()

@@ -39,11 +39,6 @@ spec:
       image: nginx
 ```
 
-## Fix
-Safe: moves the value to `securityContext.seccompProfile` with the upstream mapping
-(`runtime/default` and `docker/default` → `RuntimeDefault`, `localhost/<p>` → `Localhost` with
-`localhostProfile: <p>`, `unconfined` → `Unconfined`) and removes the annotation.
-
 ## References
 - https://kubernetes.io/docs/tutorials/security/seccomp/
 - https://kubernetes.io/docs/reference/labels-annotations-taints/#seccomp-security-alpha-kubernetes-io-pod
@@ -53,14 +48,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..seccomp import field_yaml
 from ..workloads import PodTemplate
-from . import Problem
+from ..edits import Context, NoFix, Plan
+from .base import Problem, migrate, safe, unsafe
 
 ID = "deprecated-seccomp-annotation"
-LEVEL = "baseline"
-SEVERITY = "warning"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.WARNING
+FIXES: tuple[FixSpec, ...] = (
+    safe(
+        "migrate to the field, remove the annotation",
+        "moves the value to `securityContext.seccompProfile` with the upstream mapping "
+        "(`runtime/default` and `docker/default` → `RuntimeDefault`, `localhost/<p>` → "
+        "`Localhost` with `localhostProfile: <p>`) and removes the annotation; where the field "
+        "already says the same (and on Windows pods) it only removes the annotation.",
+    ),
+    unsafe(
+        "`unconfined` → `RuntimeDefault`",
+        "an `unconfined` annotation is replaced by `type: RuntimeDefault`: the workload then "
+        "runs under seccomp, which a person should review.",
+    ),
+)
+FIX_NOTE = ""
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -81,8 +92,16 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         )
         yield Problem(
             node=s.key,
-            message=f"{pod.label}: seccomp annotation {s.key.value!r} is {status}",
+            message=f"seccomp annotation {s.key.value!r} is {status}",
             help=help_text,
             container=s.container,
             setting=s,
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """Move the annotation's profile to the field and remove the annotation."""
+    s = problem.setting
+    if s is None or s.origin != "annotation":
+        raise NoFix("no setting")
+    return migrate(c, pod, s.key, s, None, FIXES[0], FIXES[1])

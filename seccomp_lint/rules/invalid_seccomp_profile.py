@@ -39,11 +39,6 @@ spec:
       image: nginx
 ```
 
-## Fix
-Safe where unambiguous: a bare string (`seccompProfile: RuntimeDefault`) becomes
-`{type: RuntimeDefault}`, and a mis-cased type gets its correct spelling. Other shapes need a
-person.
-
 ## References
 - https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context
 - https://kubernetes.io/docs/tutorials/security/seccomp/
@@ -53,13 +48,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from . import Problem
+import json
+
+from yaml.nodes import ScalarNode
+
+from ..documents import MERGE, text
+from ..edits import Context, NoFix, Plan, remove, replace_with_flow
+from ..model import Change
+from .base import Problem, safe, set_type, unsafe
 
 ID = "invalid-seccomp-profile"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = (
+    safe(
+        "bare string → `{type: …}`; mis-cased type corrected",
+        "a bare string (`seccompProfile: RuntimeDefault`) becomes `{type: RuntimeDefault}`, and "
+        "a mis-cased `RuntimeDefault` or `Localhost` gets its correct spelling.",
+    ),
+    unsafe(
+        "mis-cased `unconfined` → `RuntimeDefault`; stray `localhostProfile` removed",
+        "a mis-cased `unconfined` (which the API rejects) becomes `RuntimeDefault`, never "
+        "`Unconfined`, which would turn seccomp off; a `localhostProfile` beside type "
+        "`RuntimeDefault` or `Unconfined` is removed (a person may have meant `Localhost`).",
+    ),
+)
+FIX_NOTE = "Other shapes need a person."
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -79,8 +95,51 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             help_text = "write seccompProfile: {type: RuntimeDefault}"
         yield Problem(
             node=s.at or s.key,
-            message=f"{pod.label}: {owner}: {s.problem}",
+            message=f"{owner}: {s.problem}",
             help=help_text,
             container=s.container,
             setting=s,
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """The unambiguous correction of a field's shape or spelling."""
+    s = problem.setting
+    if s is None or s.origin != "field":
+        raise NoFix("not a field")
+    if s.corrected == "Unconfined":
+        # The spelling the API accepts would turn seccomp off: RuntimeDefault, for a person
+        # to review.
+        corrected, spec = "RuntimeDefault", FIXES[1]
+    else:
+        corrected, spec = s.corrected, FIXES[0]
+    if corrected and s.type_key is None:
+        if corrected == "Localhost" or not isinstance(s.value, ScalarNode):
+            raise NoFix("ambiguous")
+        new = {"type": corrected}
+        plan = Plan(spec, f"write seccompProfile: {{type: {corrected}}}")
+        plan.add(
+            replace_with_flow(c, s.value, new, s.key),
+            [Change("set", c.path(s.value), json.dumps(new))],
+        )
+        return plan
+    entries = c.doc.mapping(s.value) or {}
+    if any(k.tag == MERGE for k, _ in getattr(s.value, "value", [])):
+        raise NoFix("merge key")
+    others = set(entries) - {"type"}
+    profile = text(entries["localhostProfile"][1]) if "localhostProfile" in entries else None
+    if corrected:
+        if corrected == "Localhost":
+            ok = others == {"localhostProfile"} and profile and s.problem and "type" in s.problem
+        else:
+            ok = not others
+        if not ok:
+            raise NoFix("the corrected setting would still be rejected")
+        plan = Plan(spec, f"write type: {corrected}")
+        set_type(c, plan, s, corrected)
+        return plan
+    if s.type in ("RuntimeDefault", "Unconfined") and others == {"localhostProfile"}:
+        plan = Plan(FIXES[1], f"remove localhostProfile (type is {s.type})")
+        plan.add(*remove(c, s.value, "localhostProfile"))
+        return plan
+    raise NoFix("needs a person")

@@ -44,9 +44,6 @@ spec:
       image: nginx
 ```
 
-## Fix
-None: add the profile to the directory (and to every node), or correct the path.
-
 ## References
 - https://kubernetes.io/docs/tutorials/security/seccomp/
 - https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#security-context
@@ -56,14 +53,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..profiles import references, resolve
 from ..workloads import PodTemplate
-from . import Problem
+from .base import Problem
 
 ID = "localhost-profile-not-found"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "add the profile to the directory (and to every node), or correct the path."
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -74,7 +73,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=node,
             message=(
-                f'{pod.label}: {s.owner}: Localhost profile "{s.profile}" {found.missing} '
+                f'{s.owner}: Localhost profile "{s.profile}" {found.missing} '
                 f"({found.shown}); the kubelet cannot start the container without it"
             ),
             help="add the profile to the profiles directory and to every node, or fix the path",

@@ -43,10 +43,6 @@ spec:
           image: nginx
 ```
 
-## Fix
-Safe: sets the mapped `seccompProfile` in the pod template (when it has none) and removes the
-annotation.
-
 ## References
 - https://kubernetes.io/docs/tutorials/security/seccomp/
 """
@@ -55,13 +51,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from . import Problem
+from ..edits import Context, NoFix, Plan
+from ..seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, read_annotation
+from .base import Problem, migrate, safe, unsafe
 
 ID = "misplaced-seccomp-annotation"
-LEVEL = "baseline"
-SEVERITY = "warning"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.WARNING
+FIXES: tuple[FixSpec, ...] = (
+    safe(
+        "migrate to the pod template's field",
+        "sets the mapped `seccompProfile` in the pod template (when it has none) and removes "
+        "the annotation; where the pod template already says the same it only removes it.",
+    ),
+    unsafe(
+        "`unconfined` → `RuntimeDefault` in the pod template",
+        "an `unconfined` annotation is replaced by `type: RuntimeDefault` in the pod template: "
+        "the workload then runs under seccomp, which a person should review.",
+    ),
+)
+FIX_NOTE = ""
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -69,8 +80,20 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=key,
             message=(
-                f"{pod.label}: seccomp annotation {key.value!r} on the {pod.obj.kind}'s own "
+                f"seccomp annotation {key.value!r} on the {pod.obj.kind}'s own "
                 "metadata has no effect"
             ),
             help=f"set {pod.path}.securityContext.seccompProfile instead and remove the annotation",
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """Move the annotation's profile to the pod template's field and remove the annotation."""
+    key = problem.node
+    entry = next(((k, v) for k, v in pod.misplaced_annotations() if k is key), None)
+    if entry is None:
+        raise NoFix("annotation not found")
+    name = None if key.value == POD_ANNOTATION else key.value[len(CONTAINER_ANNOTATION) :]
+    setting = read_annotation(pod.doc, entry, name)
+    template = pod.annotation_settings.get(name)
+    return migrate(c, pod, key, setting, template, FIXES[0], FIXES[1])

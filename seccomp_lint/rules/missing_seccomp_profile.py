@@ -43,10 +43,6 @@ spec:
           image: nginx
 ```
 
-## Fix
-Safe: adds `seccompProfile: {type: RuntimeDefault}` to the pod's `securityContext` (created if
-needed). Never applied to Windows pods.
-
 ## References
 - https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
 - https://kubernetes.io/docs/tutorials/security/seccomp/
@@ -57,13 +53,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from . import Problem, containers_phrase
+from ..edits import Context, NoFix, Plan
+from .base import Problem, add_runtime_default, away_from_localhost, containers_phrase, safe, unsafe
 
 ID = "missing-seccomp-profile"
-LEVEL = "restricted"
-SEVERITY = "error"
+LEVEL: Level | None = Level.RESTRICTED
+SEVERITY = Severity.ERROR
+# CIS 5.7.2 (--require-runtime-default) does not depend on the Pod Security level.
+CIS_ANY_LEVEL = True
+FIXES: tuple[FixSpec, ...] = (
+    safe(
+        "add pod-level `seccompProfile: {type: RuntimeDefault}`",
+        "adds `seccompProfile: {type: RuntimeDefault}` to the pod's `securityContext` (created "
+        "if needed).",
+    ),
+    unsafe(
+        "`Localhost` → `RuntimeDefault` (with `--require-runtime-default`)",
+        "with `--require-runtime-default`, sets `type: RuntimeDefault` and removes "
+        "`localhostProfile`: the workload stops running under its own profile.",
+    ),
+)
+FIX_NOTE = (
+    "Never applied to Windows pods, nor where the new field would disagree with a legacy "
+    "annotation (that would add a `seccomp-annotation-mismatch`)."
+)
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -84,7 +99,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             yield Problem(
                 node=own.type_key or own.key,
                 message=(
-                    f'{pod.label}: container "{c.name}" uses a Localhost seccomp profile; '
+                    f'container "{c.name}" uses a Localhost seccomp profile; '
                     "--require-runtime-default (CIS 5.7.2) requires RuntimeDefault"
                 ),
                 help="set type: RuntimeDefault and remove localhostProfile",
@@ -100,7 +115,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=pod_setting.type_key or pod_setting.key,
             message=(
-                f"{pod.label}: the pod uses a Localhost seccomp profile; "
+                f"the pod uses a Localhost seccomp profile; "
                 "--require-runtime-default (CIS 5.7.2) requires RuntimeDefault"
             ),
             help="set type: RuntimeDefault and remove localhostProfile",
@@ -112,9 +127,20 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=pod.anchor,
             message=(
-                f"{pod.label}: {containers_phrase(bare)} {verb} without a seccomp profile "
+                f"{containers_phrase(bare)} {verb} without a seccomp profile "
                 f"(neither {own} securityContext.seccompProfile nor the pod's is set)"
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """RuntimeDefault for the pod (or instead of a Localhost profile, for CIS 5.7.2)."""
+    if problem.setting is not None:  # --require-runtime-default on a Localhost profile
+        return away_from_localhost(c, problem.setting, FIXES[1])
+    if pod.is_windows:
+        raise NoFix("Windows pod")
+    plan = Plan(FIXES[0], f"add seccompProfile: {{type: RuntimeDefault}} to {pod.path}.securityContext")
+    add_runtime_default(c, pod, plan)
+    return plan

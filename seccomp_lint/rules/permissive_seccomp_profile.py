@@ -46,9 +46,6 @@ spec:
       names: [accept4, bind, close, epoll_wait, exit_group, futex, listen, read, write]
 ```
 
-## Fix
-None: which syscalls a workload needs is for a person (or a recording) to decide.
-
 ## References
 - https://github.com/opencontainers/runtime-spec/blob/main/config-linux.md#seccomp
 - https://docs.docker.com/engine/security/seccomp/#significant-syscalls-blocked-by-the-default-profile
@@ -60,14 +57,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..profiles import Profile, judge, references, resolve
 from ..workloads import PodTemplate
-from . import Problem
+from .base import Problem
 
 ID = "permissive-seccomp-profile"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "which syscalls a workload needs is for a person (or a recording) to decide."
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -81,7 +80,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''})" if rest else ""
         yield Problem(
             node=node,
-            message=f'{pod.label}: {s.owner}: Localhost profile "{s.profile}" {first.text}{more}',
+            message=f'{s.owner}: Localhost profile "{s.profile}" {first.text}{more}',
             help=f"{first.help} (see {found.shown}:{line}:{column})",
             container=s.container,
             setting=s,
@@ -91,5 +90,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
 def check_profile(profile: Profile, options: Options) -> Iterator[Problem]:
     """A profile file or SeccompProfile object, reported at the offending keys."""
     for verdict in judge(profile):
-        message = f"{profile.label} {verdict.text}"
+        # An object's label is added by the reporters; a profile file has none.
+        subject = "the profile" if profile.obj is not None else profile.label
+        message = f"{subject} {verdict.text}"
         yield Problem(node=verdict.node, message=message, help=verdict.help)

@@ -39,9 +39,6 @@ spec:
           add: [NET_ADMIN]
 ```
 
-## Fix
-None: dropping privilege needs to know which capabilities the workload really uses.
-
 ## References
 - https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline
 - https://kubernetes.io/docs/tutorials/security/seccomp/
@@ -51,13 +48,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from . import Problem
+from .base import Problem
 
 ID = "privileged-container-seccomp"
-LEVEL = "baseline"
-SEVERITY = "warning"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.WARNING
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "dropping privilege needs to know which capabilities the workload really uses."
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -66,7 +65,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             yield Problem(
                 node=c.privileged_key,
                 message=(
-                    f'{pod.label}: container "{c.name}" is privileged, so it runs without '
+                    f'container "{c.name}" is privileged, so it runs without '
                     "seccomp whatever its profile says"
                 ),
                 help="drop privileged: true and add only the capabilities it needs",

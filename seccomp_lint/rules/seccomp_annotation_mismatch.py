@@ -38,9 +38,6 @@ spec:
       image: nginx
 ```
 
-## Fix
-None: a person decides which of the two was meant.
-
 ## References
 - https://kubernetes.io/docs/tutorials/security/seccomp/
 """
@@ -49,14 +46,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..seccomp import same_profile
 from ..workloads import PodTemplate
-from . import Problem
+from .base import Problem
 
 ID = "seccomp-annotation-mismatch"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "a person decides which of the two was meant."
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -70,7 +69,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=ann.key,
             message=(
-                f"{pod.label}: {owner}: annotation says {ann.describe()} "
+                f"{owner}: annotation says {ann.describe()} "
                 f"but seccompProfile says {fld.describe()}"
             ),
             help="remove the annotation and keep the seccompProfile field you mean",

@@ -33,9 +33,6 @@ spec:
       image: mcr.microsoft.com/windows/servercore/iis
 ```
 
-## Fix
-Unsafe (`--unsafe-fixes`): removes the `seccompProfile`.
-
 ## References
 - https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
 - https://kubernetes.io/docs/concepts/workloads/pods/#pod-os
@@ -45,13 +42,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from . import Problem
+from ..edits import Context, NoFix, Plan, remove
+from .base import Problem, unsafe
 
 ID = "seccomp-on-windows-pod"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = (
+    unsafe(
+        "remove it",
+        "removes the `seccompProfile` (or the legacy annotation): Windows has no seccomp.",
+    ),
+)
+FIX_NOTE = ""
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -62,8 +67,19 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         what = "seccompProfile" if s.origin == "field" else "a seccomp annotation"
         yield Problem(
             node=s.key,
-            message=f"{pod.label}: {owner} sets {what} on a Windows pod (spec.os.name: windows)",
+            message=f"{owner} sets {what} on a Windows pod (spec.os.name: windows)",
             help="remove it: Windows has no seccomp",
             container=s.container,
             setting=s,
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """Remove the seccomp setting: Windows has none."""
+    s = problem.setting
+    if s is None:
+        raise NoFix("no setting")
+    what = "seccompProfile" if s.origin == "field" else f"the annotation {s.key.value}"
+    plan = Plan(FIXES[0], f"remove {what} (Windows has no seccomp)")
+    plan.add(*remove(c, c.key_owner(s.key), s.key.value))
+    return plan

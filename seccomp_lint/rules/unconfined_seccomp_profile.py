@@ -37,10 +37,6 @@ spec:
           type: RuntimeDefault
 ```
 
-## Fix
-Unsafe (`--unsafe-fixes`): replaces `Unconfined` with `RuntimeDefault`. Someone chose
-`Unconfined`, perhaps for a workload that needs a blocked syscall, so a person should review it.
-
 ## References
 - https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline
 - CIS Kubernetes Benchmark 5.7.2
@@ -50,14 +46,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
+from ..model import FixSpec, Level, Options, Severity
 from ..seccomp import Setting
 from ..workloads import PodTemplate
-from . import Problem
+from ..edits import Context, NoFix, Plan, replace_scalar
+from ..model import Change
+from .base import Problem, set_type, unsafe
 
 ID = "unconfined-seccomp-profile"
-LEVEL = "baseline"
-SEVERITY = "error"
+LEVEL: Level | None = Level.BASELINE
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = (
+    unsafe(
+        "`Unconfined` → `RuntimeDefault`",
+        "replaces `Unconfined` with `RuntimeDefault` (a legacy annotation's `unconfined` with "
+        "`runtime/default`). Someone chose `Unconfined`, perhaps for a workload that needs a "
+        "blocked syscall, so a person should review it.",
+    ),
+)
+FIX_NOTE = ""
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -72,12 +79,12 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         where = "annotation" if s.origin == "annotation" else "seccompProfile"
         if s.container is None:
             message = (
-                f"{pod.label}: the pod's {where} is Unconfined; containers without their own "
+                f"the pod's {where} is Unconfined; containers without their own "
                 "profile run with seccomp off, and the restricted level rejects the pod even "
                 "when every container overrides it"
             )
         else:
-            message = f'{pod.label}: container "{s.container}" turns seccomp off ({where} Unconfined)'
+            message = f'container "{s.container}" turns seccomp off ({where} Unconfined)'
         node = s.type_key if s.origin == "field" and s.type_key is not None else s.key
         yield Problem(
             node=node,
@@ -86,3 +93,20 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             container=s.container,
             setting=s,
         )
+
+
+def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
+    """``RuntimeDefault`` (``runtime/default`` for an annotation) instead of ``Unconfined``."""
+    s = problem.setting
+    if s is None:
+        raise NoFix("no setting")
+    if s.origin == "annotation":
+        plan = Plan(FIXES[0], f"replace {s.key.value}: unconfined with runtime/default")
+        plan.add(
+            replace_scalar(c, s.value, "runtime/default"),
+            [Change("set", c.path(s.value), '"runtime/default"')],
+        )
+        return plan
+    plan = Plan(FIXES[0], "replace type: Unconfined with RuntimeDefault")
+    set_type(c, plan, s, "RuntimeDefault")
+    return plan

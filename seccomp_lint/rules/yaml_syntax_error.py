@@ -35,9 +35,6 @@ spec:
   containers: [{name: app, image: nginx}]
 ```
 
-## Fix
-None; `--fix` never rewrites a file that has a syntax error.
-
 ## References
 - https://yaml.org/spec/1.1/
 """
@@ -46,15 +43,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Options
-from ..workloads import PodTemplate
-from . import Problem
+from ..documents import Document, marker
+from ..model import FixSpec, Level, Severity
+from .base import Problem
 
 ID = "yaml-syntax-error"
-LEVEL = None
-SEVERITY = "error"
+LEVEL: Level | None = None
+SEVERITY = Severity.ERROR
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "`--fix` never rewrites a file that has a syntax error."
 
 
-def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
-    """Syntax errors come from the parser, not from pod templates."""
-    return iter(())
+def parse_problem(line: int, column: int, message: str) -> Problem:
+    """A document the parser stopped in, at a 1-based position."""
+    return Problem(node=marker(line, column), message=message)
+
+
+def check_document(doc: Document) -> Iterator[Problem]:
+    """Duplicate keys in the mappings the linter read."""
+    for key, first in doc.duplicates:
+        yield Problem(
+            node=key,
+            message=(
+                f"duplicate key {key.value!r} (first at line {doc.pos(first)[0]}): decoders "
+                "disagree on which value wins, and kubectl's strict validation rejects it"
+            ),
+            help="keep one of the two keys",
+            where=f"duplicate key {key.value}",
+        )

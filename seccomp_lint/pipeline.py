@@ -1,0 +1,270 @@
+"""The one pipeline: inputs -> per-file results -> optional fix stage -> one report -> exit code.
+
+Plain paths, stdin, Kustomize builds and Helm renders are linted into ``FileResult`` values; with
+``--fix``/``--diff`` each goes through the one fix loop (:mod:`.fixes`, via :mod:`.builds` for a
+Kustomize build's source files); then one report is written and :func:`exit_code` decides. So
+options, notices, errors and exit codes mean the same in every mode.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import BinaryIO, TextIO
+
+from . import sources
+from .builds import Build, fix_kustomize, lint_builds, per_file
+from .config import Config
+from .fixes import FileFix, applicable, fix_bytes, fix_file, unified_diff
+from .linter import FileResult
+from .model import Finding, Options
+from .output import Display, emit
+from .report import Run, counted, escape
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Mode(StrEnum):
+    """What a run does with what it finds."""
+
+    LINT = "lint"
+    FIX = "fix"  # rewrite files (stdin: write the fixed stream to stdout)
+    DIFF = "diff"  # print the fixes as unified diffs, write nothing
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything the command line (and config file) asked for."""
+
+    paths: tuple[str, ...]
+    options: Options
+    mode: Mode = Mode.LINT
+    unsafe: bool = False
+    fmt: str = "text"
+    display: Display = field(default_factory=Display)
+    jobs: int = 1
+    config: Config | None = None
+    kustomize: tuple[str, ...] = ()
+    charts: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+
+
+@dataclass
+class Streams:
+    """Where a run reads and writes; the process's own by default."""
+
+    stdin: BinaryIO | None = None
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdout_bytes: BinaryIO | None = None
+
+
+@dataclass
+class Outcome:
+    """What a run found and did; :func:`exit_code` reads it."""
+
+    run: Run = field(default_factory=Run)
+    rewritten: int = 0  # files rewritten (with --diff: that would be)
+    fixed: int = 0  # findings fixed
+    held_back: int = 0  # unsafe fixes not applied
+    failed: bool = False  # an input could not be read, built or written
+
+
+def exit_code(outcome: Outcome, mode: Mode) -> int:
+    """0 clean, 1 findings remain (``--fix``: or files were rewritten; ``--diff``: there is a
+    diff), 2 when an input could not be read, built or written."""
+    if outcome.failed:
+        return EXIT_ERROR
+    if mode is Mode.DIFF:
+        return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
+    if mode is Mode.FIX and outcome.rewritten:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if outcome.run.findings else EXIT_CLEAN
+
+
+class _Run:
+    """One pipeline run: collects results into the outcome and prints notices."""
+
+    def __init__(self, request: Request, streams: Streams) -> None:
+        self.request = request
+        self.streams = streams
+        self.outcome = Outcome()
+
+    # notices
+    def say(self, path: str | None, message: str) -> None:
+        where = f"{escape(path)}: " if path else ""
+        # A tool's output keeps its line breaks, indented under the first line.
+        lines = [escape(line) for line in message.split("\n")]
+        self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def muted(self, path: str) -> Callable[[Finding], bool]:
+        """Whether a finding counts in a file: not switched off for its path by the config."""
+        config = self.request.config
+        if config is None or not config.per_path_ignores:
+            return lambda f: True
+        off = frozenset(config.ignored_rules(path))
+        return lambda f: f.rule not in off
+
+    def collect(self, result: FileResult, findings: list[Finding] | None = None) -> None:
+        """Add one input's result to the report."""
+        run = self.outcome.run
+        if result.error:
+            run.errors.append((result.path, result.error))
+            self.say(result.path, result.error)
+            self.outcome.failed = True
+            return
+        if result.notice:
+            run.skipped.append((result.path, result.notice))
+            if not self.request.display.quiet or self.request.mode is not Mode.LINT:
+                self.say(result.path, result.notice)
+        run.files += 1
+        run.documents += result.documents
+        keep = self.muted(result.path)
+        found = [f for f in (result.findings if findings is None else findings) if keep(f)]
+        run.suppressed += sum(1 for f in found if f.suppressed is not None)
+        reported = [f for f in found if f.suppressed is None]
+        if self.request.mode is not Mode.LINT:
+            reported = [_advice(f) for f in reported]
+        run.findings.extend(sorted(reported, key=lambda f: (f.line, f.column, f.rule)))
+
+    def fixed(self, ff: FileFix) -> None:
+        """Count a fixed file, print its diff with ``--diff``."""
+        if not ff.changed:
+            return
+        self.outcome.rewritten += 1
+        self.outcome.fixed += ff.fixed_count
+        if self.request.mode is Mode.DIFF:
+            self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed))
+
+
+def _advice(f: Finding) -> Finding:
+    """A fix that cannot be applied here (rendered Helm output) names the change to make."""
+    fix = f.fix
+    if fix is None or fix.edits or fix.declined is not None:
+        return f
+    return replace(f, help=f"{f.help}; fix: {fix.description}" if f.help else fix.description)
+
+
+def run(request: Request, streams: Streams | None = None) -> int:
+    """Run the pipeline and return the exit code."""
+    streams = streams or Streams()
+    state = _Run(request, streams)
+    try:
+        inputs, notes = sources.gather(list(request.paths), request.config)
+    except sources.MissingPath as exc:
+        state.say(None, f"error: {exc}: no such file or directory")
+        return EXIT_ERROR
+    for note in notes:
+        state.say(None, note)
+        state.outcome.failed = True
+    fixing = request.mode is not Mode.LINT
+    options = replace(request.options, fixes=request.options.fixes or fixing)
+    from_stdin = False
+    for result in sources.lint_all(inputs, options, request.jobs, keep_stdin=fixing):
+        if not fixing or result.error:
+            state.collect(result)
+        elif result.data is not None:
+            from_stdin = True
+            _fix_stdin(state, result)
+        else:
+            _fix_path(state, result)
+    builds = lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
+    for build in builds:
+        if fixing and build.kustomize and not build.result.error:
+            _fix_build(state, build)
+        else:
+            for result in build.per_file():
+                state.collect(result)
+    return _finish(state, from_stdin)
+
+
+def _fix_path(state: _Run, result: FileResult) -> None:
+    """The fix stage of one file: only files with a fix to apply are read again."""
+    keep = state.muted(result.path)
+    wanted = [f for f in result.findings if keep(f) and applicable(f, True)]
+    if not wanted:
+        state.collect(result)
+        return
+    request = state.request
+    ff = fix_file(
+        result.path, request.options, request.unsafe, request.mode is Mode.FIX, wanted=keep
+    )
+    state.fixed(ff)
+    state.outcome.held_back += ff.held_back
+    state.collect(
+        FileResult(result.path, documents=ff.documents, notice=ff.notice, error=ff.error),
+        ff.findings,
+    )
+
+
+def _fix_stdin(state: _Run, result: FileResult) -> None:
+    """The fix stage of stdin: with ``--fix`` the fixed stream goes to stdout."""
+    request, streams = state.request, state.streams
+    data = result.data or b""
+    is_json = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+    keep = state.muted(result.path)
+    ff = fix_bytes(data, result.path, request.options, request.unsafe, is_json, keep)
+    if request.mode is Mode.FIX:
+        sink = streams.stdout_bytes or streams.stdout.buffer  # type: ignore[attr-defined]
+        sink.write(ff.fixed)
+        sink.flush()
+    state.fixed(ff)
+    state.outcome.held_back += ff.held_back
+    state.collect(FileResult(result.path, documents=ff.documents, notice=ff.notice), ff.findings)
+
+
+def _fix_build(state: _Run, build: Build) -> None:
+    """The fix stage of a Kustomize build: its source files, then patches for the rest."""
+    request = state.request
+    done = fix_kustomize(
+        build,
+        request.options,
+        request.unsafe,
+        request.mode is Mode.FIX,
+        state.muted(build.directory),
+    )
+    for ff in done.files:
+        state.fixed(ff)
+    for path, why in done.problems:
+        state.say(path, why)
+    if done.patches:
+        _notes(state).write(done.patches)
+    for result in per_file(done.remaining):
+        state.collect(result)
+
+
+def _notes(state: _Run) -> TextIO:
+    """Where fix summaries and patches go: stdout beside a text report, else stderr."""
+    request = state.request
+    to_stdout = request.mode is Mode.FIX and request.fmt == "text"
+    return state.streams.stdout if to_stdout else state.streams.stderr
+
+
+def _finish(state: _Run, from_stdin: bool) -> int:
+    request, streams, outcome = state.request, state.streams, state.outcome
+    if request.mode is not Mode.DIFF:
+        # With stdin fixed, the fixed stream owns stdout: the report goes to stderr.
+        out = streams.stderr if from_stdin and request.mode is Mode.FIX else streams.stdout
+        try:
+            emit(outcome.run, request.fmt, request.display, out, streams.stderr)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            state.say(None, f"error: cannot write {exc.filename}: {exc.strerror}")
+            return EXIT_ERROR
+    if request.mode is not Mode.LINT:
+        notes = streams.stderr if from_stdin else _notes(state)
+        verb = "Would fix" if request.mode is Mode.DIFF else "Fixed"
+        notes.write(
+            f"{verb} {counted(outcome.fixed, 'finding')} in "
+            f"{counted(outcome.rewritten, 'file')}.\n"
+        )
+        if outcome.held_back:
+            n = outcome.held_back
+            notes.write(
+                f"{counted(n, 'unsafe fix')} {'was' if n == 1 else 'were'} held back "
+                "(review them, then rerun with --unsafe-fixes).\n"
+            )
+    return exit_code(outcome, request.mode)

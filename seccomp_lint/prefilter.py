@@ -1,0 +1,53 @@
+"""The pre-filter: which documents can matter, judged from their text before any parse.
+
+A document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
+``defaultAction``, ``SeccompProfile``) and no escape sequence that could spell them is never
+composed; neither is a CustomResourceDefinition (a schema that mentions pod specs but never
+holds one), when its text says so unambiguously.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Escape sequences in double-quoted scalars that could spell a needle without its letters.
+_ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
+# containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
+# JSON file's defaultAction; a Security Profiles Operator SeccompProfile (whose spec may lack it).
+_NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
+
+
+def relevant(data: bytes) -> bool:
+    """Whether a document could hold a pod template, a seccomp setting or a profile."""
+    for needle in _NEEDLES:
+        if needle in data:
+            return not is_crd(data)
+    return b"\\" in data and _ESCAPES.search(data) is not None
+
+
+# Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)
+# but never hold one. Most bytes of real repositories are CustomResourceDefinitions.
+SCHEMA_KINDS = frozenset({"CustomResourceDefinition"})
+# Both are searched in "\n" + text: a pattern that starts with a literal newline lets the regex
+# engine skip ahead, where ``^`` with re.M tries every position (CRDs are the largest documents).
+_ROOT_KIND = re.compile(rb"\nkind:[ \t]*([A-Za-z]+)[ \t]*(?:#[^\r\n]*)?\r?(?=\n|\Z)")
+# Anything at column 0 that could set a root key other than as a plain ``kind:`` line.
+_ROOT_OTHER = re.compile(
+    rb"\n(?:[\"'?<!&*{\[]|\.\.\.|kind\b(?!:[ \t]*[A-Za-z]+[ \t]*(?:#|\r?(?:\n|\Z))))"
+)
+
+
+def is_crd(data: bytes) -> bool:
+    """Whether a document's root object is, read from its text alone, a schema-only kind.
+
+    Conservative: exactly one plain ``kind:`` line at column 0, and no line there that could
+    make the root anything else (a quoted or complex key, a merge key, a tag, an anchor or alias,
+    a flow collection, a document end with another document after it).
+    """
+    if b"CustomResourceDefinition" not in data:
+        return False
+    lined = b"\n" + data
+    kinds = _ROOT_KIND.findall(lined)
+    if len(kinds) != 1 or kinds[0].decode() not in SCHEMA_KINDS:
+        return False
+    return _ROOT_OTHER.search(lined) is None

@@ -1,0 +1,226 @@
+"""What rule modules share: the problem type, message helpers, and the pieces of their fixes.
+
+A rule module has ``ID``, ``LEVEL``, ``SEVERITY``, ``FIXES`` (its documented fixes, possibly
+none), ``FIX_NOTE`` and ``check(pod, options)``; a rule with fixes has ``fix(c, pod, problem)``
+returning an :class:`~seccomp_lint.edits.Plan` that names one of its ``FIXES``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from yaml.nodes import MappingNode, Node
+
+from ..edits import (
+    Context,
+    NoFix,
+    Plan,
+    RUNTIME_DEFAULT,
+    ensure_field,
+    explicit,
+    flow,
+    indent_step,
+    remove,
+    context,
+    replace_scalar,
+)
+from ..model import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
+from ..seccomp import Setting, same_profile
+from ..workloads import PodTemplate
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule found: the node it is about, the message, and the suggested change.
+
+    ``setting`` is the seccomp setting it is about; ``where`` names another setting (e.g.
+    ``securityContext.privileged``) when there is no seccomp one.
+    """
+
+    node: Node
+    message: str
+    help: str | None = None
+    container: str | None = None
+    setting: Setting | None = None
+    where: str | None = None
+
+
+class Rule(Protocol):
+    """The shape of a rule module (for type checking)."""
+
+    ID: str
+    LEVEL: Level | None
+    SEVERITY: Severity
+    FIXES: tuple[FixSpec, ...]
+    FIX_NOTE: str
+    __doc__: str | None
+
+    def check(self, pod: PodTemplate, options: Options) -> Iterator[Problem]: ...
+
+
+def containers_phrase(names: list[str]) -> str:
+    """``container "a"`` or ``containers "a", "b"``."""
+    quoted = ", ".join(f'"{n}"' for n in names)
+    return f"container {quoted}" if len(names) == 1 else f"containers {quoted}"
+
+
+# --------------------------------------------------------------------------- fix pieces
+
+
+def spec_step(pod: PodTemplate) -> int:
+    """The indentation step of the pod spec."""
+    return indent_step(pod.spec, pod.spec_key)
+
+
+def value_of(setting: Setting) -> dict:
+    """A valid setting as the field's value."""
+    if setting.type == "Localhost":
+        return {"type": "Localhost", "localhostProfile": setting.profile}
+    return {"type": setting.type}
+
+
+def shown(value: dict) -> str:
+    """A field value in flow style, for descriptions."""
+    return flow(value, False)
+
+
+def owner(pod: PodTemplate, name: str | None) -> tuple[Node | None, Node | None, Setting | None, str]:
+    """Where the field of the pod (None) or a container lives: mapping, key, setting, label."""
+    if name is None:
+        return pod.spec, pod.spec_key, pod.pod_field, f"{pod.path}.securityContext"
+    for container in pod.containers:
+        if container.name == name:
+            label = f'the securityContext of container "{name}"'
+            return container.node, None, container.field_setting, label
+    raise NoFix(f"no container named {name!r}")
+
+
+def type_node(setting: Setting) -> Node:
+    """The value node of a field's ``type``."""
+    if not isinstance(setting.value, MappingNode):
+        raise NoFix("not a mapping")
+    entry = explicit(setting.value, "type")
+    if entry is None:
+        raise NoFix("no type")
+    return entry[1]
+
+
+def set_type(c: Context, plan: Plan, setting: Setting, new: str) -> None:
+    """Replace the text of a field's ``type`` (keeping its quoting)."""
+    node = type_node(setting)
+    plan.add(replace_scalar(c, node, new), [_set(c, node, new)])
+
+
+def _set(c: Context, node: Node, value: str) -> Change:
+    return Change("set", c.path(node), json.dumps(value))
+
+
+def add_runtime_default(c: Context, pod: PodTemplate, plan: Plan) -> None:
+    """Add the pod-level ``seccompProfile: {type: RuntimeDefault}``."""
+    plan.add(*ensure_field(c, pod.spec, pod.spec_key, RUNTIME_DEFAULT, spec_step(pod)))
+
+
+def migrate(
+    c: Context,
+    pod: PodTemplate,
+    key: Node,
+    setting: Setting,
+    template_annotation: Setting | None,
+    move: FixSpec,
+    unconfined: FixSpec,
+) -> Plan:
+    """Move an annotation's profile to the field (unless it is there already), drop the key.
+
+    ``move`` is the rule's fix for a profile; ``unconfined`` its fix for an ``unconfined``
+    annotation, which writes ``RuntimeDefault``: an explicit ``Unconfined`` field would turn
+    seccomp off where the ignored annotation (1.27+) or a node's default would not.
+    """
+    if not setting.valid:
+        raise NoFix("the annotation value is not valid")
+    mapping, mapping_key, current, label = owner(pod, setting.container)
+    name = key.value
+    if pod.is_windows:
+        plan = Plan(move, f"remove the annotation {name} (Windows pods have no seccomp)")
+        plan.add(*remove(c, c.key_owner(key), name))
+        return plan
+    value = value_of(setting)
+    agreed = current if current is not None else template_annotation
+    if agreed is not None:
+        if not (agreed.valid and same_profile(agreed, setting)):
+            raise NoFix("the annotation and the field disagree")
+        where = "the field" if current is not None else "the pod template's annotation"
+        plan = Plan(move, f"remove the annotation {name} ({where} already says {shown(value)})")
+        plan.add(*remove(c, c.key_owner(key), name))
+        return plan
+    if setting.type == "Unconfined":
+        plan = Plan(
+            unconfined,
+            f"set seccompProfile: {shown(RUNTIME_DEFAULT)} in {label} and remove {name} "
+            "(it said unconfined)",
+        )
+        value = RUNTIME_DEFAULT
+    else:
+        plan = Plan(move, f"set seccompProfile: {shown(value)} in {label} and remove {name}")
+    plan.add(*ensure_field(c, mapping, mapping_key, value, spec_step(pod)))
+    plan.add(*remove(c, c.key_owner(key), name))
+    return plan
+
+
+def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
+    """``type: RuntimeDefault`` instead of a Localhost profile (CIS 5.7.2)."""
+    if setting.origin != "field" or not isinstance(setting.value, MappingNode):
+        raise NoFix("not a field")
+    plan = Plan(spec, "set type: RuntimeDefault and remove localhostProfile")
+    set_type(c, plan, setting, "RuntimeDefault")
+    plan.add(*remove(c, setting.value, "localhostProfile"))
+    return plan
+
+
+# Errors an unusual shape can raise while a fix is planned; they mean "no fix", never a crash.
+_SHAPE_ERRORS = (NoFix, RecursionError, IndexError, KeyError, ValueError, AttributeError, TypeError)
+
+
+def build_fix(rule: object, problem: Problem, pod: PodTemplate) -> Fix | None:
+    """The fix for one rule's problem in a pod template, or None when a person must decide."""
+    planner = getattr(rule, "fix", None)
+    if planner is None:
+        return None
+    try:
+        c = context(pod.doc)
+        plan: Plan = planner(c, pod, problem)
+        if pod.doc.helm_source:
+            # Rendered output is regenerated from the chart: the change belongs in the template.
+            return Fix(
+                f"{plan.description}, in the chart template {pod.doc.helm_source} (rendered "
+                "output is not rewritten)",
+                plan.spec.applicability,
+                changes=tuple(plan.changes),
+                document=pod.doc.index,
+            )
+        scope = (pod.doc.index, *c.path(pod.spec if pod.spec is not None else pod.doc.root))
+        edits = tuple(
+            Edit(c.pos(start), c.pos(end), content) for start, end, content in sorted(plan.edits)
+        )
+        return Fix(
+            plan.description,
+            plan.spec.applicability,
+            edits,
+            tuple(plan.changes),
+            document=pod.doc.index,
+            scope=scope,
+        )
+    except _SHAPE_ERRORS:
+        return None
+
+
+def safe(summary: str, detail: str) -> FixSpec:
+    """A fix ``--fix`` applies by itself."""
+    return FixSpec(Applicability.SAFE, summary, detail)
+
+
+def unsafe(summary: str, detail: str) -> FixSpec:
+    """A fix that changes what the workload runs under: only with ``--unsafe-fixes``."""
+    return FixSpec(Applicability.UNSAFE, summary, detail)
