@@ -20,9 +20,9 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
 BLOCK = 1 << 20
 
@@ -55,7 +55,7 @@ _RESOLVED: dict[str, str] = {}
 _RESOLVED_MAX = 20_000
 
 
-class _Composer(_Loader):  # type: ignore[misc, valid-type]
+class _Composer(Loader):  # type: ignore[misc, valid-type]
     """The safe loader with plain-scalar tag resolution memoised.
 
     libyaml hands every scalar back to Python's resolver, which tries the YAML 1.1 patterns
@@ -64,7 +64,7 @@ class _Composer(_Loader):  # type: ignore[misc, valid-type]
     values). There are no path resolvers, so the descend/ascend hooks have nothing to do.
     """
 
-    def resolve(self, kind, value, implicit, _resolve=_Loader.resolve):
+    def resolve(self, kind, value, implicit, _resolve=Loader.resolve):
         if kind is ScalarNode:
             if not implicit[0]:
                 return STR  # quoted (or tagged, and then the tag is used, not this)
@@ -331,7 +331,7 @@ def too_deep(data: bytes) -> tuple[int, int] | None:
         return None
     depth = 0
     try:
-        for event in yaml.parse(data, Loader=_Loader):
+        for event in yaml.parse(data, Loader=Loader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -357,10 +357,10 @@ def _libyaml_limits_depth() -> bool:
     if not _DEPTH_LIMITED:
         deep = MAX_DEPTH + 1
         try:
-            yaml.compose(b"[" * deep + b"]" * deep, Loader=_Loader)
+            yaml.compose(b"[" * deep + b"]" * deep, Loader=Loader)
             limited = False
         except yaml.YAMLError as exc:
-            limited = _Loader is not yaml.SafeLoader and _is_depth_error(exc)
+            limited = Loader is not yaml.SafeLoader and _is_depth_error(exc)
         _DEPTH_LIMITED.append(limited)
     return _DEPTH_LIMITED[0]
 

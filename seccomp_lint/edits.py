@@ -19,13 +19,8 @@ from itertools import accumulate
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import MERGE, STR, Document, is_null
+from .documents import MERGE, STR, Document, Loader, is_null
 from .model import Change, Edit, Fix, FixSpec, Pos
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 # Line breaks as libyaml counts them, so (line, column) marks map to offsets.
@@ -277,7 +272,7 @@ def plain_ok(value: str) -> bool:
     if not _PLAIN.match(value):
         return False
     try:
-        return yaml.load(value, Loader=_Loader) == value
+        return yaml.load(value, Loader=Loader) == value
     except yaml.YAMLError:
         return False
 

@@ -18,16 +18,11 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from . import writer
-from .documents import MAX_DEPTH, DecodeError, decode, too_deep
+from .documents import MAX_DEPTH, DecodeError, Loader, decode, too_deep
 from .edits import BREAK
 from .linter import FileResult, lint_bytes
 from .model import Applicability, Change, Edit, Finding, Fix, Options, Pos
 from .rules import FIX_ORDER
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 # Enough for every fix of one pod template to land one after the other.
 MAX_ROUNDS = 12
@@ -85,7 +80,7 @@ def _load(body: str, is_json: bool) -> list:
     deep = too_deep(body.encode("utf-8"))
     if deep is not None:
         raise Rejected(f"nested deeper than {MAX_DEPTH} levels at line {deep[0] + 1}")
-    return list(yaml.load_all(body, Loader=_Loader))
+    return list(yaml.load_all(body, Loader=Loader))
 
 
 def _same(a: object, b: object) -> bool:

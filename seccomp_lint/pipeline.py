@@ -12,16 +12,18 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import sources
-from .builds import Build, fix_kustomize, lint_builds, per_file
 from .config import Config
 from .fixes import FileFix, applicable, fix_bytes, fix_file, unified_diff
 from .linter import FileResult
 from .model import Finding, Options
 from .output import Display, emit
 from .report import Run, counted, escape
+
+if TYPE_CHECKING:
+    from .builds import Build
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -170,14 +172,23 @@ def run(request: Request, streams: Streams | None = None) -> int:
             _fix_stdin(state, result)
         else:
             _fix_path(state, result)
-    builds = lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
-    for build in builds:
+    for build in _builds(request, options):
         if fixing and build.kustomize and not build.result.error:
             _fix_build(state, build)
         else:
             for result in build.per_file():
                 state.collect(result)
     return _finish(state, from_stdin)
+
+
+def _builds(request: Request, options: Options) -> list[Build]:
+    """The --kustomize and --chart inputs, built and linted."""
+    if not (request.kustomize or request.charts):
+        return []
+    # A documented seam: the build modules (subprocess, tempfile) load only when asked for.
+    from .builds import lint_builds
+
+    return lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
 
 
 def _fix_path(state: _Run, result: FileResult) -> None:
@@ -217,6 +228,8 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
 
 def _fix_build(state: _Run, build: Build) -> None:
     """The fix stage of a Kustomize build: its source files, then patches for the rest."""
+    from .builds import fix_kustomize, per_file  # loaded already by _builds
+
     request = state.request
     done = fix_kustomize(
         build,
