@@ -306,3 +306,53 @@ def test_corpus_examples_lint_without_internal_error() -> None:
 def test_readme_of_this_feature_exists() -> None:
     doc = (REPO / "docs/helm-kustomize.md").read_text()
     assert "--kustomize" in doc and "--chart" in doc and "pre-commit" in doc
+
+
+def _localhost_overlay(tmp_path: Path, profile: str) -> Path:
+    """A base under RuntimeDefault and an overlay patch that gives container app a Localhost
+    profile."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "overlay").mkdir()
+    (tmp_path / "base/d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+        "    spec:\n      securityContext:\n        seccompProfile: {type: RuntimeDefault}\n"
+        "      containers: [{name: app, image: nginx}]\n"
+    )
+    (tmp_path / "base/kustomization.yaml").write_text("resources: [d.yaml]\n")
+    (tmp_path / "overlay/kustomization.yaml").write_text(
+        "resources: [../base]\nnamePrefix: dev-\npatches:\n- path: local.yaml\n"
+    )
+    (tmp_path / "overlay/local.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: app\n        securityContext:\n"
+        "          seccompProfile:\n            type: Localhost\n"
+        f"            localhostProfile: {profile}\n"
+    )
+    return tmp_path / "overlay"
+
+
+def test_patch_removes_a_key_with_null_and_is_verified(lint, tmp_path: Path) -> None:
+    """The patch comes from the fix's structural change: a key that must go is set to null, so a
+    strategic merge drops it; pasted as printed, the build is clean."""
+    overlay = _localhost_overlay(tmp_path, "profiles/app.json")
+    before = snapshot(tmp_path)
+    args = ("--kustomize", str(overlay), "--require-runtime-default")
+    result = lint(*args, "--fix", "--unsafe-fixes", fmt="text")
+    assert snapshot(tmp_path) == before
+    assert "            localhostProfile: null\n" in result.stdout
+    assert "          - name: app\n" in result.stdout
+    printed = result.stdout.split("(no file was changed for these):\n")[1]
+    patch = printed.split("\n" + str(overlay))[0].split("\npatches:\n")[-1]
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + patch)
+    assert lint(*args).findings == []
+
+
+def test_no_patch_for_a_finding_without_a_fix(lint, tmp_path: Path) -> None:
+    """An absolute localhostProfile needs a person: no patch (a strategic merge that only set
+    the type would keep the bad path), and nothing unverified is printed."""
+    overlay = _localhost_overlay(tmp_path, "/var/lib/kubelet/seccomp/app.json")
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert "- patch: |-" not in result.stdout and "Paste" not in result.stdout
+    assert "invalid-seccomp-profile" in result.stdout
+    assert result.code == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 from seccomp_lint.rules import RULES, doc
 
@@ -117,3 +118,35 @@ def test_syntax_error_example_without_prefilter(lint, tmp_path: Path) -> None:
     example.write_text(yaml_block(sections(rule)["Example"]))
     result = lint("--no-prefilter", str(example))
     assert [f["rule"] for f in result.findings] == ["yaml-syntax-error"]
+
+
+fixable_rules = pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.FIXES], ids=lambda r: r.ID
+)
+
+
+@fixable_rules
+def test_example_fix_gives_use_instead(rule: ModuleType, lint, tmp_path: Path) -> None:
+    """The documented fix, applied to the Example, gives the Use instead (as data)."""
+    example = tmp_path / "example.yaml"
+    example.write_text(yaml_block(sections(rule)["Example"]))
+    args = ["--select", rule.ID, *_setup(rule, tmp_path)]
+    result = lint("--fix", "--unsafe-fixes", *args, str(example))
+    assert result.code in (0, 1), result.stderr
+    fixed = yaml.safe_load(example.read_text())
+    assert fixed == yaml.safe_load(yaml_block(sections(rule)["Use instead"]))
+
+
+@fixable_rules
+def test_fix_safety_is_data(rule: ModuleType, lint, tmp_path: Path) -> None:
+    """What --explain says of the fix and what the JSON marks are the same FIXES entries."""
+    example = tmp_path / "example.yaml"
+    example.write_text(yaml_block(sections(rule)["Example"]))
+    result = lint("--select", rule.ID, *_setup(rule, tmp_path), str(example))
+    offered = {f["fix"]["applicability"] for f in result.findings if f["fix"]}
+    documented = {spec.applicability for spec in rule.FIXES}
+    assert offered and offered <= documented
+    explained = lint("--explain", rule.ID, fmt="text").stdout
+    for spec in rule.FIXES:
+        label = "Safe:" if spec.applicability == "safe" else "Unsafe (`--unsafe-fixes`):"
+        assert f"{label} {spec.detail}" in explained

