@@ -57,7 +57,11 @@ def test_rules_doc_is_generated_from_the_rule_modules() -> None:
 def test_readme_lists_every_rule_and_option() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for rule in rules.RULES:
-        assert f"[`{rule.ID}`](docs/rules.md#{rule.ID})" in readme, rule.ID
+        row = (
+            f"| [`{rule.ID}`](docs/rules.md#{rule.ID}) | {rules.level_name(rule)} | "
+            f"{rule.SEVERITY} | {rules.fix_summary(rule)} |"
+        )
+        assert row in readme, row
     for action in build_parser()._actions:
         for flag in action.option_strings:
             if flag.startswith("--") and flag not in ("--help", "--version"):
