@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from yaml.nodes import SequenceNode
+from yaml.nodes import Node, SequenceNode
 
 from . import writer
 from .documents import text
@@ -101,9 +101,11 @@ def fix_kustomize(
     changed: dict[str, FileFix] = {}
     problems: list[tuple[str, str]] = []
     for path, keys in sorted(wanted.items()):
-        ff = fix_file(
-            path, options, unsafe, write, shown[path], lambda f, keys=keys: f.identity in keys
-        )
+
+        def in_keys(f: Finding, keys: set[tuple] = keys) -> bool:
+            return f.identity in keys
+
+        ff = fix_file(path, options, unsafe, write, shown[path], in_keys)
         if ff.error or ff.notice:
             problems.append((shown[path], ff.error or ff.notice or ""))
         if ff.changed:
@@ -189,6 +191,7 @@ def patch_for(m: Mapped) -> str | None:
     if api is None or name is None:
         return None
     tree: dict = {}
+    node: Node | None
     for change in fix.changes:
         path, node, here, i = change.path, doc.root, tree, 0
         while i < len(path) - 1:

@@ -134,9 +134,10 @@ def schema_problems(values: object, schema: bytes | None = None) -> list[str]:
 
     import jsonschema  # a documented seam: ~180 ms to import; validated configs are cached
 
-    validator = jsonschema.Draft202012Validator(json.loads(schema or _schema_bytes()))
+    loaded = json.loads(schema or _schema_bytes())
+    validator = jsonschema.Draft202012Validator(loaded)
     errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_describe(e, validator.schema) for e in errors]
+    return [_describe(e, loaded) for e in errors]
 
 
 def _describe(error, schema: dict) -> str:

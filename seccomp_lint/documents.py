@@ -55,7 +55,7 @@ _RESOLVED: dict[str, str] = {}
 _RESOLVED_MAX = 20_000
 
 
-class _Composer(Loader):  # type: ignore[misc, valid-type]
+class _Composer(Loader):
     """The safe loader with plain-scalar tag resolution memoised.
 
     libyaml hands every scalar back to Python's resolver, which tries the YAML 1.1 patterns
@@ -205,7 +205,8 @@ def has_template_structure(root: Node) -> bool:
 
 def marker(line: int, column: int) -> Node:
     """A node that only marks a 1-based position (for problems found outside a parsed document)."""
-    mark = Mark("<marker>", 0, line - 1, column - 1, None, None)
+    # No buffer, so no snippet: the pointer into it is never read.
+    mark = Mark("<marker>", 0, line - 1, column - 1, None, 0)
     return ScalarNode(STR, "", start_mark=mark, end_mark=mark)
 
 
@@ -335,13 +336,17 @@ def too_deep(data: bytes) -> tuple[int, int] | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return event.start_mark.line, event.start_mark.column
+                    start = event.start_mark
+                    if start is None:  # libyaml's events always carry their marks
+                        raise AttributeError("'NoneType' object has no attribute 'line'")
+                    return start.line, start.column
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         # Newer libyaml builds stop at their own nesting limit; report it in our words.
-        if _is_depth_error(exc):
-            return exc.problem_mark.line, exc.problem_mark.column
+        mark = exc.problem_mark
+        if mark is not None and _is_depth_error(exc):
+            return mark.line, mark.column
         return None  # the composer reports the error with its position
     except yaml.YAMLError:
         return None
@@ -396,6 +401,8 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
     try:
         while loader.check_node():
             root = loader.get_node()
+            if root is None:  # check_node() said a document follows
+                raise AttributeError("'NoneType' object has no attribute 'end_mark'")
             source = None
             if b"# Source: " in chunk.data:
                 lines = lines if lines is not None else _BREAKS.split(chunk.data)

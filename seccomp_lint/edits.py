@@ -76,7 +76,7 @@ class Context:
             self.ends.append(len(text))
             self.nl = "\n"
         self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
-        self._key_owner: dict[int, Node] = {}
+        self._key_owner: dict[int, MappingNode] = {}
         self._ambiguous: set[int] = set()
 
     # positions
@@ -173,7 +173,8 @@ class Context:
         stack: list[tuple[Node, list]] = [(self.doc.root, [])]
         while stack:
             node, chain = stack.pop()
-            found = None
+            link: tuple[Node, str | int | None, Node | None]
+            found: tuple[Node, str | int | None, Node | None] | None = None
             inside: list[tuple[Node, list]] = []
             if isinstance(node, MappingNode):
                 for key, value in node.value:
@@ -205,7 +206,7 @@ class Context:
             if chain is not None:
                 return chain[-1][:3] if chain else None
             self._index()
-        return self._parents.get(id(node))  # type: ignore[union-attr]
+        return self._parents.get(id(node))  # type: ignore[union-attr]  # _index() set it
 
     def key_owner(self, key: Node) -> MappingNode:
         if self._parents is None:
@@ -213,7 +214,7 @@ class Context:
             if chain is not None:
                 if not chain or chain[-1][2] is not key:
                     raise NoFix("key not found")
-                return chain[-1][0]  # type: ignore[return-value]
+                return chain[-1][0]  # type: ignore[return-value]  # a key's parent: a mapping
             self._index()
         owner = self._key_owner.get(id(key))
         if owner is None:
@@ -230,7 +231,7 @@ class Context:
                         raise NoFix("the value is shared through an anchor or a repeated key")
                     if step is None:
                         raise NoFix("the value comes from a merge key")
-                return tuple(link[1] for link in chain)  # type: ignore[misc]
+                return tuple(link[1] for link in chain)  # type: ignore[misc]  # no None step
             self._index()
         steps: list[str | int] = []
         while node is not self.doc.root:
@@ -447,11 +448,17 @@ def remove(c: Context, mapping: MappingNode, name: str, levels: int = 2) -> tupl
     if len(mapping.value) > 1 or mapping.flow_style:
         return _delete_entry(c, mapping, index), [Change("delete", (*here, name))]
     up = c.parent(mapping)
-    if up is None or up[2] is None:
+    if up is None:
         raise NoFix("no parent mapping")
     parent, step, key = up
-    block_parent = isinstance(parent, MappingNode) and not parent.flow_style
-    if levels and block_parent and isinstance(step, str):
+    if key is None:
+        raise NoFix("no parent mapping")
+    if (
+        levels
+        and isinstance(parent, MappingNode)
+        and not parent.flow_style
+        and isinstance(step, str)
+    ):
         try:
             return remove(c, parent, step, levels - 1)
         except NoFix:

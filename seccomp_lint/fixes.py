@@ -87,11 +87,11 @@ def _same(a: object, b: object) -> bool:
     """Equal data of equal types (``1 == True`` and ``1 == 1.0`` are differences here)."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, dict):
-        other: dict = b  # type: ignore[assignment]
-        return a.keys() == other.keys() and all(_same(v, other[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))  # type: ignore[arg-type]
+    # b is of a's type: the isinstance tests on b only tell mypy so.
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, float) and a != a:
         return b != b
     return a == b
@@ -99,7 +99,7 @@ def _same(a: object, b: object) -> bool:
 
 def _apply_change(data: object, change: Change) -> None:
     *steps, last = change.path
-    node = data
+    node = data  # parsed JSON/YAML: the change's path runs through dicts and lists
     for step in steps:
         node = node[step]  # type: ignore[index]
     if change.op == "set":
@@ -287,6 +287,7 @@ def fix_bytes(
             done = False
             for group in groups:  # together they fail: find the ones that work alone
                 try:
+                    # Candidates are applicable, so each has a fix (never None).
                     body, result = _attempt(text, body, [group[0].fix], reported)  # type: ignore[list-item]
                     groups, done = [group], True
                     break

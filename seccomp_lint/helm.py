@@ -177,7 +177,7 @@ def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     for f in result.findings:
         src = f.source.path if f.source else None
         path = template_file(chart, src) if src else None
-        if path is None:
+        if src is None or path is None:  # a path implies a src: the test on src tells mypy
             out.append(f)
             continue
         if path not in texts:

@@ -260,7 +260,8 @@ def _source_finding(
     want = (built.rule, kind, name, built.container, built.setting)
     same = [src for src in sources if src.identity == want]
     exact = [src for src in same if src.message == built.message]
-    return (exact or same or [None])[0]
+    found = exact or same
+    return found[0] if found else None
 
 
 def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
@@ -300,9 +301,9 @@ def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
         line = _key_line(origin.configured_in, key) if key else 1
         return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), False, built=b)
     top = _kustomization(ctx.root)
-    source = Source(origin.remote) if origin.remote else None
+    remote = Source(origin.remote) if origin.remote else None
     return Mapped(
-        _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=source), False, built=b
+        _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=remote), False, built=b
     )
 
 
@@ -475,6 +476,8 @@ def _locate_ops(doc: Document, ops: SequenceNode, steps: list[tuple]):
             if got and got[1] == len(rest):
                 return doc.pos(got[0])
         entry = doc.entry(op, "value") or doc.entry(op, "path")
+        if entry is None:  # kustomize rejects an operation without a path before this runs
+            raise TypeError("'NoneType' object is not subscriptable")
         return doc.pos(entry[0])
     return None
 

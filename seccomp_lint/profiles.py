@@ -190,7 +190,8 @@ def explicit_escapes(data: Any) -> list[str]:
     for rule in rules if isinstance(rules, list) else ():
         if not isinstance(rule, dict) or rule.get("action") != ALLOW:
             continue
-        names = rule.get("names") if isinstance(rule.get("names"), list) else []
+        listed = rule.get("names")
+        names = listed if isinstance(listed, list) else []
         if isinstance(rule.get("name"), str):
             names = [*names, rule["name"]]
         for name in names:
@@ -339,7 +340,7 @@ def _show(value: Any) -> str:
 def _locate(profile: Profile, path: list) -> Node:
     """The node a schema error path points at: the key of a field, or a list item."""
     doc = profile.doc
-    node: Node = profile.node  # type: ignore[assignment]
+    node: Node = profile.node  # type: ignore[assignment]  # judged profiles have a node
     key: Node | None = None
     for step in path:
         if isinstance(step, int):
@@ -435,8 +436,11 @@ def clear_cache() -> None:
     _LOADED.clear()
 
 
-def references(pod: PodTemplate, options: Options) -> Iterator[tuple[Setting, Node]]:
-    """A pod template's valid Localhost settings that take effect, and the nodes naming files."""
+def references(
+    pod: PodTemplate, options: Options
+) -> Iterator[tuple[Setting, Node, ProfileFile]]:
+    """A pod template's valid Localhost settings that take effect, the nodes naming files, and
+    the files resolved inside ``--profiles-dir``."""
     if options.profiles_dir is None or (pod.is_windows and options.windows_aware):
         return
     settings: list[Setting] = list(pod.all_field_settings())
@@ -446,5 +450,5 @@ def references(pod: PodTemplate, options: Options) -> Iterator[tuple[Setting, No
         if not s.valid or s.type != "Localhost" or not s.profile:
             continue
         entry = pod.doc.entry(s.value, "localhostProfile") if s.origin == "field" else None
-        yield s, entry[0] if entry else s.key
+        yield s, entry[0] if entry else s.key, resolve(options.profiles_dir, s.profile)
 

@@ -8,7 +8,7 @@ profile path is relative with no ``..`` element.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -84,14 +84,14 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     key, value = entry
     if is_null(value):
         return None
-    base = dict(origin="field", container=container, key=key, value=value)
+    base = Setting(origin="field", container=container, key=key, value=value)
     entries = doc.mapping(value)
     if entries is None:
         shown = text(value)
         fix = corrected_type(shown) if shown is not None else None
         what = f'the string "{shown}"' if shown is not None else _shape(value)
-        return Setting(
-            **base,
+        return replace(
+            base,
             problem=f"seccompProfile must be a mapping with a type, not {what}",
             at=key,
             corrected=fix,
@@ -101,15 +101,15 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     prof_entry = entries.get("localhostProfile")
     profile = text(prof_entry[1]) if prof_entry else None
     if type_entry is None or is_null(type_entry[1]):
-        return Setting(**base, problem="seccompProfile.type is required", at=key)
+        return replace(base, problem="seccompProfile.type is required", at=key)
     type_key, type_node = type_entry
-    base["type_key"] = type_key
+    base = replace(base, type_key=type_key)
     type_value = text(type_node)
     if type_value is None:
         shown = type_node.value if isinstance(type_node, ScalarNode) else _shape(type_node)
         fix = corrected_type(shown) if isinstance(type_node, ScalarNode) else None
-        return Setting(
-            **base,
+        return replace(
+            base,
             problem=f"seccompProfile.type must be one of {', '.join(TYPES)}, not {shown!r}",
             at=type_key,
             corrected=fix,
@@ -117,15 +117,15 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     if type_value not in TYPES:
         fix = corrected_type(type_value)
         hint = " (the type is case-sensitive)" if fix else ""
-        return Setting(
-            **base,
+        return replace(
+            base,
             problem=f'seccompProfile.type "{type_value}" is not one of {", ".join(TYPES)}{hint}',
             at=type_key,
             corrected=fix,
         )
     if unknown:
-        return Setting(
-            **base,
+        return replace(
+            base,
             type=type_value,
             problem=f'seccompProfile has an unknown field "{unknown[0]}"',
             at=entries[unknown[0]][0],
@@ -133,49 +133,49 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     if type_value == "Localhost":
         if prof_entry is None or is_null(prof_entry[1]) or not profile:
             if prof_entry is not None and profile is None and not is_null(prof_entry[1]):
-                return Setting(
-                    **base,
+                return replace(
+                    base,
                     type=type_value,
                     problem="localhostProfile must be a string",
                     at=prof_entry[0],
                 )
-            return Setting(
-                **base,
+            return replace(
+                base,
                 type=type_value,
                 problem="type Localhost requires localhostProfile",
                 at=type_key,
             )
         bad = _path_problem(profile)
         if bad:
-            return Setting(**base, type=type_value, profile=profile, problem=bad, at=prof_entry[0])
-        return Setting(**base, type=type_value, profile=profile)
+            return replace(base, type=type_value, profile=profile, problem=bad, at=prof_entry[0])
+        return replace(base, type=type_value, profile=profile)
     if prof_entry is not None and not is_null(prof_entry[1]):
-        return Setting(
-            **base,
+        return replace(
+            base,
             type=type_value,
             profile=profile,
             problem=f"localhostProfile must not be set when type is {type_value}",
             at=prof_entry[0],
         )
-    return Setting(**base, type=type_value)
+    return replace(base, type=type_value)
 
 
 def read_annotation(doc: Document, entry: tuple[Node, Node], container: str | None) -> Setting:
     """Read a legacy annotation value with the upstream mapping to the field."""
     key, value = entry
     raw = text(value)
-    base = dict(origin="annotation", container=container, key=key, value=value, at=key)
+    base = Setting(origin="annotation", container=container, key=key, value=value, at=key)
     if raw in ("runtime/default", "docker/default"):
-        return Setting(**base, type="RuntimeDefault")
+        return replace(base, type="RuntimeDefault")
     if raw == "unconfined":
-        return Setting(**base, type="Unconfined")
+        return replace(base, type="Unconfined")
     if raw is not None and raw.startswith("localhost/"):
         profile = raw[len("localhost/") :]
         bad = _path_problem(profile) if profile else "localhost/ needs a profile name"
-        return Setting(**base, type="Localhost", profile=profile, problem=bad)
+        return replace(base, type="Localhost", profile=profile, problem=bad)
     shown = f'"{raw}"' if raw is not None else _shape(value)
-    return Setting(
-        **base,
+    return replace(
+        base,
         problem=(
             f"annotation value {shown} is not runtime/default, docker/default, "
             "unconfined or localhost/<profile>"

@@ -245,6 +245,6 @@ def _find(doc: Document, obj: Node) -> tuple[tuple[str, ...], Node] | None:
         if not isinstance(doc.get(obj, *path, "spec", "containers"), SequenceNode):
             return None
     template = doc.get(obj, *path) if path else obj
-    if doc.mapping(template) is None:
+    if template is None or doc.mapping(template) is None:
         return None
     return path, template

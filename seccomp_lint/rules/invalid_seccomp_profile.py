@@ -52,7 +52,7 @@ from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
 import json
 
-from yaml.nodes import ScalarNode
+from yaml.nodes import MappingNode, ScalarNode
 
 from ..documents import MERGE, text
 from ..edits import Context, NoFix, Plan, remove, replace_with_flow
@@ -107,6 +107,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     s = problem.setting
     if s is None or s.origin != "field":
         raise NoFix("not a field")
+    corrected: str | None
     if s.corrected == "Unconfined":
         # The spelling the API accepts would turn seccomp off: RuntimeDefault, for a person
         # to review.
@@ -138,7 +139,12 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         plan = Plan(spec, f"write type: {corrected}")
         set_type(c, plan, s, corrected)
         return plan
-    if s.type in ("RuntimeDefault", "Unconfined") and others == {"localhostProfile"}:
+    # others is not empty, so s.value is a mapping: the isinstance test only tells mypy.
+    if (
+        s.type in ("RuntimeDefault", "Unconfined")
+        and others == {"localhostProfile"}
+        and isinstance(s.value, MappingNode)
+    ):
         plan = Plan(FIXES[1], f"remove localhostProfile (type is {s.type})")
         plan.add(*remove(c, s.value, "localhostProfile"))
         return plan

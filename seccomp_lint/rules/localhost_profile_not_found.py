@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import FixSpec, Level, Options, Severity
-from ..profiles import references, resolve
+from ..profiles import references
 from ..workloads import PodTemplate
 from .base import Problem
 
@@ -66,8 +66,7 @@ FIX_NOTE = "add the profile to the directory (and to every node), or correct the
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
-    for s, node in references(pod, options):
-        found = resolve(options.profiles_dir, s.profile)
+    for s, node, found in references(pod, options):
         if found.missing is None:
             continue
         yield Problem(

@@ -123,12 +123,12 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         )
     if bare:
         verb = "runs" if len(bare) == 1 else "run"
-        own = "its own" if len(bare) == 1 else "their own"
+        whose = "its own" if len(bare) == 1 else "their own"
         yield Problem(
             node=pod.anchor,
             message=(
                 f"{containers_phrase(bare)} {verb} without a seccomp profile "
-                f"(neither {own} securityContext.seccompProfile nor the pod's is set)"
+                f"(neither {whose} securityContext.seccompProfile nor the pod's is set)"
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,

@@ -58,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import FixSpec, Level, Options, Severity
-from ..profiles import Profile, judge, references, resolve
+from ..profiles import Profile, judge, references
 from ..workloads import PodTemplate
 from .base import Problem
 
@@ -71,8 +71,7 @@ FIX_NOTE = "which syscalls a workload needs is for a person (or a recording) to 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     """A manifest's Localhost profiles, judged from their files in ``--profiles-dir``."""
-    for s, node in references(pod, options):
-        found = resolve(options.profiles_dir, s.profile)
+    for s, node, found in references(pod, options):
         if found.missing is not None or not found.verdicts:
             continue
         first, *rest = found.verdicts
