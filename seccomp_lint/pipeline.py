@@ -218,7 +218,7 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
     keep = state.muted(result.path)
     ff = fix_bytes(data, result.path, request.options, request.unsafe, is_json, keep)
     if request.mode is Mode.FIX:
-        sink = streams.stdout_bytes or streams.stdout.buffer  # type: ignore[attr-defined]
+        sink = streams.stdout_bytes or streams.stdout.buffer
         sink.write(ff.fixed)
         sink.flush()
     state.fixed(ff)
