@@ -30,9 +30,16 @@ BLOCK = 1 << 20
 # Searched with its newline (a literal prefix the regex engine can skip to), not with ``^``/re.M,
 # which tries every position: four times faster on large streams.
 _DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|\Z)")
+# A document end marker: ``...`` at column 0; the rest of its line can only be a comment.
+_DOC_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)[^\r\n]*", re.M)
 _HELM_SOURCE = re.compile(rb"^# Source: ([^\r\n]+)", re.M)
 # Line breaks as libyaml counts them (YAML 1.1 also breaks on NEL, LS and PS).
 _BREAKS = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
+# Line breaks as editors, git and GitHub count them: positions are reported in these lines.
+_EDITOR_BREAKS = re.compile(rb"\r\n|\r|\n")
+# The breaks only libyaml counts (NEL, LS, PS; YAML 1.1), in UTF-8.
+_YAML_ONLY_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_TEXT_BREAKS = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -108,6 +115,9 @@ class Document:
     _maps: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
     # (repeated key, first key) in the mappings read so far: the API's decoders disagree on them.
     duplicates: list[tuple[Node, Node]] = field(default_factory=list, repr=False)
+    # libyaml line -> (editor line, characters before it on that line); None: lines agree.
+    _lines: list[tuple[int, int]] | None = field(default=None, repr=False)
+    _lines_known: bool = field(default=False, repr=False)
 
     def mapping(self, node: Node | None) -> dict[str, tuple[Node, Node]] | None:
         """The string keys of a mapping node with merge keys (``<<``) applied, else None."""
@@ -170,9 +180,15 @@ class Document:
         return entries.get(key) if entries else None
 
     def pos(self, node: Node) -> tuple[int, int]:
-        """1-based (line, column) of a node in the file."""
+        """1-based (line, column) of a node in the file, in lines as editors count them."""
         mark = node.start_mark
-        return mark.line + self.line_offset + 1, mark.column + 1
+        if not self._lines_known:
+            self._lines = line_map(self.text)
+            self._lines_known = True
+        if self._lines is None:
+            return mark.line + self.line_offset + 1, mark.column + 1
+        line, before = self._lines[min(mark.line, len(self._lines) - 1)]
+        return line + self.line_offset + 1, before + mark.column + 1
 
 
 def _merge_list(value: Node) -> list[MappingNode]:
@@ -250,10 +266,31 @@ def decode(data: bytes) -> tuple[bytes, str, bytes]:
 
 
 def count_lines(data: bytes) -> int:
-    """How many line breaks libyaml sees in ``data``."""
-    if b"\r" in data or b"\xc2\x85" in data or b"\xe2\x80" in data:
-        return len(_BREAKS.findall(data))
+    """How many line breaks an editor sees in ``data`` (LF, CR, CRLF)."""
+    if b"\r" in data:
+        return len(_EDITOR_BREAKS.findall(data))
     return data.count(b"\n")
+
+
+def line_map(data: bytes) -> list[tuple[int, int]] | None:
+    """For each line libyaml counts in ``data``, the editor's line and the characters before it
+    on that line; None when both count the same lines (no NEL, LS or PS in the text).
+
+    libyaml (YAML 1.1) also breaks lines at U+0085, U+2028 and U+2029; editors, git and GitHub
+    do not, so a position after one of them would otherwise land a line late.
+    """
+    if not any(b in data for b in _YAML_ONLY_BREAKS):
+        return None
+    text = data.decode("utf-8", "replace")
+    out = [(0, 0)]
+    line, start = 0, 0
+    for match in _TEXT_BREAKS.finditer(text):
+        if match.group() in ("\r\n", "\r", "\n"):
+            line, start = line + 1, match.end()
+            out.append((line, 0))
+        else:
+            out.append((line, match.end() - start))
+    return out
 
 
 def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
@@ -301,18 +338,24 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
 def position(chunk: Chunk, offset: int) -> tuple[int, int]:
     """1-based (line, column) in the file of a byte offset in a chunk."""
     line = chunk.line + count_lines(chunk.data[:offset]) + 1
-    return line, offset - max(chunk.data.rfind(b"\n", 0, offset), -1)
+    start = max(chunk.data.rfind(b"\n", 0, offset), chunk.data.rfind(b"\r", 0, offset), -1)
+    return line, len(chunk.data[start + 1 : offset].decode("utf-8", "replace")) + 1
 
 
-def counts_as_document(data: bytes) -> bool:
-    """Whether a chunk the pre-filter skipped still holds a document (for stable indexes)."""
-    if data.startswith(b"---"):
-        return True
-    for raw in data.splitlines():
-        line = raw.strip()
-        if line and not line.startswith((b"#", b"%")):
-            return True
-    return False
+def count_documents(data: bytes) -> int:
+    """How many documents a chunk the pre-filter skipped holds (for stable indexes): a chunk
+    is cut at ``---``, but ``...`` ends a document too, and what follows it is the next one."""
+    count = 0
+    for i, part in enumerate(_DOC_END.split(data)):
+        if i == 0 and part.startswith(b"---"):
+            count += 1
+            continue
+        for raw in part.splitlines():
+            line = raw.strip()
+            if line and not line.startswith((b"#", b"%")):
+                count += 1
+                break
+    return count
 
 
 MAX_DEPTH = 1000
@@ -390,9 +433,8 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
     # Where libyaml limits nesting itself, its error comes first and is worded as ours below.
     deep = None if _libyaml_limits_depth() else too_deep(chunk.data)
     if deep is not None:
-        yield SyntaxProblem(
-            chunk.line + deep[0] + 1, deep[1] + 1, f"nested deeper than {MAX_DEPTH} levels"
-        )
+        line, column = _chunk_pos(chunk, deep[0], deep[1])
+        yield SyntaxProblem(line, column, f"nested deeper than {MAX_DEPTH} levels")
         return
     loader = _Composer(chunk.data)
     lines: list[bytes] | None = None
@@ -413,7 +455,7 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         if mark is not None:
-            line, column = chunk.line + mark.line + 1, mark.column + 1
+            line, column = _chunk_pos(chunk, mark.line, mark.column)
         else:  # a reader error (bad encoding) knows only its byte offset
             line, column = position(chunk, getattr(exc, "position", 0) or 0)
         message = f"nested deeper than {MAX_DEPTH} levels" if _is_depth_error(exc) else None
@@ -422,13 +464,29 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
         loader.dispose()
 
 
+def _chunk_pos(chunk: Chunk, line: int, column: int) -> tuple[int, int]:
+    """A 0-based libyaml mark in a chunk as a 1-based editor position in the file."""
+    table = line_map(chunk.data)
+    if table is not None:
+        line, before = table[min(line, len(table) - 1)]
+        column += before
+    return chunk.line + line + 1, column + 1
+
+
 def _helm_source(leading: list[bytes]) -> str | None:
-    """The template a document was rendered from: a ``# Source:`` line among its own leading
-    comments (Helm writes it right after ``---``), never one inside or after another document."""
+    """The template a document was rendered from: a ``# Source: <chart>/templates/<file>`` line
+    among its own leading comments, after its ``---`` (as Helm writes it). A ``# Source: <url>``
+    comment at the top of a copied upstream file is not Helm output."""
+    started = False
     for line in leading:
+        if line.startswith(b"---"):
+            started = True
+            continue
         match = _HELM_SOURCE.match(line)
-        if match:
-            return match.group(1).decode("utf-8", "replace").strip() or None
+        if match and started:
+            source = match.group(1).decode("utf-8", "replace").strip()
+            if "/templates/" in source and "://" not in source:
+                return source
     return None
 
 

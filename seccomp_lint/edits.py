@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,8 @@ from .model import Change, Edit, Fix, FixSpec, Pos
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 # Line breaks as libyaml counts them, so (line, column) marks map to offsets.
 BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+# Line breaks as editors, git and GitHub count them: edit positions are in these lines.
+EDITOR_BREAK = re.compile("\r\n|\r|\n")
 _BLANK_REST = re.compile(r"[ \t]*(?:#.*)?\Z")
 _KEY_LINE_REST = re.compile(r"[ \t]*:[ \t]*(?:#.*)?\Z")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*\Z")
@@ -75,6 +78,11 @@ class Context:
             self.ends = [start - 1 for start in self.starts[1:]]
             self.ends.append(len(text))
             self.nl = "\n"
+        # Edit positions are given in lines as editors count them (LF, CR, CRLF), which differ
+        # from libyaml's where NEL, LS or PS occur.
+        self.editor_starts = self.starts
+        if "\x85" in text or "\u2028" in text or "\u2029" in text:
+            self.editor_starts = [0, *(m.end() for m in EDITOR_BREAK.finditer(text))]
         self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
         self._key_owner: dict[int, MappingNode] = {}
         self._ambiguous: set[int] = set()
@@ -108,8 +116,9 @@ class Context:
         return self.text[self.starts[line] : self.start(node)].strip(" ") == ""
 
     def pos(self, offset: int) -> Pos:
-        line = self.line_of(offset)
-        return Pos(line + self.doc.line_offset + 1, offset - self.starts[line] + 1)
+        """A text offset as a 1-based editor position in the file."""
+        line = bisect_right(self.editor_starts, offset) - 1
+        return Pos(line + self.doc.line_offset + 1, offset - self.editor_starts[line] + 1)
 
     def after_line(self, line: int, block: str) -> Span:
         """Insert whole lines (``block`` ends with a break) after ``line``."""

@@ -19,13 +19,14 @@ import yaml
 
 from . import writer
 from .documents import MAX_DEPTH, DecodeError, Loader, decode, too_deep
-from .edits import BREAK
+from .edits import EDITOR_BREAK
 from .linter import FileResult, lint_bytes
 from .model import Applicability, Change, Edit, Finding, Fix, Options, Pos
 from .rules import FIX_ORDER
 
-# Enough for every fix of one pod template to land one after the other.
-MAX_ROUNDS = 12
+# Rounds that apply fixes: one fix per pod template lands per round, so this is enough for
+# every fix of a pod template with many containers.
+MAX_ROUNDS = 32
 
 
 class Rejected(Exception):
@@ -37,7 +38,15 @@ class Worse(Rejected):
 
 
 def _line_starts(body: str) -> list[int]:
-    return [0, *(m.end() for m in BREAK.finditer(body))]
+    return [0, *(m.end() for m in EDITOR_BREAK.finditer(body))]
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a text with their breaks, split where editors and git split them (LF, CR,
+    CRLF; not at NEL, LS or PS, as ``str.splitlines`` would)."""
+    starts = _line_starts(text)
+    ends = [*starts[1:], len(text)]
+    return [text[a:b] for a, b in zip(starts, ends) if b > a]
 
 
 def apply_edits(body: str, edits: list[Edit]) -> str:
@@ -261,11 +270,17 @@ def fix_bytes(
     failed: dict[tuple, str] = {}
     worse: set[tuple] = set()  # failed because they added a finding: retried after a change
     applied: set[tuple] = set()
-    for _ in range(MAX_ROUNDS):
+    rounds = 0
+    # Each pass either applies fixes (at most MAX_ROUNDS times) or marks at least one more fix
+    # as failed, so the loop ends; a fix that failed only because it would add a finding is
+    # tried again after the text changed.
+    while rounds < MAX_ROUNDS:
         candidates = [
             f
             for f in findings
-            if applicable(f, unsafe) and (wanted is None or wanted(f)) and _fingerprint(f) not in failed
+            if applicable(f, unsafe)
+            and (wanted is None or wanted(f))
+            and _fingerprint(f) not in failed
         ]
         for f in candidates:
             if _fingerprint(f) in applied:
@@ -275,30 +290,27 @@ def fix_bytes(
             break
         groups = _choose(candidates)
         reported = [f for f in findings if f.suppressed is None]
-        try:
-            body, result = _attempt(text, body, [g[0].fix for g in groups if g[0].fix], reported)
-        except Rejected as exc:
-            if len(groups) == 1:
-                for f in groups[0]:
+        # Together first; if they fail together, the first that works alone.
+        tries = [groups] if len(groups) == 1 else [groups, *([g] for g in groups)]
+        done: list[list[Finding]] | None = None
+        for attempt in tries:
+            try:
+                # Candidates are applicable, so each has a fix.
+                fixes = [g[0].fix for g in attempt if g[0].fix is not None]
+                body, result = _attempt(text, body, fixes, reported)
+                done = attempt
+                break
+            except Rejected as exc:
+                if len(attempt) > 1:
+                    continue
+                for f in attempt[0]:
                     failed[_fingerprint(f)] = str(exc)
                     if isinstance(exc, Worse):
                         worse.add(_fingerprint(f))
-                continue
-            done = False
-            for group in groups:  # together they fail: find the ones that work alone
-                try:
-                    # Candidates are applicable, so each has a fix (never None).
-                    body, result = _attempt(text, body, [group[0].fix], reported)  # type: ignore[list-item]
-                    groups, done = [group], True
-                    break
-                except Rejected as alone:
-                    for f in group:
-                        failed[_fingerprint(f)] = str(alone)
-                        if isinstance(alone, Worse):
-                            worse.add(_fingerprint(f))
-            if not done:
-                continue
-        applied.update(_fingerprint(f) for g in groups for f in g)
+        if done is None:
+            continue
+        rounds += 1
+        applied.update(_fingerprint(f) for g in done for f in g)
         for key in worse:
             failed.pop(key, None)
         worse.clear()
@@ -328,7 +340,7 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     except (DecodeError, UnicodeDecodeError):
         return f"Binary files a/{path} and b/{path} differ\n"
     lines = difflib.unified_diff(
-        a.splitlines(keepends=True), b.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        _lines(a), _lines(b), f"a/{path}", f"b/{path}"
     )
     out = []
     for line in lines:

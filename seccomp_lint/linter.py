@@ -20,7 +20,7 @@ from .documents import (
     Document,
     SyntaxProblem,
     compose,
-    counts_as_document,
+    count_documents,
     decode,
     has_template_structure,
     position,
@@ -177,7 +177,7 @@ def lint_stream(
                 result.findings.extend(stamp(_SYNTAX, [problem]))
             continue
         if options.prefilter and not in_scope:
-            index += counts_as_document(chunk.data)
+            index += count_documents(chunk.data)
             continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):

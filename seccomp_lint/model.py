@@ -174,6 +174,12 @@ class Options:
         return self.kube_version < (1, 27)
 
     @property
+    def os_validated(self) -> bool:
+        """The API server validates ``spec.os`` (on by default from 1.24): a Windows pod may
+        not set seccomp."""
+        return self.kube_version >= (1, 24)
+
+    @property
     def windows_aware(self) -> bool:
         """``spec.os.name`` exempts Windows pods (Pod Security Admission from 1.25)."""
         return self.kube_version >= (1, 25)

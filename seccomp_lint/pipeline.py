@@ -142,11 +142,12 @@ class _Run:
 
 
 def _advice(f: Finding) -> Finding:
-    """A fix that cannot be applied here (rendered Helm output) names the change to make."""
+    """With --fix/--diff, a finding whose fix was declined says why (and what to change)."""
     fix = f.fix
-    if fix is None or fix.edits or fix.declined is not None:
+    if fix is None or fix.declined is None or "fix not applied" in (f.help or ""):
         return f
-    return replace(f, help=f"{f.help}; fix: {fix.description}" if f.help else fix.description)
+    note = f"fix not applied: {fix.declined}"
+    return replace(f, help=f"{f.help}; {note}" if f.help else note)
 
 
 def run(request: Request, streams: Streams | None = None) -> int:

@@ -172,7 +172,7 @@ def test_helm_rendered_finding_names_the_template(tmp_path: Path):
     assert "in the chart template web/templates/deployment.yaml" in out
     report = json.loads(_json_report(GOLDEN / "helm-rendered-not-rewritten.in.yaml"))
     fix = report["findings"][0]["fix"]
-    assert fix["edits"] == [] and "web/templates/deployment.yaml" in fix["description"]
+    assert fix["edits"] == [] and "web/templates/deployment.yaml" in fix["declined"]
 
 
 def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path):

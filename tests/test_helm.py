@@ -167,7 +167,7 @@ def test_source_comes_only_from_a_documents_leading_comments() -> None:
 
 def test_two_documents_in_one_chunk_do_not_share_a_source() -> None:
     # ``...`` ends a document without a ``---`` line: both documents are in one chunk.
-    chunk = Chunk(b"# Source: c/templates/a.yaml\nkind: A\n...\n--- # x\nkind: B\n", 0)
+    chunk = Chunk(b"---\n# Source: c/templates/a.yaml\nkind: A\n...\n--- # x\nkind: B\n", 0)
     docs = [d for d in compose(chunk, 0) if isinstance(d, Document)]
     assert [d.helm_source for d in docs] == ["c/templates/a.yaml", None]
 

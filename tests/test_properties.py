@@ -161,7 +161,8 @@ def expected(pod: Pod, options: Options) -> Counter:
     """
     out: Counter = Counter()
     old_annotations = options.kube_version < (1, 27)  # the annotations still set the profile
-    windows = pod.os == "windows" and options.kube_version >= (1, 25)
+    windows = pod.os == "windows" and options.kube_version >= (1, 25)  # exempt from restricted
+    os_validated = pod.os == "windows" and options.kube_version >= (1, 24)  # no seccomp allowed
     names = {c.name for c in pod.containers}
     pod_field = field_profile(pod.setting)
     ann = {k: ANNOTATIONS[v] for k, v in pod.annotations.items()}
@@ -191,10 +192,10 @@ def expected(pod: Pod, options: Options) -> Counter:
                 f.type, f.profile if f.type == "Localhost" else None
             ):
                 out["seccomp-annotation-mismatch", scope] += 1
-        if windows:
+        if os_validated:
             for scope, _ in fields + annotations:
                 out["seccomp-on-windows-pod", scope] += 1
-        else:
+        if not windows:
             for scope, p in fields + annotations:
                 if not p.valid:
                     out["invalid-seccomp-profile", scope] += 1

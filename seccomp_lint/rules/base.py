@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Protocol
 
 from yaml.nodes import MappingNode, Node
@@ -30,6 +31,15 @@ from ..edits import (
 from ..model import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
 from ..seccomp import Setting, same_profile
 from ..workloads import PodTemplate
+
+
+class PersonDecides(Exception):
+    """The rule has no automatic fix for this case: a person must decide (no fix is offered).
+
+    Its counterpart :class:`~seccomp_lint.edits.NoFix` means the fix exists but this text's
+    shape (an anchor, a merge key, an unusual layout) keeps ``--fix`` from applying it: the
+    finding then says so and why.
+    """
 
 
 @dataclass(frozen=True)
@@ -95,16 +105,16 @@ def owner(pod: PodTemplate, name: str | None) -> tuple[Node | None, Node | None,
         if container.name == name:
             label = f'the securityContext of container "{name}"'
             return container.node, None, container.field_setting, label
-    raise NoFix(f"no container named {name!r}")
+    raise PersonDecides(f"no container named {name!r}")
 
 
 def type_node(setting: Setting) -> Node:
     """The value node of a field's ``type``."""
     if not isinstance(setting.value, MappingNode):
-        raise NoFix("not a mapping")
+        raise PersonDecides("not a mapping")
     entry = explicit(setting.value, "type")
     if entry is None:
-        raise NoFix("no type")
+        raise PersonDecides("no type")
     return entry[1]
 
 
@@ -139,7 +149,7 @@ def migrate(
     seccomp off where the ignored annotation (1.27+) or a node's default would not.
     """
     if not setting.valid:
-        raise NoFix("the annotation value is not valid")
+        raise PersonDecides("the annotation value is not valid")
     mapping, mapping_key, current, label = owner(pod, setting.container)
     name = key.value
     if pod.is_windows:
@@ -150,7 +160,7 @@ def migrate(
     agreed = current if current is not None else template_annotation
     if agreed is not None:
         if not (agreed.valid and same_profile(agreed, setting)):
-            raise NoFix("the annotation and the field disagree")
+            raise PersonDecides("the annotation and the field disagree")
         where = "the field" if current is not None else "the pod template's annotation"
         plan = Plan(move, f"remove the annotation {name} ({where} already says {shown(value)})")
         plan.add(*remove(c, c.key_owner(key), name))
@@ -172,19 +182,21 @@ def migrate(
 def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
     """``type: RuntimeDefault`` instead of a Localhost profile (CIS 5.7.2)."""
     if setting.origin != "field" or not isinstance(setting.value, MappingNode):
-        raise NoFix("not a field")
+        raise PersonDecides("not a field")
     plan = Plan(spec, "set type: RuntimeDefault and remove localhostProfile")
     set_type(c, plan, setting, "RuntimeDefault")
     plan.add(*remove(c, setting.value, "localhostProfile"))
     return plan
 
 
-# Errors an unusual shape can raise while a fix is planned; they mean "no fix", never a crash.
-_SHAPE_ERRORS = (NoFix, RecursionError, IndexError, KeyError, ValueError, AttributeError, TypeError)
+# Errors an unusual shape can raise while a fix is planned: the fix is declined, never a crash.
+_SHAPE_ERRORS = (RecursionError, IndexError, KeyError, ValueError, AttributeError, TypeError)
 
 
-def build_fix(rule: object, problem: Problem, pod: PodTemplate) -> Fix | None:
-    """The fix for one rule's problem in a pod template, or None when a person must decide."""
+def build_fix(rule: ModuleType, problem: Problem, pod: PodTemplate) -> Fix | None:
+    """The fix for one rule's problem in a pod template: None when a person must decide; a fix
+    without edits, saying why, when the text's shape or a rendered document keeps ``--fix``
+    from applying it."""
     planner = getattr(rule, "fix", None)
     if planner is None:
         return None
@@ -192,13 +204,15 @@ def build_fix(rule: object, problem: Problem, pod: PodTemplate) -> Fix | None:
         c = context(pod.doc)
         plan: Plan = planner(c, pod, problem)
         if pod.doc.helm_source:
-            # Rendered output is regenerated from the chart: the change belongs in the template.
             return Fix(
-                f"{plan.description}, in the chart template {pod.doc.helm_source} (rendered "
-                "output is not rewritten)",
+                plan.description,
                 plan.spec.applicability,
                 changes=tuple(plan.changes),
                 document=pod.doc.index,
+                declined=(
+                    "rendered output is not rewritten; make the change in the chart template "
+                    f"{pod.doc.helm_source}: {plan.description}"
+                ),
             )
         scope = (pod.doc.index, *c.path(pod.spec if pod.spec is not None else pod.doc.root))
         edits = tuple(
@@ -212,8 +226,18 @@ def build_fix(rule: object, problem: Problem, pod: PodTemplate) -> Fix | None:
             document=pod.doc.index,
             scope=scope,
         )
-    except _SHAPE_ERRORS:
+    except PersonDecides:
         return None
+    except NoFix as exc:
+        spec = rule.FIXES[0]
+        return Fix(f"{spec.summary} (not applicable here)", spec.applicability, declined=str(exc))
+    except _SHAPE_ERRORS as exc:
+        spec = rule.FIXES[0]
+        return Fix(
+            f"{spec.summary} (not applicable here)",
+            spec.applicability,
+            declined=f"an unusual shape ({type(exc).__name__})",
+        )
 
 
 def safe(summary: str, detail: str) -> FixSpec:

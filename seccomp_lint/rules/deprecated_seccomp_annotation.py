@@ -51,8 +51,8 @@ from collections.abc import Iterator
 from ..model import FixSpec, Level, Options, Severity
 from ..seccomp import field_yaml
 from ..workloads import PodTemplate
-from ..edits import Context, NoFix, Plan
-from .base import Problem, migrate, safe, unsafe
+from ..edits import Context, Plan
+from .base import PersonDecides, Problem, migrate, safe, unsafe
 
 ID = "deprecated-seccomp-annotation"
 LEVEL: Level | None = Level.BASELINE
@@ -85,11 +85,16 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             f"{pod.path}.securityContext" if s.container is None
             else f'the securityContext of container "{s.container}"'
         )
-        help_text = (
-            f"set seccompProfile: {field_yaml(s)} in {target} and remove the annotation"
-            if s.valid
-            else "remove the annotation and set securityContext.seccompProfile"
-        )
+        if not s.valid:
+            help_text = "remove the annotation and set securityContext.seccompProfile"
+        elif s.type == "Unconfined":
+            # Never recommend writing Unconfined: the field would turn seccomp off for good.
+            help_text = (
+                f"remove the annotation and set seccompProfile: {{type: RuntimeDefault}} in "
+                f"{target} (the annotation turned seccomp off)"
+            )
+        else:
+            help_text = f"set seccompProfile: {field_yaml(s)} in {target} and remove the annotation"
         yield Problem(
             node=s.key,
             message=f"seccomp annotation {s.key.value!r} is {status}",
@@ -103,5 +108,5 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """Move the annotation's profile to the field and remove the annotation."""
     s = problem.setting
     if s is None or s.origin != "annotation":
-        raise NoFix("no setting")
+        raise PersonDecides("no setting")
     return migrate(c, pod, s.key, s, None, FIXES[0], FIXES[1])

@@ -57,7 +57,7 @@ from yaml.nodes import MappingNode, ScalarNode
 from ..documents import MERGE, text
 from ..edits import Context, NoFix, Plan, remove, replace_with_flow
 from ..model import Change
-from .base import Problem, safe, set_type, unsafe
+from .base import PersonDecides, Problem, safe, set_type, unsafe
 
 ID = "invalid-seccomp-profile"
 LEVEL: Level | None = Level.BASELINE
@@ -85,7 +85,10 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         if s.valid:
             continue
         owner = s.owner
-        if s.corrected and s.type_key is None:
+        if s.corrected == "Unconfined":
+            # The spelling the API accepts would turn seccomp off: never recommend it.
+            help_text = "write type: RuntimeDefault (Unconfined would turn seccomp off)"
+        elif s.corrected and s.type_key is None:
             help_text = f"write seccompProfile: {{type: {s.corrected}}}"
         elif s.corrected:
             help_text = f"write type: {s.corrected}"
@@ -106,7 +109,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """The unambiguous correction of a field's shape or spelling."""
     s = problem.setting
     if s is None or s.origin != "field":
-        raise NoFix("not a field")
+        raise PersonDecides("not a field")
     corrected: str | None
     if s.corrected == "Unconfined":
         # The spelling the API accepts would turn seccomp off: RuntimeDefault, for a person
@@ -116,7 +119,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         corrected, spec = s.corrected, FIXES[0]
     if corrected and s.type_key is None:
         if corrected == "Localhost" or not isinstance(s.value, ScalarNode):
-            raise NoFix("ambiguous")
+            raise PersonDecides("ambiguous")
         new = {"type": corrected}
         plan = Plan(spec, f"write seccompProfile: {{type: {corrected}}}")
         plan.add(
@@ -126,7 +129,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         return plan
     entries = c.doc.mapping(s.value) or {}
     if any(k.tag == MERGE for k, _ in getattr(s.value, "value", [])):
-        raise NoFix("merge key")
+        raise NoFix("the profile is built with a merge key")
     others = set(entries) - {"type"}
     profile = text(entries["localhostProfile"][1]) if "localhostProfile" in entries else None
     if corrected:
@@ -135,7 +138,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         else:
             ok = not others
         if not ok:
-            raise NoFix("the corrected setting would still be rejected")
+            raise PersonDecides("the corrected setting would still be rejected")
         plan = Plan(spec, f"write type: {corrected}")
         set_type(c, plan, s, corrected)
         return plan
@@ -148,4 +151,4 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         plan = Plan(FIXES[1], f"remove localhostProfile (type is {s.type})")
         plan.add(*remove(c, s.value, "localhostProfile"))
         return plan
-    raise NoFix("needs a person")
+    raise PersonDecides("needs a person")

@@ -53,9 +53,9 @@ from collections.abc import Iterator
 
 from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from ..edits import Context, NoFix, Plan
+from ..edits import Context, Plan
 from ..seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, read_annotation
-from .base import Problem, migrate, safe, unsafe
+from .base import PersonDecides, Problem, migrate, safe, unsafe
 
 ID = "misplaced-seccomp-annotation"
 LEVEL: Level | None = Level.BASELINE
@@ -92,7 +92,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     key = problem.node
     entry = next(((k, v) for k, v in pod.misplaced_annotations() if k is key), None)
     if entry is None:
-        raise NoFix("annotation not found")
+        raise PersonDecides("annotation not found")
     name = None if key.value == POD_ANNOTATION else key.value[len(CONTAINER_ANNOTATION) :]
     setting = read_annotation(pod.doc, entry, name)
     template = pod.annotation_settings.get(name)

@@ -55,8 +55,8 @@ from collections.abc import Iterator
 
 from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from ..edits import Context, NoFix, Plan
-from .base import Problem, add_runtime_default, away_from_localhost, containers_phrase, safe, unsafe
+from ..edits import Context, Plan
+from .base import PersonDecides, Problem, add_runtime_default, away_from_localhost, containers_phrase, safe, unsafe
 
 ID = "missing-seccomp-profile"
 LEVEL: Level | None = Level.RESTRICTED
@@ -140,7 +140,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     if problem.setting is not None:  # --require-runtime-default on a Localhost profile
         return away_from_localhost(c, problem.setting, FIXES[1])
     if pod.is_windows:
-        raise NoFix("Windows pod")
+        raise PersonDecides("Windows pod")
     plan = Plan(FIXES[0], f"add seccompProfile: {{type: RuntimeDefault}} to {pod.path}.securityContext")
     add_runtime_default(c, pod, plan)
     return plan

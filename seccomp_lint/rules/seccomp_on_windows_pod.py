@@ -2,7 +2,8 @@
 
 ## What it does
 Reports `seccompProfile` fields and seccomp annotations on a pod with `spec.os.name: windows`
-(Kubernetes 1.25 and later). A Windows `nodeSelector` alone does not make a pod a Windows pod.
+(Kubernetes 1.24 and later, where the API server validates `spec.os`). A Windows `nodeSelector`
+alone does not make a pod a Windows pod.
 
 ## Why is this bad
 Windows has no seccomp, and the API server rejects a Windows pod that sets it.
@@ -44,8 +45,8 @@ from collections.abc import Iterator
 
 from ..model import FixSpec, Level, Options, Severity
 from ..workloads import PodTemplate
-from ..edits import Context, NoFix, Plan, remove
-from .base import Problem, unsafe
+from ..edits import Context, Plan, remove
+from .base import PersonDecides, Problem, unsafe
 
 ID = "seccomp-on-windows-pod"
 LEVEL: Level | None = Level.BASELINE
@@ -60,7 +61,7 @@ FIX_NOTE = ""
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
-    if not (pod.is_windows and options.windows_aware):
+    if not (pod.is_windows and options.os_validated):
         return
     for s in (*pod.all_field_settings(), *pod.all_annotation_settings()):
         owner = s.owner
@@ -78,7 +79,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """Remove the seccomp setting: Windows has none."""
     s = problem.setting
     if s is None:
-        raise NoFix("no setting")
+        raise PersonDecides("no setting")
     what = "seccompProfile" if s.origin == "field" else f"the annotation {s.key.value}"
     plan = Plan(FIXES[0], f"remove {what} (Windows has no seccomp)")
     plan.add(*remove(c, c.key_owner(s.key), s.key.value))

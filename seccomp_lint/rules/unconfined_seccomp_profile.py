@@ -49,9 +49,9 @@ from collections.abc import Iterator
 from ..model import FixSpec, Level, Options, Severity
 from ..seccomp import Setting
 from ..workloads import PodTemplate
-from ..edits import Context, NoFix, Plan, replace_scalar
+from ..edits import Context, Plan, replace_scalar
 from ..model import Change
-from .base import Problem, set_type, unsafe
+from .base import PersonDecides, Problem, set_type, unsafe
 
 ID = "unconfined-seccomp-profile"
 LEVEL: Level | None = Level.BASELINE
@@ -99,7 +99,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """``RuntimeDefault`` (``runtime/default`` for an annotation) instead of ``Unconfined``."""
     s = problem.setting
     if s is None:
-        raise NoFix("no setting")
+        raise PersonDecides("no setting")
     if s.origin == "annotation":
         plan = Plan(FIXES[0], f"replace {s.key.value}: unconfined with runtime/default")
         plan.add(
