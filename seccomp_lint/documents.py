@@ -11,18 +11,17 @@ column; values are read with YAML 1.1 rules, as the Kubernetes decoder reads the
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.error import Mark
+
+from .depth import MAX_DEPTH, Loader, is_depth_error, libyaml_limits_depth, too_deep
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-try:
-    from yaml import CSafeLoader as Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
 BLOCK = 1 << 20
 
@@ -265,6 +264,11 @@ def decode(data: bytes) -> tuple[bytes, str, bytes]:
     return data, "utf-8", b""
 
 
+def json_file(path: str) -> bool:
+    """Whether a file is read as JSON (tabs allowed, concatenated objects split), by its name."""
+    return path.lower().endswith(".json")
+
+
 def count_lines(data: bytes) -> int:
     """How many line breaks an editor sees in ``data`` (LF, CR, CRLF)."""
     if b"\r" in data:
@@ -335,6 +339,37 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         yield Chunk(bytes(buf), line)
 
 
+_JSON_SKIP = re.compile(r"[ \t\r\n]*")
+
+
+def json_chunks(data: bytes) -> list[Chunk] | None:
+    """The values of a stream of concatenated JSON texts (``{...}{...}``, as kubectl reads),
+    one chunk each, padded so that positions stay those of the file; None for a single value
+    or text that is not such a stream (then it is read as YAML, which reports any error)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()
+    spans = []
+    at = _JSON_SKIP.match(text, 0).end()  # type: ignore[union-attr]
+    while at < len(text):
+        try:
+            _, end = decoder.raw_decode(text, at)
+        except ValueError:
+            return None
+        spans.append((at, end))
+        at = _JSON_SKIP.match(text, end).end()  # type: ignore[union-attr]
+    if len(spans) < 2:
+        return None
+    chunks = []
+    for start, end in spans:
+        line = text.count("\n", 0, start)
+        column = start - (text.rfind("\n", 0, start) + 1)
+        chunks.append(Chunk(" ".encode() * column + text[start:end].encode("utf-8"), line))
+    return chunks
+
+
 def position(chunk: Chunk, offset: int) -> tuple[int, int]:
     """1-based (line, column) in the file of a byte offset in a chunk."""
     line = chunk.line + count_lines(chunk.data[:offset]) + 1
@@ -358,67 +393,6 @@ def count_documents(data: bytes) -> int:
     return count
 
 
-MAX_DEPTH = 1000
-# A line start after any break libyaml counts (CR, NEL, LS, PS too), or a CR-only file nests unseen.
-_DEEP_LINE = re.compile(rb"(?:^|\r|\xc2\x85|\xe2\x80[\xa8\xa9])[ \t?:-]{400}", re.M)
-
-
-def too_deep(data: bytes) -> tuple[int, int] | None:
-    """The 0-based mark where nesting passes MAX_DEPTH, else None.
-
-    libyaml's composer recurses in C, so a hostile document nested 100,000 levels deep would
-    overflow the stack. Nesting depth is at most the flow brackets plus the longest run of
-    indentation and block indicators on one line; only when that bound is high are the
-    parser's events (which libyaml produces without recursion) counted.
-    """
-    if data.count(b"[") + data.count(b"{") < 400 and _DEEP_LINE.search(data) is None:
-        return None
-    depth = 0
-    try:
-        for event in yaml.parse(data, Loader=Loader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    start = event.start_mark
-                    if start is None:  # libyaml's events always carry their marks
-                        raise AttributeError("'NoneType' object has no attribute 'line'")
-                    return start.line, start.column
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.MarkedYAMLError as exc:
-        # Newer libyaml builds stop at their own nesting limit; report it in our words.
-        mark = exc.problem_mark
-        if mark is not None and _is_depth_error(exc):
-            return mark.line, mark.column
-        return None  # the composer reports the error with its position
-    except yaml.YAMLError:
-        return None
-    return None
-
-
-_DEPTH_LIMITED: list[bool] = []
-
-
-def _libyaml_limits_depth() -> bool:
-    """Whether this libyaml (0.2.6 and newer, as in PyYAML's wheels) refuses nesting deeper than
-    MAX_DEPTH by itself; then the composer cannot recurse past it and no guard is needed."""
-    if not _DEPTH_LIMITED:
-        deep = MAX_DEPTH + 1
-        try:
-            yaml.compose(b"[" * deep + b"]" * deep, Loader=Loader)
-            limited = False
-        except yaml.YAMLError as exc:
-            limited = Loader is not yaml.SafeLoader and _is_depth_error(exc)
-        _DEPTH_LIMITED.append(limited)
-    return _DEPTH_LIMITED[0]
-
-
-def _is_depth_error(exc: yaml.YAMLError) -> bool:
-    return getattr(exc, "problem_mark", None) is not None and "nesting depth" in str(
-        getattr(exc, "problem", "")
-    )
-
-
 @dataclass
 class SyntaxProblem:
     """A document libyaml could not read, with a 1-based position."""
@@ -431,7 +405,7 @@ class SyntaxProblem:
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
     # Where libyaml limits nesting itself, its error comes first and is worded as ours below.
-    deep = None if _libyaml_limits_depth() else too_deep(chunk.data)
+    deep = None if libyaml_limits_depth() else too_deep(chunk.data)
     if deep is not None:
         line, column = _chunk_pos(chunk, deep[0], deep[1])
         yield SyntaxProblem(line, column, f"nested deeper than {MAX_DEPTH} levels")
@@ -458,7 +432,7 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
             line, column = _chunk_pos(chunk, mark.line, mark.column)
         else:  # a reader error (bad encoding) knows only its byte offset
             line, column = position(chunk, getattr(exc, "position", 0) or 0)
-        message = f"nested deeper than {MAX_DEPTH} levels" if _is_depth_error(exc) else None
+        message = f"nested deeper than {MAX_DEPTH} levels" if is_depth_error(exc) else None
         yield SyntaxProblem(line, column, message or _yaml_message(exc))
     finally:
         loader.dispose()

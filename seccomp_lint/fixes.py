@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from . import writer
-from .documents import MAX_DEPTH, DecodeError, Loader, decode, too_deep
+from .depth import MAX_DEPTH, too_deep
+from .documents import DecodeError, Loader, decode, json_file
 from .edits import EDITOR_BREAK
 from .linter import FileResult, lint_bytes
 from .model import Applicability, Change, Edit, Finding, Fix, Options, Pos
@@ -369,7 +370,7 @@ def fix_file(
             data = handle.read()
     except OSError as exc:
         return FileFix(shown, b"", b"", [], error=f"cannot read: {exc.strerror or exc}")
-    ff = fix_bytes(data, shown, options, unsafe, path.endswith(".json"), wanted)
+    ff = fix_bytes(data, shown, options, unsafe, json_file(path), wanted)
     if not ff.changed or not write:
         return ff
     why = writer.replace_atomically(path, ff.fixed, data, seen)

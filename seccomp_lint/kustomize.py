@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .documents import Document, Step, follow, node_path, parse_stream, text
+from .documents import Document, Step, follow, json_file, node_path, parse_stream, text
 from .linter import FileResult, lint_bytes
 from .model import Finding, Fix, Options, Source
 from .toolrun import OFFLINE, ToolError, run_tool
@@ -232,7 +232,7 @@ class Context:
                 self._linted[path] = ([], [])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            found = lint_bytes(data, self.shown(path), options, path.endswith(".json")).findings
+            found = lint_bytes(data, self.shown(path), options, json_file(path)).findings
             self._linted[path] = (found, parse_stream(data))
         return self._linted[path]
 

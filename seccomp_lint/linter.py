@@ -15,7 +15,9 @@ from types import ModuleType
 from yaml.nodes import Node
 
 from . import rules as _rules
+from . import suppressions
 from .documents import (
+    Chunk,
     DecodeError,
     Document,
     SyntaxProblem,
@@ -23,6 +25,7 @@ from .documents import (
     count_documents,
     decode,
     has_template_structure,
+    json_chunks,
     position,
     split,
 )
@@ -32,14 +35,13 @@ from .profiles import in_document
 from .rules.base import Problem, build_fix
 from .workloads import PodTemplate, pod_templates
 
-SUPPRESS_ANNOTATION = "ignore-check.seccomp-lint.io/"
-_SUPPRESS_COMMENT = re.compile(rb"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]")
 # Go template actions as Helm writes them; their presence marks an unrendered template.
 _TEMPLATE = re.compile(
     rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
     rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
 )
 _SYNTAX = _rules.SYNTAX
+_SUPPRESSIONS = _rules.SUPPRESSIONS
 
 
 @dataclass
@@ -52,6 +54,7 @@ class FileResult:
     size: int = 0
     notice: str | None = None  # why the input was skipped
     error: str | None = None  # why the input could not be read
+    unparsed: str | None = None  # a document could not be read, and no rule reports it
     data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
 
     @property
@@ -62,7 +65,7 @@ class FileResult:
     @property
     def parses(self) -> bool:
         """Whether every document could be read (no syntax finding, suppressed or not)."""
-        return not any(f.rule == _SYNTAX.ID for f in self.findings)
+        return self.unparsed is None and not any(f.rule == _SYNTAX.ID for f in self.findings)
 
 
 class _Stamper:
@@ -90,10 +93,12 @@ class _Stamper:
         pod: PodTemplate | None = None,
     ) -> Iterator[Finding]:
         for problem in problems:
-            if self.doc is not None:
+            if problem.position is not None:
+                line, column = problem.position
+            elif self.doc is not None and problem.node is not None:
                 line, column = self.doc.pos(problem.node)
             else:
-                line, column = problem.node.start_mark.line + 1, problem.node.start_mark.column + 1
+                raise ValueError(f"{rule.ID}: a problem needs a node or a position")
             suppressed = None
             if rule.ID in muted:
                 suppressed = "annotation"
@@ -147,23 +152,31 @@ def lint_stream(
             result.size += len(block)
             return block
 
-    if is_json:
-        raw = read
+    if not is_json:
+        return _scan(split(read), path, options, result)
+    # JSON allows tabs where YAML does not. A stream of concatenated objects (as kubectl
+    # accepts) does not parse as one document: then it is read object by object.
+    data = read(-1).replace(b"\t", b" ")
+    scanned = _scan(split(io.BytesIO(data).read), path, options, FileResult(path, size=result.size))
+    if scanned.parses:
+        return scanned
+    chunks = json_chunks(data)
+    if chunks is None:
+        return scanned
+    return _scan(iter(chunks), path, options, FileResult(path, size=result.size))
 
-        def read(n: int) -> bytes:  # noqa: F811 - JSON allows tabs where YAML does not
-            return raw(n).replace(b"\t", b" ")
 
+def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResult) -> FileResult:
+    """Lint a stream's chunks into ``result``."""
     rules = _rules.enabled(options)
     syntax = _SYNTAX in rules
-    pod_rules = [r for r in rules if hasattr(r, "check")]
     templated = False
-    in_templates_dir = "/templates/" in "/" + path.replace("\\", "/")
+    unparsed: str | None = None
     index = 0
-    for chunk in split(read):
+    for chunk in chunks:
+        # A template is skipped only when its template syntax keeps it from being read: a
+        # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
         has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
-        if has_action and in_templates_dir:
-            templated = True
-            break
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
@@ -185,20 +198,32 @@ def lint_stream(
                     templated = True
                     break
                 index += 1
+                if in_scope and not syntax and unparsed is None:
+                    # --select/--ignore turned the rule off: the file is still not checked.
+                    unparsed = (
+                        f"not checked: cannot parse YAML at {item.line}:{item.column}: "
+                        f"{item.message}"
+                    )
                 if syntax and in_scope:
                     problem = _SYNTAX.parse_problem(
                         item.line, item.column, f"cannot parse YAML: {item.message}"
                     )
-                    stamp = _Stamper(path, options, _comment_suppressions(chunk.data, chunk.line))
+                    muted = suppressions.by_line(
+                        suppressions.from_comments(chunk.data, chunk.line), _rules.BY_ID
+                    )
+                    stamp = _Stamper(path, options, muted)
                     result.findings.extend(stamp(_SYNTAX, [problem]))
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            result.findings.extend(_lint_document(item, path, options, pod_rules))
+            result.findings.extend(_lint_document(item, path, options, rules))
             if syntax and in_scope:
-                stamp = _Stamper(path, options, _comment_suppressions(item.text, item.line_offset), item)
+                muted = suppressions.by_line(
+                    suppressions.from_comments(item.text, item.line_offset), _rules.BY_ID
+                )
+                stamp = _Stamper(path, options, muted, item)
                 result.findings.extend(stamp(_SYNTAX, _SYNTAX.check_document(item)))
         if templated:
             break
@@ -209,6 +234,7 @@ def lint_stream(
             notice="skipped: holds an unrendered template ({{ ... }}); lint the rendered output",
         )
     result.documents = index
+    result.unparsed = unparsed
     return result
 
 
@@ -243,43 +269,30 @@ def _unreadable(result: FileResult, options: Options, message: str) -> FileResul
 def _lint_document(
     doc: Document, path: str, options: Options, rules: list[ModuleType]
 ) -> Iterator[Finding]:
-    stamp = _Stamper(path, options, _comment_suppressions(doc.text, doc.line_offset), doc)
+    known = _rules.BY_ID
+    written = suppressions.from_comments(doc.text, doc.line_offset)
+    stamp = _Stamper(path, options, suppressions.by_line(written, known), doc)
+    check = _SUPPRESSIONS in rules
+    invalid = [s for s in written if not s.applies(known)] if check else []
+    pod_rules = [r for r in rules if hasattr(r, "check")]
     for pod in pod_templates(doc):
-        muted = _annotation_suppressions(doc, [pod.object_root, pod.metadata])
-        for rule in rules:
+        found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
+        muted = {s.rule for s in found if s.applies(known)}
+        invalid += [s for s in found if check and not s.applies(known)]
+        for rule in pod_rules:
             yield from stamp(rule, rule.check(pod, options), pod.obj, muted, pod)
     judges = [r for r in rules if hasattr(r, "check_profile")]
-    if not judges:
-        return
-    for profile in in_document(doc):
-        muted = _annotation_suppressions(doc, [profile.object_root])
+    for profile in in_document(doc) if judges else ():
+        found = list(suppressions.from_annotations(doc, [profile.object_root]))
+        muted = {s.rule for s in found if s.applies(known)}
+        invalid += [s for s in found if check and not s.applies(known)]
         for rule in judges:
             yield from stamp(rule, rule.check_profile(profile, options), profile.obj, muted)
-
-
-def _annotation_suppressions(doc: Document, owners: Iterable[Node | None]) -> set[str]:
-    muted: set[str] = set()
-    for owner in owners:
-        if owner is None:
-            continue
-        meta = doc.get(owner, "metadata") if doc.entry(owner, "metadata") else owner
-        for key in doc.mapping(doc.get(meta, "annotations")) or {}:
-            if key.startswith(SUPPRESS_ANNOTATION):
-                muted.add(key[len(SUPPRESS_ANNOTATION) :])
-    return muted
-
-
-def _comment_suppressions(text: bytes, line_offset: int) -> dict[int, set[str]]:
-    """``# seccomp-lint: ignore[rule, ...]`` comments by 1-based file line."""
-    if b"seccomp-lint:" not in text:
-        return {}
-    out: dict[int, set[str]] = {}
-    for number, line in enumerate(text.splitlines(), start=line_offset + 1):
-        match = _SUPPRESS_COMMENT.search(line)
-        if match:
-            ids = {i.strip() for i in match.group(1).decode("utf-8", "replace").split(",")}
-            out.setdefault(number, set()).update(i for i in ids if i)
-    return out
+    if invalid:
+        # Not suppressible itself: a suppression cannot vouch for another.
+        plain = _Stamper(path, options, {}, doc)
+        unique = list(dict.fromkeys(invalid))
+        yield from plain(_SUPPRESSIONS, _SUPPRESSIONS.check_suppressions(unique, known))
 
 
 def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:

@@ -121,6 +121,10 @@ class _Run:
             run.skipped.append((result.path, result.notice))
             if not self.request.display.quiet or self.request.mode is not Mode.LINT:
                 self.say(result.path, result.notice)
+        if result.unparsed:
+            # Never hidden, not even by --quiet: part of the file was not checked.
+            run.skipped.append((result.path, result.unparsed))
+            self.say(result.path, result.unparsed)
         run.files += 1
         run.documents += result.documents
         keep = self.muted(result.path)
@@ -155,13 +159,16 @@ def run(request: Request, streams: Streams | None = None) -> int:
     streams = streams or Streams()
     state = _Run(request, streams)
     try:
-        inputs, notes = sources.gather(list(request.paths), request.config)
+        found = sources.gather(list(request.paths), request.config)
     except sources.MissingPath as exc:
         state.say(None, f"error: {exc}: no such file or directory")
         return EXIT_ERROR
-    for note in notes:
-        state.say(None, note)
+    for error in found.errors:
+        state.say(None, error)
         state.outcome.failed = True
+    for notice in found.notices:
+        state.say(None, notice)
+    inputs = found.inputs
     fixing = request.mode is not Mode.LINT
     options = replace(request.options, fixes=request.options.fixes or fixing)
     from_stdin = False
@@ -206,7 +213,13 @@ def _fix_path(state: _Run, result: FileResult) -> None:
     state.fixed(ff)
     state.outcome.held_back += ff.held_back
     state.collect(
-        FileResult(result.path, documents=ff.documents, notice=ff.notice, error=ff.error),
+        FileResult(
+            result.path,
+            documents=ff.documents,
+            notice=ff.notice,
+            error=ff.error,
+            unparsed=result.unparsed,
+        ),
         ff.findings,
     )
 

@@ -70,7 +70,9 @@ def write_statistics(run: Run, out: TextIO) -> None:
 
 def summary_line(run: Run) -> str:
     files = f"{run.files} file" + ("" if run.files == 1 else "s")
-    muted = f" ({run.suppressed} suppressed)" if run.suppressed else ""
+    notes = [f"{len(run.skipped)} skipped"] if run.skipped else []
+    notes += [f"{run.suppressed} suppressed"] if run.suppressed else []
+    muted = f" ({', '.join(notes)})" if notes else ""
     if not run.findings:
         return f"No findings in {files}{muted}."
     counts = run.counts()

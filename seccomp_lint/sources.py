@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Config
+from .documents import json_file
 from .linter import FileResult, lint_bytes, lint_stream
 from .model import Options
 
-EXTENSIONS = (".yaml", ".yml", ".json")
+EXTENSIONS = (".yaml", ".yml", ".json")  # in any case: deploy.YAML is linted too
+# Directories of version control and tools: never walked (dot-directories such as .k8s/ are).
+SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".jj", ".venv", "venv", ".tox", ".nox", "node_modules",
+        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".idea",
+    }
+)
 STDIN = "-"
 # Below this many bytes in all, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 4 << 20
@@ -29,30 +37,38 @@ class MissingPath(Exception):
     """A path named on the command line does not exist."""
 
 
-def discover(paths: list[str]) -> tuple[list[Input], list[str]]:
-    """The inputs named by ``paths`` (directories walked) and messages for what was passed over."""
-    found: list[Input] = []
-    notes: list[str] = []
+@dataclass
+class Discovery:
+    """What the paths named: the inputs, what could not be read, and what was passed over."""
+
+    inputs: list[Input] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
+    notices: list[str] = field(default_factory=list)  # e.g. a broken symlink: said, not failed
+
+
+def discover(paths: list[str]) -> Discovery:
+    """The inputs named by ``paths``, directories walked; MissingPath for a path that does not
+    exist."""
+    found = Discovery()
     for path in paths:
         if path == STDIN:
-            found.append(Input(STDIN))
+            found.inputs.append(Input(STDIN))
             continue
         if not os.path.lexists(path):
             raise MissingPath(path)
         if os.path.isdir(path):
-            found.extend(_walk(path, notes))
+            found.inputs.extend(_walk(path, found))
         else:
-            found.append(Input(path, _size(path)))
-    return found, notes
+            found.inputs.append(Input(path, _size(path)))
+    return found
 
 
-def gather(paths: list[str], config: Config | None) -> tuple[list[Input], list[str]]:
-    """The inputs named by ``paths`` less what the config file excludes, and messages for what
-    the walk passed over; MissingPath when a named path does not exist."""
-    inputs, notes = discover(paths)
+def gather(paths: list[str], config: Config | None) -> Discovery:
+    """:func:`discover` less what the config file excludes."""
+    found = discover(paths)
     if config is not None:
-        inputs = [i for i in inputs if i.path == STDIN or not config.excluded(i.path)]
-    return inputs, notes
+        found.inputs = [i for i in found.inputs if i.path == STDIN or not config.excluded(i.path)]
+    return found
 
 
 def _size(path: str) -> int:
@@ -62,11 +78,11 @@ def _size(path: str) -> int:
         return 0
 
 
-def _walk(top: str, notes: list[str]) -> Iterator[Input]:
+def _walk(top: str, found: Discovery) -> Iterator[Input]:
     seen: set[tuple[int, int]] = set()
 
     def onerror(exc: OSError) -> None:
-        notes.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
+        found.errors.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
 
     for root, dirs, files in os.walk(top, followlinks=True, onerror=onerror):
         try:
@@ -78,12 +94,15 @@ def _walk(top: str, notes: list[str]) -> Iterator[Input]:
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(files):
-            if name.endswith(EXTENSIONS) and not name.startswith("."):
-                full = os.path.join(root, name)
-                if os.path.isfile(full):
-                    yield Input(full, _size(full))
+            if not name.lower().endswith(EXTENSIONS) or name.startswith("."):
+                continue
+            full = os.path.join(root, name)
+            if os.path.isfile(full):
+                yield Input(full, _size(full))
+            elif os.path.islink(full) and not os.path.exists(full):
+                found.notices.append(f"{full}: broken symlink to {os.readlink(full)}, not read")
 
 
 def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileResult:
@@ -111,7 +130,7 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
             return FileResult("<stdin>", error=f"cannot read stdin: {exc}")
     try:
         with open(item.path, "rb") as handle:
-            return lint_stream(handle.read, item.path, options, item.path.endswith(".json"))
+            return lint_stream(handle.read, item.path, options, json_file(item.path))
     except OSError as exc:
         return FileResult(item.path, error=f"cannot read: {exc.strerror or exc}")
 

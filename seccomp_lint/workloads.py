@@ -168,10 +168,10 @@ class PodTemplate:
         yield from self.annotation_settings.values()
 
 
-def _ref(doc: Document, obj: Node) -> ObjectRef:
+def _ref(doc: Document, obj: Node, kind: str) -> ObjectRef:
     meta = doc.get(obj, "metadata")
     return ObjectRef(
-        kind=text(doc.get(obj, "kind")),
+        kind=kind,
         name=text(doc.get(meta, "name")),
         namespace=text(doc.get(meta, "namespace")),
         document=doc.index,
@@ -183,35 +183,51 @@ def is_object(doc: Document, node: Node | None) -> bool:
     return text(doc.get(node, "apiVersion")) is not None and text(doc.get(node, "kind")) is not None
 
 
-def objects(doc: Document) -> Iterator[Node]:
-    """Every object in a document, List envelopes opened (``List`` and typed ``*List``; not a
-    custom ``*List`` kind that holds a pod template itself).
+def typed_objects(doc: Document) -> list[tuple[Node, str]]:
+    """Every object in a document with its kind, List envelopes opened (``List`` and typed
+    ``*List``; not a custom ``*List`` kind that holds a pod template itself).
 
-    An object that aliases make appear many times is yielded once: a List of aliased Lists
-    would otherwise expand exponentially.
+    Items of a typed list as the API returns them (``kind: PodList``, items without ``kind``
+    or ``apiVersion``) take the list's item kind. An object that aliases make appear many
+    times is yielded once: a List of aliased Lists would otherwise expand exponentially.
     """
-    stack, seen = [doc.root], set()
+    stack: list[tuple[Node, str | None]] = [(doc.root, None)]
+    seen: set[int] = set()
     out = []
     while stack:
-        node = stack.pop()
-        if id(node) in seen or not is_object(doc, node):
+        node, implied = stack.pop()
+        if id(node) in seen:
             continue
+        kind = text(doc.get(node, "kind"))
+        if kind is None or text(doc.get(node, "apiVersion")) is None:
+            if implied is None or doc.mapping(node) is None or kind is not None:
+                continue
+            kind = implied
         seen.add(id(node))
-        kind = text(doc.get(node, "kind")) or ""
         items = doc.get(node, "items")
         # A custom resource whose kind merely ends in "List" and that has a pod template of its
         # own (spec.template.spec.containers) is an object, not an envelope.
-        if kind.endswith("List") and isinstance(items, SequenceNode) and _find(doc, node) is None:
-            stack.extend(reversed(items.value))
+        if (
+            kind.endswith("List")
+            and isinstance(items, SequenceNode)
+            and _find(doc, node, kind) is None
+        ):
+            item_kind = kind[: -len("List")] if kind != "List" else None
+            stack.extend((item, item_kind) for item in reversed(items.value))
             continue
-        out.append(node)
-    return iter(out)
+        out.append((node, kind))
+    return out
+
+
+def objects(doc: Document) -> Iterator[Node]:
+    """Every object in a document (see :func:`typed_objects`)."""
+    return (node for node, _ in typed_objects(doc))
 
 
 def pod_templates(doc: Document) -> Iterator[PodTemplate]:
     """The pod templates of every object in a document."""
-    for obj in objects(doc):
-        tmpl = _find(doc, obj)
+    for obj, kind in typed_objects(doc):
+        tmpl = _find(doc, obj, kind)
         if tmpl is None:
             continue
         path, template = tmpl
@@ -225,7 +241,7 @@ def pod_templates(doc: Document) -> Iterator[PodTemplate]:
                     own_meta.append(job_meta)
         yield PodTemplate(
             doc=doc,
-            obj=_ref(doc, obj),
+            obj=_ref(doc, obj, kind),
             path=".".join((*path, "spec")),
             spec=spec_entry[1] if spec_entry else None,
             spec_key=spec_entry[0] if spec_entry else None,
@@ -235,8 +251,7 @@ def pod_templates(doc: Document) -> Iterator[PodTemplate]:
         )
 
 
-def _find(doc: Document, obj: Node) -> tuple[tuple[str, ...], Node] | None:
-    kind = text(doc.get(obj, "kind"))
+def _find(doc: Document, obj: Node, kind: str | None) -> tuple[tuple[str, ...], Node] | None:
     if kind in SCHEMA_KINDS:
         return None
     path = _TEMPLATE_PATHS.get(kind or "")

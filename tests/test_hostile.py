@@ -207,13 +207,13 @@ def test_deep_nesting_is_refused_with_a_position(tmp_path: Path, shape: str, n: 
 def test_own_nesting_guard_agrees_with_libyamls_limit(monkeypatch, shape: str):
     """libyaml 0.2.6+ stops at 1,000 levels by itself, and then the linter's own guard is
     skipped; an older libyaml needs the guard. Both give the same finding."""
-    from seccomp_lint import documents
+    from seccomp_lint import depth
     from seccomp_lint.linter import lint_bytes
 
     data = _nested(shape, 20_000)
     seen = []
     for limited in (True, False):
-        monkeypatch.setattr(documents, "_DEPTH_LIMITED", [limited])
+        monkeypatch.setattr(depth, "_DEPTH_LIMITED", [limited])
         found = lint_bytes(data, "deep.yaml", Options()).findings
         seen.append([(f.rule, f.line, f.column, f.message) for f in found][:1])
     assert seen[0] == seen[1], seen
@@ -715,8 +715,10 @@ def test_fifo_named_on_the_command_line_is_read(tmp_path: Path):
 def test_file_that_vanishes_after_discovery(tmp_path: Path):
     write(tmp_path, "pod.yaml", POD)
     doomed = write(tmp_path, "doomed.yaml", POD)
-    inputs, notes = sources.discover([str(tmp_path)])
-    assert [Path(i.path).name for i in inputs] == ["doomed.yaml", "pod.yaml"] and not notes
+    found = sources.discover([str(tmp_path)])
+    inputs = found.inputs
+    assert [Path(i.path).name for i in inputs] == ["doomed.yaml", "pod.yaml"]
+    assert not found.errors and not found.notices
     doomed.unlink()
     results = list(sources.lint_all(inputs, Options(), jobs=1))
     assert results[0].error and "No such file" in results[0].error

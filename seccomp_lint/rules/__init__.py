@@ -16,6 +16,7 @@ from ..model import Level, Options
 from . import (
     deprecated_seccomp_annotation,
     invalid_seccomp_profile,
+    invalid_suppression,
     localhost_profile_not_found,
     misplaced_seccomp_annotation,
     missing_seccomp_profile,
@@ -38,11 +39,14 @@ RULES: list[ModuleType] = [
     privileged_container_seccomp,
     localhost_profile_not_found,
     permissive_seccomp_profile,
+    invalid_suppression,
     yaml_syntax_error,
 ]
 BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}
 # The rule that reports documents the parser cannot read (and duplicate keys).
 SYNTAX: ModuleType = yaml_syntax_error
+# The rule that reports suppressions that cannot apply.
+SUPPRESSIONS: ModuleType = invalid_suppression
 # Applied first when two fixes touch one pod template: migrations keep the author's intent.
 FIX_ORDER: dict[str, int] = {
     rule.ID: i

@@ -47,15 +47,18 @@ class Problem:
     """What a rule found: the node it is about, the message, and the suggested change.
 
     ``setting`` is the seccomp setting it is about; ``where`` names another setting (e.g.
-    ``securityContext.privileged``) when there is no seccomp one.
+    ``securityContext.privileged``) when there is no seccomp one. ``position`` (1-based, in the
+    file) is given instead of a node for what the parser never made a node of (a comment, a
+    syntax error).
     """
 
-    node: Node
+    node: Node | None
     message: str
     help: str | None = None
     container: str | None = None
     setting: Setting | None = None
     where: str | None = None
+    position: tuple[int, int] | None = None
 
 
 class Rule(Protocol):

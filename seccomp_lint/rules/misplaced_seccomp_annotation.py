@@ -90,6 +90,8 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
 def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """Move the annotation's profile to the pod template's field and remove the annotation."""
     key = problem.node
+    if key is None:
+        raise PersonDecides("no annotation key")
     entry = next(((k, v) for k, v in pod.misplaced_annotations() if k is key), None)
     if entry is None:
         raise PersonDecides("annotation not found")

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..documents import Document, marker
+from ..documents import Document
 from ..model import FixSpec, Level, Severity
 from .base import Problem
 
@@ -56,7 +56,7 @@ FIX_NOTE = "`--fix` never rewrites a file that has a syntax error."
 
 def parse_problem(line: int, column: int, message: str) -> Problem:
     """A document the parser stopped in, at a 1-based position."""
-    return Problem(node=marker(line, column), message=message)
+    return Problem(node=None, position=(line, column), message=message)
 
 
 def check_document(doc: Document) -> Iterator[Problem]:

@@ -1,0 +1,88 @@
+"""A suppression that names no known rule, or gives no reason.
+
+## What it does
+Reports an `ignore-check.seccomp-lint.io/<rule-id>` annotation or a
+`# seccomp-lint: ignore[<rule-id>]` comment whose rule id is not one of seccomp-lint's (with the
+closest valid id), or that gives no reason (an empty annotation value, or nothing after the
+brackets of the comment). Such a suppression does not apply: the finding it meant stays.
+
+## Why is this bad
+A misspelt id silences nothing, so the author believes a finding is handled while it is still
+reported, or, worse, stops looking at the file. A suppression without a reason cannot be
+reviewed: nobody can tell later why the workload was allowed to run without seccomp.
+
+## Example
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  annotations:
+    ignore-check.seccomp-lint.io/unconfined-seccomp-profil: "strace sidecar, SEC-123"
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: busybox
+```
+
+## Use instead
+```yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+    - name: app
+      image: busybox
+```
+
+## References
+- https://docs.astral.sh/ruff/linter/#error-suppression
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable, Iterator
+
+from ..model import FixSpec, Level, Severity
+from ..suppressions import Suppression
+from .base import Problem
+
+ID = "invalid-suppression"
+LEVEL: Level | None = None
+SEVERITY = Severity.WARNING
+FIXES: tuple[FixSpec, ...] = ()
+FIX_NOTE = "the suppression needs a valid rule id and a reason, which a person writes."
+
+
+def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> Iterator[Problem]:
+    """Suppressions that name an unknown rule or give no reason."""
+    for s in found:
+        at = (s.line, s.column) if s.node is None else None
+        if s.rule not in known:
+            close = difflib.get_close_matches(s.rule, list(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            yield Problem(
+                node=s.node,
+                position=at,
+                message=f"suppression names no seccomp-lint rule {s.rule!r}{hint}",
+                help=f"write {close[0]}" if close else f"use one of: {', '.join(sorted(known))}",
+                where=f"suppression {s.rule} at {s.line}",
+            )
+        elif not s.reason.strip():
+            yield Problem(
+                node=s.node,
+                position=at,
+                message=(
+                    f"suppression of {s.rule} gives no reason, so it does not apply: say why "
+                    "the finding is acceptable"
+                ),
+                help="write the reason after the brackets, or as the annotation's value",
+                where=f"suppression {s.rule} at {s.line}",
+            )
