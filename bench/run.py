@@ -56,7 +56,6 @@ REPO = os.path.dirname(BENCH)
 OUT_DIR = os.path.join(BENCH, "out")
 REALWORLD = os.path.join(os.path.dirname(REPO), "shared", "corpus", "realworld")  # ../shared/corpus/realworld
 MB = 1_000_000
-EXTENSIONS = (".yaml", ".yml", ".json")  # what seccomp-lint reads when walking a directory
 
 TARGET_RSS_MB = 200
 TARGET_STARTUP_MS = 100
@@ -286,16 +285,11 @@ def _tmp_root() -> str:
 
 
 def corpus_files(top: str) -> list[str]:
-    """The files seccomp-lint reads when given ``top``: *.yaml/*.yml/*.json, no dot names."""
-    found = []
-    for root, dirs, files in os.walk(top, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(EXTENSIONS) and not name.startswith("."):
-                full = os.path.join(root, name)
-                if os.path.isfile(full):
-                    found.append(full)
-    return found
+    """The files seccomp-lint reads when given ``top``: its own directory walk (extensions in
+    any case, dot-directories, no VCS or tool directories), so the floor reads the same files."""
+    from seccomp_lint.sources import discover
+
+    return [item.path for item in discover([top]).inputs]
 
 
 def warm_cache(files: list[str]) -> int:

@@ -85,6 +85,7 @@ class Context:
             self.editor_starts = [0, *(m.end() for m in EDITOR_BREAK.finditer(text))]
         self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
         self._key_owner: dict[int, MappingNode] = {}
+        self._start_cache: dict[int, list[int]] = {}
         self._ambiguous: set[int] = set()
 
     # positions
@@ -179,35 +180,45 @@ class Context:
         if target is self.doc.root:
             return []
         lo, hi = target.start_mark.index, target.end_mark.index
-        stack: list[tuple[Node, list]] = [(self.doc.root, [])]
-        while stack:
-            node, chain = stack.pop()
-            link: tuple[Node, str | int | None, Node | None]
-            found: tuple[Node, str | int | None, Node | None] | None = None
-            inside: list[tuple[Node, list]] = []
+        node: Node = self.doc.root
+        chain: list[tuple[Node, str | int | None, Node | None, bool]] = []
+        # Without anchors every node sits in one place, and siblings are in text order: the
+        # child that holds the target is found by bisecting their start positions, so a lookup
+        # costs O(depth * log(width)), not a walk of the document (a 100,000-pod List).
+        while isinstance(node, (MappingNode, SequenceNode)) and node.value:
+            i = bisect_right(self._starts(node), lo) - 1
+            if i < 0:
+                return None
+            child: Node
             if isinstance(node, MappingNode):
-                for key, value in node.value:
-                    step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
-                    link = (node, step, key)
-                    if key is target or value is target:
-                        found = link
-                        break
-                    if not isinstance(value, ScalarNode):
-                        if value.start_mark.index <= lo and hi <= value.end_mark.index:
-                            inside.append((value, [*chain, link]))
-            elif isinstance(node, SequenceNode):
-                for i, item in enumerate(node.value):
-                    link = (node, i, None)
-                    if item is target:
-                        found = link
-                        break
-                    if not isinstance(item, ScalarNode):
-                        if item.start_mark.index <= lo and hi <= item.end_mark.index:
-                            inside.append((item, [*chain, link]))
-            if found is not None:
-                return [(*link, _repeated(*link)) for link in [*chain, found]]
-            stack.extend(reversed(inside))
+                key, child = node.value[i]
+                step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
+                link: tuple[Node, str | int | None, Node | None] = (node, step, key)
+                if key is target:
+                    return [*chain, (*link, _repeated(*link))]
+            else:
+                child = node.value[i]
+                link = (node, i, None)
+            chain.append((*link, _repeated(*link)))
+            if child is target:
+                return chain
+            if isinstance(child, ScalarNode) or not (
+                child.start_mark.index <= lo and hi <= child.end_mark.index
+            ):
+                return None
+            node = child
         return None
+
+    def _starts(self, node: MappingNode | SequenceNode) -> list[int]:
+        """Where each entry (its key) or item of a collection starts, cached per collection."""
+        starts = self._start_cache.get(id(node))
+        if starts is None:
+            if isinstance(node, MappingNode):
+                starts = [key.start_mark.index for key, _ in node.value]
+            else:
+                starts = [item.start_mark.index for item in node.value]
+            self._start_cache[id(node)] = starts
+        return starts
 
     def parent(self, node: Node) -> tuple[Node, str | int | None, Node | None] | None:
         if self._parents is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from types import ModuleType
@@ -161,6 +160,8 @@ def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
             f.container or "",
         ]
     )
+    import hashlib  # a documented seam: OpenSSL's load costs 11 ms, only when SARIF is written
+
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     # Two findings of one rule on one object and container (e.g. pod and container level)
     # must not share a fingerprint, or code scanning merges them into one alert.

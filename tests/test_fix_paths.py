@@ -104,3 +104,42 @@ def test_fixtures_and_golden_files_answer_as_the_index():
 def test_corpus_answers_as_the_index():
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
     assert _compare(files[::5]) > 10_000
+
+
+def _pod_list(pods: int) -> bytes:
+    items = "".join(
+        f"- apiVersion: v1\n  kind: Pod\n  metadata: {{name: p{i}, namespace: ns{i % 7}}}\n"
+        f"  spec:\n    containers:\n    - name: app\n      image: nginx\n"
+        for i in range(pods)
+    )
+    return f"apiVersion: v1\nkind: List\nitems:\n{items}".encode()
+
+
+def test_fix_site_lookup_does_not_grow_with_the_document(monkeypatch) -> None:
+    """A cluster dump is one List document: finding each fix site costs O(depth * log(width)),
+    so the work per pod stays the same when the List doubles (it was a walk from the root for
+    every finding, quadratic in pods)."""
+    from seccomp_lint.linter import lint_bytes
+    from seccomp_lint.model import Options
+
+    work = {"links": 0, "indexed": 0}
+    real_repeated, real_starts = edits._repeated, edits.Context._starts
+
+    def counting_repeated(*link):
+        work["links"] += 1
+        return real_repeated(*link)
+
+    def counting_starts(self, node):
+        if id(node) not in self._start_cache:
+            work["indexed"] += len(node.value)
+        return real_starts(self, node)
+
+    monkeypatch.setattr(edits, "_repeated", counting_repeated)
+    monkeypatch.setattr(edits.Context, "_starts", counting_starts)
+    per_pod = []
+    for pods in (200, 800):
+        work.update(links=0, indexed=0)
+        findings = lint_bytes(_pod_list(pods), "dump.yaml", Options()).findings
+        assert len(findings) == pods and all(f.fix and f.fix.edits for f in findings)
+        per_pod.append((work["links"] + work["indexed"]) / pods)
+    assert per_pod[1] <= per_pod[0] * 1.1, per_pod
