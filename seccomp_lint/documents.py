@@ -380,8 +380,10 @@ def position(chunk: Chunk, offset: int) -> tuple[int, int]:
 def count_documents(data: bytes) -> int:
     """How many documents a chunk the pre-filter skipped holds (for stable indexes): a chunk
     is cut at ``---``, but ``...`` ends a document too, and what follows it is the next one."""
+    if data.startswith(b"---") and b"\n..." not in data:
+        return 1
     count = 0
-    for i, part in enumerate(_DOC_END.split(data)):
+    for i, part in enumerate(_DOC_END.split(data) if b"..." in data else [data]):
         if i == 0 and part.startswith(b"---"):
             count += 1
             continue
