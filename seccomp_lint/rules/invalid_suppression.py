@@ -64,25 +64,23 @@ FIX_NOTE = "the suppression needs a valid rule id and a reason, which a person w
 def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> Iterator[Problem]:
     """Suppressions that name an unknown rule or give no reason."""
     for s in found:
-        at = (s.line, s.column) if s.node is None else None
         if s.rule not in known:
             close = difflib.get_close_matches(s.rule, list(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            yield Problem(
-                node=s.node,
-                position=at,
-                message=f"suppression names no seccomp-lint rule {s.rule!r}{hint}",
-                help=f"write {close[0]}" if close else f"use one of: {', '.join(sorted(known))}",
-                where=f"suppression {s.rule} at {s.line}",
-            )
+            message = f"suppression names no seccomp-lint rule {s.rule!r}{hint}"
+            help_text = f"write {close[0]}" if close else f"use one of: {', '.join(sorted(known))}"
         elif not s.reason.strip():
-            yield Problem(
-                node=s.node,
-                position=at,
-                message=(
-                    f"suppression of {s.rule} gives no reason, so it does not apply: say why "
-                    "the finding is acceptable"
-                ),
-                help="write the reason after the brackets, or as the annotation's value",
-                where=f"suppression {s.rule} at {s.line}",
+            message = (
+                f"suppression of {s.rule} gives no reason, so it does not apply: say why the "
+                "finding is acceptable"
             )
+            help_text = "write the reason after the brackets, or as the annotation's value"
+        else:
+            continue
+        yield Problem(
+            node=s.node,
+            position=(s.line, s.column) if s.node is None else None,
+            message=message,
+            help=help_text,
+            where=f"suppression {s.rule} at {s.line}",
+        )
