@@ -1,5 +1,7 @@
-"""The composite GitHub Action: its documented inputs, and its steps run as the runner would run
-them (inputs through the environment, ``$RUNNER_TEMP``, ``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``)."""
+"""The composite GitHub Action: its documented inputs, action.yml and the documented workflow
+against GitHub's schemas, the SARIF rule properties code scanning ranks alerts by, and its steps
+run as the runner would run them (inputs through the environment, ``$RUNNER_TEMP``,
+``$GITHUB_STEP_SUMMARY``, ``$GITHUB_OUTPUT``)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from seccomp_lint.report import Run
+from seccomp_lint.rules import BY_ID, RULES
+from seccomp_lint.sarif import sarif_log
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -19,6 +26,13 @@ STEPS = ACTION["runs"]["steps"]
 SARIF_SCHEMA_PATH = REPO.parent / "shared" / "schemas" / "sarif-2.1.0.json"
 INPUTS = {"paths", "level", "kube-version", "args", "sarif-file"}
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+INTEGRATION_DOC = (REPO / "docs" / "integration.md").read_text()
+# The documented workflow: the one ```yaml block of docs/integration.md that has jobs.
+(WORKFLOW,) = [
+    block
+    for block in re.findall(r"^```yaml\n(.*?)^```$", INTEGRATION_DOC, re.M | re.S)
+    if re.search(r"^jobs:", block, re.M)
+]
 
 NON_COMPLIANT = """\
 apiVersion: apps/v1
@@ -71,7 +85,125 @@ def test_inputs_are_documented():
         assert name in table, f"docs/integration.md does not document input {name!r}"
         if spec["default"]:
             assert f"`{spec['default']}`" in table[name], name
-    assert "github/codeql-action/upload-sarif@v4" in doc and "if: always()" in doc
+    assert "github/codeql-action/upload-sarif@" in WORKFLOW and "always()" in WORKFLOW
+
+
+# --- action.yml and the documented workflow against GitHub's schemas --------------------------
+
+# check-jsonschema (a test dependency) ships SchemaStore's GitHub schemas: no download.
+_BUILTIN = {"action": "vendor.github-actions", "workflow": "vendor.github-workflows"}
+
+
+def _check_jsonschema(kind: str, path: Path) -> tuple[int, dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", _BUILTIN[kind],
+         "--output-format", "json", "--verbose", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: invalid; else it broke
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_action_yml_matches_the_actions_schema():
+    code, report = _check_jsonschema("action", REPO / "action.yml")
+    assert code == 0 and report["status"] == "ok", report
+
+
+def test_documented_workflow_matches_the_workflow_schema(tmp_path):
+    (tmp_path / "seccomp-lint.yml").write_text(WORKFLOW)
+    code, report = _check_jsonschema("workflow", tmp_path / "seccomp-lint.yml")
+    assert code == 0 and report["status"] == "ok", report
+    # What the workflow is for: the action, then the upload, with what the upload needs.
+    workflow = yaml.safe_load(WORKFLOW)
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {
+        "contents": "read", "security-events": "write", "actions": "read"
+    }
+    uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+    assert uses == [
+        "actions/checkout", "seccomp-lint/seccomp-lint", "github/codeql-action/upload-sarif"
+    ]
+    upload = job["steps"][2]
+    assert upload["with"]["sarif_file"] == ACTION["inputs"]["sarif-file"]["default"]
+    # Also after the lint step failed the job; not where the token is read-only (forks).
+    assert upload["if"].startswith("always()")
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in upload["if"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "broken", "complaint"),
+    [
+        # A composite step that runs a script must name its shell.
+        ("action", "action.yml", ("      shell: bash\n", ""), "$.runs.steps[0]"),
+        ("action", "action.yml", ("using: composite", "using: compsite"), "'compsite' is not"),
+        ("workflow", "workflow", ("security-events: write", "security-events: writ"),
+         "'writ' is not one of"),
+        ("workflow", "workflow", ("    runs-on:", "    run-on:"), "'runs-on' is a required"),
+    ],
+)
+def test_schema_check_rejects_a_broken_copy(tmp_path, kind, source, broken, complaint):
+    """The two checks above can fail: the same check on a deliberately broken copy does."""
+    text = (REPO / "action.yml").read_text() if source == "action.yml" else WORKFLOW
+    old, new = broken
+    assert old in text
+    path = tmp_path / ("action.yml" if kind == "action" else "workflow.yml")
+    path.write_text(text.replace(old, new))
+    code, report = _check_jsonschema(kind, path)
+    assert code == 1 and report["status"] == "fail", report
+    assert complaint in json.dumps(report["errors"]), report
+
+
+def test_documented_actions_are_pinned_by_sha():
+    """Third-party actions by full commit SHA with the version in a comment; seccomp-lint's own
+    pin is explained (its SHA is the user's to look up for the release they choose)."""
+    uses = re.findall(r"^\s*-?\s*uses:\s*(\S+)(.*)$", WORKFLOW, re.M)
+    assert len(uses) == 3
+    for ref, rest in uses:
+        action, _, version = ref.partition("@")
+        if action == "seccomp-lint/seccomp-lint":
+            assert re.fullmatch(r"v\d+\.\d+\.\d+", version) and "Pinning" in rest, rest
+            continue
+        assert re.fullmatch(r"[0-9a-f]{40}", version), ref
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", rest), (ref, rest)
+    assert "`uses: seccomp-lint/seccomp-lint@<commit-sha> # v" in INTEGRATION_DOC
+    for permission in ("security-events: write", "actions: read", "contents: read"):
+        assert f"`{permission}`" in INTEGRATION_DOC, permission
+
+
+# --- SARIF as code scanning ranks it -----------------------------------------------------------
+
+
+def test_sarif_rules_carry_security_severity_and_tag():
+    log = sarif_log(Run())
+    if SARIF_SCHEMA_PATH.exists():
+        import jsonschema
+
+        schema = json.loads(SARIF_SCHEMA_PATH.read_text())
+        jsonschema.validators.validator_for(schema)(schema).validate(log)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [rule.ID for rule in RULES]
+    scores: dict[str, dict[str, float]] = {"error": {}, "warning": {}}
+    for rule in rules:
+        properties = rule["properties"]
+        assert "security" in properties["tags"], rule["id"]
+        value = properties["security-severity"]
+        # GitHub reads a string holding a decimal number.
+        assert isinstance(value, str) and re.fullmatch(r"\d+\.\d", value), (rule["id"], value)
+        assert 0.0 <= float(value) <= 10.0, (rule["id"], value)
+        scores[str(BY_ID[rule["id"]].SEVERITY)][rule["id"]] = float(value)
+    # Errors rank above warnings; a container left unconfined is high (7.0 to 8.9).
+    assert min(scores["error"].values()) > max(scores["warning"].values()), scores
+    for rule_id in ("missing-seccomp-profile", "unconfined-seccomp-profile"):
+        assert 7.0 <= scores["error"][rule_id] < 9.0, scores
+    # docs/integration.md names the high ones.
+    high = re.search(r"high\s+\(8\.0\) where a container is left unconfined \(([^)]*)\)",
+                     INTEGRATION_DOC)
+    assert high, "docs/integration.md does not say which rules rank high"
+    documented = set(re.findall(r"`([a-z-]+)`", high.group(1)))
+    ranked = {rule_id for both in scores.values() for rule_id, v in both.items() if v >= 7.0}
+    assert documented == ranked, (documented, ranked)
 
 
 def test_expressions_only_reach_scripts_through_env():
@@ -187,7 +319,7 @@ def test_action_inputs_reach_the_linter(runner_temp, workspace):
     # other/bare.yaml only misses a profile, which baseline allows; deploy/web.yaml is not linted.
     assert done.returncode == 0, done.stdout + done.stderr
     assert "::" not in done.stdout
-    assert "No findings in 2 files." in summary.read_text()
+    assert "No findings in 2 files" in summary.read_text()  # ".", or " (N pod templates checked)."
     assert json.loads((workspace / "out/report.sarif").read_text())["runs"][0]["results"] == []
     done, _, _ = _lint_step(runner_temp, workspace, paths="other", kube_version="nonsense")
     assert done.returncode == 2 and "--kube-version" in done.stderr

@@ -1,9 +1,11 @@
-"""The pre-commit hooks: the manifest's shape, and a real ``pre-commit try-repo`` of the working
-tree on a temporary repository (failing, fixing, then passing)."""
+"""The pre-commit hooks: the manifest's shape, a real ``pre-commit try-repo`` of the working
+tree on a temporary repository (failing, fixing, then passing), and the README's
+``.pre-commit-config.yaml`` snippet run verbatim against a clone tagged with its ``rev:``."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
 BY_ID = {hook["id"]: hook for hook in HOOKS}
+# The README section whose .pre-commit-config.yaml snippet is run as written.
+README_SECTION = "## In pre-commit and GitHub Actions"
 
 NON_COMPLIANT = """\
 # The web tier.
@@ -159,3 +163,94 @@ def test_hooks_fail_fix_and_pass(hook_repo, pre_commit_env, tmp_path):
     again = _try_repo(hook_repo, project, pre_commit_env, "seccomp-lint")
     assert again.returncode == 0, again.stdout + again.stderr
     assert (project / "charts/demo/templates/deployment.yaml").read_text() == HELM_TEMPLATE
+
+
+# --- the README's snippet, as a user copies it -------------------------------------------------
+
+COMPLIANT = NON_COMPLIANT.replace(
+    "    spec:\n",
+    "    spec:\n      securityContext:\n        seccompProfile: {type: RuntimeDefault}\n",
+)
+
+
+def _readme_snippet() -> str:
+    """The ```yaml block with ``repos:`` in the README's pre-commit section, as written."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split(f"\n{README_SECTION}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```yaml\n(.*?)^```$", section, re.M | re.S)
+    (snippet,) = [block for block in blocks if re.search(r"^repos:", block, re.M)]
+    return snippet
+
+
+def _snippet_repo() -> dict:
+    (repo,) = yaml.safe_load(_readme_snippet())["repos"]
+    return repo
+
+
+def test_documented_revs_agree():
+    """Every pre-commit snippet and workflow in the docs names the rev the test below runs."""
+    repo = _snippet_repo()
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", repo["rev"]), repo
+    assert [hook["id"] for hook in repo["hooks"]] == ["seccomp-lint"]  # the others are comments
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text()
+        for url, rev in re.findall(r"^\s*- repo: (\S+)\n\s+rev: (\S+)$", text, re.M):
+            if url == repo["repo"]:
+                assert rev == repo["rev"], (doc.name, rev)
+        # A tag, or the placeholder of a commit SHA with the tag in a comment.
+        for ref, comment in re.findall(r"uses: seccomp-lint/seccomp-lint@(\S+)( # v[\d.]+)?", text):
+            assert (comment[3:] if ref == "<commit-sha>" else ref) == repo["rev"], (doc.name, ref)
+
+
+@pytest.fixture(scope="module")
+def tagged_clone(tmp_path_factory) -> Path:
+    """A clone of the repository's committed HEAD, tagged with the README snippet's ``rev:``:
+    what a user's pre-commit fetches from the release."""
+    if not (REPO / ".git").exists():
+        pytest.skip(f"{REPO} is not a git repository")
+    clone = tmp_path_factory.mktemp("released") / "seccomp-lint"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
+    _git(clone, "tag", "-f", _snippet_repo()["rev"], "HEAD")
+    return clone
+
+
+def _run(project: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@needs_git
+def test_readme_snippet_runs_as_written(tagged_clone, pre_commit_env, tmp_path):
+    snippet = _readme_snippet()
+    url = _snippet_repo()["repo"]
+    # Only the repository's URL changes: it points at the local clone instead of GitHub.
+    config, replaced = re.subn(
+        rf"^(\s*- repo: ){re.escape(url)}$", lambda m: m.group(1) + str(tagged_clone), snippet,
+        flags=re.M,
+    )
+    assert replaced == 1, snippet
+    project = tmp_path / "project"
+    (project / "deploy").mkdir(parents=True)
+    (project / ".pre-commit-config.yaml").write_text(config)
+    (project / "deploy/web.yaml").write_text(NON_COMPLIANT)
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+
+    failing = _run(project, pre_commit_env)
+    output = failing.stdout + failing.stderr
+    assert failing.returncode == 1, output
+    assert re.search(r"^seccomp-lint\.+Failed$", output, re.M), output
+    assert "deploy/web.yaml:9:7: missing-seccomp-profile" in output
+
+    (project / "deploy/web.yaml").write_text(COMPLIANT)
+    _git(project, "add", "-A")
+    passing = _run(project, pre_commit_env)
+    output = passing.stdout + passing.stderr
+    assert passing.returncode == 0, output
+    assert re.search(r"^seccomp-lint\.+Passed$", output, re.M), output
