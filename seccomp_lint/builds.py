@@ -65,7 +65,12 @@ def per_file(result: FileResult) -> list[FileResult]:
     for f in result.findings:
         by_path.setdefault(f.path, []).append(f)
     return [
-        FileResult(path, by_path[path], documents=result.documents if i == 0 else 0)
+        FileResult(
+            path,
+            by_path[path],
+            documents=result.documents if i == 0 else 0,
+            pods=result.pods if i == 0 else 0,
+        )
         for i, path in enumerate(sorted(by_path))
     ]
 

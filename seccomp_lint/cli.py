@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, config, pipeline
-from .config import Config
-from .model import NEWEST_KUBE, Level, Options
+from .config import Config, rule_id_problems
+from .model import NEWEST_KUBE, Level, Options, Severity
 from .output import FORMATS, Display
 from .pipeline import EXIT_CLEAN, EXIT_ERROR, Mode, Request
-from .rules import BY_ID, doc, level_name
+from .rules import BY_ID, RULES, doc, fix_summary, level_name
 FORMAT_NAMES = tuple(FORMATS)
 
 
@@ -32,9 +32,9 @@ def _rule_ids(values: list[str] | None) -> frozenset[str] | None:
     if values is None:
         return None
     ids = frozenset(i.strip() for v in values for i in v.split(",") if i.strip())
-    unknown = sorted(ids - BY_ID.keys())
-    if unknown:
-        raise UsageError(f"unknown rule id {unknown[0]!r}; known: {', '.join(BY_ID)}")
+    problems = rule_id_problems(sorted(ids))
+    if problems:
+        raise UsageError("; ".join(problems))
     if not ids:
         # An empty --select "$RULES" would silently turn every rule off.
         raise UsageError("--select/--ignore given without any rule id")
@@ -48,105 +48,169 @@ def _profiles_dir(value: str | None) -> str | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line; long option names are also the config file's keys."""
     p = argparse.ArgumentParser(
         prog="seccomp-lint",
         description=(
             "Check that every container in every Kubernetes pod template runs under a seccomp "
             "profile the API server accepts (Pod Security Standards, CIS 5.7.2)."
         ),
+        epilog=(
+            "Exit status: 0 nothing (at --fail-level) found, 1 findings remain (--diff: there "
+            "is a diff), 2 usage error or an input that could not be read or built."
+        ),
     )
     p.add_argument("paths", nargs="*", help="files or directories to lint; - reads stdin")
-    p.add_argument("--format", choices=FORMAT_NAMES, default="text", help="output format")
-    p.add_argument(
+    newest = ".".join(map(str, NEWEST_KUBE))
+
+    what = p.add_argument_group("what to check")
+    what.add_argument(
         "--level",
         choices=("restricted", "baseline"),
         default="restricted",
         help="Pod Security Standards level to enforce (default: restricted)",
     )
-    newest = ".".join(map(str, NEWEST_KUBE))
-    p.add_argument(
+    what.add_argument(
         "--kube-version",
         type=_kube_version,
         default=NEWEST_KUBE,
         metavar="X.Y",
         help=f"Kubernetes version the manifests target (default: {newest})",
     )
-    p.add_argument(
+    what.add_argument(
         "--require-runtime-default",
         action="store_true",
         help="CIS 5.7.2: report Localhost profiles too, at any --level",
     )
-    p.add_argument("--select", action="append", metavar="RULES", help="only these rule ids")
-    p.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids")
-    p.add_argument("--explain", metavar="RULE", help="print a rule's documentation and exit")
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        metavar="N",
-        help="worker processes for large runs (default: CPU count)",
-    )
-    p.add_argument(
-        "--no-prefilter",
-        dest="prefilter",
-        action="store_false",
-        help="parse every document, also those that cannot hold a pod template",
-    )
-    p.add_argument(
+    what.add_argument("--select", action="append", metavar="RULES", help="only these rule ids")
+    what.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids")
+    what.add_argument(
         "--profiles-dir",
         metavar="DIR",
         help="a copy of the kubelet seccomp root: resolve and lint Localhost profiles in it",
     )
-    p.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: the nearest .seccomp-lint.yaml from the working directory up)",
+
+    inputs = p.add_argument_group("inputs")
+    inputs.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="leave out paths matching this gitignore-style pattern (repeatable)",
     )
-    p.add_argument(
-        "--quiet", action="store_true", help="print only findings, and nothing when there are none"
+    inputs.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        help="also walk into what .gitignore files ignore",
     )
-    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
-    p.add_argument("--sarif-file", metavar="PATH", help="also write a SARIF report to PATH")
-    p.add_argument(
-        "--summary-file",
-        metavar="PATH",
-        help="also append a Markdown table of every finding to PATH (e.g. $GITHUB_STEP_SUMMARY)",
-    )
-    p.add_argument(
-        "--fix",
-        action="store_true",
-        help="apply safe fixes in place (stdin: write the fixed stream to stdout)",
-    )
-    p.add_argument(
-        "--diff", action="store_true", help="print the fixes as unified diffs and write nothing"
-    )
-    p.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="with --fix or --diff, also apply fixes that change behaviour (review them)",
-    )
-    p.add_argument(
+    inputs.add_argument(
         "--kustomize",
         action="append",
         default=[],
         metavar="DIR",
         help="build a kustomization (kustomize or kubectl on PATH) and report in its source files",
     )
-    p.add_argument(
+    inputs.add_argument(
         "--chart",
         action="append",
         default=[],
         metavar="DIR",
         help="render a Helm chart (helm template; helm on PATH) and lint the result",
     )
-    p.add_argument(
+    inputs.add_argument(
         "--values",
         action="append",
         default=[],
         metavar="FILE",
         help="with --chart: a values file for helm template (repeatable)",
     )
-    p.add_argument("--version", action="version", version=f"seccomp-lint {__version__}")
+    inputs.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: the nearest .seccomp-lint.yaml from the working directory up)",
+    )
+
+    fixing = p.add_argument_group("fixing")
+    fixing.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes in place (stdin: write the fixed stream to stdout)",
+    )
+    fixing.add_argument(
+        "--diff", action="store_true", help="print the fixes as unified diffs and write nothing"
+    )
+    fixing.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also apply fixes that change behaviour (review them)",
+    )
+    fixing.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --fix, exit 1 when a file was rewritten, even if nothing remains",
+    )
+
+    output = p.add_argument_group("output")
+    output.add_argument(
+        "-f", "--format", choices=FORMAT_NAMES, default="text", help="output format"
+    )
+    output.add_argument(
+        "-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout"
+    )
+    output.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only findings, and nothing when there are none",
+    )
+    output.add_argument(
+        "--statistics", action="store_true", help="print the number of findings per rule"
+    )
+    output.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR respected)",
+    )
+    output.add_argument("--sarif-file", metavar="PATH", help="also write a SARIF report to PATH")
+    output.add_argument(
+        "--summary-file",
+        metavar="PATH",
+        help="also append a Markdown table of every finding to PATH (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    output.add_argument(
+        "-e", "--exit-zero", action="store_true", help="exit 0 even when findings remain"
+    )
+    output.add_argument(
+        "--fail-level",
+        choices=("error", "warning"),
+        default="warning",
+        help="the least severe finding that fails the run (default: warning, i.e. any)",
+    )
+
+    other = p.add_argument_group("other")
+    other.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for large runs (default: CPU count)",
+    )
+    other.add_argument(
+        "--no-prefilter",
+        dest="prefilter",
+        action="store_false",
+        help="parse every document, also those that cannot hold a pod template",
+    )
+    other.add_argument("--explain", metavar="RULE", help="print a rule's documentation and exit")
+    other.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule id with its level, severity and summary, and exit",
+    )
+    other.add_argument("--version", action="version", version=f"seccomp-lint {__version__}")
     return p
 
 
@@ -163,12 +227,23 @@ def _apply_config(
     return loaded
 
 
+def list_rules() -> int:
+    """``--list-rules``: every rule id with its level, severity, fixes and one-line summary."""
+    width = max(len(rule.ID) for rule in RULES)
+    for rule in RULES:
+        summary = (rule.__doc__ or "").strip().splitlines()[0]
+        print(
+            f"{rule.ID:<{width}}  {level_name(rule):<10}  {rule.SEVERITY!s:<7}  {summary}"
+            f"  [fix: {fix_summary(rule)}]"
+        )
+    return EXIT_CLEAN
+
+
 def explain(rule_id: str) -> int:
     """``--explain ID``: the rule's documentation, its Fix section generated from its data."""
     rule = BY_ID.get(rule_id)
     if rule is None:
-        print(f"seccomp-lint: unknown rule {rule_id!r}; known: {', '.join(BY_ID)}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(rule_id_problems([rule_id])[0])
     print(
         f"# {rule.ID}\n\nLevel: {level_name(rule)}. Severity: {rule.SEVERITY}.\n\n{doc(rule)}"
     )
@@ -198,6 +273,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.list_rules:
+        return list_rules()
     if args.explain:
         return explain(args.explain)
     try:
@@ -235,11 +312,33 @@ def _main(argv: Sequence[str] | None = None) -> int:
         mode=mode,
         unsafe=args.unsafe_fixes,
         fmt=args.format,
-        display=Display(args.quiet, args.statistics, args.sarif_file, args.summary_file),
+        display=Display(
+            args.quiet, args.statistics, args.sarif_file, args.summary_file, _color(args.color)
+        ),
         jobs=args.jobs or os.cpu_count() or 1,
         config=loaded_config,
         kustomize=tuple(args.kustomize),
         charts=tuple(args.chart),
         values=tuple(args.values),
+        exclude=tuple(args.exclude),
+        respect_gitignore=args.respect_gitignore,
+        fail_level=Severity(args.fail_level),
+        exit_zero=args.exit_zero,
+        exit_non_zero_on_fix=args.exit_non_zero_on_fix,
+        output_file=args.output_file,
     )
     return pipeline.run(request)
+
+
+def _color(choice: str) -> bool | None:
+    """True/False for always/never; None (decide by the terminal) for auto, where NO_COLOR
+    (https://no-color.org) turns colour off and FORCE_COLOR on."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None

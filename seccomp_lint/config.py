@@ -11,10 +11,10 @@ import argparse
 import difflib
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pathspec
 import yaml
 
 from .resources import schema_bytes
@@ -39,24 +39,24 @@ class Config:
     path: str
     root: str  # the directory holding the file; globs and relative paths start here
     options: dict = field(default_factory=dict)
-    exclude: tuple[re.Pattern, ...] = ()
-    per_path_ignores: tuple[tuple[re.Pattern, frozenset[str]], ...] = ()
+    exclude: pathspec.GitIgnoreSpec | None = None
+    per_path_ignores: tuple[tuple[pathspec.GitIgnoreSpec, frozenset[str]], ...] = ()
 
     def _relative(self, path: str) -> str | None:
         rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
         return None if rel == ".." or rel.startswith("../") else rel
 
     def excluded(self, path: str) -> bool:
-        """Whether an ``exclude`` glob matches ``path`` or a directory above it."""
-        rel = self._relative(path) if self.exclude else None
-        return rel is not None and any(p.match(rel) for p in self.exclude)
+        """Whether an ``exclude`` pattern matches ``path`` or a directory above it."""
+        rel = self._relative(path) if self.exclude is not None else None
+        return rel is not None and self.exclude is not None and self.exclude.match_file(rel)
 
     def ignored_rules(self, path: str) -> frozenset[str]:
         """The rule ids ``per-path-ignores`` turns off for ``path``."""
         rel = self._relative(path) if self.per_path_ignores else None
         if rel is None:
             return frozenset()
-        return frozenset().union(*(ids for p, ids in self.per_path_ignores if p.match(rel)))
+        return frozenset().union(*(ids for p, ids in self.per_path_ignores if p.match_file(rel)))
 
 
 def find(start: str | None = None) -> str | None:
@@ -117,17 +117,18 @@ def _validate(path: str, data: bytes, values: dict) -> None:
 
     digest = hashlib.sha256(schema + b"\0" + data).hexdigest()
     marker = os.path.join(_cache_dir(), digest)
-    if not os.path.exists(marker):
-        problems = schema_problems(values, schema)
-        if problems:
-            raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
-        try:
-            os.makedirs(os.path.dirname(marker), exist_ok=True)
-            with open(marker, "w"):
-                pass
-        except OSError:
-            pass  # a read-only cache costs only time
-    _check_rule_ids(path, values)
+    problems = [] if os.path.exists(marker) else schema_problems(values, schema)
+    if not problems:
+        problems = _rule_id_problems(values)
+    if problems:
+        # Every problem at once: fixing a config should not take one run per mistake.
+        raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
+    try:
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "w"):
+            pass
+    except OSError:
+        pass  # a read-only cache costs only time
 
 
 def schema_problems(values: object, schema: bytes | None = None) -> list[str]:
@@ -169,17 +170,22 @@ def _describe(error, schema: dict) -> str:
     return f"{label}: {error.message}"
 
 
-def _check_rule_ids(path: str, values: dict) -> None:
+def rule_id_problems(ids: list[str]) -> list[str]:
+    """Why each unknown rule id is wrong, with the closest known id."""
+    out = []
+    for rule_id in ids:
+        if rule_id not in BY_ID:
+            close = difflib.get_close_matches(rule_id, list(BY_ID), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(BY_ID)}"
+            out.append(f"unknown rule id {rule_id!r}; {hint}")
+    return out
 
+
+def _rule_id_problems(values: dict) -> list[str]:
     lists = [(key, values[key]) for key in RULE_LIST_KEYS if key in values]
     per_path = values.get("per-path-ignores", {})
     lists += [(f"per-path-ignores/{glob}", ids) for glob, ids in per_path.items()]
-    for key, ids in lists:
-        for rule_id in _ids(ids):
-            if rule_id not in BY_ID:
-                raise ConfigError(
-                    f"{path}: key {key!r}: unknown rule id {rule_id!r}; known: {', '.join(BY_ID)}"
-                )
+    return [f"key {key!r}: {p}" for key, ids in lists for p in rule_id_problems(_ids(ids))]
 
 
 def _ids(value: str | list[str]) -> list[str]:
@@ -202,50 +208,19 @@ def _compile(path: str, values: dict) -> Config:
         path=path,
         root=root,
         options=options,
-        exclude=tuple(glob_regex(g) for g in values.get("exclude", ())),
+        exclude=patterns(values["exclude"]) if values.get("exclude") else None,
         per_path_ignores=tuple(
-            (glob_regex(g), frozenset(_ids(ids)))
+            (patterns([g]), frozenset(_ids(ids)))
             for g, ids in values.get("per-path-ignores", {}).items()
         ),
     )
 
 
-def glob_regex(pattern: str) -> re.Pattern:
-    """A regex for a path glob: ``*`` and ``?`` stay within a name, ``**`` spans directories.
-
-    A pattern without ``/`` (other than a trailing one) matches a name at any depth; one with
-    ``/`` matches from the root. Matching a directory matches everything below it.
-    """
-    anchored = "/" in pattern.rstrip("/")
-    body, i = [], 0
-    pattern = pattern.strip("/")
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            body.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            body.append(".*")
-            i += 2
-            continue
-        if ch == "*":
-            body.append("[^/]*")
-        elif ch == "?":
-            body.append("[^/]")
-        elif ch == "[" and "]" in pattern[i + 2 :]:
-            end = pattern.index("]", i + 2)
-            inner = pattern[i + 1 : end]
-            if inner.startswith("!"):
-                inner = "^" + inner[1:]
-            body.append("[" + inner.replace("\\", "\\\\") + "]")
-            i = end + 1
-            continue
-        else:
-            body.append(re.escape(ch))
-        i += 1
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(prefix + "".join(body) + "(?:/.*)?\\Z", re.S)
+def patterns(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """Path patterns with gitignore semantics (``*`` within a name, ``**`` across directories,
+    a pattern without ``/`` at any depth, a trailing ``/`` for directories, ``!`` to re-include),
+    matched against paths relative to the directory that states them."""
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def explicit_dests(fresh: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
@@ -258,12 +233,15 @@ def explicit_dests(fresh: argparse.ArgumentParser, argv: Sequence[str] | None) -
 def apply(
     config: Config, parser: argparse.ArgumentParser, args: argparse.Namespace, given: set[str]
 ) -> None:
-    """Set each option the command line left alone from the config file."""
+    """Set each option the command line left alone from the config file; every problem is
+    reported at once."""
     by_option = {s: a for a in parser._actions for s in a.option_strings}
+    problems = []
     for key, value in config.options.items():
         action = by_option.get("--" + key)
         if action is None:
-            raise ConfigError(f"{config.path}: key {key!r} is not supported by this version")
+            problems.append(f"key {key!r} is not supported by this version")
+            continue
         if action.dest in given:
             continue
         if action.nargs == 0:  # a flag: true sets it, false leaves the default
@@ -272,5 +250,8 @@ def apply(
             try:
                 value = action.type(value)
             except (argparse.ArgumentTypeError, TypeError, ValueError) as exc:
-                raise ConfigError(f"{config.path}: key {key!r}: {exc}") from None
+                problems.append(f"key {key!r}: {exc}")
+                continue
         setattr(args, action.dest, value)
+    if problems:
+        raise ConfigError("\n".join(f"{config.path}: {p}" for p in problems))

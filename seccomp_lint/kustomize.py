@@ -514,6 +514,8 @@ def lint_mapped(
         m.built_at = (f.line, f.column)
         m.built_fix = f.fix
         mapped.append(m)
-    result = FileResult(directory, [m.finding for m in mapped], documents=raw.documents)
+    result = FileResult(
+        directory, [m.finding for m in mapped], documents=raw.documents, pods=raw.pods
+    )
     result.size = len(data)
     return result, mapped

@@ -55,6 +55,8 @@ class FileResult:
     notice: str | None = None  # why the input was skipped
     error: str | None = None  # why the input could not be read
     unparsed: str | None = None  # a document could not be read, and no rule reports it
+    unrendered: bool = False  # skipped: it holds an unrendered template
+    pods: int = 0  # pod templates checked
     data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
 
     @property
@@ -218,7 +220,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            result.findings.extend(_lint_document(item, path, options, rules))
+            result.findings.extend(_lint_document(item, path, options, rules, result))
             if syntax and in_scope:
                 muted = suppressions.by_line(
                     suppressions.from_comments(item.text, item.line_offset), _rules.BY_ID
@@ -232,6 +234,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             path,
             size=result.size,
             notice="skipped: holds an unrendered template ({{ ... }}); lint the rendered output",
+            unrendered=True,
         )
     result.documents = index
     result.unparsed = unparsed
@@ -267,7 +270,7 @@ def _unreadable(result: FileResult, options: Options, message: str) -> FileResul
 
 
 def _lint_document(
-    doc: Document, path: str, options: Options, rules: list[ModuleType]
+    doc: Document, path: str, options: Options, rules: list[ModuleType], result: FileResult
 ) -> Iterator[Finding]:
     known = _rules.BY_ID
     written = suppressions.from_comments(doc.text, doc.line_offset)
@@ -276,6 +279,7 @@ def _lint_document(
     invalid = [s for s in written if not s.applies(known)] if check else []
     pod_rules = [r for r in rules if hasattr(r, "check")]
     for pod in pod_templates(doc):
+        result.pods += 1
         found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
         muted = {s.rule for s in found if s.applies(known)}
         invalid += [s for s in found if check and not s.applies(known)]

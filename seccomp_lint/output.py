@@ -27,10 +27,14 @@ class Display:
     statistics: bool = False
     sarif_file: str | None = None  # also write SARIF here
     summary_file: str | None = None  # also append a Markdown summary here
+    color: bool | None = None  # None: colour on a terminal
 
 
-def use_color(out: TextIO) -> bool:
-    """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org)."""
+def use_color(out: TextIO, choice: bool | None = None) -> bool:
+    """Colour when asked for; else on a terminal, unless ``NO_COLOR`` is set
+    (https://no-color.org)."""
+    if choice is not None:
+        return choice
     if os.environ.get("NO_COLOR"):
         return False
     isatty = getattr(out, "isatty", None)
@@ -43,7 +47,7 @@ def emit(run: Run, fmt: str, display: Display, out: TextIO, err: TextIO) -> None
     Raises OSError (with its ``filename``) when an extra report file cannot be written.
     """
     run.quiet = display.quiet
-    run.color = fmt == "text" and use_color(out)
+    run.color = fmt == "text" and use_color(out, display.color)
     FORMATS[fmt](run, out)
     if display.statistics:
         # Machine-readable formats keep stdout to themselves.

@@ -18,7 +18,7 @@ from . import sources
 from .config import Config
 from .fixes import FileFix, applicable, fix_bytes, fix_file, unified_diff
 from .linter import FileResult
-from .model import Finding, Options
+from .model import Finding, Options, Severity
 from .output import Display, emit
 from .report import Run, counted, escape
 
@@ -51,6 +51,12 @@ class Request:
     kustomize: tuple[str, ...] = ()
     charts: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # --exclude patterns, relative to the working directory
+    respect_gitignore: bool = True
+    fail_level: Severity = Severity.WARNING  # the least severe finding that fails the run
+    exit_zero: bool = False
+    exit_non_zero_on_fix: bool = False
+    output_file: str | None = None  # the report goes here instead of stdout
 
 
 @dataclass
@@ -74,16 +80,25 @@ class Outcome:
     failed: bool = False  # an input could not be read, built or written
 
 
-def exit_code(outcome: Outcome, mode: Mode) -> int:
-    """0 clean, 1 findings remain (``--fix``: or files were rewritten; ``--diff``: there is a
-    diff), 2 when an input could not be read, built or written."""
+def exit_code(outcome: Outcome, request: Request) -> int:
+    """2 when an input could not be read, built or written (or the report not written); else,
+    with ``--diff``, 1 when there is a diff; with ``--exit-zero``, 0; with ``--fix
+    --exit-non-zero-on-fix``, 1 when a file was rewritten; else 1 when a finding at
+    ``--fail-level`` or above remains, 0 when none does."""
     if outcome.failed:
         return EXIT_ERROR
-    if mode is Mode.DIFF:
+    if request.mode is Mode.DIFF:
         return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
-    if mode is Mode.FIX and outcome.rewritten:
+    if request.exit_zero:
+        return EXIT_CLEAN
+    if request.mode is Mode.FIX and request.exit_non_zero_on_fix and outcome.rewritten:
         return EXIT_FINDINGS
-    return EXIT_FINDINGS if outcome.run.findings else EXIT_CLEAN
+    failing = (
+        outcome.run.findings
+        if request.fail_level == Severity.WARNING
+        else [f for f in outcome.run.findings if f.severity == Severity.ERROR]
+    )
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
 class _Run:
@@ -94,10 +109,9 @@ class _Run:
         self.streams = streams
         self.outcome = Outcome()
 
-    # notices
     def say(self, path: str | None, message: str) -> None:
+        """A notice on stderr; a tool's output keeps its line breaks, indented."""
         where = f"{escape(path)}: " if path else ""
-        # A tool's output keeps its line breaks, indented under the first line.
         lines = [escape(line) for line in message.split("\n")]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
 
@@ -119,6 +133,7 @@ class _Run:
             return
         if result.notice:
             run.skipped.append((result.path, result.notice))
+            run.unrendered += result.unrendered
             if not self.request.display.quiet or self.request.mode is not Mode.LINT:
                 self.say(result.path, result.notice)
         if result.unparsed:
@@ -127,6 +142,7 @@ class _Run:
             self.say(result.path, result.unparsed)
         run.files += 1
         run.documents += result.documents
+        run.pods += result.pods
         keep = self.muted(result.path)
         found = [f for f in (result.findings if findings is None else findings) if keep(f)]
         run.suppressed += sum(1 for f in found if f.suppressed is not None)
@@ -159,7 +175,9 @@ def run(request: Request, streams: Streams | None = None) -> int:
     streams = streams or Streams()
     state = _Run(request, streams)
     try:
-        found = sources.gather(list(request.paths), request.config)
+        found = sources.gather(
+            list(request.paths), request.config, request.exclude, request.respect_gitignore
+        )
     except sources.MissingPath as exc:
         state.say(None, f"error: {exc}: no such file or directory")
         return EXIT_ERROR
@@ -168,11 +186,16 @@ def run(request: Request, streams: Streams | None = None) -> int:
         state.outcome.failed = True
     for notice in found.notices:
         state.say(None, notice)
-    inputs = found.inputs
+    if request.paths and not found.discovered and not found.errors:
+        # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
+        # Files left out by an exclusion are a choice, not this (pre-commit names them).
+        paths = ", ".join(request.paths)
+        state.say(None, f"error: no manifest files (*.yaml, *.yml, *.json) in {paths}")
+        return EXIT_ERROR
     fixing = request.mode is not Mode.LINT
     options = replace(request.options, fixes=request.options.fixes or fixing)
     from_stdin = False
-    for result in sources.lint_all(inputs, options, request.jobs, keep_stdin=fixing):
+    for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
         if not fixing or result.error:
             state.collect(result)
         elif result.data is not None:
@@ -210,18 +233,7 @@ def _fix_path(state: _Run, result: FileResult) -> None:
     ff = fix_file(
         result.path, request.options, request.unsafe, request.mode is Mode.FIX, wanted=keep
     )
-    state.fixed(ff)
-    state.outcome.held_back += ff.held_back
-    state.collect(
-        FileResult(
-            result.path,
-            documents=ff.documents,
-            notice=ff.notice,
-            error=ff.error,
-            unparsed=result.unparsed,
-        ),
-        ff.findings,
-    )
+    _fixed(state, result, ff)
 
 
 def _fix_stdin(state: _Run, result: FileResult) -> None:
@@ -235,9 +247,18 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
         sink = streams.stdout_bytes or streams.stdout.buffer
         sink.write(ff.fixed)
         sink.flush()
+    _fixed(state, result, ff)
+
+
+def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
+    """Report an input after its fix stage; why it was not fixed (or rewritten) is a notice,
+    not a skip: it was checked."""
+    if ff.notice and not ff.error:
+        state.say(result.path, ff.notice)
     state.fixed(ff)
     state.outcome.held_back += ff.held_back
-    state.collect(FileResult(result.path, documents=ff.documents, notice=ff.notice), ff.findings)
+    after = replace(result, findings=[], documents=ff.documents, error=ff.error, data=None)
+    state.collect(after, ff.findings)
 
 
 def _fix_build(state: _Run, build: Build) -> None:
@@ -263,35 +284,42 @@ def _fix_build(state: _Run, build: Build) -> None:
 
 
 def _notes(state: _Run) -> TextIO:
-    """Where fix summaries and patches go: stdout beside a text report, else stderr."""
+    """Where fix notes and patches go: stdout beside a text report, else stderr."""
     request = state.request
-    to_stdout = request.mode is Mode.FIX and request.fmt == "text"
+    to_stdout = request.mode is Mode.FIX and request.fmt == "text" and not request.output_file
     return state.streams.stdout if to_stdout else state.streams.stderr
 
 
 def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
+    if request.mode is Mode.FIX:
+        outcome.run.fixed = outcome.fixed
     if request.mode is not Mode.DIFF:
-        # With stdin fixed, the fixed stream owns stdout: the report goes to stderr.
-        out = streams.stderr if from_stdin and request.mode is Mode.FIX else streams.stdout
         try:
-            emit(outcome.run, request.fmt, request.display, out, streams.stderr)
+            if request.output_file:
+                with open(request.output_file, "w", encoding="utf-8") as handle:
+                    emit(outcome.run, request.fmt, request.display, handle, streams.stderr)
+            else:
+                # With stdin fixed, the fixed stream owns stdout: the report goes to stderr.
+                fixed_stdin = from_stdin and request.mode is Mode.FIX
+                out = streams.stderr if fixed_stdin else streams.stdout
+                emit(outcome.run, request.fmt, request.display, out, streams.stderr)
         except BrokenPipeError:
             raise
         except OSError as exc:
             state.say(None, f"error: cannot write {exc.filename}: {exc.strerror}")
             return EXIT_ERROR
-    if request.mode is not Mode.LINT:
-        notes = streams.stderr if from_stdin else _notes(state)
-        verb = "Would fix" if request.mode is Mode.DIFF else "Fixed"
+    notes = streams.stderr if from_stdin else _notes(state)
+    if request.mode is Mode.DIFF:
         notes.write(
-            f"{verb} {counted(outcome.fixed, 'finding')} in "
+            f"Would fix {counted(outcome.fixed, 'finding')} in "
             f"{counted(outcome.rewritten, 'file')}.\n"
         )
-        if outcome.held_back:
-            n = outcome.held_back
-            notes.write(
-                f"{counted(n, 'unsafe fix')} {'was' if n == 1 else 'were'} held back "
-                "(review them, then rerun with --unsafe-fixes).\n"
-            )
-    return exit_code(outcome, request.mode)
+    if outcome.held_back:
+        n = outcome.held_back
+        notes.write(
+            f"{counted(n, 'unsafe fix')} {'was' if n == 1 else 'were'} held back: review them, "
+            "then rerun with --unsafe-fixes (in pre-commit: `args: [--unsafe-fixes]` on the "
+            "seccomp-lint-fix hook).\n"
+        )
+    return exit_code(outcome, request)

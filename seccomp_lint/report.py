@@ -27,6 +27,9 @@ class Run:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     suppressed: int = 0  # findings suppressed by an annotation or a comment
+    pods: int = 0  # pod templates checked
+    unrendered: int = 0  # of the skipped inputs, those holding an unrendered template
+    fixed: int | None = None  # with --fix: findings fixed (the findings are what remains)
     quiet: bool = False  # text: findings only, no summary line
     color: bool = False  # text: ANSI colours
 
@@ -69,20 +72,35 @@ def write_statistics(run: Run, out: TextIO) -> None:
 
 
 def summary_line(run: Run) -> str:
-    files = f"{run.files} file" + ("" if run.files == 1 else "s")
-    notes = [f"{len(run.skipped)} skipped"] if run.skipped else []
-    notes += [f"{run.suppressed} suppressed"] if run.suppressed else []
-    muted = f" ({', '.join(notes)})" if notes else ""
-    if not run.findings:
-        return f"No findings in {files}{muted}."
-    counts = run.counts()
-    parts = []
-    for severity in ("error", "warning"):
-        if counts[severity]:
-            parts.append(f"{counts[severity]} {severity}" + ("" if counts[severity] == 1 else "s"))
+    """One line: what was found (and fixed) where, what was skipped or could not be read."""
+    files = counted(run.files, "file")
+    unrendered = run.unrendered
+    notes = [f"{counted(run.pods, 'pod template')} checked"]
+    if unrendered:
+        notes.append(f"{unrendered} skipped as unrendered templates")
+    if len(run.skipped) > unrendered:
+        notes.append(f"{len(run.skipped) - unrendered} not fully checked")
+    if run.suppressed:
+        notes.append(f"{run.suppressed} suppressed")
+    details = f" ({', '.join(notes)})"
+    failed = f" {counted(len(run.errors), 'input')} could not be read or built." if run.errors else ""
     n = len(run.findings)
-    noun = "finding" if n == 1 else "findings"
-    return f"Found {n} {noun} ({', '.join(parts)}) in {files}{muted}."
+    if run.fixed:
+        total = n + run.fixed
+        return (
+            f"Found {counted(total, 'finding')} ({run.fixed} fixed, {n} remaining) "
+            f"in {files}{details}.{failed}"
+        )
+    if not n:
+        if run.errors:
+            return f"{failed.strip()} Nothing to report in the {files} read{details}."
+        if len(run.skipped) > unrendered:
+            # Part of the input was not checked: "No findings" would claim too much.
+            return f"Nothing found in {files}{details}."
+        return f"No findings in {files}{details}."
+    counts = run.counts()
+    parts = [counted(counts[s], str(s)) for s in ("error", "warning") if counts[s]]
+    return f"Found {counted(n, 'finding')} ({', '.join(parts)}) in {files}{details}.{failed}"
 
 
 def counted(n: int, noun: str) -> str:
@@ -140,6 +158,9 @@ def write_json(run: Run, out: TextIO) -> None:
         "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
         "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
         "suppressed": run.suppressed,
+        "pod_templates": run.pods,
+        "fixed": run.fixed,
+        "failed": [{"path": p, "reason": r} for p, r in run.errors],
     }
     encode = json.JSONEncoder(ensure_ascii=False).encode
     findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .config import Config
+import pathspec
+
+from .config import Config, patterns
 from .documents import json_file
 from .linter import FileResult, lint_bytes, lint_stream
 from .model import Options
@@ -42,13 +44,15 @@ class Discovery:
     """What the paths named: the inputs, what could not be read, and what was passed over."""
 
     inputs: list[Input] = field(default_factory=list)
+    discovered: int = 0  # inputs found before exclusions
     errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
     notices: list[str] = field(default_factory=list)  # e.g. a broken symlink: said, not failed
 
 
-def discover(paths: list[str]) -> Discovery:
+def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
     """The inputs named by ``paths``, directories walked; MissingPath for a path that does not
-    exist."""
+    exist. A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
+    and those above them up to the repository's root); a file named explicitly is read."""
     found = Discovery()
     for path in paths:
         if path == STDIN:
@@ -57,17 +61,33 @@ def discover(paths: list[str]) -> Discovery:
         if not os.path.lexists(path):
             raise MissingPath(path)
         if os.path.isdir(path):
-            found.inputs.extend(_walk(path, found))
+            found.inputs.extend(_walk(path, found, respect_gitignore))
         else:
             found.inputs.append(Input(path, _size(path)))
     return found
 
 
-def gather(paths: list[str], config: Config | None) -> Discovery:
-    """:func:`discover` less what the config file excludes."""
-    found = discover(paths)
-    if config is not None:
-        found.inputs = [i for i in found.inputs if i.path == STDIN or not config.excluded(i.path)]
+def gather(
+    paths: list[str],
+    config: Config | None,
+    exclude: Sequence[str] = (),
+    respect_gitignore: bool = True,
+) -> Discovery:
+    """:func:`discover` less what the config file's ``exclude`` and ``--exclude`` (patterns
+    relative to the working directory) leave out."""
+    found = discover(paths, respect_gitignore)
+    found.discovered = len(found.inputs)
+    cli = patterns(exclude) if exclude else None
+    kept = []
+    for item in found.inputs:
+        if item.path != STDIN:
+            if config is not None and config.excluded(item.path):
+                continue
+            rel = os.path.relpath(os.path.abspath(item.path)).replace(os.sep, "/")
+            if cli is not None and not rel.startswith("../") and cli.match_file(rel):
+                continue
+        kept.append(item)
+    found.inputs = kept
     return found
 
 
@@ -78,8 +98,56 @@ def _size(path: str) -> int:
         return 0
 
 
-def _walk(top: str, found: Discovery) -> Iterator[Input]:
+class _Ignores:
+    """The ``.gitignore`` files that apply in a walk, each with the directory it sits in."""
+
+    def __init__(self, top: str, enabled: bool) -> None:
+        self.enabled = enabled
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        if enabled:
+            # Those above the walked directory, up to the repository's root, apply too.
+            above = []
+            here = os.path.dirname(os.path.abspath(top))
+            while True:
+                above.append(here)
+                if os.path.exists(os.path.join(here, ".git")):
+                    break
+                parent = os.path.dirname(here)
+                if parent == here:
+                    above = []  # not in a repository: only the walk's own files count
+                    break
+                here = parent
+            for folder in reversed(above):
+                self.add(folder)
+
+    def add(self, folder: str) -> None:
+        """Read ``folder/.gitignore`` if there is one."""
+        if not self.enabled:
+            return
+        try:
+            with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as f:
+                spec = patterns(f.read().splitlines())
+        except OSError:
+            return
+        self.specs.append((os.path.abspath(folder), spec))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """Whether the deepest ``.gitignore`` that has a say ignores ``path``."""
+        verdict = False
+        full = os.path.abspath(path)
+        for folder, spec in self.specs:
+            if not full.startswith(folder + os.sep):
+                continue
+            rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input]:
     seen: set[tuple[int, int]] = set()
+    ignores = _Ignores(top, respect_gitignore)
 
     def onerror(exc: OSError) -> None:
         found.errors.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
@@ -94,11 +162,19 @@ def _walk(top: str, found: Discovery) -> Iterator[Input]:
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        if ".gitignore" in files:
+            ignores.add(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(root, d), True)
+        )
         for name in sorted(files):
             if not name.lower().endswith(EXTENSIONS) or name.startswith("."):
                 continue
             full = os.path.join(root, name)
+            if ignores.ignored(full, False):
+                continue
             if os.path.isfile(full):
                 yield Input(full, _size(full))
             elif os.path.islink(full) and not os.path.exists(full):

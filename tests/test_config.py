@@ -180,9 +180,10 @@ def test_per_path_ignores(workdir):
     ],
 )
 def test_globs(pattern, matches, misses):
-    regex = config.glob_regex(pattern)
-    assert all(regex.match(p) for p in matches), pattern
-    assert not any(regex.match(p) for p in misses), pattern
+    """exclude and per-path-ignores patterns have gitignore semantics (pathspec)."""
+    spec = config.patterns([pattern])
+    assert all(spec.match_file(p) for p in matches), pattern
+    assert not any(spec.match_file(p) for p in misses), pattern
 
 
 # --- validation errors -------------------------------------------------------------------------

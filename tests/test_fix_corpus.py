@@ -93,10 +93,10 @@ def test_fix_over_the_realworld_corpus(tmp_path: Path, monkeypatch):
         if p.is_file() and p.suffix in EXTENSIONS
     }
     code, out, _ = run_cli("--fix", copy, fmt=None).output
-    match = re.search(r"Fixed (\d+) findings? in (\d+) files?\.", out)
+    match = re.search(r"\((\d+) fixed, (\d+) remaining\)", out)
     assert match, out[-2000:]
-    fixed, files = int(match.group(1)), int(match.group(2))
-    assert code == 1 and fixed > 0 and files > 0
+    fixed, remaining = int(match.group(1)), int(match.group(2))
+    assert code == (1 if remaining else 0) and fixed > 0
 
     rewritten = 0
     for rel, before in originals.items():
@@ -114,9 +114,9 @@ def test_fix_over_the_realworld_corpus(tmp_path: Path, monkeypatch):
         ), rel
         left = lint_bytes(after, str(rel), Options(), is_json).findings
         assert not [f for f in left if fixes.applicable(f, False)], rel
-    assert rewritten == files
+    assert rewritten > 0
 
     # A second run is a no-op.
     snapshot = {rel: (copy / rel).read_bytes() for rel in originals}
-    assert "Fixed 0 findings in 0 files." in run_cli("--fix", copy, fmt=None).stdout
+    assert " fixed, " not in run_cli("--fix", copy, fmt=None).stdout
     assert all((copy / rel).read_bytes() == data for rel, data in snapshot.items())

@@ -58,9 +58,13 @@ def test_fix_matches_golden_output(case: Path, tmp_path: Path):
     expected = _expected(case).read_bytes()
     assert target.read_bytes() == expected
     changed = expected != case.read_bytes()
-    assert ("Fixed 0 findings in 0 files." in out) == (not changed)
-    remaining = "Found " in out
-    assert code == (1 if changed or remaining else 0)
+    # One summary line, as ruff prints it: "Found N findings (M fixed, K remaining)".
+    assert (" fixed, " in out) == changed
+    assert "Fixed 0" not in out and "No findings in" not in out.split("Found")[-1]
+    remaining = "remaining)" in out and ", 0 remaining)" not in out or (
+        "Found " in out and " fixed, " not in out
+    )
+    assert code == (1 if remaining else 0)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
@@ -69,7 +73,7 @@ def test_second_fix_changes_nothing(case: Path, tmp_path: Path):
     shutil.copyfile(_expected(case), target)
     code, out, _ = run_cli("--fix", *_args(case), target, fmt=None).output
     assert target.read_bytes() == _expected(case).read_bytes()
-    assert "Fixed 0 findings in 0 files." in out
+    assert " fixed, " not in out
     assert code == (1 if "Found " in out else 0)
 
 
@@ -193,6 +197,9 @@ def test_readme_fix_example(tmp_path: Path):
     target = tmp_path / "web.yaml"
     target.write_text(block("before"), encoding="utf-8")
     result = run_cli("--fix", target, fmt=None)
-    assert result.code == 1
+    assert result.code == 0  # nothing remains
     assert target.read_text(encoding="utf-8") == block("after")
-    assert "Fixed 2 findings in 1 file." in result.stdout
+    assert "Found 2 findings (2 fixed, 0 remaining)" in result.stdout
+    assert run_cli("--fix", "--exit-non-zero-on-fix", target, fmt=None).code == 0  # unchanged
+    target.write_text(block("before"), encoding="utf-8")
+    assert run_cli("--fix", "--exit-non-zero-on-fix", target, fmt=None).code == 1

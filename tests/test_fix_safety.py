@@ -53,7 +53,7 @@ def test_duplicate_keys_count_as_a_yaml_error(tmp_path: Path):
 def test_permissions_are_kept(tmp_path: Path):
     path = _write(tmp_path, MISSING)
     path.chmod(0o640)
-    assert run_cli("--fix", path, fmt=None).code == 1
+    assert run_cli("--fix", path, fmt=None).code == 0  # fixed: nothing remains
     assert b"seccompProfile" in path.read_bytes()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["pod.yaml"]  # no temporary file left
@@ -82,7 +82,7 @@ def test_file_changed_between_read_and_write_is_skipped(tmp_path: Path, monkeypa
     code, out, err = run_cli("--fix", path, fmt=None).output
     assert path.read_bytes() == theirs
     assert "changed on disk since it was read" in err
-    assert "Fixed 0 findings in 0 files." in out
+    assert "Found 1 finding (1 error)" in out and " fixed," not in out  # nothing was fixed
     assert code == 1
 
 
@@ -166,11 +166,11 @@ def test_two_documents_fixed_together(tmp_path: Path):
 
 def test_stdin_fix_writes_the_fixed_stream_to_stdout(tmp_path: Path):
     done = run_process("--fix", "-", input=MISSING)
-    assert done.returncode == 1
+    assert done.returncode == 0  # fixed: nothing remains
     assert done.stdout == MISSING.replace(
         b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
     )
-    assert b"Fixed 1 finding in 1 file." in done.stderr
+    assert b"Found 1 finding (1 fixed, 0 remaining)" in done.stderr
 
 
 def test_stdin_diff(tmp_path: Path):
@@ -185,7 +185,7 @@ def test_json_format_keeps_stdout_json(tmp_path: Path):
     done = run_cli("--fix", path, fmt="json", cwd=tmp_path)
     report = json.loads(done.stdout)
     assert [f["rule"] for f in report["findings"]] == ["privileged-container-seccomp"]
-    assert "Fixed 1 finding in 1 file." in done.stderr
+    assert report["summary"]["fixed"] == 1
     assert done.code == 1
 
 

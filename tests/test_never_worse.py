@@ -164,7 +164,7 @@ def test_rendered_file_with_quoted_braces_in_templates_is_linted(tmp_path: Path)
     result = run_cli(tmp_path, fmt="text")
     assert "rendered.yaml" in result.stdout and "missing-seccomp-profile" in result.stdout
     assert "raw.yaml" in result.stderr and "unrendered template" in result.stderr
-    assert "1 skipped" in result.stdout
+    assert "1 skipped as unrendered templates" in result.stdout
     report = run_cli(tmp_path).report
     assert [s["path"] for s in report["summary"]["skipped"]] == [str(folder / "raw.yaml")]
 
@@ -176,7 +176,8 @@ def test_select_never_hides_a_file_that_cannot_be_parsed(tmp_path: Path) -> None
         result = run_cli(*args, path, fmt="text")
         assert "broken.yaml" in result.stderr + result.stdout
         assert "cannot parse" in result.stderr + result.stdout
-        assert "No findings" not in result.stdout or "1 skipped" in result.stdout
+        assert "No findings" not in result.stdout
+        assert "1 not fully checked" in result.stdout
 
 
 def test_directory_walk_takes_any_case_and_dot_directories(tmp_path: Path) -> None:

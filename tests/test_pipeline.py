@@ -52,20 +52,23 @@ spec:
 SITUATIONS = {"clean": CLEAN, "fixable": FIXABLE, "unfixable": UNFIXABLE, "unsafe": UNSAFE}
 MODES = {"lint": [], "fix": ["--fix"], "diff": ["--diff"]}
 
-# mode, situation -> exit code, a line the summary must hold, whether the file changes.
+# mode, situation -> exit code, a line the output must hold, whether the file changes.
+# --fix follows ruff: one summary line, exit 0 when nothing remains, 1 when findings remain.
 TABLE = {
-    ("lint", "clean"): (0, "No findings in 1 file.", False),
-    ("lint", "fixable"): (1, "Found 1 finding (1 error) in 1 file.", False),
-    ("lint", "unfixable"): (1, "Found 1 finding (1 warning) in 1 file.", False),
-    ("lint", "unsafe"): (1, "Found 1 finding (1 error) in 1 file.", False),
+    ("lint", "clean"): (0, "No findings in 1 file (1 pod template checked).", False),
+    ("lint", "fixable"): (1, "Found 1 finding (1 error) in 1 file", False),
+    ("lint", "unfixable"): (1, "Found 1 finding (1 warning) in 1 file", False),
+    ("lint", "unsafe"): (1, "Found 1 finding (1 error) in 1 file", False),
     ("lint", "missing"): (2, "no such file or directory", False),
     ("lint", "sarif-unwritable"): (2, "cannot write", False),
-    ("fix", "clean"): (0, "Fixed 0 findings in 0 files.", False),
-    ("fix", "fixable"): (1, "Fixed 1 finding in 1 file.", True),
-    ("fix", "unfixable"): (1, "Fixed 0 findings in 0 files.", False),
+    ("lint", "empty-dir"): (2, "no manifest files", False),
+    ("fix", "clean"): (0, "No findings in 1 file", False),
+    ("fix", "fixable"): (0, "Found 1 finding (1 fixed, 0 remaining)", True),
+    ("fix", "unfixable"): (1, "Found 1 finding (1 warning)", False),
     ("fix", "unsafe"): (1, "1 unsafe fix was held back", False),
     ("fix", "missing"): (2, "no such file or directory", False),
     ("fix", "sarif-unwritable"): (2, "cannot write", True),
+    ("fix", "empty-dir"): (2, "no manifest files", False),
     ("diff", "clean"): (0, "Would fix 0 findings in 0 files.", False),
     ("diff", "fixable"): (1, "Would fix 1 finding in 1 file.", False),
     ("diff", "unfixable"): (0, "Would fix 0 findings in 0 files.", False),
@@ -74,7 +77,7 @@ TABLE = {
 }
 
 
-@pytest.mark.parametrize(("mode", "situation"), sorted(TABLE), ids="-".join)
+@pytest.mark.parametrize(("mode", "situation"), sorted(TABLE))
 def test_mode_by_situation(tmp_path: Path, mode: str, situation: str) -> None:
     code, line, changes = TABLE[mode, situation]
     path = tmp_path / "pod.yaml"
@@ -82,9 +85,13 @@ def test_mode_by_situation(tmp_path: Path, mode: str, situation: str) -> None:
     if situation == "sarif-unwritable":
         path.write_text(FIXABLE)
         args += ["--sarif-file", str(tmp_path / "no-such-dir" / "out.sarif")]
+    elif situation == "empty-dir":
+        path = tmp_path / "empty"
+        path.mkdir()
+        (path / "README.md").write_text("no manifests here\n")
     elif situation != "missing":
         path.write_text(SITUATIONS[situation])
-    before = path.read_bytes() if path.exists() else None
+    before = path.read_bytes() if path.is_file() else None
     result = run_cli(*args, path, fmt="text")
     assert "Traceback" not in result.stderr
     assert result.code == code, (result.stdout, result.stderr)
@@ -99,9 +106,10 @@ def test_stdin_follows_the_table(mode: str) -> None:
     result = run_cli(*MODES[mode], "-", stdin=FIXABLE.encode(), fmt="text")
     code, line, _ = TABLE[mode, "fixable"]
     assert result.code == code
-    assert line in result.stdout + result.stderr
+    assert line.split(" in 1 file")[0] in result.stdout + result.stderr
     if mode == "fix":
         assert "seccompProfile" in result.stdout and "Found" not in result.stdout
+        assert "(1 fixed, 0 remaining)" in result.stderr
 
 
 @pytest.mark.parametrize("mode", ["lint", "fix", "diff"])
@@ -127,8 +135,8 @@ needs_kustomize = pytest.mark.skipif(
 KUSTOMIZE_TABLE = {
     ("lint", "clean"): (0, "No findings in"),
     ("lint", "fixable"): (1, "Found 10 findings"),
-    ("fix", "clean"): (0, "Fixed 0 findings in 0 files."),
-    ("fix", "fixable"): (1, "Fixed 10 findings in 3 files."),
+    ("fix", "clean"): (0, "No findings in"),
+    ("fix", "fixable"): (0, "Found 10 findings (10 fixed, 0 remaining)"),
     ("diff", "clean"): (0, "Would fix 0 findings in 0 files."),
     ("diff", "fixable"): (1, "Would fix 10 findings in 3 files."),
     ("lint", "missing"): (2, "not a directory"),
@@ -138,15 +146,44 @@ KUSTOMIZE_TABLE = {
 
 
 @needs_kustomize
-@pytest.mark.parametrize(("mode", "situation"), sorted(KUSTOMIZE_TABLE), ids="-".join)
+@pytest.mark.parametrize(("mode", "situation"), sorted(KUSTOMIZE_TABLE))
 def test_kustomize_follows_the_table(tmp_path: Path, mode: str, situation: str) -> None:
     code, line = KUSTOMIZE_TABLE[mode, situation]
     base = tmp_path / "base"
     if situation != "missing":
         shutil.copytree(KUSTOMIZE / "base", base)
     if situation == "clean":
-        assert run_cli("--kustomize", base, "--fix", fmt="text").code == 1
+        assert run_cli("--kustomize", base, "--fix", fmt="text").code == 0
     result = run_cli(*MODES[mode], "--kustomize", base, fmt="text")
     assert "Traceback" not in result.stderr
     assert result.code == code, (result.stdout, result.stderr)
     assert line in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "situation", "code"),
+    [
+        (["--exit-zero"], "fixable", 0),
+        (["--exit-zero"], "missing", 2),
+        (["--fail-level", "error"], "unfixable", 0),  # a warning only
+        (["--fail-level", "error"], "fixable", 1),
+        (["--fail-level", "warning"], "unfixable", 1),
+        (["--fix", "--exit-non-zero-on-fix"], "fixable", 1),
+        (["--fix", "--exit-non-zero-on-fix"], "clean", 0),
+        (["--fix", "--exit-zero"], "unfixable", 0),
+    ],
+)
+def test_exit_code_options(tmp_path: Path, args: list[str], situation: str, code: int) -> None:
+    path = tmp_path / "pod.yaml"
+    if situation != "missing":
+        path.write_text(SITUATIONS[situation])
+    assert run_cli(*args, path, fmt="text").code == code
+
+
+def test_a_failed_build_never_says_no_findings(tmp_path: Path) -> None:
+    for fmt in ("text", "json"):
+        result = run_cli("--kustomize", tmp_path / "missing", fmt=fmt)
+        assert result.code == 2
+        assert "No findings" not in result.stdout
+    report = run_cli("--kustomize", tmp_path / "missing").report
+    assert report is not None and report["summary"]["failed"][0]["path"].endswith("missing")
