@@ -24,7 +24,6 @@ import argparse
 import faulthandler
 import io
 import json
-import os
 import random
 import re
 import resource

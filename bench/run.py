@@ -582,7 +582,7 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
                 floor.failed = f"floor output unreadable: {exc}"
             floor.results.append(res)
         _lint(one, lint_cmd + ["--jobs", "1", path], sample=False)
-        _lint(many, lint_cmd + ([f"--jobs", str(args.jobs)] if args.jobs else []) + [path], sample=True)
+        _lint(many, lint_cmd + (["--jobs", str(args.jobs)] if args.jobs else []) + [path], sample=True)
     if linter.has("--no-prefilter") and not args.quick:
         log(f"{name}: seccomp-lint --jobs 1 --no-prefilter (once)")
         row = cr.rows["noprefilter"] = Row("seccomp-lint `--jobs 1 --no-prefilter`")

@@ -22,7 +22,7 @@ from yaml.nodes import Node, SequenceNode
 from . import writer
 from .documents import text
 from .edits import scalar
-from .fixes import FileFix, applicable, fix_file, unified_diff
+from .fixes import FileFix, applicable, fix_file
 from .helm import lint_chart
 from .kustomize import Mapped, kustomization_file, lint_mapped
 from .linter import FileResult
@@ -123,8 +123,16 @@ def fix_kustomize(
         if stale:
             for path, why in stale.items():
                 ff = changed.pop(path)
-                writer.replace_atomically(path, ff.original, ff.fixed, writer.stamp(path))
-                problems.append((shown[path], f"fix undone: {why}"))
+                try:
+                    failed = writer.replace_atomically(
+                        path, ff.original, ff.fixed, writer.stamp(path)
+                    )
+                except OSError as exc:
+                    failed = exc.strerror or str(exc)
+                if failed:
+                    problems.append((shown[path], f"{why}; the fix could not be undone: {failed}"))
+                else:
+                    problems.append((shown[path], f"fix undone: {why}"))
                 undone.add(path)
             rebuilt, remapped = lint_mapped(build.directory, options)
         if not rebuilt.error:
@@ -148,7 +156,10 @@ def fix_kustomize(
         and (m.source_file in undone or not (m.plain and m.source_finding is not None
                                               and applicable(m.source_finding, unsafe)))
     ]
-    patches, patch_problems = suggested_patches(build.directory, remaining, unfixed, options, unsafe)
+    # A patch is verified against the build as it is on disk: rebuilt after --fix, the
+    # original with --diff (which changed nothing).
+    baseline = remaining if write else build.result
+    patches, patch_problems = suggested_patches(build.directory, baseline, unfixed, options, unsafe)
     return BuildFix(list(changed.values()), remaining, problems + patch_problems, patches)
 
 

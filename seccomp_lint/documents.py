@@ -264,6 +264,11 @@ def decode(data: bytes) -> tuple[bytes, str, bytes]:
     return data, "utf-8", b""
 
 
+def looks_json(head: bytes) -> bool:
+    """Whether a stream without a name (stdin) is JSON: it opens with ``{`` or ``[``."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+
+
 def json_file(path: str) -> bool:
     """Whether a file is read as JSON (tabs allowed, concatenated objects split), by its name."""
     return path.lower().endswith(".json")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -21,7 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .documents import MERGE, STR, Document, Loader, is_null
-from .model import Change, Edit, Fix, FixSpec, Pos
+from .model import Change, FixSpec, Pos
 
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 # Line breaks as libyaml counts them, so (line, column) marks map to offsets.
@@ -86,6 +85,8 @@ class Context:
         self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
         self._key_owner: dict[int, MappingNode] = {}
         self._start_cache: dict[int, list[int]] = {}
+        # With anchors a node can sit in several places: paths then come from a full index.
+        self.anchored = b"&" in doc.text
         self._ambiguous: set[int] = set()
 
     # positions
@@ -99,14 +100,8 @@ class Context:
         return self.off(node.end_mark.line, node.end_mark.column)
 
     def line_of(self, offset: int) -> int:
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+        """The 0-based libyaml line holding a text offset."""
+        return bisect_right(self.starts, offset) - 1
 
     def rest(self, offset: int) -> str:
         return self.text[offset : self.ends[self.line_of(offset)]]
@@ -175,7 +170,7 @@ class Context:
 
         ``repeated``: the step's key occurs twice in that mapping (decoders disagree on it).
         """
-        if b"&" in self.doc.text:
+        if self.anchored:
             return None
         if target is self.doc.root:
             return []

@@ -19,15 +19,15 @@ import yaml
 
 from . import writer
 from .depth import MAX_DEPTH, too_deep
-from .documents import DecodeError, Loader, decode, json_file
+from .documents import DecodeError, Loader, decode, json_chunks, json_file
 from .edits import EDITOR_BREAK
 from .linter import FileResult, lint_bytes
 from .model import Applicability, Change, Edit, Finding, Fix, Options, Pos
-from .rules import FIX_ORDER
+from .rules import FIX_ORDER, enabled
 
-# Rounds that apply fixes: one fix per pod template lands per round, so this is enough for
-# every fix of a pod template with many containers.
-MAX_ROUNDS = 32
+# Rounds that apply fixes; fixes that touch different data of a pod template land together,
+# so this covers a migration, the profile it leaves to add, and retries after either.
+MAX_ROUNDS = 16
 
 
 class Rejected(Exception):
@@ -191,54 +191,109 @@ def _fingerprint(f: Finding) -> tuple:
     return (f.identity, f.fix.scope, tuple(change.path for change in f.fix.changes))
 
 
+def _overlap(a: tuple, b: tuple) -> bool:
+    """Whether one data path lies within the other."""
+    return a[: len(b)] == b[: len(a)]
+
+
 def _choose(candidates: list[Finding]) -> list[list[Finding]]:
-    """Fixes for one round: the first per pod template; identical fixes go together."""
+    """Fixes for one round: in each pod template, in priority order, those whose changes do
+    not touch the same data (a container's fix and another container's go together; a
+    migration and a new pod-level profile do not); identical fixes go together."""
     ordered = sorted(candidates, key=lambda f: (FIX_ORDER.get(f.rule, 99), f.line, f.column))
     groups: dict[tuple, list[Finding]] = {}
-    taken: dict[tuple, tuple] = {}
+    taken: dict[tuple, list[tuple]] = {}  # scope -> the change paths chosen there
     for f in ordered:
         fix = f.fix
         assert fix is not None
         same = (fix.edits, fix.changes)
-        if fix.scope in taken and taken[fix.scope] != same:
+        if (fix.scope, same) in groups:
+            groups[fix.scope, same].append(f)
             continue
-        taken[fix.scope] = same
-        groups.setdefault((fix.scope, same), []).append(f)
+        paths = [change.path for change in fix.changes]
+        chosen = taken.setdefault(fix.scope, [])
+        if any(_overlap(p, q) for p in paths for q in chosen):
+            continue
+        chosen.extend(paths)
+        groups[fix.scope, same] = [f]
     return list(groups.values())
+
+
+def declined_note(f: Finding) -> Finding:
+    """The finding, its help saying why its fix was not applied (once)."""
+    fix = f.fix
+    if fix is None or fix.declined is None or "fix not applied" in (f.help or ""):
+        return f
+    note = f"fix not applied: {fix.declined}"
+    return replace(f, help=f"{f.help}; {note}" if f.help else note)
 
 
 def _declined(f: Finding, reason: str) -> Finding:
     """The finding, saying why ``--fix`` did not apply its fix."""
-    note = f"fix not applied: {reason}"
     fix = replace(f.fix, declined=reason) if f.fix is not None else None
-    return replace(f, help=f"{f.help}; {note}" if f.help else note, fix=fix)
+    return declined_note(replace(f, fix=fix))
 
 
 class _Text:
-    """The text being fixed, with what linting it found."""
+    """The text being fixed, linted two ways: under the run's options (what to fix and report)
+    and with every rule (what "no new finding" is checked against, whatever --select says)."""
 
     def __init__(self, data: bytes, path: str, options: Options, is_json: bool) -> None:
         raw, self.encoding, self.bom = decode(data)
         self.body = raw.decode("utf-8")
         self.path, self.options, self.is_json = path, options, is_json
+        self.every_rule = replace(options, select=None, ignore=frozenset())
+        self.enabled = {rule.ID for rule in enabled(options)}
 
     def encode(self, body: str) -> bytes:
         return self.bom + body.encode(self.encoding)
 
-    def lint(self, body: str) -> FileResult:
-        return lint_bytes(self.encode(body), self.path, self.options, self.is_json)
+    def lint(self, body: str) -> tuple[FileResult, Counter]:
+        """The run's result for ``body`` and the identities every rule reports."""
+        full = lint_bytes(self.encode(body), self.path, self.every_rule, self.is_json)
+        shown = replace(full, findings=[f for f in full.findings if f.rule in self.enabled])
+        return shown, Counter(f.identity for f in full.reported)
 
 
-def _attempt(text: _Text, body: str, fixes: list[Fix], before: list[Finding]) -> tuple[str, FileResult]:
-    """Apply and verify fixes: the new text and its lint result, or Rejected."""
+def _attempt(
+    text: _Text, body: str, groups: list[list[Finding]], before: Counter
+) -> tuple[str, FileResult, Counter]:
+    """Apply and verify the groups' fixes together: the new text, its result and every rule's
+    identities; Rejected (Worse when it would add a finding) otherwise."""
+    fixes = [g[0].fix for g in groups if g[0].fix is not None]
     new = apply_edits(body, [e for fix in fixes for e in fix.edits])
     verify(body, new, fixes, text.is_json)
-    result = text.lint(new)
-    added = Counter(f.identity for f in result.reported) - Counter(f.identity for f in before)
+    result, now = text.lint(new)
+    added = now - before
     if added:
-        worse = next(f for f in result.reported if f.identity in added)
-        raise Worse(f"it would add a finding ({worse.rule}: {worse.text})")
-    return new, result
+        rule, kind, name, container, _ = next(iter(added))
+        where = f"{kind}/{name or '<unnamed>'}" + (f' container "{container}"' if container else "")
+        raise Worse(f"it would add a finding ({rule} for {where})")
+    return new, result, now
+
+
+def _passing(
+    text: _Text, body: str, groups: list[list[Finding]], before: Counter, failed: dict
+) -> tuple[list[list[Finding]], tuple[str, FileResult, Counter] | None]:
+    """The largest set of groups found (by halving) to pass together, applied to ``body``;
+    the others are recorded in ``failed``. Each attempt re-lints the text, so halving keeps
+    the cost to O(failures * log(groups)) attempts instead of one attempt per group."""
+    try:
+        return groups, _attempt(text, body, groups, before)
+    except Rejected as exc:
+        if len(groups) == 1:
+            for f in groups[0]:
+                failed[_fingerprint(f)] = exc
+            return [], None
+    half = len(groups) // 2
+    left, left_done = _passing(text, body, groups[:half], before, failed)
+    right, right_done = _passing(text, body, groups[half:], before, failed)
+    if not left or not right:
+        return (left, left_done) if left else (right, right_done)
+    try:
+        return left + right, _attempt(text, body, left + right, before)
+    except Rejected:
+        return left, left_done  # they conflict: the rest waits for the next round
 
 
 def fix_bytes(
@@ -259,7 +314,11 @@ def fix_bytes(
         out.notice = result.error or result.notice
         return out
     if not result.parses:
-        out.notice = "not fixed: the file does not parse cleanly (yaml-syntax-error)"
+        out.notice = "not fixed: the file does not parse cleanly"
+        return out
+    if is_json and json_chunks(data) is not None:
+        reason = "a stream of concatenated JSON objects is not rewritten"
+        out.findings = [_declined(f, reason) if applicable(f, True) else f for f in out.findings]
         return out
     try:
         text = _Text(data, path, options, is_json)
@@ -267,15 +326,15 @@ def fix_bytes(
         out.notice = f"not fixed: {exc}"
         return out
     body = text.body
+    result, identities = text.lint(body)
     findings = result.findings
-    failed: dict[tuple, str] = {}
-    worse: set[tuple] = set()  # failed because they added a finding: retried after a change
+    failed: dict[tuple, Rejected | str] = {}
     applied: set[tuple] = set()
     rounds = 0
-    # Each pass either applies fixes (at most MAX_ROUNDS times) or marks at least one more fix
-    # as failed, so the loop ends; a fix that failed only because it would add a finding is
-    # tried again after the text changed.
-    while rounds < MAX_ROUNDS:
+    # Each round applies at least one fix or marks at least one more as failed, so the loop
+    # ends; a fix that failed only because it would add a finding is tried again after the
+    # text changed (another fix may have made it fit).
+    while True:
         candidates = [
             f
             for f in findings
@@ -289,32 +348,18 @@ def fix_bytes(
         candidates = [f for f in candidates if _fingerprint(f) not in failed]
         if not candidates:
             break
-        groups = _choose(candidates)
-        reported = [f for f in findings if f.suppressed is None]
-        # Together first; if they fail together, the first that works alone.
-        tries = [groups] if len(groups) == 1 else [groups, *([g] for g in groups)]
-        done: list[list[Finding]] | None = None
-        for attempt in tries:
-            try:
-                # Candidates are applicable, so each has a fix.
-                fixes = [g[0].fix for g in attempt if g[0].fix is not None]
-                body, result = _attempt(text, body, fixes, reported)
-                done = attempt
-                break
-            except Rejected as exc:
-                if len(attempt) > 1:
-                    continue
-                for f in attempt[0]:
-                    failed[_fingerprint(f)] = str(exc)
-                    if isinstance(exc, Worse):
-                        worse.add(_fingerprint(f))
-        if done is None:
+        if rounds == MAX_ROUNDS:
+            for f in candidates:
+                failed[_fingerprint(f)] = f"{MAX_ROUNDS} rounds of fixes did not get to it"
+            break
+        done, applied_text = _passing(text, body, _choose(candidates), identities, failed)
+        if applied_text is None:
             continue
+        body, result, identities = applied_text
         rounds += 1
         applied.update(_fingerprint(f) for g in done for f in g)
-        for key in worse:
-            failed.pop(key, None)
-        worse.clear()
+        for key in [k for k, why in failed.items() if isinstance(why, Worse)]:
+            del failed[key]
         findings = result.findings
     out.fixed = text.encode(body)
     out.documents = result.documents
@@ -322,7 +367,8 @@ def fix_bytes(
     before = Counter(f.identity for f in out.before if f.suppressed is None)
     out.fixed_count = sum((before - remaining).values())
     out.findings = [
-        _declined(f, failed[_fingerprint(f)]) if _fingerprint(f) in failed else f for f in findings
+        _declined(f, str(failed[_fingerprint(f)])) if _fingerprint(f) in failed else f
+        for f in findings
     ]
     out.held_back = sum(
         1

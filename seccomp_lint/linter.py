@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from yaml.nodes import Node
 
 from . import rules as _rules
 from . import suppressions
@@ -196,7 +195,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):
-                if has_action:
+                if has_action and _template_syntax_is_why(chunk):
                     templated = True
                     break
                 index += 1
@@ -239,6 +238,17 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
     result.documents = index
     result.unparsed = unparsed
     return result
+
+
+_ACTION = re.compile(rb"\{\{.*?\}\}")
+
+
+def _template_syntax_is_why(chunk: Chunk) -> bool:
+    """Whether a chunk that does not parse would parse without its template actions (blanked
+    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
+    template, else a broken manifest that merely mentions ``{{ ... }}``."""
+    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
+    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 def _binary_message(data: bytes) -> str:

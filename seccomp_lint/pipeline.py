@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import sources
 from .config import Config
-from .fixes import FileFix, applicable, fix_bytes, fix_file, unified_diff
+from .fixes import FileFix, applicable, declined_note, fix_bytes, fix_file, unified_diff
+from .documents import looks_json
 from .linter import FileResult
 from .model import Finding, Options, Severity
 from .output import Display, emit
 from .report import Run, counted, escape
+from .rules import SYNTAX
 
 if TYPE_CHECKING:
     from .builds import Build
@@ -144,11 +146,18 @@ class _Run:
         run.documents += result.documents
         run.pods += result.pods
         keep = self.muted(result.path)
-        found = [f for f in (result.findings if findings is None else findings) if keep(f)]
+        every = result.findings if findings is None else findings
+        found = [f for f in every if keep(f)]
+        hidden = next((f for f in every if not keep(f) and f.rule == SYNTAX.ID), None)
+        if hidden is not None and not result.unparsed:
+            # A per-path ignore may silence the rule, never the fact that the file was not read.
+            why = f"not checked: {hidden.message} at {hidden.line}:{hidden.column}"
+            run.skipped.append((result.path, why))
+            self.say(result.path, why)
         run.suppressed += sum(1 for f in found if f.suppressed is not None)
         reported = [f for f in found if f.suppressed is None]
         if self.request.mode is not Mode.LINT:
-            reported = [_advice(f) for f in reported]
+            reported = [declined_note(f) for f in reported]
         run.findings.extend(sorted(reported, key=lambda f: (f.line, f.column, f.rule)))
 
     def fixed(self, ff: FileFix) -> None:
@@ -159,15 +168,6 @@ class _Run:
         self.outcome.fixed += ff.fixed_count
         if self.request.mode is Mode.DIFF:
             self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed))
-
-
-def _advice(f: Finding) -> Finding:
-    """With --fix/--diff, a finding whose fix was declined says why (and what to change)."""
-    fix = f.fix
-    if fix is None or fix.declined is None or "fix not applied" in (f.help or ""):
-        return f
-    note = f"fix not applied: {fix.declined}"
-    return replace(f, help=f"{f.help}; {note}" if f.help else note)
 
 
 def run(request: Request, streams: Streams | None = None) -> int:
@@ -184,8 +184,9 @@ def run(request: Request, streams: Streams | None = None) -> int:
     for error in found.errors:
         state.say(None, error)
         state.outcome.failed = True
-    for notice in found.notices:
-        state.say(None, notice)
+    for path, why in found.notices:
+        state.outcome.run.skipped.append((path, why))
+        state.say(path, why)
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
         # Files left out by an exclusion are a choice, not this (pre-commit names them).
@@ -240,9 +241,8 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
     """The fix stage of stdin: with ``--fix`` the fixed stream goes to stdout."""
     request, streams = state.request, state.streams
     data = result.data or b""
-    is_json = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
     keep = state.muted(result.path)
-    ff = fix_bytes(data, result.path, request.options, request.unsafe, is_json, keep)
+    ff = fix_bytes(data, result.path, request.options, request.unsafe, looks_json(data), keep)
     if request.mode is Mode.FIX:
         sink = streams.stdout_bytes or streams.stdout.buffer
         sink.write(ff.fixed)
@@ -271,7 +271,7 @@ def _fix_build(state: _Run, build: Build) -> None:
         request.options,
         request.unsafe,
         request.mode is Mode.FIX,
-        state.muted(build.directory),
+        lambda f: state.muted(f.path)(f),
     )
     for ff in done.files:
         state.fixed(ff)
@@ -294,21 +294,20 @@ def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
     if request.mode is Mode.FIX:
         outcome.run.fixed = outcome.fixed
-    if request.mode is not Mode.DIFF:
-        try:
-            if request.output_file:
-                with open(request.output_file, "w", encoding="utf-8") as handle:
-                    emit(outcome.run, request.fmt, request.display, handle, streams.stderr)
-            else:
-                # With stdin fixed, the fixed stream owns stdout: the report goes to stderr.
-                fixed_stdin = from_stdin and request.mode is Mode.FIX
-                out = streams.stderr if fixed_stdin else streams.stdout
-                emit(outcome.run, request.fmt, request.display, out, streams.stderr)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            state.say(None, f"error: cannot write {exc.filename}: {exc.strerror}")
-            return EXIT_ERROR
+    try:
+        if request.output_file:
+            with open(request.output_file, "w", encoding="utf-8") as handle:
+                emit(outcome.run, request.fmt, request.display, handle, streams.stderr)
+        else:
+            # The diff, or the fixed stdin stream, owns stdout: the report goes to stderr.
+            taken = request.mode is Mode.DIFF or (from_stdin and request.mode is Mode.FIX)
+            out = streams.stderr if taken else streams.stdout
+            emit(outcome.run, request.fmt, request.display, out, streams.stderr)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        state.say(None, f"error: cannot write {exc.filename}: {exc.strerror}")
+        return EXIT_ERROR
     notes = streams.stderr if from_stdin else _notes(state)
     if request.mode is Mode.DIFF:
         notes.write(

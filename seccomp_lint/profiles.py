@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
-from .documents import STR, Chunk, marker, DecodeError, Document, compose, decode, text
+from .documents import Chunk, marker, DecodeError, Document, compose, decode, text
 from .model import ObjectRef, Options
 from .resources import schema_bytes
 from .seccomp import Setting

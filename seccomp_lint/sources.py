@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pathspec
 
 from .config import Config, patterns
-from .documents import json_file
+from .documents import json_file, looks_json
 from .linter import FileResult, lint_bytes, lint_stream
 from .model import Options
 
@@ -46,7 +46,8 @@ class Discovery:
     inputs: list[Input] = field(default_factory=list)
     discovered: int = 0  # inputs found before exclusions
     errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
-    notices: list[str] = field(default_factory=list)  # e.g. a broken symlink: said, not failed
+    # (path, why): passed over, e.g. a broken symlink; said and counted as skipped, not failed
+    notices: list[tuple[str, str]] = field(default_factory=list)
 
 
 def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
@@ -170,7 +171,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
             if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(root, d), True)
         )
         for name in sorted(files):
-            if not name.lower().endswith(EXTENSIONS) or name.startswith("."):
+            if not name.lower().endswith(EXTENSIONS):
                 continue
             full = os.path.join(root, name)
             if ignores.ignored(full, False):
@@ -178,7 +179,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
             if os.path.isfile(full):
                 yield Input(full, _size(full))
             elif os.path.islink(full) and not os.path.exists(full):
-                found.notices.append(f"{full}: broken symlink to {os.readlink(full)}, not read")
+                found.notices.append((full, f"broken symlink to {os.readlink(full)}, not read"))
 
 
 def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileResult:
@@ -194,7 +195,7 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
             peek = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
         except (OSError, ValueError):
             return FileResult(STDIN, error="stdin is closed")
-        is_json = peek.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+        is_json = looks_json(peek)
         try:
             if keep_stdin:
                 data = stream.read()

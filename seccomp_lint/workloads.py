@@ -12,7 +12,7 @@ from functools import cached_property
 
 from yaml.nodes import Node, SequenceNode
 
-from .documents import Document, is_null, is_true, text
+from .documents import Document, is_true, text
 from .model import ObjectRef
 from .prefilter import SCHEMA_KINDS
 from .seccomp import (
@@ -39,11 +39,6 @@ _TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 # Custom resources (Argo Rollout, DeploymentConfig, Knative Service, ...) nest it as workloads do.
 _CUSTOM_TEMPLATE_PATH = ("spec", "template")
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
-
-
-def pod_spec_keys(kind: str | None) -> tuple[str, ...]:
-    """The keys from an object of this kind to its pod spec."""
-    return (*_TEMPLATE_PATHS.get(kind or "", _CUSTOM_TEMPLATE_PATH), "spec")
 
 
 @dataclass

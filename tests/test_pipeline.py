@@ -187,3 +187,77 @@ def test_a_failed_build_never_says_no_findings(tmp_path: Path) -> None:
         assert "No findings" not in result.stdout
     report = run_cli("--kustomize", tmp_path / "missing").report
     assert report is not None and report["summary"]["failed"][0]["path"].endswith("missing")
+
+
+BROKEN = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: app\n"
+TEMPLATE = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  containers: []\n"
+
+
+@pytest.mark.parametrize("mode", ["lint", "fix", "diff"])
+@pytest.mark.parametrize(
+    ("situation", "code", "said"),
+    [
+        ("broken", 1, "yaml-syntax-error"),
+        ("broken-not-selected", 0, "not checked: cannot parse YAML"),
+        ("template", 0, "skipped as unrendered templates"),
+    ],
+)
+def test_unreadable_inputs_in_every_mode(
+    tmp_path: Path, mode: str, situation: str, code: int, said: str
+) -> None:
+    """A syntax error, a file no selected rule can report, an unrendered template: the same
+    code and the same word in every mode (--diff writes its report to stderr)."""
+    folder = tmp_path / "templates" if situation == "template" else tmp_path
+    folder.mkdir(exist_ok=True)
+    path = folder / "pod.yaml"
+    path.write_text(TEMPLATE if situation == "template" else BROKEN)
+    args = ["--select", "missing-seccomp-profile"] if situation == "broken-not-selected" else []
+    result = run_cli(*MODES[mode], *args, path, fmt="text")
+    expected = 0 if mode == "diff" else code  # --diff: 1 only when there is a diff
+    assert result.code == expected, (result.stdout, result.stderr)
+    assert said in result.stdout + result.stderr
+    if situation != "template":  # a skipped template is counted; a broken file is not clean
+        assert "No findings" not in result.stdout + result.stderr
+
+
+def test_diff_still_writes_the_extra_reports(tmp_path: Path) -> None:
+    path = tmp_path / "pod.yaml"
+    path.write_text(FIXABLE)
+    sarif, summary = tmp_path / "out.sarif", tmp_path / "summary.md"
+    args = ("--diff", "--format", "json", "--sarif-file", sarif, "--summary-file", summary)
+    result = run_cli(*args, path, fmt=None)
+    assert result.code == 1 and result.stdout.startswith("--- a/")
+    # The report says what would remain after the diff: here nothing.
+    assert '"findings": []' in result.stderr
+    assert sarif.exists() and "No findings in 1 file" in summary.read_text()
+
+
+def test_one_declined_fix_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    """Sixty pods to fix and one fix that would add a finding: the sixty land in one run, the
+    one says why."""
+    legacy = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: legacy\n  annotations:\n"
+        "    seccomp.security.alpha.kubernetes.io/pod: unconfined\n"
+        "spec:\n  containers: [{name: app, image: nginx}]\n"
+    )
+    pods = [FIXABLE.replace("name: web", f"name: web{i}") for i in range(60)]
+    path = tmp_path / "many.yaml"
+    path.write_text("---\n".join([legacy, *pods]))
+    result = run_cli("--fix", path)
+    left = [f for f in result.findings if f["rule"] == "missing-seccomp-profile"]
+    assert [f["object"]["name"] for f in left] == ["legacy"]
+    assert left[0]["fix"]["declined"].startswith("it would add a finding")
+    assert result.report["summary"]["fixed"] == 60
+
+
+@needs_kustomize
+def test_per_path_ignores_reach_kustomize_sources(tmp_path: Path) -> None:
+    shutil.copytree(KUSTOMIZE, tmp_path / "k")
+    (tmp_path / "k" / ".seccomp-lint.yaml").write_text(
+        "per-path-ignores:\n  'base/**': [missing-seccomp-profile]\n"
+    )
+    before = {p: p.read_bytes() for p in (tmp_path / "k" / "base").iterdir()}
+    for mode in ("lint", "fix"):
+        result = run_cli(*MODES[mode], "--kustomize", "overlay", fmt="text", cwd=tmp_path / "k")
+        assert "missing-seccomp-profile" not in result.stdout, result.stdout
+    assert {p: p.read_bytes() for p in (tmp_path / "k" / "base").iterdir()} == before

@@ -82,5 +82,5 @@ def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> 
             position=(s.line, s.column) if s.node is None else None,
             message=message,
             help=help_text,
-            where=f"suppression {s.rule} at {s.line}",
+            where=f"suppression {s.rule}",
         )

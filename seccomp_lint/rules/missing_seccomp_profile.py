@@ -115,7 +115,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         yield Problem(
             node=pod_setting.type_key or pod_setting.key,
             message=(
-                f"the pod uses a Localhost seccomp profile; "
+                "the pod uses a Localhost seccomp profile; "
                 "--require-runtime-default (CIS 5.7.2) requires RuntimeDefault"
             ),
             help="set type: RuntimeDefault and remove localhostProfile",
