@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -250,6 +251,20 @@ def explain(rule_id: str) -> int:
     return EXIT_CLEAN
 
 
+def entry() -> None:
+    """The console script and ``python -m seccomp_lint``: :func:`main`, then exit without
+    tearing down the interpreter. Freeing a large run's millions of nodes one by one at exit
+    took longer than linting them (a 10,000-pod dump: 1.3 s of 2.2 s); every report and file
+    is written and closed by then, and the standard streams are flushed here."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or EXIT_ERROR
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit codes 0 (clean), 1 (findings or files rewritten), 2 (error)."""
     try:
@@ -271,6 +286,11 @@ def _error(message: str) -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     # Merge keys are flattened recursively; documents nest at most documents.MAX_DEPTH deep.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
+    # A large document (a cluster dump) is millions of nodes without reference cycles: with
+    # the default thresholds the collector scans them again and again (half the run for a
+    # 10,000-pod List). Collect less often; what is alive at start-up is never scanned.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_rules:

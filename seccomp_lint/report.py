@@ -64,11 +64,21 @@ def write_text(run: Run, out: TextIO) -> None:
 
 
 def write_statistics(run: Run, out: TextIO) -> None:
-    """Findings per rule, most frequent first (``--statistics``)."""
+    """Findings per rule, most frequent first (``--statistics``); when objects carry a
+    namespace (a cluster dump), also per namespace and rule, for auditors."""
     counts = Counter(f.rule for f in run.findings)
     width = len(str(max(counts.values(), default=0)))
     for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{n:>{width}}  {rule}\n")
+    by_namespace = Counter(
+        (f.object.namespace, f.rule) for f in run.findings if f.object and f.object.namespace
+    )
+    if not by_namespace:
+        return
+    out.write("\nBy namespace:\n")
+    names = max(len(escape(ns)) for ns, _ in by_namespace)
+    for (ns, rule), n in sorted(by_namespace.items(), key=lambda item: (item[0][0], -item[1])):
+        out.write(f"{n:>{width}}  {escape(ns):<{names}}  {rule}\n")
 
 
 def summary_line(run: Run) -> str:

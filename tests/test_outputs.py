@@ -442,3 +442,18 @@ def test_rendered_stdin_findings_land_on_their_template(monkeypatch, tmp_path):
             _validate_sarif(log)
             location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
             assert location["artifactLocation"]["uri"] == "demo/templates/pod.yaml"
+
+
+def test_statistics_by_namespace_for_a_cluster_dump():
+    """A dump's objects carry namespaces: --statistics also counts per namespace and rule."""
+    pod = (
+        '{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "{n}", "namespace": "{ns}"}}, '
+        '"spec": {{"containers": [{{"name": "app", "image": "nginx"}}]}}}}'
+    )
+    items = [pod.format(n=f"p{i}", ns=ns) for i, ns in enumerate(["a", "a", "b"])]
+    dump = '{"apiVersion": "v1", "kind": "List", "items": [' + ", ".join(items) + "]}"
+    out = run_cli("--statistics", "--quiet", "-", stdin=dump.encode(), fmt=None).stdout
+    assert out.endswith(
+        "3  missing-seccomp-profile\n\nBy namespace:\n2  a  missing-seccomp-profile\n"
+        "1  b  missing-seccomp-profile\n"
+    ), out
