@@ -9,7 +9,6 @@ files, stdin and the source files of a Kustomize build alike.
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -40,14 +39,6 @@ class Worse(Rejected):
 
 def _line_starts(body: str) -> list[int]:
     return [0, *(m.end() for m in EDITOR_BREAK.finditer(body))]
-
-
-def _lines(text: str) -> list[str]:
-    """The lines of a text with their breaks, split where editors and git split them (LF, CR,
-    CRLF; not at NEL, LS or PS, as ``str.splitlines`` would)."""
-    starts = _line_starts(text)
-    ends = [*starts[1:], len(text)]
-    return [text[a:b] for a, b in zip(starts, ends) if b > a]
 
 
 def apply_edits(body: str, edits: list[Edit]) -> str:
@@ -307,7 +298,14 @@ def fix_bytes(
     """Apply every applicable (and ``wanted``) fix to a stream, round by round, verified."""
     # Every document parsed, so document indexes are those of the YAML stream.
     options = replace(options, prefilter=False, fixes=True)
-    result = lint_bytes(data, path, options, is_json)
+    try:
+        text: _Text | None = _Text(data, path, options, is_json)
+    except (DecodeError, UnicodeDecodeError) as exc:
+        text, undecodable = None, f"not fixed: {exc}"
+    if text is not None:
+        result, identities = text.lint(text.body)
+    else:
+        result, identities = lint_bytes(data, path, options, is_json), Counter()
     out = FileFix(path, data, data, result.findings, documents=result.documents)
     out.before = result.findings
     if result.error or result.notice:
@@ -320,13 +318,10 @@ def fix_bytes(
         reason = "a stream of concatenated JSON objects is not rewritten"
         out.findings = [_declined(f, reason) if applicable(f, True) else f for f in out.findings]
         return out
-    try:
-        text = _Text(data, path, options, is_json)
-    except (DecodeError, UnicodeDecodeError) as exc:
-        out.notice = f"not fixed: {exc}"
+    if text is None:
+        out.notice = undecodable
         return out
     body = text.body
-    result, identities = text.lint(body)
     findings = result.findings
     failed: dict[tuple, Rejected | str] = {}
     applied: set[tuple] = set()
@@ -377,23 +372,6 @@ def fix_bytes(
         and (wanted is None or wanted(f))
     )
     return out
-
-
-def unified_diff(path: str, before: bytes, after: bytes) -> str:
-    """A unified diff of two versions of a file, line endings kept as they are."""
-    try:
-        a = decode(before)[0].decode("utf-8")
-        b = decode(after)[0].decode("utf-8")
-    except (DecodeError, UnicodeDecodeError):
-        return f"Binary files a/{path} and b/{path} differ\n"
-    lines = difflib.unified_diff(
-        _lines(a), _lines(b), f"a/{path}", f"b/{path}"
-    )
-    out = []
-    for line in lines:
-        ended = line.endswith(("\n", "\r"))
-        out.append(line if ended else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
 
 
 def fix_file(

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from . import sources
 from .config import Config
-from .fixes import FileFix, applicable, declined_note, fix_bytes, fix_file, unified_diff
+from .diffs import unified_diff
+from .fixes import FileFix, applicable, declined_note, fix_bytes, fix_file
 from .documents import looks_json
 from .linter import FileResult
 from .model import Finding, Options, Severity

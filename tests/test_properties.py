@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from seccomp_lint import fixes
+from seccomp_lint import diffs, fixes
 from seccomp_lint.linter import lint_bytes
 from seccomp_lint.model import Options
 
@@ -608,5 +608,5 @@ def test_fix_is_idempotent_on_the_project_manifests(path):
             again = fixes.fix_bytes(result.fixed, path.name, options, unsafe)
             assert not again.changed, (
                 f"--kube-version {kube[0]}.{kube[1]}{' --unsafe-fixes' if unsafe else ''}: a second "
-                "--fix changes the file again:\n" + fixes.unified_diff(path.name, result.fixed, again.fixed)
+                "--fix changes the file again:\n" + diffs.unified_diff(path.name, result.fixed, again.fixed)
             )
