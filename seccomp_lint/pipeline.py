@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from . import sources
 from .config import Config
 from .diffs import unified_diff
-from .fixes import FileFix, applicable, declined_note, fix_bytes, fix_file
+from .fixes import FileFix, declined_note, fix_bytes, fix_file
 from .documents import looks_json
 from .linter import FileResult
 from .model import Finding, Options, Severity
 from .output import Display, emit
 from .report import Run, counted, escape
-from .rules import SYNTAX
+from .rules import BY_ID, SYNTAX
 
 if TYPE_CHECKING:
     from .builds import Build
@@ -195,7 +195,9 @@ def run(request: Request, streams: Streams | None = None) -> int:
         state.say(None, f"error: no manifest files (*.yaml, *.yml, *.json) in {paths}")
         return EXIT_ERROR
     fixing = request.mode is not Mode.LINT
-    options = replace(request.options, fixes=request.options.fixes or fixing)
+    # The fix stage lints a file again (every document, every rule) and plans its fixes there;
+    # here a finding of a rule that has fixes is enough to send a file to it.
+    options = request.options
     from_stdin = False
     for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
         if not fixing or result.error:
@@ -227,7 +229,7 @@ def _builds(request: Request, options: Options) -> list[Build]:
 def _fix_path(state: _Run, result: FileResult) -> None:
     """The fix stage of one file: only files with a fix to apply are read again."""
     keep = state.muted(result.path)
-    wanted = [f for f in result.findings if keep(f) and applicable(f, True)]
+    wanted = [f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES]
     if not wanted:
         state.collect(result)
         return
