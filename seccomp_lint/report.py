@@ -184,17 +184,21 @@ def write_json(run: Run, out: TextIO) -> None:
 
 
 def workspace_path(path: str) -> str:
-    """``path`` as code scanning and annotations want it: relative to the working directory
-    (the checkout) where possible, with forward slashes and no ``./``."""
-    if os.path.isabs(path):
-        try:
-            rel = os.path.relpath(path)
-        except ValueError:  # another drive
-            return path
-        if rel == ".." or rel.startswith(".." + os.sep):
-            return path
-        path = rel
-    return PurePosixPath(path.replace(os.sep, "/")).as_posix() if path else path
+    """``path`` as code scanning and annotations want it: relative to the repository's root,
+    with forward slashes and no ``./``. The root is ``GITHUB_WORKSPACE`` in GitHub Actions (a
+    step with ``working-directory:`` still annotates the right file), else the working
+    directory; a path outside it stays as it is."""
+    if not path or path in ("-", "<stdin>"):
+        return path
+    root = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, root)
+    except ValueError:  # another drive
+        return path
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return path
+    return PurePosixPath(rel.replace(os.sep, "/")).as_posix()
 
 
 def location(f: Finding) -> tuple[str, int, int]:
@@ -256,7 +260,8 @@ def write_markdown(run: Run, out: TextIO) -> None:
         for f in run.findings:
             names = (f.object.kind, f.object.name) if f.object else ()
             obj = "/".join(p for p in names if p)
-            plain = (f.path, f"{f.line}:{f.column}", obj, f.container or "", f.text)
+            path, line, column = location(f)
+            plain = (path, f"{line}:{column}", obj, f.container or "", f.text)
             cells = [f.severity, f"[{f.rule}]({RULES_DOC}#{f.rule})", *map(_cell, plain)]
             out.write("| " + " | ".join(cells) + " |\n")
         out.write("\n")

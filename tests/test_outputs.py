@@ -457,3 +457,18 @@ def test_statistics_by_namespace_for_a_cluster_dump():
         "3  missing-seccomp-profile\n\nBy namespace:\n2  a  missing-seccomp-profile\n"
         "1  b  missing-seccomp-profile\n"
     ), out
+
+
+def test_github_and_markdown_paths_are_relative_to_the_workspace(tmp_path, monkeypatch):
+    """A step with `working-directory:` runs elsewhere than the checkout's root: annotations
+    and the Markdown table name files from GITHUB_WORKSPACE, the same way."""
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    (deploy / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n"
+    )
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    github = run_cli("pod.yaml", fmt="github", cwd=deploy).stdout
+    assert "::error file=deploy/pod.yaml,line=5," in github
+    markdown = run_cli("pod.yaml", fmt="markdown", cwd=deploy).stdout
+    assert "| deploy/pod.yaml | 5:3 |" in markdown
