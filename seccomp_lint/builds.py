@@ -28,6 +28,7 @@ from .kustomize import Mapped, kustomization_file, lint_mapped
 from .linter import FileResult
 from .model import Applicability, Finding, Options
 from .report import counted
+from .rules import BY_ID
 
 
 @dataclass
@@ -86,6 +87,7 @@ class BuildFix:
     remaining: FileResult  # the findings after the fix, per the rebuilt output
     problems: list[tuple[str, str]]  # (path, why) for what could not be done
     patches: str = ""  # patches to paste into the overlay, verified by a build
+    held_back: int = 0  # unsafe fixes not applied in the source files
 
 
 def fix_kustomize(
@@ -99,18 +101,25 @@ def fix_kustomize(
     wanted: dict[str, set[tuple]] = {}
     shown: dict[str, str] = {}
     for m in build.mapped:
+        if m.edit_file is None or m.edit_identity is None or not keep(m.finding):
+            continue
         src = m.source_finding
-        if m.plain and m.source_file and src is not None and applicable(src, unsafe) and keep(src):
-            wanted.setdefault(m.source_file, set()).add(src.identity)
-            shown[m.source_file] = m.finding.path
+        if src is not None and not applicable(src, unsafe):
+            continue  # a plain file's finding whose fix --fix would not apply
+        if src is None and not BY_ID[m.finding.rule].FIXES:
+            continue  # in a patch file: a rule without fixes
+        wanted.setdefault(m.edit_file, set()).add(m.edit_identity)
+        shown[m.edit_file] = m.finding.path
     changed: dict[str, FileFix] = {}
     problems: list[tuple[str, str]] = []
+    held_back = 0
     for path, keys in sorted(wanted.items()):
 
         def in_keys(f: Finding, keys: set[tuple] = keys) -> bool:
             return f.identity in keys
 
         ff = fix_file(path, options, unsafe, write, shown[path], in_keys)
+        held_back += ff.held_back
         if ff.error or ff.notice:
             problems.append((shown[path], ff.error or ff.notice or ""))
         if ff.changed:
@@ -141,26 +150,25 @@ def fix_kustomize(
         fixed_ids = {f.identity for ff in changed.values() for f in ff.before} - {
             f.identity for ff in changed.values() for f in ff.findings
         }
-        left = [
-            m.finding
-            for m in mapped
-            if not (m.source_finding is not None and m.source_finding.identity in fixed_ids)
-        ]
+        left = [m.finding for m in mapped if m.edit_identity not in fixed_ids]
         remaining = replace(remaining, findings=left)
         mapped = [m for m in mapped if m.finding in left]
+    # A finding no source file can fix in place (a JSON patch, an inline patch, a generator, a
+    # remote base), or whose fix the rebuild undid, gets a patch for the overlay instead.
     unfixed = [
         m
         for m in mapped
         if m.finding.suppressed is None
         and keep(m.finding)
-        and (m.source_file in undone or not (m.plain and m.source_finding is not None
-                                              and applicable(m.source_finding, unsafe)))
+        and (m.edit_file is None or m.edit_file in undone)
     ]
     # A patch is verified against the build as it is on disk: rebuilt after --fix, the
     # original with --diff (which changed nothing).
     baseline = remaining if write else build.result
     patches, patch_problems = suggested_patches(build.directory, baseline, unfixed, options, unsafe)
-    return BuildFix(list(changed.values()), remaining, problems + patch_problems, patches)
+    fixed = BuildFix(list(changed.values()), remaining, problems + patch_problems, patches)
+    fixed.held_back = held_back
+    return fixed
 
 
 def _stale(
@@ -172,12 +180,12 @@ def _stale(
     now = {_built_identity(m) for m in after}
     stale: dict[str, str] = {}
     for m in before:
-        ff = changed.get(m.source_file or "")
-        if ff is None or m.source_file in stale or m.source_finding is None or m.built is None:
+        ff = changed.get(m.edit_file or "")
+        if ff is None or m.edit_file in stale or m.edit_identity is None or m.built is None:
             continue
         fixed = {f.identity for f in ff.before} - {f.identity for f in ff.findings}
-        if m.source_finding.identity in fixed and _built_identity(m) in now:
-            stale[m.source_file or ""] = (
+        if m.edit_identity in fixed and _built_identity(m) in now:
+            stale[m.edit_file or ""] = (
                 f"the rebuilt output still has {m.finding.rule} for {m.built.kind}/{m.built.name}"
             )
     return stale

@@ -205,6 +205,10 @@ class Mapped:
     original_name: str | None = None
     built_at: tuple[int, int] | None = None  # (line, column) in the build output
     built_fix: Fix | None = None  # the fix as planned on the build output (for a patch)
+    # Where --fix edits it: the plain resource file, or the strategic-merge patch file that
+    # sets the offending value; and the finding's identity there (its original name).
+    edit_file: str | None = None
+    edit_identity: tuple | None = None
 
 
 @dataclass
@@ -287,12 +291,23 @@ def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
                 # Comments do not survive a build: a suppression at the source counts.
                 suppressed=f.suppressed or src.suppressed,
             )
-            return Mapped(moved, True, origin.path, src, b, name)
+            m = Mapped(moved, True, origin.path, src, b, name)
+            m.edit_file, m.edit_identity = origin.path, src.identity
+            return m
         place = _in_patches(f, b, ctx, name)
         object_line = _object_line(docs, b.kind, name)
         source = Source(shown, object_line)
         if place is not None:
-            return Mapped(_at(f, *place, source=source), False, origin.path, None, b, name)
+            patch, line, column = place
+            m = Mapped(_at(f, ctx.shown(patch.file), line, column, source=source), False,
+                       origin.path, None, b, name)
+            if not patch.inline and all(
+                not isinstance(doc.root, SequenceNode) for doc in patch.docs
+            ):
+                # A strategic-merge patch file: the finding is fixed there, in place.
+                m.edit_file = patch.file
+                m.edit_identity = (f.rule, b.kind, name, f.container, f.setting)
+            return m
         where = origin.patched_in[-1] if origin.patched_in else origin.path
         line = _key_line(where, "patches") if origin.patched_in else (object_line or 1)
         return Mapped(_at(f, ctx.shown(where), line, 1, source=source), False, None, None, b, name)
@@ -348,12 +363,14 @@ class _Patch:
     target: dict | None
     line_shift: int = 0  # for an inline patch: the kustomization line before its text
     column_shift: int = 0
+    inline: bool = False  # written inside the kustomization, not a file of its own
 
 
 def _in_patches(
     f: Finding, b: Built, ctx: Context, original: str | None
-) -> tuple[str, int, int] | None:
-    """The patch that set the offending field: (shown path, line, column), last applied first."""
+) -> tuple[_Patch, int, int] | None:
+    """The patch that set the offending field, and the line and column in its file; the last
+    applied first."""
     steps = node_path(b.doc, f.line, f.column)
     if not steps:
         return None
@@ -362,7 +379,7 @@ def _in_patches(
             found = _locate(patch, steps, b, original)
             if found is not None:
                 line, column = found
-                return ctx.shown(patch.file), line + patch.line_shift, column + patch.column_shift
+                return patch, line + patch.line_shift, column + patch.column_shift
     return None
 
 
@@ -411,9 +428,9 @@ def _patch_from(
     if node.style == "|" and shift < len(lines):
         body = lines[shift] if shift < len(lines) else ""
         indent = len(body) - len(body.lstrip(" "))
-        yield _Patch(kustomization, parse_stream(value.encode()), target, shift, indent)
+        yield _Patch(kustomization, parse_stream(value.encode()), target, shift, indent, True)
     else:  # another scalar style: the lines do not map, so point at the patch itself
-        yield _Patch(kustomization, parse_stream(value.encode()), target, 0, 0)
+        yield _Patch(kustomization, parse_stream(value.encode()), target, 0, 0, True)
 
 
 def _plain(doc: Document, node: Node | None):

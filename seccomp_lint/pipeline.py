@@ -278,6 +278,7 @@ def _fix_build(state: _Run, build: Build) -> None:
     )
     for ff in done.files:
         state.fixed(ff)
+    state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
     if done.patches:

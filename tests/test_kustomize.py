@@ -221,26 +221,41 @@ def test_fix_repairs_the_base_and_the_rebuild_is_clean(lint, tmp_path: Path) -> 
         assert len(new) - len(old) == (3 * 7 + 2 if name == "services.yaml" else 3)
 
 
-def test_fix_through_an_overlay_prints_a_patch_and_leaves_the_overlay(lint, tmp_path: Path) -> None:
+def test_fix_edits_the_patch_file_that_sets_the_value(lint, tmp_path: Path) -> None:
+    """The overlay's patch file sets Unconfined: --fix --unsafe-fixes changes exactly that
+    word there, adds the profile to the base resources that lack it, leaves both
+    kustomizations alone, and the rebuild lints clean."""
     shutil.copytree(KUSTOMIZE, tmp_path / "k")
     overlay = tmp_path / "k/overlay"
-    before = snapshot(overlay)
+    patch_file = overlay / "payment-debug.yaml"
+    before = patch_file.read_text()
+    kustomizations = {p: p.read_bytes() for p in (tmp_path / "k").rglob("kustomization.yaml")}
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
-    assert snapshot(overlay) == before
-    assert "- patch: |-" in result.stdout
-    assert "      name: payment\n" in result.stdout
-    assert "type: RuntimeDefault" in result.stdout
-    # The base was fixed; only the patch's finding remains.
-    assert "payment-debug.yaml:10:11: unconfined-seccomp-profile" in result.stdout
-    assert "(9 fixed, 1 remaining)" in result.stdout
+    assert result.code == 0, result.stdout + result.stderr
+    assert patch_file.read_text() == before.replace("type: Unconfined", "type: RuntimeDefault")
+    assert {p: p.read_bytes() for p in kustomizations} == kustomizations
+    assert "- patch: |-" not in result.stdout
+    assert "(10 fixed, 0 remaining)" in result.stdout
+    assert lint("--kustomize", str(overlay)).findings == []
+    # Without --unsafe-fixes the patch file is left alone and the run says what it held back.
+    shutil.rmtree(tmp_path / "k")
+    shutil.copytree(KUSTOMIZE, tmp_path / "k")
+    held = lint("--kustomize", str(overlay), "--fix", fmt="text")
+    assert patch_file.read_text() == before
+    assert "1 unsafe fix was held back" in held.stdout and held.code == 1
 
 
 def test_printed_patch_resolves_the_finding(lint, tmp_path: Path) -> None:
+    """An inline JSON patch is not rewritten: a strategic-merge patch for the kustomization is
+    printed (verified by a build first), and pasted as printed it resolves the finding."""
     shutil.copytree(KUSTOMIZE, tmp_path / "k")
-    overlay = tmp_path / "k/overlay"
+    overlay = tmp_path / "k/inline-overlay"
+    before = snapshot(overlay)
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert snapshot(overlay) == before
     printed = result.stdout.split("(no file was changed for these):\n")[1]
     patch = printed.split("\n" + str(overlay))[0]
+    assert "      name: cart\n" in patch and "type: RuntimeDefault" in patch
     kustomization = overlay / "kustomization.yaml"
     kustomization.write_text(kustomization.read_text() + patch)
     assert lint("--kustomize", str(overlay)).findings == []
@@ -319,14 +334,15 @@ def _localhost_overlay(tmp_path: Path, profile: str) -> Path:
         "      containers: [{name: app, image: nginx}]\n"
     )
     (tmp_path / "base/kustomization.yaml").write_text("resources: [d.yaml]\n")
-    (tmp_path / "overlay/kustomization.yaml").write_text(
-        "resources: [../base]\nnamePrefix: dev-\npatches:\n- path: local.yaml\n"
-    )
-    (tmp_path / "overlay/local.yaml").write_text(
+    patch = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
         "    spec:\n      containers:\n      - name: app\n        securityContext:\n"
         "          seccompProfile:\n            type: Localhost\n"
         f"            localhostProfile: {profile}\n"
+    )
+    inline = "".join(f"    {line}\n" for line in patch.splitlines())
+    (tmp_path / "overlay/kustomization.yaml").write_text(
+        f"resources: [../base]\nnamePrefix: dev-\npatches:\n- patch: |-\n{inline}"
     )
     return tmp_path / "overlay"
 
