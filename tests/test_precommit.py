@@ -120,16 +120,20 @@ def pre_commit_env(tmp_path_factory) -> dict[str, str]:
     }
 
 
-def _try_repo(hook_repo: Path, project: Path, env: dict, hook_id: str) -> subprocess.CompletedProcess:
+def _pre_commit(project: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    """``pre-commit ARGS... --all-files --color never`` in ``project``."""
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook_id, "--all-files",
-         "--color", "never"],
+        [sys.executable, "-m", "pre_commit", *args, "--all-files", "--color", "never"],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def _try_repo(hook_repo: Path, project: Path, env: dict, hook_id: str) -> subprocess.CompletedProcess:
+    return _pre_commit(project, env, "try-repo", str(hook_repo), hook_id)
 
 
 @needs_git
@@ -215,14 +219,7 @@ def tagged_clone(tmp_path_factory) -> Path:
 
 
 def _run(project: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return _pre_commit(project, env, "run")
 
 
 @needs_git
