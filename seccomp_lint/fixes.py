@@ -8,7 +8,6 @@ files, stdin and the source files of a Kustomize build alike.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -34,7 +33,12 @@ class Rejected(Exception):
 
 
 class Worse(Rejected):
-    """A fix that would add a finding; another fix applied first may change that."""
+    """Fixes that would add findings (``added``: their identities); another fix applied first
+    may change that."""
+
+    def __init__(self, message: str, added: set[tuple] | None = None) -> None:
+        super().__init__(message)
+        self.added = added or set()
 
 
 def _line_starts(body: str) -> list[int]:
@@ -98,46 +102,63 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _apply_change(data: object, change: Change) -> None:
-    *steps, last = change.path
-    node = data  # parsed JSON/YAML: the change's path runs through dicts and lists
-    for step in steps:
-        node = node[step]  # type: ignore[index]
-    if change.op == "set":
-        node[last] = json.loads(change.value)  # type: ignore[index]
-    else:
-        del node[last]  # type: ignore[attr-defined]
-
-
-def verify(old: str, new: str, fixes: list[Fix], is_json: bool) -> None:
-    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes."""
-    strict_json = is_json and old.lstrip().startswith(("{", "["))
+def parse_data(text: str, is_json: bool, failure: str = "the file does not parse") -> list:
+    """The data of a text's documents, as the API server would decode it; Rejected when it
+    does not parse."""
     try:
-        before = _load(old, strict_json)
+        return _load(text, is_json)
     except Rejected:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure means: do not touch
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Rejected(f"the file does not parse ({first})") from None
-    try:
-        after = _load(new, strict_json)
-    except Rejected:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Rejected(f"the fixed text would not parse ({first})") from None
+        raise Rejected(f"{failure} ({first})") from None
+
+
+def verify(
+    old: str, new: str, fixes: list[Fix], is_json: bool, before: list | None = None
+) -> None:
+    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes.
+
+    The new data is parsed and each change checked and undone in it (newest first); what is
+    left must equal the old data. ``before`` is the old data when the caller has it already.
+    """
+    strict_json = is_json and old.lstrip().startswith(("{", "["))
+    if before is None:
+        before = parse_data(old, strict_json)
+    after = parse_data(new, strict_json, "the fixed text would not parse")
     if len(before) != len(after):
         raise Rejected(f"the fixed text would hold {len(after)} documents, not {len(before)}")
     try:
-        expected = copy.deepcopy(before)
-        for fix in fixes:
-            for change in fix.changes:
-                _apply_change(expected[fix.document], change)
-        same = all(_same(x, y) for x, y in zip(expected, after))
-    except (KeyError, IndexError, TypeError, RecursionError) as exc:
+        for fix in reversed(fixes):
+            for change in reversed(fix.changes):
+                _undo(after[fix.document], before[fix.document], change)
+        same = all(_same(x, y) for x, y in zip(before, after))
+    except (KeyError, IndexError):  # the change is not where the fix says it is
+        raise Rejected("the edit would change more than the intended value") from None
+    except (TypeError, RecursionError) as exc:
         raise Rejected(f"cannot check the change ({type(exc).__name__})") from None
     if not same:
         raise Rejected("the edit would change more than the intended value")
+
+
+def _undo(after: object, before: object, change: Change) -> None:
+    """Check that ``after`` holds the change, and put back what ``before`` had there."""
+    *steps, last = change.path
+    for step in steps:
+        after = after[step]  # type: ignore[index]
+        before = before[step]  # type: ignore[index]
+    had = last in before if isinstance(before, dict) else last < len(before)  # type: ignore[arg-type, operator]
+    if change.op == "set":
+        if not _same(after[last], json.loads(change.value)):  # type: ignore[index]
+            raise Rejected("the edit would change more than the intended value")
+        if had:
+            after[last] = before[last]  # type: ignore[index]
+        else:
+            del after[last]  # type: ignore[attr-defined]
+    else:
+        if isinstance(after, dict) and last in after:
+            raise Rejected("the edit would change more than the intended value")
+        after[last] = before[last]  # type: ignore[index]
 
 
 # --------------------------------------------------------------------------- the loop
@@ -235,6 +256,14 @@ class _Text:
         self.path, self.options, self.is_json = path, options, is_json
         self.every_rule = replace(options, select=None, ignore=frozenset())
         self.enabled = {rule.ID for rule in enabled(options)}
+        self._data: tuple[str, list] | None = None  # (text, its data): parsed once per round
+
+    def data(self, body: str) -> list:
+        """The data of ``body``'s documents (remembered for the text of the current round)."""
+        if self._data is None or self._data[0] is not body:
+            strict = self.is_json and body.lstrip().startswith(("{", "["))
+            self._data = (body, parse_data(body, strict))
+        return self._data[1]
 
     def encode(self, body: str) -> bytes:
         return self.bom + body.encode(self.encoding)
@@ -253,29 +282,48 @@ def _attempt(
     identities; Rejected (Worse when it would add a finding) otherwise."""
     fixes = [g[0].fix for g in groups if g[0].fix is not None]
     new = apply_edits(body, [e for fix in fixes for e in fix.edits])
-    verify(body, new, fixes, text.is_json)
+    verify(body, new, fixes, text.is_json, text.data(body))
     result, now = text.lint(new)
     added = now - before
     if added:
         rule, kind, name, container, _ = next(iter(added))
         where = f"{kind}/{name or '<unnamed>'}" + (f' container "{container}"' if container else "")
-        raise Worse(f"it would add a finding ({rule} for {where})")
+        raise Worse(f"it would add a finding ({rule} for {where})", set(added))
     return new, result, now
+
+
+def _objects(groups: list[list[Finding]]) -> set[tuple]:
+    """The objects (kind, name) the groups' findings are about."""
+    return {(g[0].object.kind, g[0].object.name) for g in groups if g[0].object}
 
 
 def _passing(
     text: _Text, body: str, groups: list[list[Finding]], before: Counter, failed: dict
 ) -> tuple[list[list[Finding]], tuple[str, FileResult, Counter] | None]:
-    """The largest set of groups found (by halving) to pass together, applied to ``body``;
-    the others are recorded in ``failed``. Each attempt re-lints the text, so halving keeps
-    the cost to O(failures * log(groups)) attempts instead of one attempt per group."""
+    """The largest set of groups found to pass together, applied to ``body``; the others are
+    recorded in ``failed``. A fix that would add a finding is known by the object it is in,
+    so such fixes are set aside at once; other failures are found by halving. Each attempt
+    re-lints the text, so this keeps the attempts few on a large file."""
     try:
         return groups, _attempt(text, body, groups, before)
+    except Worse as exc:
+        culprits = [
+            g for g in groups
+            if g[0].object and (g[0].object.kind, g[0].object.name) in {a[1:3] for a in exc.added}
+        ]
+        if culprits and len(culprits) < len(groups):
+            for g in culprits:
+                for f in g:
+                    failed[_fingerprint(f)] = Worse(str(exc), exc.added)
+            rest = [g for g in groups if g not in culprits]
+            return _passing(text, body, rest, before, failed)
+        first: Rejected = exc
     except Rejected as exc:
-        if len(groups) == 1:
-            for f in groups[0]:
-                failed[_fingerprint(f)] = exc
-            return [], None
+        first = exc
+    if len(groups) == 1:
+        for f in groups[0]:
+            failed[_fingerprint(f)] = first
+        return [], None
     half = len(groups) // 2
     left, left_done = _passing(text, body, groups[:half], before, failed)
     right, right_done = _passing(text, body, groups[half:], before, failed)
@@ -353,8 +401,14 @@ def fix_bytes(
         body, result, identities = applied_text
         rounds += 1
         applied.update(_fingerprint(f) for g in done for f in g)
-        for key in [k for k, why in failed.items() if isinstance(why, Worse)]:
-            del failed[key]
+        # A fix that would have added a finding may fit now, if a fix landed in its object.
+        touched = _objects(done)
+        for f in findings:
+            key = _fingerprint(f)
+            if isinstance(failed.get(key), Worse) and (
+                f.object and (f.object.kind, f.object.name) in touched
+            ):
+                del failed[key]
         findings = result.findings
     out.fixed = text.encode(body)
     out.documents = result.documents
