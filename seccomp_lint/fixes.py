@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from . import writer
-from .depth import MAX_DEPTH, too_deep
+from .depth import MAX_DEPTH, libyaml_limits_depth, too_deep
 from .documents import DecodeError, Loader, decode, json_chunks, json_file
 from .edits import EDITOR_BREAK
 from .linter import FileResult, lint_bytes
@@ -81,8 +81,9 @@ def _load(body: str, is_json: bool) -> list:
             return [json.loads(body)]
         except ValueError:
             pass
-    # libyaml's constructor recurses in C: a hostile nesting depth would crash, not raise.
-    deep = too_deep(body.encode("utf-8"))
+    # libyaml's composer recurses in C: a hostile nesting depth would crash, not raise, unless
+    # this libyaml refuses such nesting itself (0.2.6 and newer).
+    deep = None if libyaml_limits_depth() else too_deep(body.encode("utf-8"))
     if deep is not None:
         raise Rejected(f"nested deeper than {MAX_DEPTH} levels at line {deep[0] + 1}")
     return list(yaml.load_all(body, Loader=Loader))
