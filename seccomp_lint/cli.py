@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="DIR",
-        help="render a Helm chart (helm template; helm on PATH) and lint the result",
+        help="render a Helm chart (helm template with helm on PATH, else the Helm SDK) and lint it",
     )
     inputs.add_argument(
         "--values",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, replace
 
 from .documents import Step, node_path, parse_stream
@@ -131,24 +132,103 @@ def values_hint(
     return ref.line, hint
 
 
-# --------------------------------------------------------------------------- helm template
+# --------------------------------------------------------------------------- rendering
+
+RELEASE = "release-name"  # what ``helm template`` calls the release when given no name
+NAMESPACE = "default"
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")  # how Helm splits a template's documents
+NO_RENDERER = (
+    "--chart needs Helm: install `helm` on PATH (it runs `helm template`), or the Helm SDK "
+    "with `pip install 'seccomp-lint[helm]'` (helm-python-sdk); neither was found"
+)
 
 
-def helm_command() -> str:
-    """The ``helm`` on PATH, or ToolError naming it."""
-    found = shutil.which("helm")
-    if not found:
-        raise ToolError("--chart needs `helm` on PATH (it runs `helm template`); it was not found")
-    return found
+def render(chart: str, values: list[str], replaced: tuple[str, str] | None = None) -> bytes:
+    """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
+    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
+
+    ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
+    file, or the chart's own values.yaml), without writing it.
+    """
+    files = list(values)
+    if replaced is not None and replaced[0] not in files:
+        # The chart's values.yaml: new text given first on top of the old defaults renders as
+        # the new defaults would, when it only adds or changes keys.
+        files.insert(0, replaced[0])
+    helm = shutil.which("helm")
+    if helm is None:
+        override = dict([replaced]) if replaced else {}
+        return render_sdk(chart, [(f, override.get(f) or _read_values(f)) for f in files])
+    with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
+        argv = [helm, "template", chart]
+        for f in files:
+            if replaced is not None and f == replaced[0]:
+                f = os.path.join(scratch, "values.yaml")
+                with open(f, "w", encoding="utf-8") as handle:
+                    handle.write(replaced[1])
+            argv += ["--values", f]
+        return run_tool(argv, f"helm template {chart}")
 
 
-def render(chart: str, values: list[str]) -> bytes:
-    """``helm template CHART -f VALUES...``: the rendered stream."""
-    helm = helm_command()
-    argv = [helm, "template", chart]
-    for v in values:
-        argv += ["--values", v]
-    return run_tool(argv, f"helm template {chart}")
+def _read_values(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ToolError(f"--values {path}: cannot read it: {why}") from None
+
+
+def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
+    """Render with the Helm SDK, in the shape ``helm template`` prints: each document after a
+    ``---`` and a ``# Source: <chart>/templates/<file>`` line, empty renders and NOTES.txt
+    left out. ``values`` are values files as ``(name, text)``, merged in order as ``-f`` does
+    (the SDK merges the result over the chart's own values.yaml)."""
+    try:
+        # A documented seam: the SDK loads an 85 MB native library, only for --chart without helm.
+        import helm_python
+    except ImportError:
+        raise ToolError(NO_RENDERER) from None
+    what = f"helm template {chart} failed (rendered with helm-python-sdk)"
+    merged: dict = {}
+    try:
+        for name, text in values:
+            try:
+                loaded = helm_python.values_from_yaml(text)
+            except helm_python.HelmError as exc:
+                raise ToolError(f"{what}:\n{name}: {exc.detail}") from None
+            merged = merge_values(merged, loaded)
+        with helm_python.Chart.load(chart) as loaded_chart:
+            manifests = loaded_chart.render(
+                merged, name=RELEASE, namespace=NAMESPACE, is_install=True
+            )
+    except helm_python.HelmError as exc:
+        raise ToolError(f"{what}:\n{exc.detail}") from None
+    return stream(manifests)
+
+
+def stream(manifests: dict[str, str]) -> bytes:
+    """``{template path: rendered text}`` as ``helm template`` prints it."""
+    out = []
+    for source in sorted(manifests):
+        if source.endswith("NOTES.txt"):
+            continue
+        for document in _SEPARATOR.split(manifests[source].strip()):
+            document = document.strip()
+            if document:
+                out.append(f"---\n# Source: {source}\n{document}\n")
+    return "".join(out).encode("utf-8")
+
+
+def merge_values(base: dict, over: dict) -> dict:
+    """Helm's merge of ``-f`` files: maps merge key by key, anything else in ``over`` wins."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_values(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def template_file(chart: str, source: str) -> str | None:

