@@ -320,12 +320,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return _error(str(exc))
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
-    if mode is not Mode.LINT and args.chart:
-        print(
-            "seccomp-lint: rendered Helm output is not rewritten; each finding's help names "
-            "the template or values change to make",
-            file=sys.stderr,
-        )
     request = Request(
         paths=tuple(args.paths),
         options=options,

@@ -103,10 +103,8 @@ def _key_line(template: str, steps: list[Step]) -> int:
     return 1
 
 
-def values_hint(
-    template: str, template_path: str, f: Finding, steps: list[Step] | None
-) -> tuple[int, str | None]:
-    """Where in the template the finding belongs, and the values change to suggest, if any."""
+def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef | None:
+    """The values key whose ``securityContext`` the finding's fix would act in, if any."""
     refs = security_context_values(template)
     in_container = any(len(s) == 1 and s[0] in CONTAINER_GROUPS for s in steps or [])
     level = "container" if in_container else "pod"
@@ -119,9 +117,16 @@ def values_hint(
         if level == "pod" and not any(r.level == "pod" for r in refs):
             level = "container"
     chosen = [r for r in refs if r.level == level]
-    if not chosen:
+    return chosen[0] if chosen else None
+
+
+def values_hint(
+    template: str, template_path: str, f: Finding, steps: list[Step] | None
+) -> tuple[int, str | None]:
+    """Where in the template the finding belongs, and the values change to suggest, if any."""
+    ref = values_ref(template, f, steps)
+    if ref is None:
         return (_key_line(template, steps or []), None)
-    ref = chosen[0]
     name = os.path.basename(template_path)
     where = "the pod's" if ref.level == "pod" else "the containers'"
     hint = (
@@ -240,25 +245,47 @@ def template_file(chart: str, source: str) -> str | None:
     return candidate if os.path.isfile(candidate) else None
 
 
+@dataclass(frozen=True)
+class Mapped:
+    """A finding of a rendered chart: as reported (in its template), as linted (in the rendered
+    stream, with its fix), and the values key whose securityContext its fix acts in."""
+
+    finding: Finding
+    rendered: Finding
+    ref: ValuesRef | None = None
+
+
 def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     """Render a chart and lint it; findings point at template files, with values advice."""
+    return lint_mapped(chart, values, options)[0]
+
+
+def lint_mapped(
+    chart: str, values: list[str], options: Options, replaced: tuple[str, str] | None = None
+) -> tuple[FileResult, list[Mapped]]:
+    """:func:`lint_chart`, with each finding's mapping; ``replaced`` as for :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
-        return FileResult(chart, error="--chart: no Chart.yaml in it")
+        return FileResult(chart, error="--chart: no Chart.yaml in it"), []
     try:
-        data = render(chart, values)
+        data = render(chart, values, replaced)
     except ToolError as exc:
-        return FileResult(chart, error=str(exc))
+        return FileResult(chart, error=str(exc)), []
+    return lint_rendered(chart, data, options)
+
+
+def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult, list[Mapped]]:
+    """Lint a chart's rendered stream; findings mapped to their template files."""
     rendered = parse_stream(data)
     # Fixes are planned on the rendered output: where they act says which values key to set.
     options = replace(options, prefilter=False, fixes=True)
     result = lint_bytes(data, f"{chart} (helm template)", options)
     texts: dict[str, str] = {}
-    out: list[Finding] = []
+    mapped: list[Mapped] = []
     for f in result.findings:
         src = f.source.path if f.source else None
         path = template_file(chart, src) if src else None
         if src is None or path is None:  # a path implies a src: the test on src tells mypy
-            out.append(f)
+            mapped.append(Mapped(f, f))
             continue
         if path not in texts:
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -270,17 +297,16 @@ def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
         help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
         lines = texts[path].splitlines()
         column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
-        out.append(
-            replace(
-                f,
-                path=path,
-                line=line,
-                column=column,
-                help=help_text,
-                fix=None,
-                source=Source(src, None),
-            )
+        shown = replace(
+            f,
+            path=path,
+            line=line,
+            column=column,
+            help=help_text,
+            fix=None,
+            source=Source(src, None),
         )
-    result.findings = out
+        mapped.append(Mapped(shown, f, values_ref(texts[path], f, steps) if hint else None))
+    result.findings = [m.finding for m in mapped]
     result.path = chart
-    return result
+    return result, mapped

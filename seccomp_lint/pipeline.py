@@ -210,6 +210,8 @@ def run(request: Request, streams: Streams | None = None) -> int:
     for build in _builds(request, options):
         if fixing and build.kustomize and not build.result.error:
             _fix_build(state, build)
+        elif fixing and not build.result.error:
+            _fix_chart(state, build)
         else:
             for result in build.per_file():
                 state.collect(result)
@@ -283,6 +285,30 @@ def _fix_build(state: _Run, build: Build) -> None:
         state.say(path, why)
     if done.patches:
         _notes(state).write(done.patches)
+    for result in per_file(done.remaining):
+        state.collect(result)
+
+
+def _fix_chart(state: _Run, build: Build) -> None:
+    """The fix stage of a Helm chart: the values file its templates render securityContext from."""
+    # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
+    from .builds import per_file  # loaded already by _builds
+    from .helm_fix import fix_chart
+
+    request = state.request
+    done = fix_chart(
+        build.directory,
+        list(request.values),
+        request.options,
+        request.unsafe,
+        request.mode is Mode.FIX,
+        lambda f: state.muted(f.path)(f),
+    )
+    for ff in done.files:
+        state.fixed(ff)
+    state.outcome.held_back += done.held_back
+    for path, why in done.problems:
+        state.say(path, why)
     for result in per_file(done.remaining):
         state.collect(result)
 

@@ -17,6 +17,7 @@ SEAMS = {
     ("profiles", "jsonschema"),  # only when a seccomp profile is judged
     ("sources", "multiprocessing"),  # only for large runs
     ("pipeline", "builds"),  # the build modules load only for --kustomize/--chart
+    ("pipeline", "helm_fix"),  # the chart fix stage, only for --chart with --fix/--diff
     ("config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("sarif", "hashlib"),  # the same, only when SARIF is written
     ("helm", "helm_python"),  # the Helm SDK's 85 MB native library, only for --chart without helm

@@ -296,9 +296,16 @@ def test_plain_runs_do_not_load_the_helm_sdk(tmp_path: Path) -> None:
     assert imported_by_a_run("helm_python", "--chart", str(CHART), env=env) == (True, 1)
 
 
-def test_fix_with_chart_writes_nothing(with_helm, lint) -> None:
-    before = {p: p.read_bytes() for p in CHART.rglob("*") if p.is_file()}
-    result = lint("--chart", str(CHART), "--fix")
-    assert result.code == 1
-    assert "not rewritten" in result.stderr
-    assert {p: p.read_bytes() for p in CHART.rglob("*") if p.is_file()} == before
+def test_fix_with_chart_edits_values_never_templates(with_helm, lint, tmp_path: Path) -> None:
+    chart = tmp_path / "shop"
+    shutil.copytree(CHART, chart)
+    templates = {p: p.read_bytes() for p in (chart / "templates").rglob("*")}
+    result = lint("--chart", str(chart), "--fix")
+    assert result.code == 1  # the hard-coded Unconfined pod remains, with its advice
+    assert [(Path(f["path"]).name, f["rule"]) for f in result.findings] == [
+        ("debug-pod.yaml", "unconfined-seccomp-profile")
+    ]
+    assert {p: p.read_bytes() for p in (chart / "templates").rglob("*")} == templates
+    assert "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n" in (
+        (chart / "values.yaml").read_text()
+    )
