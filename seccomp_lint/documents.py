@@ -111,6 +111,10 @@ class Document:
     line_offset: int
     text: bytes
     helm_source: str | None = None
+    # An item of a List read on its own (see lists.py): the steps from the document's root to
+    # it, and the kind its List gives items that have none (``PodList`` items are pods).
+    prefix: tuple = ()
+    implied_kind: str | None = None
     _maps: dict[int, dict[str, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
     # (repeated key, first key) in the mappings read so far: the API's decoders disagree on them.
     duplicates: list[tuple[Node, Node]] = field(default_factory=list, repr=False)

@@ -246,7 +246,8 @@ class Context:
                         raise NoFix("the value is shared through an anchor or a repeated key")
                     if step is None:
                         raise NoFix("the value comes from a merge key")
-                return tuple(link[1] for link in chain)  # type: ignore[misc]  # no None step
+                # no None step here
+                return (*self.doc.prefix, *(link[1] for link in chain))
             self._index()
         steps: list[str | int] = []
         while node is not self.doc.root:
@@ -257,7 +258,7 @@ class Context:
                 raise NoFix("the value comes from a merge key")
             steps.append(up[1])
             node = up[0]
-        return tuple(reversed(steps))
+        return (*self.doc.prefix, *reversed(steps))
 
 
 def _repeated(parent: Node, step: str | int | None, key: Node | None) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 
+from . import lists
 from . import rules as _rules
 from . import suppressions
 from .documents import (
@@ -32,7 +33,7 @@ from .model import Finding, ObjectRef, Options, Source
 from .prefilter import relevant
 from .profiles import in_document
 from .rules.base import Problem, build_fix
-from .workloads import PodTemplate, pod_templates
+from .workloads import PodTemplate, envelope, pod_templates
 
 # Go template actions as Helm writes them; their presence marks an unrendered template.
 _TEMPLATE = re.compile(
@@ -193,6 +194,12 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
         if options.prefilter and not in_scope:
             index += count_documents(chunk.data)
             continue
+        if not has_action and b"items" in chunk.data:
+            listed = _lint_list(chunk, index, path, options, rules, result)
+            if listed is not None:
+                result.findings.extend(listed)
+                index += 1
+                continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):
                 if has_action and _template_syntax_is_why(chunk):
@@ -279,14 +286,61 @@ def _unreadable(result: FileResult, options: Options, message: str) -> FileResul
     return result
 
 
+def _lint_list(
+    chunk: Chunk, index: int, path: str, options: Options, rules: list[ModuleType],
+    result: FileResult,
+) -> list[Finding] | None:
+    """Lint a chunk holding one List document item by item (see :mod:`lists`): the findings
+    reading it whole would give, or None when it cannot be read so (then it is read whole)."""
+    pieces = lists.cut(chunk.data, False)
+    if pieces is None:
+        return None
+    composed = list(compose(Chunk(pieces.skeleton, chunk.line), index))
+    if len(composed) != 1 or not isinstance(composed[0], Document):
+        return None
+    skeleton = composed[0]
+    is_envelope, implied = envelope(skeleton)
+    if not is_envelope:
+        return None
+    written = suppressions.from_comments(chunk.data, chunk.line)
+    muted = suppressions.by_line(written, _rules.BY_ID)
+    syntax = _SYNTAX in rules
+    found: list[Finding] = []
+    pods = result.pods
+    docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
+    for i, piece in enumerate(pieces.items):
+        item = list(compose(Chunk(piece.text, chunk.line + piece.line), index))
+        if len(item) != 1 or not isinstance(item[0], Document):
+            result.pods = pods
+            return None
+        doc = item[0]
+        doc.prefix, doc.implied_kind, doc.helm_source = ("items", i), implied, skeleton.helm_source
+        found.extend(_lint_document(doc, path, options, rules, result, written, report=False))
+        if syntax and doc.duplicates:
+            docs.append(doc)
+    found.extend(_lint_document(skeleton, path, options, rules, result, written))
+    for doc in docs if syntax else ():
+        found.extend(_Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc)))
+    return found
+
+
 def _lint_document(
-    doc: Document, path: str, options: Options, rules: list[ModuleType], result: FileResult
+    doc: Document,
+    path: str,
+    options: Options,
+    rules: list[ModuleType],
+    result: FileResult,
+    written: list[suppressions.Suppression] | None = None,
+    report: bool = True,
 ) -> Iterator[Finding]:
+    """A document's findings; ``written``: the suppression comments when the document is an
+    item of a List read item by item (they are reported once, with its envelope: ``report``)."""
     known = _rules.BY_ID
-    written = suppressions.from_comments(doc.text, doc.line_offset)
+    if written is None:
+        written = suppressions.from_comments(doc.text, doc.line_offset)
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc)
     check = _SUPPRESSIONS in rules
-    invalid = [s for s in written if not s.applies(known)] if check else []
+    invalid = [s for s in written if not s.applies(known)] if check and report else []
     pod_rules = [r for r in rules if hasattr(r, "check")]
     for pod in pod_templates(doc):
         result.pods += 1

@@ -186,7 +186,7 @@ def typed_objects(doc: Document) -> list[tuple[Node, str]]:
     or ``apiVersion``) take the list's item kind. An object that aliases make appear many
     times is yielded once: a List of aliased Lists would otherwise expand exponentially.
     """
-    stack: list[tuple[Node, str | None]] = [(doc.root, None)]
+    stack: list[tuple[Node, str | None]] = [(doc.root, doc.implied_kind)]
     seen: set[int] = set()
     out = []
     while stack:
@@ -212,6 +212,17 @@ def typed_objects(doc: Document) -> list[tuple[Node, str]]:
             continue
         out.append((node, kind))
     return out
+
+
+def envelope(doc: Document) -> tuple[bool, str | None]:
+    """Whether a document's root is a List envelope whose items are objects (as
+    :func:`typed_objects` opens it), and the kind it gives items that have none."""
+    kind = text(doc.get(doc.root, "kind"))
+    if kind is None or text(doc.get(doc.root, "apiVersion")) is None or not kind.endswith("List"):
+        return False, None
+    if _find(doc, doc.root, kind) is not None:
+        return False, None
+    return True, (kind[: -len("List")] if kind != "List" else None)
 
 
 def objects(doc: Document) -> Iterator[Node]:
