@@ -37,7 +37,8 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     except (DecodeError, UnicodeDecodeError):
         return f"Binary files a/{path} and b/{path} differ\n"
     out = []
-    for line in _unified(a, b, f"a/{path}", f"b/{path}"):
+    old = f"a/{path}" if before else "/dev/null"  # a new file, as git writes it
+    for line in _unified(a, b, old, f"b/{path}"):
         ended = line.endswith(("\n", "\r"))
         out.append(line if ended else line + "\n\\ No newline at end of file\n")
     return "".join(out)

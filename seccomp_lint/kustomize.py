@@ -16,18 +16,17 @@ offending field's path. Objects made by a generator are reported at the kustomiz
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import yaml
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
-from .documents import Document, Step, follow, json_file, node_path, parse_stream, text
+from .documents import Document, json_file, parse_stream, text
 from .linter import FileResult, lint_bytes
 from .model import Finding, Fix, Options, Source
+from .patches import Site, find_site
 from .toolrun import OFFLINE, ToolError, run_tool
 from .workloads import objects
 
@@ -182,14 +181,6 @@ def resolve(wrapper: str, path: str) -> str:
     return os.path.normpath(os.path.join(wrapper, path))
 
 
-# --------------------------------------------------------------------------- node paths
-
-
-def pointer(steps: list[Step]) -> list[str]:
-    """The steps as JSON pointer tokens."""
-    return [str(s[0]) for s in steps]
-
-
 # --------------------------------------------------------------------------- mapping findings
 
 
@@ -209,6 +200,8 @@ class Mapped:
     # sets the offending value; and the finding's identity there (its original name).
     edit_file: str | None = None
     edit_identity: tuple | None = None
+    # A JSON 6902 patch or an inline patch that sets the value: edited from ``built_fix``.
+    site: Site | None = None
 
 
 @dataclass
@@ -294,19 +287,19 @@ def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
             m = Mapped(moved, True, origin.path, src, b, name)
             m.edit_file, m.edit_identity = origin.path, src.identity
             return m
-        place = _in_patches(f, b, ctx, name)
+        site = find_site(origin.patched_in, b.doc, f.line, f.column, b.kind, (b.name, name))
         object_line = _object_line(docs, b.kind, name)
         source = Source(shown, object_line)
-        if place is not None:
-            patch, line, column = place
-            m = Mapped(_at(f, ctx.shown(patch.file), line, column, source=source), False,
-                       origin.path, None, b, name)
-            if not patch.inline and all(
-                not isinstance(doc.root, SequenceNode) for doc in patch.docs
-            ):
+        if site is not None:
+            patch = site.patch
+            m = Mapped(_at(f, ctx.shown(patch.file), site.line, site.column, source=source),
+                       False, origin.path, None, b, name)
+            if not patch.inline and not patch.operations:
                 # A strategic-merge patch file: the finding is fixed there, in place.
                 m.edit_file = patch.file
                 m.edit_identity = (f.rule, b.kind, name, f.container, f.setting)
+            else:  # a JSON 6902 patch file or an inline patch: edited from the build's fix
+                m.site = site
             return m
         where = origin.patched_in[-1] if origin.patched_in else origin.path
         line = _key_line(where, "patches") if origin.patched_in else (object_line or 1)
@@ -351,154 +344,6 @@ def _object_line(docs: list[Document], kind: str | None, name: str | None) -> in
     return None
 
 
-# --------------------------------------------------------------------------- patches
-
-
-@dataclass(frozen=True)
-class _Patch:
-    """One patch of a kustomization: its documents and where their lines are in a file."""
-
-    file: str
-    docs: list[Document]
-    target: dict | None
-    line_shift: int = 0  # for an inline patch: the kustomization line before its text
-    column_shift: int = 0
-    inline: bool = False  # written inside the kustomization, not a file of its own
-
-
-def _in_patches(
-    f: Finding, b: Built, ctx: Context, original: str | None
-) -> tuple[_Patch, int, int] | None:
-    """The patch that set the offending field, and the line and column in its file; the last
-    applied first."""
-    steps = node_path(b.doc, f.line, f.column)
-    if not steps:
-        return None
-    for kustomization in reversed(b.origin.patched_in):
-        for patch in reversed(list(_patches(kustomization))):
-            found = _locate(patch, steps, b, original)
-            if found is not None:
-                line, column = found
-                return patch, line + patch.line_shift, column + patch.column_shift
-    return None
-
-
-def _patches(kustomization: str) -> Iterator[_Patch]:
-    """Every patch a kustomization applies, in the order kustomize applies them."""
-    try:
-        with open(kustomization, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return
-    docs = parse_stream(data)
-    if not docs:
-        return
-    doc = docs[0]
-    base = os.path.dirname(kustomization)
-    lines = data.decode("utf-8", "replace").splitlines()
-    for field_name in ("patchesStrategicMerge", "patchesJson6902", "patches"):
-        seq = doc.get(doc.root, field_name)
-        if not isinstance(seq, SequenceNode):
-            continue
-        for item in seq.value:
-            if isinstance(item, ScalarNode):  # patchesStrategicMerge: a path or inline text
-                yield from _patch_from(base, kustomization, doc, item, None, lines)
-                continue
-            target = _plain(doc, doc.get(item, "target"))
-            body = doc.get(item, "path")
-            if body is None:
-                body = doc.get(item, "patch")
-            if isinstance(body, ScalarNode):
-                yield from _patch_from(base, kustomization, doc, body, target, lines)
-
-
-def _patch_from(
-    base: str, kustomization: str, doc: Document, node: ScalarNode, target, lines: list[str]
-) -> Iterator[_Patch]:
-    value = node.value
-    if "\n" not in value and not value.lstrip().startswith(("{", "[", "-")):
-        path = os.path.normpath(os.path.join(base, value))
-        try:
-            with open(path, "rb") as handle:
-                yield _Patch(path, parse_stream(handle.read()), target)
-        except OSError:
-            return
-        return
-    shift, indent = doc.pos(node)[0], 0
-    if node.style == "|" and shift < len(lines):
-        body = lines[shift] if shift < len(lines) else ""
-        indent = len(body) - len(body.lstrip(" "))
-        yield _Patch(kustomization, parse_stream(value.encode()), target, shift, indent, True)
-    else:  # another scalar style: the lines do not map, so point at the patch itself
-        yield _Patch(kustomization, parse_stream(value.encode()), target, 0, 0, True)
-
-
-def _plain(doc: Document, node: Node | None):
-    if node is None:
-        return None
-    entries = doc.mapping(node) or {}
-    return {k: text(v) for k, (_, v) in entries.items()}
-
-
-def _name_matches(pattern: str | None, built: str | None, original: str | None) -> bool:
-    if pattern is None:
-        return True
-    if built is None:
-        return False
-    if pattern == built or (pattern in built and (original is None or original in pattern)):
-        return True
-    try:
-        return any(re.fullmatch(pattern, n) for n in (built, original) if n)
-    except re.error:
-        return False
-
-
-def _locate(patch: _Patch, steps: list[tuple], b: Built, original: str | None):
-    """(line, column) of the offending field in a patch, from the patch's own text; else None."""
-    target = patch.target or {}
-    if target.get("kind") not in (None, b.kind):
-        return None
-    if not _name_matches(target.get("name"), b.name, original):
-        return None
-    for doc in patch.docs:
-        root = doc.root
-        if isinstance(root, SequenceNode):  # JSON 6902 operations
-            found = _locate_ops(doc, root, steps)
-        else:
-            if not patch.target:
-                kind = text(doc.get(root, "kind"))
-                name = text(doc.get(root, "metadata", "name"))
-                if kind != b.kind or not _name_matches(name, b.name, original):
-                    continue
-            got = follow(doc, root, steps)
-            found = doc.pos(got[0]) if got and got[1] == len(steps) else None
-        if found is not None:
-            return found
-    return None
-
-
-def _locate_ops(doc: Document, ops: SequenceNode, steps: list[tuple]):
-    want = pointer(steps)
-    for op in reversed(ops.value):
-        if text(doc.get(op, "op")) not in ("add", "replace", "copy", "move"):
-            continue
-        raw = text(doc.get(op, "path")) or ""
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in raw.split("/")[1:]]
-        if tokens != want[: len(tokens)]:
-            continue
-        value = doc.get(op, "value")
-        rest = steps[len(tokens) :]
-        if value is not None and rest:
-            got = follow(doc, value, rest)
-            if got and got[1] == len(rest):
-                return doc.pos(got[0])
-        entry = doc.entry(op, "value") or doc.entry(op, "path")
-        if entry is None:  # kustomize rejects an operation without a path before this runs
-            raise TypeError("'NoneType' object is not subscriptable")
-        return doc.pos(entry[0])
-    return None
-
-
 # --------------------------------------------------------------------------- the whole run
 
 
@@ -512,14 +357,22 @@ def lint_mapped(
     directory: str, options: Options, patches: tuple[str, ...] = ()
 ) -> tuple[FileResult, list[Mapped]]:
     """The FileResult of a build plus each finding's :class:`Mapped` record."""
+    result, mapped, _ = lint_built(directory, options, patches)
+    return result, mapped
+
+
+def lint_built(
+    directory: str, options: Options, patches: tuple[str, ...] = ()
+) -> tuple[FileResult, list[Mapped], list[Built]]:
+    """:func:`lint_mapped`, and every object of the build output."""
     if not os.path.isdir(directory):
-        return FileResult(directory, error="--kustomize: not a directory"), []
+        return FileResult(directory, error="--kustomize: not a directory"), [], []
     if kustomization_file(directory) is None:
-        return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), []
+        return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), [], []
     try:
         data, wrapper = build(directory, patches)
     except ToolError as exc:
-        return FileResult(directory, error=str(exc)), []
+        return FileResult(directory, error=str(exc)), [], []
     built = read_built(data, wrapper)
     # Fixes are planned on the build output too: a patch for the overlay is rendered from them.
     options = replace(options, prefilter=False, fixes=True)
@@ -535,4 +388,4 @@ def lint_mapped(
         directory, [m.finding for m in mapped], documents=raw.documents, pods=raw.pods
     )
     result.size = len(data)
-    return result, mapped
+    return result, mapped, built

@@ -72,6 +72,28 @@ def _write(target: str, folder: str, name: str, data: bytes, st: os.stat_result)
     return None
 
 
+def create_atomically(path: str, data: bytes) -> str | None:
+    """Write a new file, whole or not at all, never over an existing one; else say why not."""
+    folder, name = os.path.split(os.path.abspath(path))
+    with _signals_held():
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".seccomp-lint.tmp", dir=folder)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)  # fails when a file of that name exists
+            finally:
+                os.unlink(tmp)
+        except FileExistsError:
+            return "a file of that name exists"
+        except OSError as exc:
+            return f"cannot write it: {exc.strerror or exc}"
+    _sync_dir(folder)
+    return None
+
+
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file."""

@@ -25,6 +25,7 @@ from seccomp_lint import kustomize
 from seccomp_lint.model import Options
 
 KUSTOMIZE = FIXTURES / "kustomize"
+GOLDEN = FIXTURES / "kustomize-golden"
 CORPUS = Path(__file__).parents[1].parent / "shared/corpus/kustomize"
 _MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
 
@@ -245,20 +246,141 @@ def test_fix_edits_the_patch_file_that_sets_the_value(lint, tmp_path: Path) -> N
     assert "1 unsafe fix was held back" in held.stdout and held.code == 1
 
 
-def test_printed_patch_resolves_the_finding(lint, tmp_path: Path) -> None:
-    """An inline JSON patch is not rewritten: a strategic-merge patch for the kustomization is
-    printed (verified by a build first), and pasted as printed it resolves the finding."""
+def _golden(overlay: str, tree: Path, files: list[str]) -> None:
+    """The files of an overlay after --fix are the golden ones, byte for byte."""
+    for name in files:
+        want = (GOLDEN / overlay / name).read_bytes()
+        assert (tree / name).read_bytes() == want, name
+
+
+@pytest.mark.parametrize(
+    ("overlay", "edited", "count"),
+    [
+        ("json6902-overlay", ["payment-type.yaml", "cart-container.json"], 10),
+        ("inline-overlay", ["kustomization.yaml"], 9),  # catalog's profile comes from a patch
+        ("legacy-overlay", ["kustomization.yaml"], 10),
+    ],
+)
+def test_patches_are_fixed_in_place(
+    lint, tmp_path: Path, overlay: str, edited: list[str], count: int
+) -> None:
+    """JSON 6902 patch files (YAML and JSON) and inline patches in a kustomization (``patches:``
+    and the legacy ``patchesStrategicMerge``/``patchesJson6902``) get the value that causes the
+    finding changed where it is written, one word for one word; the rebuild lints clean."""
     shutil.copytree(KUSTOMIZE, tmp_path / "k")
-    overlay = tmp_path / "k/inline-overlay"
-    before = snapshot(overlay)
+    tree = tmp_path / "k" / overlay
+    before = snapshot(tree)
+    result = lint("--kustomize", str(tree), "--fix", "--unsafe-fixes", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert f"({count} fixed, 0 remaining)" in result.stdout
+    _golden(overlay, tree, edited)
+    after = snapshot(tree)
+    assert {p for p in after if after[p] != before[p]} == {tree / name for name in edited}
+    for name in edited:  # only the seccomp values' lines changed, each in place
+        old, new = before[tree / name].splitlines(), after[tree / name].splitlines()
+        assert len(old) == len(new)
+        assert all(b"RuntimeDefault" in n for o, n in zip(old, new) if o != n)
+    if "kustomization.yaml" in edited:
+        assert f"{tree / 'kustomization.yaml'}: edited the inline patch in place" in result.stdout
+        assert "nothing else in this kustomization changed" in result.stdout
+    else:
+        assert result.stdout.count("kustomization") == 0
+    assert build_clean(tree)
+    assert lint("--kustomize", str(tree)).findings == []
+
+
+def _shared(tmp_path: Path) -> Path:
+    """A repository holding an overlay whose base lives outside it (shared/base)."""
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "shared/base")
+    shutil.copytree(KUSTOMIZE / "shared-overlay", tmp_path / "repo/overlay")
+    return tmp_path / "repo/overlay"
+
+
+def test_a_base_outside_the_project_gets_a_patch_file_in_the_overlay(lint, tmp_path) -> None:
+    """The base is outside the overlay's Git work tree: it is left alone; the overlay's own patch
+    file is fixed in place and a new patch file, added to the kustomization by one spliced line
+    (comments kept), adds the profile to the base's Deployments; the rebuild lints clean."""
+    overlay = _shared(tmp_path)
+    base = snapshot(tmp_path / "shared")
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
-    assert snapshot(overlay) == before
-    printed = result.stdout.split("(no file was changed for these):\n")[1]
-    patch = printed.split("\n" + str(overlay))[0]
-    assert "      name: cart\n" in patch and "type: RuntimeDefault" in patch
-    kustomization = overlay / "kustomization.yaml"
-    kustomization.write_text(kustomization.read_text() + patch)
-    assert lint("--kustomize", str(overlay)).findings == []
+    assert result.code == 0, result.stdout + result.stderr
+    assert snapshot(tmp_path / "shared") == base
+    _golden("shared-overlay", overlay,
+            ["kustomization.yaml", "payment-debug.yaml", "seccomp-lint-patch.yaml"])
+    old = (KUSTOMIZE / "shared-overlay/kustomization.yaml").read_text().splitlines()
+    new = (overlay / "kustomization.yaml").read_text().splitlines()
+    assert [line for line in new if line not in old] == ["- path: seccomp-lint-patch.yaml"]
+    assert [line for line in new if line in old] == old
+    assert "added `- path: seccomp-lint-patch.yaml` to its patches:" in result.stdout
+    assert "(10 fixed, 0 remaining)" in result.stdout
+    assert build_clean(overlay)
+    # Run again: nothing left to do, and no second patch file.
+    again = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert again.code == 0 and not list(overlay.glob("seccomp-lint-patch-*"))
+
+
+def test_the_new_patch_file_never_replaces_a_file(lint, tmp_path) -> None:
+    overlay = _shared(tmp_path)
+    (overlay / "seccomp-lint-patch.yaml").write_text("# someone else's\n")
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert (overlay / "seccomp-lint-patch.yaml").read_text() == "# someone else's\n"
+    assert "- path: seccomp-lint-patch-2.yaml" in (overlay / "kustomization.yaml").read_text()
+    assert build_clean(overlay)
+
+
+@pytest.mark.parametrize("overlay", ["json6902-overlay", "inline-overlay", "legacy-overlay",
+                                     "shared-overlay"])
+def test_diff_shows_patch_edits_and_writes_nothing(lint, tmp_path, overlay: str) -> None:
+    if overlay == "shared-overlay":
+        tree = _shared(tmp_path)
+    else:
+        shutil.copytree(KUSTOMIZE, tmp_path / "k")
+        tree = tmp_path / "k" / overlay
+    before = snapshot(tmp_path)
+    result = lint("--kustomize", str(tree), "--diff", "--unsafe-fixes", fmt="text")
+    assert snapshot(tmp_path) == before
+    assert result.code == 1
+    assert "+          type: RuntimeDefault" in result.stdout or '"RuntimeDefault"' in result.stdout
+    if overlay == "shared-overlay":
+        assert "--- /dev/null\n" in result.stdout
+        assert "+- path: seccomp-lint-patch.yaml\n" in result.stdout
+        assert "would add `- path: seccomp-lint-patch.yaml`" in result.stderr
+
+
+def test_a_fix_the_rebuild_does_not_confirm_leaves_every_file_untouched(lint, tmp_path) -> None:
+    """One JSON 6902 operation turns seccomp off in every Deployment, and one of them keeps it
+    off on purpose (a suppression): changing the operation would change that one too, so the
+    rebuild shows more than the intended change, the edit is undone, and no patch file can be
+    added to the read-only kustomization: every file is as it was; the patch is printed."""
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    catalog = tmp_path / "base/catalog.yaml"
+    catalog.write_text(catalog.read_text().replace(
+        "  name: catalog\n",
+        "  name: catalog\n  annotations:\n"
+        '    ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "profiling"\n',
+    ))
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "all-unconfined.yaml").write_text(
+        "- op: add\n  path: /spec/template/spec/securityContext\n"
+        "  value: {seccompProfile: {type: Unconfined}}  # while profiling\n"
+    )
+    (overlay / "kustomization.yaml").write_text(
+        "resources:\n- ../base\npatches:\n- path: all-unconfined.yaml\n"
+        "  target: {kind: Deployment}\n"
+    )
+    (overlay / "kustomization.yaml").chmod(0o444)
+    before = snapshot(tmp_path)
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert snapshot(tmp_path) == before
+    assert result.code == 1
+    assert f"{overlay / 'all-unconfined.yaml'}: fix undone: the rebuilt Deployment/shop-catalog " \
+        "differs by more than the intended change" in result.stderr
+    assert "is read-only or outside the project: the patch is printed instead" in result.stderr
+    assert "(no file was changed for these):" in result.stdout
+    assert "      name: cart\n" in result.stdout or "  name: cart\n" in result.stdout
 
 
 def test_diff_writes_nothing(lint, tmp_path: Path) -> None:
@@ -283,16 +405,22 @@ def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
     cart = tmp_path / "base/cart.yaml"
     before = cart.read_bytes()
     result = lint("--kustomize", str(overlay), "--fix", fmt="text")
-    assert result.code == 1  # files were rewritten and a finding remains; nothing failed
+    assert result.code == 0, result.stdout + result.stderr
     assert f"{cart}: fix undone: the rebuilt output still has missing-seccomp-profile" in (
         result.stderr
     )
     assert cart.read_bytes() == before
-    # The other files' fixes hold and stay; cart gets a patch for the overlay instead.
+    # The other files' fixes hold and stay; cart gets a patch file in the overlay instead,
+    # applied after the overlay's own patch.
     catalog = "base/catalog.yaml"
     assert (tmp_path / catalog).read_bytes() != (KUSTOMIZE / catalog).read_bytes()
-    assert "      name: cart\n" in result.stdout
-    assert "(9 fixed, 1 remaining)" in result.stdout
+    added = (overlay / "seccomp-lint-patch.yaml").read_text()
+    assert "  name: cart\n" in added and added.count("kind: Deployment") == 1
+    assert (overlay / "kustomization.yaml").read_text().endswith(
+        "      value: {runAsNonRoot: true}\n- path: seccomp-lint-patch.yaml\n"
+    )
+    assert "(10 fixed, 0 remaining)" in result.stdout
+    assert build_clean(overlay)
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -347,10 +475,40 @@ def _localhost_overlay(tmp_path: Path, profile: str) -> Path:
     return tmp_path / "overlay"
 
 
-def test_patch_removes_a_key_with_null_and_is_verified(lint, tmp_path: Path) -> None:
-    """The patch comes from the fix's structural change: a key that must go is set to null, so a
-    strategic merge drops it; pasted as printed, the build is clean."""
+def test_inline_patch_loses_a_key_in_place(lint, tmp_path: Path) -> None:
+    """The fix's structural change deletes a key: in an inline patch the key's line goes, the
+    type is changed where it is written, and nothing else in the kustomization changes."""
     overlay = _localhost_overlay(tmp_path, "profiles/app.json")
+    kustomization = overlay / "kustomization.yaml"
+    old = kustomization.read_text()
+    args = ("--kustomize", str(overlay), "--require-runtime-default")
+    result = lint(*args, "--fix", "--unsafe-fixes", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert kustomization.read_text() == old.replace(
+        "                type: Localhost\n                localhostProfile: profiles/app.json\n",
+        "                type: RuntimeDefault\n",
+    )
+    assert lint(*args).findings == []
+
+
+def test_printed_patch_removes_a_key_with_null(lint, tmp_path: Path) -> None:
+    """When no patch file can be added (the overlay's kustomization is read-only) the patch is
+    printed, rendered from the fix's structural change: a key that must go is set to null, so a
+    strategic merge drops it; verified by a build first, and pasted as printed it works."""
+    overlay = _localhost_overlay(tmp_path, "profiles/app.json")
+    kustomization = overlay / "kustomization.yaml"
+    # A JSON 6902 operation sets the profile: a read-only patch file is not edited.
+    ops = overlay / "ops.yaml"
+    ops.write_text(
+        "- op: add\n  path: /spec/template/spec/containers/0/securityContext\n"
+        "  value: {seccompProfile: {type: Localhost, localhostProfile: profiles/app.json}}\n"
+    )
+    kustomization.write_text(
+        "resources: [../base]\nnamePrefix: dev-\npatches:\n- path: ops.yaml\n"
+        "  target: {kind: Deployment}\n"
+    )
+    ops.chmod(0o444)
+    kustomization.chmod(0o444)
     before = snapshot(tmp_path)
     args = ("--kustomize", str(overlay), "--require-runtime-default")
     result = lint(*args, "--fix", "--unsafe-fixes", fmt="text")
@@ -359,7 +517,7 @@ def test_patch_removes_a_key_with_null_and_is_verified(lint, tmp_path: Path) -> 
     assert "          - name: app\n" in result.stdout
     printed = result.stdout.split("(no file was changed for these):\n")[1]
     patch = printed.split("\n" + str(overlay))[0].split("\npatches:\n")[-1]
-    kustomization = overlay / "kustomization.yaml"
+    kustomization.chmod(0o644)
     kustomization.write_text(kustomization.read_text() + patch)
     assert lint(*args).findings == []
 
