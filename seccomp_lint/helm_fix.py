@@ -131,12 +131,13 @@ def fix_chart(
             # Someone chose the value there (Unconfined): as for plain files, only on request.
             done.held_back += len(group)
             continue
-        failed = _verify(chart, values, options, target, new_text, old_stream, before, group)
+        failed, new_stream = _verify(
+            chart, values, options, target, new_text, old_stream, before, group
+        )
         if failed:
             _decline(done, group, failed)
             continue
-        text = new_text
-        old_stream = render(chart, values, (target, text))
+        text, old_stream = new_text, new_stream
         fixed += len(group)
     new_bytes = (("\ufeff" if bom else "") + text).encode("utf-8")
     if new_bytes == original:
@@ -165,22 +166,23 @@ def _verify(
     old_stream: bytes,
     before: FileResult,
     group: list[Mapped],
-) -> str | None:
-    """Why the new values text does not do exactly what it should, or None."""
+) -> tuple[str | None, bytes]:
+    """Why the new values text does not do exactly what it should (or None), and the chart
+    rendered with it."""
     try:
         new_stream = render(chart, values, (target, new_text))
     except ToolError as exc:
-        return f"the chart does not render with the change: {exc}"
+        return f"the chart does not render with the change: {exc}", b""
     after, _ = lint_rendered(chart, new_stream, options)
     now = Counter(f.identity for f in after.reported)
     left = [m for m in group if now[m.rendered.identity]]
     if left:
-        return f"the re-rendered chart still has it (in {left[0].finding.path})"
+        return f"the re-rendered chart still has it (in {left[0].finding.path})", new_stream
     added = now - Counter(f.identity for f in before.reported)
     if added:
         rule, kind, name = next(iter(added))[:3]
-        return f"the re-rendered chart would add {rule} for {kind}/{name}"
-    return _same_but_profiles(old_stream, new_stream)
+        return f"the re-rendered chart would add {rule} for {kind}/{name}", new_stream
+    return _same_but_profiles(old_stream, new_stream), new_stream
 
 
 def _same_but_profiles(old: bytes, new: bytes) -> str | None:
