@@ -1,13 +1,16 @@
 """Built inputs: ``--kustomize DIR`` and ``--chart DIR``, linted, and fixed in their sources.
 
 Lint results come back as ``FileResult`` values, one per source file, like any other input.
-The fix stage of a Kustomize build goes through the same fix loop as plain files
-(:func:`~seccomp_lint.fixes.fix_file`), limited to the findings the build re-located in each
-source file; then the build is run again and an edit the rebuilt output does not show is undone.
-A finding no source file can fix gets a strategic-merge patch for the overlay, rendered from
-the fix's structural change (``null`` where a key must go) and verified by building the overlay
-with it first. Rendered Helm output is never rewritten: the finding's help names the template or
-values key.
+The fix stage of a Kustomize build edits each finding's source in place: resource files and
+strategic-merge patch files through the same fix loop as plain files
+(:func:`~seccomp_lint.fixes.fix_file`), JSON 6902 and inline patches from the build's fix
+(:mod:`~seccomp_lint.patch_edits`). Then the build is run again and a file whose change the
+rebuilt output does not show as intended is put back. What no file the project owns can fix
+gets a new strategic-merge patch file in the overlay, added to its kustomization
+(:mod:`~seccomp_lint.overlay`), rendered from the fix's structural change (``null`` where a key
+must go), verified by a build with it first and by the rebuild after; it is printed instead when
+it cannot be added. Rendered Helm output is never rewritten: the finding's help names the
+template or values key.
 """
 
 from __future__ import annotations
