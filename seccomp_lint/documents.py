@@ -325,6 +325,11 @@ def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
     return cuts
 
 
+def one_document(data: bytes) -> bool:
+    """Whether a stream has no ``---`` after its start: one document at most (``...`` aside)."""
+    return not _cut(data, 1, len(data))
+
+
 def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
     """Cut a stream into document texts, holding one document (plus a block) in memory."""
     buf = bytearray()

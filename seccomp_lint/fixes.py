@@ -9,17 +9,18 @@ files, stdin and the source files of a Kustomize build alike.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import yaml
 
-from . import writer
+from . import lists, writer
 from .depth import MAX_DEPTH, libyaml_limits_depth, too_deep
-from .documents import DecodeError, Loader, decode, json_chunks, json_file
+from .documents import Chunk, DecodeError, Loader, decode, json_chunks, json_file, one_document
 from .edits import EDITOR_BREAK
-from .linter import FileResult, lint_bytes
+from .linter import FileResult, Frame, frames, lint_bytes, lint_item, skeleton_of
 from .model import Applicability, Change, Edit, Finding, Fix, Options, Pos
 from .rules import FIX_ORDER, enabled
 
@@ -45,15 +46,17 @@ def _line_starts(body: str) -> list[int]:
     return [0, *(m.end() for m in EDITOR_BREAK.finditer(body))]
 
 
-def apply_edits(body: str, edits: list[Edit]) -> str:
-    """Splice edits (1-based positions, end exclusive) into ``body``; overlapping ones fail."""
+def apply_edits(body: str, edits: list[Edit], first_line: int = 0) -> str:
+    """Splice edits (1-based positions, end exclusive) into ``body``, whose first line is the
+    file's line ``first_line`` (0-based); overlapping edits fail."""
     starts = _line_starts(body)
 
     def offset(p: Pos) -> int:
-        if not 1 <= p.line <= len(starts):
+        line = p.line - first_line
+        if not 1 <= line <= len(starts):
             raise Rejected(f"edit position {p.line}:{p.column} is outside the file")
-        at = starts[p.line - 1] + p.column - 1
-        limit = starts[p.line] if p.line < len(starts) else len(body)
+        at = starts[line - 1] + p.column - 1
+        limit = starts[line] if line < len(starts) else len(body)
         if at > limit:
             raise Rejected(f"edit position {p.line}:{p.column} is outside the line")
         return at
@@ -251,10 +254,15 @@ class _Text:
     """The text being fixed, linted two ways: under the run's options (what to fix and report)
     and with every rule (what "no new finding" is checked against, whatever --select says)."""
 
-    def __init__(self, data: bytes, path: str, options: Options, is_json: bool) -> None:
+    def __init__(
+        self, data: bytes, path: str, options: Options, is_json: bool, frame: Frame | None = None
+    ) -> None:
         raw, self.encoding, self.bom = decode(data)
         self.body = raw.decode("utf-8")
         self.path, self.options, self.is_json = path, options, is_json
+        # An item of a List fixed on its own: its lint, edits and data are the item's.
+        self.frame = frame
+        self.first_line = frame.line if frame is not None else 0
         self.every_rule = replace(options, select=None, ignore=frozenset())
         self.enabled = {rule.ID for rule in enabled(options)}
         self._data: tuple[str, list] | None = None  # (text, its data): parsed once per round
@@ -269,9 +277,26 @@ class _Text:
     def encode(self, body: str) -> bytes:
         return self.bom + body.encode(self.encoding)
 
+    def item(self, data: bytes, frame: Frame) -> _Text:
+        """The text of one item of this List, fixed on its own."""
+        return _Text(data, self.path, self.options, self.is_json, frame)
+
+    def local(self, fix: Fix) -> Fix:
+        """A fix as it applies to this text's data (an item's: without the steps to it)."""
+        if self.frame is None:
+            return fix
+        prefix = self.frame.prefix
+        if any(change.path[: len(prefix)] != prefix for change in fix.changes):
+            raise Rejected("the fix reaches outside its List item")
+        changes = tuple(replace(c, path=c.path[len(prefix) :]) for c in fix.changes)
+        return replace(fix, document=0, changes=changes)
+
     def lint(self, body: str) -> tuple[FileResult, Counter]:
         """The run's result for ``body`` and the identities every rule reports."""
-        full = lint_bytes(self.encode(body), self.path, self.every_rule, self.is_json)
+        if self.frame is not None:
+            full = lint_item(self.encode(body), self.path, self.every_rule, self.frame)
+        else:
+            full = lint_bytes(self.encode(body), self.path, self.every_rule, self.is_json)
         shown = replace(full, findings=[f for f in full.findings if f.rule in self.enabled])
         return shown, Counter(f.identity for f in full.reported)
 
@@ -282,8 +307,8 @@ def _attempt(
     """Apply and verify the groups' fixes together: the new text, its result and every rule's
     identities; Rejected (Worse when it would add a finding) otherwise."""
     fixes = [g[0].fix for g in groups if g[0].fix is not None]
-    new = apply_edits(body, [e for fix in fixes for e in fix.edits])
-    verify(body, new, fixes, text.is_json, text.data(body))
+    new = apply_edits(body, [e for fix in fixes for e in fix.edits], text.first_line)
+    verify(body, new, [text.local(fix) for fix in fixes], text.is_json, text.data(body))
     result, now = text.lint(new)
     added = now - before
     if added:
@@ -336,43 +361,18 @@ def _passing(
         return left, left_done  # they conflict: the rest waits for the next round
 
 
-def fix_bytes(
-    data: bytes,
-    path: str,
-    options: Options,
-    unsafe: bool = False,
-    is_json: bool = False,
-    wanted: Callable[[Finding], bool] | None = None,
-) -> FileFix:
-    """Apply every applicable (and ``wanted``) fix to a stream, round by round, verified."""
-    # Every document parsed, so document indexes are those of the YAML stream.
-    options = replace(options, prefilter=False, fixes=True)
-    try:
-        text: _Text | None = _Text(data, path, options, is_json)
-    except (DecodeError, UnicodeDecodeError) as exc:
-        text, undecodable = None, f"not fixed: {exc}"
-    if text is not None:
-        result, identities = text.lint(text.body)
-    else:
-        result, identities = lint_bytes(data, path, options, is_json), Counter()
-    out = FileFix(path, data, data, result.findings, documents=result.documents)
-    out.before = result.findings
-    if result.error or result.notice:
-        out.notice = result.error or result.notice
-        return out
-    if not result.parses:
-        out.notice = "not fixed: the file does not parse cleanly"
-        return out
-    if is_json and json_chunks(data) is not None:
-        reason = "a stream of concatenated JSON objects is not rewritten"
-        out.findings = [_declined(f, reason) if applicable(f, True) else f for f in out.findings]
-        return out
-    if text is None:
-        out.notice = undecodable
-        return out
-    body = text.body
+def _rounds(
+    text: _Text,
+    body: str,
+    result: FileResult,
+    identities: Counter,
+    failed: dict[tuple, Rejected | str],
+    unsafe: bool,
+    wanted: Callable[[Finding], bool] | None,
+) -> tuple[str, FileResult]:
+    """Fix ``body`` round by round: the fixed text and its result; fixes that failed are
+    recorded in ``failed``, with why."""
     findings = result.findings
-    failed: dict[tuple, Rejected | str] = {}
     applied: set[tuple] = set()
     rounds = 0
     # Each round applies at least one fix or marks at least one more as failed, so the loop
@@ -411,6 +411,104 @@ def fix_bytes(
             ):
                 del failed[key]
         findings = result.findings
+    return body, result
+
+
+def _by_item(
+    text: _Text,
+    result: FileResult,
+    failed: dict[tuple, Rejected | str],
+    unsafe: bool,
+    wanted: Callable[[Finding], bool] | None,
+) -> tuple[str, FileResult] | None:
+    """Fix a text that is one List document item by item (see :mod:`lists`): each item with
+    something to fix is fixed, verified and re-linted on its own, so the work grows with the
+    items fixed, not with the file times the fixes. None when the text is not such a List."""
+    raw = text.body.encode("utf-8")
+    if b"items" not in raw or not one_document(raw):
+        return None
+    chunk = Chunk(raw, 0)
+    pieces = lists.cut(raw, text.is_json)
+    skeleton = skeleton_of(chunk, 0, pieces) if pieces is not None else None
+    if pieces is None or skeleton is None:
+        return None
+    item_frames = list(frames(chunk, 0, pieces, skeleton))
+    starts = [frame.line + 1 for frame in item_frames]  # 1-based first line of each item
+    todo = sorted(
+        {
+            bisect_right(starts, f.line) - 1
+            for f in result.findings
+            if applicable(f, unsafe) and (wanted is None or wanted(f))
+        }
+        - {-1}
+    )
+    if not todo:
+        return text.body, result
+    texts: dict[int, bytes] = {}  # item -> its new text in the file
+    verified: dict[int, bytes] = {}  # item -> its new text as fixed and verified on its own
+    for i in todo:
+        piece = pieces.items[i]
+        item = text.item(piece.text, item_frames[i])
+        found, identities = item.lint(item.body)
+        body, _ = _rounds(item, item.body, found, identities, failed, unsafe, wanted)
+        if body is not item.body:
+            restored = piece.restore(body.encode("utf-8"))
+            if restored is None:
+                return None
+            texts[i], verified[i] = restored, body.encode("utf-8")
+    fixed = lists.assemble(raw, pieces, texts)
+    # The items must still be where the cut finds them: then each reads as it was verified.
+    again = lists.cut(fixed, text.is_json)
+    if again is None or len(again.items) != len(pieces.items):
+        return None
+    if any(again.items[i].text != verified.get(i, piece.text) for i, piece in enumerate(pieces.items)):
+        return None
+    body = fixed.decode("utf-8")
+    return body, text.lint(body)[0]
+
+
+def fix_bytes(
+    data: bytes,
+    path: str,
+    options: Options,
+    unsafe: bool = False,
+    is_json: bool = False,
+    wanted: Callable[[Finding], bool] | None = None,
+) -> FileFix:
+    """Apply every applicable (and ``wanted``) fix to a stream, round by round, verified."""
+    # Every document parsed, so document indexes are those of the YAML stream.
+    options = replace(options, prefilter=False, fixes=True)
+    try:
+        text: _Text | None = _Text(data, path, options, is_json)
+    except (DecodeError, UnicodeDecodeError) as exc:
+        text, undecodable = None, f"not fixed: {exc}"
+    if text is not None:
+        result, identities = text.lint(text.body)
+    else:
+        result, identities = lint_bytes(data, path, options, is_json), Counter()
+    out = FileFix(path, data, data, result.findings, documents=result.documents)
+    out.before = result.findings
+    if result.error or result.notice:
+        out.notice = result.error or result.notice
+        return out
+    if not result.parses:
+        out.notice = "not fixed: the file does not parse cleanly"
+        return out
+    if is_json and json_chunks(data) is not None:
+        reason = "a stream of concatenated JSON objects is not rewritten"
+        out.findings = [_declined(f, reason) if applicable(f, True) else f for f in out.findings]
+        return out
+    if text is None:
+        out.notice = undecodable
+        return out
+    failed: dict[tuple, Rejected | str] = {}
+    by_item = _by_item(text, result, failed, unsafe, wanted)
+    if by_item is not None:
+        body, result = by_item
+    else:
+        failed.clear()
+        body, result = _rounds(text, text.body, result, identities, failed, unsafe, wanted)
+    findings = result.findings
     out.fixed = text.encode(body)
     out.documents = result.documents
     remaining = Counter(f.identity for f in findings if f.suppressed is None)

@@ -286,6 +286,73 @@ def _unreadable(result: FileResult, options: Options, message: str) -> FileResul
     return result
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where an item of a List read on its own sits: its first line (0-based, in the file), its
+    document's index, the steps to it, the kind it takes when it has none, its document's Helm
+    template, and the suppression comments on the line before it (which apply to its first line)."""
+
+    line: int
+    index: int
+    prefix: tuple
+    implied: str | None = None
+    helm_source: str | None = None
+    before: tuple[suppressions.Suppression, ...] = ()
+
+
+def _item(
+    data: bytes, path: str, options: Options, rules: list[ModuleType], result: FileResult,
+    frame: Frame,
+) -> tuple[list[Finding], Document] | None:
+    """The findings of one List item (duplicate keys left to the caller), or None when it does
+    not read as one document."""
+    item = list(compose(Chunk(data, frame.line), frame.index))
+    if len(item) != 1 or not isinstance(item[0], Document):
+        return None
+    doc = item[0]
+    doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
+    written = [*frame.before, *suppressions.from_comments(data, frame.line)]
+    return list(_lint_document(doc, path, options, rules, result, written, report=False)), doc
+
+
+def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileResult:
+    """Lint one item of a List on its own (the fix stage re-lints a changed item so)."""
+    result = FileResult(path, size=len(data), documents=1)
+    rules = _rules.enabled(options)
+    found = _item(data, path, options, rules, result, frame)
+    if found is None:
+        result.unparsed = "the item does not read as one document"
+        return result
+    result.findings, doc = found
+    if _SYNTAX in rules and doc.duplicates:
+        muted = suppressions.by_line(
+            [*frame.before, *suppressions.from_comments(data, frame.line)], _rules.BY_ID
+        )
+        result.findings += _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
+    return result
+
+
+def frames(chunk: Chunk, index: int, pieces: lists.Cut, skeleton: Document) -> Iterator[Frame]:
+    """The frame of each item of a List document that was cut (see :mod:`lists`)."""
+    _, implied = envelope(skeleton)
+    written = suppressions.from_comments(chunk.data, chunk.line)
+    by_line: dict[int, list[suppressions.Suppression]] = {}
+    for s in written:
+        by_line.setdefault(s.line, []).append(s)
+    for i, piece in enumerate(pieces.items):
+        line = chunk.line + piece.line
+        before = tuple(by_line.get(line, ()))  # 1-based line ``line``: the one before the item
+        yield Frame(line, index, ("items", i), implied, skeleton.helm_source, before)
+
+
+def skeleton_of(chunk: Chunk, index: int, pieces: lists.Cut) -> Document | None:
+    """The envelope of a List document that was cut, when it is one whose items are objects."""
+    composed = list(compose(Chunk(pieces.skeleton, chunk.line), index))
+    if len(composed) != 1 or not isinstance(composed[0], Document):
+        return None
+    return composed[0] if envelope(composed[0])[0] else None
+
+
 def _lint_list(
     chunk: Chunk, index: int, path: str, options: Options, rules: list[ModuleType],
     result: FileResult,
@@ -295,30 +362,24 @@ def _lint_list(
     pieces = lists.cut(chunk.data, False)
     if pieces is None:
         return None
-    composed = list(compose(Chunk(pieces.skeleton, chunk.line), index))
-    if len(composed) != 1 or not isinstance(composed[0], Document):
+    skeleton = skeleton_of(chunk, index, pieces)
+    if skeleton is None:
         return None
-    skeleton = composed[0]
-    is_envelope, implied = envelope(skeleton)
-    if not is_envelope:
-        return None
-    written = suppressions.from_comments(chunk.data, chunk.line)
-    muted = suppressions.by_line(written, _rules.BY_ID)
     syntax = _SYNTAX in rules
     found: list[Finding] = []
     pods = result.pods
     docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
-    for i, piece in enumerate(pieces.items):
-        item = list(compose(Chunk(piece.text, chunk.line + piece.line), index))
-        if len(item) != 1 or not isinstance(item[0], Document):
+    for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton)):
+        item = _item(piece.text, path, options, rules, result, frame)
+        if item is None:
             result.pods = pods
             return None
-        doc = item[0]
-        doc.prefix, doc.implied_kind, doc.helm_source = ("items", i), implied, skeleton.helm_source
-        found.extend(_lint_document(doc, path, options, rules, result, written, report=False))
-        if syntax and doc.duplicates:
-            docs.append(doc)
+        found.extend(item[0])
+        if syntax and item[1].duplicates:
+            docs.append(item[1])
+    written = suppressions.from_comments(chunk.data, chunk.line)
     found.extend(_lint_document(skeleton, path, options, rules, result, written))
+    muted = suppressions.by_line(written, _rules.BY_ID)
     for doc in docs if syntax else ():
         found.extend(_Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc)))
     return found

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ITEMS_KEY = re.compile(rb"^items:[ \t]*(?:#[^\r\n]*)?(\r\n|\r|\n)", re.M)
 _JSON_ITEMS = re.compile(r'"items"[ \t\r\n]*:[ \t\r\n]*\[')
@@ -26,14 +26,27 @@ _JSON_SKIP = re.compile(r"[ \t\r\n]*")
 
 @dataclass(frozen=True)
 class Piece:
-    """One item's text, ready to compose alone: padded so that lines and columns are the file's
-    (counted from the chunk's first line)."""
+    """One item of a List: where it is, and how its text is read on its own (padded so that
+    lines and columns are the file's, counted from the chunk's first line)."""
 
-    text: bytes
-    line: int  # 0-based line of the piece's first byte within the chunk
+    data: bytes = field(repr=False)  # the whole chunk (shared, not copied)
+    line: int  # 0-based line of the item's first byte within the chunk
     start: int  # byte span of the item in the chunk
     end: int
     pad: bytes  # what replaced the item's first bytes (``- ``) or was put before them (JSON)
+    lead: bytes = b""  # the item's first bytes that ``pad`` replaced
+
+    @property
+    def text(self) -> bytes:
+        """The item as a document of its own (made when asked for: items are not kept twice)."""
+        return self.pad + self.data[self.start + len(self.lead) : self.end]
+
+    def restore(self, text: bytes) -> bytes | None:
+        """The item's text in the file for ``text``, this piece changed; None when a change
+        reached into the padding."""
+        if not text.startswith(self.pad):
+            return None
+        return self.lead + text[len(self.pad) :]
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ def cut_yaml(data: bytes) -> Cut | None:
     line = _lines(data, 0, starts[0])
     pad = b" " * (indent + 2)
     for start, end in zip(starts, ends):
-        items.append(Piece(pad + data[start + indent + 2 : end], line, start, end, pad))
+        items.append(Piece(data, line, start, end, pad, data[start : start + indent + 2]))
         line += _lines(data, start, end)
     skeleton = data[:begin] + b"\n" * _lines(data, begin, tail) + data[tail:]
     return Cut(skeleton, items)
@@ -135,11 +148,11 @@ def cut_json(data: bytes) -> Cut | None:
         previous = start
         column = start - (data.rfind(b"\n", 0, start) + 1)
         pad = b" " * column
-        items.append(Piece(pad + data[start:end], line, start, end, pad))
-    lead = found.end()
+        items.append(Piece(data, line, start, end, pad))
+    opened = found.end()
     skeleton = (
-        data[:lead]
-        + b"\n" * _lines(data, lead, close)
+        data[:opened]
+        + b"\n" * _lines(data, opened, close)
         + b" " * (close - (data.rfind(b"\n", 0, close) + 1))
         + data[close:]
     )
@@ -155,3 +168,15 @@ def cut(data: bytes, is_json: bool) -> Cut | None:
     if is_json or stripped.startswith(b"{"):
         return cut_json(data)
     return cut_yaml(data)
+
+
+def assemble(data: bytes, pieces: Cut, texts: dict[int, bytes]) -> bytes:
+    """``data`` with the items numbered in ``texts`` replaced by those texts (as in the file)."""
+    out = []
+    done = 0
+    for i in sorted(texts):
+        piece = pieces.items[i]
+        out += [data[done : piece.start], texts[i]]
+        done = piece.end
+    out.append(data[done:])
+    return b"".join(out)
