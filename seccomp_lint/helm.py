@@ -148,13 +148,31 @@ NO_RENDERER = (
 )
 
 
-def render(chart: str, values: list[str], replaced: tuple[str, str] | None = None) -> bytes:
+def render(
+    chart: str,
+    values: list[str],
+    replaced: tuple[str, str] | None = None,
+    templates: dict[str, str] | None = None,
+) -> bytes:
     """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
     PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
 
     ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
-    file, or the chart's own values.yaml), without writing it.
+    file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
+    of the chart to new texts: the chart is rendered from a copy holding them.
     """
+    if templates:
+        with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
+            copy = os.path.join(scratch, os.path.basename(os.path.abspath(chart)))
+            try:
+                shutil.copytree(chart, copy, symlinks=True)
+                for path, text in templates.items():
+                    target = os.path.join(copy, os.path.relpath(path, chart))
+                    with open(target, "w", encoding="utf-8", newline="") as handle:
+                        handle.write(text)
+            except OSError as exc:
+                raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
+            return render(copy, values, replaced)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as
@@ -261,13 +279,18 @@ def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
 
 
 def lint_mapped(
-    chart: str, values: list[str], options: Options, replaced: tuple[str, str] | None = None
+    chart: str,
+    values: list[str],
+    options: Options,
+    replaced: tuple[str, str] | None = None,
+    templates: dict[str, str] | None = None,
 ) -> tuple[FileResult, list[Mapped]]:
-    """:func:`lint_chart`, with each finding's mapping; ``replaced`` as for :func:`render`."""
+    """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
+    :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         return FileResult(chart, error="--chart: no Chart.yaml in it"), []
     try:
-        data = render(chart, values, replaced)
+        data = render(chart, values, replaced, templates)
     except ToolError as exc:
         return FileResult(chart, error=str(exc)), []
     return lint_rendered(chart, data, options)

@@ -6,8 +6,12 @@ is changed on its own (:func:`helm_values.set_value`, a text splice), then check
 before the next: the file's data differs only by that key; the chart re-rendered with the new
 text no longer has the findings the change is for and has no finding it did not have; and the
 rendered output differs only in ``seccompProfile`` settings, each now ``RuntimeDefault``. A change
-that fails a check is dropped and the findings it was for keep their advice, with why. The file
-is written once, atomically, only with ``--fix``; templates are never rewritten.
+that fails a check is dropped and the findings it was for keep their advice, with why.
+
+Findings whose template hard-codes the spot (no values key) then get the rule's own fix made to
+the template text (:mod:`helm_templates`), each checked by rendering the chart with it: finding
+gone, none new, output changed by exactly the fix's change. Each file is written once,
+atomically, only with ``--fix``.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from . import writer
-from .fixes import FileFix
+from .fixes import FileFix, Rejected, apply_edits, verify
 from .helm import Mapped, lint_mapped, lint_rendered, render
+from .helm_templates import NotPlain, carry, check_inserted, planned_edits
 from .helm_values import ValuesEditError, set_value
 from .linter import FileResult
-from .model import Applicability, Change, Finding, Options
+from .model import Applicability, Change, Edit, Finding, Fix, Options
+from .rules import FIX_ORDER
 from .toolrun import ToolError
 
 RUNTIME_DEFAULT = "RuntimeDefault"
+_MAX_ROUNDS = 200  # template fixes tried per chart (each renders the chart once)
 
 
 @dataclass
@@ -80,39 +87,105 @@ def fix_chart(
     write: bool,
     keep: Callable[[Finding], bool],
 ) -> ChartFix:
-    """Fix one chart in its values file; re-render to verify; write with ``--fix``."""
+    """Fix one chart in its values file, then in templates that hard-code the pod spec; each
+    change verified by re-rendering; files written with ``--fix``."""
     before, mapped = lint_mapped(chart, values, options)
     if before.error:
         return ChartFix([], before, [])
+    done = ChartFix([], before, [])
+    if not any(_open(m, keep) for m in mapped):
+        return done
+    try:
+        stream = render(chart, values)
+    except ToolError as exc:
+        done.problems.append((chart, str(exc)))
+        return _finish(done)
     groups: dict[str, list[Mapped]] = {}
     for m in mapped:
         if _wanted(m, keep) and m.ref is not None:
             groups.setdefault(m.ref.key, []).append(m)
-    if not groups:
-        return ChartFix([], before, [])
-    target = values_file(chart, values)
-    done = ChartFix([], before, [])
+    changed: list[_Text] = []
+    replaced = None
+    if groups:
+        edited = _fix_values(chart, values, options, unsafe, groups, before, stream, done)
+        if edited is not None and edited[0].fixed:
+            changed.append(edited[0])
+            replaced, stream = (edited[0].path, edited[0].text), edited[1]
+    templates = _TemplateStage(chart, values, options, replaced, done).run(stream, unsafe, keep)
+    changed += templates
+    if not changed:
+        return _finish(done)
+    for t in changed:
+        if write:
+            failed = writer.replace_atomically(t.path, t.encoded, t.original, t.seen)
+            if failed:
+                done.problems.append((t.path, f"not rewritten: {failed}"))
+                continue
+        done.files.append(FileFix(t.path, t.original, t.encoded, [], fixed_count=t.fixed))
+    if write:
+        after, _ = lint_mapped(chart, values, options)
+    else:
+        texts = {t.path: t.full for t in templates}
+        after, _ = lint_mapped(chart, values, options, replaced, texts)
+    if not after.error:
+        done.remaining = after
+    return _finish(done)
+
+
+@dataclass
+class _Text:
+    """A file being changed: as read, and as it is now."""
+
+    path: str
+    original: bytes
+    seen: tuple[int, int]
+    text: str  # without a byte order mark
+    bom: bool
+    fixed: int = 0
+
+    @property
+    def full(self) -> str:
+        return ("\ufeff" if self.bom else "") + self.text
+
+    @property
+    def encoded(self) -> bytes:
+        return self.full.encode("utf-8")
+
+
+def _read(path: str) -> _Text | str:
+    """A file to edit, or why it cannot be."""
     try:
-        with open(target, "rb") as handle:
+        with open(path, "rb") as handle:
             original = handle.read()
-        seen = writer.stamp(target)
+        seen = writer.stamp(path)
         text = original.decode("utf-8")
     except OSError as exc:
-        why = f"cannot read {target}: {exc.strerror or exc}"
-        done.problems.append((target, why))
-        _decline(done, [m for ms in groups.values() for m in ms], why)
-        return _finish(done)
+        return f"cannot read {path}: {exc.strerror or exc}"
     except UnicodeDecodeError:
-        _decline(done, [m for ms in groups.values() for m in ms], f"{target} is not UTF-8")
-        return _finish(done)
-    bom = text.startswith("\ufeff")
-    text = text.lstrip("\ufeff")
-    try:
-        old_stream = render(chart, values)
-    except ToolError as exc:
-        done.problems.append((chart, str(exc)))
-        return _finish(done)
-    fixed = 0
+        return f"{path} is not UTF-8"
+    return _Text(path, original, seen, text.lstrip("\ufeff"), text.startswith("\ufeff"))
+
+
+def _fix_values(
+    chart: str,
+    values: list[str],
+    options: Options,
+    unsafe: bool,
+    groups: dict[str, list[Mapped]],
+    before: FileResult,
+    old_stream: bytes,
+    done: ChartFix,
+) -> tuple[_Text, bytes] | None:
+    """Set each values key in the values file, verified one by one: the file as changed and
+    the chart rendered with it."""
+    target = values_file(chart, values)
+    read = _read(target)
+    if isinstance(read, str):
+        if read.startswith("cannot read"):
+            done.problems.append((target, read))
+        _decline(done, [m for ms in groups.values() for m in ms], read)
+        return None
+    text = read.text
     for key, group in groups.items():
         path = (*key.split("."), "seccompProfile", "type")
         try:
@@ -138,23 +211,148 @@ def fix_chart(
             _decline(done, group, failed)
             continue
         text, old_stream = new_text, new_stream
-        fixed += len(group)
-    new_bytes = (("\ufeff" if bom else "") + text).encode("utf-8")
-    if new_bytes == original:
-        return _finish(done)
-    ff = FileFix(target, original, new_bytes, [], fixed_count=fixed)
-    if write:
-        failed = writer.replace_atomically(target, new_bytes, original, seen)
-        if failed:
-            done.problems.append((target, f"not rewritten: {failed}"))
-            return _finish(done)
-        after, _ = lint_mapped(chart, values, options)
-    else:
-        after, _ = lint_mapped(chart, values, options, (target, text))
-    done.files.append(ff)
-    if not after.error:
-        done.remaining = after
-    return _finish(done)
+        read.fixed += len(group)
+    read.text = text
+    return read, old_stream
+
+
+def _open(m: Mapped, keep: Callable[[Finding], bool]) -> bool:
+    """Whether a finding's fix is one to make in the chart (values file or template)."""
+    fix = m.rendered.fix
+    return (
+        keep(m.finding)
+        and m.finding.suppressed is None
+        and fix is not None
+        and bool(fix.changes)
+    )
+
+
+class _TemplateStage:
+    """The fixes of findings whose template hard-codes the spot: the rule's fix, planned on the
+    rendered document, made to the template text (:mod:`helm_templates`), verified by rendering
+    the chart with it (finding gone, none new, output changed by exactly the fix's changes)."""
+
+    def __init__(
+        self,
+        chart: str,
+        values: list[str],
+        options: Options,
+        replaced: tuple[str, str] | None,
+        done: ChartFix,
+    ) -> None:
+        self.chart, self.values, self.options = chart, values, options
+        self.replaced, self.done = replaced, done
+        self.files: dict[str, _Text] = {}
+
+    def run(self, stream: bytes, unsafe: bool, keep: Callable[[Finding], bool]) -> list[_Text]:
+        tried: set[tuple] = set()
+        for _ in range(_MAX_ROUNDS):
+            now, mapped = lint_rendered(self.chart, stream, self.options)
+            candidates = [
+                m
+                for m in mapped
+                if m.ref is None
+                and m.finding is not m.rendered  # its template file is at hand
+                and _open(m, keep)
+                and _where(m) not in tried
+            ]
+            if not candidates:
+                break
+            candidates.sort(key=lambda m: (FIX_ORDER.get(m.finding.rule, 99), _where(m)))
+            planned = planned_edits(stream, self.options)
+            rendered = stream.decode("utf-8", errors="replace")
+            m = candidates[0]
+            tried.add(_where(m))
+            plan = self._carry(m, planned, rendered)
+            if isinstance(plan, str):
+                _decline(self.done, [m], plan)
+                continue
+            file, edits, new_text = plan
+            group = [m]
+            for other in candidates[1:]:
+                same = self._carry(other, planned, rendered)
+                if not isinstance(same, str) and same[0] is file and same[1] == edits:
+                    group.append(other)
+                    tried.add(_where(other))
+            fixes = [f for x in group if (f := planned[_key(x)].fix) is not None]
+            if not unsafe and any(f.applicability != Applicability.SAFE for f in fixes):
+                self.done.held_back += len(group)
+                continue
+            failed, new_stream = self._verify(file, new_text, stream, now, group, fixes)
+            if failed:
+                _decline(self.done, group, failed)
+                continue
+            file.text, stream = new_text, new_stream
+            file.fixed += len(group)
+        return [t for t in self.files.values() if t.fixed]
+
+    def _carry(
+        self, m: Mapped, planned: dict[tuple, Finding], rendered: str
+    ) -> tuple[_Text, list[Edit], str] | str:
+        """The template, the fix's edits carried over to it and its new text, or why not."""
+        f = planned.get(_key(m))
+        if f is None or f.fix is None:
+            return "the fix has no text edit to carry over to the template"
+        path = m.finding.path
+        if path not in self.files:
+            read = _read(path)
+            if isinstance(read, str):
+                return read
+            self.files[path] = read
+        file = self.files[path]
+        name = os.path.relpath(path, self.chart)
+        try:
+            edits = carry(file.text, rendered, f.fix.edits, name)
+            new_text = apply_edits(file.text, edits)
+            check_inserted(file.text, new_text, edits, name)
+        except (NotPlain, Rejected) as exc:
+            return f"cannot edit the template: {exc}"
+        return file, edits, new_text
+
+    def _verify(
+        self,
+        file: _Text,
+        new_text: str,
+        old_stream: bytes,
+        before: FileResult,
+        group: list[Mapped],
+        fixes: list[Fix],
+    ) -> tuple[str | None, bytes]:
+        texts = {t.path: t.full for t in self.files.values() if t.fixed}
+        texts[file.path] = ("\ufeff" if file.bom else "") + new_text
+        try:
+            new_stream = render(self.chart, self.values, self.replaced, texts)
+        except ToolError as exc:
+            return f"the chart does not render with the template change: {exc}", b""
+        after, _ = lint_rendered(self.chart, new_stream, self.options)
+        now = Counter(f.identity for f in after.reported)
+        left = [m for m in group if now[m.rendered.identity]]
+        if left:
+            return f"the re-rendered chart still has it (in {file.path})", new_stream
+        added = now - Counter(f.identity for f in before.reported)
+        if added:
+            rule, kind, name = next(iter(added))[:3]
+            return f"the re-rendered chart would add {rule} for {kind}/{name}", new_stream
+        try:
+            verify(
+                old_stream.decode("utf-8"),
+                new_stream.decode("utf-8"),
+                fixes,
+                False,
+            )
+        except (Rejected, UnicodeDecodeError) as exc:
+            return f"the re-rendered chart differs by more than the fix: {exc}", new_stream
+        return None, new_stream
+
+
+def _key(m: Mapped) -> tuple:
+    """A rendered finding as :func:`helm_templates.planned_edits` keys it."""
+    obj = m.rendered.object
+    return (m.rendered.identity, obj.document if obj else None)
+
+
+def _where(m: Mapped) -> tuple:
+    return (m.finding.path, m.finding.line, *_key(m))
 
 
 def _verify(

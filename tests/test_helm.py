@@ -296,12 +296,15 @@ def test_plain_runs_do_not_load_the_helm_sdk(tmp_path: Path) -> None:
     assert imported_by_a_run("helm_python", "--chart", str(CHART), env=env) == (True, 1)
 
 
-def test_fix_with_chart_edits_values_never_templates(with_helm, lint, tmp_path: Path) -> None:
+def test_fix_with_chart_edits_values_and_holds_unsafe_template_fixes(
+    with_helm, lint, tmp_path: Path
+) -> None:
     chart = tmp_path / "shop"
     shutil.copytree(CHART, chart)
     templates = {p: p.read_bytes() for p in (chart / "templates").rglob("*")}
     result = lint("--chart", str(chart), "--fix")
-    assert result.code == 1  # the hard-coded Unconfined pod remains, with its advice
+    # The hard-coded Unconfined pod remains: its template fix is unsafe (--unsafe-fixes).
+    assert result.code == 1
     assert [(Path(f["path"]).name, f["rule"]) for f in result.findings] == [
         ("debug-pod.yaml", "unconfined-seccomp-profile")
     ]

@@ -3,7 +3,8 @@ re-rendering the chart with the Helm SDK (helm-python-sdk, in the test extra).
 
 ``tests/fixtures/helm/hello`` is a chart exactly as ``helm create hello`` writes it (generated
 with the SDK's ``Chart.create``); ``tests/golden/helm-create-values.fixed.yaml`` is the
-values.yaml ``--fix`` must leave. ``shop`` (see test_helm.py) renders ``podSecurityContext`` in
+values.yaml ``--fix`` must leave, ``helm-create-test-connection.fixed.yaml`` the test hook's
+template (which hard-codes its pod spec, so the fix is made in it). ``shop`` (see test_helm.py) renders ``podSecurityContext`` in
 two templates and hard-codes an ``Unconfined`` pod in a third.
 """
 
@@ -19,6 +20,8 @@ from seccomp_lint.helm_values import ValuesEditError, set_value
 
 HELM = FIXTURES / "helm"
 GOLDEN = REPO / "tests" / "golden" / "helm-create-values.fixed.yaml"
+GOLDEN_HOOK = REPO / "tests" / "golden" / "helm-create-test-connection.fixed.yaml"
+HOOK = "templates/tests/test-connection.yaml"
 PROFILE = ("podSecurityContext", "seccompProfile", "type")
 
 
@@ -47,7 +50,7 @@ def _where(result) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- helm create
 
 
-def test_helm_create_chart_fixed_in_values_yaml(lint, tmp_path: Path) -> None:
+def test_helm_create_chart_fixed_in_values_yaml_and_the_test_hook(lint, tmp_path: Path) -> None:
     chart = _chart("hello", tmp_path)
     before = _files(chart)
     assert _where(lint("--chart", str(chart))) == [
@@ -57,14 +60,16 @@ def test_helm_create_chart_fixed_in_values_yaml(lint, tmp_path: Path) -> None:
     result = lint("--chart", str(chart), "--fix", fmt="text")
     # The values file: podSecurityContext set, every comment and other line kept.
     assert (chart / "values.yaml").read_bytes() == GOLDEN.read_bytes()
+    # The test hook's pod hard-codes its spec: the template gets the rule's own fix.
+    assert (chart / HOOK).read_bytes() == GOLDEN_HOOK.read_bytes()
     after = _files(chart)
-    del after["values.yaml"], before["values.yaml"]
-    assert after == before  # templates untouched
-    # The test hook's pod hard-codes its spec (no values key): it keeps its advice.
-    assert "Found 2 findings (1 fixed, 1 remaining)" in result.stdout
-    assert result.code == 1
+    for changed in ("values.yaml", HOOK):
+        del after[changed], before[changed]
+    assert after == before  # every other template untouched
+    assert "Found 2 findings (2 fixed, 0 remaining)" in result.stdout
+    assert result.code == 0, result.stdout + result.stderr
     again = lint("--chart", str(chart))
-    assert _where(again) == [("test-connection.yaml", "missing-seccomp-profile")]
+    assert again.verdict == (0, [])  # the re-render lints clean
 
 
 def test_golden_differs_from_helm_create_only_by_the_key() -> None:
@@ -77,7 +82,13 @@ def test_golden_differs_from_helm_create_only_by_the_key() -> None:
     assert "  # fsGroup: 2000\n" in new
 
 
-def test_diff_prints_the_change_and_writes_nothing(lint, tmp_path: Path) -> None:
+def test_golden_hook_differs_from_helm_create_by_the_profile_alone() -> None:
+    old = (HELM / "hello" / HOOK).read_text()
+    added = "  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
+    assert GOLDEN_HOOK.read_text() == old.replace("spec:\n", "spec:\n" + added)
+
+
+def test_diff_prints_both_changes_and_writes_nothing(lint, tmp_path: Path) -> None:
     chart = _chart("hello", tmp_path)
     before = _files(chart)
     result = lint("--chart", str(chart), "--diff", fmt="text")
@@ -85,7 +96,12 @@ def test_diff_prints_the_change_and_writes_nothing(lint, tmp_path: Path) -> None
     assert result.code == 1
     assert "-podSecurityContext: {}\n+podSecurityContext:\n+  seccompProfile:\n" in result.stdout
     assert "+    type: RuntimeDefault\n   # fsGroup: 2000\n" in result.stdout
-    assert "Would fix 1 finding in 1 file." in result.stderr
+    assert f"+++ b/{chart / HOOK}\n" in result.stdout
+    assert (
+        " spec:\n+  securityContext:\n+    seccompProfile:\n+      type: RuntimeDefault\n"
+        "   containers:\n"
+    ) in result.stdout
+    assert "Would fix 2 findings in 2 files." in result.stderr
 
 
 # --------------------------------------------------------------------------- which file, exit codes
@@ -126,12 +142,21 @@ def test_all_fixed_exits_0_and_says_so(lint, tmp_path: Path) -> None:
     assert lint("--chart", str(chart), "--diff").code == 0
 
 
-def test_a_hard_coded_unconfined_pod_keeps_its_advice(lint, tmp_path: Path) -> None:
+def test_a_hard_coded_unconfined_pod_is_fixed_in_its_template_with_unsafe_fixes(
+    lint, tmp_path: Path
+) -> None:
     chart = _chart("shop", tmp_path)
+    pod = chart / "templates" / "debug-pod.yaml"
+    written = pod.read_text()
+    held = lint("--chart", str(chart), "--fix", fmt="text")
+    assert held.code == 1
+    assert "1 unsafe fix was held back" in held.stdout + held.stderr
+    assert pod.read_text() == written
     result = lint("--chart", str(chart), "--fix", "--unsafe-fixes")
-    assert result.code == 1
-    assert _where(result) == [("debug-pod.yaml", "unconfined-seccomp-profile")]
-    assert b"Unconfined" in (chart / "templates" / "debug-pod.yaml").read_bytes()
+    assert result.verdict == (0, [])
+    # A one-word change in the template, nothing else.
+    assert pod.read_text() == written.replace("type: Unconfined", "type: RuntimeDefault")
+    assert written.count("type: Unconfined") == 1
 
 
 # --------------------------------------------------------------------------- unsafe, verification
