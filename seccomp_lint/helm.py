@@ -273,6 +273,24 @@ class Mapped:
     ref: ValuesRef | None = None
 
 
+def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) -> Finding:
+    """A finding of a rendered document shown at the template line that renders its block (the
+    values key to set in its help, when the template renders it from values)."""
+    line, hint = values_hint(template, path, f, steps)
+    help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
+    lines = template.splitlines()
+    column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
+    src = f.source.path if f.source else None
+    return replace(
+        f,
+        path=path,
+        line=line,
+        column=column,
+        help=help_text,
+        source=Source(src, None) if src else None,
+    )
+
+
 def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     """Render a chart and lint it; findings point at template files, with values advice."""
     return lint_mapped(chart, values, options)[0]
@@ -316,20 +334,8 @@ def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult
         steps = None
         if f.object is not None and f.object.document < len(rendered):
             steps = node_path(rendered[f.object.document], f.line, f.column)
-        line, hint = values_hint(texts[path], path, f, steps)
-        help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
-        lines = texts[path].splitlines()
-        column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
-        shown = replace(
-            f,
-            path=path,
-            line=line,
-            column=column,
-            help=help_text,
-            fix=None,
-            source=Source(src, None),
-        )
-        mapped.append(Mapped(shown, f, values_ref(texts[path], f, steps) if hint else None))
+        shown = in_template(f, texts[path], path, steps)
+        mapped.append(Mapped(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
     result.findings = [m.finding for m in mapped]
     result.path = chart
     return result, mapped

@@ -27,6 +27,7 @@ from .rules import BY_ID, SYNTAX
 
 if TYPE_CHECKING:
     from .builds import Build
+    from .helm_sources import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -111,12 +112,25 @@ class _Run:
         self.request = request
         self.streams = streams
         self.outcome = Outcome()
+        self.templates: Templates | None = None  # the Helm templates on disk, once looked for
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented."""
         where = f"{escape(path)}: " if path else ""
         lines = [escape(line) for line in message.split("\n")]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def located(self, result: FileResult, findings: list[Finding]) -> list[Finding]:
+        """Findings of Helm-rendered documents in an input, shown at their templates' lines
+        where the templates are on disk (relative to --chart or the working directory)."""
+        if not any(f.source is not None and f.source.line is None for f in findings):
+            return findings
+        # A documented seam: the Helm modules load only for rendered input.
+        from .helm_sources import Templates, locate
+
+        if self.templates is None:
+            self.templates = Templates(list(self.request.charts))
+        return locate(result.path, findings, result.data, self.templates, self.request.options)
 
     def muted(self, path: str) -> Callable[[Finding], bool]:
         """Whether a finding counts in a file: not switched off for its path by the config."""
@@ -201,6 +215,8 @@ def run(request: Request, streams: Streams | None = None) -> int:
     from_stdin = False
     for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
         if not fixing or result.error:
+            result.findings = state.located(result, result.findings)
+            result.data = None
             state.collect(result)
         elif result.data is not None:
             from_stdin = True
@@ -233,6 +249,7 @@ def _fix_path(state: _Run, result: FileResult) -> None:
     keep = state.muted(result.path)
     wanted = [f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES]
     if not wanted:
+        result.findings = state.located(result, result.findings)
         state.collect(result)
         return
     request = state.request
@@ -263,7 +280,7 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
     state.fixed(ff)
     state.outcome.held_back += ff.held_back
     after = replace(result, findings=[], documents=ff.documents, error=ff.error, data=None)
-    state.collect(after, ff.findings)
+    state.collect(after, state.located(result, ff.findings))
 
 
 def _fix_build(state: _Run, build: Build) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pathspec
@@ -25,6 +25,8 @@ SKIPPED_DIRS = frozenset(
 STDIN = "-"
 # Below this many bytes in all, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 4 << 20
+# stdin a lint run keeps, to show findings of Helm-rendered documents at their templates' lines
+KEEP_STDIN_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,15 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
                 result = lint_bytes(data, "<stdin>", options, is_json)
                 result.data = data
                 return result
-            return lint_stream(stream.read, "<stdin>", options, is_json)
+            kept = _Kept(stream.read)
+            result = lint_stream(kept.read, "<stdin>", options, is_json)
+            if kept.chunks is not None and any(
+                f.source is not None and f.source.line is None for f in result.findings
+            ):
+                # Helm-rendered documents: the findings are shown at their templates' lines,
+                # which needs the documents again.
+                result.data = b"".join(kept.chunks)
+            return result
         except (OSError, ValueError) as exc:
             return FileResult("<stdin>", error=f"cannot read stdin: {exc}")
     try:
@@ -210,6 +220,25 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
             return lint_stream(handle.read, item.path, options, json_file(item.path))
     except OSError as exc:
         return FileResult(item.path, error=f"cannot read: {exc.strerror or exc}")
+
+
+class _Kept:
+    """A reader that keeps what it read, up to :data:`KEEP_STDIN_BYTES` (then nothing)."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self.chunks: list[bytes] | None = []
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        block = self._read(n)
+        if self.chunks is not None:
+            self.size += len(block)
+            if self.size > KEEP_STDIN_BYTES:
+                self.chunks = None
+            else:
+                self.chunks.append(block)
+        return block
 
 
 def _work(args: tuple[Input, Options]) -> FileResult:

@@ -18,6 +18,7 @@ SEAMS = {
     ("sources", "multiprocessing"),  # only for large runs
     ("pipeline", "builds"),  # the build modules load only for --kustomize/--chart
     ("pipeline", "helm_fix"),  # the chart fix stage, only for --chart with --fix/--diff
+    ("pipeline", "helm_sources"),  # Helm templates on disk, only for Helm-rendered input
     ("config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("sarif", "hashlib"),  # the same, only when SARIF is written
     ("helm", "helm_python"),  # the Helm SDK's 85 MB native library, only for --chart without helm
