@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .documents import DecodeError, decode
 from .edits import EDITOR_BREAK
@@ -29,19 +29,109 @@ def lines(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(starts, ends) if b > a]
 
 
-def unified_diff(path: str, before: bytes, after: bytes) -> str:
-    """A unified diff of two versions of a file, line endings kept as they are."""
+Region = tuple[int, int, int, int]  # a changed byte span before and after: a0, a1, b0, b1
+_CONTEXT = 3
+
+
+def unified_diff(
+    path: str, before: bytes, after: bytes, regions: list[Region] | None = None
+) -> str:
+    """A unified diff of two versions of a file, line endings kept as they are.
+
+    ``regions``: where the two differ (byte spans of the UTF-8 text without its byte-order
+    mark, in order; the text between them is the same in both), when the fixer knows: then only
+    those parts are split into lines and matched, and a cluster dump's diff costs what its
+    changes do, not what the file does."""
     try:
-        a = lines(decode(before)[0].decode("utf-8"))
-        b = lines(decode(after)[0].decode("utf-8"))
+        a_text, b_text = decode(before)[0], decode(after)[0]
+        if regions is not None and b"\r" not in a_text and b"\r" not in b_text:
+            hunks = _regions(a_text, b_text, regions)
+        else:
+            a = lines(a_text.decode("utf-8"))
+            b = lines(b_text.decode("utf-8"))
+            hunks = _hunks(a, b, _Matcher(a, b).get_grouped_opcodes(_CONTEXT), 0, 0)
+        out = []
+        for line in _unified(hunks, f"a/{path}" if before else "/dev/null", f"b/{path}"):
+            ended = line.endswith(("\n", "\r"))
+            out.append(line if ended else line + "\n\\ No newline at end of file\n")
     except (DecodeError, UnicodeDecodeError):
         return f"Binary files a/{path} and b/{path} differ\n"
-    out = []
-    old = f"a/{path}" if before else "/dev/null"  # a new file, as git writes it
-    for line in _unified(a, b, old, f"b/{path}"):
-        ended = line.endswith(("\n", "\r"))
-        out.append(line if ended else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _line_end(text: bytes, at: int) -> int:
+    """The offset after the line break ending the line that holds ``at`` (or the text's end)."""
+    stop = text.find(b"\n", at)
+    return len(text) if stop < 0 else stop + 1
+
+
+def _spans(a_text: bytes, regions: list[Region]) -> list[list[int]]:
+    """The regions widened to whole lines and the context around them, joined where they meet:
+    the text outside the regions is the same on both sides, so a widening measured in ``a`` is
+    the same in ``b``."""
+    regions = sorted(regions)
+    out: list[list[int]] = []
+    i = 0
+    while i < len(regions):
+        a0, a1, b0, b1 = regions[i]
+        i += 1
+        for n in range(_CONTEXT + 1):  # the line start, then the context lines before it
+            if n and a0 == 0:
+                break
+            start = a_text.rfind(b"\n", 0, a0 - 1 if n else a0) + 1
+            a0, b0 = start, b0 - (a0 - start)
+        if out and a0 <= out[-1][1]:
+            a0, b0 = out[-1][0], out[-1][2]
+            out.pop()
+        while True:
+            stop = _line_end(a_text, a1 - 1) if a1 > a0 else _line_end(a_text, a1)
+            for _ in range(_CONTEXT):
+                if stop < len(a_text):
+                    stop = _line_end(a_text, stop)
+            if i < len(regions) and stop >= regions[i][0]:
+                a1, b1 = regions[i][1], regions[i][3]  # reaches the next region: join it
+                i += 1
+                continue
+            a1, b1 = stop, b1 + (stop - a1)
+            break
+        out.append([a0, a1, b0, b1])
+    return out
+
+
+def _regions(a_text: bytes, b_text: bytes, regions: list[Region]) -> Iterator[list[str]]:
+    """The hunks of a diff whose changes lie in ``regions``, each widened (see ``_spans``) and
+    matched on its own, its line numbers counted from the start of the file."""
+    a_line = b_line = a_done = b_done = 0
+    for a0, a1, b0, b1 in _spans(a_text, regions):
+        a_line += a_text.count(b"\n", a_done, a0)
+        b_line += b_text.count(b"\n", b_done, b0)
+        a_done, b_done = a0, b0
+        a = lines(a_text[a0:a1].decode("utf-8"))
+        b = lines(b_text[b0:b1].decode("utf-8"))
+        yield from _hunks(a, b, _Matcher(a, b).get_grouped_opcodes(_CONTEXT), a_line, b_line)
+
+
+def _hunks(
+    a: Sequence[str], b: Sequence[str], groups: Iterable[list[Opcode]], a_line: int, b_line: int
+) -> Iterator[list[str]]:
+    """Each group of opcodes as a hunk (its header and lines); ``a`` starts at file line
+    ``a_line`` (0-based), ``b`` at ``b_line``."""
+    for group in groups:
+        first, last = group[0], group[-1]
+        header = (
+            f"@@ -{_range(first[1] + a_line, last[2] + a_line)} "
+            f"+{_range(first[3] + b_line, last[4] + b_line)} @@\n"
+        )
+        body = [header]
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                body += (" " + line for line in a[i1:i2])
+                continue
+            if tag in ("replace", "delete"):
+                body += ("-" + line for line in a[i1:i2])
+            if tag in ("replace", "insert"):
+                body += ("+" + line for line in b[j1:j2])
+        yield body
 
 
 class _Matcher(difflib.SequenceMatcher):
@@ -62,23 +152,14 @@ def _range(start: int, stop: int) -> str:
     return f"{first}" if length == 1 else f"{first},{length}"
 
 
-def _unified(a: list[str], b: list[str], old: str, new: str) -> Iterator[str]:
+def _unified(hunks: Iterator[list[str]], old: str, new: str) -> Iterator[str]:
     started = False
-    for group in _Matcher(a, b).get_grouped_opcodes(3):
+    for hunk in hunks:
         if not started:
             started = True
             yield f"--- {old}\n"
             yield f"+++ {new}\n"
-        first, last = group[0], group[-1]
-        yield f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                yield from (" " + line for line in a[i1:i2])
-                continue
-            if tag in ("replace", "delete"):
-                yield from ("-" + line for line in a[i1:i2])
-            if tag in ("replace", "insert"):
-                yield from ("+" + line for line in b[j1:j2])
+        yield from hunk
 
 
 def opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:

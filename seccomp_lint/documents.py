@@ -344,13 +344,28 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         begin = 0
         for cut in _cut(buf, 1, limit):
             if cut > begin:
-                data = bytes(buf[begin:cut])
+                data = bytes(memoryview(buf)[begin:cut])
                 yield Chunk(data, line)
                 line += count_lines(data)
                 begin = cut
         del buf[:begin]
     if buf:
-        yield Chunk(bytes(buf), line)
+        last = bytes(buf)
+        del buf[:]  # not held twice while the last (often the only) document is read
+        yield Chunk(last, line)
+
+
+def chunks(data: bytes) -> Iterator[Chunk]:
+    """``split`` for a stream in memory: the same chunks, without copying a one-document stream."""
+    begin, line = 0, 0
+    for cut in _cut(data, 1, len(data)):
+        if cut > begin:
+            part = data[begin:cut]
+            yield Chunk(part, line)
+            line += count_lines(part)
+            begin = cut
+    if begin < len(data):
+        yield Chunk(data[begin:] if begin else data, line)
 
 
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import yaml
 
@@ -182,6 +183,8 @@ class FileFix:
     notice: str | None = None  # why it was not fixed (or not rewritten)
     error: str | None = None  # why it could not be read
     before: list[Finding] = field(default_factory=list)  # the findings before any fix
+    # Where the text changed, when known (byte spans before/after, see diffs.unified_diff).
+    regions: list[tuple[int, int, int, int]] | None = None
 
     @property
     def changed(self) -> bool:
@@ -257,8 +260,8 @@ class _Text:
     def __init__(
         self, data: bytes, path: str, options: Options, is_json: bool, frame: Frame | None = None
     ) -> None:
-        raw, self.encoding, self.bom = decode(data)
-        self.body = raw.decode("utf-8")
+        self.raw, self.encoding, self.bom = decode(data)  # UTF-8, without the byte-order mark
+        self.raw.decode("utf-8")  # UnicodeDecodeError now, not later
         self.path, self.options, self.is_json = path, options, is_json
         # An item of a List fixed on its own: its lint, edits and data are the item's.
         self.frame = frame
@@ -267,6 +270,11 @@ class _Text:
         self.enabled = {rule.ID for rule in enabled(options)}
         self._data: tuple[str, list] | None = None  # (text, its data): parsed once per round
 
+    @cached_property
+    def body(self) -> str:
+        """The text (decoded when a fix needs it: a List fixed item by item never does)."""
+        return self.raw.decode("utf-8")
+
     def data(self, body: str) -> list:
         """The data of ``body``'s documents (remembered for the text of the current round)."""
         if self._data is None or self._data[0] is not body:
@@ -274,7 +282,12 @@ class _Text:
             self._data = (body, parse_data(body, strict))
         return self._data[1]
 
-    def encode(self, body: str) -> bytes:
+    def encode(self, body: str | bytes) -> bytes:
+        """The file's bytes for a text (str, or UTF-8 bytes), in its encoding with its BOM."""
+        if isinstance(body, bytes):
+            if self.encoding == "utf-8":
+                return self.bom + body if self.bom else body
+            body = body.decode("utf-8")
         return self.bom + body.encode(self.encoding)
 
     def item(self, data: bytes, frame: Frame) -> _Text:
@@ -291,12 +304,14 @@ class _Text:
         changes = tuple(replace(c, path=c.path[len(prefix) :]) for c in fix.changes)
         return replace(fix, document=0, changes=changes)
 
-    def lint(self, body: str) -> tuple[FileResult, Counter]:
-        """The run's result for ``body`` and the identities every rule reports."""
+    def lint(self, body: str | bytes) -> tuple[FileResult, Counter]:
+        """The run's result for ``body`` (str, or UTF-8 bytes) and the identities every rule
+        reports."""
+        raw = body if isinstance(body, bytes) else body.encode("utf-8")
         if self.frame is not None:
-            full = lint_item(self.encode(body), self.path, self.every_rule, self.frame)
+            full = lint_item(raw, self.path, self.every_rule, self.frame)
         else:
-            full = lint_bytes(self.encode(body), self.path, self.every_rule, self.is_json)
+            full = lint_bytes(raw, self.path, self.every_rule, self.is_json)
         shown = replace(full, findings=[f for f in full.findings if f.rule in self.enabled])
         return shown, Counter(f.identity for f in full.reported)
 
@@ -420,11 +435,13 @@ def _by_item(
     failed: dict[tuple, Rejected | str],
     unsafe: bool,
     wanted: Callable[[Finding], bool] | None,
-) -> tuple[str, FileResult] | None:
+    regions: list[tuple[int, int, int, int]],
+) -> tuple[bytes, FileResult] | None:
     """Fix a text that is one List document item by item (see :mod:`lists`): each item with
     something to fix is fixed, verified and re-linted on its own, so the work grows with the
-    items fixed, not with the file times the fixes. None when the text is not such a List."""
-    raw = text.body.encode("utf-8")
+    items fixed, not with the file times the fixes. None when the text is not such a List.
+    ``regions`` receives the byte spans of the items that changed, before and after."""
+    raw = text.raw
     if b"items" not in raw or not one_document(raw):
         return None
     chunk = Chunk(raw, 0)
@@ -443,8 +460,9 @@ def _by_item(
         - {-1}
     )
     if not todo:
-        return text.body, result
+        return raw, result
     texts: dict[int, bytes] = {}  # item -> its new text in the file
+    regions.clear()
     verified: dict[int, bytes] = {}  # item -> its new text as fixed and verified on its own
     for i in todo:
         piece = pieces.items[i]
@@ -457,14 +475,19 @@ def _by_item(
                 return None
             texts[i], verified[i] = restored, body.encode("utf-8")
     fixed = lists.assemble(raw, pieces, texts)
+    shift = 0
+    for i in sorted(texts):
+        piece = pieces.items[i]
+        size = len(texts[i])
+        regions.append((piece.start, piece.end, piece.start + shift, piece.start + shift + size))
+        shift += size - (piece.end - piece.start)
     # The items must still be where the cut finds them: then each reads as it was verified.
     again = lists.cut(fixed, text.is_json)
     if again is None or len(again.items) != len(pieces.items):
         return None
     if any(again.items[i].text != verified.get(i, piece.text) for i, piece in enumerate(pieces.items)):
         return None
-    body = fixed.decode("utf-8")
-    return body, text.lint(body)[0]
+    return fixed, text.lint(fixed)[0]
 
 
 def fix_bytes(
@@ -483,7 +506,7 @@ def fix_bytes(
     except (DecodeError, UnicodeDecodeError) as exc:
         text, undecodable = None, f"not fixed: {exc}"
     if text is not None:
-        result, identities = text.lint(text.body)
+        result, identities = text.lint(text.raw)
     else:
         result, identities = lint_bytes(data, path, options, is_json), Counter()
     out = FileFix(path, data, data, result.findings, documents=result.documents)
@@ -494,7 +517,7 @@ def fix_bytes(
     if not result.parses:
         out.notice = "not fixed: the file does not parse cleanly"
         return out
-    if is_json and json_chunks(data) is not None:
+    if is_json and result.documents > 1 and json_chunks(data) is not None:
         reason = "a stream of concatenated JSON objects is not rewritten"
         out.findings = [_declined(f, reason) if applicable(f, True) else f for f in out.findings]
         return out
@@ -502,9 +525,12 @@ def fix_bytes(
         out.notice = undecodable
         return out
     failed: dict[tuple, Rejected | str] = {}
-    by_item = _by_item(text, result, failed, unsafe, wanted)
+    body: str | bytes
+    regions: list[tuple[int, int, int, int]] = []
+    by_item = _by_item(text, result, failed, unsafe, wanted, regions)
     if by_item is not None:
         body, result = by_item
+        out.regions = regions
     else:
         failed.clear()
         body, result = _rounds(text, text.body, result, identities, failed, unsafe, wanted)

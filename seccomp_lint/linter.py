@@ -19,6 +19,7 @@ from . import suppressions
 from .documents import (
     Chunk,
     DecodeError,
+    chunks,
     Document,
     SyntaxProblem,
     compose,
@@ -425,5 +426,7 @@ def _lint_document(
 
 
 def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:
-    """Lint an in-memory stream."""
-    return lint_stream(io.BytesIO(data).read, path, options, is_json)
+    """Lint an in-memory stream (UTF-8 without a byte-order mark is read in place)."""
+    if is_json or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xef\xbb\xbf")):
+        return lint_stream(io.BytesIO(data).read, path, options, is_json)
+    return _scan(chunks(data), path, options, FileResult(path, size=len(data)))

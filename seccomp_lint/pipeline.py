@@ -182,7 +182,7 @@ class _Run:
         self.outcome.rewritten += 1
         self.outcome.fixed += ff.fixed_count
         if self.request.mode is Mode.DIFF:
-            self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed))
+            self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed, ff.regions))
 
 
 def run(request: Request, streams: Streams | None = None) -> int:

@@ -168,3 +168,129 @@ def test_fixture_and_corpus_lists_give_the_same_findings(monkeypatch: pytest.Mon
         whole = _lint(data, json_file(str(path)), True, monkeypatch)
         assert by_item == whole, path
     assert cut >= 4  # the List fixtures at least were read item by item
+
+
+# --------------------------------------------------------------------------- fixing item by item
+
+BARE = """\
+  apiVersion: v1
+  kind: Pod
+  metadata:
+    name: {name}
+  spec:
+    containers:
+    - name: app
+      image: nginx
+"""
+
+
+ANNOTATED = """\
+  apiVersion: v1
+  kind: Pod
+  metadata:
+    name: {name}
+    annotations:
+      seccomp.security.alpha.kubernetes.io/pod: unconfined
+  spec:
+    containers:
+    - name: app
+      image: nginx
+"""
+
+
+def _mixed(n: int) -> list[str]:
+    """Pods with a safe fix (no profile) between pods with unsafe or no fixes, and pods whose
+    fix must wait for another (a legacy annotation: adding a profile first would contradict it)."""
+    return [
+        ANNOTATED.format(name=f"legacy{i}") if i % 6 == 5 else
+        BARE.format(name=f"bare{i}") if i % 2 else pod
+        for i, pod in enumerate(_pods(n))
+    ]
+
+
+def _fix(data: bytes, is_json: bool, whole: bool, unsafe: bool, monkeypatch: pytest.MonkeyPatch):
+    from seccomp_lint import fixes
+
+    with monkeypatch.context() as m:
+        if whole:
+            m.setattr(lists, "cut", lambda data, is_json: None)
+        return fixes.fix_bytes(data, "f", Options(), unsafe, is_json)
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+@pytest.mark.parametrize("form", ["yaml", "yaml-indented", "json"])
+def test_fixing_item_by_item_gives_the_same_text_and_findings(
+    form: str, unsafe: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import yaml
+
+    data = _yaml_list(_mixed(12), 2 if form == "yaml-indented" else 0).encode()
+    if form == "json":
+        data = json.dumps(yaml.safe_load(data), indent=4).encode()
+    by_item = _fix(data, form == "json", False, unsafe, monkeypatch)
+    whole = _fix(data, form == "json", True, unsafe, monkeypatch)
+    assert by_item.regions is not None and whole.regions is None
+    assert by_item.changed
+    assert by_item.fixed == whole.fixed
+
+    def shown(f):
+        return (f.rule, f.line, f.column, f.message, f.object, f.fix and f.fix.edits)
+
+    assert [shown(f) for f in by_item.findings] == [shown(f) for f in whole.findings]
+    # Why a fix was declined names the finding's own object (the whole-text loop, trying many
+    # fixes at once, can name another object's new finding).
+    for f in by_item.findings:
+        if f.fix is not None and f.fix.declined and "would add a finding" in f.fix.declined:
+            assert f"for {f.object.label}" in f.fix.declined
+    assert (by_item.fixed_count, by_item.held_back) == (whole.fixed_count, whole.held_back)
+
+
+def test_region_diff_equals_the_whole_file_diff_and_applies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from seccomp_lint.diffs import unified_diff
+
+    # Items fixed next to each other and far apart: hunks join and split as a whole diff's do.
+    data = _yaml_list(_mixed(40)).encode()
+    ff = _fix(data, False, False, True, monkeypatch)
+    assert ff.regions and len(ff.regions) > 20
+    diff = unified_diff("f.yaml", ff.original, ff.fixed, ff.regions)
+    assert diff == unified_diff("f.yaml", ff.original, ff.fixed)
+    (tmp_path / "f.yaml").write_bytes(ff.original)
+    (tmp_path / "fix.diff").write_text(diff)
+    subprocess.run(["git", "apply", "-p1", "fix.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "f.yaml").read_bytes() == ff.fixed
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_fixing_a_list_never_re_reads_the_whole_list_per_fix(
+    unsafe: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--fix on a List lints the whole text twice (before, after) and verifies and re-lints
+    each fixed item on its own: the whole file is never parsed to verify a fix (the loop over
+    the whole text parses it for every round and every attempt)."""
+    from seccomp_lint import fixes
+
+    data = _yaml_list(_mixed(60)).encode()
+    item = max(len(BARE), len(POD), len(ANNOTATED)) + 100
+    calls: list[tuple[str, int]] = []
+
+    def spy(name: str, real):
+        def call(text, *a, **k):
+            calls.append((name, len(text)))
+            return real(text, *a, **k)
+
+        return call
+
+    with monkeypatch.context() as m:
+        for name in ("lint_bytes", "lint_item", "parse_data"):
+            m.setattr(fixes, name, spy(name, getattr(fixes, name)))
+        ff = fixes.fix_bytes(data, "f", Options(), unsafe, False)
+    assert ff.fixed_count >= 20
+    whole = [(name, size) for name, size in calls if size > item]
+    assert whole == [("lint_bytes", len(data)), ("lint_bytes", len(ff.fixed))]
+    assert sum(1 for name, _ in calls if name == "parse_data") >= ff.fixed_count // 2
