@@ -11,24 +11,7 @@ from urllib.parse import quote
 from . import __version__
 from .model import Finding, Severity
 from .report import RULES_DOC, Run, location, workspace_path
-from .rules import (
-    RULES,
-    deprecated_seccomp_annotation,
-    doc,
-    invalid_seccomp_profile,
-    invalid_suppression,
-    level_name,
-    localhost_profile_not_found,
-    misplaced_seccomp_annotation,
-    missing_seccomp_profile,
-    permissive_seccomp_profile,
-    privileged_container_seccomp,
-    seccomp_annotation_mismatch,
-    seccomp_on_windows_pod,
-    section,
-    unconfined_seccomp_profile,
-    yaml_syntax_error,
-)
+from .rules import RULES, doc, level_name, section
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -39,31 +22,9 @@ SRCROOT = "%SRCROOT%"
 
 # GitHub code scanning ranks the alerts of rules tagged "security" by the rule's
 # properties.security-severity, a number from 0.0 to 10.0 written as a string: 9.0 and above is
-# critical, 7.0 high, 4.0 medium, below that low. The value follows the rule's SEVERITY (every
-# error rule above every warning rule), higher where the finding means a container runs with
-# every syscall allowed.
-SECURITY_SEVERITY: dict[ModuleType, float] = {
-    # A container runs unconfined: no profile, Unconfined, or a profile that allows everything.
-    missing_seccomp_profile: 8.0,
-    unconfined_seccomp_profile: 8.0,
-    permissive_seccomp_profile: 8.0,
-    # The API server rejects the object, or the container never starts: a broken deployment
-    # rather than a weaker one.
-    invalid_seccomp_profile: 5.0,
-    seccomp_annotation_mismatch: 5.0,
-    seccomp_on_windows_pod: 5.0,
-    localhost_profile_not_found: 5.0,
-    # Nothing in the document was checked.
-    yaml_syntax_error: 5.0,
-    # A setting that looks like confinement and is not (ignored annotation, privileged container).
-    deprecated_seccomp_annotation: 4.0,
-    misplaced_seccomp_annotation: 4.0,
-    privileged_container_seccomp: 4.0,
-    # The finding the suppression meant is still reported.
-    invalid_suppression: 2.0,
-}
-# A rule not in the table above: by its SEVERITY alone.
-DEFAULT_SECURITY_SEVERITY = {Severity.ERROR: 5.0, Severity.WARNING: 4.0}
+# critical, 7.0 high, 4.0 medium, below that low. Each rule module states its SECURITY_SEVERITY
+# (every error rule at or above every warning rule; highest where a container runs with every
+# syscall allowed).
 
 
 def write_sarif(run: Run, out: TextIO) -> None:
@@ -129,8 +90,7 @@ def _rule(rule: ModuleType) -> dict:
 
 def security_severity(rule: ModuleType) -> str:
     """The rule's ``security-severity`` for GitHub code scanning, e.g. ``"8.0"``."""
-    score = SECURITY_SEVERITY.get(rule, DEFAULT_SECURITY_SEVERITY[Severity(rule.SEVERITY)])
-    return f"{score:.1f}"
+    return f"{float(rule.SECURITY_SEVERITY):.1f}"
 
 
 def _level(severity: Severity) -> str:

@@ -1,8 +1,8 @@
 """What rule modules share: the problem type, message helpers, and the pieces of their fixes.
 
-A rule module has ``ID``, ``LEVEL``, ``SEVERITY``, ``FIXES`` (its documented fixes, possibly
-none), ``FIX_NOTE`` and ``check(pod, options)``; a rule with fixes has ``fix(c, pod, problem)``
-returning an :class:`~seccomp_lint.edits.Plan` that names one of its ``FIXES``.
+A rule module has ``ID``, ``LEVEL``, ``SEVERITY``, ``SECURITY_SEVERITY`` (for SARIF), ``FIXES``
+(its documented fixes, possibly none), ``FIX_NOTE`` and ``check(pod, options)``; a rule with
+fixes has ``fix(c, pod, problem)`` returning an :class:`~seccomp_lint.edits.Plan` that names one of its ``FIXES``.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class Rule(Protocol):
     ID: str
     LEVEL: Level | None
     SEVERITY: Severity
+    SECURITY_SEVERITY: float  # GitHub code scanning's 0-10 score (SARIF security-severity)
     FIXES: tuple[FixSpec, ...]
     FIX_NOTE: str
     __doc__: str | None

@@ -57,6 +57,8 @@ from .base import PersonDecides, Problem, migrate, safe, unsafe
 ID = "deprecated-seccomp-annotation"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.
+SECURITY_SEVERITY = 4.0
 FIXES: tuple[FixSpec, ...] = (
     safe(
         "migrate to the field, remove the annotation",

@@ -62,6 +62,8 @@ from .base import PersonDecides, Problem, safe, set_type, unsafe
 ID = "invalid-seccomp-profile"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object or the container never starts: a broken deployment rather than a weaker one.
+SECURITY_SEVERITY = 5.0
 FIXES: tuple[FixSpec, ...] = (
     safe(
         "bare string → `{type: …}`; mis-cased type corrected",

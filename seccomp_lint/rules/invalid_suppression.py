@@ -57,6 +57,8 @@ from .base import Problem
 ID = "invalid-suppression"
 LEVEL: Level | None = None
 SEVERITY = Severity.WARNING
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the finding the suppression meant is still reported.
+SECURITY_SEVERITY = 2.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "the suppression needs a valid rule id and a reason, which a person writes."
 

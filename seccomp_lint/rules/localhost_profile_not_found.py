@@ -61,6 +61,8 @@ from .base import Problem
 ID = "localhost-profile-not-found"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the container never starts: a broken deployment rather than a weaker one.
+SECURITY_SEVERITY = 5.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "add the profile to the directory (and to every node), or correct the path."
 

@@ -61,6 +61,8 @@ from .base import PersonDecides, Problem, add_runtime_default, away_from_localho
 ID = "missing-seccomp-profile"
 LEVEL: Level | None = Level.RESTRICTED
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.
+SECURITY_SEVERITY = 8.0
 # CIS 5.7.2 (--require-runtime-default) does not depend on the Pod Security level.
 CIS_ANY_LEVEL = True
 FIXES: tuple[FixSpec, ...] = (

@@ -65,6 +65,8 @@ from .base import Problem
 ID = "permissive-seccomp-profile"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.
+SECURITY_SEVERITY = 8.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "which syscalls a workload needs is for a person (or a recording) to decide."
 

@@ -55,6 +55,8 @@ from .base import Problem
 ID = "privileged-container-seccomp"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.
+SECURITY_SEVERITY = 4.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "dropping privilege needs to know which capabilities the workload really uses."
 

@@ -54,6 +54,8 @@ from .base import Problem
 ID = "seccomp-annotation-mismatch"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object: a broken deployment rather than a weaker one.
+SECURITY_SEVERITY = 5.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "a person decides which of the two was meant."
 

@@ -51,6 +51,8 @@ from .base import PersonDecides, Problem, unsafe
 ID = "seccomp-on-windows-pod"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object: a broken deployment rather than a weaker one.
+SECURITY_SEVERITY = 5.0
 FIXES: tuple[FixSpec, ...] = (
     unsafe(
         "remove it",

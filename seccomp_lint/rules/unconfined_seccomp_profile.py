@@ -56,6 +56,8 @@ from .base import PersonDecides, Problem, set_type, unsafe
 ID = "unconfined-seccomp-profile"
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.
+SECURITY_SEVERITY = 8.0
 FIXES: tuple[FixSpec, ...] = (
     unsafe(
         "`Unconfined` → `RuntimeDefault`",

@@ -50,6 +50,8 @@ from .base import Problem
 ID = "yaml-syntax-error"
 LEVEL: Level | None = None
 SEVERITY = Severity.ERROR
+# GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): nothing in the document was checked.
+SECURITY_SEVERITY = 5.0
 FIXES: tuple[FixSpec, ...] = ()
 FIX_NOTE = "`--fix` never rewrites a file that has a syntax error."
 
