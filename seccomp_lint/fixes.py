@@ -9,6 +9,7 @@ files, stdin and the source files of a Kustomize build alike.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -62,7 +63,7 @@ def apply_edits(body: str, edits: list[Edit], first_line: int = 0) -> str:
             raise Rejected(f"edit position {p.line}:{p.column} is outside the line")
         return at
 
-    spans = sorted({(offset(e.start), offset(e.end), e.content) for e in edits})
+    spans = sorted({_tabbed(body, offset(e.start), offset(e.end), e.content) for e in edits})
     out: list[str] = []
     done = 0
     previous: tuple[int, int, str] | None = None
@@ -77,6 +78,28 @@ def apply_edits(body: str, edits: list[Edit], first_line: int = 0) -> str:
         previous = (start, end, content)
     out.append(body[done:])
     return "".join(out)
+
+
+_LEADING_SPACES = re.compile(r"(?m)^ +")
+_TABS = re.compile(r"\t*")
+
+
+def _tabbed(body: str, start: int, end: int, content: str) -> tuple[int, int, str]:
+    """An edit whose new lines are indented with tabs where the text around it is.
+
+    Fixes measure indentation in columns, and a JSON file's tabs are read as one column each
+    (YAML allows no tabs there); so where the line the edit lands on is indented with tabs, an
+    inserted line's leading spaces become as many tabs."""
+    line = body.rfind("\n", 0, start) + 1
+    at_line_start = start == line
+    if "\n" not in content and not (at_line_start and content.startswith(" ")):
+        return start, end, content
+    indent = _TABS.match(body, line).end()  # type: ignore[union-attr]  # always matches
+    if indent == line or body.startswith(" ", indent):
+        return start, end, content
+    head, sep, rest = ("", "", content) if at_line_start else content.partition("\n")
+    rest = _LEADING_SPACES.sub(lambda m: "\t" * len(m.group()), rest)
+    return start, end, head + sep + rest
 
 
 def _load(body: str, is_json: bool) -> list:
