@@ -26,7 +26,8 @@ from yaml.nodes import Node, SequenceNode
 from . import writer
 from .documents import text
 from .edits import NoFix, scalar
-from .fixes import FileFix, Rejected, applicable, fix_file
+from .fixes import FileFix, applicable, fix_file
+from .splices import Rejected
 from .helm import lint_chart
 from .kustomize import Built, Mapped, kustomization_file, lint_built, lint_mapped
 from .linter import FileResult

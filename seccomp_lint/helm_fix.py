@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 import yaml
 
 from . import writer
-from .fixes import FileFix, Rejected, apply_edits, verify
+from .fixes import FileFix
+from .splices import Rejected, apply_edits, verify
 from .helm import Mapped, lint_mapped, lint_rendered, render
 from .helm_templates import NotPlain, carry, check_inserted, planned_edits
 from .helm_values import ValuesEditError, set_value

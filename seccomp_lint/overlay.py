@@ -22,7 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .documents import parse_stream
 from .edits import NoFix
-from .fixes import Rejected, parse_data, verify
+from .splices import Rejected, parse_data, verify
 from .kustomize import ORIGIN, TRANSFORMATIONS, Built, kustomization_file
 from .model import Applicability, Change, Fix
 

@@ -33,7 +33,7 @@ from .edits import (
     replace_scalar,
     replace_with_flow,
 )
-from .fixes import Rejected, apply_edits, verify
+from .splices import Rejected, apply_edits, verify
 from .kustomize import Mapped
 from .model import Applicability, Change, Edit, Fix, Pos
 from .patches import Patch, Site, op_tokens
