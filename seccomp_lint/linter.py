@@ -160,13 +160,13 @@ def lint_stream(
     # JSON allows tabs where YAML does not. A stream of concatenated objects (as kubectl
     # accepts) does not parse as one document: then it is read object by object.
     data = read(-1).replace(b"\t", b" ")
-    scanned = _scan(split(io.BytesIO(data).read), path, options, FileResult(path, size=result.size))
+    scanned = _scan(chunks(data), path, options, FileResult(path, size=result.size))
     if scanned.parses:
         return scanned
-    chunks = json_chunks(data)
-    if chunks is None:
+    objects = json_chunks(data)
+    if objects is None:
         return scanned
-    return _scan(iter(chunks), path, options, FileResult(path, size=result.size))
+    return _scan(iter(objects), path, options, FileResult(path, size=result.size))
 
 
 def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResult) -> FileResult:
