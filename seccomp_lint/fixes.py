@@ -304,8 +304,8 @@ def _by_item(
     items fixed, not with the file times the fixes. None when the text is not such a List.
     ``regions`` receives the byte spans of the items that changed, before and after."""
     raw = text.raw
-    if b"items" not in raw or not one_document(raw):
-        return None
+    if b"items" not in raw or not one_document(raw) or (text.is_json and b"\t" in raw):
+        return None  # (tabs in JSON are read as blanks only when a whole file is linted)
     chunk = Chunk(raw, 0)
     pieces = lists.cut(raw, text.is_json)
     skeleton = skeleton_of(chunk, 0, pieces) if pieces is not None else None
@@ -330,6 +330,8 @@ def _by_item(
         piece = pieces.items[i]
         item = text.item(piece.text, item_frames[i])
         found, identities = item.lint(item.body)
+        if not found.parses:
+            return None  # the item reads only as part of the whole (an alias to another one)
         body, _ = _rounds(item, item.body, found, identities, failed, unsafe, wanted)
         if body is not item.body:
             restored = piece.restore(body.encode("utf-8"))

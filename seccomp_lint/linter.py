@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from yaml.nodes import SequenceNode
+
 
 from . import lists
 from . import rules as _rules
@@ -26,6 +28,7 @@ from .documents import (
     count_documents,
     decode,
     has_template_structure,
+    is_null,
     json_chunks,
     position,
     split,
@@ -351,7 +354,17 @@ def skeleton_of(chunk: Chunk, index: int, pieces: lists.Cut) -> Document | None:
     composed = list(compose(Chunk(pieces.skeleton, chunk.line), index))
     if len(composed) != 1 or not isinstance(composed[0], Document):
         return None
-    return composed[0] if envelope(composed[0])[0] else None
+    skeleton = composed[0]
+    if not envelope(skeleton)[0]:
+        return None
+    # Every item was cut out: what is left under ``items`` must be nothing (a line the cut did
+    # not take for an item would otherwise be read as one, or not at all), under one key.
+    items = skeleton.get(skeleton.root, "items")
+    if not (is_null(items) or (isinstance(items, SequenceNode) and not items.value)):
+        return None
+    if any(key.value == "items" for key, _ in skeleton.duplicates):
+        return None
+    return skeleton
 
 
 def _lint_list(

@@ -146,9 +146,10 @@ def cut_json(data: bytes) -> Cut | None:
     for start, end in spans:
         line += _lines(data, previous, start)
         previous = start
-        column = start - (data.rfind(b"\n", 0, start) + 1)
-        pad = b" " * column
-        items.append(Piece(data, line, start, end, pad))
+        line_start = data.rfind(b"\n", 0, start) + 1
+        if data[line_start:start].strip(b" "):
+            return None  # items sharing a line (compact JSON): read it whole
+        items.append(Piece(data, line, start, end, b" " * (start - line_start)))
     opened = found.end()
     skeleton = (
         data[:opened]

@@ -91,6 +91,8 @@ def in_document(doc: Document) -> Iterator[Profile]:
     """The seccomp profiles in a document: a bare profile object, or SPO ``SeccompProfile``\\ s."""
     root = doc.root
     if not is_object(doc, root):
+        if doc.prefix:
+            return  # an item of a List, not a profile file
         entries = doc.mapping(root)
         if entries is not None and "defaultAction" in entries:
             json_text = doc.text if doc.text.lstrip()[:1] == b"{" else None

@@ -7,6 +7,7 @@ findings (positions, messages, fixes with their edits and data paths) must be eq
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,66 @@ def test_fixing_a_list_never_re_reads_the_whole_list_per_fix(
     whole = [(name, size) for name, size in calls if size > item]
     assert whole == [("lint_bytes", len(data)), ("lint_bytes", len(ff.fixed))]
     assert sum(1 for name, _ in calls if name == "parse_data") >= ff.fixed_count // 2
+
+
+# --------------------------------------------------------------------------- edge shapes, both ways
+
+P = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {n}\n  spec:\n    containers:\n    - name: app\n      image: nginx\n"
+HEAD = "apiVersion: v1\nkind: List\nitems:\n"
+
+
+def _indented(text: str, k: int = 2) -> str:
+    return "".join(" " * k + line + "\n" for line in text.splitlines())
+
+
+def _json_pod(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+
+
+EDGES = {
+    # The cut must leave nothing under "items": else the text is read whole.
+    "an item written '-' then its mapping": HEAD + P.format(n="a")
+    + "-\n  apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec: {containers: [{name: c}]}\n",
+    "items at indent 2, then one at indent 1 (not YAML)": HEAD + _indented(P.format(n="a"))
+    + " - apiVersion: v1\n   kind: Pod\n   metadata: {name: b}\n   spec: {containers: [{name: c}]}\n"
+    "metadata: {}\n",
+    "a second items key written as an explicit key": HEAD + P.format(n="a") + "? items\n:\n"
+    + P.format(n="b"),
+    "a second items key written with an escape": '{"apiVersion":"v1","kind":"List","items":[\n'
+    + json.dumps(_json_pod("a")) + '\n],\n"\\u0069tems":[\n' + json.dumps(_json_pod("b")) + "\n]}\n",
+    # Items that read only with the rest of the document: fixed with the whole text.
+    "an alias to an anchor in another item": HEAD
+    + P.format(n="a").replace("    name: a\n", "    name: a\n    labels: &l {x: y}\n")
+    + P.format(n="b").replace("    name: b\n", "    name: b\n    labels: *l\n"),
+    "an alias to an anchor in the envelope": "apiVersion: v1\nkind: List\nmetadata: &m {name: x}\n"
+    "items:\n" + P.format(n="a").replace("    name: a\n", "    name: a\n    labels: *m\n"),
+    # Compact JSON: items sharing a line are read whole (positions in characters, linear time).
+    "compact JSON": json.dumps({"apiVersion": "v1", "kind": "List",
+                                "items": [_json_pod("a"), _json_pod("b"), _json_pod("c")]}),
+    "compact JSON with non-ASCII text before the items": json.dumps(
+        {"apiVersion": "v1", "kind": "List", "metadata": {"annotations": {"x": "äöü€"}},
+         "items": [_json_pod("a"), _json_pod("b")]}, ensure_ascii=False),
+    # A List item is never a bare seccomp profile file.
+    "a profile-shaped item": HEAD + "- defaultAction: SCMP_ACT_ALLOW\n" + P.format(n="a"),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGES))
+def test_edge_shapes_lint_and_fix_as_the_whole_document(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = EDGES[name].encode()
+    is_json = data.startswith(b"{")
+    _same_both_ways(data, is_json, monkeypatch)
+    by_item = _fix(data, is_json, False, True, monkeypatch)
+    whole = _fix(data, is_json, True, True, monkeypatch)
+
+    def shown(ff):
+        return [(f.rule, f.line, f.column, f.message, f.fix and f.fix.declined) for f in ff.findings]
+
+    assert by_item.fixed == whole.fixed
+    assert shown(by_item) == shown(whole)
+    assert (by_item.fixed_count, by_item.held_back, by_item.notice) == (
+        whole.fixed_count, whole.held_back, whole.notice
+    )
