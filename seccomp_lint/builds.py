@@ -134,6 +134,7 @@ class _Written:
     targets: list[Mapped]
     file_fix: FileFix | None = None  # when the one fix loop made it
     note: str = ""
+    seen: tuple[int, int] | None = None  # its stamp just after it was written
 
     def as_file_fix(self) -> FileFix:
         if self.file_fix is not None:
@@ -142,16 +143,9 @@ class _Written:
                        fixed_count=len(self.targets))
 
     def undo(self) -> str | None:
-        """Put the file back as it was; why that failed, or None."""
-        try:
-            if self.original is None:
-                os.unlink(self.path)
-                return None
-            return writer.replace_atomically(
-                self.path, self.original, self.fixed, writer.stamp(self.path)
-            )
-        except OSError as exc:
-            return exc.strerror or str(exc)
+        """Put the file back as it was (a new file: removed), only while it still holds what
+        was written; why that failed, or None."""
+        return writer.put_back(self.path, self.original, self.fixed, self.seen)
 
 
 class _Stage:
@@ -218,7 +212,7 @@ class _Stage:
             targets = [
                 m for m in self.build.mapped if m.edit_file == path and m.edit_identity in fixed
             ]
-            self.written.append(_Written(path, shown, ff.original, ff.fixed, targets, ff))
+            self._record(_Written(path, shown, ff.original, ff.fixed, targets, ff))
 
     def _rewrite(self, path: str, items: list[Mapped], shown: str) -> None:
         try:
@@ -253,7 +247,17 @@ class _Stage:
                 f"{', '.join(sorted({m.finding.rule for m in done.done}))}; nothing else in "
                 "this kustomization changed"
             )
-        self.written.append(_Written(path, shown, data, done.fixed, done.done))
+        self._record(_Written(path, shown, data, done.fixed, done.done))
+
+    def _record(self, *written: _Written) -> None:
+        """Files just changed (with --fix: written, and stamped to undo only that version)."""
+        for w in written:
+            if self.write:
+                try:
+                    w.seen = writer.stamp(w.path)
+                except OSError:
+                    pass
+            self.written.append(w)
 
     # ----------------------------------------------------------------- the rebuild
     def check_rebuild(self, written: list[_Written]) -> bool:
@@ -265,7 +269,7 @@ class _Stage:
             self.written.remove(w)
             failed = w.undo()
             if failed:
-                self.problems.append((w.shown, f"{why}; the fix could not be undone: {failed}"))
+                self.problems.append((w.shown, f"{why}; {_not_undone(w, failed)}"))
             elif w.original is None:
                 self.problems.append((w.shown, f"not added: {why}"))
             else:
@@ -366,7 +370,7 @@ class _Stage:
             seen = writer.stamp(kustomization)
             with open(kustomization, "rb") as handle:
                 old = handle.read()
-            new = add_entry(old, name)
+            new, added = add_entry(old, name)
         except OSError as exc:
             return f"cannot read {shown}: {exc.strerror or exc}"
         except (NoFix, Rejected, UnicodeDecodeError) as exc:
@@ -378,25 +382,35 @@ class _Stage:
             failed = writer.create_atomically(path, text)
             if failed:
                 return f"cannot write {patch.shown}: {failed}"
+            self._record(patch)
             failed = writer.replace_atomically(kustomization, new, old, seen)
             if failed:
-                patch.undo()
+                self.written.remove(patch)
+                self._undo_quietly(patch)
                 return f"{shown} not rewritten: {failed}"
-        self.written.extend([patch, entry])
+            self._record(entry)
+        else:
+            self.written.extend([patch, entry])
         if self.write and not self.check_rebuild([patch, entry]):
             for w in (patch, entry):
                 if w in self.written:
                     self.written.remove(w)
-                    w.undo()
+                    self._undo_quietly(w)
             return "the new patch was taken out again: the patch is printed instead"
         verb = "added" if self.write else "would add"
         self.notes.append(
-            f"seccomp-lint: {shown}: {verb} `- path: {name}` to its patches: (the only change "
+            f"seccomp-lint: {shown}: {verb} `{added}` to its patches: (the only change "
             f"made to a kustomization): the new {patch.shown} sets the seccomp profile of "
             + ", ".join(sorted({f"{m.built.kind}/{m.built.name}" for m in targets if m.built}))
             + " (no source file it owns holds the value)"
         )
         return None
+
+    def _undo_quietly(self, w: _Written) -> None:
+        """Undo a file of a change taken back; a problem only when it cannot be."""
+        failed = w.undo()
+        if failed:
+            self.problems.append((w.shown, _not_undone(w, failed)))
 
     def outcome(self) -> BuildFix:
         files = [w.as_file_fix() for w in self.written]
@@ -411,6 +425,14 @@ class _Stage:
         fixed = BuildFix(files, remaining, self.problems, text)
         fixed.held_back = self.held_back
         return fixed
+
+
+def _not_undone(w: _Written, why: str) -> str:
+    if w.original is None:
+        return f"the new file could not be taken out again: {why}"
+    return f"the fix could not be undone: {why}"
+
+
 def _built_identity(m: Mapped) -> tuple:
     b = m.built
     return (m.finding.rule, b.kind if b else None, b.name if b else None, m.finding.container,

@@ -8,8 +8,8 @@ the work tree, a read-only file, a remote base and a generator's object are not 
 change goes into a new strategic-merge patch file in DIR, which is added to DIR's kustomization.
 
 Adding that file is the only change seccomp-lint makes to a kustomization: one ``- path:`` entry
-spliced into its ``patches:`` list (or a ``patches:`` list appended when it has none), every
-other byte kept, verified by parsing the result. The new file never replaces an existing one.
+spliced into its ``patches:`` list (``{path: …}`` in a flow list such as ``patches: []``; a
+``patches:`` list appended when it has none), every other byte kept, verified by parsing the result. The new file never replaces an existing one.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def patch_text(bodies: list[str]) -> bytes:
     return (HEADER + "---\n".join(body.rstrip("\n") + "\n" for body in bodies)).encode()
 
 
-def add_entry(kustomization: bytes, name: str) -> bytes:
-    """The kustomization with ``- path: NAME`` added to its ``patches:``, verified."""
+def add_entry(kustomization: bytes, name: str) -> tuple[bytes, str]:
+    """The kustomization with ``- path: NAME`` added to its ``patches:`` (``{path: NAME}`` in a
+    flow list), verified; and the entry as written."""
     body = kustomization.decode("utf-8")
     nl = "\r\n" if "\r\n" in body else "\n"
     docs = parse_stream(kustomization)
@@ -88,7 +89,8 @@ def add_entry(kustomization: bytes, name: str) -> bytes:
         if any(k.value == "<<" for k, _ in root.value) or root.flow_style:
             raise NoFix("the kustomization's top level is not a plain block mapping")
         ending = "" if not body or body.endswith(("\n", "\r")) else nl
-        new = body + ending + f"patches:{nl}- path: {name}{nl}"
+        added = f"- path: {name}"
+        new = body + ending + f"patches:{nl}{added}{nl}"
         change = Change("set", ("patches",), json.dumps([{"path": name}]))
     else:
         seq = entry[1]
@@ -99,8 +101,8 @@ def add_entry(kustomization: bytes, name: str) -> bytes:
             close = seq.end_mark.index - 1
             if body[close : close + 1] != "]":
                 raise NoFix("unexpected text in its patches: list")
-            insert = f"{', ' if seq.value else ''}{{path: {name}}}"
-            new = body[:close] + insert + body[close:]
+            added = f"{{path: {name}}}"
+            new = body[:close] + (", " if seq.value else "") + added + body[close:]
         elif not seq.value:
             raise NoFix("its patches: list is empty")
         else:
@@ -113,9 +115,10 @@ def add_entry(kustomization: bytes, name: str) -> bytes:
             head = "".join(lines[: last + 1])
             if not head.endswith(("\n", "\r")):
                 head += nl
-            new = head + f"{pad}- path: {name}{nl}" + "".join(lines[last + 1 :])
+            added = f"- path: {name}"
+            new = head + f"{pad}{added}{nl}" + "".join(lines[last + 1 :])
     verify(body, new, [Fix("", Applicability.SAFE, (), (change,))], False)
-    return new.encode("utf-8")
+    return new.encode("utf-8"), added
 
 
 def _last_line(node: Node, lines: list[str]) -> int:

@@ -39,11 +39,56 @@ def replace_atomically(
         return f"cannot re-read it: {exc.strerror or exc}"
     if (st.st_mtime_ns, st.st_size) != seen or current != expected:
         return "it changed on disk since it was read"
-    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+    if _read_only(target, st):
         return "it is read-only"
     folder, name = os.path.split(target)
     with _signals_held():
         return _write(target, folder, name, data, st)
+
+
+def _read_only(target: str, st: os.stat_result) -> bool:
+    return not st.st_mode & 0o222 or not os.access(target, os.W_OK)
+
+
+def unwritable(path: str) -> str | None:
+    """Why :func:`replace_atomically` would not rewrite ``path`` as it is now, or None: checked
+    before a change that is verified together with others, so that none of them lands alone."""
+    target = os.path.realpath(path)
+    try:
+        st = os.stat(target)
+    except OSError as exc:
+        return f"cannot re-read it: {exc.strerror or exc}"
+    return "it is read-only" if _read_only(target, st) else None
+
+
+def put_back(
+    path: str, original: bytes | None, written: bytes, seen: tuple[int, int] | None
+) -> str | None:
+    """Undo a write of ``written`` to ``path`` (stamped ``seen`` just after it; None: not
+    known): the old content back, or a file this run created removed; only while the file is
+    still what was written (someone may have changed or replaced it since). Why not, or None."""
+    if original is not None:
+        try:
+            now = stamp(path)
+        except OSError as exc:
+            return f"cannot re-read it: {exc.strerror or exc}"
+        return replace_atomically(path, original, written, seen or now)
+    try:
+        st = os.lstat(path)
+        with open(path, "rb") as handle:
+            current = handle.read()
+    except FileNotFoundError:
+        return None  # gone already
+    except OSError as exc:
+        return f"cannot re-read it: {exc.strerror or exc}"
+    same = stat.S_ISREG(st.st_mode) and (seen is None or (st.st_mtime_ns, st.st_size) == seen)
+    if not same or current != written:
+        return "it changed on disk since seccomp-lint wrote it: left as it is"
+    try:
+        os.unlink(path)
+    except OSError as exc:
+        return f"cannot remove it: {exc.strerror or exc}"
+    return None
 
 
 def _write(target: str, folder: str, name: str, data: bytes, st: os.stat_result) -> str | None:

@@ -330,6 +330,79 @@ def test_the_new_patch_file_never_replaces_a_file(lint, tmp_path) -> None:
     assert build_clean(overlay)
 
 
+def test_a_flow_patches_list_gets_a_flow_entry_and_the_note_quotes_it(lint, tmp_path) -> None:
+    """``patches: []``: the entry is spliced in flow style, and the note (of --fix and of
+    --diff) quotes it as it is written, not as a ``- path:`` line."""
+    overlay = _shared(tmp_path)
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(
+        "resources:\n- ../../shared/base\npatches: []  # none yet\n"
+    )
+    diff = lint("--kustomize", str(overlay), "--diff", fmt="text")
+    assert "+patches: [{path: seccomp-lint-patch.yaml}]  # none yet\n" in diff.stdout
+    assert "would add `{path: seccomp-lint-patch.yaml}` to its patches:" in diff.stderr
+    assert "- path:" not in diff.stderr
+    result = lint("--kustomize", str(overlay), "--fix", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert kustomization.read_text() == (
+        "resources:\n- ../../shared/base\npatches: [{path: seccomp-lint-patch.yaml}]  # none yet\n"
+    )
+    assert "added `{path: seccomp-lint-patch.yaml}` to its patches:" in result.stdout
+    assert "- path:" not in result.stdout
+    assert build_clean(overlay)
+
+
+def test_a_new_patch_file_replaced_meanwhile_is_not_removed(lint, tmp_path, monkeypatch) -> None:
+    """The new patch file is written, then the kustomization cannot be (it changed on disk):
+    the patch file is taken out again, but only while it is the file seccomp-lint wrote. Here
+    someone replaced it in between: it is left, and the run says so."""
+    from seccomp_lint import writer
+
+    overlay = _shared(tmp_path)
+    kustomization = overlay / "kustomization.yaml"
+    patch = overlay / "seccomp-lint-patch.yaml"
+    real = writer.replace_atomically
+
+    def meanwhile(path, data, expected, seen):
+        if Path(path) == kustomization:
+            patch.write_text("# someone's own patch, written meanwhile\n")
+            kustomization.write_text(kustomization.read_text() + "# edited meanwhile\n")
+        return real(path, data, expected, seen)
+
+    monkeypatch.setattr(writer, "replace_atomically", meanwhile)
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert patch.read_text() == "# someone's own patch, written meanwhile\n"
+    assert kustomization.read_text().endswith("# edited meanwhile\n")
+    assert "seccomp-lint-patch.yaml" not in kustomization.read_text()
+    assert f"{kustomization} not rewritten: it changed on disk since it was read" in result.stderr
+    assert (
+        f"{patch}: the new file could not be taken out again: it changed on disk since "
+        "seccomp-lint wrote it: left as it is"
+    ) in result.stderr
+
+
+def test_a_new_patch_file_is_removed_when_the_kustomization_cannot_be_written(
+    lint, tmp_path, monkeypatch
+) -> None:
+    """The same, with nobody touching the patch file: it is removed."""
+    from seccomp_lint import writer
+
+    overlay = _shared(tmp_path)
+    kustomization = overlay / "kustomization.yaml"
+    real = writer.replace_atomically
+
+    def meanwhile(path, data, expected, seen):
+        if Path(path) == kustomization:
+            kustomization.write_text(kustomization.read_text() + "# edited meanwhile\n")
+        return real(path, data, expected, seen)
+
+    monkeypatch.setattr(writer, "replace_atomically", meanwhile)
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert not (overlay / "seccomp-lint-patch.yaml").exists()
+    assert "not rewritten: it changed on disk since it was read" in result.stderr
+    assert "taken out again" not in result.stderr
+
+
 @pytest.mark.parametrize("overlay", ["json6902-overlay", "inline-overlay", "legacy-overlay",
                                      "shared-overlay"])
 def test_diff_shows_patch_edits_and_writes_nothing(lint, tmp_path, overlay: str) -> None:
