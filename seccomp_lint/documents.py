@@ -371,6 +371,31 @@ def chunks(data: bytes) -> Iterator[Chunk]:
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")
 
 
+def json_values(
+    text: str, at: int, array: bool = False
+) -> tuple[list[tuple[int, int]], int] | None:
+    """The spans of the JSON values in ``text`` from ``at`` and where they end: values separated
+    by blanks up to the end (a stream of concatenated texts) or, with ``array``, the elements of
+    an array up to its closing bracket (the offset returned); None where anything else is."""
+    decoder = json.JSONDecoder()
+    spans = []
+    at = _JSON_SKIP.match(text, at).end()  # type: ignore[union-attr]
+    while at < len(text) and not (array and text.startswith("]", at)):
+        try:
+            _, end = decoder.raw_decode(text, at)
+        except ValueError:
+            return None
+        spans.append((at, end))
+        at = _JSON_SKIP.match(text, end).end()  # type: ignore[union-attr]
+        if array and text.startswith(",", at):
+            at = _JSON_SKIP.match(text, at + 1).end()  # type: ignore[union-attr]
+        elif array and not text.startswith("]", at):
+            return None
+    if array and not text.startswith("]", at):
+        return None
+    return spans, at
+
+
 def json_chunks(data: bytes) -> list[Chunk] | None:
     """The values of a stream of concatenated JSON texts (``{...}{...}``, as kubectl reads),
     one chunk each, padded so that positions stay those of the file; None for a single value
@@ -379,16 +404,10 @@ def json_chunks(data: bytes) -> list[Chunk] | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    decoder = json.JSONDecoder()
-    spans = []
-    at = _JSON_SKIP.match(text, 0).end()  # type: ignore[union-attr]
-    while at < len(text):
-        try:
-            _, end = decoder.raw_decode(text, at)
-        except ValueError:
-            return None
-        spans.append((at, end))
-        at = _JSON_SKIP.match(text, end).end()  # type: ignore[union-attr]
+    found = json_values(text, 0)
+    if found is None:
+        return None
+    spans = found[0]
     if len(spans) < 2:
         return None
     chunks = []
@@ -501,65 +520,6 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if problem:
         return f"{context}, {problem}" if context else str(problem)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- node paths
-
-
-Step = tuple  # (key,) for a mapping entry, (index, name) for a sequence item
-
-
-def node_path(doc: Document, line: int, column: int) -> list[Step] | None:
-    """The steps from the root to the node at a 1-based position: (key,) or (index, name)."""
-    stack: list[tuple[Node, list[Step]]] = [(doc.root, [])]
-    seen: set[int] = set()
-    # A block collection starts where its first entry does: prefer the key or scalar there.
-    collection: list[Step] | None = None
-    while stack:
-        node, steps = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if doc.pos(node) == (line, column) and steps:
-            if isinstance(node, ScalarNode):
-                return steps
-            collection = collection or steps
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                if isinstance(key, ScalarNode):
-                    here = [*steps, (key.value,)]
-                    if doc.pos(key) == (line, column):
-                        return here
-                    stack.append((value, here))
-        elif isinstance(node, SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, [*steps, (i, text(doc.get(item, "name")))]))
-    return collection
-
-
-def follow(doc: Document, root: Node, steps: list[Step]) -> tuple[Node, int] | None:
-    """The deepest node reached along ``steps`` (list items matched by name) and its depth."""
-    node, reached, depth = root, None, 0
-    for step in steps:
-        if len(step) == 1:
-            entry = doc.entry(node, step[0])
-            if entry is None:
-                break
-            reached, node = entry[0], entry[1]
-        else:
-            index, name = step
-            if not isinstance(node, SequenceNode):
-                break
-            match = None
-            if name is not None:
-                match = next((i for i in node.value if text(doc.get(i, "name")) == name), None)
-            elif index < len(node.value):
-                match = node.value[index]
-            if match is None:
-                break
-            reached, node = match, match
-        depth += 1
-    return (reached, depth) if reached is not None else None
 
 
 def parse_stream(data: bytes) -> list[Document]:

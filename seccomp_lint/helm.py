@@ -15,7 +15,8 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 
-from .documents import Step, node_path, parse_stream
+from .documents import parse_stream
+from .paths import Step, node_path
 from .linter import FileResult, lint_bytes
 from .model import Finding, Options, Source
 from .toolrun import ToolError, run_tool

@@ -22,7 +22,8 @@ from dataclasses import replace
 
 import yaml
 
-from .documents import Document, node_path, parse_stream
+from .documents import Document, parse_stream
+from .paths import node_path
 from .helm import in_template, template_file
 from .linter import lint_bytes
 from .model import Finding, Options

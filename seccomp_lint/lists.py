@@ -19,9 +19,10 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .documents import json_values
+
 _ITEMS_KEY = re.compile(rb"^items:[ \t]*(?:#[^\r\n]*)?(\r\n|\r|\n)", re.M)
 _JSON_ITEMS = re.compile(r'"items"[ \t\r\n]*:[ \t\r\n]*\[')
-_JSON_SKIP = re.compile(r"[ \t\r\n]*")
 
 
 @dataclass(frozen=True)
@@ -123,20 +124,10 @@ def cut_json(data: bytes) -> Cut | None:
         return None
     if not isinstance(envelope, dict) or envelope.get("items") != []:
         return None
-    decoder = json.JSONDecoder()
-    spans = []
-    at = _JSON_SKIP.match(text, found.end()).end()  # type: ignore[union-attr]
-    while not text.startswith("]", at):
-        try:
-            _, end = decoder.raw_decode(text, at)
-        except ValueError:
-            return None
-        spans.append((at, end))
-        at = _JSON_SKIP.match(text, end).end()  # type: ignore[union-attr]
-        if text.startswith(",", at):
-            at = _JSON_SKIP.match(text, at + 1).end()  # type: ignore[union-attr]
-        elif not text.startswith("]", at):
-            return None
+    found_items = json_values(text, found.end(), array=True)
+    if found_items is None:
+        return None
+    spans, at = found_items
     close = at
     if b'"items"' in data[close:]:
         return None  # a second "items" key: the last one wins, read the document whole

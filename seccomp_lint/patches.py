@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from .documents import Document, Step, follow, json_file, node_path, parse_stream, text
+from .documents import Document, json_file, parse_stream, text
+from .paths import Step, follow, node_path
 
 
 @dataclass(frozen=True)
