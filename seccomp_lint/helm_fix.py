@@ -12,6 +12,11 @@ Findings whose template hard-codes the spot (no values key) then get the rule's 
 the template text (:mod:`helm_templates`), each checked by rendering the chart with it: finding
 gone, none new, output changed by exactly the fix's change. Each file is written once,
 atomically, only with ``--fix``.
+
+A change is verified together with the ones made before it (a template's with the values
+file's), so none may land without them: with ``--fix`` a file that cannot be rewritten is not
+changed at all (its findings keep their advice, saying so), and when a write fails all the same
+(a file changed meanwhile) the changes verified with it are not written, or are put back.
 """
 
 from __future__ import annotations
@@ -105,23 +110,19 @@ def fix_chart(
     for m in mapped:
         if _wanted(m, keep) and m.ref is not None:
             groups.setdefault(m.ref.key, []).append(m)
-    changed: list[_Text] = []
+    in_values: _Text | None = None
     replaced = None
     if groups:
-        edited = _fix_values(chart, values, options, unsafe, groups, before, stream, done)
+        edited = _fix_values(chart, values, options, unsafe, write, groups, before, stream, done)
         if edited is not None and edited[0].fixed:
-            changed.append(edited[0])
-            replaced, stream = (edited[0].path, edited[0].text), edited[1]
-    templates = _TemplateStage(chart, values, options, replaced, done).run(stream, unsafe, keep)
-    changed += templates
+            in_values = edited[0]
+            replaced, stream = (in_values.path, in_values.text), edited[1]
+    stage = _TemplateStage(chart, values, options, replaced, done, write)
+    templates = stage.run(stream, unsafe, keep)
+    changed = ([in_values] if in_values else []) + templates
     if not changed:
         return _finish(done)
-    for t in changed:
-        if write:
-            failed = writer.replace_atomically(t.path, t.encoded, t.original, t.seen)
-            if failed:
-                done.problems.append((t.path, f"not rewritten: {failed}"))
-                continue
+    for t in _write_all(in_values, templates, done) if write else changed:
         done.files.append(FileFix(t.path, t.original, t.encoded, [], fixed_count=t.fixed))
     if write:
         after, _ = lint_mapped(chart, values, options)
@@ -133,7 +134,7 @@ def fix_chart(
     return _finish(done)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Text:
     """A file being changed: as read, and as it is now."""
 
@@ -142,7 +143,11 @@ class _Text:
     seen: tuple[int, int]
     text: str  # without a byte order mark
     bom: bool
-    fixed: int = 0
+    mapped: list[Mapped] = field(default_factory=list)  # the findings its changes fix
+
+    @property
+    def fixed(self) -> int:
+        return len(self.mapped)
 
     @property
     def full(self) -> str:
@@ -172,6 +177,7 @@ def _fix_values(
     values: list[str],
     options: Options,
     unsafe: bool,
+    write: bool,
     groups: dict[str, list[Mapped]],
     before: FileResult,
     old_stream: bytes,
@@ -205,14 +211,18 @@ def _fix_values(
             # Someone chose the value there (Unconfined): as for plain files, only on request.
             done.held_back += len(group)
             continue
-        failed, new_stream = _verify(
-            chart, values, options, target, new_text, old_stream, before, group
+        if write and _unwritable(done, target, group):
+            continue
+        failed, new_stream = _rerendered(
+            chart, values, options, ((target, new_text), None), before, group
         )
+        if not failed:
+            failed = _same_but_profiles(old_stream, new_stream)
         if failed:
             _decline(done, group, failed)
             continue
         text, old_stream = new_text, new_stream
-        read.fixed += len(group)
+        read.mapped += group
     read.text = text
     return read, old_stream
 
@@ -240,9 +250,10 @@ class _TemplateStage:
         options: Options,
         replaced: tuple[str, str] | None,
         done: ChartFix,
+        write: bool,
     ) -> None:
         self.chart, self.values, self.options = chart, values, options
-        self.replaced, self.done = replaced, done
+        self.replaced, self.done, self.write = replaced, done, write
         self.files: dict[str, _Text] = {}
 
     def run(self, stream: bytes, unsafe: bool, keep: Callable[[Finding], bool]) -> list[_Text]:
@@ -279,12 +290,14 @@ class _TemplateStage:
             if not unsafe and any(f.applicability != Applicability.SAFE for f in fixes):
                 self.done.held_back += len(group)
                 continue
+            if self.write and _unwritable(self.done, file.path, group):
+                continue
             failed, new_stream = self._verify(file, new_text, stream, now, group, fixes)
             if failed:
                 _decline(self.done, group, failed)
                 continue
             file.text, stream = new_text, new_stream
-            file.fixed += len(group)
+            file.mapped += group
         return [t for t in self.files.values() if t.fixed]
 
     def _carry(
@@ -321,19 +334,11 @@ class _TemplateStage:
     ) -> tuple[str | None, bytes]:
         texts = {t.path: t.full for t in self.files.values() if t.fixed}
         texts[file.path] = ("\ufeff" if file.bom else "") + new_text
-        try:
-            new_stream = render(self.chart, self.values, self.replaced, texts)
-        except ToolError as exc:
-            return f"the chart does not render with the template change: {exc}", b""
-        after, _ = lint_rendered(self.chart, new_stream, self.options)
-        now = Counter(f.identity for f in after.reported)
-        left = [m for m in group if now[m.rendered.identity]]
-        if left:
-            return f"the re-rendered chart still has it (in {file.path})", new_stream
-        added = now - Counter(f.identity for f in before.reported)
-        if added:
-            rule, kind, name = next(iter(added))[:3]
-            return f"the re-rendered chart would add {rule} for {kind}/{name}", new_stream
+        failed, new_stream = _rerendered(
+            self.chart, self.values, self.options, (self.replaced, texts), before, group
+        )
+        if failed:
+            return failed, new_stream
         try:
             verify(
                 old_stream.decode("utf-8"),
@@ -356,20 +361,18 @@ def _where(m: Mapped) -> tuple:
     return (m.finding.path, m.finding.line, *_key(m))
 
 
-def _verify(
+def _rerendered(
     chart: str,
     values: list[str],
     options: Options,
-    target: str,
-    new_text: str,
-    old_stream: bytes,
+    changed: tuple[tuple[str, str] | None, dict[str, str] | None],
     before: FileResult,
     group: list[Mapped],
 ) -> tuple[str | None, bytes]:
-    """Why the new values text does not do exactly what it should (or None), and the chart
-    rendered with it."""
+    """The chart rendered with changed texts (the values file's, the templates'), and why it
+    does not do what the change is for, or None: the group's findings gone, no finding new."""
     try:
-        new_stream = render(chart, values, (target, new_text))
+        new_stream = render(chart, values, *changed)
     except ToolError as exc:
         return f"the chart does not render with the change: {exc}", b""
     after, _ = lint_rendered(chart, new_stream, options)
@@ -381,7 +384,59 @@ def _verify(
     if added:
         rule, kind, name = next(iter(added))[:3]
         return f"the re-rendered chart would add {rule} for {kind}/{name}", new_stream
-    return _same_but_profiles(old_stream, new_stream), new_stream
+    return None, new_stream
+
+
+def _unwritable(done: ChartFix, path: str, group: list[Mapped]) -> bool:
+    """With ``--fix``: whether ``path`` cannot be rewritten (said once), its findings then
+    declined: a change verified with it must not be made without it."""
+    why = writer.unwritable(path)
+    if why is None:
+        return False
+    if (path, f"not rewritten: {why}") not in done.problems:
+        done.problems.append((path, f"not rewritten: {why}"))
+    _decline(done, group, f"{path} cannot be rewritten: {why}")
+    return True
+
+
+def _write_all(values: _Text | None, templates: list[_Text], done: ChartFix) -> list[_Text]:
+    """Write the changed files; the ones written.
+
+    Each change was verified by a render with the ones made before it: the values file's on
+    its own, the templates' with it and with each other. So a values file that cannot be
+    written leaves the templates unwritten, and a template that cannot be written takes back
+    the templates written before it (each only while it still holds what was written)."""
+    first = [values] if values is not None else []
+    for t in first:
+        failed = writer.replace_atomically(t.path, t.encoded, t.original, t.seen)
+        if failed:
+            _not_written(done, t, failed, templates, [])
+            return []
+    written: list[_Text] = []
+    for t in templates:
+        failed = writer.replace_atomically(t.path, t.encoded, t.original, t.seen)
+        if failed:
+            _not_written(done, t, failed, [x for x in templates if x is not t], written)
+            return first
+        written.append(t)
+    return first + written
+
+
+def _not_written(
+    done: ChartFix, t: _Text, failed: str, others: list[_Text], written: list[_Text]
+) -> None:
+    """Say why a file and the ones verified with it are not changed, and put back those of
+    them already written."""
+    done.problems.append((t.path, f"not rewritten: {failed}"))
+    _decline(done, t.mapped, f"{t.path} could not be rewritten: {failed}")
+    why = f"verified together with the change to {t.path}, which could not be written"
+    for x in others:
+        said = f"not rewritten: {why}"
+        if x in written:
+            undo = writer.put_back(x.path, x.original, x.encoded, None)
+            said = f"put back: {why}" if undo is None else f"{why}; not put back: {undo}"
+        done.problems.append((x.path, said))
+        _decline(done, x.mapped, f"{x.path} is not changed: {why}")
 
 
 def _same_but_profiles(old: bytes, new: bytes) -> str | None:

@@ -9,7 +9,8 @@ change goes into a new strategic-merge patch file in DIR, which is added to DIR'
 
 Adding that file is the only change seccomp-lint makes to a kustomization: one ``- path:`` entry
 spliced into its ``patches:`` list (``{path: …}`` in a flow list such as ``patches: []``; a
-``patches:`` list appended when it has none), every other byte kept, verified by parsing the result. The new file never replaces an existing one.
+``patches:`` list appended when it has none), every other byte kept, verified by parsing the
+result. The new file never replaces an existing one.
 """
 
 from __future__ import annotations

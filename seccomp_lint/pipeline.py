@@ -27,6 +27,7 @@ from .rules import BY_ID, SYNTAX
 
 if TYPE_CHECKING:
     from .builds import Build
+    from .helm_fix import ChartFix
     from .helm_sources import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -224,10 +225,8 @@ def run(request: Request, streams: Streams | None = None) -> int:
         else:
             _fix_path(state, result)
     for build in _builds(request, options):
-        if fixing and build.kustomize and not build.result.error:
+        if fixing and not build.result.error:
             _fix_build(state, build)
-        elif fixing and not build.result.error:
-            _fix_chart(state, build)
         else:
             for result in build.per_file():
                 state.collect(result)
@@ -284,48 +283,34 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
 
 
 def _fix_build(state: _Run, build: Build) -> None:
-    """The fix stage of a Kustomize build: its source files, then patches for the rest."""
-    from .builds import fix_kustomize, per_file  # loaded already by _builds
+    """The fix stage of a Kustomize build (its source files, then patches for the rest) or of a
+    Helm chart (the values file its templates render securityContext from, then templates)."""
+    from .builds import BuildFix, fix_kustomize, per_file  # loaded already by _builds
 
     request = state.request
-    done = fix_kustomize(
-        build,
-        request.options,
-        request.unsafe,
-        request.mode is Mode.FIX,
-        lambda f: state.muted(f.path)(f),
-    )
+    write = request.mode is Mode.FIX
+
+    def keep(f: Finding) -> bool:
+        return state.muted(f.path)(f)
+
+    if build.kustomize:
+        done: BuildFix | ChartFix = fix_kustomize(
+            build, request.options, request.unsafe, write, keep
+        )
+    else:
+        # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
+        from .helm_fix import fix_chart
+
+        done = fix_chart(
+            build.directory, list(request.values), request.options, request.unsafe, write, keep
+        )
     for ff in done.files:
         state.fixed(ff)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
-    if done.patches:
+    if isinstance(done, BuildFix) and done.patches:
         _notes(state).write(done.patches)
-    for result in per_file(done.remaining):
-        state.collect(result)
-
-
-def _fix_chart(state: _Run, build: Build) -> None:
-    """The fix stage of a Helm chart: the values file its templates render securityContext from."""
-    # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
-    from .builds import per_file  # loaded already by _builds
-    from .helm_fix import fix_chart
-
-    request = state.request
-    done = fix_chart(
-        build.directory,
-        list(request.values),
-        request.options,
-        request.unsafe,
-        request.mode is Mode.FIX,
-        lambda f: state.muted(f.path)(f),
-    )
-    for ff in done.files:
-        state.fixed(ff)
-    state.outcome.held_back += done.held_back
-    for path, why in done.problems:
-        state.say(path, why)
     for result in per_file(done.remaining):
         state.collect(result)
 

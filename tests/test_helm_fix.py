@@ -159,6 +159,102 @@ def test_a_hard_coded_unconfined_pod_is_fixed_in_its_template_with_unsafe_fixes(
     assert written.count("type: Unconfined") == 1
 
 
+# --------------------------------------------------------------------------- all or nothing
+
+
+WEB = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n"
+    "spec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx\n"
+)
+
+
+def test_a_read_only_values_file_takes_part_in_no_change(lint, tmp_path: Path) -> None:
+    """values.yaml is read-only: its change is not made, so the test hook's template fix is
+    verified on its own (not with a values change that will never land) and is written; the
+    Deployment's finding says why it was not fixed."""
+    chart = _chart("hello", tmp_path)
+    values = chart / "values.yaml"
+    values.chmod(0o444)
+    before = values.read_bytes()
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert values.read_bytes() == before
+    assert (chart / HOOK).read_bytes() == GOLDEN_HOOK.read_bytes()
+    assert f"{values}: not rewritten: it is read-only" in result.stderr
+    assert f"fix not applied: {values} cannot be rewritten: it is read-only" in result.stdout
+    assert "Found 2 findings (1 fixed, 1 remaining)" in result.stdout
+    assert result.code == 1
+
+
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, victim) -> list[str]:
+    """Someone edits a file just before seccomp-lint rewrites it (``victim(path)`` says which):
+    the rewrite finds it changed on disk. The paths asked to be written, in order."""
+    from seccomp_lint import writer
+
+    real, asked = writer.replace_atomically, []
+
+    def replace_atomically(path, data, expected, seen):
+        asked.append(path)
+        if victim(path):
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write("# edited meanwhile\n")
+        return real(path, data, expected, seen)
+
+    monkeypatch.setattr(writer, "replace_atomically", replace_atomically)
+    return asked
+
+
+def test_a_values_file_that_cannot_be_written_takes_the_template_fixes_with_it(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook's template fix was verified by a render with the values change: when the values
+    file turns out not to be writable after all, the template is not written either."""
+    chart = _chart("hello", tmp_path)
+    values, hook = chart / "values.yaml", chart / HOOK
+    old_values, old_hook = values.read_text(), hook.read_bytes()
+    _meanwhile(monkeypatch, lambda path: path == str(values))
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert values.read_text() == old_values + "# edited meanwhile\n"
+    assert hook.read_bytes() == old_hook
+    assert f"{values}: not rewritten: it changed on disk since it was read" in result.stderr
+    assert (
+        f"{hook}: not rewritten: verified together with the change to {values}, which could "
+        "not be written"
+    ) in result.stderr
+    assert "Found 2 findings (2 errors) in 2 files" in result.stdout
+    assert f"fix not applied: {hook} is not changed: verified together" in result.stdout
+
+
+def test_a_template_that_cannot_be_written_takes_back_the_templates_written_with_it(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hard-coded templates, each fix verified with the other: the second write fails, so
+    the first is put back; the values change, verified on its own, stays."""
+    chart = _chart("hello", tmp_path)
+    web = chart / "templates" / "web.yaml"
+    web.write_text(WEB)
+    templates = {str(chart / HOOK), str(web)}
+    old = {path: Path(path).read_bytes() for path in templates}
+    seen: list[str] = []
+
+    def second_template(path: str) -> bool:
+        if path in templates:
+            seen.append(path)
+        return len(seen) == 2 and path == seen[1]
+
+    asked = _meanwhile(monkeypatch, second_template)
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert asked[0] == str(chart / "values.yaml") and set(asked[1:]) == templates
+    first, second = asked[1], asked[2]
+    assert (chart / "values.yaml").read_bytes() == GOLDEN.read_bytes()
+    assert Path(first).read_bytes() == old[first]
+    assert Path(second).read_bytes() == old[second] + b"# edited meanwhile\n"
+    assert "Found 3 findings (1 fixed, 2 remaining)" in result.stdout
+    said = result.stderr.splitlines()
+    assert f"seccomp-lint: {second}: not rewritten: it changed on disk since it was read" in said
+    put_back = f"{first}: put back: verified together with the change to {second}, which"
+    assert any(line.startswith(f"seccomp-lint: {put_back}") for line in said)
+
+
 # --------------------------------------------------------------------------- unsafe, verification
 
 
