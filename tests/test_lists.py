@@ -299,7 +299,7 @@ def test_fixing_a_list_never_re_reads_the_whole_list_per_fix(
 
 # --------------------------------------------------------------------------- edge shapes, both ways
 
-P = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {n}\n  spec:\n    containers:\n    - name: app\n      image: nginx\n"
+P = "- " + BARE.replace("{name}", "{n}")[2:]  # a bare pod as a List entry
 HEAD = "apiVersion: v1\nkind: List\nitems:\n"
 
 
