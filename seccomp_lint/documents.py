@@ -335,6 +335,7 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
     buf = bytearray()
     line = 0
     eof = False
+    searched = 1  # the buffer up to here was searched for ``---`` already (a long document)
     while not eof:
         block = read(BLOCK)
         eof = not block
@@ -342,13 +343,14 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         # Only whole lines can be judged; at the end everything is whole.
         limit = len(buf) if eof else buf.rfind(b"\n") + 1
         begin = 0
-        for cut in _cut(buf, 1, limit):
+        for cut in _cut(buf, max(1, searched), limit):
             if cut > begin:
                 data = bytes(memoryview(buf)[begin:cut])
                 yield Chunk(data, line)
                 line += count_lines(data)
                 begin = cut
         del buf[:begin]
+        searched = limit - begin  # from the line break that ends the last whole line
     if buf:
         last = bytes(buf)
         del buf[:]  # not held twice while the last (often the only) document is read

@@ -358,3 +358,51 @@ def test_edge_shapes_lint_and_fix_as_the_whole_document(
     assert (by_item.fixed_count, by_item.held_back, by_item.notice) == (
         whole.fixed_count, whole.held_back, whole.notice
     )
+
+
+# --------------------------------------------------------------------------- reading a long stream
+
+STREAMS = [
+    b"a: 1\n---\nb: 2\n",
+    b"%YAML 1.1\n---\na: 1\n...\n%YAML 1.1\n---\nb: ---x\n--- \nc: 3",
+    b"# head\n---\n---\na: |\n  ---\n---\n",
+    b"x: 1\n" * 50 + b"---\n" + b"y: " + b"z" * 300 + b"\n---",
+]
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 64, 1 << 20])
+def test_a_stream_read_in_blocks_is_cut_as_the_text_in_memory(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from seccomp_lint import documents
+
+    monkeypatch.setattr(documents, "BLOCK", block)
+    for data in STREAMS:
+        streamed = [(c.data, c.line) for c in documents.split(io.BytesIO(data).read)]
+        assert streamed == [(c.data, c.line) for c in documents.chunks(data)], data
+
+
+def test_a_long_document_read_from_a_stream_is_searched_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cluster dump on stdin is one long document: each block must not re-search the text
+    read before it for ``---`` (that made a 746 MB dump spend over a minute here)."""
+    import io
+
+    from seccomp_lint import documents
+
+    data = _yaml_list(_pods(400)).encode()
+    searched = 0
+    real = documents._cut
+
+    def counting(buf, start, end):
+        nonlocal searched
+        searched += end - start
+        return real(buf, start, end)
+
+    monkeypatch.setattr(documents, "_cut", counting)
+    monkeypatch.setattr(documents, "BLOCK", 4096)
+    assert [c.data for c in documents.split(io.BytesIO(data).read)] == [data]
+    assert searched <= len(data) + 4096
