@@ -286,10 +286,12 @@ def _tmp_root() -> str:
 
 def corpus_files(top: str) -> list[str]:
     """The files seccomp-lint reads when given ``top``: its own directory walk (extensions in
-    any case, dot-directories, no VCS or tool directories), so the floor reads the same files."""
+    any case, dot-directories, no VCS or tool directories), so the floor reads the same files.
+    ``.gitignore`` files are not honoured (the linter runs with ``--no-respect-gitignore``): the
+    generated corpus lives in the ignored ``bench/out/``, and a corpus is measured whole."""
     from seccomp_lint.sources import discover
 
-    return [item.path for item in discover([top]).inputs]
+    return [item.path for item in discover([top], respect_gitignore=False).inputs]
 
 
 def warm_cache(files: list[str]) -> int:
@@ -566,6 +568,8 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
     jobs_label = f"`--jobs {args.jobs}`" if args.jobs else f"default jobs ({os.cpu_count()} CPUs)"
     many = cr.rows["jobsN"] = Row(f"seccomp-lint, {jobs_label}")
     lint_cmd = linter.base + ["--format", "json"]
+    if linter.has("--no-respect-gitignore"):
+        lint_cmd.append("--no-respect-gitignore")  # read the corpus whole, as the floor does
     for i in range(args.repeat):
         log(f"{name}: round {i + 1}/{args.repeat}: floor, seccomp-lint --jobs 1, seccomp-lint {jobs_label}")
         res = measure([sys.executable, "-c", FLOOR, list_path])

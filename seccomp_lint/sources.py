@@ -6,13 +6,16 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pathspec
 
 from .config import Config, patterns
 from .documents import json_file, looks_json
 from .linter import FileResult, lint_bytes, lint_stream
 from .model import Options
+
+if TYPE_CHECKING:
+    import pathspec
 
 EXTENSIONS = (".yaml", ".yml", ".json")  # in any case: deploy.YAML is linted too
 # Directories of version control and tools: never walked (dot-directories such as .k8s/ are).

@@ -19,6 +19,7 @@ SEAMS = {
     ("pipeline", "builds"),  # the build modules load only for --kustomize/--chart
     ("pipeline", "helm_fix"),  # the chart fix stage, only for --chart with --fix/--diff
     ("pipeline", "helm_sources"),  # Helm templates on disk, only for Helm-rendered input
+    ("config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("sarif", "hashlib"),  # the same, only when SARIF is written
     ("helm", "helm_python"),  # the Helm SDK's 85 MB native library, only for --chart without helm
