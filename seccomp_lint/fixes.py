@@ -297,12 +297,11 @@ def _by_item(
     failed: dict[tuple, Rejected | str],
     unsafe: bool,
     wanted: Callable[[Finding], bool] | None,
-    regions: list[tuple[int, int, int, int]],
-) -> tuple[bytes, FileResult] | None:
+) -> tuple[bytes, FileResult, list[tuple[int, int, int, int]]] | None:
     """Fix a text that is one List document item by item (see :mod:`lists`): each item with
     something to fix is fixed, verified and re-linted on its own, so the work grows with the
-    items fixed, not with the file times the fixes. None when the text is not such a List.
-    ``regions`` receives the byte spans of the items that changed, before and after."""
+    items fixed, not with the file times the fixes: the fixed text, its result, and the byte
+    spans of the items that changed, before and after. None when the text is not such a List."""
     raw = text.raw
     if b"items" not in raw or not one_document(raw) or (text.is_json and b"\t" in raw):
         return None  # (tabs in JSON are read as blanks only when a whole file is linted)
@@ -322,9 +321,8 @@ def _by_item(
         - {-1}
     )
     if not todo:
-        return raw, result
+        return raw, result, []
     texts: dict[int, bytes] = {}  # item -> its new text in the file
-    regions.clear()
     verified: dict[int, bytes] = {}  # item -> its new text as fixed and verified on its own
     for i in todo:
         piece = pieces.items[i]
@@ -334,24 +332,19 @@ def _by_item(
             return None  # the item reads only as part of the whole (an alias to another one)
         body, _ = _rounds(item, item.body, found, identities, failed, unsafe, wanted)
         if body is not item.body:
-            restored = piece.restore(body.encode("utf-8"))
+            verified[i] = body.encode("utf-8")
+            restored = piece.restore(verified[i])
             if restored is None:
                 return None
-            texts[i], verified[i] = restored, body.encode("utf-8")
-    fixed = lists.assemble(raw, pieces, texts)
-    shift = 0
-    for i in sorted(texts):
-        piece = pieces.items[i]
-        size = len(texts[i])
-        regions.append((piece.start, piece.end, piece.start + shift, piece.start + shift + size))
-        shift += size - (piece.end - piece.start)
+            texts[i] = restored
+    fixed, regions = lists.assemble(raw, pieces, texts)
     # The items must still be where the cut finds them: then each reads as it was verified.
     again = lists.cut(fixed, text.is_json)
     if again is None or len(again.items) != len(pieces.items):
         return None
-    if any(again.items[i].text != verified.get(i, piece.text) for i, piece in enumerate(pieces.items)):
+    if any(again.items[i].text != verified.get(i, p.text) for i, p in enumerate(pieces.items)):
         return None
-    return fixed, text.lint(fixed)[0]
+    return fixed, text.lint(fixed)[0], regions
 
 
 def fix_bytes(
@@ -390,11 +383,9 @@ def fix_bytes(
         return out
     failed: dict[tuple, Rejected | str] = {}
     body: str | bytes
-    regions: list[tuple[int, int, int, int]] = []
-    by_item = _by_item(text, result, failed, unsafe, wanted, regions)
+    by_item = _by_item(text, result, failed, unsafe, wanted)
     if by_item is not None:
-        body, result = by_item
-        out.regions = regions
+        body, result, out.regions = by_item
     else:
         failed.clear()
         body, result = _rounds(text, text.body, result, identities, failed, unsafe, wanted)

@@ -307,16 +307,17 @@ class Frame:
 def _item(
     data: bytes, path: str, options: Options, rules: list[ModuleType], result: FileResult,
     frame: Frame,
-) -> tuple[list[Finding], Document] | None:
-    """The findings of one List item (duplicate keys left to the caller), or None when it does
-    not read as one document."""
+) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
+    """The findings of one List item (duplicate keys left to the caller), its document and the
+    suppression comments that apply to it; None when it does not read as one document."""
     item = list(compose(Chunk(data, frame.line), frame.index))
     if len(item) != 1 or not isinstance(item[0], Document):
         return None
     doc = item[0]
     doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
     written = [*frame.before, *suppressions.from_comments(data, frame.line)]
-    return list(_lint_document(doc, path, options, rules, result, written, report=False)), doc
+    found = list(_lint_document(doc, path, options, rules, result, written, report=False))
+    return found, doc, written
 
 
 def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileResult:
@@ -327,19 +328,25 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
     if found is None:
         result.unparsed = "the item does not read as one document"
         return result
-    result.findings, doc = found
+    result.findings, doc, written = found
     if _SYNTAX in rules and doc.duplicates:
-        muted = suppressions.by_line(
-            [*frame.before, *suppressions.from_comments(data, frame.line)], _rules.BY_ID
-        )
+        muted = suppressions.by_line(written, _rules.BY_ID)
         result.findings += _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
     return result
 
 
-def frames(chunk: Chunk, index: int, pieces: lists.Cut, skeleton: Document) -> Iterator[Frame]:
-    """The frame of each item of a List document that was cut (see :mod:`lists`)."""
+def frames(
+    chunk: Chunk,
+    index: int,
+    pieces: lists.Cut,
+    skeleton: Document,
+    written: list[suppressions.Suppression] | None = None,
+) -> Iterator[Frame]:
+    """The frame of each item of a List document that was cut (see :mod:`lists`); ``written``:
+    the document's suppression comments, when the caller has read them."""
     _, implied = envelope(skeleton)
-    written = suppressions.from_comments(chunk.data, chunk.line)
+    if written is None:
+        written = suppressions.from_comments(chunk.data, chunk.line)
     by_line: dict[int, list[suppressions.Suppression]] = {}
     for s in written:
         by_line.setdefault(s.line, []).append(s)
@@ -383,7 +390,8 @@ def _lint_list(
     found: list[Finding] = []
     pods = result.pods
     docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
-    for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton)):
+    written = suppressions.from_comments(chunk.data, chunk.line)
+    for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton, written)):
         item = _item(piece.text, path, options, rules, result, frame)
         if item is None:
             result.pods = pods
@@ -391,7 +399,6 @@ def _lint_list(
         found.extend(item[0])
         if syntax and item[1].duplicates:
             docs.append(item[1])
-    written = suppressions.from_comments(chunk.data, chunk.line)
     found.extend(_lint_document(skeleton, path, options, rules, result, written))
     muted = suppressions.by_line(written, _rules.BY_ID)
     for doc in docs if syntax else ():

@@ -162,13 +162,20 @@ def cut(data: bytes, is_json: bool) -> Cut | None:
     return cut_yaml(data)
 
 
-def assemble(data: bytes, pieces: Cut, texts: dict[int, bytes]) -> bytes:
-    """``data`` with the items numbered in ``texts`` replaced by those texts (as in the file)."""
+def assemble(
+    data: bytes, pieces: Cut, texts: dict[int, bytes]
+) -> tuple[bytes, list[tuple[int, int, int, int]]]:
+    """``data`` with the items numbered in ``texts`` replaced by those texts (as in the file),
+    and each replaced item's byte span before and after (see ``diffs.unified_diff``)."""
     out = []
-    done = 0
+    regions = []
+    done = shift = 0
     for i in sorted(texts):
-        piece = pieces.items[i]
-        out += [data[done : piece.start], texts[i]]
+        piece, new = pieces.items[i], texts[i]
+        out += [data[done : piece.start], new]
+        at = piece.start + shift
+        regions.append((piece.start, piece.end, at, at + len(new)))
+        shift += len(new) - (piece.end - piece.start)
         done = piece.end
     out.append(data[done:])
-    return b"".join(out)
+    return b"".join(out), regions
