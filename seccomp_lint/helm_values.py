@@ -22,6 +22,8 @@ import re
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from .documents import is_null
+
 _PLAIN = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
@@ -51,10 +53,6 @@ def _entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
         if isinstance(k, ScalarNode) and k.value == key:
             return k, v
     return None
-
-
-def _is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _key(word: str) -> str:
@@ -144,7 +142,7 @@ def set_value(text: str, path: tuple[str, ...], value: str) -> tuple[str, object
         if isinstance(node, MappingNode) and (node.value or parent.flow_style):
             parent = node
             continue
-        if _is_null(node) or isinstance(node, MappingNode):
+        if is_null(node) or isinstance(node, MappingNode):
             # ``key: {}`` / ``key:`` / ``key: null``: the nested lines go under the key.
             new = _open(text, key_node, node, path[depth + 1 :], value, step, nl)
             return _verified(text, new, path, value), None
@@ -191,9 +189,9 @@ def _set_leaf(
         return text, old
     if node.style in ('"', "'"):
         start, end = node.start_mark.index + 1, node.end_mark.index - 1
-    elif node.style is None and (node.start_mark.line == node.end_mark.line) and not _is_null(node):
+    elif node.style is None and (node.start_mark.line == node.end_mark.line) and not is_null(node):
         start, end = node.start_mark.index, node.end_mark.index
-    elif _is_null(node) and node.start_mark.index == node.end_mark.index:
+    elif is_null(node) and node.start_mark.index == node.end_mark.index:
         start = end = key.end_mark.index + 1  # after ``key:``
         value = " " + value
     else:
