@@ -47,7 +47,7 @@ OUT_DIR = os.path.join(BENCH, "out")
 MB = 1_000_000
 
 sys.path.insert(0, BENCH)
-import run as _run
+import run as _run  # noqa: E402 (bench/ on the path first)
 
 GENERATOR_VERSION = 1  # bump when the output changes; files carry it in their name
 
@@ -55,10 +55,26 @@ GENERATOR_VERSION = 1  # bump when the output changes; files carry it in their n
 # The cluster
 
 NAMESPACES = [
-    "kube-system", "monitoring", "ingress-nginx", "cert-manager", "logging", "argocd",
-    "istio-system", "default", "payments", "checkout", "catalog", "search", "accounts",
-    "notifications", "data-pipeline", "ml-serving", "web-frontend", "api-gateway",
-    "batch-jobs", "staging",
+    "kube-system",
+    "monitoring",
+    "ingress-nginx",
+    "cert-manager",
+    "logging",
+    "argocd",
+    "istio-system",
+    "default",
+    "payments",
+    "checkout",
+    "catalog",
+    "search",
+    "accounts",
+    "notifications",
+    "data-pipeline",
+    "ml-serving",
+    "web-frontend",
+    "api-gateway",
+    "batch-jobs",
+    "staging",
 ]
 
 # (app name, image repository, tag, container port, extra sidecar image or None)
@@ -87,18 +103,60 @@ SIDECARS = [
     ("oauth2-proxy", "quay.io/oauth2-proxy/oauth2-proxy", "v7.6.0", 4180),
 ]
 INITS = [
-    ("init-config", "docker.io/library/busybox", "1.36.1",
-     ["sh", "-c", "cp /config-template/* /config/ && chmod 0644 /config/*"]),
-    ("wait-for-db", "docker.io/library/busybox", "1.36.1",
-     ["sh", "-c", "until nc -z postgres 5432; do echo waiting for db; sleep 2; done"]),
-    ("istio-init", "docker.io/istio/proxyv2", "1.21.0",
-     ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*",
-      "-x", "", "-b", "*", "-d", "15090,15021,15020"]),
+    (
+        "init-config",
+        "docker.io/library/busybox",
+        "1.36.1",
+        ["sh", "-c", "cp /config-template/* /config/ && chmod 0644 /config/*"],
+    ),
+    (
+        "wait-for-db",
+        "docker.io/library/busybox",
+        "1.36.1",
+        ["sh", "-c", "until nc -z postgres 5432; do echo waiting for db; sleep 2; done"],
+    ),
+    (
+        "istio-init",
+        "docker.io/istio/proxyv2",
+        "1.21.0",
+        [
+            "istio-iptables",
+            "-p",
+            "15001",
+            "-z",
+            "15006",
+            "-u",
+            "1337",
+            "-m",
+            "REDIRECT",
+            "-i",
+            "*",
+            "-x",
+            "",
+            "-b",
+            "*",
+            "-d",
+            "15090,15021,15020",
+        ],
+    ),
 ]
-NODES = [f"ip-10-{a}-{b}-{c}.eu-west-1.compute.internal"
-         for a, b, c in ((0, 12, 34), (0, 45, 7), (1, 3, 201), (1, 77, 19), (2, 9, 88), (2, 130, 5),
-                         (0, 200, 63), (1, 151, 240), (2, 66, 144), (0, 88, 12), (1, 9, 99),
-                         (2, 222, 31))]
+NODES = [
+    f"ip-10-{a}-{b}-{c}.eu-west-1.compute.internal"
+    for a, b, c in (
+        (0, 12, 34),
+        (0, 45, 7),
+        (1, 3, 201),
+        (1, 77, 19),
+        (2, 9, 88),
+        (2, 130, 5),
+        (0, 200, 63),
+        (1, 151, 240),
+        (2, 66, 144),
+        (0, 88, 12),
+        (1, 9, 99),
+        (2, 222, 31),
+    )
+]
 HEX = "0123456789abcdef"
 ALNUM = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet of generated name suffixes
 BASE_TIME = _dt.datetime(2026, 9, 1, 8, 0, 0, tzinfo=_dt.UTC)
@@ -116,47 +174,100 @@ def _uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _container(rng: random.Random, name: str, image: str, port: int, ns: str, app: str,
-               main: bool) -> dict:
+def _container(
+    rng: random.Random, name: str, image: str, port: int, ns: str, app: str, main: bool
+) -> dict:
     c: dict = {
         "name": name,
         "image": image,
         "imagePullPolicy": rng.choice(["IfNotPresent", "IfNotPresent", "Always"]),
-        "ports": [{"containerPort": port, "name": "http" if main else "metrics", "protocol": "TCP"}],
+        "ports": [
+            {"containerPort": port, "name": "http" if main else "metrics", "protocol": "TCP"}
+        ],
         "env": [
-            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
-            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}},
+            {
+                "name": "POD_NAME",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+            },
+            {
+                "name": "POD_NAMESPACE",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}},
+            },
             {"name": "LOG_LEVEL", "value": rng.choice(["info", "debug", "warn"])},
-            {"name": "GOMAXPROCS", "valueFrom": {"resourceFieldRef": {"divisor": "0", "resource": "limits.cpu"}}},
+            {
+                "name": "GOMAXPROCS",
+                "valueFrom": {"resourceFieldRef": {"divisor": "0", "resource": "limits.cpu"}},
+            },
         ],
         "resources": {
-            "limits": {"cpu": rng.choice(["500m", "1", "2"]), "memory": rng.choice(["256Mi", "512Mi", "1Gi", "2Gi"])},
-            "requests": {"cpu": rng.choice(["50m", "100m", "250m"]), "memory": rng.choice(["64Mi", "128Mi", "256Mi"])},
+            "limits": {
+                "cpu": rng.choice(["500m", "1", "2"]),
+                "memory": rng.choice(["256Mi", "512Mi", "1Gi", "2Gi"]),
+            },
+            "requests": {
+                "cpu": rng.choice(["50m", "100m", "250m"]),
+                "memory": rng.choice(["64Mi", "128Mi", "256Mi"]),
+            },
         },
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": rng.choice(["File", "File", "FallbackToLogsOnError"]),
         "volumeMounts": [
-            {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "kube-api-access-" + _rand(rng, ALNUM, 5),
-             "readOnly": True},
+            {
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                "name": "kube-api-access-" + _rand(rng, ALNUM, 5),
+                "readOnly": True,
+            },
         ],
     }
     if main:
-        c["args"] = [f"--port={port}", f"--namespace={ns}", "--metrics-addr=:9102",
-                     f"--config=/etc/{app}/config.yaml"]
-        c["env"].append({"name": "DATABASE_PASSWORD", "valueFrom": {"secretKeyRef": {"key": "password", "name": f"{app}-db"}}})
-        c["volumeMounts"].insert(0, {"mountPath": f"/etc/{app}", "name": "config", "readOnly": True})
+        c["args"] = [
+            f"--port={port}",
+            f"--namespace={ns}",
+            "--metrics-addr=:9102",
+            f"--config=/etc/{app}/config.yaml",
+        ]
+        c["env"].append(
+            {
+                "name": "DATABASE_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"key": "password", "name": f"{app}-db"}},
+            }
+        )
+        c["volumeMounts"].insert(
+            0, {"mountPath": f"/etc/{app}", "name": "config", "readOnly": True}
+        )
         c["volumeMounts"].insert(1, {"mountPath": "/tmp", "name": "tmp"})
-        c["livenessProbe"] = {"failureThreshold": 3, "httpGet": {"path": "/healthz", "port": port, "scheme": "HTTP"},
-                              "initialDelaySeconds": 10, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1}
-        c["readinessProbe"] = {"failureThreshold": 3, "httpGet": {"path": "/ready", "port": port, "scheme": "HTTP"},
-                               "periodSeconds": 5, "successThreshold": 1, "timeoutSeconds": 1}
+        c["livenessProbe"] = {
+            "failureThreshold": 3,
+            "httpGet": {"path": "/healthz", "port": port, "scheme": "HTTP"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 10,
+            "successThreshold": 1,
+            "timeoutSeconds": 1,
+        }
+        c["readinessProbe"] = {
+            "failureThreshold": 3,
+            "httpGet": {"path": "/ready", "port": port, "scheme": "HTTP"},
+            "periodSeconds": 5,
+            "successThreshold": 1,
+            "timeoutSeconds": 1,
+        }
     else:
-        c["livenessProbe"] = {"failureThreshold": 3, "tcpSocket": {"port": port}, "periodSeconds": 20,
-                              "successThreshold": 1, "timeoutSeconds": 1}
+        c["livenessProbe"] = {
+            "failureThreshold": 3,
+            "tcpSocket": {"port": port},
+            "periodSeconds": 20,
+            "successThreshold": 1,
+            "timeoutSeconds": 1,
+        }
     sc = rng.random()
     if sc < 0.5:
-        c["securityContext"] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 65532}
+        c["securityContext"] = {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 65532,
+        }
     elif sc < 0.7:
         c["securityContext"] = {"runAsUser": 1000, "runAsGroup": 1000}
     return c
@@ -175,16 +286,28 @@ def _status_for(rng: random.Random, c: dict, start: int, init: bool) -> dict:
         "restartCount": rng.choice([0, 0, 0, 0, 1, 3]),
     }
     if init:
-        st["state"] = {"terminated": {"containerID": st["containerID"], "exitCode": 0,
-                                      "finishedAt": _ts(start + 4), "reason": "Completed",
-                                      "startedAt": _ts(start + 2)}}
+        st["state"] = {
+            "terminated": {
+                "containerID": st["containerID"],
+                "exitCode": 0,
+                "finishedAt": _ts(start + 4),
+                "reason": "Completed",
+                "startedAt": _ts(start + 2),
+            }
+        }
     else:
         st["started"] = True
         st["state"] = {"running": {"startedAt": _ts(start + 6)}}
     if st["restartCount"]:
-        st["lastState"] = {"terminated": {"containerID": "containerd://" + _rand(rng, HEX, 64),
-                                          "exitCode": 137, "finishedAt": _ts(start + 5),
-                                          "reason": "OOMKilled", "startedAt": _ts(start + 3)}}
+        st["lastState"] = {
+            "terminated": {
+                "containerID": "containerd://" + _rand(rng, HEX, 64),
+                "exitCode": 137,
+                "finishedAt": _ts(start + 5),
+                "reason": "OOMKilled",
+                "startedAt": _ts(start + 3),
+            }
+        }
     return st
 
 
@@ -194,38 +317,62 @@ def make_pod(rng: random.Random, i: int) -> dict:
     app, image_repo, tag, port = APPS[rng.randrange(len(APPS))]
     image = f"{image_repo}:{tag}"
     owner = rng.random()
-    labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": f"{app}-{ns}",
-              "app.kubernetes.io/part-of": ns, "app.kubernetes.io/managed-by": "Helm"}
+    labels = {
+        "app.kubernetes.io/name": app,
+        "app.kubernetes.io/instance": f"{app}-{ns}",
+        "app.kubernetes.io/part-of": ns,
+        "app.kubernetes.io/managed-by": "Helm",
+    }
     annotations: dict = {}
     if owner < 0.75:  # Deployment -> ReplicaSet
         hash_ = _rand(rng, ALNUM, 10)
         gen = f"{app}-{hash_}-"
         name = gen + _rand(rng, ALNUM, 5)
         labels["pod-template-hash"] = hash_
-        owner_ref = {"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True,
-                     "kind": "ReplicaSet", "name": gen[:-1], "uid": _uid(rng)}
+        owner_ref = {
+            "apiVersion": "apps/v1",
+            "blockOwnerDeletion": True,
+            "controller": True,
+            "kind": "ReplicaSet",
+            "name": gen[:-1],
+            "uid": _uid(rng),
+        }
         annotations["kubectl.kubernetes.io/restartedAt"] = _ts(rng.randrange(3_000_000))
     elif owner < 0.9:  # StatefulSet
         gen = f"{app}-"
         name = gen + str(rng.randrange(5))
         labels["controller-revision-hash"] = f"{app}-{_rand(rng, ALNUM, 10)}"
         labels["statefulset.kubernetes.io/pod-name"] = name
-        owner_ref = {"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True,
-                     "kind": "StatefulSet", "name": app, "uid": _uid(rng)}
+        owner_ref = {
+            "apiVersion": "apps/v1",
+            "blockOwnerDeletion": True,
+            "controller": True,
+            "kind": "StatefulSet",
+            "name": app,
+            "uid": _uid(rng),
+        }
     else:  # DaemonSet
         gen = f"{app}-"
         name = gen + _rand(rng, ALNUM, 5)
         labels["controller-revision-hash"] = _rand(rng, ALNUM, 10)
         labels["pod-template-generation"] = str(rng.randrange(1, 9))
-        owner_ref = {"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True,
-                     "kind": "DaemonSet", "name": app, "uid": _uid(rng)}
+        owner_ref = {
+            "apiVersion": "apps/v1",
+            "blockOwnerDeletion": True,
+            "controller": True,
+            "kind": "DaemonSet",
+            "name": app,
+            "uid": _uid(rng),
+        }
     if rng.random() < 0.5:
         annotations["prometheus.io/scrape"] = "true"
         annotations["prometheus.io/port"] = str(port)
         annotations["prometheus.io/path"] = "/metrics"
     annotations["checksum/config"] = _rand(rng, HEX, 64)
     if rng.random() < 0.3:
-        annotations["cni.projectcalico.org/podIP"] = f"10.{rng.randrange(64, 128)}.{rng.randrange(256)}.{rng.randrange(256)}/32"
+        annotations["cni.projectcalico.org/podIP"] = (
+            f"10.{rng.randrange(64, 128)}.{rng.randrange(256)}.{rng.randrange(256)}/32"
+        )
         annotations["cni.projectcalico.org/containerID"] = _rand(rng, HEX, 64)
 
     containers = [_container(rng, app, image, port, ns, app, True)]
@@ -235,10 +382,18 @@ def make_pod(rng: random.Random, i: int) -> dict:
     inits = []
     if rng.random() < 0.3:
         iname, irepo, itag, icmd = INITS[rng.randrange(len(INITS))]
-        inits.append({"command": icmd, "image": f"{irepo}:{itag}", "imagePullPolicy": "IfNotPresent",
-                      "name": iname, "resources": {}, "terminationMessagePath": "/dev/termination-log",
-                      "terminationMessagePolicy": "File",
-                      "volumeMounts": [{"mountPath": "/config", "name": "config"}]})
+        inits.append(
+            {
+                "command": icmd,
+                "image": f"{irepo}:{itag}",
+                "imagePullPolicy": "IfNotPresent",
+                "name": iname,
+                "resources": {},
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+                "volumeMounts": [{"mountPath": "/config", "name": "config"}],
+            }
+        )
     token_vol = containers[0]["volumeMounts"][-1]["name"]
     for c in containers[1:]:
         c["volumeMounts"][-1]["name"] = token_vol
@@ -259,9 +414,13 @@ def make_pod(rng: random.Random, i: int) -> dict:
         c = containers[-1]
         c.setdefault("securityContext", {})["seccompProfile"] = {"type": "Unconfined"}
     elif kind < 0.97:  # legacy annotation (as kept from an old manifest)
-        annotations["seccomp.security.alpha.kubernetes.io/pod"] = rng.choice(["runtime/default", "unconfined"])
+        annotations["seccomp.security.alpha.kubernetes.io/pod"] = rng.choice(
+            ["runtime/default", "unconfined"]
+        )
     else:  # legacy per-container annotation next to the fields
-        annotations[f"container.seccomp.security.alpha.kubernetes.io/{containers[0]['name']}"] = "unconfined"
+        annotations[f"container.seccomp.security.alpha.kubernetes.io/{containers[0]['name']}"] = (
+            "unconfined"
+        )
         containers[0].setdefault("securityContext", {})["seccompProfile"] = {"type": "Unconfined"}
 
     node = NODES[rng.randrange(len(NODES))]
@@ -271,12 +430,34 @@ def make_pod(rng: random.Random, i: int) -> dict:
     volumes = [
         {"configMap": {"defaultMode": 420, "name": f"{app}-config"}, "name": "config"},
         {"emptyDir": {}, "name": "tmp"},
-        {"name": token_vol, "projected": {"defaultMode": 420, "sources": [
-            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-            {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
-            {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
-                                        "path": "namespace"}]}},
-        ]}},
+        {
+            "name": token_vol,
+            "projected": {
+                "defaultMode": 420,
+                "sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {
+                        "configMap": {
+                            "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            "name": "kube-root-ca.crt",
+                        }
+                    },
+                    {
+                        "downwardAPI": {
+                            "items": [
+                                {
+                                    "fieldRef": {
+                                        "apiVersion": "v1",
+                                        "fieldPath": "metadata.namespace",
+                                    },
+                                    "path": "namespace",
+                                }
+                            ]
+                        }
+                    },
+                ],
+            },
+        },
     ]
     spec: dict = {
         "containers": containers,
@@ -292,8 +473,18 @@ def make_pod(rng: random.Random, i: int) -> dict:
         "serviceAccountName": app,
         "terminationGracePeriodSeconds": 30,
         "tolerations": [
-            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/unreachable",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
         ],
         "volumes": volumes,
     }
@@ -304,11 +495,36 @@ def make_pod(rng: random.Random, i: int) -> dict:
         spec["priority"] = 2000000000
     start = created + 1
     conditions = [
-        {"lastProbeTime": None, "lastTransitionTime": _ts(start + 5), "status": "True", "type": "PodReadyToStartContainers"},
-        {"lastProbeTime": None, "lastTransitionTime": _ts(start + 4), "status": "True", "type": "Initialized"},
-        {"lastProbeTime": None, "lastTransitionTime": _ts(start + 20), "status": "True", "type": "Ready"},
-        {"lastProbeTime": None, "lastTransitionTime": _ts(start + 20), "status": "True", "type": "ContainersReady"},
-        {"lastProbeTime": None, "lastTransitionTime": _ts(start), "status": "True", "type": "PodScheduled"},
+        {
+            "lastProbeTime": None,
+            "lastTransitionTime": _ts(start + 5),
+            "status": "True",
+            "type": "PodReadyToStartContainers",
+        },
+        {
+            "lastProbeTime": None,
+            "lastTransitionTime": _ts(start + 4),
+            "status": "True",
+            "type": "Initialized",
+        },
+        {
+            "lastProbeTime": None,
+            "lastTransitionTime": _ts(start + 20),
+            "status": "True",
+            "type": "Ready",
+        },
+        {
+            "lastProbeTime": None,
+            "lastTransitionTime": _ts(start + 20),
+            "status": "True",
+            "type": "ContainersReady",
+        },
+        {
+            "lastProbeTime": None,
+            "lastTransitionTime": _ts(start),
+            "status": "True",
+            "type": "PodScheduled",
+        },
     ]
     status: dict = {
         "conditions": conditions,
@@ -348,7 +564,8 @@ def pods(n: int, seed: int):
 
 # YAML 1.1 implicit types (as PyYAML and go-yaml v2 resolve them): a string that would read as one
 # of these is quoted. Everything else in this data is plain-safe by construction or quoted.
-_NOT_STR = re.compile(r"""^(?:
+_NOT_STR = re.compile(
+    r"""^(?:
     ~|null|Null|NULL|
     yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|y|Y|n|N|
     [-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)|
@@ -356,16 +573,26 @@ _NOT_STR = re.compile(r"""^(?:
     [-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|
     [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?|
     =|<<
-)$""", re.VERBOSE)
-_PLAIN = re.compile(r"^(?:[A-Za-z0-9/._~$]|-(?=[A-Za-z0-9/._~$-])(?!--(?:-|$)))[A-Za-z0-9 /._~:=@+,()$*%-]*$")
+)$""",
+    re.VERBOSE,
+)
+_PLAIN = re.compile(
+    r"^(?:[A-Za-z0-9/._~$]|-(?=[A-Za-z0-9/._~$-])(?!--(?:-|$)))[A-Za-z0-9 /._~:=@+,()$*%-]*$"
+)
 _scalar_cache: dict[str, str] = {}
 
 
 def _scalar(s: str) -> str:
     out = _scalar_cache.get(s)
     if out is None:
-        if (s and _PLAIN.match(s) and not _NOT_STR.match(s) and ": " not in s and " #" not in s
-                and not s.endswith((" ", ":"))):
+        if (
+            s
+            and _PLAIN.match(s)
+            and not _NOT_STR.match(s)
+            and ": " not in s
+            and " #" not in s
+            and not s.endswith((" ", ":"))
+        ):
             out = s
         else:
             out = json.dumps(s)  # a JSON string is a valid YAML double-quoted scalar
@@ -445,7 +672,9 @@ def write_json(path: str, n: int, seed: int) -> None:
                 f.write(",\n")
             first = False
             f.write("        " + text.replace("\n", "\n        "))
-        f.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+        f.write(
+            '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
+        )
 
 
 def dump_path(out_dir: str, n: int, fmt: str, seed: int) -> str:
@@ -460,7 +689,9 @@ def ensure_dump(out_dir: str, n: int, fmt: str, seed: int) -> str:
         tmp = path + ".part"
         (write_yaml if fmt == "yaml" else write_json)(tmp, n, seed)
         os.replace(tmp, path)
-        _run.log(f"wrote {_run.shown(path)} ({os.path.getsize(path) / MB:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+        _run.log(
+            f"wrote {_run.shown(path)} ({os.path.getsize(path) / MB:.1f} MB) in {time.perf_counter() - t0:.1f} s"
+        )
     return path
 
 
@@ -470,9 +701,15 @@ def verify(path: str, n: int, seed: int) -> None:
 
     with open(path, "rb") as f:
         data = f.read()
-    loaded = json.loads(data) if path.endswith(".json") else yaml.load(data, Loader=yaml.CSafeLoader)
-    expected = {"apiVersion": "v1", "items": list(pods(n, seed)), "kind": "List",
-                "metadata": {"resourceVersion": ""}}
+    loaded = (
+        json.loads(data) if path.endswith(".json") else yaml.load(data, Loader=yaml.CSafeLoader)
+    )
+    expected = {
+        "apiVersion": "v1",
+        "items": list(pods(n, seed)),
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+    }
     if loaded != expected:
         raise SystemExit(f"{path}: does not read back as the generated data")
     if path.endswith(".json") and yaml.load(data, Loader=yaml.CSafeLoader) != expected:
@@ -541,8 +778,15 @@ def _extrapolate(points: list | None, size: int) -> float:
     return t1 * (size / s1) ** k
 
 
-def probe(out_dir: str, fmt: str, seed: int, pods_list: list[int], modes: list[str],
-          estimate: dict, timeout: float) -> list[str]:
+def probe(
+    out_dir: str,
+    fmt: str,
+    seed: int,
+    pods_list: list[int],
+    modes: list[str],
+    estimate: dict,
+    timeout: float,
+) -> list[str]:
     """Time every mode once on small dumps, smallest first, to extrapolate to the big ones."""
     lines = []
     py = sys.executable
@@ -562,8 +806,9 @@ def probe(out_dir: str, fmt: str, seed: int, pods_list: list[int], modes: list[s
     return lines
 
 
-def bench_dump(path: str, repeat: int, modes: list[str], estimate: dict, skip_over: float,
-               timeout: float) -> dict:
+def bench_dump(
+    path: str, repeat: int, modes: list[str], estimate: dict, skip_over: float, timeout: float
+) -> dict:
     fmt = "json" if path.endswith(".json") else "yaml"
     size = os.path.getsize(path)
     _run.warm_cache([path])
@@ -574,7 +819,9 @@ def bench_dump(path: str, repeat: int, modes: list[str], estimate: dict, skip_ov
         floors["json.loads"] = [py, "-c", FLOOR, path, "json"]
     for name, cmd in floors.items():
         rows[name] = _median([_one(cmd, timeout) for _ in range(repeat)])
-        _run.log(f"{os.path.basename(path)} {name}: {rows[name]['wall']:.2f} s, {rows[name]['rss_kb'] / 1024:.0f} MB")
+        _run.log(
+            f"{os.path.basename(path)} {name}: {rows[name]['wall']:.2f} s, {rows[name]['rss_kb'] / 1024:.0f} MB"
+        )
     work = os.path.join(OUT_DIR, "fix-work")
     os.makedirs(work, exist_ok=True)
     for mode in modes:
@@ -582,7 +829,9 @@ def bench_dump(path: str, repeat: int, modes: list[str], estimate: dict, skip_ov
         guess = _extrapolate(estimate.get((fmt, mode)), os.path.getsize(path))
         if guess > skip_over:
             rows["skipped"][mode] = guess
-            _run.log(f"{os.path.basename(path)} {mode}: skipped (estimated {guess:.0f} s > {skip_over:.0f} s)")
+            _run.log(
+                f"{os.path.basename(path)} {mode}: skipped (estimated {guess:.0f} s > {skip_over:.0f} s)"
+            )
             continue
         results = []
         for _ in range(repeat):
@@ -597,8 +846,10 @@ def bench_dump(path: str, repeat: int, modes: list[str], estimate: dict, skip_ov
         m = _median(results)
         rows["modes"][mode] = m
         estimate[(fmt, mode)] = [(size, m["wall"])] + estimate.get((fmt, mode), [])[:1]
-        _run.log(f"{os.path.basename(path)} {mode}: {m['wall']:.2f} s (x{m['wall'] / rows['floor']['wall']:.2f}), "
-                 f"{m['rss_kb'] / 1024:.0f} MB, exit {m['rc']}")
+        _run.log(
+            f"{os.path.basename(path)} {mode}: {m['wall']:.2f} s (x{m['wall'] / rows['floor']['wall']:.2f}), "
+            f"{m['rss_kb'] / 1024:.0f} MB, exit {m['rc']}"
+        )
     return rows
 
 
@@ -622,18 +873,22 @@ def report(args, runs: list[dict], started: float) -> str:
         "## Cluster dumps (kubectl get pods -A)",
         "",
         f"Run of {now:%Y-%m-%d %H:%M} UTC: `{argv}` (took {(time.time() - started) / 60:.1f} min).",
-        (f"Machine: {os.cpu_count()} CPUs (nproc), {_run.cpu_model()}, {_run.ram_gb()} RAM, "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, PyYAML {yaml_ver}"
-        f"{' with libyaml' if libyaml else ''}; repository at {_run.git_revision()}; "
-        f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}."),
+        (
+            f"Machine: {os.cpu_count()} CPUs (nproc), {_run.cpu_model()}, {_run.ram_gb()} RAM, "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}, PyYAML {yaml_ver}"
+            f"{' with libyaml' if libyaml else ''}; repository at {_run.git_revision()}; "
+            f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}."
+        ),
         "",
-        ("Each dump is one `kind: List` document (generated by `bench/dump.py generate`). Commands: "
-        "`python -m seccomp_lint --jobs 1 [--format json|sarif] [--diff|--fix] FILE`; `--fix` on a "
-        "fresh copy each run. Floor: one process reading the file and running "
-        "`yaml.compose(data, Loader=yaml.CSafeLoader)`; for JSON also `json.loads(data)`. "
-        f"Wall and CPU times are medians of {args.repeat} runs for dumps up to {args.big_from:,} pods "
-        f"exclusive, {args.big_repeat} run above; peak RSS from `wait4`; MB = 10^6 bytes. Targets: "
-        "≤ 1.5× the floor (SARIF 2×, `--fix` 3×), peak RSS ≤ 10× the dump's size."),
+        (
+            "Each dump is one `kind: List` document (generated by `bench/dump.py generate`). Commands: "
+            "`python -m seccomp_lint --jobs 1 [--format json|sarif] [--diff|--fix] FILE`; `--fix` on a "
+            "fresh copy each run. Floor: one process reading the file and running "
+            "`yaml.compose(data, Loader=yaml.CSafeLoader)`; for JSON also `json.loads(data)`. "
+            f"Wall and CPU times are medians of {args.repeat} runs for dumps up to {args.big_from:,} pods "
+            f"exclusive, {args.big_repeat} run above; peak RSS from `wait4`; MB = 10^6 bytes. Targets: "
+            "≤ 1.5× the floor (SARIF 2×, `--fix` 3×), peak RSS ≤ 10× the dump's size."
+        ),
         "",
         "| dump | size | mode | wall s | CPU s | × floor | target | peak RSS MB | RSS ≤ 10× size | report MB | exit |",
         "|---|---:|---|---:|---:|---:|---|---:|---|---:|---:|",
@@ -647,17 +902,23 @@ def report(args, runs: list[dict], started: float) -> str:
             if ref in r:
                 m = r[ref]
                 label = "floor: `yaml.compose`" if ref == "floor" else "`json.loads`"
-                lines.append(f"| {name} | {size_mb:.1f} MB | {label} | {m['wall']:.2f} | {m['cpu']:.2f} | "
-                             f"{m['wall'] / floor:.2f} | | {m['rss_kb'] / 1024:.0f} | | | |")
+                lines.append(
+                    f"| {name} | {size_mb:.1f} MB | {label} | {m['wall']:.2f} | {m['cpu']:.2f} | "
+                    f"{m['wall'] / floor:.2f} | | {m['rss_kb'] / 1024:.0f} | | | |"
+                )
         for mode in MODES:
             if mode in r["skipped"]:
                 est = r["skipped"][mode]
                 ok_t = est / floor <= MODES[mode][1]
                 if not ok_t:
-                    fails.append(f"{name} `{mode}`: not run, estimated {_duration(est)} "
-                                 f"(target {MODES[mode][1]:g}× the floor = {MODES[mode][1] * floor:.0f} s)")
-                lines.append(f"| {name} | {size_mb:.1f} MB | `{mode}` | not run (est. {_duration(est)}) | | | "
-                             f"≤ {MODES[mode][1]:g}× {_verdict(ok_t)} | | | | |")
+                    fails.append(
+                        f"{name} `{mode}`: not run, estimated {_duration(est)} "
+                        f"(target {MODES[mode][1]:g}× the floor = {MODES[mode][1] * floor:.0f} s)"
+                    )
+                lines.append(
+                    f"| {name} | {size_mb:.1f} MB | `{mode}` | not run (est. {_duration(est)}) | | | "
+                    f"≤ {MODES[mode][1]:g}× {_verdict(ok_t)} | | | | |"
+                )
                 continue
             if mode not in r["modes"]:
                 continue
@@ -670,15 +931,21 @@ def report(args, runs: list[dict], started: float) -> str:
             if not ok_t:
                 fails.append(f"{name} `{mode}`: {x:.2f}× the floor (target {tx}×)")
             if not ok_m:
-                fails.append(f"{name} `{mode}`: {rss_mb:.0f} MB peak RSS ({rss_mb / size_mb:.1f}× the dump)")
+                fails.append(
+                    f"{name} `{mode}`: {rss_mb:.0f} MB peak RSS ({rss_mb / size_mb:.1f}× the dump)"
+                )
             wall = f"{m['wall']:.2f}" + (" (timed out)" if m["timed_out"] else "")
-            lines.append(f"| {name} | {size_mb:.1f} MB | `{mode}` | {wall} | {m['cpu']:.2f} | {x:.2f} | "
-                         f"≤ {tx:g}× {_verdict(ok_t)} | {rss_mb:.0f} | {rss_mb / size_mb:.1f}× {_verdict(ok_m)} | "
-                         f"{m['out_mb']:.1f} | {','.join(map(str, m['rc']))} |")
+            lines.append(
+                f"| {name} | {size_mb:.1f} MB | `{mode}` | {wall} | {m['cpu']:.2f} | {x:.2f} | "
+                f"≤ {tx:g}× {_verdict(ok_t)} | {rss_mb:.0f} | {rss_mb / size_mb:.1f}× {_verdict(ok_m)} | "
+                f"{m['out_mb']:.1f} | {','.join(map(str, m['rc']))} |"
+            )
     lines.append("")
     if getattr(args, "probes", None):
-        lines.append("Probe runs (one each; the skip estimates fit t = a·size^k to the two latest smaller "
-                     "runs of a mode, k ≥ 1): " + "; ".join(args.probes) + ".")
+        lines.append(
+            "Probe runs (one each; the skip estimates fit t = a·size^k to the two latest smaller "
+            "runs of a mode, k ≥ 1): " + "; ".join(args.probes) + "."
+        )
         lines.append("")
     lines.append("Failed targets:" + ("".join(f"\n- {f}" for f in fails) if fails else " none."))
     lines.append("")
@@ -687,28 +954,43 @@ def report(args, runs: list[dict], started: float) -> str:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("generate", help="write dumps")
     g.add_argument("--pods", type=int, action="append", required=True)
     g.add_argument("--format", choices=["yaml", "json", "both"], default="both")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--out-dir", default=OUT_DIR)
-    g.add_argument("--verify", action="store_true", help="read each dump back and compare (needs memory)")
+    g.add_argument(
+        "--verify", action="store_true", help="read each dump back and compare (needs memory)"
+    )
     b = sub.add_parser("bench", help="generate missing dumps and time seccomp-lint on them")
     b.add_argument("--pods", type=int, action="append", required=True)
     b.add_argument("--format", choices=["yaml", "json", "both"], default="both")
     b.add_argument("--seed", type=int, default=1)
     b.add_argument("--repeat", type=int, default=3)
     b.add_argument("--big-repeat", type=int, default=1)
-    b.add_argument("--big-from", type=int, default=20_000, help="dumps of this many pods or more run --big-repeat times")
+    b.add_argument(
+        "--big-from",
+        type=int,
+        default=20_000,
+        help="dumps of this many pods or more run --big-repeat times",
+    )
     b.add_argument("--modes", default=",".join(MODES))
-    b.add_argument("--skip-over", type=float, default=480.0,
-                   help="skip a run whose time, extrapolated from the smaller dump, exceeds this (s)")
+    b.add_argument(
+        "--skip-over",
+        type=float,
+        default=480.0,
+        help="skip a run whose time, extrapolated from the smaller dump, exceeds this (s)",
+    )
     b.add_argument("--timeout", type=float, default=900.0)
-    b.add_argument("--probe-pods", default="50,100",
-                   help="time every mode once on these small dumps first, to extrapolate (empty: no probe)")
+    b.add_argument(
+        "--probe-pods",
+        default="50,100",
+        help="time every mode once on these small dumps first, to extrapolate (empty: no probe)",
+    )
     b.add_argument("--out", default="-", help="append the section to this file (- = print only)")
     args = p.parse_args(argv)
     args.argv = argv
@@ -734,8 +1016,14 @@ def main(argv=None) -> int:
     for fmt in fmts:
         for n in sorted(args.pods):
             path = ensure_dump(OUT_DIR, n, fmt, args.seed)
-            r = bench_dump(path, args.repeat if n < args.big_from else args.big_repeat, modes, estimate,
-                           args.skip_over, args.timeout)
+            r = bench_dump(
+                path,
+                args.repeat if n < args.big_from else args.big_repeat,
+                modes,
+                estimate,
+                args.skip_over,
+                args.timeout,
+            )
             r["n"] = n
             runs.append(r)
     text = report(args, runs, started)

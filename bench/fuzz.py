@@ -9,7 +9,7 @@ duplicated lines, ``---``, tabs, NULs, deep brackets, YAML tokens from a diction
 
 * linted in-process with random options: any exception is a crash (``lint_bytes`` documents none);
 * reported as text and JSON: the JSON must round-trip, the text must hold no control characters;
-* when ``seccomp_lint.fixes`` exists, fixed: any exception is a crash, and a changed result must
+* when ``seccomp_lint.fix.fixes`` exists, fixed: any exception is a crash, and a changed result must
   parse, keep the number of documents, differ from the original only in seccomp settings, and not
   change again under a second ``--fix`` (an "unverified write" otherwise);
 * every input runs under ``signal.alarm``: longer than ``--timeout`` seconds is a hang.
@@ -39,12 +39,12 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 
-from seccomp_lint.linter import lint_bytes  # noqa: E402
-from seccomp_lint.model import Options  # noqa: E402
-from seccomp_lint.report import Run, finding_dict, write_json, write_text  # noqa: E402
+from seccomp_lint.lint.linter import lint_bytes  # noqa: E402
+from seccomp_lint.model.data import Options  # noqa: E402
+from seccomp_lint.output.report import Run, finding_dict, write_json, write_text  # noqa: E402
 
 try:
-    from seccomp_lint import fixes as _fixes
+    from seccomp_lint.fix import fixes as _fixes
 except ImportError:  # the fix engine is not built yet
     _fixes = None
 
@@ -60,19 +60,69 @@ SEED_DIRS = (
 )
 MAX_SEED = 64 << 10  # larger seeds are cut: throughput matters more than the tail of a CRD
 TOKENS = [
-    b"---\n", b"--- |\n", b"...\n", b"<<: *a\n", b"&a ", b"*a", b"<<: ", b"? ", b": ", b"- ",
-    b"!!python/object/apply:os.system ['true']", b"!custom ", b"!!str ", b"!!binary ", b"%YAML 1.1\n",
-    b"%TAG ! tag:x,2000:\n", b"seccompProfile:", b"seccompProfile: {type: RuntimeDefault}",
-    b"type: Unconfined", b"type: Localhost", b"type: runtimedefault", b"localhostProfile: ../x",
-    b"localhostProfile: /abs", b"securityContext:", b"securityContext: []", b"privileged: yes",
-    b"containers:", b"initContainers:", b"ephemeralContainers:", b"containers: null", b"name: 1",
-    b"os: {name: windows}", b"kind: List\nitems:\n", b"kind: Pod", b"apiVersion: v1",
+    b"---\n",
+    b"--- |\n",
+    b"...\n",
+    b"<<: *a\n",
+    b"&a ",
+    b"*a",
+    b"<<: ",
+    b"? ",
+    b": ",
+    b"- ",
+    b"!!python/object/apply:os.system ['true']",
+    b"!custom ",
+    b"!!str ",
+    b"!!binary ",
+    b"%YAML 1.1\n",
+    b"%TAG ! tag:x,2000:\n",
+    b"seccompProfile:",
+    b"seccompProfile: {type: RuntimeDefault}",
+    b"type: Unconfined",
+    b"type: Localhost",
+    b"type: runtimedefault",
+    b"localhostProfile: ../x",
+    b"localhostProfile: /abs",
+    b"securityContext:",
+    b"securityContext: []",
+    b"privileged: yes",
+    b"containers:",
+    b"initContainers:",
+    b"ephemeralContainers:",
+    b"containers: null",
+    b"name: 1",
+    b"os: {name: windows}",
+    b"kind: List\nitems:\n",
+    b"kind: Pod",
+    b"apiVersion: v1",
     b"seccomp.security.alpha.kubernetes.io/pod: unconfined",
     b"container.seccomp.security.alpha.kubernetes.io/app: localhost/p",
-    b"ignore-check.seccomp-lint.io/missing-seccomp-profile: x", b"# seccomp-lint: ignore[",
-    b"{{ .Values.x }}", b"\\x41", b"\\u0041", b"\\\n", b"\"", b"'", b"|-\n", b">\n", b"\t", b"\r",
-    b"\r\n", b"\x00", b"\xef\xbb\xbf", b"\xff\xfe", b"\xc2\x85", b"\xe2\x80\xa8", b"\x1b[31m",
-    b"~", b"null", b"{}", b"[]", b"0755", b"on", b"=",
+    b"ignore-check.seccomp-lint.io/missing-seccomp-profile: x",
+    b"# seccomp-lint: ignore[",
+    b"{{ .Values.x }}",
+    b"\\x41",
+    b"\\u0041",
+    b"\\\n",
+    b'"',
+    b"'",
+    b"|-\n",
+    b">\n",
+    b"\t",
+    b"\r",
+    b"\r\n",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xc2\x85",
+    b"\xe2\x80\xa8",
+    b"\x1b[31m",
+    b"~",
+    b"null",
+    b"{}",
+    b"[]",
+    b"0755",
+    b"on",
+    b"=",
 ]
 SEED_MARKERS = (b"ontainers", b"seccomp")
 
@@ -81,7 +131,7 @@ class Hang(Exception):
     """The per-input time limit passed."""
 
 
-def _alarm(signum, frame):  # noqa: ARG001
+def _alarm(signum, frame):
     raise Hang()
 
 
@@ -142,7 +192,9 @@ def m_swap_lines(rng, data, seeds):
 def m_doc_start(rng, data, seeds):
     lines = _lines(data)
     i = rng.randrange(len(lines) + 1)
-    return b"".join(lines[:i] + [rng.choice((b"---\n", b"--- # c\n", b"---\r\n", b"...\n---\n"))] + lines[i:])
+    return b"".join(
+        lines[:i] + [rng.choice((b"---\n", b"--- # c\n", b"---\r\n", b"...\n---\n"))] + lines[i:]
+    )
 
 
 def m_tabs(rng, data, seeds):
@@ -155,7 +207,11 @@ def m_tabs(rng, data, seeds):
 def m_indent(rng, data, seeds):
     lines = _lines(data)
     i = rng.randrange(len(lines))
-    lines[i] = (b" " * rng.randint(0, 6) + lines[i].lstrip(b" ")) if rng.random() < 0.5 else b" " + lines[i]
+    lines[i] = (
+        (b" " * rng.randint(0, 6) + lines[i].lstrip(b" "))
+        if rng.random() < 0.5
+        else b" " + lines[i]
+    )
     return b"".join(lines)
 
 
@@ -185,7 +241,9 @@ def m_token(rng, data, seeds):
 
 
 def m_line_endings(rng, data, seeds):
-    return data.replace(b"\n", rng.choice((b"\r\n", b"\r", b"\n\n", b"\xc2\x85")), rng.randint(1, 50))
+    return data.replace(
+        b"\n", rng.choice((b"\r\n", b"\r", b"\n\n", b"\xc2\x85")), rng.randint(1, 50)
+    )
 
 
 def m_encoding(rng, data, seeds):
@@ -194,8 +252,12 @@ def m_encoding(rng, data, seeds):
     except UnicodeDecodeError:
         return data
     enc, bom = rng.choice(
-        (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00"),
-         ("utf-8", b"\xef\xbb\xbf"))
+        (
+            ("utf-16-le", b"\xff\xfe"),
+            ("utf-16-be", b"\xfe\xff"),
+            ("utf-32-le", b"\xff\xfe\x00\x00"),
+            ("utf-8", b"\xef\xbb\xbf"),
+        )
     )
     return bom + text.encode(enc, "surrogatepass")
 
@@ -214,8 +276,24 @@ def m_alias(rng, data, seeds):
 
 
 MUTATORS = [
-    m_flip, m_byte, m_delete, m_splice, m_dup_lines, m_swap_lines, m_doc_start, m_tabs, m_indent,
-    m_nul, m_deep, m_token, m_token, m_token, m_line_endings, m_encoding, m_alias, m_alias,
+    m_flip,
+    m_byte,
+    m_delete,
+    m_splice,
+    m_dup_lines,
+    m_swap_lines,
+    m_doc_start,
+    m_tabs,
+    m_indent,
+    m_nul,
+    m_deep,
+    m_token,
+    m_token,
+    m_token,
+    m_line_endings,
+    m_encoding,
+    m_alias,
+    m_alias,
 ]
 
 
@@ -242,7 +320,7 @@ def _options(rng: random.Random) -> Options:
 
 
 def _check_reports(result, data: bytes) -> None:
-    from seccomp_lint.documents import DecodeError, count_lines, decode
+    from seccomp_lint.text.documents import DecodeError, count_lines, decode
 
     try:
         lines = count_lines(decode(data)[0]) + 1
@@ -288,7 +366,7 @@ def _strip(value: object) -> object:
 
 
 def _load_all(data: bytes) -> list:
-    from seccomp_lint.documents import decode
+    from seccomp_lint.text.documents import decode
 
     body = decode(data)[0].decode("utf-8")
     return list(yaml.load_all(body, Loader=_Loader))
@@ -301,7 +379,7 @@ def _check_fix(data: bytes, options: Options, is_json: bool, rng: random.Random,
         return "unchanged"
     try:
         before, after = _load_all(data), _load_all(ff.fixed)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise Bad(f"fixed output does not parse: {type(exc).__name__}: {exc}") from None
     if len(before) != len(after):
         raise Bad(f"fix changed the number of documents {len(before)} -> {len(after)}")
@@ -345,7 +423,7 @@ def run_one(data: bytes, rng: random.Random, tmp: Path, timeout: int) -> tuple[s
         return "hang", f"hang > {timeout}s"
     except Bad as exc:
         return "bad", re.sub(r"[0-9]+", "N", str(exc))
-    except Exception as exc:  # noqa: BLE001 - every exception is a finding here
+    except Exception as exc:
         return "crash", _signature(exc)
     finally:
         signal.alarm(0)
@@ -418,12 +496,19 @@ def fuzz_random(args: argparse.Namespace, seeds: list[bytes]) -> dict:
                     (out / name).write_bytes(data)
                     if entry is None:
                         print(f"[{n}] {kind}: {sig} -> {out / name}", flush=True)
-                    found[sig] = {"kind": kind, "size": len(data), "file": str(out / name),
-                                  "count": (entry or {}).get("count", 0)}
+                    found[sig] = {
+                        "kind": kind,
+                        "size": len(data),
+                        "file": str(out / name),
+                        "count": (entry or {}).get("count", 0),
+                    }
                 found[sig]["count"] += 1
             if args.summary and n % 500 == 0:  # survives this worker being killed
-                Path(args.summary).write_text(json.dumps(
-                    _summary(time.monotonic() - start, n, seeds, slow, slowest, kinds, found)))
+                Path(args.summary).write_text(
+                    json.dumps(
+                        _summary(time.monotonic() - start, n, seeds, slow, slowest, kinds, found)
+                    )
+                )
             if time.monotonic() - last_report > 60:
                 last_report = time.monotonic()
                 rate = n / (last_report - start)
@@ -481,14 +566,34 @@ def supervise(args: argparse.Namespace) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + args.minutes * 60
     start = time.monotonic()
-    merged: dict = {"engine": "random", "inputs": 0, "counts": {"crash": 0, "hang": 0, "bad": 0,
-                    "signal": 0}, "distinct": {}, "slow_inputs": 0, "slowest_seconds": 0.0}
+    merged: dict = {
+        "engine": "random",
+        "inputs": 0,
+        "counts": {"crash": 0, "hang": 0, "bad": 0, "signal": 0},
+        "distinct": {},
+        "slow_inputs": 0,
+        "slowest_seconds": 0.0,
+    }
     seed = args.seed
     while time.monotonic() < deadline - 1:
         left = (deadline - time.monotonic()) / 60
-        cmd = [sys.executable, __file__, "--worker", "--minutes", f"{left:.3f}", "--seed", str(seed),
-               "--timeout", str(args.timeout), "--slow", str(args.slow), "--out", str(out),
-               "--memory-mb", str(args.memory_mb)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "--minutes",
+            f"{left:.3f}",
+            "--seed",
+            str(seed),
+            "--timeout",
+            str(args.timeout),
+            "--slow",
+            str(args.slow),
+            "--out",
+            str(out),
+            "--memory-mb",
+            str(args.memory_mb),
+        ]
         if args.runs:
             cmd += ["--runs", str(args.runs)]
         report = out / f"summary-{seed}.json"
@@ -523,7 +628,9 @@ def supervise(args: argparse.Namespace) -> dict:
             break
         seed += 1
     merged["seconds"] = round(time.monotonic() - start, 1)
-    merged["per_second"] = round(merged["inputs"] / merged["seconds"], 1) if merged["seconds"] else 0
+    merged["per_second"] = (
+        round(merged["inputs"] / merged["seconds"], 1) if merged["seconds"] else 0
+    )
     merged["distinct"] = list(merged["distinct"].values())
     return merged
 
@@ -536,7 +643,9 @@ def main() -> int:
     p.add_argument("--timeout", type=int, default=10, help="seconds per input before it is a hang")
     p.add_argument("--slow", type=float, default=2.0, help="seconds per input counted as slow")
     p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit")
-    p.add_argument("--out", default=str(HERE / "out" / "fuzz"), help="crash inputs (default bench/out/fuzz)")
+    p.add_argument(
+        "--out", default=str(HERE / "out" / "fuzz"), help="crash inputs (default bench/out/fuzz)"
+    )
     p.add_argument("--engine", choices=("random", "atheris"), default="random")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--summary", help=argparse.SUPPRESS)
@@ -555,7 +664,9 @@ def main() -> int:
     if not seeds:
         print("no seed files found", file=sys.stderr)
         return 2
-    print(f"seed {args.seed}: {len(seeds)} seed files, fix engine: {_fixes is not None}", flush=True)
+    print(
+        f"seed {args.seed}: {len(seeds)} seed files, fix engine: {_fixes is not None}", flush=True
+    )
     if args.engine == "atheris":
         fuzz_atheris(args, seeds)
         return 0

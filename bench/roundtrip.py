@@ -61,7 +61,7 @@ def ruamel_half(paths: list[str]) -> None:
             yaml.dump_all(docs, buf)
             t2 = time.perf_counter()
             row.update(load=t1 - t0, dump=t2 - t1, changed=changed_lines(text, buf.getvalue()))
-        except Exception as exc:  # noqa: BLE001 - a measurement: record what broke and go on
+        except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         print(json.dumps(row), flush=True)
 
@@ -71,7 +71,9 @@ def ensure_venv() -> str:
     if not os.path.exists(os.path.join(VENV, ".installed")):
         os.makedirs(OUT, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True)
-        subprocess.run([py, "-m", "pip", "install", "-q", "ruamel.yaml", "ruamel.yaml.clib"], check=True)
+        subprocess.run(
+            [py, "-m", "pip", "install", "-q", "ruamel.yaml", "ruamel.yaml.clib"], check=True
+        )
         open(os.path.join(VENV, ".installed"), "w").close()
     return py
 
@@ -88,7 +90,8 @@ def main() -> int:
 
     lint = subprocess.run(
         [sys.executable, "-m", "seccomp_lint", "--format", "json", "--jobs", "1", args.corpus],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     report = json.loads(lint.stdout)
     paths = sorted({f["path"] for f in report["findings"] if f["fix"] and f["fix"]["edits"]})
@@ -97,17 +100,22 @@ def main() -> int:
     size = sum(os.path.getsize(x) for x in paths)
 
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "seccomp_lint", "--diff", "--jobs", "1", *paths],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "seccomp_lint", "--diff", "--jobs", "1", *paths],
+        capture_output=True,
+        text=True,
+    )
     ours_s = time.perf_counter() - t0
     diff = done.stdout.splitlines()
     ours_files = sum(1 for line in diff if line.startswith("+++ "))
-    ours_lines = sum(1 for line in diff
-                     if line.startswith(("+", "-")) and not line.startswith(("+++ ", "--- ")))
+    ours_lines = sum(
+        1 for line in diff if line.startswith(("+", "-")) and not line.startswith(("+++ ", "--- "))
+    )
 
     py = ensure_venv()
-    version = subprocess.run([py, "-c", "import ruamel.yaml as r; print(r.__version__)"],
-                             capture_output=True, text=True).stdout.strip()
+    version = subprocess.run(
+        [py, "-c", "import ruamel.yaml as r; print(r.__version__)"], capture_output=True, text=True
+    ).stdout.strip()
     clib = subprocess.run([py, "-c", "import _ruamel_yaml"], capture_output=True).returncode == 0
     done = subprocess.run([py, __file__, "--ruamel-half", *paths], capture_output=True, text=True)
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -117,29 +125,51 @@ def main() -> int:
     load = sum(r["load"] for r in ok)
     dump = sum(r["dump"] for r in ok)
 
-    print(f"### ruamel.yaml round trip vs seccomp-lint's text edits ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
+    print(
+        f"### ruamel.yaml round trip vs seccomp-lint's text edits ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n"
+    )
     limit = f" --limit {args.limit}" if args.limit else ""
-    corpus = os.path.relpath(os.path.abspath(args.corpus), os.path.dirname(BENCH))  # no machine path
+    corpus = os.path.relpath(
+        os.path.abspath(args.corpus), os.path.dirname(BENCH)
+    )  # no machine path
     print(f"- command: `python bench/roundtrip.py {corpus}{limit}`")
-    print(f"- ruamel.yaml {version} (C extension {'present' if clib else 'absent'}), `typ='rt'`, "
-          "`preserve_quotes`, width 4096, data unchanged between load and dump")
-    print(f"- files: the {len(paths)} files ({size / 1e6:.1f} MB) that seccomp-lint has a fix for\n")
+    print(
+        f"- ruamel.yaml {version} (C extension {'present' if clib else 'absent'}), `typ='rt'`, "
+        "`preserve_quotes`, width 4096, data unchanged between load and dump"
+    )
+    print(
+        f"- files: the {len(paths)} files ({size / 1e6:.1f} MB) that seccomp-lint has a fix for\n"
+    )
     print("| | files | lines changed | seconds |")
     print("|---|---:|---:|---:|")
-    print(f"| seccomp-lint `--diff` (every safe fix applied) | {ours_files} changed | "
-          f"{ours_lines} | {ours_s:.1f} (lint, fix, verify, diff) |")
-    print(f"| ruamel.yaml round trip, no change made | {len(churned)} of {len(ok)} changed | "
-          f"{sum(r['changed'] for r in ok)} | load {load:.1f} + dump {dump:.1f} |")
+    print(
+        f"| seccomp-lint `--diff` (every safe fix applied) | {ours_files} changed | "
+        f"{ours_lines} | {ours_s:.1f} (lint, fix, verify, diff) |"
+    )
+    print(
+        f"| ruamel.yaml round trip, no change made | {len(churned)} of {len(ok)} changed | "
+        f"{sum(r['changed'] for r in ok)} | load {load:.1f} + dump {dump:.1f} |"
+    )
     if broken:
         print(f"| ruamel.yaml could not load | {len(broken)} | – | – |")
     print()
     worst = sorted(churned, key=lambda r: -r["changed"])[:5]
     if worst:
-        print("Most rewritten by a no-op round trip: " + ", ".join(
-            f"`{os.path.relpath(r['path'], args.corpus)}` ({r['changed']} lines)" for r in worst) + ".")
+        print(
+            "Most rewritten by a no-op round trip: "
+            + ", ".join(
+                f"`{os.path.relpath(r['path'], args.corpus)}` ({r['changed']} lines)" for r in worst
+            )
+            + "."
+        )
     if broken:
-        print("Not loadable: " + "; ".join(
-            f"`{os.path.relpath(r['path'], args.corpus)}`: {r['error']}" for r in broken[:5]) + ".")
+        print(
+            "Not loadable: "
+            + "; ".join(
+                f"`{os.path.relpath(r['path'], args.corpus)}`: {r['error']}" for r in broken[:5]
+            )
+            + "."
+        )
     return 0
 
 

@@ -54,7 +54,9 @@ from dataclasses import dataclass, field
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 OUT_DIR = os.path.join(BENCH, "out")
-REALWORLD = os.path.join(os.path.dirname(REPO), "shared", "corpus", "realworld")  # ../shared/corpus/realworld
+REALWORLD = os.path.join(
+    os.path.dirname(REPO), "shared", "corpus", "realworld"
+)  # ../shared/corpus/realworld
 MB = 1_000_000
 
 TARGET_RSS_MB = 200
@@ -79,8 +81,10 @@ def shown(path: str) -> str:
 def _shown_cmd(cmd: list[str]) -> str:
     """A command as run from the repository, its path arguments shown as :func:`shown` does."""
     args = [shown(a) if os.path.isabs(a) or os.path.exists(a) else a for a in cmd]
-    return " ".join(a if a.startswith("$TMPDIR/") and shlex.quote(a[8:]) == a[8:] else shlex.quote(a)
-                    for a in args)
+    return " ".join(
+        a if a.startswith("$TMPDIR/") and shlex.quote(a[8:]) == a[8:] else shlex.quote(a)
+        for a in args
+    )
 
 
 class BenchError(Exception):
@@ -197,9 +201,16 @@ with open(out, "w") as f:
 """
 
 
-def measure(cmd: list[str], *, cwd: str | None = None, env: dict | None = None,
-            sample_tree: bool = False, stdin_path: str | None = None,
-            timeout: float | None = None, stdout_path: str | None = None) -> Result:
+def measure(
+    cmd: list[str],
+    *,
+    cwd: str | None = None,
+    env: dict | None = None,
+    sample_tree: bool = False,
+    stdin_path: str | None = None,
+    timeout: float | None = None,
+    stdout_path: str | None = None,
+) -> Result:
     """Run ``cmd`` under the launcher; return its wall time, CPU time and peak RSS (wait4)."""
     if stdout_path is None:
         fd, stdout_path = tempfile.mkstemp(prefix="bench-stdout-", dir=_tmp_root())
@@ -207,12 +218,21 @@ def measure(cmd: list[str], *, cwd: str | None = None, env: dict | None = None,
     fd, usage_path = tempfile.mkstemp(prefix="bench-usage-", dir=_tmp_root())
     os.close(fd)
     os.unlink(usage_path)
-    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err, \
-            open(stdin_path or os.devnull, "rb") as inp:
+    with (
+        open(stdout_path, "wb") as out,
+        tempfile.TemporaryFile() as err,
+        open(stdin_path or os.devnull, "rb") as inp,
+    ):
         try:
-            proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, usage_path, *cmd],
-                                    stdin=inp, stdout=out, stderr=err, cwd=cwd, env=env,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", LAUNCHER, usage_path, *cmd],
+                stdin=inp,
+                stdout=out,
+                stderr=err,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise BenchError(f"cannot start {sys.executable}: {exc.strerror or exc}") from None
         sampler = _Sampler(proc.pid, usage_path + ".pid") if sample_tree else None
@@ -221,9 +241,11 @@ def measure(cmd: list[str], *, cwd: str | None = None, env: dict | None = None,
         timed_out = threading.Event()
         timer = None
         if timeout:
+
             def kill() -> None:
                 timed_out.set()
                 _kill_group(proc.pid)
+
             timer = threading.Timer(timeout, kill)
             timer.daemon = True
             timer.start()
@@ -254,14 +276,35 @@ def measure(cmd: list[str], *, cwd: str | None = None, env: dict | None = None,
                 pass
     if usage is None:
         if timed_out.is_set():
-            return Result(cmd, float(timeout or 0), 0.0, 0.0, 0, sampler.peak if sampler else None,
-                          -9, stdout_path, stderr, True)
-        raise BenchError(f"the launcher failed (exit {proc.returncode}) for {shlex.join(cmd)}:\n  {_tail(stderr, 5)}")
+            return Result(
+                cmd,
+                float(timeout or 0),
+                0.0,
+                0.0,
+                0,
+                sampler.peak if sampler else None,
+                -9,
+                stdout_path,
+                stderr,
+                True,
+            )
+        raise BenchError(
+            f"the launcher failed (exit {proc.returncode}) for {shlex.join(cmd)}:\n  {_tail(stderr, 5)}"
+        )
     if "spawn_error" in usage:
         raise BenchError(f"cannot run {cmd[0]}: {usage['spawn_error']}")
-    return Result(cmd, usage["wall"], usage["user"], usage["sys"], usage["maxrss"],
-                  sampler.peak if sampler else None, usage["rc"], stdout_path, stderr,
-                  timed_out.is_set())
+    return Result(
+        cmd,
+        usage["wall"],
+        usage["user"],
+        usage["sys"],
+        usage["maxrss"],
+        sampler.peak if sampler else None,
+        usage["rc"],
+        stdout_path,
+        stderr,
+        timed_out.is_set(),
+    )
 
 
 def _kill_group(pid: int) -> None:
@@ -289,7 +332,7 @@ def corpus_files(top: str) -> list[str]:
     any case, dot-directories, no VCS or tool directories), so the floor reads the same files.
     ``.gitignore`` files are not honoured (the linter runs with ``--no-respect-gitignore``): the
     generated corpus lives in the ignored ``bench/out/``, and a corpus is measured whole."""
-    from seccomp_lint.sources import discover
+    from seccomp_lint.sources.files import discover
 
     return [item.path for item in discover([top], respect_gitignore=False).inputs]
 
@@ -360,9 +403,16 @@ def ram_gb() -> str:
 def yaml_info(python: str) -> tuple[str, bool | None]:
     try:
         out = subprocess.run(
-            [python, "-c", "import yaml,json; print(json.dumps([yaml.__version__, "
-             "bool(getattr(yaml, '__with_libyaml__', False)) and hasattr(yaml, 'CSafeLoader')]))"],
-            capture_output=True, text=True, timeout=60)
+            [
+                python,
+                "-c",
+                "import yaml,json; print(json.dumps([yaml.__version__, "
+                "bool(getattr(yaml, '__with_libyaml__', False)) and hasattr(yaml, 'CSafeLoader')]))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         version, libyaml = json.loads(out.stdout)
         return version, libyaml
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -371,10 +421,18 @@ def yaml_info(python: str) -> tuple[str, bool | None]:
 
 def git_revision() -> str:
     try:
-        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return (rev + (" (with uncommitted changes)" if dirty else "")) if rev else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -392,22 +450,30 @@ class Linter:
 
     def check(self) -> None:
         try:
-            r = subprocess.run(self.base + ["--version"], capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                self.base + ["--version"], capture_output=True, text=True, timeout=120
+            )
         except OSError as exc:
-            raise BenchError(f"cannot run the linter ({shlex.join(self.base)}): {exc.strerror or exc}") from None
+            raise BenchError(
+                f"cannot run the linter ({shlex.join(self.base)}): {exc.strerror or exc}"
+            ) from None
         except subprocess.TimeoutExpired:
-            raise BenchError(f"the linter ({shlex.join(self.base)}) did not answer --version in 120 s") from None
+            raise BenchError(
+                f"the linter ({shlex.join(self.base)}) did not answer --version in 120 s"
+            ) from None
         if r.returncode != 0:
             hint = ""
             if "No module named" in r.stderr:
                 hint = f"\n  install it into this interpreter first: cd {REPO} && {sys.executable} -m pip install -e ."
             raise BenchError(
                 f"the linter is not runnable: `{shlex.join(self.base)} --version` exited {r.returncode}"
-                f"\n  {_tail(r.stderr, 5)}{hint}")
+                f"\n  {_tail(r.stderr, 5)}{hint}"
+            )
         self.version = (r.stdout or r.stderr).strip()
         try:
-            self.flags = subprocess.run(self.base + ["--help"], capture_output=True, text=True,
-                                        timeout=120).stdout
+            self.flags = subprocess.run(
+                self.base + ["--help"], capture_output=True, text=True, timeout=120
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             self.flags = ""
 
@@ -448,13 +514,20 @@ def checkov_venv(rebuild: bool = False) -> str:
     marker = os.path.join(venv, ".bench-installed")
     if os.path.exists(marker) and os.path.exists(exe) and not rebuild:
         return exe
-    log(f"installing checkov into {venv} (python -m venv; pip install checkov; this takes a few minutes)")
+    log(
+        f"installing checkov into {venv} (python -m venv; pip install checkov; this takes a few minutes)"
+    )
     os.makedirs(OUT_DIR, exist_ok=True)
-    r = subprocess.run([sys.executable, "-m", "venv", "--clear", venv], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "venv", "--clear", venv], capture_output=True, text=True
+    )
     if r.returncode != 0:
         raise BenchError(f"python -m venv failed:\n  {_tail(r.stderr)}")
-    r = subprocess.run([py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "checkov"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "checkov"],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0 or not os.path.exists(exe):
         raise BenchError(f"pip install checkov failed:\n  {_tail(r.stderr or r.stdout)}")
     with open(marker, "w") as f:
@@ -464,8 +537,12 @@ def checkov_venv(rebuild: bool = False) -> str:
 
 def checkov_version(exe: str) -> str:
     try:
-        return subprocess.run([exe, "--version"], capture_output=True, text=True,
-                              timeout=300, env=checkov_env()).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                [exe, "--version"], capture_output=True, text=True, timeout=300, env=checkov_env()
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -480,8 +557,19 @@ def checkov_env() -> dict:
 
 
 def checkov_cmd(exe: str, target: list[str]) -> list[str]:
-    return [exe, *target, "--framework", "kubernetes", "--check", "CKV_K8S_31", "--quiet",
-            "--compact", "-o", "json", "--skip-download"]
+    return [
+        exe,
+        *target,
+        "--framework",
+        "kubernetes",
+        "--check",
+        "CKV_K8S_31",
+        "--quiet",
+        "--compact",
+        "-o",
+        "json",
+        "--skip-download",
+    ]
 
 
 def checkov_summary(res: Result) -> dict:
@@ -571,7 +659,9 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
     if linter.has("--no-respect-gitignore"):
         lint_cmd.append("--no-respect-gitignore")  # read the corpus whole, as the floor does
     for i in range(args.repeat):
-        log(f"{name}: round {i + 1}/{args.repeat}: floor, seccomp-lint --jobs 1, seccomp-lint {jobs_label}")
+        log(
+            f"{name}: round {i + 1}/{args.repeat}: floor, seccomp-lint --jobs 1, seccomp-lint {jobs_label}"
+        )
         res = measure([sys.executable, "-c", FLOOR, list_path])
         if res.rc != 0:
             floor.failed = f"exit {res.rc}: {_tail(res.stderr, 5)}"
@@ -586,7 +676,9 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
                 floor.failed = f"floor output unreadable: {exc}"
             floor.results.append(res)
         _lint(one, lint_cmd + ["--jobs", "1", path], sample=False)
-        _lint(many, lint_cmd + (["--jobs", str(args.jobs)] if args.jobs else []) + [path], sample=True)
+        _lint(
+            many, lint_cmd + (["--jobs", str(args.jobs)] if args.jobs else []) + [path], sample=True
+        )
     if linter.has("--no-prefilter") and not args.quick:
         log(f"{name}: seccomp-lint --jobs 1 --no-prefilter (once)")
         row = cr.rows["noprefilter"] = Row("seccomp-lint `--jobs 1 --no-prefilter`")
@@ -594,13 +686,19 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
     if checkov_exe:
         log(f"{name}: checkov -d (once; this takes minutes)")
         row = cr.rows["checkov"] = Row("checkov `-d DIR --framework kubernetes --check CKV_K8S_31`")
-        res = measure(checkov_cmd(checkov_exe, ["-d", path]), env=checkov_env(), sample_tree=True,
-                      timeout=args.checkov_timeout)
+        res = measure(
+            checkov_cmd(checkov_exe, ["-d", path]),
+            env=checkov_env(),
+            sample_tree=True,
+            timeout=args.checkov_timeout,
+        )
         if res.timed_out:
             row.failed = f"timed out after {args.checkov_timeout:.0f} s"
         elif res.rc not in (0, 1):
             # checkov prints a long traceback; the last line says what broke
-            last = [ln for ln in res.stderr.strip().splitlines() if ln.strip()][-1:] or ["no stderr"]
+            last = [ln for ln in res.stderr.strip().splitlines() if ln.strip()][-1:] or [
+                "no stderr"
+            ]
             row.failed = f"crashed, exit {res.rc} after {res.wall:.0f} s: {last[0].strip()}"
             row.crashed = True
         else:
@@ -608,8 +706,10 @@ def run_corpus(name: str, path: str, linter: Linter, args, checkov_exe: str | No
             if "error" in s:
                 row.failed = s["error"] + f"; stderr: {_tail(res.stderr, 5)}"
             else:
-                row.note = (f"{s['resource_count']} resources, {s['passed']} passed, {s['failed']} failed, "
-                            f"{s['parsing_errors']} parsing errors")
+                row.note = (
+                    f"{s['resource_count']} resources, {s['passed']} passed, {s['failed']} failed, "
+                    f"{s['parsing_errors']} parsing errors"
+                )
         row.results.append(res)
         os.makedirs(OUT_DIR, exist_ok=True)
         log_path = os.path.join(OUT_DIR, f"checkov-{name}.stderr.txt")
@@ -643,8 +743,11 @@ def _lint(row: Row, cmd: list[str], sample: bool) -> None:
             row.failed = s["error"]
         else:
             row.summary = s
-            row.note = (f"exit {res.rc}; {s['files']} files, {s['documents']} documents, "
-                        f"{s['findings']} findings" + (f", {s['skipped']} skipped" if s.get("skipped") else ""))
+            row.note = (
+                f"exit {res.rc}; {s['files']} files, {s['documents']} documents, "
+                f"{s['findings']} findings"
+                + (f", {s['skipped']} skipped" if s.get("skipped") else "")
+            )
     if row.failed:
         log(f"  FAILED: {shlex.join(cmd)}\n  {row.failed}")
 
@@ -654,18 +757,31 @@ def _consistency(cr: CorpusRun) -> None:
     s1, sn = one.summary, many.summary
     if s1 and sn:
         same = (s1["findings"], s1["by_rule"]) == (sn["findings"], sn["by_rule"])
-        cr.checks.append((same, f"`--jobs 1` and parallel runs report the same findings "
-                                f"({s1['findings']} vs {sn['findings']})"))
+        cr.checks.append(
+            (
+                same,
+                f"`--jobs 1` and parallel runs report the same findings "
+                f"({s1['findings']} vs {sn['findings']})",
+            )
+        )
     if s1:
         if s1.get("files") is not None:
             skipped = s1.get("skipped") or 0
-            cr.checks.append((s1["files"] + (skipped if isinstance(skipped, int) else 0) >= cr.files
-                              and s1["files"] <= cr.files,
-                              f"linter read {s1['files']} files (+{skipped} skipped); the bench found {cr.files}"))
+            cr.checks.append(
+                (
+                    s1["files"] + (skipped if isinstance(skipped, int) else 0) >= cr.files
+                    and s1["files"] <= cr.files,
+                    f"linter read {s1['files']} files (+{skipped} skipped); the bench found {cr.files}",
+                )
+            )
         if s1.get("documents") is not None:
-            cr.checks.append((abs(s1["documents"] - cr.documents) <= max(5, cr.documents // 100),
-                              f"linter counted {s1['documents']} documents; libyaml composed {cr.documents}"
-                              f" ({cr.parse_errors} files with YAML errors)"))
+            cr.checks.append(
+                (
+                    abs(s1["documents"] - cr.documents) <= max(5, cr.documents // 100),
+                    f"linter counted {s1['documents']} documents; libyaml composed {cr.documents}"
+                    f" ({cr.parse_errors} files with YAML errors)",
+                )
+            )
 
 
 def startup(linter: Linter, args, checkov_exe: str | None) -> dict:
@@ -690,11 +806,20 @@ def startup(linter: Linter, args, checkov_exe: str | None) -> dict:
                 - name: web
                   image: nginx:1.27
         """)
-    bad = "".join(ln for ln in good.splitlines(keepends=True)
-                  if not ln.strip().startswith(("securityContext:", "seccompProfile:", "type: RuntimeDefault")))
+    bad = "".join(
+        ln
+        for ln in good.splitlines(keepends=True)
+        if not ln.strip().startswith(
+            ("securityContext:", "seccompProfile:", "type: RuntimeDefault")
+        )
+    )
     assert bad != good
     dirs = {}
-    for key, config in (("plain", None), ("config", "level: restricted\n"), ("baseline", "level: baseline\n")):
+    for key, config in (
+        ("plain", None),
+        ("config", "level: restricted\n"),
+        ("baseline", "level: baseline\n"),
+    ):
         d = os.path.join(tmp, key)
         os.makedirs(d)
         for fname, text in (("deploy.yaml", good), ("missing.yaml", bad)):
@@ -720,8 +845,12 @@ def startup(linter: Linter, args, checkov_exe: str | None) -> dict:
     if checkov_exe and not args.quick:
         cmds["checkov"] = (checkov_cmd(checkov_exe, ["-f", "deploy.yaml"]), dirs["plain"])
 
-    out: dict = {"cmds": {k: shlex.join(v[0]) for k, v in cmds.items()}, "script": script,
-                 "path_script": on_path, "runs": args.startup_runs}
+    out: dict = {
+        "cmds": {k: shlex.join(v[0]) for k, v in cmds.items()},
+        "script": script,
+        "path_script": on_path,
+        "runs": args.startup_runs,
+    }
     times: dict[str, list[float]] = {k: [] for k in cmds}
     rss: dict[str, int] = {k: 0 for k in cmds}
     errors: dict[str, str] = {}
@@ -752,25 +881,43 @@ def startup(linter: Linter, args, checkov_exe: str | None) -> dict:
         probe[key] = (res.rc, _tail(res.stderr, 3))
     out["probe"] = probe
     if probe["config"][0] == 2 or probe["baseline"][0] == 2:
-        out["config_status"] = f"rejected (exit 2): {probe['config'][1] if probe['config'][0] == 2 else probe['baseline'][1]}"
+        out["config_status"] = (
+            f"rejected (exit 2): {probe['config'][1] if probe['config'][0] == 2 else probe['baseline'][1]}"
+        )
     elif probe["plain"][0] == 1 and probe["baseline"][0] == 0:
-        out["config_status"] = "read: `level: baseline` in .seccomp-lint.yaml turned a missing profile from exit 1 into exit 0"
+        out["config_status"] = (
+            "read: `level: baseline` in .seccomp-lint.yaml turned a missing profile from exit 1 into exit 0"
+        )
     elif probe["plain"][0] == 1 and probe["baseline"][0] == 1:
-        out["config_status"] = "ignored: `level: baseline` in .seccomp-lint.yaml did not change the result (config not implemented?)"
+        out["config_status"] = (
+            "ignored: `level: baseline` in .seccomp-lint.yaml did not change the result (config not implemented?)"
+        )
     else:
-        out["config_status"] = f"unclear: exits without config / restricted / baseline = {probe['plain'][0]} / {probe['config'][0]} / {probe['baseline'][0]}"
+        out["config_status"] = (
+            f"unclear: exits without config / restricted / baseline = {probe['plain'][0]} / {probe['config'][0]} / {probe['baseline'][0]}"
+        )
 
     # what the start-up time is spent on
     try:
-        r = subprocess.run([sys.executable, "-X", "importtime"] + linter.base[1:] + ["deploy.yaml"]
-                           if linter.base[:1] == [sys.executable] else [sys.executable, "-X", "importtime", "-c", "import seccomp_lint.cli"],
-                           cwd=dirs["plain"], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-X", "importtime"] + linter.base[1:] + ["deploy.yaml"]
+            if linter.base[:1] == [sys.executable]
+            else [sys.executable, "-X", "importtime", "-c", "import seccomp_lint.cli"],
+            cwd=dirs["plain"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         rows = []
         for line in r.stderr.splitlines():
-            parts = line[len("import time:"):].split("|") if line.startswith("import time:") else []
+            parts = (
+                line[len("import time:") :].split("|") if line.startswith("import time:") else []
+            )
             if len(parts) == 3 and parts[1].strip().isdigit():
                 raw = parts[2]
-                if len(raw) - len(raw.lstrip()) == 1:  # imported at top level, not by another module
+                if (
+                    len(raw) - len(raw.lstrip()) == 1
+                ):  # imported at top level, not by another module
                     rows.append((int(parts[1]), raw.strip()))
         out["imports"] = sorted(rows, reverse=True)[:8]
     except (OSError, subprocess.SubprocessError, ValueError):
@@ -790,8 +937,15 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("**pass**" if ok else "**FAIL**")
 
 
-def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, checkov_ver: str | None,
-           started: _dt.datetime, elapsed: float) -> str:
+def report(
+    args,
+    linter: Linter,
+    corpora: list[CorpusRun],
+    st: dict | None,
+    checkov_ver: str | None,
+    started: _dt.datetime,
+    elapsed: float,
+) -> str:
     yver, libyaml = yaml_info(sys.executable)
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -817,20 +971,29 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
         "",
     ]
     for cr in corpora:
-        lines += [f"### Corpus `{cr.name}`", "",
-                  f"{shown(cr.path)}: {cr.files} files, {cr.size / MB:.1f} MB, {cr.documents} documents "
-                  f"(libyaml), {cr.parse_errors} files with YAML errors. {cr.generated}".rstrip(), ""]
+        lines += [
+            f"### Corpus `{cr.name}`",
+            "",
+            f"{shown(cr.path)}: {cr.files} files, {cr.size / MB:.1f} MB, {cr.documents} documents "
+            f"(libyaml), {cr.parse_errors} files with YAML errors. {cr.generated}".rstrip(),
+            "",
+        ]
         # The single-process runs are CPU-bound: wall time well above CPU time means other work
         # on the machine took the CPU from them (the load average would also count our own runs).
         single = [r for k in ("floor", "jobs1") if k in cr.rows for r in cr.rows[k].results]
         stretch = max((r.wall / r.cpu for r in single if r.cpu > 0.05), default=1.0)
         if stretch > 1.25:
-            lines += [f"**The machine was busy**: single-process runs took up to {stretch:.1f}× their CPU "
-                      f"time in wall time (1-minute load average {cr.load[0]:.1f} before, {cr.load[1]:.1f} "
-                      "after); wall times are inflated and noisy, CPU times and CPU-time ratios are the "
-                      "steadier comparison.", ""]
-        lines += ["| run | wall s | MB/s | docs/s | CPU s | peak RSS MB | tree RSS MB | notes |",
-                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+            lines += [
+                f"**The machine was busy**: single-process runs took up to {stretch:.1f}× their CPU "
+                f"time in wall time (1-minute load average {cr.load[0]:.1f} before, {cr.load[1]:.1f} "
+                "after); wall times are inflated and noisy, CPU times and CPU-time ratios are the "
+                "steadier comparison.",
+                "",
+            ]
+        lines += [
+            "| run | wall s | MB/s | docs/s | CPU s | peak RSS MB | tree RSS MB | notes |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for key in ("floor", "jobs1", "jobsN", "noprefilter", "checkov"):
             row = cr.rows.get(key)
             if row is None:
@@ -847,8 +1010,10 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
                     continue
                 note += "; times up to the crash"
             tree = f"{row.tree_mb:.0f}" if row.tree_mb is not None else "–"
-            lines.append(f"| {row.label} | {fmt_s(w)} | {cr.size / MB / w:.1f} | {cr.documents / w:,.0f} | "
-                         f"{fmt_s(row.cpu)} | {row.rss_mb:.0f} | {tree} | {note} |")
+            lines.append(
+                f"| {row.label} | {fmt_s(w)} | {cr.size / MB / w:.1f} | {cr.documents / w:,.0f} | "
+                f"{fmt_s(row.cpu)} | {row.rss_mb:.0f} | {tree} | {note} |"
+            )
         lines.append("")
         floor, one, many, ck = (cr.rows.get(k) for k in ("floor", "jobs1", "jobsN", "checkov"))
         targets = []
@@ -856,33 +1021,59 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
             for row, label in ((one, "`--jobs 1`"), (many, "parallel")):
                 if row and row.ok:
                     ratio = row.wall / floor.wall
-                    targets.append((f"corpus time ≤ floor ({label})", f"{ratio:.2f}× the floor "
-                                    f"(CPU time: {row.cpu / floor.cpu:.2f}×)", ratio <= 1.0))
+                    targets.append(
+                        (
+                            f"corpus time ≤ floor ({label})",
+                            f"{ratio:.2f}× the floor (CPU time: {row.cpu / floor.cpu:.2f}×)",
+                            ratio <= 1.0,
+                        )
+                    )
             if many and many.ok:
                 ratio = many.wall / floor.wall
-                targets.append(("stretch: ≤ half the floor (parallel)", f"{ratio:.2f}×", ratio <= 0.5))
+                targets.append(
+                    ("stretch: ≤ half the floor (parallel)", f"{ratio:.2f}×", ratio <= 0.5)
+                )
         if ck and ck.ok:
             for row, label in ((one, "`--jobs 1`"), (many, "parallel")):
                 if row and row.ok:
                     x = ck.wall / row.wall
-                    targets.append((f"≥ {TARGET_CHECKOV_X}× faster than checkov ({label})",
-                                    f"checkov / seccomp-lint = {x:.0f}×", x >= TARGET_CHECKOV_X))
+                    targets.append(
+                        (
+                            f"≥ {TARGET_CHECKOV_X}× faster than checkov ({label})",
+                            f"checkov / seccomp-lint = {x:.0f}×",
+                            x >= TARGET_CHECKOV_X,
+                        )
+                    )
         elif ck and ck.crashed and ck.results:
             # it ran this long before dying: a finished run would have taken at least as long
             for row, label in ((one, "`--jobs 1`"), (many, "parallel")):
                 if row and row.ok:
                     x = ck.results[0].wall / row.wall
-                    targets.append((f"≥ {TARGET_CHECKOV_X}× faster than checkov ({label})",
-                                    f"≥ {x:.0f}× (lower bound: checkov crashed after {ck.results[0].wall:.0f} s)",
-                                    True if x >= TARGET_CHECKOV_X else None))
+                    targets.append(
+                        (
+                            f"≥ {TARGET_CHECKOV_X}× faster than checkov ({label})",
+                            f"≥ {x:.0f}× (lower bound: checkov crashed after {ck.results[0].wall:.0f} s)",
+                            True if x >= TARGET_CHECKOV_X else None,
+                        )
+                    )
         elif ck:
             targets.append((f"≥ {TARGET_CHECKOV_X}× faster than checkov", "checkov failed", None))
         if one and one.ok:
-            targets.append((f"peak RSS ≤ {TARGET_RSS_MB} MB (`--jobs 1`)", f"{one.rss_mb:.0f} MB",
-                            one.rss_mb <= TARGET_RSS_MB))
+            targets.append(
+                (
+                    f"peak RSS ≤ {TARGET_RSS_MB} MB (`--jobs 1`)",
+                    f"{one.rss_mb:.0f} MB",
+                    one.rss_mb <= TARGET_RSS_MB,
+                )
+            )
         if many and many.ok:
-            targets.append((f"peak RSS per process ≤ {TARGET_RSS_MB} MB (parallel; info)",
-                            f"{many.rss_mb:.0f} MB (tree {many.tree_mb or 0:.0f} MB)", many.rss_mb <= TARGET_RSS_MB))
+            targets.append(
+                (
+                    f"peak RSS per process ≤ {TARGET_RSS_MB} MB (parallel; info)",
+                    f"{many.rss_mb:.0f} MB (tree {many.tree_mb or 0:.0f} MB)",
+                    many.rss_mb <= TARGET_RSS_MB,
+                )
+            )
         if targets:
             lines += ["| target | measured | result |", "|---|---|---|"]
             lines += [f"| {t} | {m} | {verdict(ok)} |" for t, m, ok in targets]
@@ -893,26 +1084,37 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
             lines.append("")
     if st:
         med = st["median_ms"]
-        lines += ["### Start-up (the pre-commit path)", "",
-                  f"One small compliant Deployment, {st['runs']} interleaved runs each after a warm-up round"
-                  " (checkov: 3 runs); medians.", "",
-                  "| command | median ms | min ms | overhead over bare python ms | peak RSS MB |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            "### Start-up (the pre-commit path)",
+            "",
+            f"One small compliant Deployment, {st['runs']} interleaved runs each after a warm-up round"
+            " (checkov: 3 runs); medians.",
+            "",
+            "| command | median ms | min ms | overhead over bare python ms | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
         bare = med.get("bare")
         lint = _shown_cmd(linter.base)
-        labels = {"bare": "`python -c pass`", "module": f"`{lint} deploy.yaml`",
-                  "module+config": "same, with `.seccomp-lint.yaml` (`level: restricted`) in the cwd",
-                  "script": f"console script `{st.get('script') and shown(st['script'])}`",
-                  "path-script": f"`seccomp-lint` on PATH: `{st.get('path_script') and shown(st['path_script'])}`",
-                  "checkov": "`checkov -f deploy.yaml --check CKV_K8S_31`"}
+        labels = {
+            "bare": "`python -c pass`",
+            "module": f"`{lint} deploy.yaml`",
+            "module+config": "same, with `.seccomp-lint.yaml` (`level: restricted`) in the cwd",
+            "script": f"console script `{st.get('script') and shown(st['script'])}`",
+            "path-script": f"`seccomp-lint` on PATH: `{st.get('path_script') and shown(st['path_script'])}`",
+            "checkov": "`checkov -f deploy.yaml --check CKV_K8S_31`",
+        }
         for key, ms in med.items():
             over = "–" if key == "bare" or bare is None else f"{ms - bare:+.0f}"
             err = f" (**{st['errors'][key]}**)" if key in st["errors"] else ""
-            lines.append(f"| {labels.get(key, key)}{err} | {ms:.0f} | {st['min_ms'][key]:.0f} | {over} | {st['rss_mb'][key]:.0f} |")
+            lines.append(
+                f"| {labels.get(key, key)}{err} | {ms:.0f} | {st['min_ms'][key]:.0f} | {over} | {st['rss_mb'][key]:.0f} |"
+            )
         lines.append("")
         if st["load"][0] > 0.75 * (os.cpu_count() or 1):
-            lines.append(f"**The machine was busy** (load average {st['load'][0]:.1f} / {st['load'][1]:.1f}): "
-                         "the minimum times are the better guide.")
+            lines.append(
+                f"**The machine was busy** (load average {st['load'][0]:.1f} / {st['load'][1]:.1f}): "
+                "the minimum times are the better guide."
+            )
             lines.append("")
         lines.append(f"Config file: {st['config_status']}.")
         lines.append("")
@@ -922,16 +1124,23 @@ def report(args, linter: Linter, corpora: list[CorpusRun], st: dict | None, chec
                 if key in med and key not in st["errors"]:
                     over = med[key] - bare
                     over_min = st["min_ms"][key] - st["min_ms"]["bare"]
-                    tg.append((f"start-up overhead ≤ {TARGET_STARTUP_MS} ms ({labels[key]})",
-                               f"{over:.0f} ms (medians; {over_min:.0f} ms between minimums)",
-                               over <= TARGET_STARTUP_MS))
+                    tg.append(
+                        (
+                            f"start-up overhead ≤ {TARGET_STARTUP_MS} ms ({labels[key]})",
+                            f"{over:.0f} ms (medians; {over_min:.0f} ms between minimums)",
+                            over <= TARGET_STARTUP_MS,
+                        )
+                    )
             if tg:
                 lines += ["| target | measured | result |", "|---|---|---|"]
                 lines += [f"| {t} | {m} | {verdict(ok)} |" for t, m, ok in tg]
                 lines.append("")
         if st.get("imports"):
-            lines.append("Slowest top-level imports (`python -X importtime`, cumulative µs): "
-                         + ", ".join(f"{name} {us:,}" for us, name in st["imports"]) + ".")
+            lines.append(
+                "Slowest top-level imports (`python -X importtime`, cumulative µs): "
+                + ", ".join(f"{name} {us:,}" for us, name in st["imports"])
+                + "."
+            )
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -943,8 +1152,10 @@ def write_results(text: str, out: str) -> None:
     exists = os.path.exists(out) and os.path.getsize(out) > 0
     with open(out, "a", encoding="utf-8") as f:
         if not exists:
-            f.write("# seccomp-lint benchmark results\n\n"
-                    "Appended by `python bench/run.py`; see bench/README.md. Newest run last.\n\n")
+            f.write(
+                "# seccomp-lint benchmark results\n\n"
+                "Appended by `python bench/run.py`; see bench/README.md. Newest run last.\n\n"
+            )
         else:
             f.write("\n")
         f.write(text)
@@ -957,14 +1168,18 @@ def write_results(text: str, out: str) -> None:
 def generated_corpus(mb: float, seed: int) -> tuple[str, str]:
     sys.path.insert(0, BENCH)
     try:
-        import generate  # noqa: E402  (bench/generate.py)
+        import generate
     finally:
         sys.path.pop(0)
     label = f"{mb:g}".replace(".", "_")
     path = os.path.join(OUT_DIR, f"generated-{label}mb-seed{seed}")
     stamp = generate.read_stamp(path)
-    if stamp and stamp.get("generator_sha256") == generate.generator_hash() and \
-            stamp.get("mb") == mb and stamp.get("seed") == seed:
+    if (
+        stamp
+        and stamp.get("generator_sha256") == generate.generator_hash()
+        and stamp.get("mb") == mb
+        and stamp.get("seed") == seed
+    ):
         log(f"reusing the generated corpus {path}")
         return path, f"Generated by `bench/generate.py --mb {mb:g} --seed {seed}` (reused)."
     if os.path.exists(path):
@@ -980,40 +1195,86 @@ def generated_corpus(mb: float, seed: int) -> tuple[str, str]:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Benchmark seccomp-lint (see bench/README.md).")
-    p.add_argument("--corpus", action="append", metavar="DIR",
-                   help=f"a corpus directory (repeatable; default: {shown(REALWORLD)} when present)")
-    p.add_argument("--generated-mb", type=float, default=20, metavar="N",
-                   help="size of the generated corpus in MB (default 20; 0 = none)")
+    p.add_argument(
+        "--corpus",
+        action="append",
+        metavar="DIR",
+        help=f"a corpus directory (repeatable; default: {shown(REALWORLD)} when present)",
+    )
+    p.add_argument(
+        "--generated-mb",
+        type=float,
+        default=20,
+        metavar="N",
+        help="size of the generated corpus in MB (default 20; 0 = none)",
+    )
     p.add_argument("--seed", type=int, default=1, help="seed of the generated corpus (default 1)")
-    p.add_argument("--checkov", action="store_true", help="also run checkov (installed into bench/out/checkov-venv)")
-    p.add_argument("--checkov-timeout", type=float, default=3600, metavar="S", help="seconds (default 3600)")
-    p.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="--jobs for the parallel seccomp-lint run (default: the linter's default, CPU count)")
-    p.add_argument("--repeat", type=int, default=3, metavar="R", help="runs per corpus measurement (median; default 3)")
-    p.add_argument("--startup-runs", type=int, default=15, metavar="N", help="runs per start-up command (default 15)")
+    p.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov (installed into bench/out/checkov-venv)",
+    )
+    p.add_argument(
+        "--checkov-timeout", type=float, default=3600, metavar="S", help="seconds (default 3600)"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="--jobs for the parallel seccomp-lint run (default: the linter's default, CPU count)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="R",
+        help="runs per corpus measurement (median; default 3)",
+    )
+    p.add_argument(
+        "--startup-runs",
+        type=int,
+        default=15,
+        metavar="N",
+        help="runs per start-up command (default 15)",
+    )
     p.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
-    p.add_argument("--quick", action="store_true", help="skip the --no-prefilter run and checkov on one file")
-    p.add_argument("--linter", metavar="CMD",
-                   help="command that runs the linter (default: PYTHON -m seccomp_lint), e.g. a stand-in")
-    p.add_argument("--out", default=os.path.join(BENCH, "RESULTS.md"),
-                   help="Markdown file the results are appended to; - for stdout only (default bench/RESULTS.md)")
+    p.add_argument(
+        "--quick", action="store_true", help="skip the --no-prefilter run and checkov on one file"
+    )
+    p.add_argument(
+        "--linter",
+        metavar="CMD",
+        help="command that runs the linter (default: PYTHON -m seccomp_lint), e.g. a stand-in",
+    )
+    p.add_argument(
+        "--out",
+        default=os.path.join(BENCH, "RESULTS.md"),
+        help="Markdown file the results are appended to; - for stdout only (default bench/RESULTS.md)",
+    )
     args = p.parse_args(argv)
     if args.repeat < 1 or args.startup_runs < 1:
         p.error("--repeat and --startup-runs must be at least 1")
     if args.jobs < 0:
         p.error("--jobs must be positive")
 
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     try:
-        linter = Linter(shlex.split(args.linter) if args.linter else [sys.executable, "-m", "seccomp_lint"])
+        linter = Linter(
+            shlex.split(args.linter) if args.linter else [sys.executable, "-m", "seccomp_lint"]
+        )
         linter.check()
         log(f"linter: {linter.version}")
         _, libyaml = yaml_info(sys.executable)
         if libyaml is None:
-            raise BenchError(f"PyYAML is not installed for {sys.executable} (the floor needs it): pip install pyyaml")
+            raise BenchError(
+                f"PyYAML is not installed for {sys.executable} (the floor needs it): pip install pyyaml"
+            )
         if not libyaml:
-            log("warning: PyYAML has no libyaml binding here; the floor uses the pure-Python loader")
+            log(
+                "warning: PyYAML has no libyaml binding here; the floor uses the pure-Python loader"
+            )
 
         corpora: list[tuple[str, str, str]] = []
         for d in args.corpus or []:

@@ -9,12 +9,14 @@ import re
 import sys
 from collections.abc import Sequence
 
-from . import __version__, config, pipeline
-from .config import Config, rule_id_problems
-from .model import NEWEST_KUBE, Level, Options, Severity
-from .output import FORMATS, Display
+from . import __version__, pipeline
+from .lint import config
+from .lint.config import Config, rule_id_problems
+from .model.data import NEWEST_KUBE, Level, Options, Severity
+from .output.formats import FORMATS, Display
 from .pipeline import EXIT_CLEAN, EXIT_ERROR, Mode, Request
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
+
 FORMAT_NAMES = tuple(FORMATS)
 
 
@@ -245,9 +247,7 @@ def explain(rule_id: str) -> int:
     rule = BY_ID.get(rule_id)
     if rule is None:
         return _error(rule_id_problems([rule_id])[0])
-    print(
-        f"# {rule.ID}\n\nLevel: {level_name(rule)}. Severity: {rule.SEVERITY}.\n\n{doc(rule)}"
-    )
+    print(f"# {rule.ID}\n\nLevel: {level_name(rule)}. Severity: {rule.SEVERITY}.\n\n{doc(rule)}")
     return EXIT_CLEAN
 
 

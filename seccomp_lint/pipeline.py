@@ -14,21 +14,21 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from . import sources
-from .config import Config
-from .diffs import unified_diff
-from .fixes import FileFix, declined_note, fix_bytes, fix_file
-from .documents import looks_json
-from .linter import FileResult
-from .model import Finding, Options, Severity
-from .output import Display, emit
-from .report import Run, counted, escape
+from .edit.diffs import unified_diff
+from .fix.fixes import FileFix, declined_note, fix_bytes, fix_file
+from .lint.config import Config
+from .lint.linter import FileResult
+from .model.data import Finding, Options, Severity
+from .output.formats import Display, emit
+from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
+from .sources import files as sources
+from .text.documents import looks_json
 
 if TYPE_CHECKING:
-    from .builds import Build
-    from .helm_fix import ChartFix
-    from .helm_sources import Templates
+    from .sources.builds import Build
+    from .sources.helm.fix import ChartFix
+    from .sources.helm.stream import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -127,7 +127,7 @@ class _Run:
         if not any(f.source is not None and f.source.line is None for f in findings):
             return findings
         # A documented seam: the Helm modules load only for rendered input.
-        from .helm_sources import Templates, locate
+        from .sources.helm.stream import Templates, locate
 
         if self.templates is None:
             self.templates = Templates(list(self.request.charts))
@@ -238,7 +238,7 @@ def _builds(request: Request, options: Options) -> list[Build]:
     if not (request.kustomize or request.charts):
         return []
     # A documented seam: the build modules (subprocess, tempfile) load only when asked for.
-    from .builds import lint_builds
+    from .sources.builds import lint_builds
 
     return lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
 
@@ -246,7 +246,9 @@ def _builds(request: Request, options: Options) -> list[Build]:
 def _fix_path(state: _Run, result: FileResult) -> None:
     """The fix stage of one file: only files with a fix to apply are read again."""
     keep = state.muted(result.path)
-    wanted = [f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES]
+    wanted = [
+        f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES
+    ]
     if not wanted:
         result.findings = state.located(result, result.findings)
         state.collect(result)
@@ -285,7 +287,7 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
 def _fix_build(state: _Run, build: Build) -> None:
     """The fix stage of a Kustomize build (its source files, then patches for the rest) or of a
     Helm chart (the values file its templates render securityContext from, then templates)."""
-    from .builds import BuildFix, fix_kustomize, per_file  # loaded already by _builds
+    from .sources.builds import BuildFix, fix_kustomize, per_file  # loaded already by _builds
 
     request = state.request
     write = request.mode is Mode.FIX
@@ -299,7 +301,7 @@ def _fix_build(state: _Run, build: Build) -> None:
         )
     else:
         # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
-        from .helm_fix import fix_chart
+        from .sources.helm.fix import fix_chart
 
         done = fix_chart(
             build.directory, list(request.values), request.options, request.unsafe, write, keep

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seccomp_lint.report import Run
+from seccomp_lint.output.report import Run
+from seccomp_lint.output.sarif import sarif_log
 from seccomp_lint.rules import BY_ID, RULES
-from seccomp_lint.sarif import sarif_log
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -96,8 +96,17 @@ _BUILTIN = {"action": "vendor.github-actions", "workflow": "vendor.github-workfl
 
 def _check_jsonschema(kind: str, path: Path) -> tuple[int, dict]:
     done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", _BUILTIN[kind],
-         "--output-format", "json", "--verbose", str(path)],
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            _BUILTIN[kind],
+            "--output-format",
+            "json",
+            "--verbose",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -118,12 +127,12 @@ def test_documented_workflow_matches_the_workflow_schema(tmp_path):
     # What the workflow is for: the action, then the upload, with what the upload needs.
     workflow = yaml.safe_load(WORKFLOW)
     (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {
-        "contents": "read", "security-events": "write", "actions": "read"
-    }
+    assert job["permissions"] == {"contents": "read", "security-events": "write", "actions": "read"}
     uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
     assert uses == [
-        "actions/checkout", "seccomp-lint/seccomp-lint", "github/codeql-action/upload-sarif"
+        "actions/checkout",
+        "seccomp-lint/seccomp-lint",
+        "github/codeql-action/upload-sarif",
     ]
     upload = job["steps"][2]
     assert upload["with"]["sarif_file"] == ACTION["inputs"]["sarif-file"]["default"]
@@ -138,8 +147,12 @@ def test_documented_workflow_matches_the_workflow_schema(tmp_path):
         # A composite step that runs a script must name its shell.
         ("action", "action.yml", ("      shell: bash\n", ""), "$.runs.steps[0]"),
         ("action", "action.yml", ("using: composite", "using: compsite"), "'compsite' is not"),
-        ("workflow", "workflow", ("security-events: write", "security-events: writ"),
-         "'writ' is not one of"),
+        (
+            "workflow",
+            "workflow",
+            ("security-events: write", "security-events: writ"),
+            "'writ' is not one of",
+        ),
         ("workflow", "workflow", ("    runs-on:", "    run-on:"), "'runs-on' is a required"),
     ],
 )
@@ -198,8 +211,9 @@ def test_sarif_rules_carry_security_severity_and_tag():
     for rule_id in ("missing-seccomp-profile", "unconfined-seccomp-profile"):
         assert 7.0 <= scores["error"][rule_id] < 9.0, scores
     # docs/integration.md names the high ones.
-    high = re.search(r"high\s+\(8\.0\) where a container is left unconfined \(([^)]*)\)",
-                     INTEGRATION_DOC)
+    high = re.search(
+        r"high\s+\(8\.0\) where a container is left unconfined \(([^)]*)\)", INTEGRATION_DOC
+    )
     assert high, "docs/integration.md does not say which rules rank high"
     documented = set(re.findall(r"`([a-z-]+)`", high.group(1)))
     ranked = {rule_id for both in scores.values() for rule_id, v in both.items() if v >= 7.0}
@@ -223,7 +237,7 @@ def _substitute(value: str, inputs: dict[str, str]) -> str:
         if expr == "github.action_path":
             return str(REPO)
         if expr.startswith("inputs."):
-            return inputs[expr[len("inputs."):]]
+            return inputs[expr[len("inputs.") :]]
         raise AssertionError(f"the test does not know the expression {expr!r}")
 
     return _EXPRESSION.sub(one, value)
@@ -234,7 +248,9 @@ def _run_step(
 ) -> subprocess.CompletedProcess:
     values = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     values.update({k.replace("_", "-"): v for k, v in inputs.items()})
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "NO_COLOR"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "NO_COLOR"))
+    }
     env.update(runner)
     env.update({k: _substitute(str(v), values) for k, v in step.get("env", {}).items()})
     return subprocess.run(
@@ -288,7 +304,9 @@ def test_action_reports_findings(runner_temp, workspace):
     done, summary, output = _lint_step(runner_temp, workspace)
     assert done.returncode == 1, done.stderr  # findings fail the job
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
-    assert annotations and all(a.startswith(("::error file=", "::warning file=")) for a in annotations)
+    assert annotations and all(
+        a.startswith(("::error file=", "::warning file=")) for a in annotations
+    )
     assert any(a.startswith("::error file=deploy/web.yaml,line=8,") for a in annotations)
     assert any("file=other/bare.yaml," in a for a in annotations)
 

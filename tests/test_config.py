@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import imported_by_a_run, run_cli
-from seccomp_lint import config
+
 from seccomp_lint.cli import FORMAT_NAMES, build_parser
+from seccomp_lint.lint import config
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schemas/config.schema.json").read_text())
@@ -99,7 +99,9 @@ def test_command_line_overrides_config(workdir):
     (workdir / "pod.yaml").write_text(MISSING)
     (workdir / "old.yaml").write_text(ANNOTATED)
     assert run_cli("pod.yaml", "old.yaml").verdict == (0, [])
-    assert rules(run_cli("--level", "restricted", "pod.yaml").findings) == ["missing-seccomp-profile"]
+    assert rules(run_cli("--level", "restricted", "pod.yaml").findings) == [
+        "missing-seccomp-profile"
+    ]
     # Below 1.27 the annotation still sets the profile; from 1.27 it does not.
     assert run_cli("--level", "restricted", "old.yaml").verdict == (0, [])
     found = run_cli("--level", "restricted", "--kube-version", "1.30", "old.yaml").findings
@@ -108,8 +110,10 @@ def test_command_line_overrides_config(workdir):
 
 def test_rule_lists_as_string_or_list(workdir):
     (workdir / "pod.yaml").write_text(ANNOTATED)
-    for value in ('"deprecated-seccomp-annotation, missing-seccomp-profile"',
-                  "[deprecated-seccomp-annotation, missing-seccomp-profile]"):
+    for value in (
+        '"deprecated-seccomp-annotation, missing-seccomp-profile"',
+        "[deprecated-seccomp-annotation, missing-seccomp-profile]",
+    ):
         (workdir / ".seccomp-lint.yaml").write_text(f"ignore: {value}\n")
         assert run_cli("pod.yaml").verdict == (0, [])
     (workdir / ".seccomp-lint.yaml").write_text("select: [missing-seccomp-profile]\n")
@@ -138,8 +142,13 @@ def test_exclude(workdir, monkeypatch):
     (workdir / ".seccomp-lint.yaml").write_text(
         "exclude:\n  - vendor\n  - deploy/legacy/**\n  - '*.skip.yaml'\n"
     )
-    for path in ("vendor/x/pod.yaml", "deploy/legacy/a/pod.yaml", "deploy/a.skip.yaml",
-                 "deploy/pod.yaml", "legacy/pod.yaml"):
+    for path in (
+        "vendor/x/pod.yaml",
+        "deploy/legacy/a/pod.yaml",
+        "deploy/a.skip.yaml",
+        "deploy/pod.yaml",
+        "legacy/pod.yaml",
+    ):
         (workdir / path).parent.mkdir(parents=True, exist_ok=True)
         (workdir / path).write_text(MISSING)
     paths = sorted({f["path"] for f in run_cli(".").findings})
@@ -160,7 +169,9 @@ def test_per_path_ignores(workdir):
     (workdir / "legacy/pod.yaml").write_text(MISSING)
     (workdir / "pod.yaml").write_text(MISSING)
     (workdir / "old.yaml").write_text(ANNOTATED)
-    found = {(f["path"], f["rule"]) for f in run_cli("legacy/pod.yaml", "pod.yaml", "old.yaml").findings}
+    found = {
+        (f["path"], f["rule"]) for f in run_cli("legacy/pod.yaml", "pod.yaml", "old.yaml").findings
+    }
     assert ("pod.yaml", "missing-seccomp-profile") in found
     assert not any(p == "legacy/pod.yaml" for p, _ in found)
     assert ("old.yaml", "deprecated-seccomp-annotation") not in found
@@ -200,7 +211,10 @@ def test_globs(pattern, matches, misses):
         ("require-runtime-default: maybe\n", ["key 'require-runtime-default'", "boolean"]),
         ("ignore: [no-such-rule]\n", ["key 'ignore'", "unknown rule id 'no-such-rule'"]),
         ("ignore: 42\n", ["key 'ignore'", "rule ids"]),
-        ("per-path-ignores: {'a/**': [nope]}\n", ["per-path-ignores/a/**", "unknown rule id 'nope'"]),
+        (
+            "per-path-ignores: {'a/**': [nope]}\n",
+            ["per-path-ignores/a/**", "unknown rule id 'nope'"],
+        ),
         ("exclude: vendor\n", ["key 'exclude'", "expected array"]),
         ("- level\n", ["expected a mapping"]),
         ("level: [unclosed\n", ["cannot parse"]),
@@ -264,6 +278,7 @@ def test_documented_keys_match_schema():
 
 
 # --- start-up cost -----------------------------------------------------------------------------
+
 
 def _imports_jsonschema(cwd: Path, env_cache: Path, *args: str) -> bool:
     env = {**os.environ, "XDG_CACHE_HOME": str(env_cache)}

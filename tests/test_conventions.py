@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from seccomp_lint.rules import RULES
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n"
@@ -50,7 +50,9 @@ def test_exclude_on_the_command_line(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     result = run_cli("--exclude", "keep*", "--exclude", "deploy/pod.yaml", ".", cwd=root)
     assert result.findings == [] and result.code == 0
-    assert "No findings in 0 files" in run_cli("--exclude", "*.yaml", ".", cwd=root, fmt="text").stdout
+    assert (
+        "No findings in 0 files" in run_cli("--exclude", "*.yaml", ".", cwd=root, fmt="text").stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,7 +115,9 @@ def test_tool_errors_keep_their_line_breaks(tmp_path: Path, monkeypatch) -> None
     tools = tmp_path / "bin"
     tools.mkdir()
     fake = tools / "kustomize"
-    fake.write_text("#!/bin/sh\necho 'Error: accumulating resources:' >&2\necho 'second line' >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\necho 'Error: accumulating resources:' >&2\necho 'second line' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
     (tmp_path / "k").mkdir()
@@ -124,8 +128,8 @@ def test_tool_errors_keep_their_line_breaks(tmp_path: Path, monkeypatch) -> None
 
 
 def test_held_back_unsafe_fixes_say_how_to_allow_them_in_pre_commit(tmp_path: Path) -> None:
-    (tmp_path / "pod.yaml").write_text(POD.replace(
-        "spec:\n", "spec:\n  securityContext: {seccompProfile: {type: Unconfined}}\n"
-    ))
+    (tmp_path / "pod.yaml").write_text(
+        POD.replace("spec:\n", "spec:\n  securityContext: {seccompProfile: {type: Unconfined}}\n")
+    )
     out = run_cli("--fix", tmp_path / "pod.yaml", fmt="text").stdout
     assert "args: [--unsafe-fixes]" in out

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO, run_process
 
 CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
@@ -43,7 +42,6 @@ def test_corpus_finishes_cleanly(corpus_runs, mode: str) -> None:
     for finding in report["findings"]:
         assert finding["line"] >= 1 and finding["column"] >= 1, finding
         assert Path(finding["path"]).is_file(), finding
-
 
 
 @needs_corpus

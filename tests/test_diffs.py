@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seccomp_lint import diffs
+from seccomp_lint.edit import diffs
 
 LINES = st.lists(st.sampled_from(["a\n", "b\n", "name: app\n", "image: nginx\n", "x\n", "y"]))
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import run_cli
+
 from seccomp_lint import rules
 from seccomp_lint.cli import build_parser
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import run_cli
-from seccomp_lint import fixes
-from seccomp_lint.linter import lint_bytes
-from seccomp_lint.model import Options
+
+from seccomp_lint.fix import fixes
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model.data import Options
 
 CORPUS = Path(__file__).parents[1].parent / "shared/corpus/realworld"
 EXTENSIONS = (".yaml", ".yml", ".json")

@@ -12,12 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
-from seccomp_lint import cli, fixes
+
+from seccomp_lint import cli
+from seccomp_lint.fix import fixes
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model.data import Edit, Options, Pos
 from seccomp_lint.rules import RULES
-from seccomp_lint.linter import lint_bytes
-from seccomp_lint.model import Edit, Options, Pos
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p for p in GOLDEN.iterdir() if ".in." in p.name)
@@ -61,7 +62,7 @@ def test_fix_matches_golden_output(case: Path, tmp_path: Path):
     # One summary line, as ruff prints it: "Found N findings (M fixed, K remaining)".
     assert (" fixed, " in out) == changed
     assert "Fixed 0" not in out and "No findings in" not in out.split("Found")[-1]
-    remaining = "remaining)" in out and ", 0 remaining)" not in out or (
+    remaining = ("remaining)" in out and ", 0 remaining)" not in out) or (
         "Found " in out and " fixed, " not in out
     )
     assert code == (1 if remaining else 0)
@@ -100,7 +101,7 @@ def test_diff_writes_nothing(case: Path, tmp_path: Path):
     changed = _expected(case).read_bytes() != case.read_bytes()
     assert code == (1 if changed else 0)
     assert ("+++ b/" in out) == changed
-    assert ("Would fix" in err)
+    assert "Would fix" in err
 
 
 def test_every_fixable_rule_has_a_golden_case():

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from yaml.nodes import MappingNode, SequenceNode
 
-from seccomp_lint import documents, edits, prefilter
+from seccomp_lint.edit import edits
+from seccomp_lint.text import documents, prefilter
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
@@ -119,8 +120,8 @@ def test_fix_site_lookup_does_not_grow_with_the_document(monkeypatch) -> None:
     """A cluster dump is one List document: finding each fix site costs O(depth * log(width)),
     so the work per pod stays the same when the List doubles (it was a walk from the root for
     every finding, quadratic in pods)."""
-    from seccomp_lint.linter import lint_bytes
-    from seccomp_lint.model import Options
+    from seccomp_lint.lint.linter import lint_bytes
+    from seccomp_lint.model.data import Options
 
     work = {"links": 0, "indexed": 0}
     real_repeated, real_starts = edits._repeated, edits.Context._starts

@@ -8,10 +8,11 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli, run_process
-from seccomp_lint import edits, fixes, writer
-from seccomp_lint.model import Applicability, Change, Edit, Fix, Options, Pos
+
+from seccomp_lint.edit import edits, writer
+from seccomp_lint.fix import fixes
+from seccomp_lint.model.data import Applicability, Change, Edit, Fix, Options, Pos
 
 MISSING = b"""apiVersion: v1
 kind: Pod

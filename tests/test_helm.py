@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, imported_by_a_run
-from seccomp_lint.documents import Chunk, Document, compose
-from seccomp_lint.helm import render, security_context_values
+
+from seccomp_lint.sources.helm.render import render, security_context_values
+from seccomp_lint.text.documents import Chunk, Document, compose
 
 HELM = FIXTURES / "helm"
 CHART = HELM / "shop"
@@ -30,7 +30,9 @@ HELM_ON_PATH = shutil.which("helm")
 
 
 @pytest.fixture(params=["sdk", "binary"])
-def with_helm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def with_helm(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> str:
     """Each --chart test twice: through the Helm SDK with no helm on PATH, and through the
     ``helm`` on PATH (only where one is installed: it is not a Python package)."""
     if request.param == "binary":
@@ -86,7 +88,7 @@ def test_rendered_stream_on_stdin(monkeypatch, lint) -> None:
 
 def _documents(text: str) -> list[Document]:
     """Every document of a stream, as the linter splits and composes it."""
-    from seccomp_lint.documents import split
+    from seccomp_lint.text.documents import split
 
     data = io.BytesIO(text.encode())
     docs: list[Document] = []
@@ -253,7 +255,14 @@ def test_values_files_merge_in_order_like_helm(with_helm, lint, tmp_path: Path) 
     third = tmp_path / "third.yaml"
     third.write_text("migrations:\n  enabled: true\npodSecurityContext: {seccompProfile: null}\n")
     result = lint(
-        "--chart", str(CHART), "--values", str(first), "--values", str(second), "--values", str(third)
+        "--chart",
+        str(CHART),
+        "--values",
+        str(first),
+        "--values",
+        str(second),
+        "--values",
+        str(third),
     )
     assert sorted(Path(f["path"]).name for f in result.findings) == [
         "debug-pod.yaml",
@@ -277,9 +286,7 @@ def test_sdk_renders_the_stream_helm_template_prints(with_helm) -> None:
     assert got.count(b"\n---\n") == 3  # 4 documents; the empty render of _helpers.tpl left out
 
 
-def test_chart_without_helm_or_sdk(
-    lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_chart_without_helm_or_sdk(lint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "helm_python", None)  # `import helm_python` fails
     result = lint("--chart", str(CHART))
@@ -290,7 +297,9 @@ def test_chart_without_helm_or_sdk(
 
 def test_plain_runs_do_not_load_the_helm_sdk(tmp_path: Path) -> None:
     pod = tmp_path / "pod.yaml"
-    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n")
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n"
+    )
     assert imported_by_a_run("helm_python", str(pod)) == (False, 1)
     env = {**os.environ, "PATH": str(tmp_path)}
     assert imported_by_a_run("helm_python", "--chart", str(CHART), env=env) == (True, 1)

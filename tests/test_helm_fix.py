@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
-from seccomp_lint.helm_values import ValuesEditError, set_value
+
+from seccomp_lint.sources.helm.values import ValuesEditError, set_value
 
 HELM = FIXTURES / "helm"
 GOLDEN = REPO / "tests" / "golden" / "helm-create-values.fixed.yaml"
@@ -75,10 +75,13 @@ def test_helm_create_chart_fixed_in_values_yaml_and_the_test_hook(lint, tmp_path
 def test_golden_differs_from_helm_create_only_by_the_key() -> None:
     old = (HELM / "hello" / "values.yaml").read_text()
     new = GOLDEN.read_text()
-    assert new.replace(
-        "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n",
-        "podSecurityContext: {}\n",
-    ) == old
+    assert (
+        new.replace(
+            "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n",
+            "podSecurityContext: {}\n",
+        )
+        == old
+    )
     assert "  # fsGroup: 2000\n" in new
 
 
@@ -111,17 +114,17 @@ def test_the_last_values_file_is_edited(lint, tmp_path: Path) -> None:
     chart = _chart("shop", tmp_path)
     (chart / "templates" / "debug-pod.yaml").unlink()
     first = tmp_path / "base.yaml"
-    first.write_text("image:\n  tag: \"1.1\"\n")
+    first.write_text('image:\n  tag: "1.1"\n')
     prod = tmp_path / "prod.yaml"
-    prod.write_text("# production\nimage:\n  tag: \"2.0\"  # pinned\n")
+    prod.write_text('# production\nimage:\n  tag: "2.0"  # pinned\n')
     values = (chart / "values.yaml").read_bytes()
     result = lint("--chart", str(chart), "--values", str(first), "--values", str(prod), "--fix")
     assert result.code == 0, result.stderr
     assert result.findings == []
     assert (chart / "values.yaml").read_bytes() == values
-    assert first.read_text() == "image:\n  tag: \"1.1\"\n"
+    assert first.read_text() == 'image:\n  tag: "1.1"\n'
     assert prod.read_text() == (
-        "# production\nimage:\n  tag: \"2.0\"  # pinned\n"
+        '# production\nimage:\n  tag: "2.0"  # pinned\n'
         "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"
     )
     assert lint("--chart", str(chart), "--values", str(first), "--values", str(prod)).code == 0
@@ -134,7 +137,7 @@ def test_all_fixed_exits_0_and_says_so(lint, tmp_path: Path) -> None:
     assert result.code == 0, result.stdout + result.stderr
     assert "2 fixed, 0 remaining" in result.stdout
     assert (chart / "values.yaml").read_text() == (
-        "image:\n  repository: registry.example/shop\n  tag: \"1.0\"\n"
+        'image:\n  repository: registry.example/shop\n  tag: "1.0"\n'
         "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"
         "securityContext: {}\nmigrations:\n  enabled: true\n"
     )
@@ -188,7 +191,7 @@ def test_a_read_only_values_file_takes_part_in_no_change(lint, tmp_path: Path) -
 def _meanwhile(monkeypatch: pytest.MonkeyPatch, victim) -> list[str]:
     """Someone edits a file just before seccomp-lint rewrites it (``victim(path)`` says which):
     the rewrite finds it changed on disk. The paths asked to be written, in order."""
-    from seccomp_lint import writer
+    from seccomp_lint.edit import writer
 
     real, asked = writer.replace_atomically, []
 
@@ -327,8 +330,10 @@ def test_a_values_file_that_is_not_a_mapping_is_not_touched(lint, tmp_path: Path
             "        type: RuntimeDefault\n  # about x\nx: 1\n",
         ),
         # A missing top-level key is appended (a missing final line break added first).
-        ("# values\nx: 1", "# values\nx: 1\npodSecurityContext:\n  seccompProfile:\n"
-         "    type: RuntimeDefault\n"),
+        (
+            "# values\nx: 1",
+            "# values\nx: 1\npodSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n",
+        ),
         ("", "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"),
         # A wrong word is replaced, its quotes and comment kept.
         (

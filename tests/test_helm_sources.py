@@ -13,9 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_process
-from seccomp_lint.helm import render_sdk
+
+from seccomp_lint.sources.helm.render import render_sdk
 
 HELLO = FIXTURES / "helm" / "hello"
 HOOK = "templates/tests/test-connection.yaml"
@@ -89,10 +89,14 @@ def test_a_folder_named_as_the_chart_and_a_rendered_file(tmp_path: Path, rendere
     (work / "rendered.yaml").write_bytes(rendered)
     from_file = run_process("--format", "json", "rendered.yaml", cwd=work)
     from_stdin = run_process("--format", "json", "-", input=rendered, cwd=work)
-    assert _json(from_file) == _json(from_stdin) == [
-        (f"hello/{DEPLOYMENT}", DEPLOYMENT_LINE, 7, f"hello/{DEPLOYMENT}"),
-        (f"hello/{HOOK}", HOOK_LINE, 3, f"hello/{HOOK}"),
-    ]
+    assert (
+        _json(from_file)
+        == _json(from_stdin)
+        == [
+            (f"hello/{DEPLOYMENT}", DEPLOYMENT_LINE, 7, f"hello/{DEPLOYMENT}"),
+            (f"hello/{HOOK}", HOOK_LINE, 3, f"hello/{HOOK}"),
+        ]
+    )
     assert from_file.returncode == 1
     # --fix leaves rendered output alone, and says where to change it.
     fixed = run_process("--fix", "--format", "json", "rendered.yaml", cwd=work)

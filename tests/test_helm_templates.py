@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
-from seccomp_lint.helm_templates import outline
+
+from seccomp_lint.sources.helm.templates import outline
 
 HOOK = Path("templates/tests/test-connection.yaml")
 ADDED = "  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
@@ -126,7 +126,7 @@ def test_a_hard_coded_deployment_and_a_range_of_pods(lint, tmp_path: Path) -> No
         "        image: nginx  # pinned elsewhere\n"
     )
     pods = (
-        "{{- range list \"a\" \"b\" }}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n"
+        '{{- range list "a" "b" }}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n'
         "  name: worker-{{ . }}\nspec:\n  containers:\n    - name: w\n      image: busybox\n"
         "{{- end }}\n"
     )

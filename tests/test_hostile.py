@@ -19,10 +19,10 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli, run_process
-from seccomp_lint import sources
-from seccomp_lint.model import Options
+
+from seccomp_lint.model.data import Options
+from seccomp_lint.sources import files as sources
 
 CLEAN, FINDINGS, ERROR = 0, 1, 2
 TIMEOUT = 30  # seconds: a case still running then has hung (the limit, not a speed target)
@@ -135,21 +135,38 @@ def test_billion_laughs_as_the_containers_list(tmp_path: Path):
 
 def test_billion_laughs_as_merge_keys_in_a_pod_spec(tmp_path: Path):
     # Each level merges the previous one twice: 2**30 paths if merges were expanded naively.
-    lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: merge-bomb}",
-             "m0: &m0 {seccompProfile: {type: RuntimeDefault}, runAsNonRoot: true}"]
+    lines = [
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: merge-bomb}",
+        "m0: &m0 {seccompProfile: {type: RuntimeDefault}, runAsNonRoot: true}",
+    ]
     for i in range(1, 31):
         lines.append(f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}], k{i}: {i}}}")
-    lines += ["spec:", "  securityContext: *m30", "  containers:",
-              "    - name: app", "      securityContext:", "        <<: *m30", "        privileged: false"]
-    code, report, _ = run_json(write(tmp_path, "merge-bomb.yaml", "\n".join(lines).encode() + b"\n"))
+    lines += [
+        "spec:",
+        "  securityContext: *m30",
+        "  containers:",
+        "    - name: app",
+        "      securityContext:",
+        "        <<: *m30",
+        "        privileged: false",
+    ]
+    code, report, _ = run_json(
+        write(tmp_path, "merge-bomb.yaml", "\n".join(lines).encode() + b"\n")
+    )
     assert code == CLEAN, report
     assert report["findings"] == []
 
 
 def test_long_chain_of_merge_keys_is_not_a_recursion_error(tmp_path: Path):
     """Merge keys that chain 20,000 mappings (each level only two deep: no nesting guard)."""
-    lines = ["apiVersion: v1", "kind: Pod", "metadata: {name: chain}",
-             "x0: &m0 {containers: [{name: app}]}"]
+    lines = [
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: chain}",
+        "x0: &m0 {containers: [{name: app}]}",
+    ]
     lines += [f"x{i}: &m{i} {{<<: *m{i - 1}}}" for i in range(1, 20000)]
     lines.append("spec: *m19999")
     code, report, _ = run_json(write(tmp_path, "chain.yaml", "\n".join(lines).encode() + b"\n"))
@@ -161,8 +178,11 @@ def test_long_chain_of_merge_keys_is_not_a_recursion_error(tmp_path: Path):
 
 def test_list_of_lists_alias_bomb_ends_quickly(tmp_path: Path):
     """A ``List`` whose items alias a ``List`` nine times, eight levels deep: 9**9 pods."""
-    lines = ["apiVersion: v1", "kind: List",
-             "x0: &L0 {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a}]}}"]
+    lines = [
+        "apiVersion: v1",
+        "kind: List",
+        "x0: &L0 {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a}]}}",
+    ]
     for i in range(1, 9):
         items = ", ".join([f"*L{i - 1}"] * 9)
         lines.append(f"x{i}: &L{i} {{apiVersion: v1, kind: List, items: [{items}]}}")
@@ -193,7 +213,9 @@ def _nested(shape: str, n: int) -> bytes:
 
 
 @pytest.mark.parametrize("n", [20_000, 200_000])
-@pytest.mark.parametrize("shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"])
+@pytest.mark.parametrize(
+    "shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"]
+)
 def test_deep_nesting_is_refused_with_a_position(tmp_path: Path, shape: str, n: int):
     path = write(tmp_path, "deep.yaml", _nested(shape, n))
     done = run(path)
@@ -203,12 +225,14 @@ def test_deep_nesting_is_refused_with_a_position(tmp_path: Path, shape: str, n: 
     assert "yaml-syntax-error" in first and "nested deeper than" in first
 
 
-@pytest.mark.parametrize("shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"])
+@pytest.mark.parametrize(
+    "shape", ["flow-seq", "flow-map", "flow-unclosed", "block-seq", "block-key"]
+)
 def test_own_nesting_guard_agrees_with_libyamls_limit(monkeypatch, shape: str):
     """libyaml 0.2.6+ stops at 1,000 levels by itself, and then the linter's own guard is
     skipped; an older libyaml needs the guard. Both give the same finding."""
-    from seccomp_lint import depth
-    from seccomp_lint.linter import lint_bytes
+    from seccomp_lint.lint.linter import lint_bytes
+    from seccomp_lint.text import depth
 
     data = _nested(shape, 20_000)
     seen = []
@@ -224,7 +248,16 @@ def test_own_nesting_guard_agrees_with_libyamls_limit(monkeypatch, shape: str):
 def test_deep_nesting_after_any_line_break_is_refused(tmp_path: Path, brk: bytes):
     """libyaml breaks lines at CR, NEL, LS and PS too: deep block nesting behind one of those
     overflowed the C stack (segfault) before the nesting guard learnt them."""
-    data = b"apiVersion: v1" + brk + b"kind: Pod" + brk + b"containers:" + brk + b"- " * 100_000 + b"x\n"
+    data = (
+        b"apiVersion: v1"
+        + brk
+        + b"kind: Pod"
+        + brk
+        + b"containers:"
+        + brk
+        + b"- " * 100_000
+        + b"x\n"
+    )
     done = run(write(tmp_path, "deep.yaml", data))
     assert done.returncode == FINDINGS
     # Reported in lines as editors count them: NEL, LS and PS do not start a line there.
@@ -294,7 +327,9 @@ def _peak_rss_mb(*args: str | os.PathLike) -> tuple[int, float, str]:
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, sys.executable, "-m", "seccomp_lint", *map(str, args)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     first, _, rest = done.stdout.partition("\n")
@@ -365,7 +400,9 @@ def test_utf16_and_utf32_without_bom_are_named(tmp_path: Path, encoding: str):
     assert f"looks like {name} text without a byte-order mark" in finding["message"]
     assert "save it as UTF-8" in finding["message"]
     # With the BOM the same text is read and linted as usual.
-    bom = write(tmp_path, "bom.yaml", POD.decode().encode(encoding.replace("-le", "").replace("-be", "")))
+    bom = write(
+        tmp_path, "bom.yaml", POD.decode().encode(encoding.replace("-le", "").replace("-be", ""))
+    )
     code, report, _ = run_json(bom)
     assert "yaml-syntax-error" not in {f["rule"] for f in report["findings"]}
 
@@ -387,8 +424,13 @@ def test_invalid_utf8_is_a_syntax_error_with_its_position(tmp_path: Path, bad: b
 
 @pytest.mark.parametrize(
     "encoding, bom",
-    [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
-     ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")],
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-32-le", b"\xff\xfe\x00\x00"),
+        ("utf-32-be", b"\x00\x00\xfe\xff"),
+        ("utf-8", b"\xef\xbb\xbf"),
+    ],
 )
 @pytest.mark.parametrize("kube", ["1.26", "1.30"])
 def test_utf16_and_utf32_with_a_bom_read_like_utf8(tmp_path: Path, encoding: str, bom: bytes, kube):
@@ -416,12 +458,21 @@ def test_truncated_utf16_is_an_error_not_a_crash(tmp_path: Path):
     [
         (POD + b"  containers: []\n", "containers", 9, 6),
         (POD.replace(b"  name: web\n", b"  name: web\n  name: api\n"), "name", 5, 4),
-        (b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, name: b}\nspec:\n  securityContext:\n"
-         b"    seccompProfile: {type: Unconfined, type: RuntimeDefault}\n  containers: [{name: a}]\n",
-         "type", 6, 6),
-        (b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n"
-         b"    seccompProfile: {type: RuntimeDefault}\n    seccompProfile: {type: Unconfined}\n"
-         b"  containers: [{name: a}]\n", "seccompProfile", 7, 6),
+        (
+            b"apiVersion: v1\nkind: Pod\nmetadata: {name: a, name: b}\nspec:\n  securityContext:\n"
+            b"    seccompProfile: {type: Unconfined, type: RuntimeDefault}\n  containers: [{name: a}]\n",
+            "type",
+            6,
+            6,
+        ),
+        (
+            b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  securityContext:\n"
+            b"    seccompProfile: {type: RuntimeDefault}\n    seccompProfile: {type: Unconfined}\n"
+            b"  containers: [{name: a}]\n",
+            "seccompProfile",
+            7,
+            6,
+        ),
     ],
 )
 def test_duplicate_keys_are_reported_naming_the_key(tmp_path: Path, data, key, line, first):
@@ -430,7 +481,8 @@ def test_duplicate_keys_are_reported_naming_the_key(tmp_path: Path, data, key, l
     dups = [f for f in report["findings"] if f["rule"] == "yaml-syntax-error"]
     assert dups, report
     assert any(
-        f"duplicate key {key!r}" in f["message"] and f["line"] == line
+        f"duplicate key {key!r}" in f["message"]
+        and f["line"] == line
         and f"first at line {first}" in f["message"]
         for f in dups
     ), dups
@@ -474,8 +526,20 @@ def test_documents_that_are_scalars_sequences_empty_or_comments(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"\n\n", b"# just a comment\n", b"---\n", b"--- \n...\n", b"~\n", b"42\n", b"- a\n- b\n",
-     b"containers\n", b"'containers'\n", b"[containers]\n", b"seccomp: [1, {2: 3}]\n"],
+    [
+        b"",
+        b"\n\n",
+        b"# just a comment\n",
+        b"---\n",
+        b"--- \n...\n",
+        b"~\n",
+        b"42\n",
+        b"- a\n- b\n",
+        b"containers\n",
+        b"'containers'\n",
+        b"[containers]\n",
+        b"seccomp: [1, {2: 3}]\n",
+    ],
 )
 def test_files_without_objects_are_clean(tmp_path: Path, data: bytes):
     for flag in ((), ("--no-prefilter",)):
@@ -498,34 +562,68 @@ _WRONG = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, annotations: ANN}\nsp
         ("{}", "{}", "[null, 1, app, [x]]", set()),
         ("{}", "[seccompProfile]", "[{name: app}]", {"missing-seccomp-profile"}),
         ("{}", "app", "[{name: app}]", {"missing-seccomp-profile"}),
-        ("{}", "{seccompProfile: [RuntimeDefault]}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{seccompProfile: 42}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: [RuntimeDefault]}", "[{name: app}]", {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: 42}", "[{name: app}]", {"invalid-seccomp-profile"}),
         ("{}", "{seccompProfile: null}", "[{name: app}]", {"missing-seccomp-profile"}),
-        ("{}", "{seccompProfile: {type: 1}}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{seccompProfile: {type: true}}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{seccompProfile: {type: [RuntimeDefault]}}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{seccompProfile: {type: Localhost, localhostProfile: [a]}}", "[{name: app}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{}", "[{name: app, securityContext: [seccompProfile]}]", {"missing-seccomp-profile"}),
-        ("{}", "{}", "[{name: app, securityContext: {seccompProfile: {}}}]",
-         {"invalid-seccomp-profile"}),
-        ("{}", "{}", "[{name: app, securityContext: {privileged: [true]}}]", {"missing-seccomp-profile"}),
-        ("[seccomp.security.alpha.kubernetes.io/pod]", "{}", "[{name: app}]", {"missing-seccomp-profile"}),
-        ("{seccomp.security.alpha.kubernetes.io/pod: [runtime/default]}", "{}", "[{name: app}]",
-         {"invalid-seccomp-profile", "deprecated-seccomp-annotation"}),
+        ("{}", "{seccompProfile: {type: 1}}", "[{name: app}]", {"invalid-seccomp-profile"}),
+        ("{}", "{seccompProfile: {type: true}}", "[{name: app}]", {"invalid-seccomp-profile"}),
+        (
+            "{}",
+            "{seccompProfile: {type: [RuntimeDefault]}}",
+            "[{name: app}]",
+            {"invalid-seccomp-profile"},
+        ),
+        (
+            "{}",
+            "{seccompProfile: {type: Localhost, localhostProfile: [a]}}",
+            "[{name: app}]",
+            {"invalid-seccomp-profile"},
+        ),
+        (
+            "{}",
+            "{}",
+            "[{name: app, securityContext: [seccompProfile]}]",
+            {"missing-seccomp-profile"},
+        ),
+        (
+            "{}",
+            "{}",
+            "[{name: app, securityContext: {seccompProfile: {}}}]",
+            {"invalid-seccomp-profile"},
+        ),
+        (
+            "{}",
+            "{}",
+            "[{name: app, securityContext: {privileged: [true]}}]",
+            {"missing-seccomp-profile"},
+        ),
+        (
+            "[seccomp.security.alpha.kubernetes.io/pod]",
+            "{}",
+            "[{name: app}]",
+            {"missing-seccomp-profile"},
+        ),
+        (
+            "{seccomp.security.alpha.kubernetes.io/pod: [runtime/default]}",
+            "{}",
+            "[{name: app}]",
+            {"invalid-seccomp-profile", "deprecated-seccomp-annotation"},
+        ),
         ("{? [a]: b, 1: 2}", "{}", "[{name: app}]", {"missing-seccomp-profile"}),
-        ("{}", "{seccompProfile: {type: RuntimeDefault}}", "[{name: 42}, {name: [x]}, {name: null}, {}]", set()),
+        (
+            "{}",
+            "{seccompProfile: {type: RuntimeDefault}}",
+            "[{name: 42}, {name: [x]}, {name: null}, {}]",
+            set(),
+        ),
         ("{}", "{}", "[{name: 42}, {name: {a: b}}]", {"missing-seccomp-profile"}),
     ],
 )
 def test_wrong_types_at_every_level(tmp_path: Path, ann, psc, containers, expected):
     data = _WRONG.replace("ANN", ann).replace("PSC", psc).replace("CONTAINERS", containers)
-    code, report, _ = run_json("--kube-version", "1.26", write(tmp_path, "wrong.yaml", data.encode()))
+    code, report, _ = run_json(
+        "--kube-version", "1.26", write(tmp_path, "wrong.yaml", data.encode())
+    )
     assert {f["rule"] for f in report["findings"]} == expected, report["findings"]
     assert code == (FINDINGS if expected else CLEAN)
 
@@ -552,7 +650,9 @@ def test_wrong_types_at_every_level(tmp_path: Path, ann, psc, containers, expect
 def test_wrong_types_in_objects_and_envelopes(tmp_path: Path, doc: str):
     for kube in ("1.24", "1.30"):
         for level in ("restricted", "baseline"):
-            code, _, _ = run_json("--kube-version", kube, "--level", level, write(tmp_path, "w.yaml", doc.encode()))
+            code, _, _ = run_json(
+                "--kube-version", kube, "--level", level, write(tmp_path, "w.yaml", doc.encode())
+            )
             assert code in (CLEAN, FINDINGS)
 
 
@@ -610,27 +710,49 @@ def test_custom_tags_on_structure_still_lint(tmp_path: Path):
     "spec, expected",
     [
         # The pod-level profile is an alias.
-        ("x: &rd {type: RuntimeDefault}\nspec:\n  securityContext: {seccompProfile: *rd}\n"
-         "  containers: [{name: a}, {name: b}]\n", set()),
+        (
+            "x: &rd {type: RuntimeDefault}\nspec:\n  securityContext: {seccompProfile: *rd}\n"
+            "  containers: [{name: a}, {name: b}]\n",
+            set(),
+        ),
         # Containers merge a base with the profile.
-        ("x: &base {image: nginx, securityContext: {seccompProfile: {type: RuntimeDefault}}}\n"
-         "spec:\n  containers:\n    - <<: *base\n      name: a\n    - {<<: *base, name: b}\n", set()),
+        (
+            "x: &base {image: nginx, securityContext: {seccompProfile: {type: RuntimeDefault}}}\n"
+            "spec:\n  containers:\n    - <<: *base\n      name: a\n    - {<<: *base, name: b}\n",
+            set(),
+        ),
         # An explicit key overrides the merged one.
-        ("x: &base {seccompProfile: {type: RuntimeDefault}}\nspec:\n  containers:\n"
-         "    - name: a\n      securityContext: {<<: *base, seccompProfile: {type: Unconfined}}\n",
-         {"unconfined-seccomp-profile"}),
+        (
+            "x: &base {seccompProfile: {type: RuntimeDefault}}\nspec:\n  containers:\n"
+            "    - name: a\n      securityContext: {<<: *base, seccompProfile: {type: Unconfined}}\n",
+            {"unconfined-seccomp-profile"},
+        ),
         # Within a merge list, earlier maps win.
-        ("x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
-         "spec:\n  securityContext: {<<: [*r, *u]}\n  containers: [{name: a}]\n", set()),
-        ("x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
-         "spec:\n  securityContext: {<<: [*u, *r]}\n  containers: [{name: a}]\n", {"unconfined-seccomp-profile"}),
+        (
+            "x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
+            "spec:\n  securityContext: {<<: [*r, *u]}\n  containers: [{name: a}]\n",
+            set(),
+        ),
+        (
+            "x: &u {seccompProfile: {type: Unconfined}}\ny: &r {seccompProfile: {type: RuntimeDefault}}\n"
+            "spec:\n  securityContext: {<<: [*u, *r]}\n  containers: [{name: a}]\n",
+            {"unconfined-seccomp-profile"},
+        ),
         # The whole spec merged from an anchor; one container aliased twice.
-        ("x: &c {name: a}\ny: &s {containers: [*c, *c]}\nspec:\n  <<: *s\n", {"missing-seccomp-profile"}),
+        (
+            "x: &c {name: a}\ny: &s {containers: [*c, *c]}\nspec:\n  <<: *s\n",
+            {"missing-seccomp-profile"},
+        ),
         # A merge that refers to itself through an alias of its parent mapping.
-        ("spec: &s\n  containers: [{name: a}]\n  securityContext:\n    <<: *s\n", {"missing-seccomp-profile"}),
+        (
+            "spec: &s\n  containers: [{name: a}]\n  securityContext:\n    <<: *s\n",
+            {"missing-seccomp-profile"},
+        ),
         # Merging a non-mapping is ignored, not a crash.
-        ("x: &l [1, 2]\nspec:\n  <<: *l\n  securityContext: {<<: [1, null, *l]}\n  containers: [{name: a}]\n",
-         {"missing-seccomp-profile"}),
+        (
+            "x: &l [1, 2]\nspec:\n  <<: *l\n  securityContext: {<<: [1, null, *l]}\n  containers: [{name: a}]\n",
+            {"missing-seccomp-profile"},
+        ),
     ],
 )
 def test_anchors_and_merge_keys_across_a_pod_spec(tmp_path: Path, spec: str, expected: set):
@@ -848,7 +970,7 @@ def test_error_messages_escape_file_names(tmp_path: Path):
 # point instead of after a guessed delay. Prints how many steps it saw, when it gets that far.
 _INTERRUPT_AT = """\
 import os, signal, sys, types
-from seccomp_lint import writer
+from seccomp_lint.edit import writer
 from seccomp_lint.cli import main
 
 at, sig = int(sys.argv[1]), int(sys.argv[2])
@@ -878,7 +1000,7 @@ sys.exit(code)
 def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: int):
     """Interrupt --fix over several files at every step of every rewrite: each file is the
     original or the fix, and nothing else is left in the folder."""
-    from seccomp_lint import fixes
+    from seccomp_lint.fix import fixes
 
     folder = tmp_path / "repo"
     folder.mkdir()
@@ -890,9 +1012,19 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
         for name in names:  # start over from the originals
             write(folder, name, POD)
         return subprocess.run(
-            [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig)),
-             "--fix", "--jobs", "1", str(folder)],
-            capture_output=True, timeout=TIMEOUT,
+            [
+                sys.executable,
+                "-c",
+                _INTERRUPT_AT,
+                str(at),
+                str(int(sig)),
+                "--fix",
+                "--jobs",
+                "1",
+                str(folder),
+            ],
+            capture_output=True,
+            timeout=TIMEOUT,
         )
 
     whole = interrupted_at(0)  # no signal: how many steps a full run takes
@@ -907,7 +1039,9 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
         assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
         assert sorted(p.name for p in folder.iterdir()) == names, f"left behind after step {at}"
         for name in names:
-            assert (folder / name).read_bytes() in (POD, expected), f"{name} is partial after step {at}"
+            assert (folder / name).read_bytes() in (POD, expected), (
+                f"{name} is partial after step {at}"
+            )
 
 
 def test_fix_of_a_read_only_file_leaves_it_intact(tmp_path: Path):
@@ -922,7 +1056,7 @@ def test_fix_of_a_read_only_file_leaves_it_intact(tmp_path: Path):
 
 @pytest.mark.parametrize("where", ["write", "fsync", "replace"])
 def test_fix_on_a_full_disk_leaves_the_original_intact(tmp_path: Path, monkeypatch, where):
-    from seccomp_lint import writer
+    from seccomp_lint.edit import writer
 
     path = write(tmp_path, "pod.yaml", POD)
 
@@ -976,17 +1110,18 @@ def test_fix_never_rewrites_a_file_with_hostile_content(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")]
+    "encoding, bom",
+    [("utf-16-le", b"\xff\xfe"), ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")],
 )
 def test_fix_keeps_encoding_bom_and_line_endings(tmp_path: Path, encoding: str, bom: bytes):
-    from seccomp_lint import fixes
+    from seccomp_lint.fix import fixes
 
     crlf = POD.replace(b"\n", b"\r\n")
     path = write(tmp_path, "pod.yaml", bom + crlf.decode().encode(encoding))
     run("--fix", path)
     data = path.read_bytes()
     assert data.startswith(bom)
-    text = data[len(bom):].decode(encoding)
+    text = data[len(bom) :].decode(encoding)
     assert "seccompProfile" in text
     assert text.count("\r\n") == text.count("\n")
     expected = fixes.fix_bytes(crlf, "pod.yaml", Options()).fixed.decode()
@@ -998,7 +1133,7 @@ def test_interrupt_between_write_and_rename_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch, where: str
 ):
     """SIGINT landing inside the atomic write: the original stays, and so does nothing else."""
-    from seccomp_lint import writer
+    from seccomp_lint.edit import writer
 
     path = write(tmp_path, "pod.yaml", POD)
 

@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
-from seccomp_lint import kustomize
-from seccomp_lint.model import Options
+
+from seccomp_lint.model.data import Options
+from seccomp_lint.sources.kustomize import build as kustomize
 
 KUSTOMIZE = FIXTURES / "kustomize"
 GOLDEN = FIXTURES / "kustomize-golden"
@@ -59,7 +59,7 @@ def build_clean(directory: Path) -> bool:
     """Whether the build output of ``directory`` lints clean (a plain build, no wrapper)."""
     command = kustomize.build_command(str(directory))
     out = subprocess.run(command, capture_output=True, check=True).stdout
-    from seccomp_lint.linter import lint_bytes
+    from seccomp_lint.lint.linter import lint_bytes
 
     return not lint_bytes(out, "build", Options()).findings
 
@@ -306,8 +306,11 @@ def test_a_base_outside_the_project_gets_a_patch_file_in_the_overlay(lint, tmp_p
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
     assert result.code == 0, result.stdout + result.stderr
     assert snapshot(tmp_path / "shared") == base
-    _golden("shared-overlay", overlay,
-            ["kustomization.yaml", "payment-debug.yaml", "seccomp-lint-patch.yaml"])
+    _golden(
+        "shared-overlay",
+        overlay,
+        ["kustomization.yaml", "payment-debug.yaml", "seccomp-lint-patch.yaml"],
+    )
     old = (KUSTOMIZE / "shared-overlay/kustomization.yaml").read_text().splitlines()
     new = (overlay / "kustomization.yaml").read_text().splitlines()
     assert [line for line in new if line not in old] == ["- path: seccomp-lint-patch.yaml"]
@@ -335,9 +338,7 @@ def test_a_flow_patches_list_gets_a_flow_entry_and_the_note_quotes_it(lint, tmp_
     --diff) quotes it as it is written, not as a ``- path:`` line."""
     overlay = _shared(tmp_path)
     kustomization = overlay / "kustomization.yaml"
-    kustomization.write_text(
-        "resources:\n- ../../shared/base\npatches: []  # none yet\n"
-    )
+    kustomization.write_text("resources:\n- ../../shared/base\npatches: []  # none yet\n")
     diff = lint("--kustomize", str(overlay), "--diff", fmt="text")
     assert "+patches: [{path: seccomp-lint-patch.yaml}]  # none yet\n" in diff.stdout
     assert "would add `{path: seccomp-lint-patch.yaml}` to its patches:" in diff.stderr
@@ -356,7 +357,7 @@ def test_a_new_patch_file_replaced_meanwhile_is_not_removed(lint, tmp_path, monk
     """The new patch file is written, then the kustomization cannot be (it changed on disk):
     the patch file is taken out again, but only while it is the file seccomp-lint wrote. Here
     someone replaced it in between: it is left, and the run says so."""
-    from seccomp_lint import writer
+    from seccomp_lint.edit import writer
 
     overlay = _shared(tmp_path)
     kustomization = overlay / "kustomization.yaml"
@@ -385,7 +386,7 @@ def test_a_new_patch_file_is_removed_when_the_kustomization_cannot_be_written(
     lint, tmp_path, monkeypatch
 ) -> None:
     """The same, with nobody touching the patch file: it is removed."""
-    from seccomp_lint import writer
+    from seccomp_lint.edit import writer
 
     overlay = _shared(tmp_path)
     kustomization = overlay / "kustomization.yaml"
@@ -403,8 +404,9 @@ def test_a_new_patch_file_is_removed_when_the_kustomization_cannot_be_written(
     assert "taken out again" not in result.stderr
 
 
-@pytest.mark.parametrize("overlay", ["json6902-overlay", "inline-overlay", "legacy-overlay",
-                                     "shared-overlay"])
+@pytest.mark.parametrize(
+    "overlay", ["json6902-overlay", "inline-overlay", "legacy-overlay", "shared-overlay"]
+)
 def test_diff_shows_patch_edits_and_writes_nothing(lint, tmp_path, overlay: str) -> None:
     if overlay == "shared-overlay":
         tree = _shared(tmp_path)
@@ -429,11 +431,13 @@ def test_a_fix_the_rebuild_does_not_confirm_leaves_every_file_untouched(lint, tm
     added to the read-only kustomization: every file is as it was; the patch is printed."""
     shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
     catalog = tmp_path / "base/catalog.yaml"
-    catalog.write_text(catalog.read_text().replace(
-        "  name: catalog\n",
-        "  name: catalog\n  annotations:\n"
-        '    ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "profiling"\n',
-    ))
+    catalog.write_text(
+        catalog.read_text().replace(
+            "  name: catalog\n",
+            "  name: catalog\n  annotations:\n"
+            '    ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "profiling"\n',
+        )
+    )
     overlay = tmp_path / "overlay"
     overlay.mkdir()
     (overlay / "all-unconfined.yaml").write_text(
@@ -449,8 +453,10 @@ def test_a_fix_the_rebuild_does_not_confirm_leaves_every_file_untouched(lint, tm
     result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
     assert snapshot(tmp_path) == before
     assert result.code == 1
-    assert f"{overlay / 'all-unconfined.yaml'}: fix undone: the rebuilt Deployment/shop-catalog " \
+    assert (
+        f"{overlay / 'all-unconfined.yaml'}: fix undone: the rebuilt Deployment/shop-catalog "
         "differs by more than the intended change" in result.stderr
+    )
     assert "is read-only or outside the project: the patch is printed instead" in result.stderr
     assert "(no file was changed for these):" in result.stdout
     assert "      name: cart\n" in result.stdout or "  name: cart\n" in result.stdout
@@ -489,8 +495,10 @@ def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
     assert (tmp_path / catalog).read_bytes() != (KUSTOMIZE / catalog).read_bytes()
     added = (overlay / "seccomp-lint-patch.yaml").read_text()
     assert "  name: cart\n" in added and added.count("kind: Deployment") == 1
-    assert (overlay / "kustomization.yaml").read_text().endswith(
-        "      value: {runAsNonRoot: true}\n- path: seccomp-lint-patch.yaml\n"
+    assert (
+        (overlay / "kustomization.yaml")
+        .read_text()
+        .endswith("      value: {runAsNonRoot: true}\n- path: seccomp-lint-patch.yaml\n")
     )
     assert "(10 fixed, 0 remaining)" in result.stdout
     assert build_clean(overlay)
@@ -500,9 +508,7 @@ def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
 
 
 def _kustomizations(top: Path) -> list[Path]:
-    return sorted(
-        p.parent for name in kustomize.KUSTOMIZATION_FILES for p in top.rglob(name)
-    )
+    return sorted(p.parent for name in kustomize.KUSTOMIZATION_FILES for p in top.rglob(name))
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/kustomize is absent")

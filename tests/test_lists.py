@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
-from seccomp_lint import linter, lists
-from seccomp_lint.documents import json_file
-from seccomp_lint.model import Options
+
+from seccomp_lint.lint import linter
+from seccomp_lint.model.data import Options
+from seccomp_lint.text import lists
+from seccomp_lint.text.documents import json_file
 
 CORPUS = REPO.parent / "shared" / "corpus"
 
@@ -57,7 +58,7 @@ def _yaml_list(pods: list[str], indent: int = 0) -> str:
         lead + "- " + "\n".join(lead + line for line in pod.splitlines())[indent + 2 :] + "\n"
         for pod in pods
     )
-    return f"apiVersion: v1\nitems:\n{body}kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+    return f'apiVersion: v1\nitems:\n{body}kind: List\nmetadata:\n  resourceVersion: ""\n'
 
 
 def _pods(n: int) -> list[str]:
@@ -72,8 +73,9 @@ def test_kubectl_style_list_is_cut_and_equal(indent: int, monkeypatch: pytest.Mo
     assert cut is not None and len(cut.items) == 8
     findings = _same_both_ways(data, False, monkeypatch)
     assert {f.object.name for f in findings} == {"p0", "p2", "p3", "p4", "p6", "p7"}
-    assert all(f.fix is None or all(c.path[:1] == ("items",) for c in f.fix.changes)
-               for f in findings)
+    assert all(
+        f.fix is None or all(c.path[:1] == ("items",) for c in f.fix.changes) for f in findings
+    )
 
 
 def test_json_list_is_cut_and_equal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,7 +96,7 @@ def test_json_list_is_cut_and_equal(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (
             "an item line inside a multi-line quoted scalar",
-            'apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  apiVersion: v1\n'
+            "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  apiVersion: v1\n"
             '  metadata: {name: a, annotations: {x: "one\n- two"}}\n'
             "  spec: {containers: [{name: c}]}\n",
         ),
@@ -203,14 +205,17 @@ def _mixed(n: int) -> list[str]:
     """Pods with a safe fix (no profile) between pods with unsafe or no fixes, and pods whose
     fix must wait for another (a legacy annotation: adding a profile first would contradict it)."""
     return [
-        ANNOTATED.format(name=f"legacy{i}") if i % 6 == 5 else
-        BARE.format(name=f"bare{i}") if i % 2 else pod
+        ANNOTATED.format(name=f"legacy{i}")
+        if i % 6 == 5
+        else BARE.format(name=f"bare{i}")
+        if i % 2
+        else pod
         for i, pod in enumerate(_pods(n))
     ]
 
 
 def _fix(data: bytes, is_json: bool, whole: bool, unsafe: bool, monkeypatch: pytest.MonkeyPatch):
-    from seccomp_lint import fixes
+    from seccomp_lint.fix import fixes
 
     with monkeypatch.context() as m:
         if whole:
@@ -253,7 +258,7 @@ def test_region_diff_equals_the_whole_file_diff_and_applies(
 ) -> None:
     import subprocess
 
-    from seccomp_lint.diffs import unified_diff
+    from seccomp_lint.edit.diffs import unified_diff
 
     # Items fixed next to each other and far apart: hunks join and split as a whole diff's do.
     data = _yaml_list(_mixed(40)).encode()
@@ -274,7 +279,7 @@ def test_fixing_a_list_never_re_reads_the_whole_list_per_fix(
     """--fix on a List lints the whole text twice (before, after) and verifies and re-lints
     each fixed item on its own: the whole file is never parsed to verify a fix (the loop over
     the whole text parses it for every round and every attempt)."""
-    from seccomp_lint import fixes
+    from seccomp_lint.fix import fixes
 
     data = _yaml_list(_mixed(60)).encode()
     item = max(len(BARE), len(POD), len(ANNOTATED)) + 100
@@ -308,21 +313,32 @@ def _indented(text: str, k: int = 2) -> str:
 
 
 def _json_pod(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+    }
 
 
 EDGES = {
     # The cut must leave nothing under "items": else the text is read whole.
-    "an item written '-' then its mapping": HEAD + P.format(n="a")
+    "an item written '-' then its mapping": HEAD
+    + P.format(n="a")
     + "-\n  apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec: {containers: [{name: c}]}\n",
-    "items at indent 2, then one at indent 1 (not YAML)": HEAD + _indented(P.format(n="a"))
+    "items at indent 2, then one at indent 1 (not YAML)": HEAD
+    + _indented(P.format(n="a"))
     + " - apiVersion: v1\n   kind: Pod\n   metadata: {name: b}\n   spec: {containers: [{name: c}]}\n"
     "metadata: {}\n",
-    "a second items key written as an explicit key": HEAD + P.format(n="a") + "? items\n:\n"
+    "a second items key written as an explicit key": HEAD
+    + P.format(n="a")
+    + "? items\n:\n"
     + P.format(n="b"),
     "a second items key written with an escape": '{"apiVersion":"v1","kind":"List","items":[\n'
-    + json.dumps(_json_pod("a")) + '\n],\n"\\u0069tems":[\n' + json.dumps(_json_pod("b")) + "\n]}\n",
+    + json.dumps(_json_pod("a"))
+    + '\n],\n"\\u0069tems":[\n'
+    + json.dumps(_json_pod("b"))
+    + "\n]}\n",
     # Items that read only with the rest of the document: fixed with the whole text.
     "an alias to an anchor in another item": HEAD
     + P.format(n="a").replace("    name: a\n", "    name: a\n    labels: &l {x: y}\n")
@@ -330,11 +346,22 @@ EDGES = {
     "an alias to an anchor in the envelope": "apiVersion: v1\nkind: List\nmetadata: &m {name: x}\n"
     "items:\n" + P.format(n="a").replace("    name: a\n", "    name: a\n    labels: *m\n"),
     # Compact JSON: items sharing a line are read whole (positions in characters, linear time).
-    "compact JSON": json.dumps({"apiVersion": "v1", "kind": "List",
-                                "items": [_json_pod("a"), _json_pod("b"), _json_pod("c")]}),
+    "compact JSON": json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": [_json_pod("a"), _json_pod("b"), _json_pod("c")],
+        }
+    ),
     "compact JSON with non-ASCII text before the items": json.dumps(
-        {"apiVersion": "v1", "kind": "List", "metadata": {"annotations": {"x": "äöü€"}},
-         "items": [_json_pod("a"), _json_pod("b")]}, ensure_ascii=False),
+        {
+            "apiVersion": "v1",
+            "kind": "List",
+            "metadata": {"annotations": {"x": "äöü€"}},
+            "items": [_json_pod("a"), _json_pod("b")],
+        },
+        ensure_ascii=False,
+    ),
     # A List item is never a bare seccomp profile file.
     "a profile-shaped item": HEAD + "- defaultAction: SCMP_ACT_ALLOW\n" + P.format(n="a"),
 }
@@ -351,12 +378,16 @@ def test_edge_shapes_lint_and_fix_as_the_whole_document(
     whole = _fix(data, is_json, True, True, monkeypatch)
 
     def shown(ff):
-        return [(f.rule, f.line, f.column, f.message, f.fix and f.fix.declined) for f in ff.findings]
+        return [
+            (f.rule, f.line, f.column, f.message, f.fix and f.fix.declined) for f in ff.findings
+        ]
 
     assert by_item.fixed == whole.fixed
     assert shown(by_item) == shown(whole)
     assert (by_item.fixed_count, by_item.held_back, by_item.notice) == (
-        whole.fixed_count, whole.held_back, whole.notice
+        whole.fixed_count,
+        whole.held_back,
+        whole.notice,
     )
 
 
@@ -376,7 +407,7 @@ def test_a_stream_read_in_blocks_is_cut_as_the_text_in_memory(
 ) -> None:
     import io
 
-    from seccomp_lint import documents
+    from seccomp_lint.text import documents
 
     monkeypatch.setattr(documents, "BLOCK", block)
     for data in STREAMS:
@@ -391,7 +422,7 @@ def test_a_long_document_read_from_a_stream_is_searched_once(
     read before it for ``---`` (that made a 746 MB dump spend over a minute here)."""
     import io
 
-    from seccomp_lint import documents
+    from seccomp_lint.text import documents
 
     data = _yaml_list(_pods(400)).encode()
     searched = 0

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 # --------------------------------------------------------------------------- fixes never worse
@@ -124,8 +123,9 @@ def test_a_source_url_comment_is_not_helm_output(tmp_path: Path) -> None:
     path = tmp_path / "upstream.yaml"
     path.write_text(
         "# Source: https://raw.githubusercontent.com/example/app/main/deploy.yaml\n"
-        + UNCONFINED_ANNOTATION.replace("seccomp.security.alpha.kubernetes.io/pod: unconfined",
-                                        "team: a")
+        + UNCONFINED_ANNOTATION.replace(
+            "seccomp.security.alpha.kubernetes.io/pod: unconfined", "team: a"
+        )
     )
     result = run_cli("--fix", path)
     assert result.findings == []
@@ -155,12 +155,16 @@ def test_rendered_file_with_quoted_braces_in_templates_is_linted(tmp_path: Path)
     folder = tmp_path / "chart" / "templates"
     folder.mkdir(parents=True)
     (folder / "rendered.yaml").write_text(
-        POD.replace("metadata: {name: p}", 'metadata:\n  name: p\n  annotations:\n'
-                    '    summary: "{{ $labels.instance }} is down"')
+        POD.replace(
+            "metadata: {name: p}",
+            'metadata:\n  name: p\n  annotations:\n    summary: "{{ $labels.instance }} is down"',
+        )
     )
-    (folder / "raw.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n"
-                                     "  name: {{ .Values.name }}\nspec:\n"
-                                     "  containers: [{name: app, image: nginx}]\n")
+    (folder / "raw.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n"
+        "  name: {{ .Values.name }}\nspec:\n"
+        "  containers: [{name: app, image: nginx}]\n"
+    )
     result = run_cli(tmp_path, fmt="text")
     assert "rendered.yaml" in result.stdout and "missing-seccomp-profile" in result.stdout
     assert "raw.yaml" in result.stderr and "unrendered template" in result.stderr
@@ -200,8 +204,10 @@ def test_typed_list_items_without_kind_are_pods() -> None:
         "apiVersion": "v1",
         "kind": "PodList",
         "items": [
-            {"metadata": {"name": "a", "namespace": "x"},
-             "spec": {"containers": [{"name": "app", "image": "nginx"}]}},
+            {
+                "metadata": {"name": "a", "namespace": "x"},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+            },
         ],
     }
     result = run_cli("-", stdin=json.dumps(dump).encode())
@@ -211,8 +217,16 @@ def test_typed_list_items_without_kind_are_pods() -> None:
 
 
 def test_concatenated_json_objects_are_read_one_by_one(tmp_path: Path) -> None:
-    pod = json.loads(json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
-                                 "spec": {"containers": [{"name": "app", "image": "nginx"}]}}))
+    pod = json.loads(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "a"},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+            }
+        )
+    )
     other = {**pod, "metadata": {"name": "b"}}
     stream = json.dumps(pod) + json.dumps(other, indent=2) + "\n"
     result = run_cli("-", stdin=stream.encode())
@@ -224,8 +238,12 @@ def test_concatenated_json_objects_are_read_one_by_one(tmp_path: Path) -> None:
 
 
 def test_seccomp_on_windows_pod_from_1_24() -> None:
-    pod = POD.replace("spec:\n", "spec:\n  os: {name: windows}\n  securityContext:\n"
-                      "    seccompProfile: {type: RuntimeDefault}\n", 1)
+    pod = POD.replace(
+        "spec:\n",
+        "spec:\n  os: {name: windows}\n  securityContext:\n"
+        "    seccompProfile: {type: RuntimeDefault}\n",
+        1,
+    )
     rules = {f["rule"] for f in run_cli("--kube-version", "1.24", "-", stdin=pod.encode()).findings}
     assert "seccomp-on-windows-pod" in rules
     rules = {f["rule"] for f in run_cli("--kube-version", "1.23", "-", stdin=pod.encode()).findings}
@@ -257,16 +275,19 @@ def test_unicode_separators_do_not_shift_lines(tmp_path: Path, sep: str) -> None
     edits = result.findings[0]["fix"]["edits"]
     assert edits[0]["start"]["line"] == 6 + 1  # inserted after "spec:" (line 6)
     sarif = json.loads(run_cli(path, fmt="sarif").stdout)
-    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"][
-        "startLine"] == 7
+    assert (
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+        == 7
+    )
     # The diff applies with git.
     diff = run_cli("--diff", path, fmt="text", cwd=tmp_path).stdout
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copy(path, repo / "p.yaml")
     patch = diff.replace(f"a/{path}", "a/p.yaml").replace(f"b/{path}", "b/p.yaml")
-    done = subprocess.run(["git", "apply", "-"], input=patch.encode(), cwd=repo,
-                          capture_output=True)
+    done = subprocess.run(
+        ["git", "apply", "-"], input=patch.encode(), cwd=repo, capture_output=True
+    )
     assert done.returncode == 0, done.stderr
     run_cli("--fix", path)
     assert (repo / "p.yaml").read_bytes() == path.read_bytes()
@@ -291,7 +312,7 @@ def test_suppression_with_an_unknown_rule_id_is_reported() -> None:
     pod = POD.replace(
         "metadata: {name: p}",
         "metadata:\n  name: p\n  annotations:\n"
-        "    ignore-check.seccomp-lint.io/missing-seccomp-profil: \"legacy\"",
+        '    ignore-check.seccomp-lint.io/missing-seccomp-profil: "legacy"',
     )
     result = run_cli("-", stdin=pod.encode())
     rules = sorted(f["rule"] for f in result.findings)
@@ -309,11 +330,12 @@ def test_suppression_without_a_reason_is_reported_and_does_not_apply(where: str)
         pod = POD.replace(
             "metadata: {name: p}",
             "metadata:\n  name: p\n  annotations:\n"
-            "    ignore-check.seccomp-lint.io/missing-seccomp-profile: \"\"",
+            '    ignore-check.seccomp-lint.io/missing-seccomp-profile: ""',
         )
     else:
-        pod = POD.replace("  containers:", "  # seccomp-lint: ignore[missing-seccomp-profile]\n"
-                          "  containers:")
+        pod = POD.replace(
+            "  containers:", "  # seccomp-lint: ignore[missing-seccomp-profile]\n  containers:"
+        )
     result = run_cli("-", stdin=pod.encode())
     rules = sorted(f["rule"] for f in result.findings)
     assert rules == ["invalid-suppression", "missing-seccomp-profile"]

@@ -15,12 +15,12 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-
 from conftest import run_cli
+
 from seccomp_lint import __version__
-from seccomp_lint.model import Edit, Finding, Fix, ObjectRef, Pos
-from seccomp_lint.output import FORMATS, Display, emit
-from seccomp_lint.report import Run, finding_dict
+from seccomp_lint.model.data import Edit, Finding, Fix, ObjectRef, Pos
+from seccomp_lint.output.formats import FORMATS, Display, emit
+from seccomp_lint.output.report import Run, finding_dict
 from seccomp_lint.rules import BY_ID, markdown
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,7 +134,11 @@ def test_json_fix_matches_schema():
 def test_output_schema_names_every_field():
     """The schema and finding_dict list the same keys, so neither drifts alone."""
     finding = OUTPUT_SCHEMA["$defs"]["finding"]
-    assert set(finding["required"]) == set(finding["properties"]) == set(finding_dict(_fixed_finding()))
+    assert (
+        set(finding["required"])
+        == set(finding["properties"])
+        == set(finding_dict(_fixed_finding()))
+    )
 
 
 # --- SARIF -----------------------------------------------------------------------------------
@@ -209,7 +213,10 @@ def test_sarif_results_locate_findings(in_repo):
         assert result["message"]["text"].startswith(finding["message"])
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"] == finding["path"]
-        assert location["region"] == {"startLine": finding["line"], "startColumn": finding["column"]}
+        assert location["region"] == {
+            "startLine": finding["line"],
+            "startColumn": finding["column"],
+        }
         assert ("fixes" in result) == (finding["fix"] is not None)
 
 
@@ -247,7 +254,8 @@ def test_sarif_fingerprints_survive_moved_lines(tmp_path, monkeypatch):
     Path("m.yaml").write_text("# a comment\n# and another\n" + HOSTILE + "---\n" + MISSING)
     _, after = _sarif("m.yaml")
     lines = lambda log: [  # noqa: E731
-        r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in log["runs"][0]["results"]
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in log["runs"][0]["results"]
     ]
     assert [n + 2 for n in lines(before)] == lines(after)
     assert _fingerprints(before) == _fingerprints(after)

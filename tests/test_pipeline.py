@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 
 CLEAN = """\
@@ -190,7 +189,9 @@ def test_a_failed_build_never_says_no_findings(tmp_path: Path) -> None:
 
 
 BROKEN = "apiVersion: v1\nkind: Pod\nspec:\n  containers: [{name: app\n"
-TEMPLATE = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  containers: []\n"
+TEMPLATE = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  containers: []\n"
+)
 
 
 @pytest.mark.parametrize("mode", ["lint", "fix", "diff"])

@@ -60,7 +60,13 @@ def test_hooks_manifest():
 
 def test_hook_types_match_manifest_files():
     from identify import identify  # a dependency of pre-commit, itself a test dependency
-    for path in ("a.yaml", "b.yml", "c.json", *(str(p) for p in (REPO / "examples").rglob("*.yaml"))):
+
+    for path in (
+        "a.yaml",
+        "b.yml",
+        "c.json",
+        *(str(p) for p in (REPO / "examples").rglob("*.yaml")),
+    ):
         assert set(BY_ID["seccomp-lint"]["types_or"]) & identify.tags_from_filename(path), path
     assert not set(BY_ID["seccomp-lint"]["types_or"]) & identify.tags_from_filename("x.py")
 
@@ -76,7 +82,15 @@ def test_every_hook_is_documented():
 # pre-commit is a test dependency (run as ``python -m pre_commit``): missing, the test fails.
 # git is a system tool that pre-commit and the snapshot below cannot do without.
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git on PATH")
-GIT = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+GIT = [
+    "git",
+    "-c",
+    "user.name=test",
+    "-c",
+    "user.email=test@example.com",
+    "-c",
+    "commit.gpgsign=false",
+]
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -132,7 +146,9 @@ def _pre_commit(project: Path, env: dict, *args: str) -> subprocess.CompletedPro
     )
 
 
-def _try_repo(hook_repo: Path, project: Path, env: dict, hook_id: str) -> subprocess.CompletedProcess:
+def _try_repo(
+    hook_repo: Path, project: Path, env: dict, hook_id: str
+) -> subprocess.CompletedProcess:
     return _pre_commit(project, env, "try-repo", str(hook_repo), hook_id)
 
 
@@ -228,7 +244,9 @@ def test_readme_snippet_runs_as_written(tagged_clone, pre_commit_env, tmp_path):
     url = _snippet_repo()["repo"]
     # Only the repository's URL changes: it points at the local clone instead of GitHub.
     config, replaced = re.subn(
-        rf"^(\s*- repo: ){re.escape(url)}$", lambda m: m.group(1) + str(tagged_clone), snippet,
+        rf"^(\s*- repo: ){re.escape(url)}$",
+        lambda m: m.group(1) + str(tagged_clone),
+        snippet,
         flags=re.M,
     )
     assert replaced == 1, snippet

@@ -16,11 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
-from seccomp_lint import profiles
-from seccomp_lint.linter import lint_bytes
-from seccomp_lint.model import Options
+
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model import profiles
+from seccomp_lint.model.data import Options
 from seccomp_lint.rules import BY_ID
 from seccomp_lint.rules import doc as rules_doc
 
@@ -101,9 +101,7 @@ def test_manifest_set_gets_one_finding_per_bad_profile(lint):
 
 def test_profiles_linted_directly_are_reported_at_their_keys(lint):
     result = lint(str(ROOT))
-    got = sorted(
-        (Path(f["path"]).name, f["line"], f["column"], f["rule"]) for f in result.findings
-    )
+    got = sorted((Path(f["path"]).name, f["line"], f["column"], f["rule"]) for f in result.findings)
     assert got == [
         ("allow-all.json", 2, 5, PERMISSIVE),  # "defaultAction"
         ("audit.json", 2, 2, PERMISSIVE),
@@ -127,7 +125,9 @@ def test_spo_seccompprofiles(lint):
         "namespace": "shop",
         "document": 0,
     }
-    assert allow["message"].startswith("SeccompProfile/allow-all: the profile defaults to SCMP_ACT_ALLOW")
+    assert allow["message"].startswith(
+        "SeccompProfile/allow-all: the profile defaults to SCMP_ACT_ALLOW"
+    )
     typo = next(f for f in result.findings if f["object"]["name"] == "typo")
     assert 'unknown field "spec.syscall"' in typo["message"]
 
@@ -227,10 +227,14 @@ def test_each_profile_file_is_read_once_per_run(monkeypatch):
     calls = []
     real = profiles._judge_bytes
     monkeypatch.setattr(profiles, "_judge_bytes", lambda raw: calls.append(1) or real(raw))
-    text = b"---\n".join(
-        pod("{type: Localhost, localhostProfile: profiles/./audit.json}", name=f"p{i}")
-        for i in range(3)
-    ) + b"---\n" + pod("{type: Localhost, localhostProfile: profiles/audit.json}")
+    text = (
+        b"---\n".join(
+            pod("{type: Localhost, localhostProfile: profiles/./audit.json}", name=f"p{i}")
+            for i in range(3)
+        )
+        + b"---\n"
+        + pod("{type: Localhost, localhostProfile: profiles/audit.json}")
+    )
     findings = lint_bytes(text, "many.yaml", Options(profiles_dir=str(ROOT))).findings
     assert [f.rule for f in findings] == [PERMISSIVE] * 4
     assert len(calls) == 1
@@ -295,14 +299,22 @@ def test_schema_problems_each_reported_at_their_key():
     )
     got = [(f.line, f.column, f.message.split("is invalid: ")[1]) for f in judge_text(data)]
     assert got == [
-        (2, 40, 'architectures[1]: "x86_64" is not a seccomp architecture '
-         "(did you mean SCMP_ARCH_X86_64?)"),
+        (
+            2,
+            40,
+            'architectures[1]: "x86_64" is not a seccomp architecture '
+            "(did you mean SCMP_ARCH_X86_64?)",
+        ),
         (3, 15, 'syscalls[0] needs "names", the syscalls the rule applies to'),
         (4, 16, "syscalls[1].names must not be empty"),
         (4, 57, "syscalls[1].errnoRet: -1 is out of range (0 to 4294967295)"),
         (6, 26, "syscalls[2].args[0].index: 6 is out of range (0 to 5)"),
-        (6, 50, 'syscalls[2].args[0].op: "EQ" is not a comparison operator (SCMP_CMP_NE, '
-         "SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)"),
+        (
+            6,
+            50,
+            'syscalls[2].args[0].op: "EQ" is not a comparison operator (SCMP_CMP_NE, '
+            "SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ)",
+        ),
         (7, 2, 'unknown field "defaultActoin"'),
     ]
 
@@ -334,13 +346,16 @@ def test_jsonschema_is_imported_only_when_a_profile_is_checked(tmp_path):
         "rc = main(sys.argv[1:])\n"
         "print('jsonschema' in sys.modules, rc)\n"
     )
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", code, *args, "--quiet"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    ).stdout.split()[-2:]
+
+    def run(*args: str) -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, *args, "--quiet"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        ).stdout.split()[-2:]
+
     assert run("pod.yaml") == ["False", "0"]
     assert run("p.json") == ["True", "0"]
 
@@ -348,7 +363,7 @@ def test_jsonschema_is_imported_only_when_a_profile_is_checked(tmp_path):
 def test_schema_is_valid_and_shipped():
     import jsonschema
 
-    from seccomp_lint.resources import schema_bytes
+    from seccomp_lint.model.resources import schema_bytes
 
     raw = schema_bytes("seccomp-profile.schema.json")
     assert raw == (REPO / "schemas/seccomp-profile.schema.json").read_bytes()

@@ -18,9 +18,10 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from seccomp_lint import diffs, fixes
-from seccomp_lint.linter import lint_bytes
-from seccomp_lint.model import Options
+from seccomp_lint.edit import diffs
+from seccomp_lint.fix import fixes
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model.data import Options
 
 MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "500"))
 PROPERTY = settings(
@@ -53,10 +54,14 @@ INVALID = Profile(None)
 FIELDS: dict[str, tuple[object, Profile | None]] = {
     "null": (None, None),
     "runtime-default": ({"type": "RuntimeDefault"}, Profile("RuntimeDefault")),
-    "localhost": ({"type": "Localhost", "localhostProfile": "profiles/audit.json"},
-                  Profile("Localhost", "profiles/audit.json")),
-    "localhost-other": ({"type": "Localhost", "localhostProfile": "other.json"},
-                        Profile("Localhost", "other.json")),
+    "localhost": (
+        {"type": "Localhost", "localhostProfile": "profiles/audit.json"},
+        Profile("Localhost", "profiles/audit.json"),
+    ),
+    "localhost-other": (
+        {"type": "Localhost", "localhostProfile": "other.json"},
+        Profile("Localhost", "other.json"),
+    ),
     "unconfined": ({"type": "Unconfined"}, Profile("Unconfined")),
     "localhost-without-profile": ({"type": "Localhost"}, INVALID),
     "localhost-absolute": ({"type": "Localhost", "localhostProfile": "/var/lib/p.json"}, INVALID),
@@ -114,7 +119,10 @@ class Pod:
         if self.os is not None:
             spec["os"] = {"name": self.os}
         if self.setting is not None:
-            spec["securityContext"] = {"runAsNonRoot": True, "seccompProfile": FIELDS[self.setting][0]}
+            spec["securityContext"] = {
+                "runAsNonRoot": True,
+                "seccompProfile": FIELDS[self.setting][0],
+            }
         for group in ("initContainers", "containers", "ephemeralContainers"):
             members = [c for c in self.containers if c.group == group]
             if members or group == "containers":
@@ -127,9 +135,16 @@ class Pod:
         own: dict = {"name": self.name}
         if self.misplaced:
             own["annotations"] = dict(self.misplaced)
-        template = {"metadata": meta if self.annotations else {"labels": {"app": self.name}}, "spec": spec}
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": own,
-                "spec": {"replicas": 2, "template": template}}
+        template = {
+            "metadata": meta if self.annotations else {"labels": {"app": self.name}},
+            "spec": spec,
+        }
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": own,
+            "spec": {"replicas": 2, "template": template},
+        }
 
 
 def _container(c: Container) -> dict:
@@ -167,7 +182,9 @@ def expected(pod: Pod, options: Options) -> Counter:
     pod_field = field_profile(pod.setting)
     ann = {k: ANNOTATIONS[v] for k, v in pod.annotations.items()}
     pod_ann = ann.get(POD_ANN)
-    by_container = {k[len(CONTAINER_ANN):]: v for k, v in ann.items() if k.startswith(CONTAINER_ANN)}
+    by_container = {
+        k[len(CONTAINER_ANN) :]: v for k, v in ann.items() if k.startswith(CONTAINER_ANN)
+    }
     baseline_rules = options.level in ("baseline", "restricted")
 
     # Every place that sets a profile: (scope, origin, Profile).
@@ -177,7 +194,7 @@ def expected(pod: Pod, options: Options) -> Counter:
 
     if baseline_rules:
         for key in pod.annotations:
-            scope = "pod" if key == POD_ANN else key[len(CONTAINER_ANN):]
+            scope = "pod" if key == POD_ANN else key[len(CONTAINER_ANN) :]
             out["deprecated-seccomp-annotation", scope] += 1
         for _ in pod.misplaced:
             out["misplaced-seccomp-annotation", "pod"] += 1
@@ -188,8 +205,13 @@ def expected(pod: Pod, options: Options) -> Counter:
             (c.name, by_container.get(c.name), field_profile(c.setting)) for c in pod.containers
         ]
         for scope, a, f in pairs:
-            if a and f and a.valid and f.valid and (a.type, a.profile if a.type == "Localhost" else None) != (
-                f.type, f.profile if f.type == "Localhost" else None
+            if (
+                a
+                and f
+                and a.valid
+                and f.valid
+                and (a.type, a.profile if a.type == "Localhost" else None)
+                != (f.type, f.profile if f.type == "Localhost" else None)
             ):
                 out["seccomp-annotation-mismatch", scope] += 1
         if os_validated:
@@ -234,8 +256,11 @@ def admission_allows(pod: Pod, level: str) -> bool:
     pod_type = pod_type.get("type") if isinstance(pod_type, dict) else ("?" if pod_type else None)
     if level == "baseline":
         types = [pod_type] + [
-            (FIELDS[c.setting][0] or {}).get("type") if isinstance(FIELDS[c.setting][0], dict) else "?"
-            for c in pod.containers if c.setting
+            (FIELDS[c.setting][0] or {}).get("type")
+            if isinstance(FIELDS[c.setting][0], dict)
+            else "?"
+            for c in pod.containers
+            if c.setting
         ]
         return "Unconfined" not in types
     if pod.os == "windows":
@@ -349,10 +374,12 @@ def _block(value: object, level: int, col: int, style: Style, out: list[str]) ->
             if isinstance(item, dict) and item and level + 1 < style.flow_depth:
                 sub: list[str] = []
                 _block(item, level + 1, col + 2, style, sub)
-                out.append(f"{pad}- " + sub[0][col + 2:])
+                out.append(f"{pad}- " + sub[0][col + 2 :])
                 out.extend(sub[1:])
             else:
-                out.append(f"{pad}- {_flow(item, style) if isinstance(item, (dict, list)) else _scalar(item, style)}")
+                out.append(
+                    f"{pad}- {_flow(item, style) if isinstance(item, (dict, list)) else _scalar(item, style)}"
+                )
 
 
 def render(pod: Pod, style: Style) -> bytes:
@@ -366,14 +393,18 @@ def render(pod: Pod, style: Style) -> bytes:
             line += "  # seccompProfile: {type: Unconfined} privileged: true"
         body.append(line)
         if next(comments, False):
-            body.append(" " * (len(line) - len(line.lstrip())) + "# containers: [] --- not a document")
+            body.append(
+                " " * (len(line) - len(line.lstrip())) + "# containers: [] --- not a document"
+            )
     text = style.header + "\n".join(body) + "\n"
     return text.replace("\n", style.newline).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- strategies
 
-NAMES = st.sampled_from(["app", "web", "sidecar", "proxy", "db", "worker", "init", "debug", "a.b", "x-1"])
+NAMES = st.sampled_from(
+    ["app", "web", "sidecar", "proxy", "db", "worker", "init", "debug", "a.b", "x-1"]
+)
 SETTINGS = st.one_of(st.none(), st.sampled_from(sorted(FIELDS)))
 
 
@@ -381,7 +412,8 @@ SETTINGS = st.one_of(st.none(), st.sampled_from(sorted(FIELDS)))
 def pods(draw) -> Pod:
     names = draw(st.lists(NAMES, min_size=1, max_size=5, unique=True))
     groups = ["containers"] + [
-        draw(st.sampled_from(["containers", "initContainers", "ephemeralContainers"])) for _ in names[1:]
+        draw(st.sampled_from(["containers", "initContainers", "ephemeralContainers"]))
+        for _ in names[1:]
     ]
     containers = [
         Container(
@@ -424,10 +456,17 @@ def styles(draw) -> Style:
         null=draw(st.sampled_from(["null", "~", ""])),
         comments=draw(st.lists(st.booleans(), max_size=60)),
         newline=draw(st.sampled_from(["\n", "\n", "\r\n"])),
-        header=draw(st.sampled_from([
-            "", "---\n", "# a manifest\n", "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
-            "data: {containers: none}\n---\n",
-        ])),
+        header=draw(
+            st.sampled_from(
+                [
+                    "",
+                    "---\n",
+                    "# a manifest\n",
+                    "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+                    "data: {containers: none}\n---\n",
+                ]
+            )
+        ),
     )
 
 
@@ -483,15 +522,21 @@ def test_verdict_agrees_with_pod_security_admission(pod: Pod, style: Style):
     for level in LEVELS:
         options = Options(level=level, kube_version=(1, 30))
         rules = {rule for rule, _ in actual(data, options, _document(style))}
-        checks = {"missing-seccomp-profile", "unconfined-seccomp-profile", "invalid-seccomp-profile",
-                  "seccomp-on-windows-pod"}  # a Windows pod's Unconfined is reported as this
+        checks = {
+            "missing-seccomp-profile",
+            "unconfined-seccomp-profile",
+            "invalid-seccomp-profile",
+            "seccomp-on-windows-pod",
+        }  # a Windows pod's Unconfined is reported as this
         if level == "baseline":
             checks.discard("missing-seccomp-profile")
             checks.discard("invalid-seccomp-profile")  # baseline admission ignores the shape
         flagged = bool(rules & checks)
         allowed = admission_allows(pod, level)
         if not allowed:
-            assert flagged, f"admission rejects it at {level}, the linter is silent:\n{data.decode()}"
+            assert flagged, (
+                f"admission rejects it at {level}, the linter is silent:\n{data.decode()}"
+            )
         elif flagged:
             # Admitted yet flagged: only for shapes the API server itself rejects.
             assert rules & {"invalid-seccomp-profile", "seccomp-on-windows-pod"}, (
@@ -569,7 +614,11 @@ def test_fix_resolves_what_it_fixed(pod: Pod, style: Style, kube):
             if applicable:
                 # A fix the engine offers either lands or the finding says why it did not.
                 explained = next(
-                    (g for g in result.findings if (g.rule, g.container, g.message) == (f.rule, f.container, f.message)),
+                    (
+                        g
+                        for g in result.findings
+                        if (g.rule, g.container, g.message) == (f.rule, f.container, f.message)
+                    ),
                     None,
                 )
                 assert explained is not None and "fix not applied" in (explained.help or ""), (
@@ -591,8 +640,14 @@ def _project_manifests() -> list:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    files = sorted((root / "tests" / "fixtures").rglob("*.yaml")) + sorted((root / "examples").rglob("*.yaml"))
-    return [pytest.param(p, id=str(p.relative_to(root))) for p in files if b"ontainers" in p.read_bytes()]
+    files = sorted((root / "tests" / "fixtures").rglob("*.yaml")) + sorted(
+        (root / "examples").rglob("*.yaml")
+    )
+    return [
+        pytest.param(p, id=str(p.relative_to(root)))
+        for p in files
+        if b"ontainers" in p.read_bytes()
+    ]
 
 
 @pytest.mark.parametrize("path", _project_manifests())
@@ -608,5 +663,6 @@ def test_fix_is_idempotent_on_the_project_manifests(path):
             again = fixes.fix_bytes(result.fixed, path.name, options, unsafe)
             assert not again.changed, (
                 f"--kube-version {kube[0]}.{kube[1]}{' --unsafe-fixes' if unsafe else ''}: a second "
-                "--fix changes the file again:\n" + diffs.unified_diff(path.name, result.fixed, again.fixed)
+                "--fix changes the file again:\n"
+                + diffs.unified_diff(path.name, result.fixed, again.fixed)
             )

@@ -120,9 +120,7 @@ def test_syntax_error_example_without_prefilter(lint, tmp_path: Path) -> None:
     assert [f["rule"] for f in result.findings] == ["yaml-syntax-error"]
 
 
-fixable_rules = pytest.mark.parametrize(
-    "rule", [r for r in RULES if r.FIXES], ids=lambda r: r.ID
-)
+fixable_rules = pytest.mark.parametrize("rule", [r for r in RULES if r.FIXES], ids=lambda r: r.ID)
 
 
 @fixable_rules

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
 
 LINT = FIXTURES / "lint"
@@ -123,7 +122,7 @@ def test_fixture(path: Path, lint) -> None:
 
 
 def _explain(findings: list[dict]) -> str:
-    return "\n".join(f'{f["line"]}:{f["column"]} {f["rule"]} {f["message"]}' for f in findings)
+    return "\n".join(f"{f['line']}:{f['column']} {f['rule']} {f['message']}" for f in findings)
 
 
 def test_every_fixture_states_its_case() -> None:
@@ -150,7 +149,7 @@ def test_text_output_of_a_fixture(lint) -> None:
     assert result.code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (
-        f"{path}:11:7: missing-seccomp-profile Deployment/web: container \"app\" runs without a "
+        f'{path}:11:7: missing-seccomp-profile Deployment/web: container "app" runs without a '
         "seccomp profile (neither its own securityContext.seccompProfile nor the pod's is set)"
     )
     assert lines[1].startswith("  help: ")

@@ -1,18 +1,20 @@
 """The rules: one module each, with its check, its fixes and its documentation.
 
 A pod rule has ``check(pod, options)``, which receives a
-:class:`~seccomp_lint.workloads.PodTemplate` and yields :class:`~.base.Problem` values; the
+:class:`~seccomp_lint.model.workloads.PodTemplate` and yields :class:`~.base.Problem` values; the
 linter stamps rule id, severity, path, position and suppressions afterwards. A rule that judges
 seccomp profiles has ``check_profile(profile, options)``; one that judges a parsed document as
 such has ``check_document(doc)``. Fix safety is data (``FIXES``): ``--explain``, docs/rules.md,
 the JSON fix and ``--fix`` all read it.
+
+May import ``text``, ``model`` and ``edit`` (rules plan their fixes with the edit primitives).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from ..model import Level, Options
+from ..model.data import Level, Options
 from . import (
     deprecated_seccomp_annotation,
     invalid_seccomp_profile,
@@ -67,11 +69,11 @@ def enabled(options: Options) -> list[ModuleType]:
     """The rule modules that run under these options."""
     out = []
     for rule in RULES:
-        if options.level == Level.BASELINE and rule.LEVEL == Level.RESTRICTED:
-            # A rule that states a CIS requirement (every container under RuntimeDefault)
-            # holds at any Pod Security level when --require-runtime-default asks for it.
-            if not (options.require_runtime_default and getattr(rule, "CIS_ANY_LEVEL", False)):
-                continue
+        # A rule that states a CIS requirement (every container under RuntimeDefault) holds at
+        # any Pod Security level when --require-runtime-default asks for it.
+        cis = options.require_runtime_default and getattr(rule, "CIS_ANY_LEVEL", False)
+        if options.level == Level.BASELINE and rule.LEVEL == Level.RESTRICTED and not cis:
+            continue
         if options.select is not None and rule.ID not in options.select:
             continue
         if rule.ID in options.ignore:

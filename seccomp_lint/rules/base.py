@@ -2,7 +2,7 @@
 
 A rule module has ``ID``, ``LEVEL``, ``SEVERITY``, ``SECURITY_SEVERITY`` (for SARIF), ``FIXES``
 (its documented fixes, possibly none), ``FIX_NOTE`` and ``check(pod, options)``; a rule with
-fixes has ``fix(c, pod, problem)`` returning an :class:`~seccomp_lint.edits.Plan` that names one of its ``FIXES``.
+fixes has ``fix(c, pod, problem)`` returning an :class:`~seccomp_lint.edit.edits.Plan` that names one of its ``FIXES``.
 """
 
 from __future__ import annotations
@@ -15,28 +15,28 @@ from typing import Protocol
 
 from yaml.nodes import MappingNode, Node
 
-from ..edits import (
+from ..edit.edits import (
+    RUNTIME_DEFAULT,
     Context,
     NoFix,
     Plan,
-    RUNTIME_DEFAULT,
+    context,
     ensure_field,
     explicit,
     flow,
     indent_step,
     remove,
-    context,
     replace_scalar,
 )
-from ..model import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
-from ..seccomp import Setting, same_profile
-from ..workloads import PodTemplate
+from ..model.data import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
+from ..model.seccomp import Setting, same_profile
+from ..model.workloads import PodTemplate
 
 
 class PersonDecides(Exception):
     """The rule has no automatic fix for this case: a person must decide (no fix is offered).
 
-    Its counterpart :class:`~seccomp_lint.edits.NoFix` means the fix exists but this text's
+    Its counterpart :class:`~seccomp_lint.edit.edits.NoFix` means the fix exists but this text's
     shape (an anchor, a merge key, an unusual layout) keeps ``--fix`` from applying it: the
     finding then says so and why.
     """
@@ -101,7 +101,9 @@ def shown(value: dict) -> str:
     return flow(value, False)
 
 
-def owner(pod: PodTemplate, name: str | None) -> tuple[Node | None, Node | None, Setting | None, str]:
+def owner(
+    pod: PodTemplate, name: str | None
+) -> tuple[Node | None, Node | None, Setting | None, str]:
     """Where the field of the pod (None) or a container lives: mapping, key, setting, label."""
     if name is None:
         return pod.spec, pod.spec_key, pod.pod_field, f"{pod.path}.securityContext"

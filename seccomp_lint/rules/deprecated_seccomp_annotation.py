@@ -48,10 +48,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..seccomp import field_yaml
-from ..workloads import PodTemplate
-from ..edits import Context, Plan
+from ..edit.edits import Context, Plan
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.seccomp import field_yaml
+from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, migrate, safe, unsafe
 
 ID = "deprecated-seccomp-annotation"
@@ -84,7 +84,8 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     )
     for s in pod.all_annotation_settings():
         target = (
-            f"{pod.path}.securityContext" if s.container is None
+            f"{pod.path}.securityContext"
+            if s.container is None
             else f'the securityContext of container "{s.container}"'
         )
         if not s.valid:

@@ -46,17 +46,15 @@ spec:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ..model import FixSpec, Level, Options, Severity
-from ..workloads import PodTemplate
 import json
+from collections.abc import Iterator
 
 from yaml.nodes import MappingNode, ScalarNode
 
-from ..documents import MERGE, text
-from ..edits import Context, NoFix, Plan, remove, replace_with_flow
-from ..model import Change
+from ..edit.edits import Context, NoFix, Plan, remove, replace_with_flow
+from ..model.data import Change, FixSpec, Level, Options, Severity
+from ..model.workloads import PodTemplate
+from ..text.documents import MERGE, text
 from .base import PersonDecides, Problem, safe, set_type, unsafe
 
 ID = "invalid-seccomp-profile"

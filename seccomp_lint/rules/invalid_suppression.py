@@ -50,8 +50,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterable, Iterator
 
-from ..model import FixSpec, Level, Severity
-from ..suppressions import Suppression
+from ..model.data import FixSpec, Level, Severity
+from ..text.suppressions import Suppression
 from .base import Problem
 
 ID = "invalid-suppression"

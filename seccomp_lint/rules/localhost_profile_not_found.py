@@ -53,9 +53,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..profiles import references
-from ..workloads import PodTemplate
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.profiles import references
+from ..model.workloads import PodTemplate
 from .base import Problem
 
 ID = "localhost-profile-not-found"

@@ -51,10 +51,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..workloads import PodTemplate
-from ..edits import Context, Plan
-from ..seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, read_annotation
+from ..edit.edits import Context, Plan
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, read_annotation
+from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, migrate, safe, unsafe
 
 ID = "misplaced-seccomp-annotation"

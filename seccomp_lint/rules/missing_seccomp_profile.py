@@ -53,10 +53,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..workloads import PodTemplate
-from ..edits import Context, Plan
-from .base import PersonDecides, Problem, add_runtime_default, away_from_localhost, containers_phrase, safe, unsafe
+from ..edit.edits import Context, Plan
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.workloads import PodTemplate
+from .base import (
+    PersonDecides,
+    Problem,
+    add_runtime_default,
+    away_from_localhost,
+    containers_phrase,
+    safe,
+    unsafe,
+)
 
 ID = "missing-seccomp-profile"
 LEVEL: Level | None = Level.RESTRICTED
@@ -143,6 +151,8 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         return away_from_localhost(c, problem.setting, FIXES[1])
     if pod.is_windows:
         raise PersonDecides("Windows pod")
-    plan = Plan(FIXES[0], f"add seccompProfile: {{type: RuntimeDefault}} to {pod.path}.securityContext")
+    plan = Plan(
+        FIXES[0], f"add seccompProfile: {{type: RuntimeDefault}} to {pod.path}.securityContext"
+    )
     add_runtime_default(c, pod, plan)
     return plan

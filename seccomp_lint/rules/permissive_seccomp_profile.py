@@ -57,9 +57,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..profiles import Profile, judge, references
-from ..workloads import PodTemplate
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.profiles import Profile, judge, references
+from ..model.workloads import PodTemplate
 from .base import Problem
 
 ID = "permissive-seccomp-profile"

@@ -48,8 +48,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..workloads import PodTemplate
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.workloads import PodTemplate
 from .base import Problem
 
 ID = "privileged-container-seccomp"

@@ -46,9 +46,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..seccomp import same_profile
-from ..workloads import PodTemplate
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.seccomp import same_profile
+from ..model.workloads import PodTemplate
 from .base import Problem
 
 ID = "seccomp-annotation-mismatch"
@@ -62,7 +62,9 @@ FIX_NOTE = "a person decides which of the two was meant."
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     pairs = [(pod.pod_annotation, pod.pod_field, "the pod")]
-    pairs += [(c.annotation_setting, c.field_setting, f'container "{c.name}"') for c in pod.containers]
+    pairs += [
+        (c.annotation_setting, c.field_setting, f'container "{c.name}"') for c in pod.containers
+    ]
     for ann, fld, owner in pairs:
         if ann is None or fld is None or not ann.valid or not fld.valid:
             continue

@@ -43,9 +43,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..workloads import PodTemplate
-from ..edits import Context, Plan, remove
+from ..edit.edits import Context, Plan, remove
+from ..model.data import FixSpec, Level, Options, Severity
+from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, unsafe
 
 ID = "seccomp-on-windows-pod"

@@ -46,11 +46,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FixSpec, Level, Options, Severity
-from ..seccomp import Setting
-from ..workloads import PodTemplate
-from ..edits import Context, Plan, replace_scalar
-from ..model import Change
+from ..edit.edits import Context, Plan, replace_scalar
+from ..model.data import Change, FixSpec, Level, Options, Severity
+from ..model.seccomp import Setting
+from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, set_type, unsafe
 
 ID = "unconfined-seccomp-profile"

@@ -43,8 +43,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..documents import Document
-from ..model import FixSpec, Level, Severity
+from ..model.data import FixSpec, Level, Severity
+from ..text.documents import Document
 from .base import Problem
 
 ID = "yaml-syntax-error"

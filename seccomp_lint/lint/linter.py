@@ -1,0 +1,460 @@
+"""One input: bytes -> documents -> pod templates -> rules -> stamped findings.
+
+Every problem, a rule's or the parser's, is stamped in one place (:class:`_Stamper`): rule id,
+severity, position, object, suppressions (flagged, not dropped) and, when asked for, its fix.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from yaml.nodes import SequenceNode
+
+from .. import rules as _rules
+from ..model.data import Finding, ObjectRef, Options, Source
+from ..model.profiles import in_document
+from ..model.workloads import PodTemplate, envelope, pod_templates
+from ..rules.base import Problem, build_fix
+from ..text import lists, suppressions
+from ..text.documents import (
+    Chunk,
+    DecodeError,
+    Document,
+    SyntaxProblem,
+    chunks,
+    compose,
+    count_documents,
+    decode,
+    has_template_structure,
+    is_null,
+    json_chunks,
+    position,
+    split,
+)
+from ..text.prefilter import relevant
+
+# Go template actions as Helm writes them; their presence marks an unrendered template.
+_TEMPLATE = re.compile(
+    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
+    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
+)
+_SYNTAX = _rules.SYNTAX
+_SUPPRESSIONS = _rules.SUPPRESSIONS
+
+
+@dataclass
+class FileResult:
+    """What linting one input produced; suppressed findings are in ``findings``, flagged."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+    size: int = 0
+    notice: str | None = None  # why the input was skipped
+    error: str | None = None  # why the input could not be read
+    unparsed: str | None = None  # a document could not be read, and no rule reports it
+    unrendered: bool = False  # skipped: it holds an unrendered template
+    pods: int = 0  # pod templates checked
+    data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
+
+    @property
+    def reported(self) -> list[Finding]:
+        """The findings that are not suppressed."""
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def parses(self) -> bool:
+        """Whether every document could be read (no syntax finding, suppressed or not)."""
+        return self.unparsed is None and not any(f.rule == _SYNTAX.ID for f in self.findings)
+
+
+class _Stamper:
+    """Turns the problems of one document (or one unparsed chunk) into findings."""
+
+    def __init__(
+        self,
+        path: str,
+        options: Options,
+        comments: dict[int, set[str]],
+        doc: Document | None = None,
+    ) -> None:
+        self.path = path
+        self.options = options
+        self.comments = comments
+        self.doc = doc
+        self.source = Source(doc.helm_source) if doc is not None and doc.helm_source else None
+
+    def __call__(
+        self,
+        rule: ModuleType,
+        problems: Iterable[Problem],
+        obj: ObjectRef | None = None,
+        muted: set[str] | frozenset[str] = frozenset(),
+        pod: PodTemplate | None = None,
+    ) -> Iterator[Finding]:
+        for problem in problems:
+            if problem.position is not None:
+                line, column = problem.position
+            elif self.doc is not None and problem.node is not None:
+                line, column = self.doc.pos(problem.node)
+            else:
+                raise ValueError(f"{rule.ID}: a problem needs a node or a position")
+            suppressed = None
+            if rule.ID in muted:
+                suppressed = "annotation"
+            elif rule.ID in self.comments.get(line, ()) or rule.ID in self.comments.get(
+                line - 1, ()
+            ):
+                suppressed = "comment"
+            fix = None
+            if pod is not None and self.options.fixes and suppressed is None:
+                fix = build_fix(rule, problem, pod)
+            setting = problem.where or (problem.setting.where if problem.setting else None)
+            yield Finding(
+                rule=rule.ID,
+                path=self.path,
+                line=line,
+                column=column,
+                message=problem.message,
+                help=problem.help,
+                severity=rule.SEVERITY,
+                object=obj,
+                container=problem.container,
+                setting=setting,
+                source=self.source,
+                fix=fix,
+                suppressed=suppressed,
+            )
+
+
+def lint_stream(
+    read: Callable[[int], bytes], path: str, options: Options, is_json: bool = False
+) -> FileResult:
+    """Lint one stream of YAML or JSON documents read with ``read(n)``."""
+    result = FileResult(path)
+    head = read(4)
+    result.size = len(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        # UTF-16/32: decode whole, then stream the UTF-8 text like any other.
+        rest = head + read(-1)
+        result.size = len(rest)
+        try:
+            data, _, _ = decode(rest)
+        except DecodeError as exc:
+            return _unreadable(result, options, f"cannot read: {exc}")
+        read = io.BytesIO(data).read
+    else:
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        inner = read
+        pending = [head]
+
+        def read(n: int) -> bytes:
+            block = pending.pop() + inner(n) if pending else inner(n)
+            result.size += len(block)
+            return block
+
+    if not is_json:
+        return _scan(split(read), path, options, result)
+    # JSON allows tabs where YAML does not. A stream of concatenated objects (as kubectl
+    # accepts) does not parse as one document: then it is read object by object.
+    data = read(-1).replace(b"\t", b" ")
+    scanned = _scan(chunks(data), path, options, FileResult(path, size=result.size))
+    if scanned.parses:
+        return scanned
+    objects = json_chunks(data)
+    if objects is None:
+        return scanned
+    return _scan(iter(objects), path, options, FileResult(path, size=result.size))
+
+
+def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResult) -> FileResult:
+    """Lint a stream's chunks into ``result``."""
+    rules = _rules.enabled(options)
+    syntax = _SYNTAX in rules
+    templated = False
+    unparsed: str | None = None
+    index = 0
+    for chunk in chunks:
+        # A template is skipped only when its template syntax keeps it from being read: a
+        # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
+        has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
+        # Syntax errors and duplicate keys are reported only where a finding could be: a broken
+        # ConfigMap is not this linter's business, and the pre-filter stays exact.
+        in_scope = relevant(chunk.data)
+        if not in_scope and b"\0" in chunk.data:
+            # Binary data is reported wherever it is (a NUL byte is cheap to find), unparsed.
+            index += 1
+            if syntax:
+                line, column = position(chunk, chunk.data.index(b"\0"))
+                problem = _SYNTAX.parse_problem(line, column, _binary_message(chunk.data))
+                stamp = _Stamper(path, options, {})
+                result.findings.extend(stamp(_SYNTAX, [problem]))
+            continue
+        if options.prefilter and not in_scope:
+            index += count_documents(chunk.data)
+            continue
+        if not has_action and b"items" in chunk.data:
+            listed = _lint_list(chunk, index, path, options, rules, result)
+            if listed is not None:
+                result.findings.extend(listed)
+                index += 1
+                continue
+        for item in compose(chunk, index):
+            if isinstance(item, SyntaxProblem):
+                if has_action and _template_syntax_is_why(chunk):
+                    templated = True
+                    break
+                index += 1
+                if in_scope and not syntax and unparsed is None:
+                    # --select/--ignore turned the rule off: the file is still not checked.
+                    unparsed = (
+                        f"not checked: cannot parse YAML at {item.line}:{item.column}: "
+                        f"{item.message}"
+                    )
+                if syntax and in_scope:
+                    problem = _SYNTAX.parse_problem(
+                        item.line, item.column, f"cannot parse YAML: {item.message}"
+                    )
+                    muted = suppressions.by_line(
+                        suppressions.from_comments(chunk.data, chunk.line), _rules.BY_ID
+                    )
+                    stamp = _Stamper(path, options, muted)
+                    result.findings.extend(stamp(_SYNTAX, [problem]))
+                continue
+            index = item.index + 1
+            if has_action and has_template_structure(item.root):
+                templated = True
+                break
+            result.findings.extend(_lint_document(item, path, options, rules, result))
+            if syntax and in_scope:
+                muted = suppressions.by_line(
+                    suppressions.from_comments(item.text, item.line_offset), _rules.BY_ID
+                )
+                stamp = _Stamper(path, options, muted, item)
+                result.findings.extend(stamp(_SYNTAX, _SYNTAX.check_document(item)))
+        if templated:
+            break
+    if templated:
+        return FileResult(
+            path,
+            size=result.size,
+            notice="skipped: holds an unrendered template ({{ ... }}); lint the rendered output",
+            unrendered=True,
+        )
+    result.documents = index
+    result.unparsed = unparsed
+    return result
+
+
+_ACTION = re.compile(rb"\{\{.*?\}\}")
+
+
+def _template_syntax_is_why(chunk: Chunk) -> bool:
+    """Whether a chunk that does not parse would parse without its template actions (blanked
+    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
+    template, else a broken manifest that merely mentions ``{{ ... }}``."""
+    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
+    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
+
+
+def _binary_message(data: bytes) -> str:
+    """What a NUL byte means: usually binary data, sometimes UTF-16/32 text saved without the
+    byte-order mark that YAML readers (libyaml, go-yaml) need to recognise it."""
+    for encoding, width, at in (
+        ("UTF-32LE", 4, 0),
+        ("UTF-32BE", 4, 3),
+        ("UTF-16LE", 2, 0),
+        ("UTF-16BE", 2, 1),
+    ):
+        units = [data[i : i + width] for i in range(0, min(len(data), 8 * width), width)]
+        # The first characters of a manifest are ASCII: one non-NUL byte per unit, in place.
+        if len(units) >= 4 and all(
+            len(u) == width and 0 < u[at] < 0x80 and u.count(0) == width - 1 for u in units
+        ):
+            return (
+                f"looks like {encoding} text without a byte-order mark, which YAML readers "
+                "take for binary data: save it as UTF-8"
+            )
+    return "binary data (a NUL byte): not a YAML or JSON file"
+
+
+def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
+    if _SYNTAX in _rules.enabled(options):
+        stamp = _Stamper(result.path, options, {})
+        result.findings.extend(stamp(_SYNTAX, [_SYNTAX.parse_problem(1, 1, message)]))
+    return result
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where an item of a List read on its own sits: its first line (0-based, in the file), its
+    document's index, the steps to it, the kind it takes when it has none, its document's Helm
+    template, and the suppression comments on the line before it (which apply to its first line)."""
+
+    line: int
+    index: int
+    prefix: tuple
+    implied: str | None = None
+    helm_source: str | None = None
+    before: tuple[suppressions.Suppression, ...] = ()
+
+
+def _item(
+    data: bytes,
+    path: str,
+    options: Options,
+    rules: list[ModuleType],
+    result: FileResult,
+    frame: Frame,
+) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
+    """The findings of one List item (duplicate keys left to the caller), its document and the
+    suppression comments that apply to it; None when it does not read as one document."""
+    item = list(compose(Chunk(data, frame.line), frame.index))
+    if len(item) != 1 or not isinstance(item[0], Document):
+        return None
+    doc = item[0]
+    doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
+    written = [*frame.before, *suppressions.from_comments(data, frame.line)]
+    found = list(_lint_document(doc, path, options, rules, result, written, report=False))
+    return found, doc, written
+
+
+def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileResult:
+    """Lint one item of a List on its own (the fix stage re-lints a changed item so)."""
+    result = FileResult(path, size=len(data), documents=1)
+    rules = _rules.enabled(options)
+    found = _item(data, path, options, rules, result, frame)
+    if found is None:
+        result.unparsed = "the item does not read as one document"
+        return result
+    result.findings, doc, written = found
+    if _SYNTAX in rules and doc.duplicates:
+        muted = suppressions.by_line(written, _rules.BY_ID)
+        result.findings += _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
+    return result
+
+
+def frames(
+    chunk: Chunk,
+    index: int,
+    pieces: lists.Cut,
+    skeleton: Document,
+    written: list[suppressions.Suppression] | None = None,
+) -> Iterator[Frame]:
+    """The frame of each item of a List document that was cut (see :mod:`lists`); ``written``:
+    the document's suppression comments, when the caller has read them."""
+    _, implied = envelope(skeleton)
+    if written is None:
+        written = suppressions.from_comments(chunk.data, chunk.line)
+    by_line: dict[int, list[suppressions.Suppression]] = {}
+    for s in written:
+        by_line.setdefault(s.line, []).append(s)
+    for i, piece in enumerate(pieces.items):
+        line = chunk.line + piece.line
+        before = tuple(by_line.get(line, ()))  # 1-based line ``line``: the one before the item
+        yield Frame(line, index, ("items", i), implied, skeleton.helm_source, before)
+
+
+def skeleton_of(chunk: Chunk, index: int, pieces: lists.Cut) -> Document | None:
+    """The envelope of a List document that was cut, when it is one whose items are objects."""
+    composed = list(compose(Chunk(pieces.skeleton, chunk.line), index))
+    if len(composed) != 1 or not isinstance(composed[0], Document):
+        return None
+    skeleton = composed[0]
+    if not envelope(skeleton)[0]:
+        return None
+    # Every item was cut out: what is left under ``items`` must be nothing (a line the cut did
+    # not take for an item would otherwise be read as one, or not at all), under one key.
+    items = skeleton.get(skeleton.root, "items")
+    if not (is_null(items) or (isinstance(items, SequenceNode) and not items.value)):
+        return None
+    if any(key.value == "items" for key, _ in skeleton.duplicates):
+        return None
+    return skeleton
+
+
+def _lint_list(
+    chunk: Chunk,
+    index: int,
+    path: str,
+    options: Options,
+    rules: list[ModuleType],
+    result: FileResult,
+) -> list[Finding] | None:
+    """Lint a chunk holding one List document item by item (see :mod:`lists`): the findings
+    reading it whole would give, or None when it cannot be read so (then it is read whole)."""
+    pieces = lists.cut(chunk.data, False)
+    if pieces is None:
+        return None
+    skeleton = skeleton_of(chunk, index, pieces)
+    if skeleton is None:
+        return None
+    syntax = _SYNTAX in rules
+    found: list[Finding] = []
+    pods = result.pods
+    docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
+    written = suppressions.from_comments(chunk.data, chunk.line)
+    for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton, written)):
+        item = _item(piece.text, path, options, rules, result, frame)
+        if item is None:
+            result.pods = pods
+            return None
+        found.extend(item[0])
+        if syntax and item[1].duplicates:
+            docs.append(item[1])
+    found.extend(_lint_document(skeleton, path, options, rules, result, written))
+    muted = suppressions.by_line(written, _rules.BY_ID)
+    for doc in docs if syntax else ():
+        found.extend(_Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc)))
+    return found
+
+
+def _lint_document(
+    doc: Document,
+    path: str,
+    options: Options,
+    rules: list[ModuleType],
+    result: FileResult,
+    written: list[suppressions.Suppression] | None = None,
+    report: bool = True,
+) -> Iterator[Finding]:
+    """A document's findings; ``written``: the suppression comments when the document is an
+    item of a List read item by item (they are reported once, with its envelope: ``report``)."""
+    known = _rules.BY_ID
+    if written is None:
+        written = suppressions.from_comments(doc.text, doc.line_offset)
+    stamp = _Stamper(path, options, suppressions.by_line(written, known), doc)
+    check = _SUPPRESSIONS in rules
+    invalid = [s for s in written if not s.applies(known)] if check and report else []
+    pod_rules = [r for r in rules if hasattr(r, "check")]
+    for pod in pod_templates(doc):
+        result.pods += 1
+        found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
+        muted = {s.rule for s in found if s.applies(known)}
+        invalid += [s for s in found if check and not s.applies(known)]
+        for rule in pod_rules:
+            yield from stamp(rule, rule.check(pod, options), pod.obj, muted, pod)
+    judges = [r for r in rules if hasattr(r, "check_profile")]
+    for profile in in_document(doc) if judges else ():
+        found = list(suppressions.from_annotations(doc, [profile.object_root]))
+        muted = {s.rule for s in found if s.applies(known)}
+        invalid += [s for s in found if check and not s.applies(known)]
+        for rule in judges:
+            yield from stamp(rule, rule.check_profile(profile, options), profile.obj, muted)
+    if invalid:
+        # Not suppressible itself: a suppression cannot vouch for another.
+        plain = _Stamper(path, options, {}, doc)
+        unique = list(dict.fromkeys(invalid))
+        yield from plain(_SUPPRESSIONS, _SUPPRESSIONS.check_suppressions(unique, known))
+
+
+def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:
+    """Lint an in-memory stream (UTF-8 without a byte-order mark is read in place)."""
+    if is_json or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xef\xbb\xbf")):
+        return lint_stream(io.BytesIO(data).read, path, options, is_json)
+    return _scan(chunks(data), path, options, FileResult(path, size=len(data)))

@@ -1,0 +1,274 @@
+"""Reporters: turn a run's findings into text, JSON, GitHub annotations or Markdown.
+
+SARIF is in :mod:`.sarif`; :mod:`.output` maps format names to writers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TextIO
+
+from ..model.data import Finding
+
+RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
+
+
+@dataclass
+class Run:
+    """Everything a reporter needs: findings in order and what was read."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    suppressed: int = 0  # findings suppressed by an annotation or a comment
+    pods: int = 0  # pod templates checked
+    unrendered: int = 0  # of the skipped inputs, those holding an unrendered template
+    fixed: int | None = None  # with --fix: findings fixed (the findings are what remains)
+    quiet: bool = False  # text: findings only, no summary line
+    color: bool = False  # text: ANSI colours
+
+    def counts(self) -> Counter:
+        return Counter(f.severity for f in self.findings)
+
+
+def escape(value: str) -> str:
+    """Show control characters from manifests escaped, so they cannot drive a terminal."""
+    if value.isprintable():
+        return value
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in value)
+
+
+_COLORS = {"error": "31", "warning": "33", "path": "1", "help": "36", "dim": "2"}
+
+
+def _paint(run: Run, what: str, text: str) -> str:
+    return f"\033[{_COLORS[what]}m{text}\033[0m" if run.color else text
+
+
+def write_text(run: Run, out: TextIO) -> None:
+    for f in run.findings:
+        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
+        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        if f.source is not None:
+            out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
+        if f.help:
+            out.write(f"  {_paint(run, 'help', 'help:')} {escape(f.help)}\n")
+    if not run.quiet:
+        out.write(summary_line(run) + "\n")
+
+
+def write_statistics(run: Run, out: TextIO) -> None:
+    """Findings per rule, most frequent first (``--statistics``); when objects carry a
+    namespace (a cluster dump), also per namespace and rule, for auditors."""
+    counts = Counter(f.rule for f in run.findings)
+    width = len(str(max(counts.values(), default=0)))
+    for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{n:>{width}}  {rule}\n")
+    by_namespace = Counter(
+        (f.object.namespace, f.rule) for f in run.findings if f.object and f.object.namespace
+    )
+    if not by_namespace:
+        return
+    out.write("\nBy namespace:\n")
+    names = max(len(escape(ns)) for ns, _ in by_namespace)
+    for (ns, rule), n in sorted(by_namespace.items(), key=lambda item: (item[0][0], -item[1])):
+        out.write(f"{n:>{width}}  {escape(ns):<{names}}  {rule}\n")
+
+
+def summary_line(run: Run) -> str:
+    """One line: what was found (and fixed) where, what was skipped or could not be read."""
+    files = counted(run.files, "file")
+    unrendered = run.unrendered
+    notes = [f"{counted(run.pods, 'pod template')} checked"]
+    if unrendered:
+        notes.append(f"{unrendered} skipped as unrendered templates")
+    if len(run.skipped) > unrendered:
+        notes.append(f"{len(run.skipped) - unrendered} not fully checked")
+    if run.suppressed:
+        notes.append(f"{run.suppressed} suppressed")
+    details = f" ({', '.join(notes)})"
+    failed = (
+        f" {counted(len(run.errors), 'input')} could not be read or built." if run.errors else ""
+    )
+    n = len(run.findings)
+    if run.fixed:
+        total = n + run.fixed
+        return (
+            f"Found {counted(total, 'finding')} ({run.fixed} fixed, {n} remaining) "
+            f"in {files}{details}.{failed}"
+        )
+    if not n:
+        if run.errors:
+            return f"{failed.strip()} Nothing to report in the {files} read{details}."
+        if len(run.skipped) > unrendered:
+            # Part of the input was not checked: "No findings" would claim too much.
+            return f"Nothing found in {files}{details}."
+        return f"No findings in {files}{details}."
+    counts = run.counts()
+    parts = [counted(counts[s], str(s)) for s in ("error", "warning") if counts[s]]
+    return f"Found {counted(n, 'finding')} ({', '.join(parts)}) in {files}{details}.{failed}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``2 unsafe fixes``, ``2 patches``."""
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("x", "ch", "s")) else "s")
+
+
+def finding_dict(f: Finding) -> dict:
+    """One finding in the published JSON contract (schemas/output.schema.json)."""
+    return {
+        "rule": f.rule,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "object": None
+        if f.object is None
+        else {
+            "kind": f.object.kind,
+            "name": f.object.name,
+            "namespace": f.object.namespace,
+            "document": f.object.document,
+        },
+        "container": f.container,
+        "message": f.text,
+        "severity": f.severity,
+        "source": None if f.source is None else {"path": f.source.path, "line": f.source.line},
+        "fix": None
+        if f.fix is None
+        else {
+            "description": f.fix.description,
+            "applicability": f.fix.applicability,
+            "declined": f.fix.declined,
+            "edits": [
+                {
+                    "start": {"line": e.start.line, "column": e.start.column},
+                    "end": {"line": e.end.line, "column": e.end.column},
+                    "content": e.content,
+                }
+                for e in f.fix.edits
+            ],
+        },
+    }
+
+
+def write_json(run: Run, out: TextIO) -> None:
+    """The report as JSON: one finding per line (encoded by json's C encoder, which indented
+    output cannot use), the summary indented."""
+    counts = run.counts()
+    summary = {
+        "files": run.files,
+        "documents": run.documents,
+        "findings": len(run.findings),
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
+        "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
+        "suppressed": run.suppressed,
+        "pod_templates": run.pods,
+        "fixed": run.fixed,
+        "failed": [{"path": p, "reason": r} for p, r in run.errors],
+    }
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)
+    out.write(
+        '{\n  "findings": ['
+        + (f"\n{findings}\n  " if findings else "")
+        + '],\n  "summary": '
+        + json.dumps(summary, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        + "\n}\n"
+    )
+
+
+def workspace_path(path: str) -> str:
+    """``path`` as code scanning and annotations want it: relative to the repository's root,
+    with forward slashes and no ``./``. The root is ``GITHUB_WORKSPACE`` in GitHub Actions (a
+    step with ``working-directory:`` still annotates the right file), else the working
+    directory; a path outside it stays as it is."""
+    if not path or path in ("-", "<stdin>"):
+        return path
+    root = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, root)
+    except ValueError:  # another drive
+        return path
+    if rel == ".." or rel.startswith(".." + os.sep):
+        return path
+    return PurePosixPath(rel.replace(os.sep, "/")).as_posix()
+
+
+def location(f: Finding) -> tuple[str, int, int]:
+    """Where to pin a finding in a repository: a finding in a rendered stream read from stdin
+    goes on the template it came from."""
+    if f.path == "<stdin>" and f.source is not None:
+        return workspace_path(f.source.path), f.source.line or 1, 1
+    return workspace_path(f.path), f.line, f.column
+
+
+def _escape_data(value: str) -> str:
+    """A workflow command's message: ``%``, CR and LF encoded, so no line can start a command."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which delimit properties."""
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def write_github(run: Run, out: TextIO) -> None:
+    """GitHub Actions workflow commands: one ``::error``/``::warning`` annotation per finding."""
+    for f in run.findings:
+        command = "warning" if f.severity == "warning" else "error"
+        path, line, column = location(f)
+        props = ",".join(
+            f"{key}={_escape_property(escape(str(value)))}"
+            for key, value in (
+                ("file", path),
+                ("line", line),
+                ("col", column),
+                ("title", f"seccomp-lint {f.rule}"),
+            )
+        )
+        # Control characters from the manifest are shown escaped (as in text output); only our
+        # own line break before the help survives, percent-encoded.
+        message = escape(f.text) + (f"\nhelp: {escape(f.help)}" if f.help else "")
+        out.write(f"::{command} {props}::{_escape_data(message)}\n")
+    if not run.quiet:
+        # Plain log text; escaped too, since a file name may hold a line break.
+        out.write(_escape_data(summary_line(run)) + "\n")
+
+
+def _cell(value: object) -> str:
+    """Markdown table text: no line breaks, pipes, HTML or markup from manifests."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\|`*_[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def write_markdown(run: Run, out: TextIO) -> None:
+    """A Markdown report with every finding in one table (for ``$GITHUB_STEP_SUMMARY``)."""
+    out.write(f"## seccomp-lint\n\n{_cell(summary_line(run))}\n\n")
+    if run.findings:
+        out.write("| severity | rule | file | line | object | container | message |\n")
+        out.write("|---|---|---|---|---|---|---|\n")
+        for f in run.findings:
+            names = (f.object.kind, f.object.name) if f.object else ()
+            obj = "/".join(p for p in names if p)
+            path, line, column = location(f)
+            plain = (path, f"{line}:{column}", obj, f.container or "", f.text)
+            cells = [f.severity, f"[{f.rule}]({RULES_DOC}#{f.rule})", *map(_cell, plain)]
+            out.write("| " + " | ".join(cells) + " |\n")
+        out.write("\n")
+    for title, entries in (("Skipped", run.skipped), ("Errors", run.errors)):
+        if entries:
+            out.write(f"**{title}:**\n\n")
+            out.writelines(f"- {_cell(path)}: {_cell(why)}\n" for path, why in entries)
+            out.write("\n")

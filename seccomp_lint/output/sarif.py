@@ -1,0 +1,212 @@
+"""SARIF 2.1.0 reporter, shaped for GitHub code scanning."""
+
+from __future__ import annotations
+
+import json
+import os
+from types import ModuleType
+from typing import TextIO
+from urllib.parse import quote
+
+from .. import __version__
+from ..model.data import Finding, Severity
+from ..rules import RULES, doc, level_name, section
+from .report import RULES_DOC, Run, location, workspace_path
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://github.com/seccomp-lint/seccomp-lint"
+FINGERPRINT_KEY = "seccompLint/v1"
+SRCROOT = "%SRCROOT%"
+
+# GitHub code scanning ranks the alerts of rules tagged "security" by the rule's
+# properties.security-severity, a number from 0.0 to 10.0 written as a string: 9.0 and above is
+# critical, 7.0 high, 4.0 medium, below that low. Each rule module states its SECURITY_SEVERITY
+# (every error rule at or above every warning rule; highest where a container runs with every
+# syscall allowed).
+
+
+def write_sarif(run: Run, out: TextIO) -> None:
+    """Write ``run`` as one SARIF log with one run."""
+    json.dump(sarif_log(run), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def sarif_log(run: Run) -> dict:
+    """The SARIF log as a dict."""
+    index = {rule.ID: i for i, rule in enumerate(RULES)}
+    seen: dict[str, int] = {}
+    results = [_result(f, index, seen) for f in run.findings]
+    notifications = [_notification(path, why, "note") for path, why in run.skipped] + [
+        _notification(path, why, "error") for path, why in run.errors
+    ]
+    invocation: dict = {"executionSuccessful": not run.errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "seccomp-lint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule) for rule in RULES],
+                    }
+                },
+                "invocations": [invocation],
+                # libyaml counts columns in characters, not UTF-16 code units.
+                "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {SRCROOT: {"uri": _dir_uri(os.getcwd())}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def _rule(rule: ModuleType) -> dict:
+    text = doc(rule)
+    title = text.split("\n", 1)[0].strip()
+    level = _level(rule.SEVERITY)
+    return {
+        "id": rule.ID,
+        "name": "".join(part.capitalize() for part in rule.ID.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": " ".join(section(text, "What it does").split()) or title},
+        "help": {"text": text, "markdown": text},
+        "helpUri": f"{RULES_DOC}#{rule.ID}",
+        "defaultConfiguration": {"level": level},
+        "properties": {
+            "tags": ["security", "kubernetes", "seccomp"],
+            "security-severity": security_severity(rule),
+            "level": level_name(rule),
+        },
+    }
+
+
+def security_severity(rule: ModuleType) -> str:
+    """The rule's ``security-severity`` for GitHub code scanning, e.g. ``"8.0"``."""
+    return f"{float(rule.SECURITY_SEVERITY):.1f}"
+
+
+def _level(severity: Severity) -> str:
+    return "warning" if severity == Severity.WARNING else "error"
+
+
+def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
+    path, line, column = location(f)
+    result: dict = {
+        "ruleId": f.rule,
+        "level": _level(f.severity),
+        "message": {"text": f.text + (f"\nhelp: {f.help}" if f.help else "")},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(path),
+                    "region": {"startLine": line, "startColumn": column},
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
+    }
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
+    if f.object is not None and (f.object.kind or f.object.name):
+        parts = [f.object.namespace, f.object.kind, f.object.name]
+        result["locations"][0]["logicalLocations"] = [
+            {
+                "name": f.object.name or "",
+                "fullyQualifiedName": "/".join(p for p in parts if p),
+                "kind": "resource",
+            }
+        ]
+    if f.source is not None and path == workspace_path(f.path):
+        region = {"startLine": f.source.line} if f.source.line else None
+        related: dict = {"artifactLocation": _artifact(f.source.path)}
+        if region:
+            related["region"] = region
+        result["relatedLocations"] = [
+            {"id": 1, "physicalLocation": related, "message": {"text": "rendered from here"}}
+        ]
+    if f.fix is not None and f.fix.edits and path == workspace_path(f.path):
+        result["fixes"] = [
+            {
+                "description": {"text": f"{f.fix.description} ({f.fix.applicability})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _artifact(f.path),
+                        "replacements": [
+                            {
+                                # SARIF's endColumn is exclusive, as Edit.end is.
+                                "deletedRegion": {
+                                    "startLine": e.start.line,
+                                    "startColumn": e.start.column,
+                                    "endLine": e.end.line,
+                                    "endColumn": e.end.column,
+                                },
+                                "insertedContent": {"text": e.content},
+                            }
+                            for e in f.fix.edits
+                        ],
+                    }
+                ],
+            }
+        ]
+    return result
+
+
+def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
+    """Same value across runs while the object is unchanged, wherever it moves in the file."""
+    obj = f.object
+    key = "\0".join(
+        [
+            f.rule,
+            _uri(location(f)[0]),
+            (obj.kind or "") if obj else "",
+            (obj.namespace or "") if obj else "",
+            (obj.name or "") if obj else "",
+            f.container or "",
+        ]
+    )
+    import hashlib  # a documented seam: OpenSSL's load costs 11 ms, only when SARIF is written
+
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    # Two findings of one rule on one object and container (e.g. pod and container level)
+    # must not share a fingerprint, or code scanning merges them into one alert.
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{digest}:{seen[digest]}"
+
+
+def _artifact(path: str) -> dict:
+    path = workspace_path(path)
+    if os.path.isabs(path):
+        return {"uri": _file_uri(path)}
+    return {"uri": _uri(path), "uriBaseId": SRCROOT}
+
+
+def _uri(path: str) -> str:
+    """A relative path as a URI reference (forward slashes, percent-encoded)."""
+    return quote(workspace_path(path).encode("utf-8", "surrogateescape"), safe="/")
+
+
+def _file_uri(path: str) -> str:
+    posix = os.path.abspath(path).replace(os.sep, "/")
+    if not posix.startswith("/"):  # a Windows drive path
+        posix = "/" + posix
+    return "file://" + quote(posix.encode("utf-8", "surrogateescape"), safe="/:")
+
+
+def _dir_uri(path: str) -> str:
+    uri = _file_uri(path)
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _notification(path: str, why: str, level: str) -> dict:
+    note: dict = {"level": level, "message": {"text": f"{path}: {why}"}}
+    if path not in ("-", "<stdin>"):
+        note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(path)}}]
+    return note

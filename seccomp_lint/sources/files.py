@@ -1,0 +1,286 @@
+"""Inputs: files, directories (recursively) and stdin, linted serially or across processes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..lint.config import Config, patterns
+from ..lint.linter import FileResult, lint_bytes, lint_stream
+from ..model.data import Options
+from ..text.documents import json_file, looks_json
+
+if TYPE_CHECKING:
+    import pathspec
+
+EXTENSIONS = (".yaml", ".yml", ".json")  # in any case: deploy.YAML is linted too
+# Directories of version control and tools: never walked (dot-directories such as .k8s/ are).
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".jj",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        ".idea",
+    }
+)
+STDIN = "-"
+# Below this many bytes in all, worker processes cost more than they save.
+PARALLEL_MIN_BYTES = 4 << 20
+# stdin a lint run keeps, to show findings of Helm-rendered documents at their templates' lines
+KEEP_STDIN_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to lint: a file path, or ``-`` for stdin."""
+
+    path: str
+    size: int = 0
+
+
+class MissingPath(Exception):
+    """A path named on the command line does not exist."""
+
+
+@dataclass
+class Discovery:
+    """What the paths named: the inputs, what could not be read, and what was passed over."""
+
+    inputs: list[Input] = field(default_factory=list)
+    discovered: int = 0  # inputs found before exclusions
+    errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
+    # (path, why): passed over, e.g. a broken symlink; said and counted as skipped, not failed
+    notices: list[tuple[str, str]] = field(default_factory=list)
+
+
+def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
+    """The inputs named by ``paths``, directories walked; MissingPath for a path that does not
+    exist. A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
+    and those above them up to the repository's root); a file named explicitly is read."""
+    found = Discovery()
+    for path in paths:
+        if path == STDIN:
+            found.inputs.append(Input(STDIN))
+            continue
+        if not os.path.lexists(path):
+            raise MissingPath(path)
+        if os.path.isdir(path):
+            found.inputs.extend(_walk(path, found, respect_gitignore))
+        else:
+            found.inputs.append(Input(path, _size(path)))
+    return found
+
+
+def gather(
+    paths: list[str],
+    config: Config | None,
+    exclude: Sequence[str] = (),
+    respect_gitignore: bool = True,
+) -> Discovery:
+    """:func:`discover` less what the config file's ``exclude`` and ``--exclude`` (patterns
+    relative to the working directory) leave out."""
+    found = discover(paths, respect_gitignore)
+    found.discovered = len(found.inputs)
+    cli = patterns(exclude) if exclude else None
+    kept = []
+    for item in found.inputs:
+        if item.path != STDIN:
+            if config is not None and config.excluded(item.path):
+                continue
+            rel = os.path.relpath(os.path.abspath(item.path)).replace(os.sep, "/")
+            if cli is not None and not rel.startswith("../") and cli.match_file(rel):
+                continue
+        kept.append(item)
+    found.inputs = kept
+    return found
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+class _Ignores:
+    """The ``.gitignore`` files that apply in a walk, each with the directory it sits in."""
+
+    def __init__(self, top: str, enabled: bool) -> None:
+        self.enabled = enabled
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        if enabled:
+            # Those above the walked directory, up to the repository's root, apply too.
+            above = []
+            here = os.path.dirname(os.path.abspath(top))
+            while True:
+                above.append(here)
+                if os.path.exists(os.path.join(here, ".git")):
+                    break
+                parent = os.path.dirname(here)
+                if parent == here:
+                    above = []  # not in a repository: only the walk's own files count
+                    break
+                here = parent
+            for folder in reversed(above):
+                self.add(folder)
+
+    def add(self, folder: str) -> None:
+        """Read ``folder/.gitignore`` if there is one."""
+        if not self.enabled:
+            return
+        try:
+            with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as f:
+                spec = patterns(f.read().splitlines())
+        except OSError:
+            return
+        self.specs.append((os.path.abspath(folder), spec))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """Whether the deepest ``.gitignore`` that has a say ignores ``path``."""
+        verdict = False
+        full = os.path.abspath(path)
+        for folder, spec in self.specs:
+            if not full.startswith(folder + os.sep):
+                continue
+            rel = os.path.relpath(full, folder).replace(os.sep, "/") + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input]:
+    seen: set[tuple[int, int]] = set()
+    ignores = _Ignores(top, respect_gitignore)
+
+    def onerror(exc: OSError) -> None:
+        found.errors.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
+
+    for root, dirs, files in os.walk(top, followlinks=True, onerror=onerror):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:  # a symlink loop or a second way in
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        if ".gitignore" in files:
+            ignores.add(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(root, d), True)
+        )
+        for name in sorted(files):
+            if not name.lower().endswith(EXTENSIONS):
+                continue
+            full = os.path.join(root, name)
+            if ignores.ignored(full, False):
+                continue
+            if os.path.isfile(full):
+                yield Input(full, _size(full))
+            elif os.path.islink(full) and not os.path.exists(full):
+                found.notices.append((full, f"broken symlink to {os.readlink(full)}, not read"))
+
+
+def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileResult:
+    """Lint one input; a read error becomes ``FileResult.error``, never an exception.
+
+    ``keep_stdin``: read stdin whole and keep its bytes in the result (for the fix stage).
+    """
+    if item.path == STDIN:
+        stream = sys.stdin.buffer if sys.stdin is not None else None
+        if stream is None:
+            return FileResult(STDIN, error="stdin is closed")
+        try:
+            peek = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        except (OSError, ValueError):
+            return FileResult(STDIN, error="stdin is closed")
+        is_json = looks_json(peek)
+        try:
+            if keep_stdin:
+                data = stream.read()
+                result = lint_bytes(data, "<stdin>", options, is_json)
+                result.data = data
+                return result
+            kept = _Kept(stream.read)
+            result = lint_stream(kept.read, "<stdin>", options, is_json)
+            if kept.chunks is not None and any(
+                f.source is not None and f.source.line is None for f in result.findings
+            ):
+                # Helm-rendered documents: the findings are shown at their templates' lines,
+                # which needs the documents again.
+                result.data = b"".join(kept.chunks)
+            return result
+        except (OSError, ValueError) as exc:
+            return FileResult("<stdin>", error=f"cannot read stdin: {exc}")
+    try:
+        with open(item.path, "rb") as handle:
+            return lint_stream(handle.read, item.path, options, json_file(item.path))
+    except OSError as exc:
+        return FileResult(item.path, error=f"cannot read: {exc.strerror or exc}")
+
+
+class _Kept:
+    """A reader that keeps what it read, up to :data:`KEEP_STDIN_BYTES` (then nothing)."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self.chunks: list[bytes] | None = []
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        block = self._read(n)
+        if self.chunks is not None:
+            self.size += len(block)
+            if self.size > KEEP_STDIN_BYTES:
+                self.chunks = None
+            else:
+                self.chunks.append(block)
+        return block
+
+
+def _work(args: tuple[Input, Options]) -> FileResult:
+    return lint_input(*args)
+
+
+def lint_all(
+    inputs: list[Input], options: Options, jobs: int, keep_stdin: bool = False
+) -> Iterator[FileResult]:
+    """FileResults in input order; large runs are spread over ``jobs`` processes."""
+    total = sum(i.size for i in inputs)
+    parallel = (
+        jobs > 1
+        and len(inputs) > 1
+        and total >= PARALLEL_MIN_BYTES
+        and all(i.path != STDIN for i in inputs)
+    )
+    if not parallel:
+        for item in inputs:
+            yield lint_input(item, options, keep_stdin)
+        return
+    # Imported only for large runs: it costs more start-up than a whole pre-commit run.
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    # Big files first would balance better, but results must come back in input order.
+    chunksize = max(1, min(16, len(inputs) // (jobs * 8)))
+    with ctx.Pool(jobs) as pool:
+        yield from pool.imap(_work, [(i, options) for i in inputs], chunksize)

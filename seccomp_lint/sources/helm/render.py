@@ -1,0 +1,342 @@
+"""Helm charts: render with ``helm template``, lint, and say which template or values key to change.
+
+A rendered stream names each document's template in a ``# Source: <chart>/templates/<file>``
+comment (read by :mod:`documents`). With ``--chart DIR`` the template file is at hand too, so a
+finding can point at a line of it and, for the common charts that render ``securityContext``
+from values (``{{- toYaml .Values.podSecurityContext | nindent 8 }}``), name the values key to
+set instead of a template edit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+
+from ...lint.linter import FileResult, lint_bytes
+from ...model.data import Finding, Options, Source
+from ...model.workloads import CONTAINER_GROUPS
+from ...sources.toolrun import ToolError, run_tool
+from ...text.documents import parse_stream
+from ...text.paths import Step, node_path
+
+_SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
+_VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
+_WITH = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][\w-]*)+)\s*-?\}\}")
+_ACTION_ONLY = re.compile(r"^\s*\{\{.*\}\}\s*$")
+
+
+@dataclass(frozen=True)
+class ValuesRef:
+    """A ``securityContext`` a template renders from values: which key, at which level, where."""
+
+    key: str  # dotted, without ``.Values.``
+    level: str  # "pod" | "container"
+    line: int  # 1-based line of the reference in the template
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def security_context_values(template: str) -> list[ValuesRef]:
+    """Every ``securityContext:`` of a template whose content comes from a values key."""
+    lines = template.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        match = _SECURITY_CONTEXT.match(line)
+        if not match or line.lstrip().startswith("#"):
+            continue
+        indent = len(match.group(1))
+        ref = None
+        # ``{{- with .Values.x }}`` just before: the body renders ``.`` (that key).
+        for j in range(i - 1, max(i - 3, -1), -1):
+            if not lines[j].strip():
+                continue
+            found = _WITH.search(lines[j])
+            if found:
+                ref = (found.group(1)[1:], j + 1)
+            break
+        if ref is None:
+            body = [(i, match.group(2))]
+            for j in range(i + 1, len(lines)):
+                if not lines[j].strip():
+                    continue
+                if _indent(lines[j]) <= indent:
+                    break
+                body.append((j, lines[j]))
+            for j, piece in body:
+                found = _VALUES.search(piece)
+                if found:
+                    ref = (found.group(1)[1:], j + 1)
+                    break
+        if ref is None:
+            continue
+        out.append(ValuesRef(ref[0], _level(lines, i, indent), ref[1]))
+    return out
+
+
+def _level(lines: list[str], at: int, indent: int) -> str:
+    """``container`` when the key sits in a list item (a container), else ``pod``."""
+    if lines[at].lstrip().startswith("-"):
+        return "container"
+    for j in range(at - 1, -1, -1):
+        line = lines[j]
+        if not line.strip() or _ACTION_ONLY.match(line) or line.lstrip().startswith("#"):
+            continue
+        if _indent(line) < indent:
+            return "container" if line.lstrip().startswith("-") else "pod"
+    return "pod"
+
+
+def _key_line(template: str, steps: list[Step]) -> int:
+    """The first template line with the deepest key of ``steps`` found, else 1."""
+    lines = template.splitlines()
+    for step in reversed(steps):
+        if len(step) != 1:
+            continue
+        pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(str(step[0]))}\s*:")
+        for i, line in enumerate(lines):
+            if pattern.match(line):
+                return i + 1
+    return 1
+
+
+def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef | None:
+    """The values key whose ``securityContext`` the finding's fix would act in, if any."""
+    refs = security_context_values(template)
+    in_container = any(len(s) == 1 and s[0] in CONTAINER_GROUPS for s in steps or [])
+    level = "container" if in_container else "pod"
+    if f.fix is not None and f.fix.changes:
+        # Where the rule's own fix acts: a pod-wide fix is best made at the pod's values key.
+        acts_in_container = any(
+            step in CONTAINER_GROUPS for change in f.fix.changes for step in change.path
+        )
+        level = "container" if acts_in_container else "pod"
+        if level == "pod" and not any(r.level == "pod" for r in refs):
+            level = "container"
+    chosen = [r for r in refs if r.level == level]
+    return chosen[0] if chosen else None
+
+
+def values_hint(
+    template: str, template_path: str, f: Finding, steps: list[Step] | None
+) -> tuple[int, str | None]:
+    """Where in the template the finding belongs, and the values change to suggest, if any."""
+    ref = values_ref(template, f, steps)
+    if ref is None:
+        return (_key_line(template, steps or []), None)
+    name = os.path.basename(template_path)
+    where = "the pod's" if ref.level == "pod" else "the containers'"
+    hint = (
+        f"this chart renders {where} securityContext from .Values.{ref.key} ({name}:{ref.line}): "
+        f"set {ref.key}.seccompProfile.type: RuntimeDefault in your values "
+        f"(or --set {ref.key}.seccompProfile.type=RuntimeDefault)"
+    )
+    return ref.line, hint
+
+
+# --------------------------------------------------------------------------- rendering
+
+RELEASE = "release-name"  # what ``helm template`` calls the release when given no name
+NAMESPACE = "default"
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")  # how Helm splits a template's documents
+NO_RENDERER = (
+    "--chart needs Helm: install `helm` on PATH (it runs `helm template`), or the Helm SDK "
+    "with `pip install 'seccomp-lint[helm]'` (helm-python-sdk); neither was found"
+)
+
+
+def render(
+    chart: str,
+    values: list[str],
+    replaced: tuple[str, str] | None = None,
+    templates: dict[str, str] | None = None,
+) -> bytes:
+    """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
+    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
+
+    ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
+    file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
+    of the chart to new texts: the chart is rendered from a copy holding them.
+    """
+    if templates:
+        with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
+            copy = os.path.join(scratch, os.path.basename(os.path.abspath(chart)))
+            try:
+                shutil.copytree(chart, copy, symlinks=True)
+                for path, text in templates.items():
+                    target = os.path.join(copy, os.path.relpath(path, chart))
+                    with open(target, "w", encoding="utf-8", newline="") as handle:
+                        handle.write(text)
+            except OSError as exc:
+                raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
+            return render(copy, values, replaced)
+    files = list(values)
+    if replaced is not None and replaced[0] not in files:
+        # The chart's values.yaml: new text given first on top of the old defaults renders as
+        # the new defaults would, when it only adds or changes keys.
+        files.insert(0, replaced[0])
+    helm = shutil.which("helm")
+    if helm is None:
+        override = dict([replaced]) if replaced else {}
+        return render_sdk(chart, [(f, override.get(f) or _read_values(f)) for f in files])
+    with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
+        argv = [helm, "template", chart]
+        for f in files:
+            if replaced is not None and f == replaced[0]:
+                f = os.path.join(scratch, "values.yaml")
+                with open(f, "w", encoding="utf-8") as handle:
+                    handle.write(replaced[1])
+            argv += ["--values", f]
+        return run_tool(argv, f"helm template {chart}")
+
+
+def _read_values(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ToolError(f"--values {path}: cannot read it: {why}") from None
+
+
+def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
+    """Render with the Helm SDK, in the shape ``helm template`` prints: each document after a
+    ``---`` and a ``# Source: <chart>/templates/<file>`` line, empty renders and NOTES.txt
+    left out. ``values`` are values files as ``(name, text)``, merged in order as ``-f`` does
+    (the SDK merges the result over the chart's own values.yaml)."""
+    try:
+        # A documented seam: the SDK loads an 85 MB native library, only for --chart without helm.
+        import helm_python
+    except ImportError:
+        raise ToolError(NO_RENDERER) from None
+    what = f"helm template {chart} failed (rendered with helm-python-sdk)"
+    merged: dict = {}
+    try:
+        for name, text in values:
+            try:
+                loaded = helm_python.values_from_yaml(text)
+            except helm_python.HelmError as exc:
+                raise ToolError(f"{what}:\n{name}: {exc.detail}") from None
+            merged = merge_values(merged, loaded)
+        with helm_python.Chart.load(chart) as loaded_chart:
+            manifests = loaded_chart.render(
+                merged, name=RELEASE, namespace=NAMESPACE, is_install=True
+            )
+    except helm_python.HelmError as exc:
+        raise ToolError(f"{what}:\n{exc.detail}") from None
+    return stream(manifests)
+
+
+def stream(manifests: dict[str, str]) -> bytes:
+    """``{template path: rendered text}`` as ``helm template`` prints it."""
+    out = []
+    for source in sorted(manifests):
+        if source.endswith("NOTES.txt"):
+            continue
+        for document in _SEPARATOR.split(manifests[source].strip()):
+            document = document.strip()
+            if document:
+                out.append(f"---\n# Source: {source}\n{document}\n")
+    return "".join(out).encode("utf-8")
+
+
+def merge_values(base: dict, over: dict) -> dict:
+    """Helm's merge of ``-f`` files: maps merge key by key, anything else in ``over`` wins."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_values(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def template_file(chart: str, source: str) -> str | None:
+    """The file of a ``# Source:`` path: its first part is the chart's name, not its folder."""
+    parts = source.replace("\\", "/").split("/")
+    if len(parts) < 2:
+        return None
+    candidate = os.path.normpath(os.path.join(chart, *parts[1:]))
+    return candidate if os.path.isfile(candidate) else None
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A finding of a rendered chart: as reported (in its template), as linted (in the rendered
+    stream, with its fix), and the values key whose securityContext its fix acts in."""
+
+    finding: Finding
+    rendered: Finding
+    ref: ValuesRef | None = None
+
+
+def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) -> Finding:
+    """A finding of a rendered document shown at the template line that renders its block (the
+    values key to set in its help, when the template renders it from values)."""
+    line, hint = values_hint(template, path, f, steps)
+    help_text = f"{hint}; or in the template, {f.help}" if hint and f.help else (hint or f.help)
+    lines = template.splitlines()
+    column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
+    src = f.source.path if f.source else None
+    return replace(
+        f,
+        path=path,
+        line=line,
+        column=column,
+        help=help_text,
+        source=Source(src, None) if src else None,
+    )
+
+
+def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
+    """Render a chart and lint it; findings point at template files, with values advice."""
+    return lint_mapped(chart, values, options)[0]
+
+
+def lint_mapped(
+    chart: str,
+    values: list[str],
+    options: Options,
+    replaced: tuple[str, str] | None = None,
+    templates: dict[str, str] | None = None,
+) -> tuple[FileResult, list[Mapped]]:
+    """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
+    :func:`render`."""
+    if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
+        return FileResult(chart, error="--chart: no Chart.yaml in it"), []
+    try:
+        data = render(chart, values, replaced, templates)
+    except ToolError as exc:
+        return FileResult(chart, error=str(exc)), []
+    return lint_rendered(chart, data, options)
+
+
+def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult, list[Mapped]]:
+    """Lint a chart's rendered stream; findings mapped to their template files."""
+    rendered = parse_stream(data)
+    # Fixes are planned on the rendered output: where they act says which values key to set.
+    options = replace(options, prefilter=False, fixes=True)
+    result = lint_bytes(data, f"{chart} (helm template)", options)
+    texts: dict[str, str] = {}
+    mapped: list[Mapped] = []
+    for f in result.findings:
+        src = f.source.path if f.source else None
+        path = template_file(chart, src) if src else None
+        if src is None or path is None:  # a path implies a src: the test on src tells mypy
+            mapped.append(Mapped(f, f))
+            continue
+        if path not in texts:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts[path] = handle.read()
+        steps = None
+        if f.object is not None and f.object.document < len(rendered):
+            steps = node_path(rendered[f.object.document], f.line, f.column)
+        shown = in_template(f, texts[path], path, steps)
+        mapped.append(Mapped(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
+    result.findings = [m.finding for m in mapped]
+    result.path = chart
+    return result, mapped

@@ -1,0 +1,299 @@
+"""Carry a fix planned on a chart's rendered document over to its template, where the template
+writes that part of the pod spec as plain YAML.
+
+A template that hard-codes its pod (``helm create``'s test hook, a debug pod) renders those lines
+as they are written. The rule's own fix, planned on the rendered document (its ``Fix.edits``),
+can then be made to the template's text at the same lines: a rendered line is the template line
+with the same text and the same key path, when that line is the only one of the template at that
+path, neither it nor any key it hangs under holds a ``{{ }}`` action, and no ``if``/``with``/
+``range`` opened below the document's top-level key is still open there. An inserted key must
+not be one the template sets elsewhere at the same place (another branch of an ``if``), nor may a
+``{{ include }}``/``{{ toYaml }}`` line render into the same mapping. Anything else is ambiguous:
+:class:`NotPlain` says why and the template is left alone.
+
+The caller verifies the result by rendering the chart with the new template text
+(:mod:`helm_fix`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ...edit.edits import EDITOR_BREAK
+from ...lint.linter import lint_bytes
+from ...model.data import Edit, Finding, Options, Pos
+
+_ACTION_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
+_CONTROL = re.compile(r"\{\{-?\s*(if|with|range|define|block|else|end)\b")
+# An action that writes text (not only control): a line of it may render keys.
+_OUTPUT = re.compile(r"\{\{(?!-?\s*(?:(?:if|with|range|define|block|else|end)\b|/\*|-?\}\}))")
+_KEY = re.compile(
+    r"""^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},&*!|>%@`][^#]*?)[ \t]*:(?:[ \t]|$)"""
+)
+_SOURCE = b"# Source: "
+_HIDDEN = b"# S0urce: "  # the same length: positions stay as they were
+
+
+class NotPlain(Exception):
+    """The template does not write that spot as plain YAML (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of YAML content (not blank, not a comment, not a template action on its own)."""
+
+    number: int  # 1-based
+    text: str  # without its line break
+    indent: int
+    path: tuple  # the key path it writes (an unknown step: ("?", line))
+    parents: tuple[
+        int, ...
+    ]  # the lines of the keys (and list items) it hangs under, outermost first
+    control: tuple[int, ...]  # the template control blocks open at it (their opening lines)
+
+    @property
+    def action(self) -> bool:
+        return "{{" in self.text
+
+
+@dataclass
+class _Frame:
+    indent: int
+    path: tuple
+    line: int
+    item: bool = False
+    items: int = 0
+    after_action: bool = False  # an action line came after it: its list indices are unknown
+
+
+@dataclass
+class Outline:
+    """The content lines of a YAML text (or template) by number and by key path, and the lines
+    of template actions that write text, by the mapping they write into."""
+
+    lines: dict[int, Line] = field(default_factory=dict)
+    by_path: dict[tuple, list[Line]] = field(default_factory=dict)
+    outputs: dict[tuple, list[int]] = field(default_factory=dict)
+    raw: list[str] = field(default_factory=list)
+
+
+def _unquote(key: str) -> str:
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
+        return key[1:-1]
+    return key
+
+
+def outline(text: str) -> Outline:
+    """Each content line's key path, found by indentation (block YAML as charts write it)."""
+    out = Outline(raw=EDITOR_BREAK.split(text))
+    frames: list[_Frame] = []
+    control: list[int] = []
+    block: int | None = None  # inside a block scalar: the indentation of its key
+    for n, line in enumerate(out.raw, 1):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if block is not None:
+            if not stripped or indent > block:
+                continue
+            block = None
+        if not stripped or stripped.startswith("#"):
+            continue
+        if line.startswith(("---", "...")) and line[3:4] in ("", " ", "\t"):
+            frames = []
+            continue
+        opened = tuple(control)
+        for match in _CONTROL.finditer(line):
+            word = match.group(1)
+            if word == "end":
+                if control:
+                    control.pop()
+            elif word == "else":
+                if control:
+                    control[-1] = n
+            else:
+                control.append(n)
+        if _ACTION_ONLY.match(line):
+            for frame in frames:
+                frame.after_action = True
+            if _OUTPUT.search(line):
+                owner = [f for f in frames if f.indent < indent]
+                out.outputs.setdefault(owner[-1].path if owner else (), []).append(n)
+            continue
+        body, at = line[indent:], indent
+        if body == "-" or body.startswith("- "):
+            while frames and (
+                frames[-1].indent > at or (frames[-1].indent == at and frames[-1].item)
+            ):
+                frames.pop()
+            parent = frames[-1] if frames else None
+            index: object = ("?", n)
+            if parent is not None:
+                index = ("?", n) if parent.after_action else parent.items
+                parent.items += 1
+            parents = tuple(f.line for f in frames)
+            item = _Frame(at, (*(parent.path if parent else ()), index), n, item=True)
+            frames.append(item)
+            rest = body[1:].lstrip(" ")
+            at += len(body) - len(rest)
+            body = rest
+            if not body or body.startswith("- "):
+                path = item.path if not body else (*item.path, ("?", n))
+                out_line = Line(n, line, indent, path, parents, opened)
+                _add(out, out_line)
+                continue
+        else:
+            while frames and frames[-1].indent >= at:
+                frames.pop()
+            parents = tuple(f.line for f in frames)
+        base = frames[-1].path if frames else ()
+        key = _KEY.match(body)
+        if key:
+            path = (*base, _unquote(key.group(1)))
+            frames.append(_Frame(at, path, n))
+            if body[key.end() :].lstrip().startswith(("|", ">")):
+                block = at
+        else:
+            path = (*base, ("?", n))
+        _add(out, Line(n, line, indent, path, parents, opened))
+    return out
+
+
+def _add(out: Outline, line: Line) -> None:
+    out.lines[line.number] = line
+    out.by_path.setdefault(line.path, []).append(line)
+
+
+def _shown(path: tuple) -> str:
+    return ".".join(str(p) if not isinstance(p, tuple) else "?" for p in path) or "(top)"
+
+
+def _twin(rendered: Outline, template: Outline, number: int, name: str) -> Line:
+    """The template line that writes a rendered line, checked to be plain and unambiguous."""
+    line = rendered.lines.get(number)
+    if line is None:
+        raise NotPlain(f"rendered line {number} is not a line of YAML content")
+    found = template.by_path.get(line.path, [])
+    if not found or (len(found) == 1 and found[0].text != line.text):
+        raise NotPlain(f"{name} does not write {line.text.strip()!r} as plain YAML")
+    twin = found[0]
+    # Outermost first: the first key the template writes twice (an if/else) is the one named.
+    for number_ in (*twin.parents, twin.number):
+        t = template.lines[number_]
+        if len(template.by_path.get(t.path, [])) > 1:
+            where = ", ".join(str(x.number) for x in template.by_path[t.path])
+            raise NotPlain(f"{name} writes {_shown(t.path)} more than once (lines {where})")
+        if t.action:
+            raise NotPlain(f"{name}:{t.number} holds a template action")
+    root = template.lines[twin.parents[0]] if twin.parents else twin
+    if twin.control != root.control:
+        raise NotPlain(f"{name}:{twin.number} is inside a template condition or loop")
+    return twin
+
+
+def _reindent(content: str, step: int, nl: str) -> str:
+    """Inserted lines nested by the template's ``step`` (the planned nesting rescaled), with the
+    template's line breaks; the first line stays where the fix put it (beside a line the template
+    and the rendered document share)."""
+    lines = content.split("\n")
+    indents = [len(x) - len(x.lstrip(" ")) for x in lines if x.strip()]
+    base = indents[0] if indents else 0
+    deeper = sorted({i - indents[0] for i in indents if i > indents[0]}) if indents else []
+    planned = deeper[0] if deeper else step
+    out = []
+    for x in lines:
+        if not x.strip():
+            out.append(x)
+            continue
+        depth = len(x) - len(x.lstrip(" ")) - (indents[0] if indents else 0)
+        if depth % planned:
+            return content.replace("\n", nl)
+        out.append(" " * (base + depth // planned * step) + x.lstrip(" "))
+    return nl.join(out)
+
+
+def _step(template: Outline, twin: Line) -> int:
+    """The template's indentation step where ``twin`` is: its depth below its key."""
+    if twin.parents:
+        parent = template.lines[twin.parents[-1]]
+        if twin.indent > parent.indent:
+            return twin.indent - parent.indent
+    return 2
+
+
+def carry(template_text: str, rendered_text: str, edits: tuple[Edit, ...], name: str) -> list[Edit]:
+    """The fix's edits of the rendered stream as edits of the template text; NotPlain when any
+    of them is not at a plain, unambiguous spot of the template."""
+    if not edits:
+        raise NotPlain("the fix has no text edits")
+    template = outline(template_text)
+    rendered = outline(rendered_text)
+    nl = "\r\n" if "\r\n" in template_text else "\n"
+    out: list[Edit] = []
+    for edit in edits:
+        start, end = edit.start, edit.end
+        if start == end and start.column == 1:
+            # Whole lines inserted: before a content line, else after the one above.
+            if start.line in rendered.lines:
+                twin = _twin(rendered, template, start.line, name)
+                at = twin.number
+            else:
+                twin = _twin(rendered, template, start.line - 1, name)
+                at = twin.number + 1
+                if at > len(template.raw):
+                    raise NotPlain(f"{name} ends without a line break")
+            content = _reindent(edit.content, _step(template, twin), nl)
+            out.append(Edit(Pos(at, 1), Pos(at, 1), content))
+            continue
+        twin = _twin(rendered, template, start.line, name)
+        last = end.line if end.column > 1 else max(end.line - 1, start.line)
+        for k in range(start.line + 1, last + 1):
+            t = twin.number + k - start.line
+            if t > len(template.raw) or template.raw[t - 1] != rendered.raw[k - 1]:
+                raise NotPlain(f"{name} does not write rendered line {k} as it is")
+            if "{{" in template.raw[t - 1]:
+                raise NotPlain(f"{name}:{t} holds a template action")
+        shift = twin.number - start.line
+        content = edit.content.replace("\n", nl) if nl != "\n" else edit.content
+        out.append(
+            Edit(
+                replace(start, line=start.line + shift),
+                replace(end, line=end.line + shift),
+                content,
+            )
+        )
+    return out
+
+
+def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -> None:
+    """NotPlain when a key the edits insert is one the template sets elsewhere at the same place
+    (another branch of a condition), or a template action writes into that mapping too."""
+    old, new = outline(old_text), outline(new_text)
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.start.line, e.start.column)):
+        first = new.lines.get(edit.start.line + shift)
+        shift += len(EDITOR_BREAK.findall(edit.content)) - (edit.end.line - edit.start.line)
+        if edit.start != edit.end or edit.start.column != 1 or first is None:
+            continue
+        if old.by_path.get(first.path):
+            lines = ", ".join(str(t.number) for t in old.by_path[first.path])
+            raise NotPlain(f"{name} sets {_shown(first.path)} already (line {lines})")
+        writers = old.outputs.get(first.path[:-1])
+        if writers:
+            raise NotPlain(f"{name}:{writers[0]} renders into {_shown(first.path[:-1])} too")
+        root = new.lines[first.parents[0]] if first.parents else first
+        if first.control != root.control:
+            raise NotPlain(f"{name}:{first.number} would be inside a template condition or loop")
+
+
+def planned_edits(data: bytes, options: Options) -> dict[tuple, Finding]:
+    """The findings of a rendered stream with the text edits of their fixes, by (identity,
+    document): linted as if it were a plain file (rendered output keeps its edits otherwise)."""
+    result = lint_bytes(
+        data.replace(_SOURCE, _HIDDEN), "rendered", replace(options, prefilter=False, fixes=True)
+    )
+    return {
+        (f.identity, f.object.document if f.object else None): f
+        for f in result.findings
+        if f.fix is not None and f.fix.edits
+    }

@@ -1,0 +1,222 @@
+"""The patches of a kustomization, and where in them a built object's field was set.
+
+Kustomize applies a kustomization's patches in order: ``patchesStrategicMerge`` (file paths or
+inline text), ``patchesJson6902`` and ``patches`` (each item a ``path:`` to a file or an inline
+``patch:``, with an optional ``target``). :func:`find_site` follows an offending field's path
+from the last patch applied to the first and returns the :class:`Site` that set it: the patch,
+the document in it, the JSON 6902 operation (if it is one) and the line and column in the file
+(for an inline patch: in the kustomization, inside its block scalar).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from ...text.documents import Document, json_file, parse_stream, text
+from ...text.paths import Step, follow, node_path
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patch of a kustomization: its documents and where their lines are in a file."""
+
+    file: str
+    docs: list[Document]
+    target: dict | None
+    line_shift: int = 0  # for an inline patch: the kustomization line before its text
+    column_shift: int = 0
+    inline: bool = False  # written inside the kustomization, not a file of its own
+    data: bytes = b""  # the patch's own text (an inline patch's value)
+    # An inline patch: the path to its scalar in the kustomization's data, and whether its
+    # lines map to the kustomization's (a literal block scalar, ``|`` or ``|-``).
+    holder: tuple[str | int, ...] = ()
+    block: bool = False
+
+    @property
+    def is_json(self) -> bool:
+        return not self.inline and json_file(self.file)
+
+    @property
+    def operations(self) -> bool:
+        """Whether this is a JSON 6902 patch (a list of operations)."""
+        return any(isinstance(doc.root, SequenceNode) for doc in self.docs)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a patch sets a field of a built object."""
+
+    patch: Patch
+    doc: int  # index of the document in ``patch.docs``
+    op: int | None  # index of the JSON 6902 operation, None for a strategic-merge patch
+    line: int  # 1-based, in ``patch.file``
+    column: int
+
+
+def pointer(steps: list[Step]) -> list[str]:
+    """The steps as JSON pointer tokens."""
+    return [str(s[0]) for s in steps]
+
+
+def op_tokens(doc: Document, op: Node) -> list[str]:
+    """A JSON 6902 operation's ``path`` as unescaped tokens."""
+    raw = text(doc.get(op, "path")) or ""
+    return [t.replace("~1", "/").replace("~0", "~") for t in raw.split("/")[1:]]
+
+
+def find_site(
+    kustomizations: tuple[str, ...],
+    built: Document,
+    line: int,
+    column: int,
+    kind: str | None,
+    names: tuple[str | None, str | None],
+) -> Site | None:
+    """The patch that set the field at (line, column) of a built object, the last applied
+    first; ``names``: the object's built and original names."""
+    steps = node_path(built, line, column)
+    if not steps:
+        return None
+    for kustomization in reversed(kustomizations):
+        for patch in reversed(list(patches_of(kustomization))):
+            found = _locate(patch, steps, kind, names)
+            if found is not None:
+                index, op, (row, col) = found
+                return Site(patch, index, op, row + patch.line_shift, col + patch.column_shift)
+    return None
+
+
+def patches_of(kustomization: str) -> Iterator[Patch]:
+    """Every patch a kustomization applies, in the order kustomize applies them."""
+    try:
+        with open(kustomization, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return
+    docs = parse_stream(data)
+    if not docs:
+        return
+    doc = docs[0]
+    base = os.path.dirname(kustomization)
+    lines = data.decode("utf-8", "replace").splitlines()
+    for field_name in ("patchesStrategicMerge", "patchesJson6902", "patches"):
+        seq = doc.get(doc.root, field_name)
+        if not isinstance(seq, SequenceNode):
+            continue
+        for i, item in enumerate(seq.value):
+            if isinstance(item, ScalarNode):  # patchesStrategicMerge: a path or inline text
+                yield from _patch_from(base, kustomization, doc, item, None, lines, (field_name, i))
+                continue
+            target = _plain(doc, doc.get(item, "target"))
+            body, key = doc.get(item, "path"), "path"
+            if body is None:
+                body, key = doc.get(item, "patch"), "patch"
+            if isinstance(body, ScalarNode):
+                yield from _patch_from(
+                    base, kustomization, doc, body, target, lines, (field_name, i, key)
+                )
+
+
+def _patch_from(
+    base: str,
+    kustomization: str,
+    doc: Document,
+    node: ScalarNode,
+    target,
+    lines: list[str],
+    holder: tuple[str | int, ...],
+) -> Iterator[Patch]:
+    value = node.value
+    if "\n" not in value and not value.lstrip().startswith(("{", "[", "-")):
+        path = os.path.normpath(os.path.join(base, value))
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        yield Patch(path, parse_stream(data), target, data=data)
+        return
+    shift, indent = doc.pos(node)[0], 0
+    data = value.encode()
+    if node.style == "|" and shift < len(lines):
+        body = lines[shift] if shift < len(lines) else ""
+        indent = len(body) - len(body.lstrip(" "))
+        yield Patch(
+            kustomization, parse_stream(data), target, shift, indent, True, data, holder, True
+        )
+    else:  # another scalar style: the lines do not map, so point at the patch itself
+        yield Patch(kustomization, parse_stream(data), target, 0, 0, True, data, holder)
+
+
+def _plain(doc: Document, node: Node | None):
+    if node is None:
+        return None
+    entries = doc.mapping(node) or {}
+    return {k: text(v) for k, (_, v) in entries.items()}
+
+
+def _name_matches(pattern: str | None, built: str | None, original: str | None) -> bool:
+    if pattern is None:
+        return True
+    if built is None:
+        return False
+    if pattern == built or (pattern in built and (original is None or original in pattern)):
+        return True
+    try:
+        return any(re.fullmatch(pattern, n) for n in (built, original) if n)
+    except re.error:
+        return False
+
+
+def _locate(
+    patch: Patch, steps: list[Step], kind: str | None, names: tuple[str | None, str | None]
+) -> tuple[int, int | None, tuple[int, int]] | None:
+    """(document, operation, (line, column)) of the offending field in a patch; else None."""
+    built_name, original = names
+    target = patch.target or {}
+    if target.get("kind") not in (None, kind):
+        return None
+    if not _name_matches(target.get("name"), built_name, original):
+        return None
+    for index, doc in enumerate(patch.docs):
+        root = doc.root
+        if isinstance(root, SequenceNode):  # JSON 6902 operations
+            found = _locate_ops(doc, root, steps)
+            if found is not None:
+                return index, found[0], found[1]
+            continue
+        if not patch.target:
+            name = text(doc.get(root, "metadata", "name"))
+            if text(doc.get(root, "kind")) != kind or not _name_matches(name, built_name, original):
+                continue
+        got = follow(doc, root, steps)
+        if got and got[1] == len(steps):
+            return index, None, doc.pos(got[0])
+    return None
+
+
+def _locate_ops(doc: Document, ops: SequenceNode, steps: list[Step]):
+    want = pointer(steps)
+    for index in reversed(range(len(ops.value))):
+        op = ops.value[index]
+        if text(doc.get(op, "op")) not in ("add", "replace", "copy", "move"):
+            continue
+        tokens = op_tokens(doc, op)
+        if tokens != want[: len(tokens)]:
+            continue
+        value = doc.get(op, "value")
+        rest = steps[len(tokens) :]
+        if value is not None and rest:
+            got = follow(doc, value, rest)
+            if got and got[1] == len(rest):
+                return index, doc.pos(got[0])
+        entry = doc.entry(op, "value") or doc.entry(op, "path")
+        if entry is None:  # kustomize rejects an operation without a path before this runs
+            raise TypeError("'NoneType' object is not subscriptable")
+        return index, doc.pos(entry[0])
+    return None
