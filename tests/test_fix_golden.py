@@ -115,7 +115,7 @@ def test_every_fixable_rule_has_a_golden_case():
             case.read_bytes(), case.name, _options(args), case.suffix == ".json"
         ).findings
         applied |= {f.rule for f in findings if fixes.applicable(f, "--unsafe-fixes" in args)}
-    assert applied == {r.ID for r in RULES if hasattr(r, "fix")}
+    assert applied == {r.ID for r in RULES if r.FIXES}
 
 
 def _apply_json_fixes(case: Path) -> str:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 
-from seccomp_lint.rules import RULES, doc
+from seccomp_lint.rules import FIX_ORDER, RULES, doc
+from seccomp_lint.rules.base import (
+    DocumentRule,
+    FixingRule,
+    PodRule,
+    ProfileRule,
+    Rule,
+    RuleType,
+    SuppressionRule,
+)
 
 SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix", "References")
 
@@ -30,7 +39,7 @@ def _profiles_dir(tmp: Path) -> list[str]:
 SETUP: dict[str, Callable[[Path], list[str]]] = {"localhost-profile-not-found": _profiles_dir}
 
 
-def sections(rule: ModuleType) -> dict[str, str]:
+def sections(rule: Rule) -> dict[str, str]:
     """The documentation's ``## Heading`` sections, by heading (Fix generated from FIXES)."""
     parts = re.split(r"^## +(.+?)\s*$", doc(rule), flags=re.M)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
@@ -43,7 +52,7 @@ def yaml_block(text: str) -> str:
     return match.group(1)
 
 
-def _setup(rule: ModuleType, tmp: Path) -> list[str]:
+def _setup(rule: Rule, tmp: Path) -> list[str]:
     return SETUP[rule.ID](tmp) if rule.ID in SETUP else []
 
 
@@ -62,7 +71,7 @@ example_rules = pytest.mark.parametrize(
 
 
 @rule_ids
-def test_docstring_has_the_sections(rule: ModuleType) -> None:
+def test_docstring_has_the_sections(rule: Rule) -> None:
     assert rule.__doc__ and rule.__doc__.strip().splitlines()[0], "a one-line summary first"
     assert "## Fix" not in rule.__doc__, "the Fix section is generated from FIXES"
     found = sections(rule)
@@ -73,7 +82,7 @@ def test_docstring_has_the_sections(rule: ModuleType) -> None:
 
 
 @example_rules
-def test_example_is_reported(rule: ModuleType, lint, tmp_path: Path) -> None:
+def test_example_is_reported(rule: Rule, lint, tmp_path: Path) -> None:
     example = tmp_path / "example.yaml"
     example.write_text(yaml_block(sections(rule)["Example"]))
     args = ["--select", rule.ID, *_setup(rule, tmp_path)]
@@ -87,7 +96,7 @@ def test_example_is_reported(rule: ModuleType, lint, tmp_path: Path) -> None:
 
 
 @rule_ids
-def test_use_instead_is_clean(rule: ModuleType, lint, tmp_path: Path) -> None:
+def test_use_instead_is_clean(rule: Rule, lint, tmp_path: Path) -> None:
     fixed = tmp_path / "use-instead.yaml"
     fixed.write_text(yaml_block(sections(rule)["Use instead"]))
     result = lint(*_setup(rule, tmp_path), str(fixed))
@@ -96,7 +105,7 @@ def test_use_instead_is_clean(rule: ModuleType, lint, tmp_path: Path) -> None:
 
 
 @rule_ids
-def test_explain_prints_the_doc(rule: ModuleType, lint) -> None:
+def test_explain_prints_the_doc(rule: Rule, lint) -> None:
     result = lint("--explain", rule.ID, fmt="text")
     assert result.code == 0
     assert rule.ID in result.stdout
@@ -124,7 +133,7 @@ fixable_rules = pytest.mark.parametrize("rule", [r for r in RULES if r.FIXES], i
 
 
 @fixable_rules
-def test_example_fix_gives_use_instead(rule: ModuleType, lint, tmp_path: Path) -> None:
+def test_example_fix_gives_use_instead(rule: Rule, lint, tmp_path: Path) -> None:
     """The documented fix, applied to the Example, gives the Use instead (as data)."""
     example = tmp_path / "example.yaml"
     example.write_text(yaml_block(sections(rule)["Example"]))
@@ -136,7 +145,7 @@ def test_example_fix_gives_use_instead(rule: ModuleType, lint, tmp_path: Path) -
 
 
 @fixable_rules
-def test_fix_safety_is_data(rule: ModuleType, lint, tmp_path: Path) -> None:
+def test_fix_safety_is_data(rule: Rule, lint, tmp_path: Path) -> None:
     """What --explain says of the fix and what the JSON marks are the same FIXES entries."""
     example = tmp_path / "example.yaml"
     example.write_text(yaml_block(sections(rule)["Example"]))
@@ -148,3 +157,56 @@ def test_fix_safety_is_data(rule: ModuleType, lint, tmp_path: Path) -> None:
     for spec in rule.FIXES:
         label = "Safe:" if spec.applicability == "safe" else "Unsafe (`--unsafe-fixes`):"
         assert f"{label} {spec.detail}" in explained
+
+
+# The functions each kind of rule has, as its Protocol declares them.
+HOOKS = {
+    RuleType.POD: PodRule,
+    RuleType.PROFILE: ProfileRule,
+    RuleType.DOCUMENT: DocumentRule,
+    RuleType.SUPPRESSION: SuppressionRule,
+}
+
+
+def _hooks(protocol: type) -> dict[str, list[str]]:
+    """The functions a Protocol declares beyond :class:`Rule`, with their parameter names."""
+    return {
+        name: list(inspect.signature(member).parameters)[1:]  # without ``self``
+        for name, member in vars(protocol).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    }
+
+
+@rule_ids
+def test_type_names_exactly_the_functions_the_rule_has(rule: Rule) -> None:
+    """The linter calls what ``TYPE`` says: each kind's functions exist, with the Protocol's
+    parameters, and a rule has no function of a kind it does not declare."""
+    assert rule.TYPE, "a rule judges something"
+    for kind, protocol in HOOKS.items():
+        for name, params in _hooks(protocol).items():
+            function = getattr(rule, name, None)
+            if kind in rule.TYPE:
+                assert callable(function), f"{rule.ID}: TYPE has {kind.name} but no {name}()"
+                assert list(inspect.signature(function).parameters) == params, (rule.ID, name)
+            else:
+                assert function is None, f"{rule.ID}: {name}() but TYPE lacks {kind.name}"
+
+
+@rule_ids
+def test_a_rule_with_fixes_plans_them_in_its_order(rule: Rule) -> None:
+    hooks = _hooks(FixingRule)
+    if rule.FIXES:
+        assert isinstance(getattr(rule, "FIX_ORDER", None), int), rule.ID
+        for name, params in hooks.items():
+            assert list(inspect.signature(getattr(rule, name)).parameters) == params
+    else:
+        assert not hasattr(rule, "FIX_ORDER") and not any(hasattr(rule, n) for n in hooks)
+
+
+def test_fix_order_is_the_rule_modules_and_keeps_migrations_first() -> None:
+    assert len(set(FIX_ORDER.values())) == len(FIX_ORDER), "one place per rule"
+    assert set(FIX_ORDER) == {r.ID for r in RULES if r.FIXES}
+    ordered = sorted(FIX_ORDER, key=FIX_ORDER.__getitem__)
+    # An annotation is migrated before the field it becomes is judged or added.
+    assert ordered[:2] == ["deprecated-seccomp-annotation", "misplaced-seccomp-annotation"]
+    assert ordered[-1] == "missing-seccomp-profile"

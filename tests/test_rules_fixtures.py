@@ -192,3 +192,22 @@ def test_values_without_chart_is_a_usage_error(lint, tmp_path):
     done = lint("--values", str(values), str(values), fmt=None)
     assert done.code == 2
     assert "--values needs --chart" in done.stderr
+
+
+def test_a_profile_that_is_no_mapping_gets_no_fix(lint, tmp_path: Path) -> None:
+    """``seccompProfile`` as a list, or as a scalar that spells no type, is reported and left to
+    a person: no fix is planned (and none is declined as an "unusual shape")."""
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: odd}\nspec:\n  containers:\n"
+        "    - name: list\n      securityContext:\n        seccompProfile: [RuntimeDefault]\n"
+        "    - name: word\n      securityContext:\n        seccompProfile: ab\n"
+        "    - name: fixable\n      securityContext:\n        seccompProfile: runtimedefault\n"
+    )
+    found = {
+        f["container"]: f["fix"]
+        for f in lint("--select", "invalid-seccomp-profile", str(manifest)).findings
+    }
+    assert set(found) == {"list", "word", "fixable"}
+    assert found["list"] is None and found["word"] is None
+    assert found["fixable"]["applicability"] == "safe" and found["fixable"]["edits"]

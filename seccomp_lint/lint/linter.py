@@ -10,7 +10,6 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
 
 from yaml.nodes import SequenceNode
 
@@ -18,7 +17,7 @@ from .. import rules as _rules
 from ..model.data import Finding, ObjectRef, Options, Source
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
-from ..rules.base import Problem, build_fix
+from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules
 from ..text import lists, suppressions
 from ..text.documents import (
     Chunk,
@@ -90,7 +89,7 @@ class _Stamper:
 
     def __call__(
         self,
-        rule: ModuleType,
+        rule: Rule,
         problems: Iterable[Problem],
         obj: ObjectRef | None = None,
         muted: set[str] | frozenset[str] = frozenset(),
@@ -308,7 +307,7 @@ def _item(
     data: bytes,
     path: str,
     options: Options,
-    rules: list[ModuleType],
+    rules: list[Rule],
     result: FileResult,
     frame: Frame,
 ) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
@@ -383,7 +382,7 @@ def _lint_list(
     index: int,
     path: str,
     options: Options,
-    rules: list[ModuleType],
+    rules: list[Rule],
     result: FileResult,
 ) -> list[Finding] | None:
     """Lint a chunk holding one List document item by item (see :mod:`lists`): the findings
@@ -418,7 +417,7 @@ def _lint_document(
     doc: Document,
     path: str,
     options: Options,
-    rules: list[ModuleType],
+    rules: list[Rule],
     result: FileResult,
     written: list[suppressions.Suppression] | None = None,
     report: bool = True,
@@ -431,21 +430,21 @@ def _lint_document(
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []
-    pod_rules = [r for r in rules if hasattr(r, "check")]
+    checks = pod_rules(rules)
     for pod in pod_templates(doc):
         result.pods += 1
         found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
         muted = {s.rule for s in found if s.applies(known)}
         invalid += [s for s in found if check and not s.applies(known)]
-        for rule in pod_rules:
-            yield from stamp(rule, rule.check(pod, options), pod.obj, muted, pod)
-    judges = [r for r in rules if hasattr(r, "check_profile")]
+        for pod_rule in checks:
+            yield from stamp(pod_rule, pod_rule.check(pod, options), pod.obj, muted, pod)
+    judges = profile_rules(rules)
     for profile in in_document(doc) if judges else ():
         found = list(suppressions.from_annotations(doc, [profile.object_root]))
         muted = {s.rule for s in found if s.applies(known)}
         invalid += [s for s in found if check and not s.applies(known)]
-        for rule in judges:
-            yield from stamp(rule, rule.check_profile(profile, options), profile.obj, muted)
+        for judge in judges:
+            yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
     if invalid:
         # Not suppressible itself: a suppression cannot vouch for another.
         plain = _Stamper(path, options, {}, doc)

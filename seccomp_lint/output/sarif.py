@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from types import ModuleType
 from typing import TextIO
 from urllib.parse import quote
 
 from .. import __version__
 from ..model.data import Finding, Severity
 from ..rules import RULES, doc, level_name, section
+from ..rules.base import Rule
 from .report import RULES_DOC, Run, location, workspace_path
 
 SCHEMA_URI = (
@@ -68,7 +68,7 @@ def sarif_log(run: Run) -> dict:
     }
 
 
-def _rule(rule: ModuleType) -> dict:
+def _rule(rule: Rule) -> dict:
     text = doc(rule)
     title = text.split("\n", 1)[0].strip()
     level = _level(rule.SEVERITY)
@@ -88,7 +88,7 @@ def _rule(rule: ModuleType) -> dict:
     }
 
 
-def security_severity(rule: ModuleType) -> str:
+def security_severity(rule: Rule) -> str:
     """The rule's ``security-severity`` for GitHub code scanning, e.g. ``"8.0"``."""
     return f"{float(rule.SECURITY_SEVERITY):.1f}"
 

@@ -1,18 +1,18 @@
 """The rules: one module each, with its check, its fixes and its documentation.
 
-A pod rule has ``check(pod, options)``, which receives a
+A rule says what it judges as data, ``TYPE`` (:class:`~.base.RuleType`), and has the function
+that kind names: a pod rule has ``check(pod, options)``, which receives a
 :class:`~seccomp_lint.model.workloads.PodTemplate` and yields :class:`~.base.Problem` values; the
 linter stamps rule id, severity, path, position and suppressions afterwards. A rule that judges
 seccomp profiles has ``check_profile(profile, options)``; one that judges a parsed document as
 such has ``check_document(doc)``. Fix safety is data (``FIXES``): ``--explain``, docs/rules.md,
-the JSON fix and ``--fix`` all read it.
+the JSON fix and ``--fix`` all read it; so is the order of a pod template's fixes
+(``FIX_ORDER``). A rule is registered once, in ``RULES`` (the order of the documentation).
 
 May import ``text``, ``model`` and ``edit`` (rules plan their fixes with the edit primitives).
 """
 
 from __future__ import annotations
-
-from types import ModuleType
 
 from ..model.data import Level, Options
 from . import (
@@ -29,8 +29,10 @@ from . import (
     unconfined_seccomp_profile,
     yaml_syntax_error,
 )
+from .base import DocumentRule, Rule, SuppressionRule, fixer
 
-RULES: list[ModuleType] = [
+# Typed with the Protocol, so mypy checks that each module states what every rule states.
+RULES: list[Rule] = [
     missing_seccomp_profile,
     unconfined_seccomp_profile,
     invalid_seccomp_profile,
@@ -44,28 +46,18 @@ RULES: list[ModuleType] = [
     invalid_suppression,
     yaml_syntax_error,
 ]
-BY_ID: dict[str, ModuleType] = {rule.ID: rule for rule in RULES}
+BY_ID: dict[str, Rule] = {rule.ID: rule for rule in RULES}
 # The rule that reports documents the parser cannot read (and duplicate keys).
-SYNTAX: ModuleType = yaml_syntax_error
+SYNTAX: DocumentRule = yaml_syntax_error
 # The rule that reports suppressions that cannot apply.
-SUPPRESSIONS: ModuleType = invalid_suppression
-# Applied first when two fixes touch one pod template: migrations keep the author's intent.
+SUPPRESSIONS: SuppressionRule = invalid_suppression
+# When each rule's fix applies among the fixes of one pod template, from the rule modules.
 FIX_ORDER: dict[str, int] = {
-    rule.ID: i
-    for i, rule in enumerate(
-        [
-            deprecated_seccomp_annotation,
-            misplaced_seccomp_annotation,
-            invalid_seccomp_profile,
-            unconfined_seccomp_profile,
-            seccomp_on_windows_pod,
-            missing_seccomp_profile,
-        ]
-    )
+    rule.ID: fixing.FIX_ORDER for rule in RULES if (fixing := fixer(rule)) is not None
 }
 
 
-def enabled(options: Options) -> list[ModuleType]:
+def enabled(options: Options) -> list[Rule]:
     """The rule modules that run under these options."""
     out = []
     for rule in RULES:
@@ -82,7 +74,7 @@ def enabled(options: Options) -> list[ModuleType]:
     return out
 
 
-def fix_section(rule: ModuleType) -> str:
+def fix_section(rule: Rule) -> str:
     """The documentation's Fix section, from the rule's ``FIXES`` and ``FIX_NOTE``."""
     if not rule.FIXES:
         return f"None: {rule.FIX_NOTE}"
@@ -95,14 +87,14 @@ def fix_section(rule: ModuleType) -> str:
     return "\n\n".join(parts)
 
 
-def fix_summary(rule: ModuleType) -> str:
+def fix_summary(rule: Rule) -> str:
     """One line for the rule tables: each fix with its safety."""
     if not rule.FIXES:
         return "none"
     return "; ".join(f"{spec.applicability}: {spec.summary}" for spec in rule.FIXES)
 
 
-def doc(rule: ModuleType) -> str:
+def doc(rule: Rule) -> str:
     """A rule's whole documentation: its docstring with the Fix section before References."""
     text = (rule.__doc__ or "").strip()
     head, marker, tail = text.partition("\n## References\n")
@@ -115,7 +107,7 @@ def section(text: str, name: str) -> str:
     return rest.split("\n## ")[0].strip()
 
 
-def level_name(rule: ModuleType) -> str:
+def level_name(rule: Rule) -> str:
     """``restricted``, ``baseline`` or ``always``."""
     return str(rule.LEVEL) if rule.LEVEL else "always"
 

@@ -1,17 +1,18 @@
 """What rule modules share: the problem type, message helpers, and the pieces of their fixes.
 
-A rule module has ``ID``, ``LEVEL``, ``SEVERITY``, ``SECURITY_SEVERITY`` (for SARIF), ``FIXES``
-(its documented fixes, possibly none), ``FIX_NOTE`` and ``check(pod, options)``; a rule with
-fixes has ``fix(c, pod, problem)`` returning an :class:`~seccomp_lint.edit.edits.Plan` that names one of its ``FIXES``.
+A rule module states what :class:`Rule` lists (``ID``, ``TYPE``, ``LEVEL``, ``SEVERITY``,
+``SECURITY_SEVERITY`` for SARIF, ``FIXES``, ``FIX_NOTE``) and the functions its ``TYPE`` names
+(:class:`RuleType`); a rule with fixes also has ``FIX_ORDER`` and ``fix(c, pod, problem)``
+returning an :class:`~seccomp_lint.edit.edits.Plan` that names one of its ``FIXES``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Protocol
+from enum import Flag, auto
+from typing import Protocol, cast
 
 from yaml.nodes import MappingNode, Node
 
@@ -29,8 +30,11 @@ from ..edit.edits import (
     replace_scalar,
 )
 from ..model.data import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
+from ..model.profiles import Profile
 from ..model.seccomp import Setting, same_profile
 from ..model.workloads import PodTemplate
+from ..text.documents import Document
+from ..text.suppressions import Suppression
 
 
 class PersonDecides(Exception):
@@ -61,10 +65,20 @@ class Problem:
     position: tuple[int, int] | None = None
 
 
+class RuleType(Flag):
+    """What a rule judges, and so which of its functions the linter calls (yamllint's ``TYPE``)."""
+
+    POD = auto()  # check(pod, options): every pod template
+    PROFILE = auto()  # check_profile(profile, options): every seccomp profile
+    DOCUMENT = auto()  # check_document(doc), parse_problem(...): a document as such
+    SUPPRESSION = auto()  # check_suppressions(found, known): the suppressions themselves
+
+
 class Rule(Protocol):
-    """The shape of a rule module (for type checking)."""
+    """What every rule module states: the registry is typed with it."""
 
     ID: str
+    TYPE: RuleType
     LEVEL: Level | None
     SEVERITY: Severity
     SECURITY_SEVERITY: float  # GitHub code scanning's 0-10 score (SARIF security-severity)
@@ -72,7 +86,42 @@ class Rule(Protocol):
     FIX_NOTE: str
     __doc__: str | None
 
+
+class PodRule(Rule, Protocol):
+    """A rule whose ``TYPE`` has ``POD``."""
+
     def check(self, pod: PodTemplate, options: Options) -> Iterator[Problem]: ...
+
+
+class ProfileRule(Rule, Protocol):
+    """A rule whose ``TYPE`` has ``PROFILE``."""
+
+    def check_profile(self, profile: Profile, options: Options) -> Iterator[Problem]: ...
+
+
+class DocumentRule(Rule, Protocol):
+    """A rule whose ``TYPE`` has ``DOCUMENT``: the parser's problems and duplicate keys."""
+
+    def parse_problem(self, line: int, column: int, message: str) -> Problem: ...
+
+    def check_document(self, doc: Document) -> Iterator[Problem]: ...
+
+
+class SuppressionRule(Rule, Protocol):
+    """A rule whose ``TYPE`` has ``SUPPRESSION``."""
+
+    def check_suppressions(
+        self, found: Iterable[Suppression], known: Collection[str]
+    ) -> Iterator[Problem]: ...
+
+
+class FixingRule(Rule, Protocol):
+    """A rule with ``FIXES``: it plans them, and ``FIX_ORDER`` says when its fix applies among
+    the fixes of one pod template (lowest first)."""
+
+    FIX_ORDER: int
+
+    def fix(self, c: Context, pod: PodTemplate, problem: Problem) -> Plan: ...
 
 
 def containers_phrase(names: list[str]) -> str:
@@ -195,20 +244,37 @@ def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
     return plan
 
 
-# Errors an unusual shape can raise while a fix is planned: the fix is declined, never a crash.
-_SHAPE_ERRORS = (RecursionError, IndexError, KeyError, ValueError, AttributeError, TypeError)
+def pod_rules(rules: Iterable[Rule]) -> list[PodRule]:
+    """The rules among ``rules`` that check pod templates."""
+    return [cast(PodRule, r) for r in rules if RuleType.POD in r.TYPE]
 
 
-def build_fix(rule: ModuleType, problem: Problem, pod: PodTemplate) -> Fix | None:
+def profile_rules(rules: Iterable[Rule]) -> list[ProfileRule]:
+    """The rules among ``rules`` that judge seccomp profiles."""
+    return [cast(ProfileRule, r) for r in rules if RuleType.PROFILE in r.TYPE]
+
+
+def fixer(rule: Rule) -> FixingRule | None:
+    """The rule as one that plans fixes, when it has any."""
+    return cast(FixingRule, rule) if rule.FIXES else None
+
+
+# Errors an unusual shape can raise while a fix is planned (a deep document, a key or an item
+# the plan expected): the fix is declined, never a crash. A TypeError or an AttributeError is a
+# programming error, and surfaces.
+_SHAPE_ERRORS = (RecursionError, IndexError, KeyError, ValueError)
+
+
+def build_fix(rule: Rule, problem: Problem, pod: PodTemplate) -> Fix | None:
     """The fix for one rule's problem in a pod template: None when a person must decide; a fix
     without edits, saying why, when the text's shape or a rendered document keeps ``--fix``
     from applying it."""
-    planner = getattr(rule, "fix", None)
+    planner = fixer(rule)
     if planner is None:
         return None
     try:
         c = context(pod.doc)
-        plan: Plan = planner(c, pod, problem)
+        plan = planner.fix(c, pod, problem)
         if pod.doc.helm_source:
             return Fix(
                 plan.description,

@@ -52,9 +52,10 @@ from ..edit.edits import Context, Plan
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.seccomp import field_yaml
 from ..model.workloads import PodTemplate
-from .base import PersonDecides, Problem, migrate, safe, unsafe
+from .base import PersonDecides, Problem, RuleType, migrate, safe, unsafe
 
 ID = "deprecated-seccomp-annotation"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.
@@ -74,6 +75,7 @@ FIXES: tuple[FixSpec, ...] = (
     ),
 )
 FIX_NOTE = ""
+FIX_ORDER = 1
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:

@@ -55,9 +55,10 @@ from ..edit.edits import Context, NoFix, Plan, remove, replace_with_flow
 from ..model.data import Change, FixSpec, Level, Options, Severity
 from ..model.workloads import PodTemplate
 from ..text.documents import MERGE, text
-from .base import PersonDecides, Problem, safe, set_type, unsafe
+from .base import PersonDecides, Problem, RuleType, safe, set_type, unsafe
 
 ID = "invalid-seccomp-profile"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object or the container never starts: a broken deployment rather than a weaker one.
@@ -76,6 +77,7 @@ FIXES: tuple[FixSpec, ...] = (
     ),
 )
 FIX_NOTE = "Other shapes need a person."
+FIX_ORDER = 3
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -127,8 +129,11 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
             [Change("set", c.path(s.value), json.dumps(new))],
         )
         return plan
+    if not isinstance(s.value, MappingNode):
+        # A list, or a scalar that names no type: what was meant is for a person to say.
+        raise PersonDecides("not a mapping")
     entries = c.doc.mapping(s.value) or {}
-    if any(k.tag == MERGE for k, _ in getattr(s.value, "value", [])):
+    if any(k.tag == MERGE for k, _ in s.value.value):
         raise NoFix("the profile is built with a merge key")
     others = set(entries) - {"type"}
     profile = text(entries["localhostProfile"][1]) if "localhostProfile" in entries else None
@@ -142,12 +147,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         plan = Plan(spec, f"write type: {corrected}")
         set_type(c, plan, s, corrected)
         return plan
-    # others is not empty, so s.value is a mapping: the isinstance test only tells mypy.
-    if (
-        s.type in ("RuntimeDefault", "Unconfined")
-        and others == {"localhostProfile"}
-        and isinstance(s.value, MappingNode)
-    ):
+    if s.type in ("RuntimeDefault", "Unconfined") and others == {"localhostProfile"}:
         plan = Plan(FIXES[1], f"remove localhostProfile (type is {s.type})")
         plan.add(*remove(c, s.value, "localhostProfile"))
         return plan

@@ -52,9 +52,10 @@ from collections.abc import Collection, Iterable, Iterator
 
 from ..model.data import FixSpec, Level, Severity
 from ..text.suppressions import Suppression
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "invalid-suppression"
+TYPE = RuleType.SUPPRESSION
 LEVEL: Level | None = None
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the finding the suppression meant is still reported.

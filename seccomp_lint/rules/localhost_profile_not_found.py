@@ -56,9 +56,10 @@ from collections.abc import Iterator
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.profiles import references
 from ..model.workloads import PodTemplate
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "localhost-profile-not-found"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the container never starts: a broken deployment rather than a weaker one.

@@ -55,9 +55,10 @@ from ..edit.edits import Context, Plan
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.seccomp import CONTAINER_ANNOTATION, POD_ANNOTATION, read_annotation
 from ..model.workloads import PodTemplate
-from .base import PersonDecides, Problem, migrate, safe, unsafe
+from .base import PersonDecides, Problem, RuleType, migrate, safe, unsafe
 
 ID = "misplaced-seccomp-annotation"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.
@@ -75,6 +76,7 @@ FIXES: tuple[FixSpec, ...] = (
     ),
 )
 FIX_NOTE = ""
+FIX_ORDER = 2
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:

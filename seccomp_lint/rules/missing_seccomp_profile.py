@@ -59,6 +59,7 @@ from ..model.workloads import PodTemplate
 from .base import (
     PersonDecides,
     Problem,
+    RuleType,
     add_runtime_default,
     away_from_localhost,
     containers_phrase,
@@ -67,6 +68,7 @@ from .base import (
 )
 
 ID = "missing-seccomp-profile"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.RESTRICTED
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.
@@ -89,6 +91,7 @@ FIX_NOTE = (
     "Never applied to Windows pods, nor where the new field would disagree with a legacy "
     "annotation (that would add a `seccomp-annotation-mismatch`)."
 )
+FIX_ORDER = 6
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:

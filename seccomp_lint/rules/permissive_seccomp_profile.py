@@ -60,9 +60,10 @@ from collections.abc import Iterator
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.profiles import Profile, judge, references
 from ..model.workloads import PodTemplate
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "permissive-seccomp-profile"
+TYPE = RuleType.POD | RuleType.PROFILE
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.

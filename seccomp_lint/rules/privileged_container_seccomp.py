@@ -50,9 +50,10 @@ from collections.abc import Iterator
 
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.workloads import PodTemplate
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "privileged-container-seccomp"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.

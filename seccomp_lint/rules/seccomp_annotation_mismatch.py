@@ -49,9 +49,10 @@ from collections.abc import Iterator
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.seccomp import same_profile
 from ..model.workloads import PodTemplate
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "seccomp-annotation-mismatch"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object: a broken deployment rather than a weaker one.

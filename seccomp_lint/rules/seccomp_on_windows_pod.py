@@ -46,9 +46,10 @@ from collections.abc import Iterator
 from ..edit.edits import Context, Plan, remove
 from ..model.data import FixSpec, Level, Options, Severity
 from ..model.workloads import PodTemplate
-from .base import PersonDecides, Problem, unsafe
+from .base import PersonDecides, Problem, RuleType, unsafe
 
 ID = "seccomp-on-windows-pod"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object: a broken deployment rather than a weaker one.
@@ -60,6 +61,7 @@ FIXES: tuple[FixSpec, ...] = (
     ),
 )
 FIX_NOTE = ""
+FIX_ORDER = 5
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:

@@ -50,9 +50,10 @@ from ..edit.edits import Context, Plan, replace_scalar
 from ..model.data import Change, FixSpec, Level, Options, Severity
 from ..model.seccomp import Setting
 from ..model.workloads import PodTemplate
-from .base import PersonDecides, Problem, set_type, unsafe
+from .base import PersonDecides, Problem, RuleType, set_type, unsafe
 
 ID = "unconfined-seccomp-profile"
+TYPE = RuleType.POD
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.
@@ -66,6 +67,7 @@ FIXES: tuple[FixSpec, ...] = (
     ),
 )
 FIX_NOTE = ""
+FIX_ORDER = 4
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:

@@ -45,9 +45,10 @@ from collections.abc import Iterator
 
 from ..model.data import FixSpec, Level, Severity
 from ..text.documents import Document
-from .base import Problem
+from .base import Problem, RuleType
 
 ID = "yaml-syntax-error"
+TYPE = RuleType.DOCUMENT
 LEVEL: Level | None = None
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): nothing in the document was checked.
