@@ -320,7 +320,7 @@ def _options(rng: random.Random) -> Options:
 
 
 def _check_reports(result, data: bytes) -> None:
-    from seccomp_lint.text.documents import DecodeError, count_lines, decode
+    from seccomp_lint.text.streams import DecodeError, count_lines, decode
 
     try:
         lines = count_lines(decode(data)[0]) + 1
@@ -366,7 +366,7 @@ def _strip(value: object) -> object:
 
 
 def _load_all(data: bytes) -> list:
-    from seccomp_lint.text.documents import decode
+    from seccomp_lint.text.streams import decode
 
     body = decode(data)[0].decode("utf-8")
     return list(yaml.load_all(body, Loader=_Loader))

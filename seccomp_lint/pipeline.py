@@ -23,7 +23,7 @@ from .output.formats import Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
-from .text.documents import looks_json
+from .text.streams import looks_json
 
 if TYPE_CHECKING:
     from .sources.builds import Build

@@ -11,7 +11,7 @@ import pytest
 from yaml.nodes import MappingNode, SequenceNode
 
 from seccomp_lint.edit import edits
-from seccomp_lint.text import documents, prefilter
+from seccomp_lint.text import documents, prefilter, streams
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
@@ -19,7 +19,7 @@ CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
 
 def _documents(paths):
     for path in paths:
-        for chunk in documents.split(io.BytesIO(path.read_bytes()).read):
+        for chunk in streams.split(io.BytesIO(path.read_bytes()).read):
             if not prefilter.relevant(chunk.data):
                 continue
             for item in documents.compose(chunk, 0):

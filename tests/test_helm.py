@@ -21,7 +21,8 @@ import yaml
 from conftest import FIXTURES, imported_by_a_run
 
 from seccomp_lint.sources.helm.render import render, security_context_values
-from seccomp_lint.text.documents import Chunk, Document, compose
+from seccomp_lint.text.documents import Document, compose
+from seccomp_lint.text.streams import Chunk
 
 HELM = FIXTURES / "helm"
 CHART = HELM / "shop"
@@ -88,7 +89,7 @@ def test_rendered_stream_on_stdin(monkeypatch, lint) -> None:
 
 def _documents(text: str) -> list[Document]:
     """Every document of a stream, as the linter splits and composes it."""
-    from seccomp_lint.text.documents import split
+    from seccomp_lint.text.streams import split
 
     data = io.BytesIO(text.encode())
     docs: list[Document] = []

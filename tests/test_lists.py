@@ -16,7 +16,7 @@ from conftest import FIXTURES, REPO
 from seccomp_lint.lint import linter
 from seccomp_lint.model.data import Options
 from seccomp_lint.text import lists
-from seccomp_lint.text.documents import json_file
+from seccomp_lint.text.streams import json_file
 
 CORPUS = REPO.parent / "shared" / "corpus"
 
@@ -407,12 +407,12 @@ def test_a_stream_read_in_blocks_is_cut_as_the_text_in_memory(
 ) -> None:
     import io
 
-    from seccomp_lint.text import documents
+    from seccomp_lint.text import streams
 
-    monkeypatch.setattr(documents, "BLOCK", block)
+    monkeypatch.setattr(streams, "BLOCK", block)
     for data in STREAMS:
-        streamed = [(c.data, c.line) for c in documents.split(io.BytesIO(data).read)]
-        assert streamed == [(c.data, c.line) for c in documents.chunks(data)], data
+        streamed = [(c.data, c.line) for c in streams.split(io.BytesIO(data).read)]
+        assert streamed == [(c.data, c.line) for c in streams.chunks(data)], data
 
 
 def test_a_long_document_read_from_a_stream_is_searched_once(
@@ -422,18 +422,18 @@ def test_a_long_document_read_from_a_stream_is_searched_once(
     read before it for ``---`` (that made a 746 MB dump spend over a minute here)."""
     import io
 
-    from seccomp_lint.text import documents
+    from seccomp_lint.text import streams
 
     data = _yaml_list(_pods(400)).encode()
     searched = 0
-    real = documents._cut
+    real = streams._cut
 
     def counting(buf, start, end):
         nonlocal searched
         searched += end - start
         return real(buf, start, end)
 
-    monkeypatch.setattr(documents, "_cut", counting)
-    monkeypatch.setattr(documents, "BLOCK", 4096)
-    assert [c.data for c in documents.split(io.BytesIO(data).read)] == [data]
+    monkeypatch.setattr(streams, "_cut", counting)
+    monkeypatch.setattr(streams, "BLOCK", 4096)
+    assert [c.data for c in streams.split(io.BytesIO(data).read)] == [data]
     assert searched <= len(data) + 4096

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from ..text.documents import DecodeError, decode
+from ..text.streams import DecodeError, decode
 from .edits import EDITOR_BREAK
 
 Opcode = tuple[str, int, int, int, int]

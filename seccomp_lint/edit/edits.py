@@ -19,7 +19,7 @@ from itertools import accumulate
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..model.data import Change, FixSpec, Pos
+from ..model.data import Change, ChangeOp, FixSpec, Pos
 from ..text.documents import MERGE, STR, Document, Loader, is_null
 
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
@@ -462,7 +462,7 @@ def remove(
     index = next(i for i, (k, _) in enumerate(mapping.value) if k.value == name)
     here = c.path(mapping)
     if len(mapping.value) > 1 or mapping.flow_style:
-        return _delete_entry(c, mapping, index), [Change("delete", (*here, name))]
+        return _delete_entry(c, mapping, index), [Change(ChangeOp.DELETE, (*here, name))]
     up = c.parent(mapping)
     if up is None:
         raise NoFix("no parent mapping")
@@ -483,7 +483,7 @@ def remove(
     if not _BLANK_REST.match(c.rest(end)):
         raise NoFix("unexpected text after the value")
     line_end = c.ends[c.line_of(end)]
-    return [(c.end(key), line_end, ": {}")], [Change("set", here, "{}")]
+    return [(c.end(key), line_end, ": {}")], [Change(ChangeOp.SET, here, "{}")]
 
 
 def ensure_field(
@@ -497,12 +497,12 @@ def ensure_field(
     if sc is None:
         new = {"seccompProfile": value}
         edits = add_entry(c, owner, owner_key, "securityContext", new, step)
-        return edits, [Change("set", (*here, "securityContext"), json.dumps(new))]
+        return edits, [Change(ChangeOp.SET, (*here, "securityContext"), json.dumps(new))]
     key, node = sc
     if is_null(node):
         new = {"seccompProfile": value}
         return fill_null(c, key, node, new, step), [
-            Change("set", (*here, "securityContext"), json.dumps(new))
+            Change(ChangeOp.SET, (*here, "securityContext"), json.dumps(new))
         ]
     if not isinstance(node, MappingNode):
         raise NoFix("securityContext is not a mapping")
@@ -511,6 +511,8 @@ def ensure_field(
     if sp is not None:
         if not is_null(sp[1]):
             raise NoFix("seccompProfile is already set")
-        return fill_null(c, sp[0], sp[1], value, step), [Change("set", where, json.dumps(value))]
+        return fill_null(c, sp[0], sp[1], value, step), [
+            Change(ChangeOp.SET, where, json.dumps(value))
+        ]
     edits = add_entry(c, node, key, "seccompProfile", value, step)
-    return edits, [Change("set", where, json.dumps(value))]
+    return edits, [Change(ChangeOp.SET, where, json.dumps(value))]

@@ -20,7 +20,7 @@ from ..lint.linter import FileResult, Frame, frames, lint_bytes, lint_item, skel
 from ..model.data import Applicability, Finding, Fix, Options
 from ..rules import FIX_ORDER, enabled
 from ..text import lists
-from ..text.documents import Chunk, DecodeError, decode, json_chunks, json_file, one_document
+from ..text.streams import Chunk, DecodeError, decode, json_chunks, json_file, one_document
 
 __all__ = ["FileFix", "Rejected", "apply_edits", "fix_bytes", "fix_file", "parse_data", "verify"]
 

@@ -14,27 +14,23 @@ from dataclasses import dataclass, field
 from yaml.nodes import SequenceNode
 
 from .. import rules as _rules
-from ..model.data import Finding, ObjectRef, Options, Source
+from ..model.data import Finding, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
 from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules
 from ..text import lists, suppressions
-from ..text.documents import (
+from ..text.documents import Document, SyntaxProblem, compose, has_template_structure, is_null
+from ..text.prefilter import relevant
+from ..text.streams import (
     Chunk,
     DecodeError,
-    Document,
-    SyntaxProblem,
     chunks,
-    compose,
     count_documents,
     decode,
-    has_template_structure,
-    is_null,
     json_chunks,
     position,
     split,
 )
-from ..text.prefilter import relevant
 
 # Go template actions as Helm writes them; their presence marks an unrendered template.
 _TEMPLATE = re.compile(
@@ -104,11 +100,11 @@ class _Stamper:
                 raise ValueError(f"{rule.ID}: a problem needs a node or a position")
             suppressed = None
             if rule.ID in muted:
-                suppressed = "annotation"
+                suppressed = Suppressed.ANNOTATION
             elif rule.ID in self.comments.get(line, ()) or rule.ID in self.comments.get(
                 line - 1, ()
             ):
-                suppressed = "comment"
+                suppressed = Suppressed.COMMENT
             fix = None
             if pod is not None and self.options.fixes and suppressed is None:
                 fix = build_fix(rule, problem, pod)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 # The newest Kubernetes minor this release knows; the default for --kube-version.
 NEWEST_KUBE = (1, 37)
@@ -47,11 +48,25 @@ class Edit:
     content: str
 
 
+class ChangeOp(StrEnum):
+    """What a :class:`Change` does at its path."""
+
+    SET = "set"  # set the JSON ``value`` (adding the key if needed)
+    DELETE = "delete"  # remove the key
+
+
+class Suppressed(StrEnum):
+    """How a finding was suppressed."""
+
+    ANNOTATION = "annotation"  # an ignore-check.seccomp-lint.io/<rule> annotation
+    COMMENT = "comment"  # a # seccomp-lint: ignore[<rule>] comment
+
+
 @dataclass(frozen=True)
 class Change:
     """The intended change to a document's data: set (JSON ``value``) or delete at ``path``."""
 
-    op: str  # "set" | "delete"
+    op: ChangeOp
     path: tuple[str | int, ...]
     value: str = "null"
 
@@ -108,6 +123,17 @@ class Source:
     line: int | None = None
 
 
+class Identity(NamedTuple):
+    """What a finding is about, independent of where the file puts it: the same finding in a
+    fixed file, a rebuilt output or a re-rendered chart has the same identity."""
+
+    rule: str
+    kind: str | None  # the object's
+    name: str | None
+    container: str | None  # None: the pod
+    setting: str | None  # which setting, e.g. ``securityContext.seccompProfile``
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one position.
@@ -130,19 +156,14 @@ class Finding:
     setting: str | None = None
     source: Source | None = None
     fix: Fix | None = None
-    suppressed: str | None = None
+    suppressed: Suppressed | None = None
 
     @property
-    def identity(self) -> tuple:
+    def identity(self) -> Identity:
         """What the finding is about, independent of where the file puts it."""
         obj = self.object
-        return (
-            self.rule,
-            obj.kind if obj else None,
-            obj.name if obj else None,
-            self.container,
-            self.setting,
-        )
+        kind, name = (obj.kind, obj.name) if obj else (None, None)
+        return Identity(self.rule, kind, name, self.container, self.setting)
 
     @property
     def text(self) -> str:

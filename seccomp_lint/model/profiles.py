@@ -21,10 +21,11 @@ from typing import Any
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from ..text.documents import Chunk, DecodeError, Document, compose, decode, marker, text
+from ..text.documents import Document, compose, marker, text
+from ..text.streams import Chunk, DecodeError, decode
 from .data import ObjectRef, Options
 from .resources import schema_bytes
-from .seccomp import Setting
+from .seccomp import Setting, SettingOrigin
 from .workloads import PodTemplate, is_object, objects
 
 SPO_GROUP = "security-profiles-operator.x-k8s.io/"
@@ -449,5 +450,7 @@ def references(pod: PodTemplate, options: Options) -> Iterator[tuple[Setting, No
     for s in settings:
         if not s.valid or s.type != "Localhost" or not s.profile:
             continue
-        entry = pod.doc.entry(s.value, "localhostProfile") if s.origin == "field" else None
+        entry = (
+            pod.doc.entry(s.value, "localhostProfile") if s.origin is SettingOrigin.FIELD else None
+        )
         yield s, entry[0] if entry else s.key, resolve(options.profiles_dir, s.profile)

@@ -9,6 +9,7 @@ profile path is relative with no ``..`` element.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -25,11 +26,18 @@ def is_seccomp_annotation(key: str) -> bool:
     return key == POD_ANNOTATION or key.startswith(CONTAINER_ANNOTATION)
 
 
+class SettingOrigin(StrEnum):
+    """Where a seccomp setting is written."""
+
+    FIELD = "field"  # securityContext.seccompProfile
+    ANNOTATION = "annotation"  # a legacy seccomp annotation
+
+
 @dataclass(frozen=True)
 class Setting:
     """One seccomp setting and what the API server makes of it."""
 
-    origin: str  # "field" | "annotation"
+    origin: SettingOrigin
     container: str | None  # None for the pod-level setting
     key: Node  # the seccompProfile key, or the annotation key
     value: Node
@@ -48,7 +56,7 @@ class Setting:
     @property
     def where(self) -> str:
         """Which setting this is, for a finding's identity (the container is kept apart)."""
-        if self.origin == "field":
+        if self.origin is SettingOrigin.FIELD:
             return "securityContext.seccompProfile"
         return f"metadata.annotations.{self.key.value}"
 
@@ -84,7 +92,7 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     key, value = entry
     if is_null(value):
         return None
-    base = Setting(origin="field", container=container, key=key, value=value)
+    base = Setting(origin=SettingOrigin.FIELD, container=container, key=key, value=value)
     entries = doc.mapping(value)
     if entries is None:
         shown = text(value)
@@ -164,7 +172,9 @@ def read_annotation(doc: Document, entry: tuple[Node, Node], container: str | No
     """Read a legacy annotation value with the upstream mapping to the field."""
     key, value = entry
     raw = text(value)
-    base = Setting(origin="annotation", container=container, key=key, value=value, at=key)
+    base = Setting(
+        origin=SettingOrigin.ANNOTATION, container=container, key=key, value=value, at=key
+    )
     if raw in ("runtime/default", "docker/default"):
         return replace(base, type="RuntimeDefault")
     if raw == "unconfined":

@@ -29,9 +29,19 @@ from ..edit.edits import (
     remove,
     replace_scalar,
 )
-from ..model.data import Applicability, Change, Edit, Fix, FixSpec, Level, Options, Severity
+from ..model.data import (
+    Applicability,
+    Change,
+    ChangeOp,
+    Edit,
+    Fix,
+    FixSpec,
+    Level,
+    Options,
+    Severity,
+)
 from ..model.profiles import Profile
-from ..model.seccomp import Setting, same_profile
+from ..model.seccomp import Setting, SettingOrigin, same_profile
 from ..model.workloads import PodTemplate
 from ..text.documents import Document
 from ..text.suppressions import Suppression
@@ -180,7 +190,7 @@ def set_type(c: Context, plan: Plan, setting: Setting, new: str) -> None:
 
 
 def _set(c: Context, node: Node, value: str) -> Change:
-    return Change("set", c.path(node), json.dumps(value))
+    return Change(ChangeOp.SET, c.path(node), json.dumps(value))
 
 
 def add_runtime_default(c: Context, pod: PodTemplate, plan: Plan) -> None:
@@ -236,7 +246,7 @@ def migrate(
 
 def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
     """``type: RuntimeDefault`` instead of a Localhost profile (CIS 5.7.2)."""
-    if setting.origin != "field" or not isinstance(setting.value, MappingNode):
+    if setting.origin is not SettingOrigin.FIELD or not isinstance(setting.value, MappingNode):
         raise PersonDecides("not a field")
     plan = Plan(spec, "set type: RuntimeDefault and remove localhostProfile")
     set_type(c, plan, setting, "RuntimeDefault")

@@ -50,7 +50,7 @@ from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan
 from ..model.data import FixSpec, Level, Options, Severity
-from ..model.seccomp import field_yaml
+from ..model.seccomp import SettingOrigin, field_yaml
 from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, RuleType, migrate, safe, unsafe
 
@@ -112,6 +112,6 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
 def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """Move the annotation's profile to the field and remove the annotation."""
     s = problem.setting
-    if s is None or s.origin != "annotation":
+    if s is None or s.origin is not SettingOrigin.ANNOTATION:
         raise PersonDecides("no setting")
     return migrate(c, pod, s.key, s, None, FIXES[0], FIXES[1])

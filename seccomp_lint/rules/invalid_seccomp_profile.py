@@ -52,7 +52,8 @@ from collections.abc import Iterator
 from yaml.nodes import MappingNode, ScalarNode
 
 from ..edit.edits import Context, NoFix, Plan, remove, replace_with_flow
-from ..model.data import Change, FixSpec, Level, Options, Severity
+from ..model.data import Change, ChangeOp, FixSpec, Level, Options, Severity
+from ..model.seccomp import SettingOrigin
 from ..model.workloads import PodTemplate
 from ..text.documents import MERGE, text
 from .base import PersonDecides, Problem, RuleType, safe, set_type, unsafe
@@ -94,7 +95,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             help_text = f"write seccompProfile: {{type: {s.corrected}}}"
         elif s.corrected:
             help_text = f"write type: {s.corrected}"
-        elif s.origin == "annotation":
+        elif s.origin is SettingOrigin.ANNOTATION:
             help_text = "use securityContext.seccompProfile: {type: RuntimeDefault} instead"
         else:
             help_text = "write seccompProfile: {type: RuntimeDefault}"
@@ -110,7 +111,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
 def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     """The unambiguous correction of a field's shape or spelling."""
     s = problem.setting
-    if s is None or s.origin != "field":
+    if s is None or s.origin is not SettingOrigin.FIELD:
         raise PersonDecides("not a field")
     corrected: str | None
     if s.corrected == "Unconfined":
@@ -126,7 +127,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
         plan = Plan(spec, f"write seccompProfile: {{type: {corrected}}}")
         plan.add(
             replace_with_flow(c, s.value, new, s.key),
-            [Change("set", c.path(s.value), json.dumps(new))],
+            [Change(ChangeOp.SET, c.path(s.value), json.dumps(new))],
         )
         return plan
     if not isinstance(s.value, MappingNode):

@@ -45,6 +45,7 @@ from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan, remove
 from ..model.data import FixSpec, Level, Options, Severity
+from ..model.seccomp import SettingOrigin
 from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, RuleType, unsafe
 
@@ -69,7 +70,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
         return
     for s in (*pod.all_field_settings(), *pod.all_annotation_settings()):
         owner = s.owner
-        what = "seccompProfile" if s.origin == "field" else "a seccomp annotation"
+        what = "seccompProfile" if s.origin is SettingOrigin.FIELD else "a seccomp annotation"
         yield Problem(
             node=s.key,
             message=f"{owner} sets {what} on a Windows pod (spec.os.name: windows)",
@@ -84,7 +85,7 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     s = problem.setting
     if s is None:
         raise PersonDecides("no setting")
-    what = "seccompProfile" if s.origin == "field" else f"the annotation {s.key.value}"
+    what = "seccompProfile" if s.origin is SettingOrigin.FIELD else f"the annotation {s.key.value}"
     plan = Plan(FIXES[0], f"remove {what} (Windows has no seccomp)")
     plan.add(*remove(c, c.key_owner(s.key), s.key.value))
     return plan

@@ -47,8 +47,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan, replace_scalar
-from ..model.data import Change, FixSpec, Level, Options, Severity
-from ..model.seccomp import Setting
+from ..model.data import Change, ChangeOp, FixSpec, Level, Options, Severity
+from ..model.seccomp import Setting, SettingOrigin
 from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, RuleType, set_type, unsafe
 
@@ -79,7 +79,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
     for s in settings:
         if not s.valid or s.type != "Unconfined":
             continue
-        where = "annotation" if s.origin == "annotation" else "seccompProfile"
+        where = "annotation" if s.origin is SettingOrigin.ANNOTATION else "seccompProfile"
         if s.container is None:
             message = (
                 f"the pod's {where} is Unconfined; containers without their own "
@@ -88,7 +88,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             )
         else:
             message = f'container "{s.container}" turns seccomp off ({where} Unconfined)'
-        node = s.type_key if s.origin == "field" and s.type_key is not None else s.key
+        node = s.type_key if s.origin is SettingOrigin.FIELD and s.type_key is not None else s.key
         yield Problem(
             node=node,
             message=message,
@@ -103,11 +103,11 @@ def fix(c: Context, pod: PodTemplate, problem: Problem) -> Plan:
     s = problem.setting
     if s is None:
         raise PersonDecides("no setting")
-    if s.origin == "annotation":
+    if s.origin is SettingOrigin.ANNOTATION:
         plan = Plan(FIXES[0], f"replace {s.key.value}: unconfined with runtime/default")
         plan.add(
             replace_scalar(c, s.value, "runtime/default"),
-            [Change("set", c.path(s.value), '"runtime/default"')],
+            [Change(ChangeOp.SET, c.path(s.value), '"runtime/default"')],
         )
         return plan
     plan = Plan(FIXES[0], "replace type: Unconfined with RuntimeDefault")

@@ -28,7 +28,7 @@ from ..edit.edits import NoFix, scalar
 from ..edit.splices import Rejected
 from ..fix.fixes import FileFix, applicable, fix_file
 from ..lint.linter import FileResult
-from ..model.data import Applicability, Change, Finding, Options
+from ..model.data import Applicability, Change, Finding, Identity, Options
 from ..output.report import counted
 from ..rules import BY_ID
 from ..text.documents import text
@@ -327,7 +327,7 @@ class _Stage:
             for w in culprits or written:
                 out.setdefault(w, f"the rebuilt {label} differs by more than the intended change")
         for identity in now - was:
-            rule, kind, name = identity[:3]
+            rule, kind, name = identity.rule, identity.kind, identity.name
             for i, b in enumerate(self.built):
                 if (b.kind, b.name) == (kind, name):
                     for w in by_doc.get(i, []):
@@ -444,15 +444,9 @@ def _not_undone(w: _Written, why: str) -> str:
     return f"the fix could not be undone: {why}"
 
 
-def _built_identity(m: Mapped) -> tuple:
+def _built_identity(m: Mapped) -> Identity:
     b = m.built
-    return (
-        m.finding.rule,
-        b.kind if b else None,
-        b.name if b else None,
-        m.finding.container,
-        m.finding.setting,
-    )
+    return m.finding.identity._replace(kind=b.kind if b else None, name=b.name if b else None)
 
 
 # --------------------------------------------------------------------------- patches to paste

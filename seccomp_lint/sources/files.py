@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..lint.config import Config, patterns
 from ..lint.linter import FileResult, lint_bytes, lint_stream
 from ..model.data import Options
-from ..text.documents import json_file, looks_json
+from ..text.streams import json_file, looks_json
 
 if TYPE_CHECKING:
     import pathspec

@@ -6,6 +6,8 @@ import re
 
 import yaml
 
+from .errors import ToolContractError
+
 # libyaml's loader, as everywhere in seccomp-lint (documents re-exports it).
 try:
     from yaml import CSafeLoader as Loader
@@ -34,8 +36,8 @@ def too_deep(data: bytes) -> tuple[int, int] | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     start = event.start_mark
-                    if start is None:  # libyaml's events always carry their marks
-                        raise AttributeError("'NoneType' object has no attribute 'line'")
+                    if start is None:
+                        raise ToolContractError("libyaml gave a nesting event without a position")
                     return start.line, start.column
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1

@@ -1,19 +1,17 @@
-"""Bytes to positioned YAML nodes: decode, split a stream into documents, pre-filter, compose.
+"""Document texts to positioned YAML nodes: compose, read nodes, and report positions as editors
+count lines.
 
-Documents are split textually at ``---`` lines (libyaml always ends a document there), so a large
-stream is read one document at a time and each document can be judged before it is parsed: a
-document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
-``defaultAction``, ``SeccompProfile``) and no escape sequence that could spell them is never
-composed. Composition uses libyaml through PyYAML's ``CSafeLoader``, whose nodes carry line and
-column; values are read with YAML 1.1 rules, as the Kubernetes decoder reads them.
+The texts come from :mod:`.streams`, cut one document at a time; a document that contains none of
+the words a finding needs (``ontainers``, ``seccomp``, ``defaultAction``, ``SeccompProfile``) and
+no escape sequence that could spell them is never composed (:mod:`.prefilter`). Composition uses
+libyaml through PyYAML's ``CSafeLoader``, whose nodes carry line and column; values are read with
+YAML 1.1 rules, as the Kubernetes decoder reads them.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import yaml
@@ -21,31 +19,16 @@ from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .depth import MAX_DEPTH, Loader, is_depth_error, libyaml_limits_depth, too_deep
+from .errors import ToolContractError
+from .streams import Chunk, position, split
 
-BLOCK = 1 << 20
-
-# A document start marker: ``---`` at column 0 followed by a blank or the end of the line.
-# Searched with its newline (a literal prefix the regex engine can skip to), not with ``^``/re.M,
-# which tries every position: four times faster on large streams.
-_DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|\Z)")
-# A document end marker: ``...`` at column 0; the rest of its line can only be a comment.
-_DOC_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)[^\r\n]*", re.M)
 _HELM_SOURCE = re.compile(rb"^# Source: ([^\r\n]+)", re.M)
 # Line breaks as libyaml counts them (YAML 1.1 also breaks on NEL, LS and PS).
 _BREAKS = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
-# Line breaks as editors, git and GitHub count them: positions are reported in these lines.
-_EDITOR_BREAKS = re.compile(rb"\r\n|\r|\n")
 # The breaks only libyaml counts (NEL, LS, PS; YAML 1.1), in UTF-8.
 _YAML_ONLY_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _TEXT_BREAKS = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
@@ -91,14 +74,6 @@ class _Composer(Loader):
 
     def ascend_resolver(self):
         pass
-
-
-@dataclass
-class Chunk:
-    """The text of one document (sometimes more, see ``split``) and where it starts."""
-
-    data: bytes
-    line: int  # 0-based line of the chunk's first byte in the file
 
 
 @dataclass
@@ -250,40 +225,6 @@ def is_true(node: Node | None) -> bool:
     return not node.style and node.tag == STR and node.value in _TRUE
 
 
-class DecodeError(Exception):
-    """The bytes are not text in an encoding YAML allows."""
-
-
-def decode(data: bytes) -> tuple[bytes, str, bytes]:
-    """UTF-8 bytes to parse, the original encoding name and the BOM that was removed."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            if encoding == "utf-8":
-                return data[len(bom) :], encoding, bom
-            try:
-                return data[len(bom) :].decode(encoding).encode("utf-8"), encoding, bom
-            except UnicodeDecodeError as exc:
-                raise DecodeError(f"invalid {encoding} at byte {exc.start + len(bom)}") from None
-    return data, "utf-8", b""
-
-
-def looks_json(head: bytes) -> bool:
-    """Whether a stream without a name (stdin) is JSON: it opens with ``{`` or ``[``."""
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
-
-
-def json_file(path: str) -> bool:
-    """Whether a file is read as JSON (tabs allowed, concatenated objects split), by its name."""
-    return path.lower().endswith(".json")
-
-
-def count_lines(data: bytes) -> int:
-    """How many line breaks an editor sees in ``data`` (LF, CR, CRLF)."""
-    if b"\r" in data:
-        return len(_EDITOR_BREAKS.findall(data))
-    return data.count(b"\n")
-
-
 def line_map(data: bytes) -> list[tuple[int, int]] | None:
     """For each line libyaml counts in ``data``, the editor's line and the characters before it
     on that line; None when both count the same lines (no NEL, LS or PS in the text).
@@ -303,145 +244,6 @@ def line_map(data: bytes) -> list[tuple[int, int]] | None:
         else:
             out.append((line, match.end() - start))
     return out
-
-
-def _cut(buf: bytes | bytearray, start: int, end: int) -> list[int]:
-    """Offsets in buf[start:end] where a new document's text begins (its directives, or ``---``)."""
-    cuts = []
-    for match in _DOC_START.finditer(buf, start - 1, end):
-        at = match.start() + 1
-        # Directive lines (``%YAML``, ``%TAG``) right before ``---`` belong to the new document.
-        probe = at
-        while probe > 0:
-            prev = buf.rfind(b"\n", 0, probe - 1) + 1
-            line = bytes(buf[prev:probe]).strip()
-            if line.startswith(b"%"):
-                at = prev
-            elif line and not line.startswith(b"#"):
-                break
-            probe = prev
-        cuts.append(at)
-    return cuts
-
-
-def one_document(data: bytes) -> bool:
-    """Whether a stream has no ``---`` after its start: one document at most (``...`` aside)."""
-    return not _cut(data, 1, len(data))
-
-
-def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
-    """Cut a stream into document texts, holding one document (plus a block) in memory."""
-    buf = bytearray()
-    line = 0
-    eof = False
-    searched = 1  # the buffer up to here was searched for ``---`` already (a long document)
-    while not eof:
-        block = read(BLOCK)
-        eof = not block
-        buf += block
-        # Only whole lines can be judged; at the end everything is whole.
-        limit = len(buf) if eof else buf.rfind(b"\n") + 1
-        begin = 0
-        for cut in _cut(buf, max(1, searched), limit):
-            if cut > begin:
-                data = bytes(memoryview(buf)[begin:cut])
-                yield Chunk(data, line)
-                line += count_lines(data)
-                begin = cut
-        del buf[:begin]
-        searched = limit - begin  # from the line break that ends the last whole line
-    if buf:
-        last = bytes(buf)
-        del buf[:]  # not held twice while the last (often the only) document is read
-        yield Chunk(last, line)
-
-
-def chunks(data: bytes) -> Iterator[Chunk]:
-    """``split`` for a stream in memory: the same chunks, without copying a one-document stream."""
-    begin, line = 0, 0
-    for cut in _cut(data, 1, len(data)):
-        if cut > begin:
-            part = data[begin:cut]
-            yield Chunk(part, line)
-            line += count_lines(part)
-            begin = cut
-    if begin < len(data):
-        yield Chunk(data[begin:] if begin else data, line)
-
-
-_JSON_SKIP = re.compile(r"[ \t\r\n]*")
-
-
-def json_values(
-    text: str, at: int, array: bool = False
-) -> tuple[list[tuple[int, int]], int] | None:
-    """The spans of the JSON values in ``text`` from ``at`` and where they end: values separated
-    by blanks up to the end (a stream of concatenated texts) or, with ``array``, the elements of
-    an array up to its closing bracket (the offset returned); None where anything else is."""
-    decoder = json.JSONDecoder()
-    spans = []
-    at = _JSON_SKIP.match(text, at).end()  # type: ignore[union-attr]
-    while at < len(text) and not (array and text.startswith("]", at)):
-        try:
-            _, end = decoder.raw_decode(text, at)
-        except ValueError:
-            return None
-        spans.append((at, end))
-        at = _JSON_SKIP.match(text, end).end()  # type: ignore[union-attr]
-        if array and text.startswith(",", at):
-            at = _JSON_SKIP.match(text, at + 1).end()  # type: ignore[union-attr]
-        elif array and not text.startswith("]", at):
-            return None
-    if array and not text.startswith("]", at):
-        return None
-    return spans, at
-
-
-def json_chunks(data: bytes) -> list[Chunk] | None:
-    """The values of a stream of concatenated JSON texts (``{...}{...}``, as kubectl reads),
-    one chunk each, padded so that positions stay those of the file; None for a single value
-    or text that is not such a stream (then it is read as YAML, which reports any error)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    found = json_values(text, 0)
-    if found is None:
-        return None
-    spans = found[0]
-    if len(spans) < 2:
-        return None
-    chunks = []
-    for start, end in spans:
-        line = text.count("\n", 0, start)
-        column = start - (text.rfind("\n", 0, start) + 1)
-        chunks.append(Chunk(b" " * column + text[start:end].encode("utf-8"), line))
-    return chunks
-
-
-def position(chunk: Chunk, offset: int) -> tuple[int, int]:
-    """1-based (line, column) in the file of a byte offset in a chunk."""
-    line = chunk.line + count_lines(chunk.data[:offset]) + 1
-    start = max(chunk.data.rfind(b"\n", 0, offset), chunk.data.rfind(b"\r", 0, offset), -1)
-    return line, len(chunk.data[start + 1 : offset].decode("utf-8", "replace")) + 1
-
-
-def count_documents(data: bytes) -> int:
-    """How many documents a chunk the pre-filter skipped holds (for stable indexes): a chunk
-    is cut at ``---``, but ``...`` ends a document too, and what follows it is the next one."""
-    if data.startswith(b"---") and b"\n..." not in data:
-        return 1
-    count = 0
-    for i, part in enumerate(_DOC_END.split(data) if b"..." in data else [data]):
-        if i == 0 and part.startswith(b"---"):
-            count += 1
-            continue
-        for raw in part.splitlines():
-            line = raw.strip()
-            if line and not line.startswith((b"#", b"%")):
-                count += 1
-                break
-    return count
 
 
 @dataclass
@@ -468,8 +270,8 @@ def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem
     try:
         while loader.check_node():
             root = loader.get_node()
-            if root is None:  # check_node() said a document follows
-                raise AttributeError("'NoneType' object has no attribute 'end_mark'")
+            if root is None:
+                raise ToolContractError("libyaml announced a document but composed none")
             source = None
             if b"# Source: " in chunk.data:
                 lines = lines if lines is not None else _BREAKS.split(chunk.data)

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from .documents import json_values
+from .streams import json_values
 
 _ITEMS_KEY = re.compile(rb"^items:[ \t]*(?:#[^\r\n]*)?(\r\n|\r|\n)", re.M)
 _JSON_ITEMS = re.compile(r'"items"[ \t\r\n]*:[ \t\r\n]*\[')

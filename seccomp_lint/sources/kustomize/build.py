@@ -24,10 +24,11 @@ import yaml
 from yaml.nodes import Node
 
 from ...lint.linter import FileResult, lint_bytes
-from ...model.data import Finding, Fix, Options, Source
+from ...model.data import Finding, Fix, Identity, Options, Source
 from ...model.workloads import objects
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
-from ...text.documents import Document, json_file, parse_stream, text
+from ...text.documents import Document, parse_stream, text
+from ...text.streams import json_file
 from .patches import Site, find_site
 
 ORIGIN = "config.kubernetes.io/origin"
@@ -200,7 +201,7 @@ class Mapped:
     # Where --fix edits it: the plain resource file, or the strategic-merge patch file that
     # sets the offending value; and the finding's identity there (its original name).
     edit_file: str | None = None
-    edit_identity: tuple | None = None
+    edit_identity: Identity | None = None
     # A JSON 6902 patch or an inline patch that sets the value: edited from ``built_fix``.
     site: Site | None = None
 
@@ -255,7 +256,7 @@ def _source_finding(
 ) -> Finding | None:
     """The source file's finding that is the built one: same identity once the object's name
     is its original one; the same message breaks a tie."""
-    want = (built.rule, kind, name, built.container, built.setting)
+    want = built.identity._replace(kind=kind, name=name)
     same = [src for src in sources if src.identity == want]
     exact = [src for src in same if src.message == built.message]
     found = exact or same
@@ -304,7 +305,7 @@ def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
             if not patch.inline and not patch.operations:
                 # A strategic-merge patch file: the finding is fixed there, in place.
                 m.edit_file = patch.file
-                m.edit_identity = (f.rule, b.kind, name, f.container, f.setting)
+                m.edit_identity = f.identity._replace(kind=b.kind, name=name)
             else:  # a JSON 6902 patch file or an inline patch: edited from the build's fix
                 m.site = site
             return m

@@ -23,7 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ...edit.edits import NoFix
 from ...edit.splices import Rejected, parse_data, verify
-from ...model.data import Applicability, Change, Fix
+from ...model.data import Applicability, Change, ChangeOp, Fix
 from ...text.documents import parse_stream
 from .build import ORIGIN, TRANSFORMATIONS, Built, kustomization_file
 
@@ -92,12 +92,12 @@ def add_entry(kustomization: bytes, name: str) -> tuple[bytes, str]:
         ending = "" if not body or body.endswith(("\n", "\r")) else nl
         added = f"- path: {name}"
         new = body + ending + f"patches:{nl}{added}{nl}"
-        change = Change("set", ("patches",), json.dumps([{"path": name}]))
+        change = Change(ChangeOp.SET, ("patches",), json.dumps([{"path": name}]))
     else:
         seq = entry[1]
         if not isinstance(seq, SequenceNode):
             raise NoFix("its patches: is not a list")
-        change = Change("set", ("patches", len(seq.value)), json.dumps({"path": name}))
+        change = Change(ChangeOp.SET, ("patches", len(seq.value)), json.dumps({"path": name}))
         if seq.flow_style:
             close = seq.end_mark.index - 1
             if body[close : close + 1] != "]":

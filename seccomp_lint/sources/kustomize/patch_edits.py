@@ -33,8 +33,9 @@ from ...edit.edits import (
     replace_with_flow,
 )
 from ...edit.splices import Rejected, apply_edits, verify
-from ...model.data import Applicability, Change, Edit, Fix, Pos
-from ...text.documents import DecodeError, Document, decode, is_null, text
+from ...model.data import Applicability, Change, ChangeOp, Edit, Fix, Pos
+from ...text.documents import Document, is_null, text
+from ...text.streams import DecodeError, decode
 from .build import Mapped
 from .patches import Patch, Site, op_tokens
 
@@ -228,7 +229,7 @@ def _apply(data: bytes, plans: list[_Plan]) -> bytes:
         fixed = apply_edits(value, [e for p in group for e in p.edits])
         verify(value, fixed, [_fix(p) for p in group], False)
         outer.extend(_moved(patch, e, nl) for p in group for e in p.edits)
-        holders.append(Change("set", patch.holder, json.dumps(fixed)))
+        holders.append(Change(ChangeOp.SET, patch.holder, json.dumps(fixed)))
     new = apply_edits(body, outer)
     verify(body, new, [Fix("", Applicability.SAFE, tuple(outer), tuple(holders))], False)
     return bom + new.encode(encoding)

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from ...text.documents import Document, json_file, parse_stream, text
+from ...text.documents import Document, parse_stream, text
+from ...text.errors import ToolContractError
 from ...text.paths import Step, follow, node_path
+from ...text.streams import json_file
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ def _locate_ops(doc: Document, ops: SequenceNode, steps: list[Step]):
             if got and got[1] == len(rest):
                 return index, doc.pos(got[0])
         entry = doc.entry(op, "value") or doc.entry(op, "path")
-        if entry is None:  # kustomize rejects an operation without a path before this runs
-            raise TypeError("'NoneType' object is not subscriptable")
+        if entry is None:
+            raise ToolContractError("kustomize applied a JSON 6902 operation that has no path")
         return index, doc.pos(entry[0])
     return None
