@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__, pipeline
 from .lint import config
@@ -50,6 +51,203 @@ def _profiles_dir(value: str | None) -> str | None:
     return value
 
 
+_NEWEST = ".".join(map(str, NEWEST_KUBE))
+# The options, group by group as --help lists them: (flags, add_argument's keywords). The long
+# names are also the config file's keys. argparse copies a list default before appending to it.
+_OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
+    "what to check": [
+        (
+            ("--level",),
+            dict(
+                choices=("restricted", "baseline"),
+                default="restricted",
+                help="Pod Security Standards level to enforce (default: restricted)",
+            ),
+        ),
+        (
+            ("--kube-version",),
+            dict(
+                type=_kube_version,
+                default=NEWEST_KUBE,
+                metavar="X.Y",
+                help=f"Kubernetes version the manifests target (default: {_NEWEST})",
+            ),
+        ),
+        (
+            ("--require-runtime-default",),
+            dict(
+                action="store_true", help="CIS 5.7.2: report Localhost profiles too, at any --level"
+            ),
+        ),
+        (("--select",), dict(action="append", metavar="RULES", help="only these rule ids")),
+        (("--ignore",), dict(action="append", metavar="RULES", help="skip these rule ids")),
+        (
+            ("--profiles-dir",),
+            dict(
+                metavar="DIR",
+                help="a copy of the kubelet seccomp root: resolve and lint Localhost profiles in it",
+            ),
+        ),
+    ],
+    "inputs": [
+        (
+            ("--exclude",),
+            dict(
+                action="append",
+                default=[],
+                metavar="PATTERN",
+                help="leave out paths matching this gitignore-style pattern (repeatable)",
+            ),
+        ),
+        (
+            ("--no-respect-gitignore",),
+            dict(
+                dest="respect_gitignore",
+                action="store_false",
+                help="also walk into what .gitignore files ignore",
+            ),
+        ),
+        (
+            ("--kustomize",),
+            dict(
+                action="append",
+                default=[],
+                metavar="DIR",
+                help="build a kustomization (kustomize or kubectl on PATH) and report in its "
+                "source files",
+            ),
+        ),
+        (
+            ("--chart",),
+            dict(
+                action="append",
+                default=[],
+                metavar="DIR",
+                help="render a Helm chart (helm template with helm on PATH, else the Helm SDK) "
+                "and lint it",
+            ),
+        ),
+        (
+            ("--values",),
+            dict(
+                action="append",
+                default=[],
+                metavar="FILE",
+                help="with --chart: a values file for helm template (repeatable)",
+            ),
+        ),
+        (
+            ("--config",),
+            dict(
+                metavar="PATH",
+                help="config file (default: the nearest .seccomp-lint.yaml from the working "
+                "directory up)",
+            ),
+        ),
+    ],
+    "fixing": [
+        (
+            ("--fix",),
+            dict(
+                action="store_true",
+                help="apply safe fixes in place (stdin: write the fixed stream to stdout)",
+            ),
+        ),
+        (
+            ("--diff",),
+            dict(action="store_true", help="print the fixes as unified diffs and write nothing"),
+        ),
+        (
+            ("--unsafe-fixes",),
+            dict(
+                action="store_true",
+                help="with --fix or --diff, also apply fixes that change behaviour (review them)",
+            ),
+        ),
+        (
+            ("--exit-non-zero-on-fix",),
+            dict(
+                action="store_true",
+                help="with --fix, exit 1 when a file was rewritten, even if nothing remains",
+            ),
+        ),
+    ],
+    "output": [
+        (("-f", "--format"), dict(choices=FORMAT_NAMES, default="text", help="output format")),
+        (
+            ("-o", "--output-file"),
+            dict(metavar="PATH", help="write the report to PATH instead of stdout"),
+        ),
+        (
+            ("-q", "--quiet"),
+            dict(action="store_true", help="print only findings, and nothing when there are none"),
+        ),
+        (
+            ("--statistics",),
+            dict(action="store_true", help="print the number of findings per rule"),
+        ),
+        (
+            ("--color",),
+            dict(
+                choices=("auto", "always", "never"),
+                default="auto",
+                help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR "
+                "respected)",
+            ),
+        ),
+        (("--sarif-file",), dict(metavar="PATH", help="also write a SARIF report to PATH")),
+        (
+            ("--summary-file",),
+            dict(
+                metavar="PATH",
+                help="also append a Markdown table of every finding to PATH (e.g. "
+                "$GITHUB_STEP_SUMMARY)",
+            ),
+        ),
+        (
+            ("-e", "--exit-zero"),
+            dict(action="store_true", help="exit 0 even when findings remain"),
+        ),
+        (
+            ("--fail-level",),
+            dict(
+                choices=("error", "warning"),
+                default="warning",
+                help="the least severe finding that fails the run (default: warning, i.e. any)",
+            ),
+        ),
+    ],
+    "other": [
+        (
+            ("-j", "--jobs"),
+            dict(
+                type=int,
+                default=0,
+                metavar="N",
+                help="worker processes for large runs (default: CPU count)",
+            ),
+        ),
+        (
+            ("--no-prefilter",),
+            dict(
+                dest="prefilter",
+                action="store_false",
+                help="parse every document, also those that cannot hold a pod template",
+            ),
+        ),
+        (("--explain",), dict(metavar="RULE", help="print a rule's documentation and exit")),
+        (
+            ("--list-rules",),
+            dict(
+                action="store_true",
+                help="print every rule id with its level, severity and summary, and exit",
+            ),
+        ),
+        (("--version",), dict(action="version", version=f"seccomp-lint {__version__}")),
+    ],
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; long option names are also the config file's keys."""
     p = argparse.ArgumentParser(
@@ -64,156 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("paths", nargs="*", help="files or directories to lint; - reads stdin")
-    newest = ".".join(map(str, NEWEST_KUBE))
-
-    what = p.add_argument_group("what to check")
-    what.add_argument(
-        "--level",
-        choices=("restricted", "baseline"),
-        default="restricted",
-        help="Pod Security Standards level to enforce (default: restricted)",
-    )
-    what.add_argument(
-        "--kube-version",
-        type=_kube_version,
-        default=NEWEST_KUBE,
-        metavar="X.Y",
-        help=f"Kubernetes version the manifests target (default: {newest})",
-    )
-    what.add_argument(
-        "--require-runtime-default",
-        action="store_true",
-        help="CIS 5.7.2: report Localhost profiles too, at any --level",
-    )
-    what.add_argument("--select", action="append", metavar="RULES", help="only these rule ids")
-    what.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids")
-    what.add_argument(
-        "--profiles-dir",
-        metavar="DIR",
-        help="a copy of the kubelet seccomp root: resolve and lint Localhost profiles in it",
-    )
-
-    inputs = p.add_argument_group("inputs")
-    inputs.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="leave out paths matching this gitignore-style pattern (repeatable)",
-    )
-    inputs.add_argument(
-        "--no-respect-gitignore",
-        dest="respect_gitignore",
-        action="store_false",
-        help="also walk into what .gitignore files ignore",
-    )
-    inputs.add_argument(
-        "--kustomize",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="build a kustomization (kustomize or kubectl on PATH) and report in its source files",
-    )
-    inputs.add_argument(
-        "--chart",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="render a Helm chart (helm template with helm on PATH, else the Helm SDK) and lint it",
-    )
-    inputs.add_argument(
-        "--values",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="with --chart: a values file for helm template (repeatable)",
-    )
-    inputs.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: the nearest .seccomp-lint.yaml from the working directory up)",
-    )
-
-    fixing = p.add_argument_group("fixing")
-    fixing.add_argument(
-        "--fix",
-        action="store_true",
-        help="apply safe fixes in place (stdin: write the fixed stream to stdout)",
-    )
-    fixing.add_argument(
-        "--diff", action="store_true", help="print the fixes as unified diffs and write nothing"
-    )
-    fixing.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="with --fix or --diff, also apply fixes that change behaviour (review them)",
-    )
-    fixing.add_argument(
-        "--exit-non-zero-on-fix",
-        action="store_true",
-        help="with --fix, exit 1 when a file was rewritten, even if nothing remains",
-    )
-
-    output = p.add_argument_group("output")
-    output.add_argument(
-        "-f", "--format", choices=FORMAT_NAMES, default="text", help="output format"
-    )
-    output.add_argument(
-        "-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout"
-    )
-    output.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="print only findings, and nothing when there are none",
-    )
-    output.add_argument(
-        "--statistics", action="store_true", help="print the number of findings per rule"
-    )
-    output.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR respected)",
-    )
-    output.add_argument("--sarif-file", metavar="PATH", help="also write a SARIF report to PATH")
-    output.add_argument(
-        "--summary-file",
-        metavar="PATH",
-        help="also append a Markdown table of every finding to PATH (e.g. $GITHUB_STEP_SUMMARY)",
-    )
-    output.add_argument(
-        "-e", "--exit-zero", action="store_true", help="exit 0 even when findings remain"
-    )
-    output.add_argument(
-        "--fail-level",
-        choices=("error", "warning"),
-        default="warning",
-        help="the least severe finding that fails the run (default: warning, i.e. any)",
-    )
-
-    other = p.add_argument_group("other")
-    other.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=0,
-        metavar="N",
-        help="worker processes for large runs (default: CPU count)",
-    )
-    other.add_argument(
-        "--no-prefilter",
-        dest="prefilter",
-        action="store_false",
-        help="parse every document, also those that cannot hold a pod template",
-    )
-    other.add_argument("--explain", metavar="RULE", help="print a rule's documentation and exit")
-    other.add_argument(
-        "--list-rules",
-        action="store_true",
-        help="print every rule id with its level, severity and summary, and exit",
-    )
-    other.add_argument("--version", action="version", version=f"seccomp-lint {__version__}")
+    for title, options in _OPTIONS.items():
+        group = p.add_argument_group(title)
+        for flags, keywords in options:
+            group.add_argument(*flags, **keywords)
     return p
 
 

@@ -185,10 +185,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             # Binary data is reported wherever it is (a NUL byte is cheap to find), unparsed.
             index += 1
             if syntax:
-                line, column = position(chunk, chunk.data.index(b"\0"))
-                problem = _SYNTAX.parse_problem(line, column, _binary_message(chunk.data))
-                stamp = _Stamper(path, options, {})
-                result.findings.extend(stamp(_SYNTAX, [problem]))
+                result.findings.extend(_binary(chunk, path, options))
             continue
         if options.prefilter and not in_scope:
             index += count_documents(chunk.data)
@@ -205,21 +202,11 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                     templated = True
                     break
                 index += 1
-                if in_scope and not syntax and unparsed is None:
+                if in_scope and syntax:
+                    result.findings.extend(_unparsable(chunk, item, path, options))
+                elif in_scope and unparsed is None:
                     # --select/--ignore turned the rule off: the file is still not checked.
-                    unparsed = (
-                        f"not checked: cannot parse YAML at {item.line}:{item.column}: "
-                        f"{item.message}"
-                    )
-                if syntax and in_scope:
-                    problem = _SYNTAX.parse_problem(
-                        item.line, item.column, f"cannot parse YAML: {item.message}"
-                    )
-                    muted = suppressions.by_line(
-                        suppressions.from_comments(chunk.data, chunk.line), _rules.BY_ID
-                    )
-                    stamp = _Stamper(path, options, muted)
-                    result.findings.extend(stamp(_SYNTAX, [problem]))
+                    unparsed = f"not checked: {_cannot_parse(item)}"
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
@@ -227,23 +214,45 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 break
             result.findings.extend(_lint_document(item, path, options, rules, result))
             if syntax and in_scope:
-                muted = suppressions.by_line(
-                    suppressions.from_comments(item.text, item.line_offset), _rules.BY_ID
-                )
-                stamp = _Stamper(path, options, muted, item)
-                result.findings.extend(stamp(_SYNTAX, _SYNTAX.check_document(item)))
+                written = suppressions.from_comments(item.text, item.line_offset)
+                result.findings.extend(_duplicate_keys(item, path, options, written))
         if templated:
-            break
-    if templated:
-        return FileResult(
-            path,
-            size=result.size,
-            notice="skipped: holds an unrendered template ({{ ... }}); lint the rendered output",
-            unrendered=True,
-        )
+            notice = "skipped: holds an unrendered template ({{ ... }}); lint the rendered output"
+            return FileResult(path, size=result.size, notice=notice, unrendered=True)
     result.documents = index
     result.unparsed = unparsed
     return result
+
+
+def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
+    """The syntax finding for a chunk that holds a NUL byte, at the first one."""
+    line, column = position(chunk, chunk.data.index(b"\0"))
+    problem = _SYNTAX.parse_problem(line, column, _binary_message(chunk.data))
+    return _Stamper(path, options, {})(_SYNTAX, [problem])
+
+
+def _cannot_parse(problem: SyntaxProblem) -> str:
+    return f"cannot parse YAML at {problem.line}:{problem.column}: {problem.message}"
+
+
+def _unparsable(
+    chunk: Chunk, problem: SyntaxProblem, path: str, options: Options
+) -> Iterator[Finding]:
+    """The syntax finding for a document the parser stopped in (the chunk's suppression
+    comments apply to it)."""
+    message = f"cannot parse YAML: {problem.message}"
+    muted = suppressions.by_line(suppressions.from_comments(chunk.data, chunk.line), _rules.BY_ID)
+    stamp = _Stamper(path, options, muted)
+    return stamp(_SYNTAX, [_SYNTAX.parse_problem(problem.line, problem.column, message)])
+
+
+def _duplicate_keys(
+    doc: Document, path: str, options: Options, written: list[suppressions.Suppression]
+) -> Iterator[Finding]:
+    """The syntax findings of a document that parsed: its duplicate keys (``written``: the
+    suppression comments that apply to it)."""
+    muted = suppressions.by_line(written, _rules.BY_ID)
+    return _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
 
 
 _ACTION = re.compile(rb"\{\{.*?\}\}")
@@ -329,8 +338,7 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
         return result
     result.findings, doc, written = found
     if _SYNTAX in rules and doc.duplicates:
-        muted = suppressions.by_line(written, _rules.BY_ID)
-        result.findings += _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
+        result.findings += _duplicate_keys(doc, path, options, written)
     return result
 
 
@@ -403,9 +411,8 @@ def _lint_list(
         if syntax and item[1].duplicates:
             docs.append(item[1])
     found.extend(_lint_document(skeleton, path, options, rules, result, written))
-    muted = suppressions.by_line(written, _rules.BY_ID)
     for doc in docs if syntax else ():
-        found.extend(_Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc)))
+        found.extend(_duplicate_keys(doc, path, options, written))
     return found
 
 

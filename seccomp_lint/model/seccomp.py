@@ -95,77 +95,62 @@ def read_field(doc: Document, entry: tuple[Node, Node], container: str | None) -
     base = Setting(origin=SettingOrigin.FIELD, container=container, key=key, value=value)
     entries = doc.mapping(value)
     if entries is None:
-        shown = text(value)
-        fix = corrected_type(shown) if shown is not None else None
-        what = f'the string "{shown}"' if shown is not None else _shape(value)
-        return replace(
-            base,
-            problem=f"seccompProfile must be a mapping with a type, not {what}",
-            at=key,
-            corrected=fix,
-        )
-    unknown = [k for k in entries if k not in _FIELDS]
+        return _not_a_mapping(base)
     type_entry = entries.get("type")
-    prof_entry = entries.get("localhostProfile")
-    profile = text(prof_entry[1]) if prof_entry else None
     if type_entry is None or is_null(type_entry[1]):
         return replace(base, problem="seccompProfile.type is required", at=key)
-    type_key, type_node = type_entry
-    base = replace(base, type_key=type_key)
-    type_value = text(type_node)
-    if type_value is None:
-        shown = type_node.value if isinstance(type_node, ScalarNode) else _shape(type_node)
-        fix = corrected_type(shown) if isinstance(type_node, ScalarNode) else None
-        return replace(
-            base,
-            problem=f"seccompProfile.type must be one of {', '.join(TYPES)}, not {shown!r}",
-            at=type_key,
-            corrected=fix,
-        )
+    base = replace(base, type_key=type_entry[0])
+    type_value = text(type_entry[1])
     if type_value not in TYPES:
-        fix = corrected_type(type_value)
-        hint = " (the type is case-sensitive)" if fix else ""
-        return replace(
-            base,
-            problem=f'seccompProfile.type "{type_value}" is not one of {", ".join(TYPES)}{hint}',
-            at=type_key,
-            corrected=fix,
-        )
+        return _bad_type(base, type_entry[1], type_value)
+    base = replace(base, type=type_value)
+    unknown = [k for k in entries if k not in _FIELDS]
     if unknown:
-        return replace(
-            base,
-            type=type_value,
-            problem=f'seccompProfile has an unknown field "{unknown[0]}"',
-            at=entries[unknown[0]][0],
-        )
-    if type_value == "Localhost":
-        if prof_entry is None or is_null(prof_entry[1]) or not profile:
-            if prof_entry is not None and profile is None and not is_null(prof_entry[1]):
-                return replace(
-                    base,
-                    type=type_value,
-                    problem="localhostProfile must be a string",
-                    at=prof_entry[0],
-                )
-            return replace(
-                base,
-                type=type_value,
-                problem="type Localhost requires localhostProfile",
-                at=type_key,
-            )
+        problem = f'seccompProfile has an unknown field "{unknown[0]}"'
+        return replace(base, problem=problem, at=entries[unknown[0]][0])
+    return _with_profile(base, entries.get("localhostProfile"))
+
+
+def _not_a_mapping(base: Setting) -> Setting:
+    """A field whose value is a scalar or a list; a string may spell a type (``RuntimeDefault``)."""
+    shown = text(base.value)
+    fix = corrected_type(shown) if shown is not None else None
+    what = f'the string "{shown}"' if shown is not None else _shape(base.value)
+    problem = f"seccompProfile must be a mapping with a type, not {what}"
+    return replace(base, problem=problem, at=base.key, corrected=fix)
+
+
+def _bad_type(base: Setting, node: Node, value: str | None) -> Setting:
+    """A ``type`` that is not a string, or not one of TYPES (perhaps only mis-cased)."""
+    if value is None:
+        shown = node.value if isinstance(node, ScalarNode) else _shape(node)
+        fix = corrected_type(shown) if isinstance(node, ScalarNode) else None
+        problem = f"seccompProfile.type must be one of {', '.join(TYPES)}, not {shown!r}"
+        return replace(base, problem=problem, at=base.type_key, corrected=fix)
+    fix = corrected_type(value)
+    hint = " (the type is case-sensitive)" if fix else ""
+    problem = f'seccompProfile.type "{value}" is not one of {", ".join(TYPES)}{hint}'
+    return replace(base, problem=problem, at=base.type_key, corrected=fix)
+
+
+def _with_profile(base: Setting, entry: tuple[Node, Node] | None) -> Setting:
+    """A field with a valid type, and its ``localhostProfile`` (required for Localhost only)."""
+    given = entry is not None and not is_null(entry[1])
+    profile = text(entry[1]) if entry else None
+    if base.type == "Localhost":
+        if entry is None or not given or not profile:
+            if entry is not None and given and profile is None:
+                return replace(base, problem="localhostProfile must be a string", at=entry[0])
+            problem = "type Localhost requires localhostProfile"
+            return replace(base, problem=problem, at=base.type_key)
         bad = _path_problem(profile)
         if bad:
-            return replace(base, type=type_value, profile=profile, problem=bad, at=prof_entry[0])
-        return replace(base, type=type_value, profile=profile)
-    if prof_entry is not None and not is_null(prof_entry[1]):
-        return replace(
-            base,
-            type=type_value,
-            profile=profile,
-            problem=f"localhostProfile must not be set when type is {type_value}",
-            at=prof_entry[0],
-        )
-    return replace(base, type=type_value)
+            return replace(base, profile=profile, problem=bad, at=entry[0])
+        return replace(base, profile=profile)
+    if entry is not None and given:
+        problem = f"localhostProfile must not be set when type is {base.type}"
+        return replace(base, profile=profile, problem=problem, at=entry[0])
+    return base
 
 
 def read_annotation(doc: Document, entry: tuple[Node, Node], container: str | None) -> Setting:

@@ -66,11 +66,6 @@ class PodTemplate:
     object_metadata: list[Node] = field(default_factory=list)  # where annotations do nothing
     object_root: Node | None = None
 
-    @property
-    def label(self) -> str:
-        """``Kind/name`` as shown in messages."""
-        return f"{self.obj.kind}/{self.obj.name or '<unnamed>'}"
-
     @cached_property
     def annotations(self) -> dict[str, tuple[Node, Node]]:
         return self.doc.mapping(self.doc.get(self.metadata, "annotations")) or {}
