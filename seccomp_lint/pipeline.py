@@ -8,6 +8,7 @@ options, notices, errors and exit codes mean the same in every mode.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -83,19 +84,25 @@ class Outcome:
     fixed: int = 0  # findings fixed
     held_back: int = 0  # unsafe fixes not applied
     failed: bool = False  # an input could not be read, built or written
+    # files part of which could not be parsed, with the syntax rule not selected: as in ruff, a
+    # file that could not be checked fails the run whatever is selected
+    unchecked: int = 0
 
 
 def exit_code(outcome: Outcome, request: Request) -> int:
     """2 when an input could not be read, built or written (or the report not written); else,
-    with ``--diff``, 1 when there is a diff; with ``--exit-zero``, 0; with ``--fix
+    with ``--exit-zero``, 0 (``--diff`` too, as in ruff); 1 when part of a file could not be
+    parsed (whatever rules are selected); with ``--diff``, 1 when there is a diff; with ``--fix
     --exit-non-zero-on-fix``, 1 when a file was rewritten; else 1 when a finding at
     ``--fail-level`` or above remains, 0 when none does."""
     if outcome.failed:
         return EXIT_ERROR
-    if request.mode is Mode.DIFF:
-        return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
     if request.exit_zero:
         return EXIT_CLEAN
+    if outcome.unchecked:
+        return EXIT_FINDINGS
+    if request.mode is Mode.DIFF:
+        return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
     if request.mode is Mode.FIX and request.exit_non_zero_on_fix and outcome.rewritten:
         return EXIT_FINDINGS
     failing = (
@@ -116,9 +123,13 @@ class _Run:
         self.templates: Templates | None = None  # the Helm templates on disk, once looked for
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
+        ``github`` format, or ``GITHUB_ACTIONS=true``) a line that would start a workflow
+        command (``::error …`` once the runner trims the indent) is quoted with ``| ``."""
         where = f"{escape(path)}: " if path else ""
         lines = [escape(line) for line in message.split("\n")]
+        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+            lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
 
     def located(self, result: FileResult, findings: list[Finding]) -> list[Finding]:
@@ -158,6 +169,7 @@ class _Run:
             # Never hidden, not even by --quiet: part of the file was not checked.
             run.skipped.append((result.path, result.unparsed))
             self.say(result.path, result.unparsed)
+            self.outcome.unchecked += 1
         run.files += 1
         run.documents += result.documents
         run.pods += result.pods
@@ -170,6 +182,7 @@ class _Run:
             why = f"not checked: {hidden.message} at {hidden.line}:{hidden.column}"
             run.skipped.append((result.path, why))
             self.say(result.path, why)
+            self.outcome.unchecked += 1
         run.suppressed += sum(1 for f in found if f.suppressed is not None)
         reported = [f for f in found if f.suppressed is None]
         if self.request.mode is not Mode.LINT:
