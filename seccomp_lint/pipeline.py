@@ -1,9 +1,10 @@
 """The one pipeline: inputs -> per-file results -> optional fix stage -> one report -> exit code.
 
 Plain paths, stdin, Kustomize builds and Helm renders are linted into ``FileResult`` values; with
-``--fix``/``--diff`` each goes through the one fix loop (:mod:`.fixes`, via :mod:`.builds` for a
-Kustomize build's source files); then one report is written and :func:`exit_code` decides. So
-options, notices, errors and exit codes mean the same in every mode.
+``--fix``/``--diff`` each goes through the one fix loop (:mod:`.fix.fixes`; a build through its
+kind's adapter, found in the registry :mod:`.sources.builds`); then one report is written and
+:func:`exit_code` decides. So options, notices, errors and exit codes mean the same in every
+mode, and for every kind of build.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from .output.formats import Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
+from .sources.adapter import FixRun, per_file
 from .text.documents import looks_json
 
 if TYPE_CHECKING:
-    from .sources.builds import Build
-    from .sources.helm.fix import ChartFix
+    from .sources.adapter import Build
     from .sources.helm.stream import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -241,19 +242,20 @@ def run(request: Request, streams: Streams | None = None) -> int:
         if fixing and not build.result.error:
             _fix_build(state, build)
         else:
-            for result in build.per_file():
+            for result in per_file(build.result):
                 state.collect(result)
     return _finish(state, from_stdin)
 
 
 def _builds(request: Request, options: Options) -> list[Build]:
-    """The --kustomize and --chart inputs, built and linted."""
-    if not (request.kustomize or request.charts):
+    """The --kustomize and --chart inputs, built and linted, each by its kind's adapter."""
+    inputs = [("kustomize", d) for d in request.kustomize] + [("helm", c) for c in request.charts]
+    if not inputs:
         return []
     # A documented seam: the build modules (subprocess, tempfile) load only when asked for.
     from .sources.builds import lint_builds
 
-    return lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
+    return lint_builds(inputs, list(request.values), options)
 
 
 def _fix_path(state: _Run, result: FileResult) -> None:
@@ -298,34 +300,24 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
 
 
 def _fix_build(state: _Run, build: Build) -> None:
-    """The fix stage of a Kustomize build (its source files, then patches for the rest) or of a
-    Helm chart (the values file its templates render securityContext from, then templates)."""
-    from .sources.builds import BuildFix, fix_kustomize, per_file  # loaded already by _builds
+    """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
+    a patch for the rest), a Helm chart's values file (then templates)."""
+    from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
-    write = request.mode is Mode.FIX
 
     def keep(f: Finding) -> bool:
         return state.muted(f.path)(f)
 
-    if build.kustomize:
-        done: BuildFix | ChartFix = fix_kustomize(
-            build, request.options, request.unsafe, write, keep
-        )
-    else:
-        # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
-        from .sources.helm.fix import fix_chart
-
-        done = fix_chart(
-            build.directory, list(request.values), request.options, request.unsafe, write, keep
-        )
+    run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
+    done = fix_build(build, run)
     for ff in done.files:
         state.fixed(ff)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
-    if isinstance(done, BuildFix) and done.patches:
-        _notes(state).write(done.patches)
+    if done.notes:
+        _notes(state).write(done.notes)
     for result in per_file(done.remaining):
         state.collect(result)
 
