@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from .edit.diffs import unified_diff
+from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, declined_note, fix_bytes, fix_file
 from .lint.config import Config
 from .lint.linter import FileResult
@@ -198,6 +198,9 @@ class _Run:
         self.outcome.fixed += ff.fixed_count
         if self.request.mode is Mode.DIFF:
             self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed, ff.regions))
+            why = not_applicable(ff.original)
+            if why:
+                self.say(ff.path, f"this diff cannot be applied by git: {why}")
 
 
 def run(request: Request, streams: Streams | None = None) -> int:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,3 +127,14 @@ def test_utf16_diff_says_git_cannot_apply_it() -> None:
     assert "UTF-16" in (diffs.not_applicable(utf16) or "")
     assert diffs.not_applicable(POD_LINES) is None
     assert diffs.not_applicable(b"\xef\xbb\xbf" + POD_LINES) is None
+
+
+def test_diff_of_a_utf16_file_says_git_cannot_apply_it(tmp_path: Path) -> None:
+    path = tmp_path / "pod.yaml"
+    path.write_bytes(b"\xff\xfe" + POD_LINES.decode().encode("utf-16-le"))
+    result = run_cli("--diff", path, fmt="text")
+    assert "+      type: RuntimeDefault" in result.stdout
+    assert "pod.yaml: this diff cannot be applied by git: the file is UTF-16" in result.stderr
+    plain = tmp_path / "plain.yaml"
+    plain.write_bytes(POD_LINES)
+    assert "cannot be applied" not in run_cli("--diff", plain, fmt="text").stderr
