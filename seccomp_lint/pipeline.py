@@ -133,6 +133,12 @@ class _Run:
             lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
 
+    def fail(self, path: str, why: str) -> None:
+        """An input that could not be read: said now, in the report, and the run exits 2."""
+        self.outcome.run.errors.append((path, why))
+        self.say(path, why)
+        self.outcome.failed = True
+
     def located(self, result: FileResult, findings: list[Finding]) -> list[Finding]:
         """Findings of Helm-rendered documents in an input, shown at their templates' lines
         where the templates are on disk (relative to --chart or the working directory)."""
@@ -157,9 +163,7 @@ class _Run:
         """Add one input's result to the report."""
         run = self.outcome.run
         if result.error:
-            run.errors.append((result.path, result.error))
-            self.say(result.path, result.error)
-            self.outcome.failed = True
+            self.fail(result.path, result.error)
             return
         if result.notice:
             run.skipped.append((result.path, result.notice))
@@ -207,25 +211,20 @@ def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
     state = _Run(request, streams)
-    try:
-        found = sources.gather(
-            list(request.paths), request.config, request.exclude, request.respect_gitignore
-        )
-    except sources.MissingPath as exc:
-        state.say(None, f"error: {exc}: no such file or directory")
-        return EXIT_ERROR
-    for error in found.errors:
-        state.say(None, error)
-        state.outcome.failed = True
+    found = sources.gather(
+        list(request.paths), request.config, request.exclude, request.respect_gitignore
+    )
+    for path, why in found.errors:
+        # Reported in every format asked for (JSON "failed", SARIF executionSuccessful: false);
+        # the other paths are still linted.
+        state.fail(path, why)
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
         # Files left out by an exclusion are a choice, not this (pre-commit names them).
-        paths = ", ".join(request.paths)
-        state.say(None, f"error: no manifest files (*.yaml, *.yml, *.json) in {paths}")
-        return EXIT_ERROR
+        state.fail(", ".join(request.paths), "no manifest files (*.yaml, *.yml, *.json) here")
     fixing = request.mode is not Mode.LINT
     # The fix stage lints a file again (every document, every rule) and plans its fixes there;
     # here a finding of a rule that has fixes is enough to send a file to it.

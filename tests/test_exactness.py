@@ -3,6 +3,7 @@ Each test failed before its fix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 SCRIPT_POD = """\
@@ -129,3 +130,34 @@ def test_tool_output_cannot_start_a_workflow_command_on_github(
     assert "| ::error file=README.md" in result.stderr
     monkeypatch.delenv("GITHUB_ACTIONS")
     assert _commands(lint("--chart", chart, fmt="text").stderr)  # elsewhere shown as it is
+
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+
+
+def test_a_missing_path_does_not_abort_the_run(lint, tmp_path: Path) -> None:
+    """The other paths are linted, the missing one is reported in the report too, exit 2."""
+    path = tmp_path / "pod.yaml"
+    path.write_text(POD)
+    missing = tmp_path / "nope.yaml"
+    result = lint(missing, path)
+    assert result.code == 2
+    assert [f["rule"] for f in result.findings] == ["missing-seccomp-profile"]
+    assert result.report["summary"]["failed"] == [
+        {"path": str(missing), "reason": "no such file or directory"}
+    ]
+    assert f"{missing}: no such file or directory" in result.stderr
+
+
+def test_a_run_that_fails_before_linting_still_writes_every_report(lint, tmp_path: Path) -> None:
+    """An empty folder: JSON on stdout, the SARIF file (executionSuccessful: false), exit 2."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    sarif = tmp_path / "out.sarif"
+    result = lint("--sarif-file", sarif, empty)
+    assert result.code == 2
+    assert result.report["findings"] == []
+    assert result.report["summary"]["failed"][0]["reason"].startswith("no manifest files")
+    (invocation,) = json.loads(sarif.read_text())["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "no manifest files" in invocation["toolExecutionNotifications"][0]["message"]["text"]

@@ -52,17 +52,14 @@ class Input:
     size: int = 0
 
 
-class MissingPath(Exception):
-    """A path named on the command line does not exist."""
-
-
 @dataclass
 class Discovery:
     """What the paths named: the inputs, what could not be read, and what was passed over."""
 
     inputs: list[Input] = field(default_factory=list)
     discovered: int = 0  # inputs found before exclusions
-    errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
+    # (path, why): a path that does not exist, an unreadable directory: reported, exit 2
+    errors: list[tuple[str, str]] = field(default_factory=list)
     # (path, why): passed over, e.g. a broken symlink; said and counted as skipped, not failed
     notices: list[tuple[str, str]] = field(default_factory=list)
 
@@ -84,8 +81,8 @@ class Discovery:
 
 
 def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
-    """The inputs named by ``paths``, directories walked; MissingPath for a path that does not
-    exist. A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
+    """The inputs named by ``paths``, directories walked; a path that does not exist is an
+    error of the discovery (the other paths are still read). A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
     and those above them up to the repository's root); a file named explicitly is read."""
     found = Discovery()
     for path in paths:
@@ -93,7 +90,8 @@ def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
             found.inputs.append(Input(STDIN))
             continue
         if not os.path.lexists(path):
-            raise MissingPath(path)
+            found.errors.append((path, "no such file or directory"))
+            continue
         if os.path.isdir(path):
             found.inputs.extend(_walk(path, found, respect_gitignore))
         else:
@@ -195,7 +193,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
     real_top = os.path.realpath(top)
 
     def onerror(exc: OSError) -> None:
-        found.errors.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
+        found.errors.append((str(exc.filename), f"cannot read directory: {exc.strerror}"))
 
     for root, dirs, files in os.walk(top, followlinks=True, onerror=onerror):
         try:
