@@ -508,11 +508,112 @@ def ensure_field(
         raise NoFix("securityContext is not a mapping")
     where = (*c.path(node), "seccompProfile")
     sp = explicit(node, "seccompProfile")
+    changes = [Change(ChangeOp.SET, where, json.dumps(value))]
     if sp is not None:
         if not is_null(sp[1]):
             raise NoFix("seccompProfile is already set")
-        return fill_null(c, sp[0], sp[1], value, step), [
-            Change(ChangeOp.SET, where, json.dumps(value))
-        ]
-    edits = add_entry(c, node, key, "seccompProfile", value, step)
-    return edits, [Change(ChangeOp.SET, where, json.dumps(value))]
+        return fill_null(c, sp[0], sp[1], value, step), changes
+    return add_entry(c, node, key, "seccompProfile", value, step), changes
+
+
+# --------------------------------------------------------------------------- sequences, new text
+# Appending to a list (a kustomization's ``patches:``) and writing new documents (a patch file,
+# the build's wrapper kustomization) with the writers and quoting above.
+
+
+def _new_scalar(value: object, indent: int, step: int, nl: str) -> str:
+    """A scalar (or empty collection) after ``key: `` or ``- ``: strings as :func:`scalar`
+    writes them, a multi-line string as a literal block (``|-``), others as JSON writes them."""
+    if isinstance(value, str):
+        lines = value.split("\n")
+        literal = lines[0][:1] not in ("", " ") and lines[-1]  # no break at its end: |-
+        if len(lines) > 1 and literal and all(map(str.isprintable, lines)):
+            pad = " " * (indent + step)
+            return "|-" + "".join(f"{nl}{pad}{line}" if line else nl for line in lines)
+        return scalar(value, False)
+    if isinstance(value, (dict, list)):
+        return "{}" if isinstance(value, dict) else "[]"  # only empty ones come here
+    return json.dumps(value)  # null, booleans, numbers
+
+
+def block_lines(value: dict, indent: int = 0, step: int = 2, nl: str = "\n") -> str:
+    """A new mapping in block style, every line ending ``nl``: :func:`_block` with lists (items
+    at their key's indent) and non-string scalars too."""
+    out = []
+    for key, item in value.items():
+        head = f"{' ' * indent}{scalar(str(key), False)}:"
+        if isinstance(item, dict) and item:
+            out.append(head + nl + block_lines(item, indent + step, step, nl))
+        elif isinstance(item, list) and item:
+            out.append(head + nl + "".join(_block_item(x, indent, step, nl) for x in item))
+        else:
+            out.append(f"{head} {_new_scalar(item, indent, step, nl)}{nl}")
+    return "".join(out)
+
+
+def _block_item(value: object, indent: int, step: int, nl: str) -> str:
+    """One item of a block list: ``- `` at ``indent``, a mapping's entries aligned after it."""
+    if isinstance(value, dict) and value:
+        return " " * indent + "- " + block_lines(value, indent + 2, step, nl)[indent + 2 :]
+    return f"{' ' * indent}- {_new_scalar(value, indent, step, nl)}{nl}"
+
+
+def new_document(value: dict, nl: str = "\n") -> str:
+    """A new YAML document holding ``value`` (block style), checked to read back as exactly
+    ``value``; NoFix otherwise."""
+    out = block_lines(value, 0, 2, nl)
+    try:
+        if yaml.load(out, Loader=Loader) == value:
+            return out
+    except yaml.YAMLError:
+        pass
+    raise NoFix("the value cannot be written as a block document")
+
+
+def _content_end_line(c: Context, node: Node) -> int:
+    """The 0-based line where a block node's content ends (not the blank lines and comments
+    after it, which the parser counts in; a block scalar's own lines count)."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    end = node.end_mark
+    last = min(end.line - 1 if end.column == 0 else end.line, len(c.starts) - 1)
+    literal = isinstance(node, ScalarNode) and node.style in ("|", ">")
+    while last > node.start_mark.line:
+        line = c.text[c.starts[last] : c.ends[last]]
+        if line.strip() and (literal or not line.lstrip().startswith("#")):
+            break
+        last -= 1
+    return last
+
+
+def append_item(
+    c: Context, mapping: MappingNode, name: str, item: dict
+) -> tuple[list[Span], Change, str]:
+    """Append ``item`` to the list under ``name`` in a mapping (a flow list: ``{…}`` before its
+    ``]``; a block list: ``- …`` after its last item), or add ``name:`` with a one-item list at
+    the end of a top-level block mapping: the edits, the change, and the item as written."""
+    found = explicit(mapping, name)
+    if found is None:
+        if mapping.flow_style or c.doc.root is not mapping:
+            raise NoFix(f"no {name}: list, and its mapping is not a top-level block mapping")
+        added = block_lines({name: [item]}, 0, 2, c.nl)
+        head = c.nl if c.text and not c.text.endswith(("\n", "\r")) else ""
+        change = Change(ChangeOp.SET, (*c.path(mapping), name), json.dumps([item]))
+        end = len(c.text)
+        return [(end, end, head + added)], change, added.split(c.nl, 1)[1].rstrip()
+    seq = found[1]
+    if not isinstance(seq, SequenceNode):
+        raise NoFix(f"its {name}: is not a list")
+    change = Change(ChangeOp.SET, (*c.path(seq), len(seq.value)), json.dumps(item))
+    if seq.flow_style:
+        close = c.end(seq) - 1
+        if c.text[close : close + 1] != "]":
+            raise NoFix(f"unexpected text in its {name}: list")
+        written = flow(item, False)
+        return [(close, close, (", " if seq.value else "") + written)], change, written
+    dash = c.text[c.starts[seq.start_mark.line] : c.start(seq)] if seq.value else "?"
+    if not seq.value or dash.strip() or c.text[c.start(seq)] != "-":
+        raise NoFix(f"unexpected text in its {name}: list")
+    written = _block_item(item, 0, 2, c.nl)
+    block = "".join(dash + line for line in written.splitlines(keepends=True))
+    return [c.after_line(_content_end_line(c, seq), block)], change, written.rstrip()

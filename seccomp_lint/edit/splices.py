@@ -5,6 +5,7 @@ decode both.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -170,3 +171,18 @@ def _undo(after: object, before: object, change: Change) -> None:
         if isinstance(after, dict) and last in after:
             raise Rejected("the edit would change more than the intended value")
         after[last] = before[last]  # type: ignore[index]
+
+
+def changed_exactly(old_data: object, new_data: object, changes: list[Change]) -> str | None:
+    """None when ``new_data`` is ``old_data`` plus exactly ``changes`` (paths from its root),
+    else why not: :func:`verify` for data already parsed (a built object, a document)."""
+    after = copy.deepcopy(new_data)
+    try:
+        for change in reversed(changes):
+            _undo(after, old_data, change)
+        same = _same(old_data, after)
+    except Rejected as exc:
+        return str(exc)
+    except (KeyError, IndexError, TypeError, RecursionError):
+        return "the change is not where it was meant to be"
+    return None if same else "it changed more than the intended value"

@@ -21,6 +21,7 @@ from ...model.workloads import CONTAINER_GROUPS
 from ...sources.toolrun import ToolError, run_tool
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
+from ..adapter import Mapped
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -264,16 +265,6 @@ def template_file(chart: str, source: str) -> str | None:
     return candidate if os.path.isfile(candidate) else None
 
 
-@dataclass(frozen=True)
-class Mapped:
-    """A finding of a rendered chart: as reported (in its template), as linted (in the rendered
-    stream, with its fix), and the values key whose securityContext its fix acts in."""
-
-    finding: Finding
-    rendered: Finding
-    ref: ValuesRef | None = None
-
-
 def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) -> Finding:
     """A finding of a rendered document shown at the template line that renders its block (the
     values key to set in its help, when the template renders it from values)."""
@@ -322,12 +313,13 @@ def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult
     options = replace(options, prefilter=False, fixes=True)
     result = lint_bytes(data, f"{chart} (helm template)", options)
     texts: dict[str, str] = {}
-    mapped: list[Mapped] = []
+    # ref: the values key whose securityContext its fix acts in
+    mapped: list[Mapped[ValuesRef | None]] = []
     for f in result.findings:
         src = f.source.path if f.source else None
         path = template_file(chart, src) if src else None
         if src is None or path is None:  # a path implies a src: the test on src tells mypy
-            mapped.append(Mapped(f, f))
+            mapped.append(Mapped(f, f, None))
             continue
         if path not in texts:
             with open(path, encoding="utf-8", errors="replace") as handle:
