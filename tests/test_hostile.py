@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import WEB_POD as POD
 from conftest import run_cli, run_process
 
 from seccomp_lint.model.data import Options
@@ -27,16 +28,6 @@ from seccomp_lint.sources import files as sources
 CLEAN, FINDINGS, ERROR = 0, 1, 2
 TIMEOUT = 30  # seconds: a case still running then has hung (the limit, not a speed target)
 
-POD = b"""\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: app
-      image: nginx
-"""
 # Line 6 col 3 is the `containers` key: where missing-seccomp-profile points.
 POD_FINDING = ("missing-seccomp-profile", 6, 3)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -637,9 +638,7 @@ def test_fix_resolves_what_it_fixed(pod: Pod, style: Style, kube):
 
 
 def _project_manifests() -> list:
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     files = sorted((root / "tests" / "fixtures").rglob("*.yaml")) + sorted(
         (root / "examples").rglob("*.yaml")
     )
