@@ -1,5 +1,6 @@
 """Shared test helpers: run the command line in-process (or, where a test needs a real process,
-in a subprocess) and read its JSON report; the paths and manifests several test modules use."""
+in a subprocess) and read its JSON report; the paths and manifests several test modules use; the
+Hypothesis profile of CI runs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from seccomp_lint.cli import main
 
@@ -48,6 +50,22 @@ spec:
     - name: app
       image: nginx
 """
+
+# CI (.ci/run sets CI=true) draws the same examples every run, so a red build is the code's doing
+# and reruns alike; a failure prints the blob that replays it (@reproduce_failure). Local runs stay
+# random and keep Hypothesis's example database. `pytest --hypothesis-profile ci` runs as CI does.
+# Deadlines are left to local runs: on a shared runner a slow example is load, not a bug.
+settings.register_profile(
+    "ci",
+    settings.get_profile("default"),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if "CI" in os.environ:
+    settings.load_profile("ci")
 
 
 def needs(path: Path) -> pytest.MarkDecorator:

@@ -1,13 +1,68 @@
-"""The test suite's own habits: what several test modules share (paths, manifests) is defined
-once, in conftest."""
+"""The test suite's own habits: Hypothesis is derandomised in CI only, and what several test
+modules share (paths, manifests) is defined once, in conftest."""
 
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import TESTS
+from conftest import SUBPROCESS_TIMEOUT, TESTS
+from hypothesis import settings
+
+# A fresh interpreter: resets Hypothesis to its default profile (what a Hypothesis without its own
+# CI detection starts with, so the choice below is conftest's), imports conftest as pytest does
+# before any test module, then runs one property and prints the profile and what it drew.
+_PROBE = """\
+import sys
+from hypothesis import given, settings, strategies as st
+
+settings.load_profile("default")
+sys.path.insert(0, sys.argv[1])
+import conftest
+
+drawn = []
+
+@given(st.binary())
+def probe(data):
+    drawn.append(data)
+
+probe()
+print(settings.get_current_profile_name(), settings.default.database, repr(drawn))
+"""
+
+
+def _probe(cwd: Path, ci: str | None) -> tuple[str, str, str]:
+    # Only PATH: no CI marker of the machine running this test reaches the probe.
+    env = {"PATH": os.environ.get("PATH", "")} | ({"CI": ci} if ci is not None else {})
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(TESTS)],
+        cwd=cwd,  # where a local run keeps its example database
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    profile, database, drawn = done.stdout.split(" ", 2)
+    return profile, database, drawn
+
+
+def test_ci_runs_draw_the_same_examples_and_local_runs_do_not(tmp_path: Path) -> None:
+    first, second = _probe(tmp_path, "true"), _probe(tmp_path, "true")
+    assert first[:2] == ("ci", "None")
+    assert first == second, "two CI runs drew different examples"
+    first, second = _probe(tmp_path, None), _probe(tmp_path, None)
+    assert first[0] == "default"
+    assert first[1] != "None", "a local run lost its example database"
+    assert first[2] != second[2], "two local runs drew the same examples: not random"
+
+
+def test_this_run_follows_ci() -> None:
+    assert settings.default.derandomize == ("CI" in os.environ)
 
 
 def _modules() -> list[Path]:
