@@ -1,5 +1,6 @@
-"""The test suite's own habits: Hypothesis is derandomised in CI only, and what several test
-modules share (paths, manifests) is defined once, in conftest."""
+"""The test suite's own habits: Hypothesis is derandomised in CI only; what several test
+modules share (paths, manifests) is defined once, in conftest; tests cite only documents that
+are in the repository."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SUBPROCESS_TIMEOUT, TESTS
+from conftest import REPO, SUBPROCESS_TIMEOUT, TESTS
 from hypothesis import settings
 
 # A fresh interpreter: resets Hypothesis to its default profile (what a Hypothesis without its own
@@ -103,3 +104,14 @@ def test_no_manifest_is_defined_in_two_modules() -> None:
                 twice.append((seen[text], where))
             seen.setdefault(text, where)
     assert twice == []
+
+
+def test_tests_cite_only_documents_of_the_repository() -> None:
+    """A test says what it checks, or points to a document a reader of the repository has."""
+    tracked = {p.name for p in REPO.rglob("*.md") if ".venv" not in p.parts}
+    cited = {
+        (name, path.name)
+        for path in [TESTS / "conftest.py", *_modules()]
+        for name in re.findall(r"\b[A-Z][A-Z_]+\.md\b", path.read_text(encoding="utf-8"))
+    }
+    assert {c for c in cited if c[0] not in tracked} == set()

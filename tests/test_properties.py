@@ -1,5 +1,6 @@
 """Property-based tests: random pod templates, written in random YAML styles, judged by a small
-reference model of Pod Security Admission and DESIGN.md §2/§3 that lives in this file.
+reference model, in this file, of Pod Security Admission's seccomp check and of when each rule
+fires (each rule's "What it does" in docs/rules.md).
 
 The model knows nothing of the linter's code: it works on the plain data the generator built, and
 the YAML text is rendered here too (block or flow, 2 or 4 spaces, indentless sequences, quoting,
@@ -170,7 +171,9 @@ def field_profile(name: str | None) -> Profile | None:
 
 
 def expected(pod: Pod, options: Options) -> Counter:
-    """(rule, scope) -> count, from Pod Security Admission and DESIGN.md §2/§3.
+    """(rule, scope) -> count: Pod Security Admission's seccomp semantics (a container's own
+    profile, else the pod's; legacy annotations only before 1.27; Windows pods exempt from
+    restricted and barred from seccomp since 1.25/1.24) and each rule's trigger.
 
     ``scope`` is a container name, ``"pod"``, or for a missing profile the frozenset of the
     containers without one.
