@@ -74,6 +74,9 @@ def needs(path: Path) -> pytest.MarkDecorator:
 
 
 # Seconds a subprocess run may take before the test fails (a hang is a failure, not a wait).
+# The smallest pod with one finding (missing-seccomp-profile), no securityContext anywhere.
+SMALL_POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+
 SUBPROCESS_TIMEOUT = 300
 
 
