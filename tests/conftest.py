@@ -1,5 +1,6 @@
 """Shared test helpers: run the command line in-process (or, where a test needs a real process,
-in a subprocess) and read its JSON report."""
+in a subprocess) and read its JSON report; the paths and manifests several test modules use; the
+Hypothesis profile of CI runs."""
 
 from __future__ import annotations
 
@@ -13,14 +14,69 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from seccomp_lint.cli import main
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 REPO = TESTS.parent
+# Data shared by the projects beside this checkout, not part of it: tests that read it skip when
+# it is absent (see needs).
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"  # real-world manifests: realworld/, kustomize/, ...
+SARIF_SCHEMA_PATH = SHARED / "schemas" / "sarif-2.1.0.json"
+
+# A pod with no seccomp setting anywhere: one missing-seccomp-profile finding, on `containers`
+# (line 5, column 3).
+BARE_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: bare}
+spec:
+  containers:
+    - name: app
+      image: nginx
+"""
+# The same pod in block style, named web, as bytes (the --fix and hostile-input tests write it
+# to files): its finding is on line 6, column 3.
+WEB_POD = b"""\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: app
+      image: nginx
+"""
+
+# CI (.ci/run sets CI=true) draws the same examples every run, so a red build is the code's doing
+# and reruns alike; a failure prints the blob that replays it (@reproduce_failure). Local runs stay
+# random and keep Hypothesis's example database. `pytest --hypothesis-profile ci` runs as CI does.
+# Deadlines are left to local runs: on a shared runner a slow example is load, not a bug.
+settings.register_profile(
+    "ci",
+    settings.get_profile("default"),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if "CI" in os.environ:
+    settings.load_profile("ci")
+
+
+def needs(path: Path) -> pytest.MarkDecorator:
+    """Skip unless ``path`` (under :data:`SHARED`, outside the repository) is present."""
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} is absent (not part of the repo)")
+
 
 # Seconds a subprocess run may take before the test fails (a hang is a failure, not a wait).
+# The smallest pod with one finding (missing-seccomp-profile), no securityContext anywhere.
+SMALL_POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+
 SUBPROCESS_TIMEOUT = 300
 
 

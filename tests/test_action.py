@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, SARIF_SCHEMA_PATH
 
 from seccomp_lint.output.report import Run
 from seccomp_lint.output.sarif import sarif_log
 from seccomp_lint.rules import BY_ID, RULES
 
-REPO = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 STEPS = ACTION["runs"]["steps"]
-SARIF_SCHEMA_PATH = REPO.parent / "shared" / "schemas" / "sarif-2.1.0.json"
 INPUTS = {"paths", "level", "kube-version", "args", "sarif-file"}
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 INTEGRATION_DOC = (REPO / "docs" / "integration.md").read_text()

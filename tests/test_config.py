@@ -8,23 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import imported_by_a_run, run_cli
+from conftest import BARE_POD as MISSING
+from conftest import REPO, imported_by_a_run, run_cli
 
 from seccomp_lint.cli import FORMAT_NAMES, build_parser
 from seccomp_lint.lint import config
 
-REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schemas/config.schema.json").read_text())
 
-MISSING = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: bare}
-spec:
-  containers:
-    - name: app
-      image: nginx
-"""
 # Legacy annotation only: clean below 1.27 at baseline, two findings at 1.27+.
 ANNOTATED = """\
 apiVersion: v1

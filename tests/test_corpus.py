@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, run_process
+from conftest import CORPUS as SHARED_CORPUS
+from conftest import FIXTURES, needs, run_process
 
-CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at {CORPUS}")
+CORPUS = SHARED_CORPUS / "realworld"
+needs_corpus = needs(CORPUS)
 
 
 def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import SMALL_POD, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +76,7 @@ def _git_applies(tmp_path: Path, name: str, before: bytes, after: bytes, shown: 
     assert (tmp_path / name).read_bytes() == after
 
 
-POD_LINES = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+POD_LINES = SMALL_POD.encode()
 FIXED_LINES = POD_LINES.replace(
     b"spec:\n", b"spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n"
 )

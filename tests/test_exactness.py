@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import SMALL_POD
+
 SCRIPT_POD = """\
 apiVersion: v1
 kind: Pod
@@ -132,13 +134,10 @@ def test_tool_output_cannot_start_a_workflow_command_on_github(
     assert _commands(lint("--chart", chart, fmt="text").stderr)  # elsewhere shown as it is
 
 
-POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
-
-
 def test_a_missing_path_does_not_abort_the_run(lint, tmp_path: Path) -> None:
     """The other paths are linted, the missing one is reported in the report too, exit 2."""
     path = tmp_path / "pod.yaml"
-    path.write_text(POD)
+    path.write_text(SMALL_POD)
     missing = tmp_path / "nope.yaml"
     result = lint(missing, path)
     assert result.code == 2

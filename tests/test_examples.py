@@ -6,12 +6,11 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 from seccomp_lint import rules
 from seccomp_lint.cli import build_parser
 
-REPO = Path(__file__).parents[1]
 EXAMPLES = REPO / "examples"
 ORIGINALS = sorted(EXAMPLES.glob("*.yaml"))
 

@@ -8,15 +8,15 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
-from conftest import run_cli
+from conftest import CORPUS as SHARED_CORPUS
+from conftest import needs, run_cli
 
 from seccomp_lint.fix import fixes
 from seccomp_lint.lint.linter import lint_bytes
 from seccomp_lint.model.data import Options
 
-CORPUS = Path(__file__).parents[1].parent / "shared/corpus/realworld"
+CORPUS = SHARED_CORPUS / "realworld"
 EXTENSIONS = (".yaml", ".yml", ".json")
 # What an added (or rewritten) line may say: the seccomp field and the mapping that holds it.
 _SECCOMP_LINE = re.compile(
@@ -25,7 +25,7 @@ _SECCOMP_LINE = re.compile(
 
 RD = {"type": "RuntimeDefault"}
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+pytestmark = needs(CORPUS)
 
 
 def _load(data: bytes, is_json: bool) -> list:

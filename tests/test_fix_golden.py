@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import REPO, TESTS, run_cli
 
 from seccomp_lint import cli
 from seccomp_lint.fix import fixes
@@ -20,7 +20,7 @@ from seccomp_lint.lint.linter import lint_bytes
 from seccomp_lint.model.data import Edit, Options, Pos
 from seccomp_lint.rules import RULES
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = TESTS / "golden"
 CASES = sorted(p for p in GOLDEN.iterdir() if ".in." in p.name)
 
 
@@ -189,7 +189,7 @@ def test_unsafe_fixes_are_held_back_and_counted(tmp_path: Path):
 
 def test_readme_fix_example(tmp_path: Path):
     """The README's before/after --fix example is what --fix does."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
 
     def block(marker: str) -> str:
         rest = readme.split(f"<!-- fix-example: {marker} -->", 1)[1]

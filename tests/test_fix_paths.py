@@ -7,14 +7,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
+from conftest import CORPUS as SHARED_CORPUS
+from conftest import TESTS as ROOT
+from conftest import needs
 from yaml.nodes import MappingNode, SequenceNode
 
 from seccomp_lint.edit import edits
 from seccomp_lint.text import documents, prefilter, streams
 
-ROOT = Path(__file__).resolve().parent
-CORPUS = ROOT.parent.parent / "shared" / "corpus" / "realworld"
+CORPUS = SHARED_CORPUS / "realworld"
 
 
 def _documents(paths):
@@ -101,7 +102,7 @@ def test_fixtures_and_golden_files_answer_as_the_index():
     assert _compare(files) > 5_000
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not present at {CORPUS}")
+@needs(CORPUS)
 def test_corpus_answers_as_the_index():
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
     assert _compare(files[::5]) > 10_000

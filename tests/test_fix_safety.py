@@ -8,21 +8,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import WEB_POD as MISSING
 from conftest import run_cli, run_process
 
 from seccomp_lint.edit import edits, writer
 from seccomp_lint.fix import fixes
 from seccomp_lint.model.data import Applicability, Change, Edit, Fix, Options, Pos
-
-MISSING = b"""apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: app
-      image: nginx
-"""
 
 
 def _write(tmp_path: Path, data: bytes, name: str = "pod.yaml") -> Path:

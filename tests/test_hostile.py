@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import WEB_POD as POD
 from conftest import run_cli, run_process
 
 from seccomp_lint.model.data import Options
@@ -28,16 +29,6 @@ from seccomp_lint.sources import files as sources
 CLEAN, FINDINGS, ERROR = 0, 1, 2
 TIMEOUT = 30  # seconds: a case still running then has hung (the limit, not a speed target)
 
-POD = b"""\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: app
-      image: nginx
-"""
 # Line 6 col 3 is the `containers` key: where missing-seccomp-profile points.
 POD_FINDING = ("missing-seccomp-profile", 6, 3)
 
@@ -1006,12 +997,16 @@ def test_error_messages_escape_file_names(tmp_path: Path):
 # Runs ``seccomp-lint ARGS`` and sends SIGNAL to itself just before the AT-th call (counting
 # from 1; 0: never) to one of the steps of a rewrite, so every run is interrupted at a known
 # point instead of after a guessed delay. Prints how many steps it saw, when it gets that far.
+# It first gives SIGNAL its usual handling, as in a terminal: a test run started in the
+# background by a non-interactive shell (`pytest ... &`) inherits SIGINT ignored, and then the
+# signal never arrives and the run ends with 0 instead of 130.
 _INTERRUPT_AT = """\
 import os, signal, sys, types
 from seccomp_lint.edit import writer
 from seccomp_lint.cli import main
 
 at, sig = int(sys.argv[1]), int(sys.argv[2])
+signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
 seen = 0
 
 def step(real):

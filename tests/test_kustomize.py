@@ -20,14 +20,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import CORPUS as SHARED_CORPUS
+from conftest import FIXTURES, REPO, needs
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources.kustomize import build as kustomize
 
 KUSTOMIZE = FIXTURES / "kustomize"
 GOLDEN = FIXTURES / "kustomize-golden"
-CORPUS = Path(__file__).parents[1].parent / "shared/corpus/kustomize"
+CORPUS = SHARED_CORPUS / "kustomize"
 _MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
 
 pytestmark = pytest.mark.skipif(
@@ -512,7 +513,7 @@ def _kustomizations(top: Path) -> list[Path]:
     return sorted(p.parent for name in kustomize.KUSTOMIZATION_FILES for p in top.rglob(name))
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus/kustomize is absent")
+@needs(CORPUS)
 def test_corpus_examples_lint_without_internal_error() -> None:
     built = 0
     for directory in _kustomizations(CORPUS):

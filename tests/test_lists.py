@@ -11,14 +11,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import CORPUS, FIXTURES
 
 from seccomp_lint.lint import linter
 from seccomp_lint.model.data import Options
 from seccomp_lint.text import lists
 from seccomp_lint.text.streams import json_file
-
-CORPUS = REPO.parent / "shared" / "corpus"
 
 
 def _lint(data: bytes, is_json: bool, whole: bool, monkeypatch: pytest.MonkeyPatch):

@@ -15,7 +15,8 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-from conftest import run_cli
+from conftest import BARE_POD as MISSING
+from conftest import REPO, SARIF_SCHEMA_PATH, run_cli
 
 from seccomp_lint import __version__
 from seccomp_lint.model.data import Edit, Finding, Fix, ObjectRef, Pos
@@ -23,11 +24,8 @@ from seccomp_lint.output.formats import FORMATS, Display, emit
 from seccomp_lint.output.report import Run, finding_dict
 from seccomp_lint.rules import BY_ID, markdown
 
-REPO = Path(__file__).resolve().parent.parent
-
 EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "examples").rglob("*.yaml"))
 OUTPUT_SCHEMA = json.loads((REPO / "schemas/output.schema.json").read_text())
-SARIF_SCHEMA_PATH = REPO.parent / "shared" / "schemas" / "sarif-2.1.0.json"
 
 # A Deployment whose name and container name try to start workflow commands of their own.
 HOSTILE = """\
@@ -49,16 +47,6 @@ spec:
           image: nginx
           securityContext:
             seccompProfile: {type: runtimedefault}
-"""
-
-MISSING = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: bare}
-spec:
-  containers:
-    - name: app
-      image: nginx
 """
 
 

@@ -1,5 +1,6 @@
 """Property-based tests: random pod templates, written in random YAML styles, judged by a small
-reference model of Pod Security Admission and DESIGN.md §2/§3 that lives in this file.
+reference model, in this file, of Pod Security Admission's seccomp check and of when each rule
+fires (each rule's "What it does" in docs/rules.md).
 
 The model knows nothing of the linter's code: it works on the plain data the generator built, and
 the YAML text is rendered here too (block or flow, 2 or 4 spaces, indentless sequences, quoting,
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -169,7 +171,9 @@ def field_profile(name: str | None) -> Profile | None:
 
 
 def expected(pod: Pod, options: Options) -> Counter:
-    """(rule, scope) -> count, from Pod Security Admission and DESIGN.md §2/§3.
+    """(rule, scope) -> count: Pod Security Admission's seccomp semantics (a container's own
+    profile, else the pod's; legacy annotations only before 1.27; Windows pods exempt from
+    restricted and barred from seccomp since 1.25/1.24) and each rule's trigger.
 
     ``scope`` is a container name, ``"pod"``, or for a missing profile the frozenset of the
     containers without one.
@@ -637,9 +641,7 @@ def test_fix_resolves_what_it_fixed(pod: Pod, style: Style, kube):
 
 
 def _project_manifests() -> list:
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     files = sorted((root / "tests" / "fixtures").rglob("*.yaml")) + sorted(
         (root / "examples").rglob("*.yaml")
     )

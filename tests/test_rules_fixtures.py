@@ -9,7 +9,8 @@ A fixture's first line is a comment describing the case. Expectations:
 * ``# expect-message: LINE rule-id MESSAGE``: a finding of that rule on LINE has exactly MESSAGE;
 * ``# args: OPTIONS``: command-line options for the run;
 * ``# stderr: TEXT``: stderr contains TEXT;
-* ``# xfail: REASON``: the linter is known to disagree with DESIGN.md here (a reported bug).
+* ``# xfail: REASON``: the linter is known to report this case wrongly (a reported bug); the
+  other markers say what it should report.
 
 A file without markers must produce no findings (exit 0); one with markers exits 1. JSON
 fixtures cannot hold comments, so their header lines live in a sidecar ``<name>.json.expect``.
