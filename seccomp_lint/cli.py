@@ -108,6 +108,15 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
             ),
         ),
         (
+            ("--no-builds",),
+            dict(
+                dest="builds",
+                action="store_false",
+                help="lint every file as itself: do not render the charts or build the "
+                "kustomizations a walk (or a changed file) reaches",
+            ),
+        ),
+        (
             ("--kustomize",),
             dict(
                 action="append",
@@ -388,6 +397,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         values=tuple(args.values),
         exclude=tuple(args.exclude),
         respect_gitignore=args.respect_gitignore,
+        builds=args.builds,
         fail_level=Severity(args.fail_level),
         exit_zero=args.exit_zero,
         exit_non_zero_on_fix=args.exit_non_zero_on_fix,

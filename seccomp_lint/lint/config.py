@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 CONFIG_NAMES = (".seccomp-lint.yaml", ".seccomp-lint.yml")
 SCHEMA = "config.schema.json"  # in schemas/, read by resources.schema_bytes
 # Keys that are not command-line options.
-FILE_ONLY_KEYS = ("exclude", "per-path-ignores")
+FILE_ONLY_KEYS = ("exclude", "per-path-ignores", "charts")
 RULE_LIST_KEYS = ("select", "ignore")
 PATH_KEYS = ("profiles-dir",)
 
@@ -44,6 +44,8 @@ class Config:
     options: dict = field(default_factory=dict)
     exclude: pathspec.GitIgnoreSpec | None = None
     per_path_ignores: tuple[tuple[pathspec.GitIgnoreSpec, frozenset[str]], ...] = ()
+    # chart folder -> the values files a walk renders it with, one render each (absolute paths)
+    charts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def _relative(self, path: str) -> str | None:
         rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
@@ -198,8 +200,8 @@ def _ids(value: str | list[str]) -> list[str]:
 def _compile(path: str, values: dict) -> Config:
     root = os.path.dirname(os.path.abspath(path))
     options = dict(values)
-    options.pop("exclude", None)
-    options.pop("per-path-ignores", None)
+    for key in FILE_ONLY_KEYS:
+        options.pop(key, None)
     for key in RULE_LIST_KEYS:
         if key in options:
             options[key] = [",".join(_ids(options[key]))]
@@ -215,7 +217,16 @@ def _compile(path: str, values: dict) -> Config:
             (patterns([g]), frozenset(_ids(ids)))
             for g, ids in values.get("per-path-ignores", {}).items()
         ),
+        charts={
+            _under(root, chart): tuple(_under(root, v) for v in entry.get("values", []))
+            for chart, entry in values.get("charts", {}).items()
+        },
     )
+
+
+def _under(root: str, path: str) -> str:
+    """A path of the config file (relative to its folder) as an absolute path."""
+    return os.path.normpath(os.path.join(root, os.path.expanduser(path)))
 
 
 def patterns(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
