@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 
 import yaml
 
@@ -128,10 +129,10 @@ def parse_data(text: str, is_json: bool, failure: str = "the file does not parse
 
 
 def verify(old: str, new: str, fixes: list[Fix], is_json: bool, before: list | None = None) -> None:
-    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes.
+    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes
+    (:func:`changed_exactly`, each change's path led by its fix's document index).
 
-    The new data is parsed and each change checked and undone in it (newest first); what is
-    left must equal the old data. ``before`` is the old data when the caller has it already.
+    ``before`` is the old data when the caller has it already.
     """
     strict_json = is_json and old.lstrip().startswith(("{", "["))
     if before is None:
@@ -139,17 +140,79 @@ def verify(old: str, new: str, fixes: list[Fix], is_json: bool, before: list | N
     after = parse_data(new, strict_json, "the fixed text would not parse")
     if len(before) != len(after):
         raise Rejected(f"the fixed text would hold {len(after)} documents, not {len(before)}")
+    changes = [
+        Change(change.op, (fix.document, *change.path), change.value)
+        for fix in fixes
+        for change in fix.changes
+    ]
+    # Parsed here, so owned here: expanded (copied) only when the text can hold an alias.
+    why = _differences(before, _expanded(after) if "*" in new else after, changes)
+    if why is not None:
+        raise Rejected(why)
+
+
+def changed_exactly(old_data: object, new_data: object, changes: Sequence[Change]) -> str | None:
+    """None when ``new_data`` is ``old_data`` with exactly ``changes`` made (in that order),
+    else why not. Neither argument is changed.
+
+    The data is compared with YAML aliases expanded: a node shared through an anchor counts at
+    every place it shows, so a change made through one of them is a change at each.
+    """
     try:
-        for fix in reversed(fixes):
-            for change in reversed(fix.changes):
-                _undo(after[fix.document], before[fix.document], change)
-        same = all(_same(x, y) for x, y in zip(before, after))
-    except (KeyError, IndexError):  # the change is not where the fix says it is
-        raise Rejected("the edit would change more than the intended value") from None
+        after = _expanded(new_data)
+    except RecursionError:
+        return "cannot check the change (RecursionError)"
+    except Rejected as exc:
+        return str(exc)
+    return _differences(old_data, after, changes)
+
+
+_MORE = "the edit would change more than the intended value"
+# Containers an expansion may copy a second time (through aliases) before it gives up.
+_ALIAS_BUDGET = 100_000
+
+
+def _expanded(data: object) -> object:
+    """A copy of parsed data in which no container is shared (each alias its own copy)."""
+    seen: set[int] = set()
+    active: set[int] = set()
+    budget = [_ALIAS_BUDGET]
+
+    def copy(node: object) -> object:
+        if not isinstance(node, (dict, list)):
+            return node
+        key = id(node)
+        if key in active:
+            raise Rejected("cannot check the change (the data refers to itself through an alias)")
+        if key in seen:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise Rejected("cannot check the change (too many aliases)")
+        seen.add(key)
+        active.add(key)
+        if isinstance(node, dict):
+            out: object = {k: copy(v) for k, v in node.items()}
+        else:
+            out = [copy(v) for v in node]
+        active.discard(key)
+        return out
+
+    return copy(data)
+
+
+def _differences(before: object, after: object, changes: Sequence[Change]) -> str | None:
+    """Why ``after`` (owned: changes are undone in it) is not ``before`` plus ``changes``."""
+    try:
+        for change in reversed(changes):
+            _undo(after, before, change)
+        same = _same(before, after)
+    except Rejected as exc:
+        return str(exc)
+    except (KeyError, IndexError):  # the change is not where it says it is
+        return _MORE
     except (TypeError, RecursionError) as exc:
-        raise Rejected(f"cannot check the change ({type(exc).__name__})") from None
-    if not same:
-        raise Rejected("the edit would change more than the intended value")
+        return f"cannot check the change ({type(exc).__name__})"
+    return None if same else _MORE
 
 
 def _undo(after: object, before: object, change: Change) -> None:
@@ -161,12 +224,13 @@ def _undo(after: object, before: object, change: Change) -> None:
     had = last in before if isinstance(before, dict) else last < len(before)  # type: ignore[arg-type, operator]
     if change.op == "set":
         if not _same(after[last], json.loads(change.value)):  # type: ignore[index]
-            raise Rejected("the edit would change more than the intended value")
+            raise Rejected(_MORE)
         if had:
-            after[last] = before[last]  # type: ignore[index]
+            # A copy: a later undo inside it must not reach into ``before``.
+            after[last] = _expanded(before[last])  # type: ignore[index]
         else:
             del after[last]  # type: ignore[attr-defined]
     else:
         if isinstance(after, dict) and last in after:
-            raise Rejected("the edit would change more than the intended value")
-        after[last] = before[last]  # type: ignore[index]
+            raise Rejected(_MORE)
+        after[last] = _expanded(before[last])  # type: ignore[index]
