@@ -304,7 +304,13 @@ def _fix_build(state: _Run, build: Build) -> None:
         from .sources.helm.fix import fix_chart
 
         done = fix_chart(
-            build.directory, list(request.values), request.options, request.unsafe, write, keep
+            build.directory,
+            list(request.values),
+            request.options,
+            request.unsafe,
+            write,
+            keep,
+            rendered=build.result.data,  # the render the lint made: not rendered again
         )
     for ff in done.files:
         state.fixed(ff)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..text.documents import DecodeError, decode
-from .edits import EDITOR_BREAK
+from .geometry import EDITOR_BREAK
 
 Opcode = tuple[str, int, int, int, int]
 # A gap between anchors this small (lines before x lines after) goes to difflib.

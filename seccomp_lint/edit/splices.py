@@ -10,11 +10,13 @@ import re
 from collections.abc import Sequence
 
 import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ..model.data import Change, Edit, Fix, Pos
 from ..text.depth import MAX_DEPTH, libyaml_limits_depth, too_deep
-from ..text.documents import Loader
-from .edits import EDITOR_BREAK
+from ..text.documents import Loader, ParseError, parse_stream
+from .edits import append_path, explicit, set_path, tree_step
+from .geometry import EDITOR_BREAK, Context, NoFix
 
 
 class Rejected(Exception):
@@ -234,3 +236,77 @@ def _undo(after: object, before: object, change: Change) -> None:
         if isinstance(after, dict) and last in after:
             raise Rejected(_MORE)
         after[last] = _expanded(before[last])  # type: ignore[index]
+
+
+def set_in_text(
+    text: str,
+    path: tuple[str, ...],
+    value: str,
+    tree: tuple[str | int, ...] = (),
+    document: int | None = None,
+) -> tuple[str, object]:
+    """``text`` with the string at ``path`` in a values tree set to ``value`` (by
+    :func:`~.edits.set_path`), and the value it had there (None when absent).
+
+    The tree is the node at ``tree`` (keys and list indexes) in the ``document``-th document: a
+    Helm values file is one whole document (``document`` None: the text must hold at most one,
+    and an empty one gets the keys); a HelmRelease's ``spec.values`` is a node in one. Rejected,
+    saying why, when the text does not parse, has another shape, or would hold more than that
+    one change (aliases expanded).
+    """
+    try:
+        docs = parse_stream(text.encode("utf-8"), strict=True)  # the nesting guard first
+        if document is None and len(docs) > 1:
+            raise Rejected("it holds more than one YAML document")
+        before = parse_data(text, False)
+        if not docs and not tree:
+            spans, changes = append_path(text, path, value)
+            new, index, before = text + spans[0][2], 0, [{}]
+        else:
+            index = document or 0
+            if index >= len(docs):
+                raise NoFix(f"there is no document {index + 1}")
+            c = Context(docs[index])
+            node = _node_at(docs[index].root, tree)
+            spans, changes = set_path(c, node, path, value, tree_step(node))
+            new = apply_edits(text, [Edit(c.pos(a), c.pos(b), t) for a, b, t in spans])
+    except ParseError as exc:
+        raise Rejected(f"it does not parse ({exc})") from None
+    except NoFix as exc:
+        raise Rejected(str(exc)) from None
+    old = _lookup(before[index], (*tree, *path))
+    if not spans:
+        return text, old
+    after = parse_data(new, False, "the changed text would not parse")
+    led = [Change(change.op, (index, *change.path), change.value) for change in changes]
+    why = changed_exactly(before, after, led)
+    if why is not None:
+        raise Rejected(f"the changed text would not hold exactly the intended key: {why}")
+    return new, old
+
+
+def _node_at(root: Node, steps: tuple[str | int, ...]) -> Node:
+    """The node at a path of keys and list indexes; NoFix where it is not there."""
+    node = root
+    for step in steps:
+        found = None
+        if isinstance(step, str) and isinstance(node, MappingNode):
+            found = (explicit(node, step) or (None, None))[1]
+        elif isinstance(step, int) and isinstance(node, SequenceNode) and step < len(node.value):
+            found = node.value[step]
+        if found is None:
+            raise NoFix(f"no {'.'.join(map(str, steps))} to set values in")
+        node = found
+    return node
+
+
+def _lookup(data: object, steps: tuple[str | int, ...]) -> object:
+    """The value at a path of keys and list indexes, else None."""
+    for step in steps:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data

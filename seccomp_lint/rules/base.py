@@ -199,7 +199,9 @@ def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
 _SHAPE_ERRORS = (RecursionError, IndexError, KeyError, ValueError, AttributeError, TypeError)
 
 
-def build_fix(rule: ModuleType, problem: Problem, pod: PodTemplate) -> Fix | None:
+def build_fix(
+    rule: ModuleType, problem: Problem, pod: PodTemplate, edit_rendered: bool = False
+) -> Fix | None:
     """The fix for one rule's problem in a pod template: None when a person must decide; a fix
     without edits, saying why, when the text's shape or a rendered document keeps ``--fix``
     from applying it."""
@@ -209,7 +211,7 @@ def build_fix(rule: ModuleType, problem: Problem, pod: PodTemplate) -> Fix | Non
     try:
         c = context(pod.doc)
         plan: Plan = planner(c, pod, problem)
-        if pod.doc.helm_source:
+        if pod.doc.helm_source and not edit_rendered:
             return Fix(
                 plan.description,
                 plan.spec.applicability,

@@ -12,7 +12,7 @@ not be one the template sets elsewhere at the same place (another branch of an `
 :class:`NotPlain` says why and the template is left alone.
 
 The caller verifies the result by rendering the chart with the new template text
-(:mod:`helm_fix`).
+(:mod:`.fix`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ...edit.edits import EDITOR_BREAK
-from ...lint.linter import lint_bytes
-from ...model.data import Edit, Finding, Options, Pos
+from ...edit.geometry import EDITOR_BREAK
+from ...model.data import Edit, Pos
 
 _ACTION_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
 _CONTROL = re.compile(r"\{\{-?\s*(if|with|range|define|block|else|end)\b")
@@ -31,8 +30,6 @@ _OUTPUT = re.compile(r"\{\{(?!-?\s*(?:(?:if|with|range|define|block|else|end)\b|
 _KEY = re.compile(
     r"""^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},&*!|>%@`][^#]*?)[ \t]*:(?:[ \t]|$)"""
 )
-_SOURCE = b"# Source: "
-_HIDDEN = b"# S0urce: "  # the same length: positions stay as they were
 
 
 class NotPlain(Exception):
@@ -284,16 +281,3 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
         root = new.lines[first.parents[0]] if first.parents else first
         if first.control != root.control:
             raise NotPlain(f"{name}:{first.number} would be inside a template condition or loop")
-
-
-def planned_edits(data: bytes, options: Options) -> dict[tuple, Finding]:
-    """The findings of a rendered stream with the text edits of their fixes, by (identity,
-    document): linted as if it were a plain file (rendered output keeps its edits otherwise)."""
-    result = lint_bytes(
-        data.replace(_SOURCE, _HIDDEN), "rendered", replace(options, prefilter=False, fixes=True)
-    )
-    return {
-        (f.identity, f.object.document if f.object else None): f
-        for f in result.findings
-        if f.fix is not None and f.fix.edits
-    }
