@@ -265,7 +265,7 @@ def template_file(chart: str, source: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Mapped:
+class ChartFinding:
     """A finding of a rendered chart: as reported (in its template), as linted (in the rendered
     stream, with its fix), and the values key whose securityContext its fix acts in."""
 
@@ -294,16 +294,16 @@ def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) 
 
 def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     """Render a chart and lint it; findings point at template files, with values advice."""
-    return lint_mapped(chart, values, options)[0]
+    return lint_chart_findings(chart, values, options)[0]
 
 
-def lint_mapped(
+def lint_chart_findings(
     chart: str,
     values: list[str],
     options: Options,
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
-) -> tuple[FileResult, list[Mapped]]:
+) -> tuple[FileResult, list[ChartFinding]]:
     """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
     :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
@@ -315,7 +315,9 @@ def lint_mapped(
     return lint_rendered(chart, data, options)
 
 
-def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult, list[Mapped]]:
+def lint_rendered(
+    chart: str, data: bytes, options: Options
+) -> tuple[FileResult, list[ChartFinding]]:
     """Lint a chart's rendered stream; findings mapped to their template files."""
     rendered = parse_stream(data)
     # Fixes are planned on the rendered output, with their edits: where they act says which
@@ -324,12 +326,12 @@ def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult
     result = lint_bytes(data, f"{chart} (helm template)", options)
     result.data = data  # the render: the fix stage starts from it
     texts: dict[str, str] = {}
-    mapped: list[Mapped] = []
+    mapped: list[ChartFinding] = []
     for f in result.findings:
         src = f.source.path if f.source else None
         path = template_file(chart, src) if src else None
         if src is None or path is None:  # a path implies a src: the test on src tells mypy
-            mapped.append(Mapped(f, f))
+            mapped.append(ChartFinding(f, f))
             continue
         if path not in texts:
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -338,7 +340,7 @@ def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult
         if f.object is not None and f.object.document < len(rendered):
             steps = node_path(rendered[f.object.document], f.line, f.column)
         shown = in_template(f, texts[path], path, steps)
-        mapped.append(Mapped(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
+        mapped.append(ChartFinding(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
     result.findings = [m.finding for m in mapped]
     result.path = chart
     return result, mapped

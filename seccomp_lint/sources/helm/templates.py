@@ -100,16 +100,7 @@ def outline(text: str) -> Outline:
             frames = []
             continue
         opened = tuple(control)
-        for match in _CONTROL.finditer(line):
-            word = match.group(1)
-            if word == "end":
-                if control:
-                    control.pop()
-            elif word == "else":
-                if control:
-                    control[-1] = n
-            else:
-                control.append(n)
+        _track_control(line, n, control)
         if _ACTION_ONLY.match(line):
             for frame in frames:
                 frame.after_action = True
@@ -119,18 +110,8 @@ def outline(text: str) -> Outline:
             continue
         body, at = line[indent:], indent
         if body == "-" or body.startswith("- "):
-            while frames and (
-                frames[-1].indent > at or (frames[-1].indent == at and frames[-1].item)
-            ):
-                frames.pop()
-            parent = frames[-1] if frames else None
-            index: object = ("?", n)
-            if parent is not None:
-                index = ("?", n) if parent.after_action else parent.items
-                parent.items += 1
-            parents = tuple(f.line for f in frames)
-            item = _Frame(at, (*(parent.path if parent else ()), index), n, item=True)
-            frames.append(item)
+            parents = _open_item(frames, at, n)
+            item = frames[-1]
             rest = body[1:].lstrip(" ")
             at += len(body) - len(rest)
             body = rest
@@ -154,6 +135,34 @@ def outline(text: str) -> Outline:
             path = (*base, ("?", n))
         _add(out, Line(n, line, indent, path, parents, opened))
     return out
+
+
+def _track_control(line: str, n: int, control: list[int]) -> None:
+    """Open, switch (``else``) and close the template control blocks a line holds."""
+    for match in _CONTROL.finditer(line):
+        word = match.group(1)
+        if word == "end":
+            if control:
+                control.pop()
+        elif word == "else":
+            if control:
+                control[-1] = n
+        else:
+            control.append(n)
+
+
+def _open_item(frames: list[_Frame], at: int, n: int) -> tuple[int, ...]:
+    """Push the frame of a list item at column ``at`` on line ``n``; the lines it hangs under."""
+    while frames and (frames[-1].indent > at or (frames[-1].indent == at and frames[-1].item)):
+        frames.pop()
+    parent = frames[-1] if frames else None
+    index: object = ("?", n)
+    if parent is not None:
+        index = ("?", n) if parent.after_action else parent.items
+        parent.items += 1
+    parents = tuple(f.line for f in frames)
+    frames.append(_Frame(at, (*(parent.path if parent else ()), index), n, item=True))
+    return parents
 
 
 def _add(out: Outline, line: Line) -> None:
