@@ -301,6 +301,24 @@ def test_a_template_that_cannot_be_written_takes_back_the_templates_written_with
     assert any(line.startswith(f"seccomp-lint: {put_back}") for line in said)
 
 
+def test_the_template_loop_keeps_the_one_round_limit(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart's template fixes run under the fix loop's round limit (fixes.MAX_ROUNDS), not
+    one of their own; a finding the rounds did not get to says so."""
+    from seccomp_lint.fix import fixes
+    from seccomp_lint.sources.helm import fix
+
+    assert fix.MAX_ROUNDS is fixes.MAX_ROUNDS
+    monkeypatch.setattr(fix, "MAX_ROUNDS", 1)
+    chart = _chart("hello", tmp_path)
+    (chart / "templates" / "web.yaml").write_text(WEB)
+    result = lint("--chart", str(chart), "--diff", fmt="text")
+    assert "Would fix 2 findings in 2 files." in result.stderr  # values.yaml and one template
+    assert "web.yaml\n  help: add to" in result.stderr  # the template not reached
+    assert "fix not applied: 1 rounds of fixes did not get to it" in result.stderr
+
+
 # --------------------------------------------------------------------------- unsafe, verification
 
 
