@@ -1,20 +1,22 @@
 """The one pipeline: inputs -> per-file results -> optional fix stage -> one report -> exit code.
 
 Plain paths, stdin, Kustomize builds and Helm renders are linted into ``FileResult`` values; with
-``--fix``/``--diff`` each goes through the one fix loop (:mod:`.fixes`, via :mod:`.builds` for a
-Kustomize build's source files); then one report is written and :func:`exit_code` decides. So
-options, notices, errors and exit codes mean the same in every mode.
+``--fix``/``--diff`` each goes through the one fix loop (:mod:`.fix.fixes`; a build through its
+kind's adapter, found in the registry :mod:`.sources.builds`); then one report is written and
+:func:`exit_code` decides. So options, notices, errors and exit codes mean the same in every
+mode, and for every kind of build.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from .edit.diffs import unified_diff
+from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, declined_note, fix_bytes, fix_file
 from .lint.config import Config
 from .lint.linter import FileResult
@@ -23,11 +25,11 @@ from .output.formats import Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
+from .sources.adapter import FixRun, per_file
 from .text.documents import looks_json
 
 if TYPE_CHECKING:
-    from .sources.builds import Build
-    from .sources.helm.fix import ChartFix
+    from .sources.adapter import Build
     from .sources.helm.stream import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -83,19 +85,25 @@ class Outcome:
     fixed: int = 0  # findings fixed
     held_back: int = 0  # unsafe fixes not applied
     failed: bool = False  # an input could not be read, built or written
+    # files part of which could not be parsed, with the syntax rule not selected: as in ruff, a
+    # file that could not be checked fails the run whatever is selected
+    unchecked: int = 0
 
 
 def exit_code(outcome: Outcome, request: Request) -> int:
     """2 when an input could not be read, built or written (or the report not written); else,
-    with ``--diff``, 1 when there is a diff; with ``--exit-zero``, 0; with ``--fix
+    with ``--exit-zero``, 0 (``--diff`` too, as in ruff); 1 when part of a file could not be
+    parsed (whatever rules are selected); with ``--diff``, 1 when there is a diff; with ``--fix
     --exit-non-zero-on-fix``, 1 when a file was rewritten; else 1 when a finding at
     ``--fail-level`` or above remains, 0 when none does."""
     if outcome.failed:
         return EXIT_ERROR
-    if request.mode is Mode.DIFF:
-        return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
     if request.exit_zero:
         return EXIT_CLEAN
+    if outcome.unchecked:
+        return EXIT_FINDINGS
+    if request.mode is Mode.DIFF:
+        return EXIT_FINDINGS if outcome.rewritten else EXIT_CLEAN
     if request.mode is Mode.FIX and request.exit_non_zero_on_fix and outcome.rewritten:
         return EXIT_FINDINGS
     failing = (
@@ -116,10 +124,20 @@ class _Run:
         self.templates: Templates | None = None  # the Helm templates on disk, once looked for
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
+        ``github`` format, or ``GITHUB_ACTIONS=true``) a line that would start a workflow
+        command (``::error …`` once the runner trims the indent) is quoted with ``| ``."""
         where = f"{escape(path)}: " if path else ""
         lines = [escape(line) for line in message.split("\n")]
+        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+            lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def fail(self, path: str, why: str) -> None:
+        """An input that could not be read: said now, in the report, and the run exits 2."""
+        self.outcome.run.errors.append((path, why))
+        self.say(path, why)
+        self.outcome.failed = True
 
     def located(self, result: FileResult, findings: list[Finding]) -> list[Finding]:
         """Findings of Helm-rendered documents in an input, shown at their templates' lines
@@ -145,9 +163,7 @@ class _Run:
         """Add one input's result to the report."""
         run = self.outcome.run
         if result.error:
-            run.errors.append((result.path, result.error))
-            self.say(result.path, result.error)
-            self.outcome.failed = True
+            self.fail(result.path, result.error)
             return
         if result.notice:
             run.skipped.append((result.path, result.notice))
@@ -158,6 +174,7 @@ class _Run:
             # Never hidden, not even by --quiet: part of the file was not checked.
             run.skipped.append((result.path, result.unparsed))
             self.say(result.path, result.unparsed)
+            self.outcome.unchecked += 1
         run.files += 1
         run.documents += result.documents
         run.pods += result.pods
@@ -170,6 +187,7 @@ class _Run:
             why = f"not checked: {hidden.message} at {hidden.line}:{hidden.column}"
             run.skipped.append((result.path, why))
             self.say(result.path, why)
+            self.outcome.unchecked += 1
         run.suppressed += sum(1 for f in found if f.suppressed is not None)
         reported = [f for f in found if f.suppressed is None]
         if self.request.mode is not Mode.LINT:
@@ -184,31 +202,29 @@ class _Run:
         self.outcome.fixed += ff.fixed_count
         if self.request.mode is Mode.DIFF:
             self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed, ff.regions))
+            why = not_applicable(ff.original)
+            if why:
+                self.say(ff.path, f"this diff cannot be applied by git: {why}")
 
 
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
     state = _Run(request, streams)
-    try:
-        found = sources.gather(
-            list(request.paths), request.config, request.exclude, request.respect_gitignore
-        )
-    except sources.MissingPath as exc:
-        state.say(None, f"error: {exc}: no such file or directory")
-        return EXIT_ERROR
-    for error in found.errors:
-        state.say(None, error)
-        state.outcome.failed = True
+    found = sources.gather(
+        list(request.paths), request.config, request.exclude, request.respect_gitignore
+    )
+    for path, why in found.errors:
+        # Reported in every format asked for (JSON "failed", SARIF executionSuccessful: false);
+        # the other paths are still linted.
+        state.fail(path, why)
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
         # Files left out by an exclusion are a choice, not this (pre-commit names them).
-        paths = ", ".join(request.paths)
-        state.say(None, f"error: no manifest files (*.yaml, *.yml, *.json) in {paths}")
-        return EXIT_ERROR
+        state.fail(", ".join(request.paths), "no manifest files (*.yaml, *.yml, *.json) here")
     fixing = request.mode is not Mode.LINT
     # The fix stage lints a file again (every document, every rule) and plans its fixes there;
     # here a finding of a rule that has fixes is enough to send a file to it.
@@ -228,19 +244,20 @@ def run(request: Request, streams: Streams | None = None) -> int:
         if fixing and not build.result.error:
             _fix_build(state, build)
         else:
-            for result in build.per_file():
+            for result in per_file(build.result):
                 state.collect(result)
     return _finish(state, from_stdin)
 
 
 def _builds(request: Request, options: Options) -> list[Build]:
-    """The --kustomize and --chart inputs, built and linted."""
-    if not (request.kustomize or request.charts):
+    """The --kustomize and --chart inputs, built and linted, each by its kind's adapter."""
+    inputs = [("kustomize", d) for d in request.kustomize] + [("helm", c) for c in request.charts]
+    if not inputs:
         return []
     # A documented seam: the build modules (subprocess, tempfile) load only when asked for.
     from .sources.builds import lint_builds
 
-    return lint_builds(list(request.kustomize), list(request.charts), list(request.values), options)
+    return lint_builds(inputs, list(request.values), options)
 
 
 def _fix_path(state: _Run, result: FileResult) -> None:
@@ -285,40 +302,24 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
 
 
 def _fix_build(state: _Run, build: Build) -> None:
-    """The fix stage of a Kustomize build (its source files, then patches for the rest) or of a
-    Helm chart (the values file its templates render securityContext from, then templates)."""
-    from .sources.builds import BuildFix, fix_kustomize, per_file  # loaded already by _builds
+    """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
+    a patch for the rest), a Helm chart's values file (then templates)."""
+    from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
-    write = request.mode is Mode.FIX
 
     def keep(f: Finding) -> bool:
         return state.muted(f.path)(f)
 
-    if build.kustomize:
-        done: BuildFix | ChartFix = fix_kustomize(
-            build, request.options, request.unsafe, write, keep
-        )
-    else:
-        # A documented seam, as for the build modules: loaded only for --chart with --fix/--diff.
-        from .sources.helm.fix import fix_chart
-
-        done = fix_chart(
-            build.directory,
-            list(request.values),
-            request.options,
-            request.unsafe,
-            write,
-            keep,
-            rendered=build.result.data,  # the render the lint made: not rendered again
-        )
+    run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
+    done = fix_build(build, run)
     for ff in done.files:
         state.fixed(ff)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
-    if isinstance(done, BuildFix) and done.patches:
-        _notes(state).write(done.patches)
+    if done.notes:
+        _notes(state).write(done.notes)
     for result in per_file(done.remaining):
         state.collect(result)
 

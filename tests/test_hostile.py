@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -776,6 +777,43 @@ def test_directory_with_symlink_loops(tmp_path: Path):
     code, report, _ = run_json(tmp_path)
     assert code == FINDINGS
     assert len(report["findings"]) == 1
+
+
+def test_symlink_to_an_ancestor_of_the_walk_is_not_entered(tmp_path: Path):
+    """``dir/up -> ..`` would walk the parent's files (and their big neighbours) through the link."""
+    (tmp_path / "dir").mkdir()
+    write(tmp_path / "dir", "pod.yaml", POD)
+    write(tmp_path, "outside.yaml", POD)
+    os.symlink("..", tmp_path / "dir" / "up")
+    code, report, _ = run_json(tmp_path / "dir")
+    assert code == FINDINGS
+    assert [Path(f["path"]).name for f in report["findings"]] == ["pod.yaml"], report["findings"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_file_reached_twice_is_linted_and_fixed_once(tmp_path: Path):
+    """A file and a symlink to it (in the walk, or both named): one finding, one hunk, and git
+    applies the diff."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    write(repo, "pod.yaml", POD)
+    os.symlink("pod.yaml", repo / "link.yaml")
+    (repo / "more").mkdir()
+    os.symlink("../pod.yaml", repo / "more" / "again.yaml")
+    for args in ([repo], [repo / "pod.yaml", repo / "link.yaml"]):
+        code, report, _ = run_json(*args)
+        assert code == FINDINGS
+        assert len(report["findings"]) == 1, report["findings"]
+    done = subprocess.run(
+        [sys.executable, "-m", "seccomp_lint", "--diff", "."], cwd=repo, capture_output=True
+    )
+    assert done.stdout.count(b"\n+++ ") == 1, done.stdout.decode()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    applied = subprocess.run(
+        ["git", "apply", "-"], input=done.stdout, cwd=repo, capture_output=True
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert b"RuntimeDefault" in (repo / "pod.yaml").read_bytes()
 
 
 @pytest.mark.parametrize("name", ["self.yaml", "a.yaml"])

@@ -10,6 +10,7 @@ uses inline JSON 6902 and strategic-merge patches. The build uses ``kustomize`` 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -609,3 +610,139 @@ def test_no_patch_for_a_finding_without_a_fix(lint, tmp_path: Path) -> None:
     assert "- patch: |-" not in result.stdout and "Paste" not in result.stdout
     assert "invalid-seccomp-profile" in result.stdout
     assert result.code == 1
+
+
+# --------------------------------------------------------------------------- the edit engine here
+
+
+def _with_entry(text: str) -> str:
+    from seccomp_lint.sources.kustomize.overlay import with_patch_entry
+
+    return with_patch_entry(text.encode(), "seccomp-lint-patch.yaml")[0].decode()
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # After the last item's own lines (a block scalar's included), before trailing comments.
+        (
+            "resources: [../base]\npatches:\n  - patch: |-\n      - op: add\n\n      # kept\n"
+            "# trailing comment\n",
+            "resources: [../base]\npatches:\n  - patch: |-\n      - op: add\n\n      # kept\n"
+            "  - path: seccomp-lint-patch.yaml\n# trailing comment\n",
+        ),
+        # CRLF line breaks are kept, and so is the list's indentation.
+        (
+            "resources:\r\n- ../base\r\npatches:\r\n- path: a.yaml\r\n",
+            "resources:\r\n- ../base\r\npatches:\r\n- path: a.yaml\r\n"
+            "- path: seccomp-lint-patch.yaml\r\n",
+        ),
+        # No patches: yet, and no line break at the end.
+        (
+            "resources:\n- ../base",
+            "resources:\n- ../base\npatches:\n- path: seccomp-lint-patch.yaml\n",
+        ),
+        (
+            "patches: [{path: a.yaml}]\n",
+            "patches: [{path: a.yaml}, {path: seccomp-lint-patch.yaml}]\n",
+        ),
+    ],
+)
+def test_the_patches_entry_is_spliced_by_the_edit_engine(before: str, after: str) -> None:
+    assert _with_entry(before) == after
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["patches: {a: b}\n", "- a\n", "<<: {x: 1}\nresources: []\n", "{resources: []}\n"],
+)
+def test_a_kustomization_of_another_shape_gets_no_entry(text: str) -> None:
+    from seccomp_lint.edit.edits import NoFix
+
+    with pytest.raises(NoFix):
+        _with_entry(text)
+
+
+def test_new_documents_use_the_engine_quoting_and_read_back_exactly() -> None:
+    """Patch files and the wrapper kustomization: strings YAML 1.1 would read as something
+    else are quoted, a multi-line patch is a literal block, null/booleans/empty mappings are
+    written as such (an empty mapping is not a null, which a strategic merge would delete)."""
+    import yaml
+
+    from seccomp_lint.edit.edits import new_document
+
+    value = {
+        "on": "yes",
+        "version": "1.10",
+        "name": "null",
+        "drop": None,
+        "flag": True,
+        "securityContext": {},
+        "patches": [{"patch": "kind: Deployment\nmetadata:\n  name: web"}, "plain"],
+    }
+    text = new_document(value)
+    assert yaml.safe_load(text) == value
+    assert '"on": "yes"\n' in text and 'version: "1.10"\n' in text and 'name: "null"\n' in text
+    assert "drop: null\nflag: true\nsecurityContext: {}\n" in text
+    assert "- patch: |-\n    kind: Deployment\n    metadata:\n      name: web\n- plain\n" in text
+
+
+def test_the_wrapper_kustomization_reads_back_whatever_the_path() -> None:
+    import yaml
+
+    path = '../we"ird dir/on'
+    text = kustomize.wrapper_kustomization(path, ("kind: Deployment\nmetadata: {name: a}",))
+    data = yaml.safe_load(text)
+    assert data["resources"] == [path]
+    assert data["patches"] == [{"patch": "kind: Deployment\nmetadata: {name: a}"}]
+    assert data["buildMetadata"] == ["originAnnotations", "transformerAnnotations"]
+
+
+def test_the_rebuild_check_is_the_engine_verifier() -> None:
+    """Built data changed by exactly the planned changes passes; anything more, or a change
+    that is not there, is named."""
+    from seccomp_lint.edit.splices import changed_exactly
+    from seccomp_lint.model.data import Change
+
+    old = {"spec": {"template": {"spec": {"containers": [{"name": "app"}]}}}}
+    profile = {"seccompProfile": {"type": "RuntimeDefault"}}
+    change = Change("set", ("spec", "template", "spec", "securityContext"), json.dumps(profile))
+    new = {
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "app"}], **{"securityContext": profile}}}
+        }
+    }
+    assert changed_exactly(old, new, [change]) is None
+    assert new["spec"]["template"]["spec"]["securityContext"] == profile  # not consumed
+    more = json.loads(json.dumps(new))
+    more["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx"
+    assert changed_exactly(old, more, [change]) is not None
+    assert changed_exactly(old, old, [change]) is not None
+
+
+def test_the_pipeline_reaches_a_build_only_through_its_registry_entry(
+    lint, monkeypatch, tmp_path: Path
+) -> None:
+    """``--kustomize`` is linted and fixed by whatever adapter the registry holds for it: a
+    wrapper that records its calls sees both, and what it returns is what the run reports."""
+    from seccomp_lint.sources import builds
+
+    calls: list[str] = []
+    real = builds.ADAPTERS["kustomize"]
+
+    class Recording:
+        def lint(self, directory, values, options):
+            calls.append("lint")
+            return real.lint(directory, values, options)
+
+        def fix(self, build, run):
+            calls.append("fix")
+            done = real.fix(build, run)
+            done.notes += "recorded\n"
+            return done
+
+    monkeypatch.setitem(builds.ADAPTERS, "kustomize", Recording())
+    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
+    result = lint("--kustomize", str(tmp_path / "base"), "--fix", fmt="text")
+    assert calls == ["lint", "fix"]
+    assert result.code == 0 and "recorded\n" in result.stdout

@@ -9,12 +9,12 @@ rewrite a few lines at many places, so lines that occur once in both versions an
 from __future__ import annotations
 
 import difflib
+import os
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..text.documents import DecodeError, decode
-from .geometry import EDITOR_BREAK
 
 Opcode = tuple[str, int, int, int, int]
 # A gap between anchors this small (lines before x lines after) goes to difflib.
@@ -22,41 +22,75 @@ _SMALL = 250_000
 
 
 def lines(text: str) -> list[str]:
-    """The lines of a text with their breaks, split where editors and git split them (LF, CR,
-    CRLF; not at NEL, LS or PS, as ``str.splitlines`` would)."""
-    starts = [0, *(m.end() for m in EDITOR_BREAK.finditer(text))]
-    ends = [*starts[1:], len(text)]
-    return [text[a:b] for a, b in zip(starts, ends) if b > a]
+    """The lines of a text with their breaks, split where git splits them: after each LF (a CR
+    stays part of its line, so CRLF and CR-only files diff as git sees them and ``git apply``
+    takes the result)."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
 
 
 Region = tuple[int, int, int, int]  # a changed byte span before and after: a0, a1, b0, b1
 _CONTEXT = 3
 
 
+def diff_path(path: str) -> str:
+    """A path as git writes it in a diff header: normalised (no ``./``, no ``..`` inside, forward
+    slashes) and relative to the working directory when it lies below it."""
+    normal = os.path.normpath(path)
+    if os.path.isabs(normal):
+        here = os.getcwd()
+        if os.path.commonpath([here, normal]) == here:
+            normal = os.path.relpath(normal, here)
+    return normal.replace(os.sep, "/")
+
+
+def not_applicable(before: bytes) -> str | None:
+    """Why ``git apply`` cannot take the diff of a file with this content, or None: git reads
+    patches as bytes, and the diff shows a UTF-16 or UTF-32 file's text as UTF-8."""
+    try:
+        encoding = decode(before)[1]
+    except DecodeError:
+        return None
+    if encoding == "utf-8":
+        return None
+    return f"the file is {encoding.upper()}: its diff shows the text as UTF-8, which git apply cannot apply"
+
+
 def unified_diff(
     path: str, before: bytes, after: bytes, regions: list[Region] | None = None
 ) -> str:
-    """A unified diff of two versions of a file, line endings kept as they are.
+    """A unified diff of two versions of a file, line endings and a byte-order mark kept as they
+    are, in the form ``git apply`` takes.
 
     ``regions``: where the two differ (byte spans of the UTF-8 text without its byte-order
     mark, in order; the text between them is the same in both), when the fixer knows: then only
     those parts are split into lines and matched, and a cluster dump's diff costs what its
     changes do, not what the file does."""
+    path = diff_path(path)
     try:
-        a_text, b_text = decode(before)[0], decode(after)[0]
-        if regions is not None and b"\r" not in a_text and b"\r" not in b_text:
+        a_text, _, a_bom = decode(before)
+        b_text, _, b_bom = decode(after)
+        if regions is not None and not (a_bom or b_bom):
             hunks = _regions(a_text, b_text, regions)
         else:
-            a = lines(a_text.decode("utf-8"))
-            b = lines(b_text.decode("utf-8"))
+            # A UTF-8 byte-order mark is part of the first line, as git sees the file.
+            a = lines(_utf8_bom(a_bom) + a_text.decode("utf-8"))
+            b = lines(_utf8_bom(b_bom) + b_text.decode("utf-8"))
             hunks = _hunks(a, b, _Matcher(a, b).get_grouped_opcodes(_CONTEXT), 0, 0)
         out = []
         for line in _unified(hunks, f"a/{path}" if before else "/dev/null", f"b/{path}"):
-            ended = line.endswith(("\n", "\r"))
+            ended = line.endswith("\n")
             out.append(line if ended else line + "\n\\ No newline at end of file\n")
     except (DecodeError, UnicodeDecodeError):
         return f"Binary files a/{path} and b/{path} differ\n"
     return "".join(out)
+
+
+def _utf8_bom(bom: bytes) -> str:
+    return "\ufeff" if bom == b"\xef\xbb\xbf" else ""
 
 
 def _line_end(text: bytes, at: int) -> int:

@@ -16,13 +16,14 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..model.data import Change, FixSpec
-from ..text.documents import MERGE, STR, is_null
+from ..text.documents import MERGE, STR, Loader, is_null
 from .geometry import Context, NoFix, Span
 from .geometry import context as context  # re-exported: rules plan their fixes with it
-from .quoting import block, flow, scalar, styled
+from .quoting import block_item, block_lines, flow, scalar, styled
 
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
 _BLANK_REST = re.compile(r"[ \t]*(?:#.*)?\Z")
@@ -98,14 +99,14 @@ def add_entry(
         ):
             raise NoFix("no line to insert after")
         indent = first_key.start_mark.column
-        lines = block(name, value, indent, step, c.nl)
+        lines = block_lines({name: value}, indent, step, c.nl)
         return [c.after_line(first_key.start_mark.line, lines)]
     if parent_key is None or parent_key.start_mark.line >= first_key.start_mark.line:
         raise NoFix("no line to insert after")
     if not _KEY_LINE_REST.match(c.rest(c.end(parent_key))):
         raise NoFix("the key line holds more than the key")
     indent = first_key.start_mark.column
-    lines = block(name, value, indent, indent_step(mapping, parent_key, step), c.nl)
+    lines = block_lines({name: value}, indent, indent_step(mapping, parent_key, step), c.nl)
     return [c.after_line(parent_key.start_mark.line, lines)]
 
 
@@ -143,7 +144,7 @@ def _add_last_entry(
     comments after that entry stay after the new lines, except at a document's top level,
     where the lines go at the document's end (a missing final line break added first)."""
     indent = mapping.value[0][0].start_mark.column
-    lines = block(name, value, indent, indent_step(mapping, parent_key, step), c.nl)
+    lines = block_lines({name: value}, indent, indent_step(mapping, parent_key, step), c.nl)
     line = _last_line(c, mapping)
     after = c.text[c.starts[line + 1] :] if line + 1 < len(c.starts) else ""
     if mapping is not c.doc.root or not all(_BLANK_REST.match(x) for x in after.splitlines()):
@@ -177,7 +178,7 @@ def fill_null(c: Context, key: Node, value: Node, new: dict, step: int) -> list[
     if owner.flow_style or not _BLANK_REST.match(c.rest(start)):
         raise NoFix("empty value in an unexpected place")
     indent = key.start_mark.column + step
-    lines = "".join(block(k, v, indent, step, c.nl) for k, v in new.items())
+    lines = block_lines(new, indent, step, c.nl)
     return [c.after_line(key.start_mark.line, lines)]
 
 
@@ -201,7 +202,7 @@ def open_block(c: Context, key: Node, value: Node, new: dict, step: int) -> list
     ):
         raise NoFix("the value is not on its key's line alone")
     indent = key.start_mark.column + step
-    lines = "".join(block(k, v, indent, step, c.nl) for k, v in new.items())
+    lines = block_lines(new, indent, step, c.nl)
     return [(cut, end, ""), c.after_line(key.start_mark.line, lines)]
 
 
@@ -282,7 +283,7 @@ def append_path(text: str, path: tuple[str, ...], value: str) -> tuple[list[Span
     path's keys as block lines at its end (a missing final line break added first)."""
     first = re.search("\r\n|\r|\n", text)
     nl = first.group() if first else "\n"
-    lines = block(path[0], _nested(path[1:], value), 0, 2, nl)
+    lines = block_lines({path[0]: _nested(path[1:], value)}, 0, 2, nl)
     if text and not text.endswith(("\n", "\r")):
         lines = nl + lines
     return [(len(text), len(text), lines)], [
@@ -403,3 +404,69 @@ def ensure_field(
         return fill_null(c, sp[0], sp[1], value, step), [Change("set", where, json.dumps(value))]
     edits = add_entry(c, node, key, "seccompProfile", value, step)
     return edits, [Change("set", where, json.dumps(value))]
+
+
+# --------------------------------------------------------------------------- sequences, new text
+# Appending to a list (a kustomization's ``patches:``) and writing new documents (a patch file,
+# the build's wrapper kustomization) with the writers of :mod:`.quoting`.
+
+
+def new_document(value: dict, nl: str = "\n") -> str:
+    """A new YAML document holding ``value`` (block style), checked to read back as exactly
+    ``value``; NoFix otherwise."""
+    out = block_lines(value, 0, 2, nl)
+    try:
+        if yaml.load(out, Loader=Loader) == value:
+            return out
+    except yaml.YAMLError:
+        pass
+    raise NoFix("the value cannot be written as a block document")
+
+
+def _content_end_line(c: Context, node: Node) -> int:
+    """The 0-based line where a block node's content ends (not the blank lines and comments
+    after it, which the parser counts in; a block scalar's own lines count)."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    end = node.end_mark
+    last = min(end.line - 1 if end.column == 0 else end.line, len(c.starts) - 1)
+    literal = isinstance(node, ScalarNode) and node.style in ("|", ">")
+    while last > node.start_mark.line:
+        line = c.text[c.starts[last] : c.ends[last]]
+        if line.strip() and (literal or not line.lstrip().startswith("#")):
+            break
+        last -= 1
+    return last
+
+
+def append_item(
+    c: Context, mapping: MappingNode, name: str, item: dict
+) -> tuple[list[Span], Change, str]:
+    """Append ``item`` to the list under ``name`` in a mapping (a flow list: ``{…}`` before its
+    ``]``; a block list: ``- …`` after its last item), or add ``name:`` with a one-item list at
+    the end of a top-level block mapping: the edits, the change, and the item as written."""
+    found = explicit(mapping, name)
+    if found is None:
+        if mapping.flow_style or c.doc.root is not mapping:
+            raise NoFix(f"no {name}: list, and its mapping is not a top-level block mapping")
+        added = block_lines({name: [item]}, 0, 2, c.nl)
+        head = c.nl if c.text and not c.text.endswith(("\n", "\r")) else ""
+        change = Change("set", (*c.path(mapping), name), json.dumps([item]))
+        end = len(c.text)
+        return [(end, end, head + added)], change, added.split(c.nl, 1)[1].rstrip()
+    seq = found[1]
+    if not isinstance(seq, SequenceNode):
+        raise NoFix(f"its {name}: is not a list")
+    change = Change("set", (*c.path(seq), len(seq.value)), json.dumps(item))
+    if seq.flow_style:
+        close = c.end(seq) - 1
+        if c.text[close : close + 1] != "]":
+            raise NoFix(f"unexpected text in its {name}: list")
+        written = flow(item, False)
+        return [(close, close, (", " if seq.value else "") + written)], change, written
+    dash = c.text[c.starts[seq.start_mark.line] : c.start(seq)] if seq.value else "?"
+    if not seq.value or dash.strip() or c.text[c.start(seq)] != "-":
+        raise NoFix(f"unexpected text in its {name}: list")
+    written = block_item(item, 0, 2, c.nl)
+    block = "".join(dash + line for line in written.splitlines(keepends=True))
+    return [c.after_line(_content_end_line(c, seq), block)], change, written.rstrip()

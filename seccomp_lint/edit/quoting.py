@@ -1,5 +1,5 @@
 """How a value is written as YAML or JSON text: the one quoting function for keys and scalars
-(:func:`scalar`), and the flow and block forms of a nested mapping built with it.
+(:func:`scalar`), and the flow and block forms of mappings and lists built with it.
 
 A word is written plain exactly when the API server reads the plain form back as that same
 string (PyYAML's YAML 1.1 resolver, as :mod:`~seccomp_lint.text.documents` reads manifests, and
@@ -73,11 +73,38 @@ def flow(value: object, js: bool) -> str:
     return scalar(str(value), js)
 
 
-def block(key: str, value: object, indent: int, step: int, nl: str) -> str:
-    """``key: value`` as block lines at ``indent`` (a mapping nested by ``step``), each line
-    ending with ``nl``."""
-    pad = " " * indent
-    if isinstance(value, dict):
-        inner = "".join(block(k, v, indent + step, step, nl) for k, v in value.items())
-        return f"{pad}{scalar(key, False)}:{nl}{inner}"
-    return f"{pad}{scalar(key, False)}: {scalar(str(value), False)}{nl}"
+def _new_scalar(value: object, indent: int, step: int, nl: str) -> str:
+    """A scalar (or empty collection) after ``key: `` or ``- ``: strings as :func:`scalar`
+    writes them, a multi-line string as a literal block (``|-``), others as JSON writes them."""
+    if isinstance(value, str):
+        lines = value.split("\n")
+        literal = lines[0][:1] not in ("", " ") and lines[-1]  # no break at its end: |-
+        if len(lines) > 1 and literal and all(map(str.isprintable, lines)):
+            pad = " " * (indent + step)
+            return "|-" + "".join(f"{nl}{pad}{line}" if line else nl for line in lines)
+        return scalar(value, False)
+    if isinstance(value, (dict, list)):
+        return "{}" if isinstance(value, dict) else "[]"  # only empty ones come here
+    return json.dumps(value)  # null, booleans, numbers
+
+
+def block_lines(value: dict, indent: int = 0, step: int = 2, nl: str = "\n") -> str:
+    """A new mapping in block style, every line ending ``nl``: :func:`_block` with lists (items
+    at their key's indent) and non-string scalars too."""
+    out = []
+    for key, item in value.items():
+        head = f"{' ' * indent}{scalar(str(key), False)}:"
+        if isinstance(item, dict) and item:
+            out.append(head + nl + block_lines(item, indent + step, step, nl))
+        elif isinstance(item, list) and item:
+            out.append(head + nl + "".join(block_item(x, indent, step, nl) for x in item))
+        else:
+            out.append(f"{head} {_new_scalar(item, indent, step, nl)}{nl}")
+    return "".join(out)
+
+
+def block_item(value: object, indent: int, step: int, nl: str) -> str:
+    """One item of a block list: ``- `` at ``indent``, a mapping's entries aligned after it."""
+    if isinstance(value, dict) and value:
+        return " " * indent + "- " + block_lines(value, indent + 2, step, nl)[indent + 2 :]
+    return f"{' ' * indent}- {_new_scalar(value, indent, step, nl)}{nl}"

@@ -3,7 +3,8 @@
 Verification has three parts: the edited text parses; its data equals the old data plus exactly
 the fixes' structural changes; and linting it again finds nothing that was not there before (a
 fix never trades one finding for another). ``fix_bytes`` is the one fix loop, used for plain
-files, stdin and the source files of a Kustomize build alike.
+files, stdin and the source files of a build alike (through :mod:`.stage`, which writes them and
+asks the build's adapter to check them end to end).
 """
 
 from __future__ import annotations
@@ -391,8 +392,20 @@ def fix_bytes(
     else:
         failed.clear()
         body, result = _rounds(text, text.body, result, identities, failed, unsafe, wanted)
-    findings = result.findings
     out.fixed = text.encode(body)
+    return _tally(out, result, failed, unsafe, wanted)
+
+
+def _tally(
+    out: FileFix,
+    result: FileResult,
+    failed: dict[tuple, Rejected | str],
+    unsafe: bool,
+    wanted: Callable[[Finding], bool] | None,
+) -> FileFix:
+    """The outcome, from the result after the fixes: what was fixed, what remains (saying why a
+    fix failed), what was held back as unsafe."""
+    findings = result.findings
     out.documents = result.documents
     remaining = Counter(f.identity for f in findings if f.suppressed is None)
     before = Counter(f.identity for f in out.before if f.suppressed is None)

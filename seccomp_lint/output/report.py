@@ -239,6 +239,11 @@ def write_github(run: Run, out: TextIO) -> None:
         # own line break before the help survives, percent-encoded.
         message = escape(f.text) + (f"\nhelp: {escape(f.help)}" if f.help else "")
         out.write(f"::{command} {props}::{_escape_data(message)}\n")
+    for path, error in run.errors:
+        # An input that could not be read or built fails the job: say so where people look.
+        props = f"file={_escape_property(escape(path))},title=seccomp-lint could not check this"
+        why = "\n".join(escape(line) for line in error.split("\n"))
+        out.write(f"::error {props}::{_escape_data(why)}\n")
     if not run.quiet:
         # Plain log text; escaped too, since a file name may hold a line break.
         out.write(_escape_data(summary_line(run)) + "\n")

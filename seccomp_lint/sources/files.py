@@ -52,24 +52,37 @@ class Input:
     size: int = 0
 
 
-class MissingPath(Exception):
-    """A path named on the command line does not exist."""
-
-
 @dataclass
 class Discovery:
     """What the paths named: the inputs, what could not be read, and what was passed over."""
 
     inputs: list[Input] = field(default_factory=list)
     discovered: int = 0  # inputs found before exclusions
-    errors: list[str] = field(default_factory=list)  # an unreadable directory: exit 2
+    # (path, why): a path that does not exist, an unreadable directory: reported, exit 2
+    errors: list[tuple[str, str]] = field(default_factory=list)
     # (path, why): passed over, e.g. a broken symlink; said and counted as skipped, not failed
     notices: list[tuple[str, str]] = field(default_factory=list)
 
+    def once(self) -> None:
+        """Each physical file once (a symlink and its target, a file named twice), under the
+        first path that is not a symlink, else the first path: ``--diff`` then names the file
+        git knows, and ``--fix`` rewrites it once."""
+        order: dict[tuple[int, int] | str, Input] = {}
+        for item in self.inputs:
+            try:
+                st = os.stat(item.path) if item.path != STDIN else None
+            except OSError:
+                st = None
+            key: tuple[int, int] | str = (st.st_dev, st.st_ino) if st else item.path
+            held = order.get(key)
+            if held is None or (os.path.islink(held.path) and not os.path.islink(item.path)):
+                order[key] = item if held is None else Input(item.path, held.size)
+        self.inputs = list(order.values())
+
 
 def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
-    """The inputs named by ``paths``, directories walked; MissingPath for a path that does not
-    exist. A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
+    """The inputs named by ``paths``, directories walked; a path that does not exist is an
+    error of the discovery (the other paths are still read). A walk leaves out what ``.gitignore`` files ignore (those in the walked directories
     and those above them up to the repository's root); a file named explicitly is read."""
     found = Discovery()
     for path in paths:
@@ -77,11 +90,13 @@ def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
             found.inputs.append(Input(STDIN))
             continue
         if not os.path.lexists(path):
-            raise MissingPath(path)
+            found.errors.append((path, "no such file or directory"))
+            continue
         if os.path.isdir(path):
             found.inputs.extend(_walk(path, found, respect_gitignore))
         else:
             found.inputs.append(Input(path, _size(path)))
+    found.once()
     return found
 
 
@@ -163,12 +178,22 @@ class _Ignores:
         return verdict
 
 
+def _ancestor_link(path: str, top: str) -> bool:
+    """Whether ``path`` is a symlink to the walk's top or a folder above it: entering it would
+    walk the parent's files through the link."""
+    if not os.path.islink(path):
+        return False
+    real = os.path.realpath(path)
+    return top == real or top.startswith(real.rstrip(os.sep) + os.sep)
+
+
 def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input]:
     seen: set[tuple[int, int]] = set()
     ignores = _Ignores(top, respect_gitignore)
+    real_top = os.path.realpath(top)
 
     def onerror(exc: OSError) -> None:
-        found.errors.append(f"{exc.filename}: cannot read directory: {exc.strerror}")
+        found.errors.append((str(exc.filename), f"cannot read directory: {exc.strerror}"))
 
     for root, dirs, files in os.walk(top, followlinks=True, onerror=onerror):
         try:
@@ -185,7 +210,9 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
         dirs[:] = sorted(
             d
             for d in dirs
-            if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(root, d), True)
+            if d not in SKIPPED_DIRS
+            and not ignores.ignored(os.path.join(root, d), True)
+            and not _ancestor_link(os.path.join(root, d), real_top)
         )
         for name in sorted(files):
             if not name.lower().endswith(EXTENSIONS):

@@ -3,7 +3,9 @@
 A document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
 ``defaultAction``, ``SeccompProfile``) and no escape sequence that could spell them is never
 composed; neither is a CustomResourceDefinition (a schema that mentions pod specs but never
-holds one), when its text says so unambiguously.
+holds one), when its text says so unambiguously. A document that names a kind that holds pod
+templates is always composed, so one that does not compose (``spec: *undefined``) is reported,
+never passed.
 """
 
 from __future__ import annotations
@@ -17,12 +19,33 @@ _ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
 _NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
 
 
+# The built-in kinds that hold a pod template (model/workloads.py says where).
+POD_KINDS = (
+    "Pod",
+    "PodTemplate",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+)
+# ``kind: Deployment`` as a key of any mapping, block or flow, YAML or JSON.
+_POD_KIND = re.compile(
+    rb"[\s{,]['\"]?kind['\"]?[ \t]*:[ \t]*['\"]?(?:%s)['\"]?[ \t]*[,#\r\n}]"
+    % "|".join(POD_KINDS).encode()
+)
+
+
 def relevant(data: bytes) -> bool:
     """Whether a document could hold a pod template, a seccomp setting or a profile."""
     for needle in _NEEDLES:
         if needle in data:
             return not is_crd(data)
-    return b"\\" in data and _ESCAPES.search(data) is not None
+    if b"\\" in data and _ESCAPES.search(data) is not None:
+        return True
+    return b"kind" in data and _POD_KIND.search(b"\n" + data + b"\n") is not None
 
 
 # Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)

@@ -12,11 +12,13 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
+import yaml
 from yaml.nodes import Node
 
 from .documents import Document, text
 
 ANNOTATION = "ignore-check.seccomp-lint.io/"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMMENT = re.compile(rb"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]([^\r\n]*)")
 
 
@@ -36,19 +38,59 @@ class Suppression:
 
 
 def from_comments(data: bytes, line_offset: int) -> list[Suppression]:
-    """The ``# seccomp-lint: ignore[...]`` comments of a document's text."""
+    """The ``# seccomp-lint: ignore[...]`` comments of a document's text: real YAML comments
+    only, not text that looks like one inside a scalar (a shell script's own comment line in
+    ``args: |``, a quoted string)."""
     if b"seccomp-lint:" not in data:
         return []
     out = []
-    for number, line in enumerate(data.splitlines(), start=line_offset + 1):
+    inside = None
+    for number, line, start in _lines(data, line_offset):
         match = _COMMENT.search(line)
         if match is None:
+            continue
+        if inside is None:
+            inside = _scalar_spans(data)
+        if _within(inside, len(data[: start + match.start()].decode("utf-8", "replace"))):
             continue
         reason = match.group(2).decode("utf-8", "replace").strip()
         column = len(line[: match.start()].decode("utf-8", "replace")) + 1
         for rule in match.group(1).decode("utf-8", "replace").split(","):
             out.append(Suppression(rule.strip(), reason, number, column))
     return out
+
+
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|\Z)")
+
+
+def _lines(data: bytes, line_offset: int) -> Iterator[tuple[int, bytes, int]]:
+    """Editor lines (LF, CR, CRLF) of ``data`` holding a suppression comment: the line's number
+    in the file, its text and its byte offset."""
+    number = line_offset + 1
+    for match in _LINE.finditer(data):
+        if b"seccomp-lint:" in match.group():
+            yield number, match.group(), match.start()
+        number += 1
+        if match.end() == len(data):
+            break
+
+
+def _scalar_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where the scalars of a text lie (character offsets, end excluded), from libyaml's scanner
+    (only run when the text holds a suppression comment). A text the scanner refuses has no
+    spans: its comments are read as written, and the syntax error is reported anyway."""
+    spans = []
+    try:
+        for token in yaml.scan(data, Loader=_Loader):
+            if isinstance(token, yaml.ScalarToken):
+                spans.append((token.start_mark.index, token.end_mark.index))
+    except yaml.YAMLError:
+        return []
+    return spans
+
+
+def _within(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(start <= at < end for start, end in spans)
 
 
 def from_annotations(doc: Document, owners: Iterable[Node | None]) -> Iterator[Suppression]:

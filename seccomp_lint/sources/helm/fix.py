@@ -41,7 +41,7 @@ from ...lint.linter import FileResult
 from ...model.data import Applicability, Change, Edit, Finding, Fix, Options
 from ...rules import FIX_ORDER
 from ...sources.toolrun import ToolError
-from .render import ChartFinding, lint_chart_findings, lint_rendered, render
+from .render import Mapped, lint_mapped, lint_rendered, render
 from .templates import NotPlain, carry, check_inserted
 
 _PROFILE_TYPE = RUNTIME_DEFAULT["type"]
@@ -76,7 +76,7 @@ def _profile_only(change: Change) -> bool:
     return isinstance(value, dict) and set(value) == {"seccompProfile"}
 
 
-def _wanted(m: ChartFinding, keep: Callable[[Finding], bool]) -> bool:
+def _wanted(m: Mapped, keep: Callable[[Finding], bool]) -> bool:
     fix = m.rendered.fix
     return (
         m.ref is not None
@@ -101,7 +101,7 @@ def fix_chart(
     change verified by re-rendering; files written with ``--fix``. ``rendered`` is the chart's
     stream as rendered already (by the lint before the fix stage): it is not rendered again."""
     if rendered is None:
-        before, mapped = lint_chart_findings(chart, values, options)
+        before, mapped = lint_mapped(chart, values, options)
         if before.error:
             return ChartFix([], before, [])
         stream = before.data or b""
@@ -111,7 +111,7 @@ def fix_chart(
     done = ChartFix([], before, [])
     if not any(_open(m, keep) for m in mapped):
         return done
-    groups: dict[str, list[ChartFinding]] = {}
+    groups: dict[str, list[Mapped]] = {}
     for m in mapped:
         if _wanted(m, keep) and m.ref is not None:
             groups.setdefault(m.ref.key, []).append(m)
@@ -133,7 +133,7 @@ def fix_chart(
     if len(written) == len(changed):
         after, _ = lint_rendered(chart, stream, options)  # the last verified render: the files
     else:
-        after, _ = lint_chart_findings(chart, values, options)  # some not written: as they are now
+        after, _ = lint_mapped(chart, values, options)  # some not written: as they are now
     if not after.error:
         done.remaining = after
     return _finish(done)
@@ -148,7 +148,7 @@ class _EditedFile:
     seen: tuple[int, int]
     text: str  # without a byte order mark
     bom: bool
-    mapped: list[ChartFinding] = field(default_factory=list)  # the findings its changes fix
+    mapped: list[Mapped] = field(default_factory=list)  # the findings its changes fix
 
     @property
     def fixed(self) -> int:
@@ -183,7 +183,7 @@ def _fix_values(
     options: Options,
     unsafe: bool,
     write: bool,
-    groups: dict[str, list[ChartFinding]],
+    groups: dict[str, list[Mapped]],
     before: FileResult,
     old_stream: bytes,
     done: ChartFix,
@@ -232,7 +232,7 @@ def _fix_values(
     return read, old_stream
 
 
-def _rendered_exactly(old: bytes, new: bytes, group: list[ChartFinding]) -> str | None:
+def _rendered_exactly(old: bytes, new: bytes, group: list[Mapped]) -> str | None:
     """Why the chart rendered with a values change differs from before by more (or less) than
     the changes of the fixes of the findings it is for, or None."""
     fixes = {(f.document, f.changes): f for m in group if (f := m.rendered.fix) is not None}
@@ -243,7 +243,7 @@ def _rendered_exactly(old: bytes, new: bytes, group: list[ChartFinding]) -> str 
     return None
 
 
-def _open(m: ChartFinding, keep: Callable[[Finding], bool]) -> bool:
+def _open(m: Mapped, keep: Callable[[Finding], bool]) -> bool:
     """Whether a finding's fix is one to make in the chart (values file or template)."""
     fix = m.rendered.fix
     return (
@@ -314,8 +314,8 @@ class _TemplateStage:
 
     @staticmethod
     def _candidates(
-        mapped: list[ChartFinding], keep: Callable[[Finding], bool], tried: set[tuple]
-    ) -> list[ChartFinding]:
+        mapped: list[Mapped], keep: Callable[[Finding], bool], tried: set[tuple]
+    ) -> list[Mapped]:
         """The findings of hard-coded templates still to try, in fix order."""
         found = [
             m
@@ -327,7 +327,7 @@ class _TemplateStage:
         ]
         return sorted(found, key=lambda m: (FIX_ORDER.get(m.finding.rule, 99), _where(m)))
 
-    def _carry(self, m: ChartFinding, rendered: str) -> tuple[_EditedFile, list[Edit], str] | str:
+    def _carry(self, m: Mapped, rendered: str) -> tuple[_EditedFile, list[Edit], str] | str:
         """The template, the fix's edits carried over to it and its new text, or why not."""
         fix = m.rendered.fix
         if fix is None or not fix.edits:
@@ -354,7 +354,7 @@ class _TemplateStage:
         new_text: str,
         old_stream: bytes,
         before: FileResult,
-        group: list[ChartFinding],
+        group: list[Mapped],
         fixes: list[Fix],
     ) -> tuple[str | None, bytes]:
         texts = {t.path: t.full for t in self.files.values() if t.fixed}
@@ -376,7 +376,7 @@ class _TemplateStage:
         return None, new_stream
 
 
-def _where(m: ChartFinding) -> tuple:
+def _where(m: Mapped) -> tuple:
     """A finding of a template: where it is shown, and which rendered document it is in."""
     obj = m.rendered.object
     return (m.finding.path, m.finding.line, m.rendered.identity, obj.document if obj else None)
@@ -388,7 +388,7 @@ def _rerendered(
     options: Options,
     changed: tuple[tuple[str, str] | None, dict[str, str] | None],
     before: FileResult,
-    group: list[ChartFinding],
+    group: list[Mapped],
 ) -> tuple[str | None, bytes]:
     """The chart rendered with changed texts (the values file's, the templates'), and why it
     does not do what the change is for, or None: the group's findings gone, no finding new."""
@@ -408,7 +408,7 @@ def _rerendered(
     return None, new_stream
 
 
-def _unwritable(done: ChartFix, path: str, group: list[ChartFinding]) -> bool:
+def _unwritable(done: ChartFix, path: str, group: list[Mapped]) -> bool:
     """With ``--fix``: whether ``path`` cannot be rewritten (said once), its findings then
     declined: a change verified with it must not be made without it."""
     why = writer.unwritable(path)
@@ -466,7 +466,7 @@ def _not_written(
         _decline(done, x.mapped, f"{x.path} is not changed: {why}")
 
 
-def _decline(done: ChartFix, group: list[ChartFinding], why: str) -> None:
+def _decline(done: ChartFix, group: list[Mapped], why: str) -> None:
     for m in group:
         done.declined[m.finding.identity] = why
 

@@ -21,6 +21,7 @@ from ...model.workloads import CONTAINER_GROUPS
 from ...sources.toolrun import ToolError, run_tool
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
+from ..adapter import Mapped
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -264,16 +265,6 @@ def template_file(chart: str, source: str) -> str | None:
     return candidate if os.path.isfile(candidate) else None
 
 
-@dataclass(frozen=True)
-class ChartFinding:
-    """A finding of a rendered chart: as reported (in its template), as linted (in the rendered
-    stream, with its fix), and the values key whose securityContext its fix acts in."""
-
-    finding: Finding
-    rendered: Finding
-    ref: ValuesRef | None = None
-
-
 def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) -> Finding:
     """A finding of a rendered document shown at the template line that renders its block (the
     values key to set in its help, when the template renders it from values)."""
@@ -294,16 +285,16 @@ def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) 
 
 def lint_chart(chart: str, values: list[str], options: Options) -> FileResult:
     """Render a chart and lint it; findings point at template files, with values advice."""
-    return lint_chart_findings(chart, values, options)[0]
+    return lint_mapped(chart, values, options)[0]
 
 
-def lint_chart_findings(
+def lint_mapped(
     chart: str,
     values: list[str],
     options: Options,
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
-) -> tuple[FileResult, list[ChartFinding]]:
+) -> tuple[FileResult, list[Mapped]]:
     """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
     :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
@@ -315,9 +306,7 @@ def lint_chart_findings(
     return lint_rendered(chart, data, options)
 
 
-def lint_rendered(
-    chart: str, data: bytes, options: Options
-) -> tuple[FileResult, list[ChartFinding]]:
+def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult, list[Mapped]]:
     """Lint a chart's rendered stream; findings mapped to their template files."""
     rendered = parse_stream(data)
     # Fixes are planned on the rendered output, with their edits: where they act says which
@@ -326,12 +315,13 @@ def lint_rendered(
     result = lint_bytes(data, f"{chart} (helm template)", options)
     result.data = data  # the render: the fix stage starts from it
     texts: dict[str, str] = {}
-    mapped: list[ChartFinding] = []
+    # ref: the values key whose securityContext its fix acts in
+    mapped: list[Mapped[ValuesRef | None]] = []
     for f in result.findings:
         src = f.source.path if f.source else None
         path = template_file(chart, src) if src else None
         if src is None or path is None:  # a path implies a src: the test on src tells mypy
-            mapped.append(ChartFinding(f, f))
+            mapped.append(Mapped(f, f, None))
             continue
         if path not in texts:
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -340,7 +330,7 @@ def lint_rendered(
         if f.object is not None and f.object.document < len(rendered):
             steps = node_path(rendered[f.object.document], f.line, f.column)
         shown = in_template(f, texts[path], path, steps)
-        mapped.append(ChartFinding(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
+        mapped.append(Mapped(replace(shown, fix=None), f, values_ref(texts[path], f, steps)))
     result.findings = [m.finding for m in mapped]
     result.path = chart
     return result, mapped

@@ -1,4 +1,4 @@
 """The Kustomize adapter: builds a kustomization offline, maps objects back to their source files
-(``build``), reads and edits patches (``patches``, ``patch_edits``) and adds an overlay patch
-(``overlay``).
+(``build``), locates fixes and checks them by rebuilding (``adapter``), reads and edits patches
+(``patches``, ``patch_edits``), and renders and adds an overlay patch (``suggest``, ``overlay``).
 """

@@ -23,11 +23,13 @@ from dataclasses import dataclass, field, replace
 import yaml
 from yaml.nodes import Node
 
+from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes
-from ...model.data import Finding, Fix, Options, Source
+from ...model.data import Finding, Options, Source
 from ...model.workloads import objects
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import Document, json_file, parse_stream, text
+from ..adapter import Mapped
 from .patches import Site, find_site
 
 ORIGIN = "config.kubernetes.io/origin"
@@ -70,7 +72,7 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     before it is printed; the user's kustomization is never touched).
 
     The wrapper's directory is deleted when the build ends; origin paths in the output are
-    relative to it and are resolved with :func:`resolve`.
+    relative to it and are resolved with :func:`origin_path`.
     """
     command = build_command(".")  # fail before creating anything when no tool is installed
     target = os.path.realpath(directory)
@@ -79,24 +81,29 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
         # Kustomize takes a resource directory only by a relative path; it is a new root, so
         # the user's own load restrictions still apply inside it.
         relative = os.path.relpath(target, wrapper).replace(os.sep, "/")
+        try:
+            text = wrapper_kustomization(relative, patches)
+        except NoFix as exc:
+            raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
-            handle.write(
-                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-                f"resources:\n- {_quote(relative)}\n"
-                "buildMetadata: [originAnnotations, transformerAnnotations]\n"
-            )
-            if patches:
-                handle.write("patches:\n")
-                for patch in patches:
-                    handle.write("- patch: |-\n")
-                    handle.writelines(f"    {line}\n" for line in patch.splitlines())
+            handle.write(text)
         command[-1] = wrapper
         env = {**os.environ, **OFFLINE}
         return run_tool(command, f"kustomize build of {directory}", env=env), wrapper
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
+    """The wrapper's kustomization: ``resource`` with origin and transformer annotations on,
+    and ``patches`` (strategic-merge patch texts) applied on top."""
+    wrapper: dict = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [resource],
+        "buildMetadata": ["originAnnotations", "transformerAnnotations"],
+    }
+    if patches:
+        wrapper["patches"] = [{"patch": patch} for patch in patches]
+    return new_document(wrapper)
 
 
 # --------------------------------------------------------------------------- built documents
@@ -149,7 +156,7 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
             kind = by.get("kind", "") if isinstance(by, dict) else ""
             where = step.get("configuredIn")
             if "Patch" in str(kind) and isinstance(where, str):
-                resolved = resolve(wrapper, where)
+                resolved = origin_path(wrapper, where)
                 if resolved not in patched:
                     patched.append(resolved)
         path = origin.get("path")
@@ -164,8 +171,8 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
                 kind=text(doc.get(doc.root, "kind")),
                 name=text(doc.get(meta, "name")),
                 origin=Origin(
-                    path=resolve(wrapper, path) if isinstance(path, str) else None,
-                    configured_in=resolve(wrapper, origin["configuredIn"])
+                    path=origin_path(wrapper, path) if isinstance(path, str) else None,
+                    configured_in=origin_path(wrapper, origin["configuredIn"])
                     if isinstance(origin.get("configuredIn"), str)
                     else None,
                     configured_by=by.get("kind") if isinstance(by, dict) else None,
@@ -177,7 +184,7 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
     return out
 
 
-def resolve(wrapper: str, path: str) -> str:
+def origin_path(wrapper: str, path: str) -> str:
     """An origin path (relative to the wrapper kustomization) as an absolute path."""
     return os.path.normpath(os.path.join(wrapper, path))
 
@@ -185,28 +192,23 @@ def resolve(wrapper: str, path: str) -> str:
 # --------------------------------------------------------------------------- mapping findings
 
 
-@dataclass
-class Mapped:
-    """A build finding placed in the source, and what ``--fix`` may do with it."""
+@dataclass(frozen=True, eq=False)
+class InSource:
+    """Where a finding of the build output comes from, and where ``--fix`` edits it."""
 
-    finding: Finding
-    plain: bool  # found in a plain resource file: fixable there
-    source_file: str | None = None  # absolute path of that file
-    source_finding: Finding | None = None  # the finding as linted in that file
-    built: Built | None = None
-    original_name: str | None = None
-    built_at: tuple[int, int] | None = None  # (line, column) in the build output
-    built_fix: Fix | None = None  # the fix as planned on the build output (for a patch)
+    built: Built | None = None  # the object of the build output
+    original_name: str | None = None  # its name in the source (before prefixes and suffixes)
+    source_finding: Finding | None = None  # the finding as linted in its plain resource file
     # Where --fix edits it: the plain resource file, or the strategic-merge patch file that
     # sets the offending value; and the finding's identity there (its original name).
     edit_file: str | None = None
     edit_identity: tuple | None = None
-    # A JSON 6902 patch or an inline patch that sets the value: edited from ``built_fix``.
+    # A JSON 6902 patch or an inline patch that sets the value: edited from the build's fix.
     site: Site | None = None
 
 
 @dataclass
-class Context:
+class SourceFiles:
     """One kustomize build and what the mapping needs to know about it."""
 
     directory: str  # as the user gave it
@@ -262,64 +264,60 @@ def _source_finding(
     return found[0] if found else None
 
 
-def map_finding(f: Finding, ctx: Context, built: list[Built]) -> Mapped:
+def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSource]:
     """Place one finding of the build output in the source (suppressed there: flagged)."""
     b = built[f.object.document] if f.object and f.object.document < len(built) else None
     if b is None:
-        return Mapped(_at(f, ctx.shown(_kustomization(ctx.root)), 1, 1), plain=False)
+        return Mapped(_at(f, ctx.shown(_kustomization(ctx.root)), 1, 1), f, InSource())
     origin = b.origin
     if origin.path is not None:
-        sources, docs = ctx.lint_source(origin.path)
-        name = _original_name(b.kind, b.name, docs)
-        shown = ctx.shown(origin.path)
-        src = _source_finding(sources, f, b.kind, name)
-        if src is not None and src.object is not None and f.object is not None:
-            moved = replace(
-                f,
-                path=shown,
-                line=src.line,
-                column=src.column,
-                fix=src.fix,
-                source=None,
-                object=replace(f.object, document=src.object.document),
-                # Comments do not survive a build: a suppression at the source counts.
-                suppressed=f.suppressed or src.suppressed,
-            )
-            m = Mapped(moved, True, origin.path, src, b, name)
-            m.edit_file, m.edit_identity = origin.path, src.identity
-            return m
-        site = find_site(origin.patched_in, b.doc, f.line, f.column, b.kind, (b.name, name))
-        object_line = _object_line(docs, b.kind, name)
-        source = Source(shown, object_line)
-        if site is not None:
-            patch = site.patch
-            m = Mapped(
-                _at(f, ctx.shown(patch.file), site.line, site.column, source=source),
-                False,
-                origin.path,
-                None,
-                b,
-                name,
-            )
-            if not patch.inline and not patch.operations:
-                # A strategic-merge patch file: the finding is fixed there, in place.
-                m.edit_file = patch.file
-                m.edit_identity = (f.rule, b.kind, name, f.container, f.setting)
-            else:  # a JSON 6902 patch file or an inline patch: edited from the build's fix
-                m.site = site
-            return m
-        where = origin.patched_in[-1] if origin.patched_in else origin.path
-        line = _key_line(where, "patches") if origin.patched_in else (object_line or 1)
-        return Mapped(_at(f, ctx.shown(where), line, 1, source=source), False, None, None, b, name)
+        return _map_to_file(f, ctx, b, origin.path)
     if origin.configured_in is not None:
         key = _GENERATOR_KEYS.get(origin.configured_by or "", "")
         line = _key_line(origin.configured_in, key) if key else 1
-        return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), False, built=b)
+        return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), f, InSource(b))
     top = _kustomization(ctx.root)
     remote = Source(origin.remote) if origin.remote else None
-    return Mapped(
-        _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=remote), False, built=b
-    )
+    at = _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=remote)
+    return Mapped(at, f, InSource(b))
+
+
+def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[InSource]:
+    """A finding of an object that comes from a resource file: there, or at the patch that
+    sets the offending value."""
+    sources, docs = ctx.lint_source(path)
+    name = _original_name(b.kind, b.name, docs)
+    shown = ctx.shown(path)
+    src = _source_finding(sources, f, b.kind, name)
+    if src is not None and src.object is not None and f.object is not None:
+        moved = replace(
+            f,
+            path=shown,
+            line=src.line,
+            column=src.column,
+            fix=src.fix,
+            source=None,
+            object=replace(f.object, document=src.object.document),
+            # Comments do not survive a build: a suppression at the source counts.
+            suppressed=f.suppressed or src.suppressed,
+        )
+        return Mapped(moved, f, InSource(b, name, src, path, src.identity))
+    patched_in = b.origin.patched_in
+    site = find_site(patched_in, b.doc, f.line, f.column, b.kind, (b.name, name))
+    object_line = _object_line(docs, b.kind, name)
+    source = Source(shown, object_line)
+    if site is not None:
+        patch = site.patch
+        at = _at(f, ctx.shown(patch.file), site.line, site.column, source=source)
+        if not patch.inline and not patch.operations:
+            # A strategic-merge patch file: the finding is fixed there, in place.
+            identity = (f.rule, b.kind, name, f.container, f.setting)
+            return Mapped(at, f, InSource(b, name, edit_file=patch.file, edit_identity=identity))
+        # A JSON 6902 patch file or an inline patch: edited from the build's fix.
+        return Mapped(at, f, InSource(b, name, site=site))
+    where = patched_in[-1] if patched_in else path
+    line = _key_line(where, "patches") if patched_in else (object_line or 1)
+    return Mapped(_at(f, ctx.shown(where), line, 1, source=source), f, InSource(b, name))
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
@@ -356,22 +354,14 @@ def _object_line(docs: list[Document], kind: str | None, name: str | None) -> in
 
 def lint(directory: str, options: Options) -> FileResult:
     """Build and lint one kustomization: a FileResult whose findings sit in the source files."""
-    result, _ = lint_mapped(directory, options)
-    return result
-
-
-def lint_mapped(
-    directory: str, options: Options, patches: tuple[str, ...] = ()
-) -> tuple[FileResult, list[Mapped]]:
-    """The FileResult of a build plus each finding's :class:`Mapped` record."""
-    result, mapped, _ = lint_built(directory, options, patches)
-    return result, mapped
+    return lint_built(directory, options)[0]
 
 
 def lint_built(
     directory: str, options: Options, patches: tuple[str, ...] = ()
-) -> tuple[FileResult, list[Mapped], list[Built]]:
-    """:func:`lint_mapped`, and every object of the build output."""
+) -> tuple[FileResult, list[Mapped[InSource]], list[Built]]:
+    """The FileResult of a build (its findings in the source files), each finding's
+    :class:`Mapped` record, and every object of the build output."""
     if not os.path.isdir(directory):
         return FileResult(directory, error="--kustomize: not a directory"), [], []
     if kustomization_file(directory) is None:
@@ -383,14 +373,9 @@ def lint_built(
     built = read_built(data, wrapper)
     # Fixes are planned on the build output too: a patch for the overlay is rendered from them.
     options = replace(options, prefilter=False, fixes=True)
-    ctx = Context(directory, os.path.realpath(directory), wrapper, options)
+    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, options)
     raw = lint_bytes(data, f"{directory} (kustomize build)", options)
-    mapped = []
-    for f in raw.findings:
-        m = map_finding(f, ctx, built)
-        m.built_at = (f.line, f.column)
-        m.built_fix = f.fix
-        mapped.append(m)
+    mapped = [map_finding(f, ctx, built) for f in raw.findings]
     result = FileResult(
         directory, [m.finding for m in mapped], documents=raw.documents, pods=raw.pods
     )

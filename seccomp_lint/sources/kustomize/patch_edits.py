@@ -35,7 +35,8 @@ from ...edit.edits import (
 from ...edit.splices import Rejected, apply_edits, verify
 from ...model.data import Applicability, Change, Edit, Fix, Pos
 from ...text.documents import DecodeError, Document, decode, is_null, text
-from .build import Mapped
+from ..adapter import Mapped
+from .build import InSource
 from .patches import Patch, Site, op_tokens
 
 
@@ -46,8 +47,8 @@ class Rewrite:
     path: str
     original: bytes
     fixed: bytes
-    done: list[Mapped] = field(default_factory=list)
-    declined: list[tuple[Mapped, str]] = field(default_factory=list)
+    done: list[Mapped[InSource]] = field(default_factory=list)
+    declined: list[tuple[Mapped[InSource], str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -63,11 +64,11 @@ class _Plan:
     changes: tuple[Change, ...]
 
 
-def rewrite(path: str, data: bytes, items: list[Mapped]) -> Rewrite:
+def rewrite(path: str, data: bytes, items: list[Mapped[InSource]]) -> Rewrite:
     """Fix the findings set by patches in one file (``data``: its text on disk), each added only
     if the text with it (and those before it) still verifies."""
     out = Rewrite(path, data, data)
-    plans: list[tuple[Mapped, _Plan]] = []
+    plans: list[tuple[Mapped[InSource], _Plan]] = []
     for m in items:
         try:
             plans.append((m, plan(m)))
@@ -96,9 +97,9 @@ def _where(p: _Plan) -> tuple:
     return (site.patch.file, site.patch.holder, site.doc, site.op, p.edits, p.changes)
 
 
-def plan(m: Mapped) -> _Plan:
+def plan(m: Mapped[InSource]) -> _Plan:
     """The edits and changes that carry the build's fix of a finding into its patch."""
-    site, fix, b = m.site, m.built_fix, m.built
+    site, fix, b = m.ref.site, m.rendered.fix, m.ref.built
     if site is None or b is None or fix is None or not fix.changes:
         raise NoFix("no fix to carry into the patch")
     if site.patch.inline and not site.patch.block:

@@ -1,0 +1,97 @@
+"""What a build source adapter is, and the types every adapter shares.
+
+A build source (a kustomization, a Helm chart) is linted through its output: the adapter builds
+or renders it, lints the output and maps each finding back to its source (:class:`Mapped`).
+With ``--fix`` it locates each planned structural change (target object, node path, new value)
+in its own files and supplies its end-to-end check (rebuild, re-render); the edits, their
+verification, the writes and the undo are the fix engine's (:mod:`seccomp_lint.fix`). The
+registry of adapters, one per build kind, is :mod:`seccomp_lint.sources.builds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from ..fix.fixes import FileFix
+from ..lint.linter import FileResult
+from ..model.data import Finding, Options
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Mapped(Generic[R]):
+    """A finding of a build's output mapped to its source: as reported (at its source file and
+    line), as linted in the output (with the fix planned there), and the adapter's own record
+    of where that fix would go (``ref``: a values key, a source file or patch)."""
+
+    finding: Finding
+    rendered: Finding
+    ref: R
+
+
+@dataclass
+class Build:
+    """One build input, linted: its kind (the registry's key), its result and each finding's
+    mapping. An adapter may extend it with what its fix stage needs."""
+
+    kind: str
+    directory: str
+    result: FileResult
+    mapped: list[Mapped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """What a fix stage is asked to do, the same for every build kind."""
+
+    options: Options
+    unsafe: bool  # apply unsafe fixes too
+    write: bool  # --fix writes; --diff only says what would change
+    keep: Callable[[Finding], bool]  # findings the config does not switch off for their path
+    values: tuple[str, ...] = ()  # --values files (Helm)
+
+
+@dataclass
+class BuildFix:
+    """What fixing one build did."""
+
+    files: list[FileFix]  # the source files that changed (or would, with --diff)
+    remaining: FileResult  # the findings after the fix, per the rebuilt output
+    problems: list[tuple[str, str]]  # (path, why) for what could not be done
+    notes: str = ""  # what was edited beyond the findings' own lines, and patches to paste
+    held_back: int = 0  # unsafe fixes not applied
+
+
+class BuildSource(Protocol):
+    """An adapter: builds and lints one kind of build input, and fixes it in its sources."""
+
+    def lint(self, directory: str, values: list[str], options: Options) -> Build:
+        """Build (or render) ``directory``, lint the output, map findings to their sources."""
+        ...
+
+    def fix(self, build: Build, run: FixRun) -> BuildFix:
+        """Fix the build's findings in its sources, each change located by the adapter and
+        confirmed by its end-to-end check."""
+        ...
+
+
+def per_file(result: FileResult) -> list[FileResult]:
+    """Split a build's result by source file: one FileResult per file with findings, else one
+    for the whole build."""
+    if result.error or not result.findings:
+        return [result]
+    by_path: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_path.setdefault(f.path, []).append(f)
+    return [
+        FileResult(
+            path,
+            by_path[path],
+            documents=result.documents if i == 0 else 0,
+            pods=result.pods if i == 0 else 0,
+        )
+        for i, path in enumerate(sorted(by_path))
+    ]
