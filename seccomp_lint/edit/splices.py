@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from ..model.data import Change, Edit, Fix, Pos
+from ..model.data import Change, ChangeOp, Edit, Fix, Pos
 from ..text.depth import MAX_DEPTH, libyaml_limits_depth, too_deep
 from ..text.documents import Loader, ParseError, parse_stream
 from .edits import append_path, explicit, set_path, tree_step
@@ -224,7 +224,7 @@ def _undo(after: object, before: object, change: Change) -> None:
         after = after[step]  # type: ignore[index]
         before = before[step]  # type: ignore[index]
     had = last in before if isinstance(before, dict) else last < len(before)  # type: ignore[arg-type, operator]
-    if change.op == "set":
+    if change.op == ChangeOp.SET:
         if not _same(after[last], json.loads(change.value)):  # type: ignore[index]
             raise Rejected(_MORE)
         if had:

@@ -38,7 +38,7 @@ from ...edit.edits import RUNTIME_DEFAULT
 from ...edit.splices import Rejected, apply_edits, set_in_text, verify
 from ...fix.fixes import MAX_ROUNDS, FileFix
 from ...lint.linter import FileResult
-from ...model.data import Applicability, Change, Edit, Finding, Fix, Options
+from ...model.data import Applicability, Change, ChangeOp, Edit, Finding, Fix, Options
 from ...rules import FIX_ORDER
 from ...sources.toolrun import ToolError
 from .render import Mapped, lint_mapped, lint_rendered, render
@@ -66,8 +66,8 @@ def values_file(chart: str, values: list[str]) -> str:
 def _profile_only(change: Change) -> bool:
     """Whether a change sets a seccompProfile and nothing else."""
     if "seccompProfile" in change.path:
-        return change.op == "set"
-    if change.op != "set" or not change.path or change.path[-1] != "securityContext":
+        return change.op == ChangeOp.SET
+    if change.op != ChangeOp.SET or not change.path or change.path[-1] != "securityContext":
         return False
     try:
         value = json.loads(change.value)
