@@ -182,3 +182,25 @@ def test_one_meaning_per_name() -> None:
 
 def _rule_ids() -> set[str]:
     return {p.stem.replace("_", "-") for p in (PACKAGE / "rules").glob("*_*.py")}
+
+
+def test_the_readme_module_map_names_every_module() -> None:
+    """The README's module map lists every module of the package, so a newcomer can find where
+    a change goes from it alone."""
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("## Development") :]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    named = " ".join(row.split("|")[2] for row in rows if row.count("|") >= 4)
+    missing = []
+    for name, path in _modules().items():
+        short = _short(name)
+        parts = short.split(".")
+        if path.name == "__init__.py" and short != "rules":
+            continue  # the package and its stages: the table's first column
+        if parts[0] == "rules" and parts[-1] not in ("rules", "base"):
+            continue  # "one module per rule"
+        stem = parts[-1] if path.name != "__init__.py" else "__init__"
+        shown = "/".join(parts[1:]) if parts[0] == "sources" and len(parts) > 2 else stem
+        if f"`{shown}`" not in named and f"`{stem}`" not in named:
+            missing.append(short)
+    assert not missing, missing
