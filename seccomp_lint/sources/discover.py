@@ -56,7 +56,7 @@ class Kustomization:
 
 
 @dataclass
-class Plan:
+class RunPlan:
     """What a run builds, what it lints file by file, and what it could not build."""
 
     plain: list[Input]
@@ -244,9 +244,9 @@ class Discoverer:
         """The values files the config names for a chart (absolute), each one render."""
         return self.config.charts.get(chart, ()) if self.config is not None else ()
 
-    def plan(self, inputs: list[Input]) -> Plan:
+    def plan(self, inputs: list[Input]) -> RunPlan:
         """The builds the inputs reach and the inputs no build (that can run) reads."""
-        plan = Plan(plain=[])
+        plan = RunPlan(plain=[])
         reached: dict[tuple[str, str], Index] = {}
         fallback: dict[tuple[str, str], str] = {}  # build -> why it cannot run
         held: dict[str, list[tuple[str, str]]] = {}  # input path -> builds reading it
