@@ -242,3 +242,19 @@ def test_fix_on_a_walk_fixes_plain_files_and_names_the_build_modes(repo: Path) -
     assert {p: p.read_bytes() for p in before} == before
     assert "`seccomp-lint --fix --kustomize kustomize/overlays/linux`" in result.stderr
     assert "`seccomp-lint --fix --chart charts/hello`" in result.stderr
+
+
+def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: Path) -> None:
+    remote = repo / "kustomize/overlays/remote"
+    remote.mkdir()
+    (remote / "kustomization.yaml").write_text(
+        "resources:\n- ../../base\n- https://example.com/manifests/app.yaml\n"
+    )
+    result = run_cli(".")
+    assert result.code == 1, result.stderr  # the fixture's findings, no build error
+    assert (
+        "not built: kustomize/overlays/remote: it names a remote resource "
+        "(https://example.com/manifests/app.yaml)" in result.stderr
+    )
+    # The base is still judged through the overlays that build.
+    assert reported(result.findings, repo) == marked(repo)

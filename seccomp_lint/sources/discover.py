@@ -53,6 +53,7 @@ class Kustomization:
     files: set[str] = field(default_factory=set)
     patches: set[str] = field(default_factory=set)
     includes: set[str] = field(default_factory=set)  # directories of kustomizations it builds in
+    remote: list[str] = field(default_factory=list)  # resources an offline build cannot fetch
 
 
 @dataclass
@@ -131,6 +132,8 @@ def read_kustomization(directory: str, path: str) -> Kustomization:
         for entry in _listed(data, key):
             target = at(entry)
             if target is None:
+                if isinstance(entry, str) and entry.strip():
+                    found.remote.append(entry.strip())
                 continue
             (found.includes if os.path.isdir(target) else found.files).add(target)
     named: list[object] = [e for key in _FILE_LISTS for e in _listed(data, key)]
@@ -160,6 +163,7 @@ class Index:
     charts: set[str] = field(default_factory=set)  # absolute chart folders, outermost only
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     _members: dict[str, frozenset[str]] = field(default_factory=dict)
+    _readers: dict[str, list[str]] | None = None
 
     def chart_of(self, path: str) -> str | None:
         """The chart whose folder holds ``path`` (absolute), if any."""
@@ -196,6 +200,26 @@ class Index:
         return sorted(
             d for d, k in self.kustomizations.items() if not k.component and d not in included
         )
+
+    def remote(self, directory: str, trail: frozenset[str] = frozenset()) -> str | None:
+        """A remote resource the kustomization in ``directory`` needs, through what it includes."""
+        k = self.kustomizations.get(directory)
+        if k is None or directory in trail:
+            return None
+        if k.remote:
+            return k.remote[0]
+        inner = (self.remote(d, trail | {directory}) for d in sorted(k.includes))
+        return next((r for r in inner if r is not None), None)
+
+    def overlays_of(self, path: str) -> list[str]:
+        """The kustomizations that are builds and read ``path`` (absolute)."""
+        if self._readers is None:
+            # Once per run: file -> the builds that read it (not one scan per input file).
+            self._readers = {}
+            for root in self.roots():
+                for member in self.members(root):
+                    self._readers.setdefault(member, []).append(root)
+        return self._readers.get(path, [])
 
 
 def build_index(root: str, respect_gitignore: bool = True) -> Index:
@@ -259,8 +283,10 @@ class Discoverer:
             held[item.path] = builds
             for build in builds:
                 reached.setdefault(build, index)
-        for kind, directory in sorted(reached):
-            why = cannot_build(kind, directory)
+        for (kind, directory), index in sorted(reached.items()):
+            remote = index.remote(directory) if kind == KUSTOMIZE else None
+            why = f"it names a remote resource ({remote})" if remote else None
+            why = why or cannot_build(kind, directory)
             if why is not None:
                 fallback[(kind, directory)] = why
                 plan.unbuilt.append((_shown(directory), why))
@@ -284,9 +310,8 @@ class Discoverer:
         for chart in index.charts:
             if path in self.chart_values(chart):
                 yield (HELM, chart)
-        for root in index.roots():
-            if path in index.members(root):
-                yield (KUSTOMIZE, root)
+        for root in index.overlays_of(path):
+            yield (KUSTOMIZE, root)
 
 
 def _left_out(path: str, builds: list[tuple[str, str]], patches: set[str]) -> bool:
