@@ -37,8 +37,8 @@ def _cases(run: Run) -> dict[str, list[Finding]]:
     return cases
 
 
-def _failure(f: Finding) -> str:
-    body = f"{f.line}:{f.column}: {f.text}" + (f"\nhelp: {f.help}" if f.help else "")
+def _failure(path: str, f: Finding) -> str:
+    body = f"{path}:{f.line}:{f.column}: {f.text}" + (f"\nhelp: {f.help}" if f.help else "")
     if f.source is not None:
         body += f"\nsource: {f.source.path}" + (f":{f.source.line}" if f.source.line else "")
     tag = _attrs(message=f.text, type=f.rule)
@@ -64,7 +64,7 @@ def write_junit(run: Run, out: TextIO) -> None:
             out.write(f"    <testcase{case}/>\n")
             continue
         out.write(f"    <testcase{case}>\n")
-        out.writelines(_failure(f) for f in findings)
+        out.writelines(_failure(path, f) for f in findings)
         out.write("    </testcase>\n")
     for path, why in errors:
         case = _attrs(classname=SUITE, name=path, file=path)
