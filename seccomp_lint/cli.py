@@ -406,7 +406,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     try:
         # --write-baseline records afresh: an old (or not yet written) baseline is not read.
         loaded_baseline = (
-            baseline.load(args.baseline) if args.baseline and not args.write_baseline else None
+            baseline.read_baseline(args.baseline)
+            if args.baseline and not args.write_baseline
+            else None
         )
     except baseline.BaselineError as exc:
         return _error(str(exc))

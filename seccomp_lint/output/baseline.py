@@ -58,7 +58,7 @@ def relative(path: str, root: str) -> str:
     return os.path.normpath(rel).replace(os.sep, "/")
 
 
-def key(f: Finding, root: str) -> Key:
+def baseline_key(f: Finding, root: str) -> Key:
     """The baseline key of a finding, its path taken relative to ``root``."""
     obj = f.object
     kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
@@ -68,7 +68,7 @@ def key(f: Finding, root: str) -> Key:
 def record(path: str, findings: list[Finding]) -> Baseline:
     """A baseline at ``path`` holding one entry per finding."""
     baseline = Baseline(path)
-    baseline.entries.update(key(f, baseline.root) for f in findings)
+    baseline.entries.update(baseline_key(f, baseline.root) for f in findings)
     return baseline
 
 
@@ -77,7 +77,7 @@ def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], B
     left = Counter(baseline.entries)
     new = []
     for f in findings:
-        k = key(f, baseline.root)
+        k = baseline_key(f, baseline.root)
         if left[k] > 0:
             left[k] -= 1
         else:
@@ -91,7 +91,7 @@ def settle(run: Run, given: Baseline | None, write_to: str | None) -> str | None
     notice = None
     if write_to:
         given = record(write_to, run.findings)
-        write(given)
+        write_baseline(given)
         n = sum(given.entries.values())
         notice = f"wrote {n} baseline {'entry' if n == 1 else 'entries'} to {write_to}"
     if given is not None:
@@ -103,7 +103,7 @@ def _sort_key(k: Key) -> tuple[str, ...]:
     return tuple("" if v is None else v for v in k)
 
 
-def dumps(baseline: Baseline) -> str:
+def baseline_text(baseline: Baseline) -> str:
     """The file's text: sorted entries, one per line, so it diffs well in review."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     lines = [
@@ -118,13 +118,13 @@ def dumps(baseline: Baseline) -> str:
     )
 
 
-def write(baseline: Baseline) -> None:
+def write_baseline(baseline: Baseline) -> None:
     """Write the file (raises OSError with its ``filename``)."""
     with open(baseline.path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(dumps(baseline))
+        handle.write(baseline_text(baseline))
 
 
-def load(path: str) -> Baseline:
+def read_baseline(path: str) -> Baseline:
     """Read a baseline file; a file that is not one raises :class:`BaselineError`, saying where."""
     try:
         with open(path, encoding="utf-8") as handle:

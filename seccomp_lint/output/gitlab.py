@@ -12,7 +12,7 @@ import json
 from typing import TextIO
 
 from ..model.data import Finding, Severity
-from .baseline import key
+from .baseline import baseline_key
 from .report import Run, location, workspace_path, workspace_root
 
 # GitLab's severities are info, minor, major, critical and blocker.
@@ -36,7 +36,7 @@ def _issue(f: Finding, root: str, seen: dict[str, int]) -> dict:
     return {
         "description": description,
         "check_name": f.rule,
-        "fingerprint": _fingerprint(tuple(key(f, root)), seen),
+        "fingerprint": _fingerprint(tuple(baseline_key(f, root)), seen),
         "severity": SEVERITIES[Severity(f.severity)],
         "location": {"path": path, "lines": {"begin": line}},
     }
