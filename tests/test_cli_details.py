@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import SMALL_POD, run_process
@@ -38,3 +39,16 @@ def test_every_config_problem_is_reported_in_one_round(tmp_path: Path) -> None:
     assert done.returncode == 2
     for said in ("unknown key 'kube-versio'", "quote it", "did you mean 'missing-seccomp-profile'"):
         assert said in done.stderr, (said, done.stderr)
+
+
+def test_a_finding_that_covers_several_containers_lists_them(tmp_path: Path) -> None:
+
+    (tmp_path / "pod.yaml").write_text(SMALL_POD + "  - name: b\n")
+    done = run_process("--format", "json", tmp_path / "pod.yaml", text=True)
+    (finding,) = json.loads(done.stdout)["findings"]
+    assert (finding["container"], finding["containers"]) == (None, ["a", "b"])
+    (tmp_path / "pod.yaml").write_text(SMALL_POD)
+    (finding,) = json.loads(run_process("-f", "json", tmp_path / "pod.yaml", text=True).stdout)[
+        "findings"
+    ]
+    assert (finding["container"], finding["containers"]) == ("a", ["a"])
