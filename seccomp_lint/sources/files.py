@@ -217,7 +217,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
         for name in sorted(files):
             if not name.lower().endswith(EXTENSIONS):
                 continue
-            full = os.path.join(root, name)
+            full = os.path.normpath(os.path.join(root, name))  # "a.yaml", not "./a.yaml"
             if ignores.ignored(full, False):
                 continue
             if os.path.isfile(full):
