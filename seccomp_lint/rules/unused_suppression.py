@@ -129,7 +129,8 @@ def _fix_comment(c: Context, position: tuple[int, int], unused: set[str]) -> Pla
         raise NoFix("the comment is not in this document's text")
     start = c.editor_starts[line]
     end = c.editor_starts[line + 1] if line + 1 < len(c.editor_starts) else len(c.text)
-    text = c.text[start:end].rstrip("\r\n")
+    raw = c.text[start:end]
+    text = raw.rstrip("\r\n")
     at = position[1] - 1
     match = COMMENT.match(text, at)
     if match is None:
@@ -146,7 +147,7 @@ def _fix_comment(c: Context, position: tuple[int, int], unused: set[str]) -> Pla
     if before.strip(" \t"):
         cut = len(before.rstrip(" \t"))
         plan.edits.append((start + cut, start + len(text), ""))
-    elif end < len(c.text) or line == 0:
+    elif raw != text or line == 0:
         plan.edits.append((start, end, ""))
     else:
         # The comment is the text's last line, with no break after it: take the one before.
