@@ -19,7 +19,7 @@ from ..edit import writer
 from ..edit.splices import Rejected, Worse, apply_edits, parse_data, verify
 from ..lint.linter import FileResult, Frame, frames, lint_bytes, lint_item, skeleton_of
 from ..model.data import Applicability, Finding, Fix, Options
-from ..rules import FIX_ORDER, enabled
+from ..rules import FIX_ORDER, UNUSED, enabled
 from ..text import lists
 from ..text.streams import Chunk, DecodeError, decode, json_chunks, json_file, one_document
 
@@ -130,8 +130,10 @@ class _Text:
         # An item of a List fixed on its own: its lint, edits and data are the item's.
         self.frame = frame
         self.first_line = frame.line if frame is not None else 0
-        self.every_rule = replace(options, select=None, ignore=frozenset())
         self.enabled = {rule.ID for rule in enabled(options)}
+        # Every rule runs; suppressions are judged for the run's rules only.
+        judged = frozenset(self.enabled) if options.judged is None else options.judged
+        self.every_rule = replace(options, select=None, ignore=frozenset(), judged=judged)
         self._data: tuple[str, list] | None = None  # (text, its data): parsed once per round
 
     @cached_property
@@ -177,7 +179,10 @@ class _Text:
         else:
             full = lint_bytes(raw, self.path, self.every_rule, self.is_json)
         shown = replace(full, findings=[f for f in full.findings if f.rule in self.enabled])
-        return shown, Counter(f.identity for f in full.reported)
+        # A fix may leave a suppression with nothing to suppress: its unused-suppression is not
+        # a finding the fix adds (it has a safe fix of its own, applied in the next round).
+        kept = (f.identity for f in full.reported if f.rule != UNUSED.ID)
+        return shown, Counter(kept)
 
 
 def _attempt(

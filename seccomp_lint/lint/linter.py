@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from yaml.nodes import SequenceNode
@@ -17,13 +17,14 @@ from .. import rules as _rules
 from ..model.data import Finding, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
-from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules
+from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules, suppression_fix
 from ..text import lists, suppressions
 from ..text.documents import Document, SyntaxProblem, compose, has_template_structure, is_null
 from ..text.prefilter import relevant
 from ..text.streams import (
     Chunk,
     DecodeError,
+    binary_message,
     chunks,
     count_documents,
     decode,
@@ -31,6 +32,7 @@ from ..text.streams import (
     position,
     split,
 )
+from .usage import Usage
 
 # Go template actions as Helm writes them; their presence marks an unrendered template.
 _TEMPLATE = re.compile(
@@ -39,6 +41,7 @@ _TEMPLATE = re.compile(
 )
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
+_UNUSED = _rules.UNUSED
 
 
 @dataclass
@@ -76,11 +79,13 @@ class _Stamper:
         options: Options,
         comments: dict[int, set[str]],
         doc: Document | None = None,
+        usage: Usage | None = None,
     ) -> None:
         self.path = path
         self.options = options
         self.comments = comments
         self.doc = doc
+        self.usage = usage
         self.source = Source(doc.helm_source) if doc is not None and doc.helm_source else None
 
     def __call__(
@@ -88,9 +93,10 @@ class _Stamper:
         rule: Rule,
         problems: Iterable[Problem],
         obj: ObjectRef | None = None,
-        muted: set[str] | frozenset[str] = frozenset(),
+        muted: Sequence[suppressions.Suppression] = (),
         pod: PodTemplate | None = None,
     ) -> Iterator[Finding]:
+        """The findings of ``problems``; ``muted``: the annotations that apply to them."""
         for problem in problems:
             if problem.position is not None:
                 line, column = problem.position
@@ -98,16 +104,12 @@ class _Stamper:
                 line, column = self.doc.pos(problem.node)
             else:
                 raise ValueError(f"{rule.ID}: a problem needs a node or a position")
-            suppressed = None
-            if rule.ID in muted:
-                suppressed = Suppressed.ANNOTATION
-            elif rule.ID in self.comments.get(line, ()) or rule.ID in self.comments.get(
-                line - 1, ()
-            ):
-                suppressed = Suppressed.COMMENT
+            suppressed = self._suppressed(rule.ID, line, muted)
             fix = None
             if pod is not None and self.options.fixes and suppressed is None:
                 fix = build_fix(rule, problem, pod, self.options.edit_rendered)
+            elif self.doc is not None and self.options.fixes and problem.suppressions:
+                fix = suppression_fix(rule, problem, self.doc)
             setting = problem.where or (problem.setting.where if problem.setting else None)
             yield Finding(
                 rule=rule.ID,
@@ -126,6 +128,19 @@ class _Stamper:
                 fix=fix,
                 suppressed=suppressed,
             )
+
+    def _suppressed(
+        self, rule: str, line: int, muted: Sequence[suppressions.Suppression]
+    ) -> Suppressed | None:
+        """How a finding of ``rule`` on ``line`` is suppressed (each suppression that does it is
+        marked used: every one, so none of them is reported unused)."""
+        by = [s for s in muted if s.rule == rule]
+        lines = [at for at in (line, line - 1) if rule in self.comments.get(at, ())]
+        if self.usage is not None:
+            self.usage.mark(rule, by, lines)
+        if by:
+            return Suppressed.ANNOTATION
+        return Suppressed.COMMENT if lines else None
 
 
 def lint_stream(
@@ -214,10 +229,15 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            result.findings.extend(_lint_document(item, path, options, rules, result))
+            written = suppressions.from_comments(item.text, item.line_offset)
+            usage = Usage.of(options, rules, _UNUSED)
+            if usage is not None:
+                usage.register(written, item)
+            found = _lint_document(item, path, options, rules, result, written, usage=usage)
+            result.findings.extend(found)
             if syntax and in_scope:
-                written = suppressions.from_comments(item.text, item.line_offset)
-                result.findings.extend(_duplicate_keys(item, path, options, written))
+                result.findings.extend(_duplicate_keys(item, path, options, written, usage))
+            result.findings.extend(_unused(path, options, usage))
         if templated:
             notice = "skipped: holds an unrendered template ({{ ... }}); lint the rendered output"
             return FileResult(path, size=result.size, notice=notice, unrendered=True)
@@ -229,7 +249,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
 def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
     """The syntax finding for a chunk that holds a NUL byte, at the first one."""
     line, column = position(chunk, chunk.data.index(b"\0"))
-    problem = _SYNTAX.parse_problem(line, column, _binary_message(chunk.data))
+    problem = _SYNTAX.parse_problem(line, column, binary_message(chunk.data))
     return _Stamper(path, options, {})(_SYNTAX, [problem])
 
 
@@ -249,12 +269,24 @@ def _unparsable(
 
 
 def _duplicate_keys(
-    doc: Document, path: str, options: Options, written: list[suppressions.Suppression]
+    doc: Document,
+    path: str,
+    options: Options,
+    written: list[suppressions.Suppression],
+    usage: Usage | None = None,
 ) -> Iterator[Finding]:
     """The syntax findings of a document that parsed: its duplicate keys (``written``: the
     suppression comments that apply to it)."""
     muted = suppressions.by_line(written, _rules.BY_ID)
-    return _Stamper(path, options, muted, doc)(_SYNTAX, _SYNTAX.check_document(doc))
+    return _Stamper(path, options, muted, doc, usage)(_SYNTAX, _SYNTAX.check_document(doc))
+
+
+def _unused(path: str, options: Options, usage: Usage | None) -> Iterator[Finding]:
+    """The unused-suppression findings of a reading, once all of it is stamped (they are not
+    suppressible themselves)."""
+    for doc, obj, found in usage.unused() if usage is not None else ():
+        stamp = _Stamper(path, options, {}, doc)
+        yield from stamp(_UNUSED, _UNUSED.check_suppressions(found, _rules.BY_ID), obj)
 
 
 _ACTION = re.compile(rb"\{\{.*?\}\}")
@@ -266,27 +298,6 @@ def _template_syntax_is_why(chunk: Chunk) -> bool:
     template, else a broken manifest that merely mentions ``{{ ... }}``."""
     blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
     return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
-
-
-def _binary_message(data: bytes) -> str:
-    """What a NUL byte means: usually binary data, sometimes UTF-16/32 text saved without the
-    byte-order mark that YAML readers (libyaml, go-yaml) need to recognise it."""
-    for encoding, width, at in (
-        ("UTF-32LE", 4, 0),
-        ("UTF-32BE", 4, 3),
-        ("UTF-16LE", 2, 0),
-        ("UTF-16BE", 2, 1),
-    ):
-        units = [data[i : i + width] for i in range(0, min(len(data), 8 * width), width)]
-        # The first characters of a manifest are ASCII: one non-NUL byte per unit, in place.
-        if len(units) >= 4 and all(
-            len(u) == width and 0 < u[at] < 0x80 and u.count(0) == width - 1 for u in units
-        ):
-            return (
-                f"looks like {encoding} text without a byte-order mark, which YAML readers "
-                "take for binary data: save it as UTF-8"
-            )
-    return "binary data (a NUL byte): not a YAML or JSON file"
 
 
 def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
@@ -317,16 +328,22 @@ def _item(
     rules: list[Rule],
     result: FileResult,
     frame: Frame,
+    usage: Usage | None = None,
 ) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
     """The findings of one List item (duplicate keys left to the caller), its document and the
-    suppression comments that apply to it; None when it does not read as one document."""
+    suppression comments that apply to it; None when it does not read as one document. Its
+    own comments are registered in ``usage`` (those on the line before it belong to the text
+    before it)."""
     item = list(compose(Chunk(data, frame.line), frame.index))
     if len(item) != 1 or not isinstance(item[0], Document):
         return None
     doc = item[0]
     doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
-    written = [*frame.before, *suppressions.from_comments(data, frame.line)]
-    found = list(_lint_document(doc, path, options, rules, result, written, report=False))
+    own = suppressions.from_comments(data, frame.line)
+    if usage is not None:
+        usage.register(own, doc)
+    written = [*frame.before, *own]
+    found = list(_lint_document(doc, path, options, rules, result, written, False, usage))
     return found, doc, written
 
 
@@ -334,13 +351,20 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
     """Lint one item of a List on its own (the fix stage re-lints a changed item so)."""
     result = FileResult(path, size=len(data), documents=1)
     rules = _rules.enabled(options)
-    found = _item(data, path, options, rules, result, frame)
+    usage = Usage.of(options, rules, _UNUSED)
+    found = _item(data, path, options, rules, result, frame, usage)
     if found is None:
         result.unparsed = "the item does not read as one document"
         return result
     result.findings, doc, written = found
     if _SYNTAX in rules and doc.duplicates:
-        result.findings += _duplicate_keys(doc, path, options, written)
+        result.findings += _duplicate_keys(doc, path, options, written, usage)
+    if usage is not None:
+        # A comment on the item's last line may be the next item's (its line before): on its
+        # own, the item cannot tell whether it is used.
+        last = frame.line + data.rstrip(b"\r\n").count(b"\n") + 1
+        usage.written = [w for w in usage.written if w[0].node is not None or w[0].line != last]
+    result.findings += _unused(path, options, usage)
     return result
 
 
@@ -404,17 +428,22 @@ def _lint_list(
     pods = result.pods
     docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
     written = suppressions.from_comments(chunk.data, chunk.line)
+    usage = Usage.of(options, rules, _UNUSED)
     for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton, written)):
-        item = _item(piece.text, path, options, rules, result, frame)
+        item = _item(piece.text, path, options, rules, result, frame, usage)
         if item is None:
             result.pods = pods
             return None
         found.extend(item[0])
         if syntax and item[1].duplicates:
             docs.append(item[1])
-    found.extend(_lint_document(skeleton, path, options, rules, result, written))
+    if usage is not None:  # the comments no item holds are the envelope's
+        taken = {(w[0].line, w[0].column) for w in usage.written}
+        usage.register([s for s in written if (s.line, s.column) not in taken], skeleton)
+    found.extend(_lint_document(skeleton, path, options, rules, result, written, usage=usage))
     for doc in docs if syntax else ():
-        found.extend(_duplicate_keys(doc, path, options, written))
+        found.extend(_duplicate_keys(doc, path, options, written, usage))
+    found.extend(_unused(path, options, usage))
     return found
 
 
@@ -426,28 +455,34 @@ def _lint_document(
     result: FileResult,
     written: list[suppressions.Suppression] | None = None,
     report: bool = True,
+    usage: Usage | None = None,
 ) -> Iterator[Finding]:
     """A document's findings; ``written``: the suppression comments when the document is an
-    item of a List read item by item (they are reported once, with its envelope: ``report``)."""
+    item of a List read item by item (they are reported once, with its envelope: ``report``);
+    ``usage``: where its annotations are registered, and suppressions marked used."""
     known = _rules.BY_ID
     if written is None:
         written = suppressions.from_comments(doc.text, doc.line_offset)
-    stamp = _Stamper(path, options, suppressions.by_line(written, known), doc)
+    stamp = _Stamper(path, options, suppressions.by_line(written, known), doc, usage)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []
     checks = pod_rules(rules)
     for pod in pod_templates(doc):
         result.pods += 1
         found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
-        muted = {s.rule for s in found if s.applies(known)}
+        muted = [s for s in found if s.applies(known)]
         invalid += [s for s in found if check and not s.applies(known)]
+        if usage is not None:
+            usage.register(found, doc, pod.obj)
         for pod_rule in checks:
             yield from stamp(pod_rule, pod_rule.check(pod, options), pod.obj, muted, pod)
     judges = profile_rules(rules)
     for profile in in_document(doc) if judges else ():
         found = list(suppressions.from_annotations(doc, [profile.object_root]))
-        muted = {s.rule for s in found if s.applies(known)}
+        muted = [s for s in found if s.applies(known)]
         invalid += [s for s in found if check and not s.applies(known)]
+        if usage is not None:
+            usage.register(found, doc, profile.obj)
         for judge in judges:
             yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
     if invalid:

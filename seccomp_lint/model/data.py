@@ -193,6 +193,9 @@ class Options:
     # Plan text edits for Helm-rendered documents too (a chart's fix carries them to templates);
     # else their fixes say the change belongs in the chart.
     edit_rendered: bool = False
+    # The rules whose suppressions unused-suppression judges; None: the rules that run (the fix
+    # stage runs every rule, and judges only the suppressions of the run's own).
+    judged: frozenset[str] | None = None
 
     @property
     def annotations_effective(self) -> bool:

@@ -27,6 +27,7 @@ from . import (
     seccomp_annotation_mismatch,
     seccomp_on_windows_pod,
     unconfined_seccomp_profile,
+    unused_suppression,
     yaml_syntax_error,
 )
 from .base import DocumentRule, Rule, SuppressionRule, fixer
@@ -44,6 +45,7 @@ RULES: list[Rule] = [
     localhost_profile_not_found,
     permissive_seccomp_profile,
     invalid_suppression,
+    unused_suppression,
     yaml_syntax_error,
 ]
 BY_ID: dict[str, Rule] = {rule.ID: rule for rule in RULES}
@@ -51,6 +53,8 @@ BY_ID: dict[str, Rule] = {rule.ID: rule for rule in RULES}
 SYNTAX: DocumentRule = yaml_syntax_error
 # The rule that reports suppressions that cannot apply.
 SUPPRESSIONS: SuppressionRule = invalid_suppression
+# The rule that reports suppressions that suppressed nothing.
+UNUSED: SuppressionRule = unused_suppression
 # When each rule's fix applies among the fixes of one pod template, from the rule modules.
 FIX_ORDER: dict[str, int] = {
     rule.ID: fixing.FIX_ORDER for rule in RULES if (fixing := fixer(rule)) is not None

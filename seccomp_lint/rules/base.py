@@ -9,7 +9,7 @@ returning an :class:`~seccomp_lint.edit.edits.Plan` that names one of its ``FIXE
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Flag, auto
 from typing import Protocol, cast
@@ -74,6 +74,8 @@ class Problem:
     where: str | None = None
     position: tuple[int, int] | None = None
     containers: tuple[str, ...] = ()  # when it covers several containers (``container`` None)
+    # The suppressions a problem is about (unused-suppression: what its fix removes).
+    suppressions: tuple[Suppression, ...] = ()
 
 
 class RuleType(Flag):
@@ -133,6 +135,14 @@ class FixingRule(Rule, Protocol):
     FIX_ORDER: int
 
     def fix(self, c: Context, pod: PodTemplate, problem: Problem) -> Plan: ...
+
+
+class SuppressionFixingRule(Rule, Protocol):
+    """A rule with ``FIXES`` that acts on suppressions, not on a pod template (``pod`` None)."""
+
+    FIX_ORDER: int
+
+    def fix(self, c: Context, pod: PodTemplate | None, problem: Problem) -> Plan: ...
 
 
 def containers_phrase(names: list[str]) -> str:
@@ -285,21 +295,46 @@ def build_fix(
     planner = fixer(rule)
     if planner is None:
         return None
+    return _planned(rule, lambda c: planner.fix(c, pod, problem), pod.doc, pod, edit_rendered)
+
+
+def suppression_fix(rule: Rule, problem: Problem, doc: Document) -> Fix | None:
+    """The fix for a rule's problem about a suppression written in ``doc`` (one fix per
+    suppression: its position is the fix's scope)."""
+    if not rule.FIXES:
+        return None
+    planner = cast(SuppressionFixingRule, rule)
+    return _planned(rule, lambda c: planner.fix(c, None, problem), doc, None, False, problem)
+
+
+def _planned(
+    rule: Rule,
+    plan_in: Callable[[Context], Plan],
+    doc: Document,
+    pod: PodTemplate | None,
+    edit_rendered: bool,
+    problem: Problem | None = None,
+) -> Fix | None:
+    """A rule's plan for ``doc`` as a fix (see :func:`build_fix`)."""
     try:
-        c = context(pod.doc)
-        plan = planner.fix(c, pod, problem)
-        if pod.doc.helm_source and not edit_rendered:
+        c = context(doc)
+        plan = plan_in(c)
+        if doc.helm_source and not edit_rendered:
             return Fix(
                 plan.description,
                 plan.spec.applicability,
                 changes=tuple(plan.changes),
-                document=pod.doc.index,
+                document=doc.index,
                 declined=(
                     "rendered output is not rewritten; make the change in the chart template "
-                    f"{pod.doc.helm_source}: {plan.description}"
+                    f"{doc.helm_source}: {plan.description}"
                 ),
             )
-        scope = (pod.doc.index, *c.path(pod.spec if pod.spec is not None else pod.doc.root))
+        if pod is not None:
+            scope = (doc.index, *c.path(pod.spec if pod.spec is not None else doc.root))
+        else:
+            where = problem.position if problem is not None and problem.position else ()
+            scope = (doc.index, "suppression", *where)
         edits = tuple(
             Edit(c.pos(start), c.pos(end), content) for start, end, content in sorted(plan.edits)
         )
@@ -308,7 +343,7 @@ def build_fix(
             plan.spec.applicability,
             edits,
             tuple(plan.changes),
-            document=pod.doc.index,
+            document=doc.index,
             scope=scope,
         )
     except PersonDecides:

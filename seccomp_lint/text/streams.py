@@ -214,3 +214,24 @@ def count_documents(data: bytes) -> int:
                 count += 1
                 break
     return count
+
+
+def binary_message(data: bytes) -> str:
+    """What a NUL byte means: usually binary data, sometimes UTF-16/32 text saved without the
+    byte-order mark that YAML readers (libyaml, go-yaml) need to recognise it."""
+    for encoding, width, at in (
+        ("UTF-32LE", 4, 0),
+        ("UTF-32BE", 4, 3),
+        ("UTF-16LE", 2, 0),
+        ("UTF-16BE", 2, 1),
+    ):
+        units = [data[i : i + width] for i in range(0, min(len(data), 8 * width), width)]
+        # The first characters of a manifest are ASCII: one non-NUL byte per unit, in place.
+        if len(units) >= 4 and all(
+            len(u) == width and 0 < u[at] < 0x80 and u.count(0) == width - 1 for u in units
+        ):
+            return (
+                f"looks like {encoding} text without a byte-order mark, which YAML readers "
+                "take for binary data: save it as UTF-8"
+            )
+    return "binary data (a NUL byte): not a YAML or JSON file"

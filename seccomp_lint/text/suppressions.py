@@ -19,7 +19,9 @@ from .documents import Document, text
 
 ANNOTATION = "ignore-check.seccomp-lint.io/"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_COMMENT = re.compile(rb"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]([^\r\n]*)")
+# A suppression comment: its rule ids (group 1) and its reason (group 2), to the line's end.
+COMMENT = re.compile(r"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]([^\r\n]*)")
+_COMMENT = re.compile(COMMENT.pattern.encode())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,232 @@
+"""unused-suppression: a suppression that suppresses nothing is reported, and --fix removes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TESTS, run_process
+
+UNUSED = "unused-suppression"
+
+# A Pod whose pod-level profile is written on line 8, under the suppression comment on line 7.
+SUPPRESSED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  securityContext:
+    # seccomp-lint: ignore[unconfined-seccomp-profile] strace sidecar, SEC-123
+    seccompProfile: {type: Unconfined}
+  containers:
+    - name: app
+      image: busybox
+"""
+
+ANNOTATED_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "profiling, SEC-1"
+    team: platform
+spec:
+  template:
+    spec:
+      securityContext:
+        seccompProfile: {type: %s}
+      containers:
+        - name: app
+          image: nginx
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "in.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _unused(findings: list[dict]) -> list[tuple[int, int, str]]:
+    return [(f["line"], f["column"], f["message"]) for f in findings if f["rule"] == UNUSED]
+
+
+def test_used_comment_and_annotation_are_not_reported(lint, tmp_path: Path) -> None:
+    pod = _write(tmp_path, SUPPRESSED_POD, "pod.yaml")
+    deployment = _write(tmp_path, ANNOTATED_DEPLOYMENT % "Unconfined", "deployment.yaml")
+    result = lint(pod, deployment)
+    assert result.verdict == (0, [])
+    assert result.report is not None and result.report["summary"]["suppressed"] == 2
+
+
+def test_unused_comment_is_reported_at_its_hash(lint, tmp_path: Path) -> None:
+    pod = _write(tmp_path, SUPPRESSED_POD.replace("Unconfined", "RuntimeDefault"))
+    result = lint(pod)
+    assert result.code == 1
+    assert _unused(result.findings) == [
+        (
+            7,
+            5,
+            "unused suppression: unconfined-seccomp-profile reports nothing on this line or "
+            "the next",
+        )
+    ]
+    assert result.findings[0]["severity"] == "warning"
+    assert result.findings[0]["fix"]["applicability"] == "safe"
+
+
+def test_unused_annotation_is_reported_at_its_key(lint, tmp_path: Path) -> None:
+    result = lint(_write(tmp_path, ANNOTATED_DEPLOYMENT % "RuntimeDefault"))
+    assert result.code == 1
+    assert _unused(result.findings) == [
+        (
+            6,
+            5,
+            "Deployment/web: unused suppression: unconfined-seccomp-profile reports nothing in "
+            "this object",
+        )
+    ]
+
+
+def test_only_the_unused_id_of_a_comment_is_named(lint, tmp_path: Path) -> None:
+    text = SUPPRESSED_POD.replace(
+        "ignore[unconfined-seccomp-profile]",
+        "ignore[unconfined-seccomp-profile, privileged-container-seccomp]",
+    )
+    result = lint(_write(tmp_path, text))
+    [(line, _, message)] = _unused(result.findings)
+    assert line == 7
+    assert message.startswith("unused suppression: privileged-container-seccomp reports")
+
+
+def test_a_suppression_of_a_rule_that_did_not_run_is_not_judged(lint, tmp_path: Path) -> None:
+    text = SUPPRESSED_POD.replace("Unconfined", "RuntimeDefault")
+    pod = _write(tmp_path, text)
+    assert lint("--ignore", "unconfined-seccomp-profile", pod).verdict == (0, [])
+    assert lint("--select", f"{UNUSED},missing-seccomp-profile", pod).verdict == (0, [])
+    # missing-seccomp-profile is a restricted rule: at baseline it does not run.
+    missing = text.replace("unconfined-seccomp-profile", "missing-seccomp-profile")
+    assert lint("--level", "baseline", _write(tmp_path, missing)).verdict == (0, [])
+    assert lint(_write(tmp_path, missing)).code == 1
+
+
+def test_an_unused_suppression_is_not_suppressible(lint, tmp_path: Path) -> None:
+    text = SUPPRESSED_POD.replace("Unconfined", "RuntimeDefault").replace(
+        "ignore[unconfined-seccomp-profile]", f"ignore[unconfined-seccomp-profile, {UNUSED}]"
+    )
+    result = lint(_write(tmp_path, text))
+    [(_, _, message)] = _unused(result.findings)
+    assert f"unconfined-seccomp-profile, {UNUSED} report nothing" in message
+
+
+def test_a_suppressed_duplicate_key_uses_its_comment(lint, tmp_path: Path) -> None:
+    text = SUPPRESSED_POD.replace(
+        "  name: debug\n",
+        "  name: debug\n  # seccomp-lint: ignore[yaml-syntax-error] generated, JIRA-9\n  name: again\n",
+    ).replace("Unconfined", "RuntimeDefault")
+    result = lint(_write(tmp_path, text))
+    assert [f["line"] for f in result.findings] == [9]  # the profile's comment, not the key's
+
+
+HELM_RENDERED = """\
+---
+# Source: chart/templates/pod.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  securityContext:
+    # seccomp-lint: ignore[unconfined-seccomp-profile] x
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: a
+"""
+
+
+def test_helm_rendered_documents_are_not_judged(lint) -> None:
+    assert lint("-", stdin=HELM_RENDERED.encode()).verdict == (0, [])
+    plain = HELM_RENDERED.replace("# Source: chart/templates/pod.yaml\n", "")
+    assert [f["rule"] for f in lint("-", stdin=plain.encode()).findings] == [UNUSED]
+
+
+POD_LIST = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: one
+  spec:
+    securityContext:
+      # seccomp-lint: ignore[unconfined-seccomp-profile] strace, SEC-1
+      seccompProfile: {type: Unconfined}
+    containers:
+    - name: a
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: two
+  spec:
+    securityContext:
+      # seccomp-lint: ignore[unconfined-seccomp-profile] stale, SEC-3
+      seccompProfile: {type: RuntimeDefault}
+    containers:
+    - name: b
+# seccomp-lint: ignore[missing-seccomp-profile] the legacy pod, SEC-2
+- {apiVersion: v1, kind: Pod, metadata: {name: three}, spec: {containers: [{name: c}]}}
+"""
+
+
+def test_a_list_read_item_by_item(lint, tmp_path: Path) -> None:
+    """The comment before an item suppresses its finding; only the stale one is reported, and
+    --fix removes it from the item."""
+    path = _write(tmp_path, POD_LIST)
+    result = lint(path)
+    assert [(f["rule"], f["line"]) for f in result.findings] == [(UNUSED, 20)]
+    assert result.report is not None and result.report["summary"]["suppressed"] == 2
+    fixed = lint("--fix", path)
+    assert fixed.verdict == (0, [])
+    assert path.read_text() == POD_LIST.replace(
+        "      # seccomp-lint: ignore[unconfined-seccomp-profile] stale, SEC-3\n", ""
+    )
+
+
+def test_stale_after_a_fix_then_removed_by_the_console_script(tmp_path: Path) -> None:
+    """Done when: the comment is used while Unconfined is there; once the profile is
+    RuntimeDefault the run reports it, and --fix removes it (the summary counts it fixed)."""
+    pod = _write(tmp_path, SUPPRESSED_POD)
+    clean = run_process(pod, text=True)
+    assert clean.returncode == 0, clean.stdout
+    assert "1 suppressed" in clean.stdout
+    pod.write_text(SUPPRESSED_POD.replace("Unconfined", "RuntimeDefault"))
+    stale = run_process(pod, text=True)
+    assert stale.returncode == 1
+    assert f"{pod}:7:5: {UNUSED} unused suppression" in stale.stdout
+    assert "Found 1 finding (1 warning)" in stale.stdout
+    fixed = run_process("--fix", pod, text=True)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Found 1 finding (1 fixed, 0 remaining)" in fixed.stdout
+    assert "seccomp-lint:" not in pod.read_text()
+    assert run_process(pod, text=True).returncode == 0
+
+
+def test_a_fix_that_leaves_a_suppression_stale_removes_it_in_the_same_run(
+    tmp_path: Path,
+) -> None:
+    """--fix --unsafe-fixes migrates an ``unconfined`` annotation whose finding a comment
+    suppressed: the fix is not refused for the comment it leaves behind, and the next round
+    removes that comment."""
+    golden = TESTS / "golden"
+    pod = tmp_path / "pod.yaml"
+    pod.write_bytes((golden / "unused-suppression-after-migration.in.yaml").read_bytes())
+    args = ["--kube-version", "1.26"]
+    before = run_process(*args, pod, text=True)
+    assert "1 suppressed" in before.stdout and UNUSED not in before.stdout
+    fixed = run_process("--fix", "--unsafe-fixes", *args, pod, text=True)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Found 1 finding (1 fixed, 0 remaining)" in fixed.stdout
+    expected = golden / "unused-suppression-after-migration.out.yaml"
+    assert pod.read_bytes() == expected.read_bytes()
