@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, WEB_POD
+
+from seccomp_lint.text.errors import ToolContractError
 
 # Migrating the legacy annotation also gives the pod the profile it lacked: with
 # missing-seccomp-profile switched off for this path, that finding was counted as fixed anyway.
@@ -246,3 +249,61 @@ def test_an_inline_patch_after_a_line_separator_is_found_and_fixed_in_place(
         "type: Unconfined", "type: RuntimeDefault"
     )
     assert sorted(p.name for p in overlay.iterdir()) == ["kustomization.yaml"]
+
+
+def _undo_overlay(top: Path) -> Path:
+    """The base, and an overlay whose patch replaces cart's pod securityContext."""
+    shutil.copytree(FIXTURES / "kustomize/base", top / "base")
+    overlay = top / "undo"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
+        "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
+        "      value: {runAsNonRoot: true}\n"
+    )
+    return overlay
+
+
+def _tree_of(top: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+@needs_kustomize
+@pytest.mark.parametrize("failure", ["tool", "contract", "program"])
+def test_a_rebuild_that_fails_leaves_every_file_as_before(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """The rebuild that verifies the base edits fails (the tool exits 1; its output breaks
+    what the mapping relies on; the program fails): every edit is put back."""
+    from seccomp_lint.sources import toolrun
+    from seccomp_lint.sources.kustomize import build as kbuild
+
+    top = tmp_path / "repo"
+    overlay = _undo_overlay(top)
+    before = _tree_of(top)
+    calls = []
+    real_run, real_map = toolrun.subprocess.run, kbuild.map_finding
+
+    def run(argv, **kwargs):
+        calls.append(argv)
+        if len(calls) >= 2 and failure == "tool":  # every rebuild
+            return subprocess.CompletedProcess(argv, 1, b"", b"Error: boom")
+        return real_run(argv, **kwargs)
+
+    def map_finding(*args, **kwargs):
+        if len(calls) >= 2 and failure == "contract":
+            raise ToolContractError("kustomize applied a JSON 6902 operation that has no path")
+        if len(calls) >= 2:
+            raise MemoryError
+        return real_map(*args, **kwargs)
+
+    monkeypatch.setattr(toolrun.subprocess, "run", run)
+    monkeypatch.setattr(kbuild, "map_finding", map_finding)
+    if failure == "program":
+        with pytest.raises(MemoryError):
+            lint("--kustomize", overlay, "--fix", fmt="text")
+    else:
+        done = lint("--kustomize", overlay, "--fix", fmt="text")
+        assert "fix undone: the rebuild failed" in done.stderr, done.output
+    assert len(calls) >= 2
+    assert _tree_of(top) == before
