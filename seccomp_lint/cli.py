@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import re
 import sys
@@ -14,11 +15,12 @@ from . import __version__, pipeline
 from .lint import config
 from .lint.config import Config, rule_id_problems
 from .model.data import NEWEST_KUBE, Level, Options, Severity
-from .output.formats import FORMATS, Display
+from .output import baseline
+from .output.formats import ALIASES, FORMATS, Display
 from .pipeline import EXIT_CLEAN, EXIT_ERROR, Mode, Request
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
 
-FORMAT_NAMES = tuple(FORMATS)
+FORMAT_NAMES = (*FORMATS, *ALIASES)
 
 
 class UsageError(Exception):
@@ -173,7 +175,16 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
         ),
     ],
     "output": [
-        (("-f", "--format"), dict(choices=FORMAT_NAMES, default="text", help="output format")),
+        (
+            ("-f", "--format", "--output-format"),
+            dict(
+                choices=FORMAT_NAMES,
+                default="text",
+                metavar="FORMAT",
+                help="output format: text (the default; ruff's name: full), concise (one line "
+                f"per finding), {', '.join(f for f in FORMATS if f not in ('text', 'concise'))}",
+            ),
+        ),
         (
             ("-o", "--output-file"),
             dict(metavar="PATH", help="write the report to PATH instead of stdout"),
@@ -193,6 +204,22 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
                 default="auto",
                 help="colour the text report (auto: on a terminal; NO_COLOR and FORCE_COLOR "
                 "respected)",
+            ),
+        ),
+        (
+            ("--baseline",),
+            dict(
+                metavar="FILE",
+                help="report only findings not recorded in this baseline file (see "
+                "--write-baseline)",
+            ),
+        ),
+        (
+            ("--write-baseline",),
+            dict(
+                metavar="FILE",
+                help="record the findings in a baseline file (and report none of them); run "
+                "again to drop entries that match nothing",
             ),
         ),
         (("--sarif-file",), dict(metavar="PATH", help="also write a SARIF report to PATH")),
@@ -282,8 +309,25 @@ def _apply_config(
     return loaded
 
 
-def list_rules() -> int:
-    """``--list-rules``: every rule id with its level, severity, fixes and one-line summary."""
+def list_rules(fmt: str = "text") -> int:
+    """``--list-rules``: every rule id with its level, severity, fixes and one-line summary;
+    with ``--format json``, as a JSON array."""
+    if fmt == "json":
+        rules = [
+            {
+                "id": rule.ID,
+                "level": level_name(rule),
+                "severity": str(rule.SEVERITY),
+                "summary": (rule.__doc__ or "").strip().splitlines()[0],
+                "fixes": [
+                    {"applicability": str(spec.applicability), "summary": spec.summary}
+                    for spec in rule.FIXES
+                ],
+            }
+            for rule in RULES
+        ]
+        print(json.dumps(rules, indent=2, ensure_ascii=False))
+        return EXIT_CLEAN
     width = max(len(rule.ID) for rule in RULES)
     for rule in RULES:
         summary = (rule.__doc__ or "").strip().splitlines()[0]
@@ -346,7 +390,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_rules:
-        return list_rules()
+        return list_rules(ALIASES.get(args.format, args.format))
     if args.explain:
         return explain(args.explain)
     try:
@@ -358,6 +402,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return _error("no paths given (use - to read stdin)")
     if args.values and not args.chart:
         return _error("--values needs --chart")
+    args.format = ALIASES.get(args.format, args.format)
+    try:
+        # --write-baseline records afresh: an old (or not yet written) baseline is not read.
+        loaded_baseline = (
+            baseline.read_baseline(args.baseline)
+            if args.baseline and not args.write_baseline
+            else None
+        )
+    except baseline.BaselineError as exc:
+        return _error(str(exc))
     try:
         options = Options(
             level=Level(args.level),
@@ -392,6 +446,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         exit_zero=args.exit_zero,
         exit_non_zero_on_fix=args.exit_non_zero_on_fix,
         output_file=args.output_file,
+        baseline=loaded_baseline,
+        write_baseline=args.write_baseline,
     )
     return pipeline.run(request)
 

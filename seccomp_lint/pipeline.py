@@ -22,7 +22,8 @@ from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
 from .lint.config import Config
 from .lint.linter import FileResult
 from .model.data import Finding, Options, Severity
-from .output.formats import Display, emit
+from .output.baseline import Baseline, settle
+from .output.formats import TEXT_FORMATS, Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
@@ -65,6 +66,8 @@ class Request:
     exit_zero: bool = False
     exit_non_zero_on_fix: bool = False
     output_file: str | None = None  # the report goes here instead of stdout
+    baseline: Baseline | None = None  # report only findings not in it
+    write_baseline: str | None = None  # record the findings here (then none is reported)
 
 
 @dataclass
@@ -177,6 +180,7 @@ class _Run:
             self.say(result.path, result.unparsed)
             self.outcome.unchecked += 1
         run.files += 1
+        run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
         keep = self.muted(result.path)
@@ -347,7 +351,7 @@ def _fix_build(state: _Run, build: Build) -> None:
 def _notes(state: _Run) -> TextIO:
     """Where fix notes and patches go: stdout beside a text report, else stderr."""
     request = state.request
-    to_stdout = request.mode is Mode.FIX and request.fmt == "text" and not request.output_file
+    to_stdout = request.mode is Mode.FIX and request.fmt in TEXT_FORMATS and not request.output_file
     return state.streams.stdout if to_stdout else state.streams.stderr
 
 
@@ -355,6 +359,13 @@ def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
     if request.mode is Mode.FIX:
         outcome.run.fixed = outcome.fixed
+    try:
+        notice = settle(outcome.run, request.baseline, request.write_baseline)
+    except OSError as exc:
+        state.fail(exc.filename or "", f"cannot write the baseline: {exc.strerror or exc}")
+    else:
+        if notice:
+            state.say(None, notice)
     try:
         if request.output_file:
             with open(request.output_file, "w", encoding="utf-8") as handle:

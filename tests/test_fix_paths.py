@@ -1,4 +1,4 @@
-"""The fix engine finds a node's path by position (``edits.Context._chain``) instead of indexing the whole
+"""The fix engine finds a node's path by position (``geometry.Context._chain``) instead of indexing the whole
 document; it must answer exactly as the full index does, for every node and every key: the path
 or the reason there is none (a repeated key, a merge key), the parent, the mapping owning a key."""
 
@@ -12,7 +12,7 @@ from conftest import TESTS as ROOT
 from conftest import needs
 from yaml.nodes import MappingNode, SequenceNode
 
-from seccomp_lint.edit import edits
+from seccomp_lint.edit import geometry
 from seccomp_lint.text import documents, prefilter, streams
 
 CORPUS = SHARED_CORPUS / "realworld"
@@ -48,7 +48,7 @@ def _nodes(root):
 def _answer(ask):
     try:
         return "ok", ask()
-    except edits.NoFix as exc:
+    except geometry.NoFix as exc:
         return "no fix", str(exc)
 
 
@@ -62,7 +62,7 @@ def _answers(ctx, kind, node):
 def _compare(paths) -> int:
     compared = 0
     for path, doc in _documents(paths):
-        by_position, by_index = edits.Context(doc), edits.Context(doc)
+        by_position, by_index = geometry.Context(doc), geometry.Context(doc)
         by_index._index()
         for kind, node in _nodes(doc.root):
             got = _answers(by_position, kind, node)
@@ -125,7 +125,7 @@ def test_fix_site_lookup_does_not_grow_with_the_document(monkeypatch) -> None:
     from seccomp_lint.model.data import Options
 
     work = {"links": 0, "indexed": 0}
-    real_repeated, real_starts = edits._repeated, edits.Context._starts
+    real_repeated, real_starts = geometry._repeated, geometry.Context._starts
 
     def counting_repeated(*link):
         work["links"] += 1
@@ -136,8 +136,8 @@ def test_fix_site_lookup_does_not_grow_with_the_document(monkeypatch) -> None:
             work["indexed"] += len(node.value)
         return real_starts(self, node)
 
-    monkeypatch.setattr(edits, "_repeated", counting_repeated)
-    monkeypatch.setattr(edits.Context, "_starts", counting_starts)
+    monkeypatch.setattr(geometry, "_repeated", counting_repeated)
+    monkeypatch.setattr(geometry.Context, "_starts", counting_starts)
     per_pod = []
     for pods in (200, 800):
         work.update(links=0, indexed=0)

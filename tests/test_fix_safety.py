@@ -125,12 +125,12 @@ def test_overlapping_edits_are_rejected():
 
 def test_a_fix_that_fails_verification_leaves_the_file_and_says_why(tmp_path: Path, monkeypatch):
     path = _write(tmp_path, MISSING)
-    real_block = edits._block
+    real_block = edits.block_lines
 
-    def sloppy(key, value, indent, step, nl):  # one space short: the key lands elsewhere
-        return real_block(key, value, max(indent - 1, 0), step, nl)
+    def sloppy(value, indent, step, nl):  # one space short: the key lands elsewhere
+        return real_block(value, max(indent - 1, 0), step, nl)
 
-    monkeypatch.setattr(edits, "_block", sloppy)
+    monkeypatch.setattr(edits, "block_lines", sloppy)
     code, out, _ = run_cli("--fix", path, fmt=None).output
     assert path.read_bytes() == MISSING
     assert "fix not applied:" in out

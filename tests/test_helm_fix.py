@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO
 
-from seccomp_lint.sources.helm.values import ValuesEditError, set_value
+from seccomp_lint.edit.splices import Rejected, set_in_text
 
 HELM = FIXTURES / "helm"
 GOLDEN = REPO / "tests" / "golden" / "helm-create-values.fixed.yaml"
@@ -105,6 +105,49 @@ def test_diff_prints_both_changes_and_writes_nothing(lint, tmp_path: Path) -> No
         "   containers:\n"
     ) in result.stdout
     assert "Would fix 2 findings in 2 files." in result.stderr
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every render of a chart goes through the SDK here (no helm on PATH): count them."""
+    from seccomp_lint.sources.helm import render
+
+    real, calls = render.render_sdk, []
+
+    def counted(chart, values):
+        calls.append(chart)
+        return real(chart, values)
+
+    monkeypatch.setattr(render, "render_sdk", counted)
+    return calls
+
+
+@pytest.mark.parametrize("mode", ["--diff", "--fix"])
+def test_the_chart_is_rendered_once_per_verified_state(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """The lint's render is the fix stage's start; the values change and the test hook's template
+    change are each verified by one render; the findings left are those of the last one. (It
+    was six renders, three before any edit.)"""
+    chart = _chart("hello", tmp_path)
+    calls = _count_renders(monkeypatch)
+    result = lint("--chart", str(chart), mode, fmt="text")
+    assert "fix 2 findings" in result.stderr or "(2 fixed, 0 remaining)" in result.stdout
+    states = 1 + 2  # the chart as it is, then each of the two verified changes
+    assert len(calls) <= states, calls
+
+
+def test_a_failed_write_renders_the_chart_as_left_on_disk(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a file is not written after all, the findings left come from a render of what is on
+    disk, not of the verified state that did not land."""
+    chart = _chart("hello", tmp_path)
+    values = chart / "values.yaml"
+    _meanwhile(monkeypatch, lambda path: path == str(values))
+    calls = _count_renders(monkeypatch)
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert len(calls) == 1 + 2 + 1
+    assert "Found 2 findings (2 errors) in 2 files" in result.stdout
 
 
 # --------------------------------------------------------------------------- which file, exit codes
@@ -258,6 +301,24 @@ def test_a_template_that_cannot_be_written_takes_back_the_templates_written_with
     assert any(line.startswith(f"seccomp-lint: {put_back}") for line in said)
 
 
+def test_the_template_loop_keeps_the_one_round_limit(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart's template fixes run under the fix loop's round limit (fixes.MAX_ROUNDS), not
+    one of their own; a finding the rounds did not get to says so."""
+    from seccomp_lint.fix import fixes
+    from seccomp_lint.sources.helm import fix
+
+    assert fix.MAX_ROUNDS is fixes.MAX_ROUNDS
+    monkeypatch.setattr(fix, "MAX_ROUNDS", 1)
+    chart = _chart("hello", tmp_path)
+    (chart / "templates" / "web.yaml").write_text(WEB)
+    result = lint("--chart", str(chart), "--diff", fmt="text")
+    assert "Would fix 2 findings in 2 files." in result.stderr  # values.yaml and one template
+    assert "web.yaml\n  help: add to" in result.stderr  # the template not reached
+    assert "fix not applied: 1 rounds of fixes did not get to it" in result.stderr
+
+
 # --------------------------------------------------------------------------- unsafe, verification
 
 
@@ -293,7 +354,10 @@ def test_a_change_that_renders_elsewhere_is_not_written(lint, tmp_path: Path) ->
     result = lint("--chart", str(chart), "--fix", fmt="text")
     assert _files(chart) == before
     assert result.code == 1
-    assert "fix not applied: the re-rendered chart differs beyond seccompProfile" in result.stdout
+    assert (
+        "fix not applied: the re-rendered chart differs by more than the fix: the edit would "
+        "change more than the intended value"
+    ) in result.stdout
     assert "set podSecurityContext.seccompProfile.type: RuntimeDefault in your values" in (
         result.stdout
     )
@@ -356,7 +420,7 @@ def test_a_values_file_that_is_not_a_mapping_is_not_touched(lint, tmp_path: Path
     ],
 )
 def test_set_value_splices(before: str, after: str) -> None:
-    assert set_value(before, PROFILE, "RuntimeDefault")[0] == after
+    assert set_in_text(before, PROFILE, "RuntimeDefault")[0] == after
 
 
 @pytest.mark.parametrize(
@@ -370,5 +434,5 @@ def test_set_value_splices(before: str, after: str) -> None:
     ],
 )
 def test_set_value_refuses(text: str) -> None:
-    with pytest.raises(ValuesEditError):
-        set_value(text, PROFILE, "RuntimeDefault")
+    with pytest.raises(Rejected):
+        set_in_text(text, PROFILE, "RuntimeDefault")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model.data import Options, Pos
 from seccomp_lint.sources.helm.templates import outline
 
 HOOK = Path("templates/tests/test-connection.yaml")
@@ -159,3 +161,22 @@ def test_outline_paths_of_a_template() -> None:
     assert paths[9][:2] == ("spec", "containers") and paths[9][2] == 1
     assert found.lines[3].control == (2,)
     assert found.lines[5].control == ()
+
+
+RENDERED = (
+    "---\n# Source: hello/templates/tests/test-connection.yaml\n"
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: probe\nspec:\n"
+    "  containers:\n    - name: wget\n      image: busybox\n"
+)
+
+
+def test_the_planner_plans_edits_for_rendered_documents_only_when_asked() -> None:
+    """A Helm-rendered document's fix is advice (its change belongs in the chart) unless the
+    planner is asked for its edits, as the chart's fix stage does to carry them to a template."""
+    advice = lint_bytes(RENDERED.encode(), "out.yaml", Options()).findings[0].fix
+    assert advice is not None and not advice.edits
+    assert advice.declined and "rendered output is not rewritten" in advice.declined
+    planned = lint_bytes(RENDERED.encode(), "out.yaml", Options(edit_rendered=True)).findings
+    fix = planned[0].fix
+    assert fix is not None and fix.declined is None and fix.changes == advice.changes
+    assert [(e.start, e.content) for e in fix.edits] == [(Pos(8, 1), ADDED)]  # before containers:

@@ -1,41 +1,33 @@
-"""Edit geometry and primitives: text splices computed from parse positions.
+"""The splice primitives: every YAML or JSON text a fix writes is one of these, computed from
+parse positions (:mod:`.geometry`) and written with the one quoting function (:mod:`.quoting`).
 
 A fix never re-dumps a document. Each edit splices new text between two positions of the
 original, so every byte outside the edits (comments, quoting, blank lines, ``---``, CRLF, a BOM)
 stays as it was, and inserted lines copy the indentation of the mapping they go into. Each
 primitive also states its change structurally (:class:`~seccomp_lint.model.data.Change`), so the fix
-stage can re-parse the result and prove the data changed by exactly that much.
+stage can re-parse the result and prove the data changed by exactly that much
+(:func:`.splices.changed_exactly`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
+from collections import deque
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import accumulate
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..model.data import Change, ChangeOp, FixSpec, Pos
-from ..text.documents import MERGE, STR, Document, Loader, is_null
+from ..model.data import Change, ChangeOp, FixSpec
+from ..text.documents import MERGE, STR, Loader, is_null
+from .geometry import Context, NoFix, Span
+from .geometry import context as context  # re-exported: rules plan their fixes with it
+from .quoting import block_item, block_lines, flow, scalar, styled
 
 RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
-# Line breaks as libyaml counts them, so (line, column) marks map to offsets.
-BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
-# Line breaks as editors, git and GitHub count them: edit positions are in these lines.
-EDITOR_BREAK = re.compile("\r\n|\r|\n")
 _BLANK_REST = re.compile(r"[ \t]*(?:#.*)?\Z")
 _KEY_LINE_REST = re.compile(r"[ \t]*:[ \t]*(?:#.*)?\Z")
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*\Z")
-
-Span = tuple[int, int, str]
-
-
-class NoFix(Exception):
-    """This shape is not fixed automatically."""
 
 
 @dataclass
@@ -50,270 +42,6 @@ class Plan:
     def add(self, edits: list[Span], changes: list[Change]) -> None:
         self.edits += edits
         self.changes += changes
-
-
-# --------------------------------------------------------------------------- document geometry
-
-
-class Context:
-    """One document's text, line table and node paths, built once per document on demand."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.text = text = doc.text.decode("utf-8")
-        if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
-            self.starts = [0]
-            self.ends: list[int] = []
-            for match in BREAK.finditer(text):
-                self.ends.append(match.start())
-                self.starts.append(match.end())
-            self.ends.append(len(text))
-            first = BREAK.search(text)
-            self.nl = first.group() if first and first.group() in ("\r\n", "\r") else "\n"
-        else:  # only \n breaks (nearly every file): line table from str.split, in C
-            widths = map((1).__add__, map(len, text.split("\n")))  # each line and its \n
-            self.starts = list(accumulate(widths, initial=0))
-            self.starts.pop()
-            self.ends = [start - 1 for start in self.starts[1:]]
-            self.ends.append(len(text))
-            self.nl = "\n"
-        # Edit positions are given in lines as editors count them (LF, CR, CRLF), which differ
-        # from libyaml's where NEL, LS or PS occur.
-        self.editor_starts = self.starts
-        if "\x85" in text or "\u2028" in text or "\u2029" in text:
-            self.editor_starts = [0, *(m.end() for m in EDITOR_BREAK.finditer(text))]
-        self._parents: dict[int, tuple[Node, str | int | None, Node | None]] | None = None
-        self._key_owner: dict[int, MappingNode] = {}
-        self._start_cache: dict[int, list[int]] = {}
-        # With anchors a node can sit in several places: paths then come from a full index.
-        self.anchored = b"&" in doc.text
-        self._ambiguous: set[int] = set()
-
-    # positions
-    def off(self, line: int, column: int) -> int:
-        return self.starts[line] + column
-
-    def start(self, node: Node) -> int:
-        return self.off(node.start_mark.line, node.start_mark.column)
-
-    def end(self, node: Node) -> int:
-        return self.off(node.end_mark.line, node.end_mark.column)
-
-    def line_of(self, offset: int) -> int:
-        """The 0-based libyaml line holding a text offset."""
-        return bisect_right(self.starts, offset) - 1
-
-    def rest(self, offset: int) -> str:
-        return self.text[offset : self.ends[self.line_of(offset)]]
-
-    def own_line(self, node: Node) -> bool:
-        """Whether only blanks precede the node on its line."""
-        line = node.start_mark.line
-        return self.text[self.starts[line] : self.start(node)].strip(" ") == ""
-
-    def pos(self, offset: int) -> Pos:
-        """A text offset as a 1-based editor position in the file."""
-        line = bisect_right(self.editor_starts, offset) - 1
-        return Pos(line + self.doc.line_offset + 1, offset - self.editor_starts[line] + 1)
-
-    def after_line(self, line: int, block: str) -> Span:
-        """Insert whole lines (``block`` ends with a break) after ``line``."""
-        if line + 1 < len(self.starts):
-            at = self.starts[line + 1]
-            return at, at, block
-        at = len(self.text)  # the last line has no break: keep it that way
-        return at, at, self.nl + block[: -len(self.nl)]
-
-    # paths
-    def _index(self) -> None:
-        # One walk of the document (inlined: it visits every node of every document with a fix).
-        root = self.doc.root
-        # The root's entry marks it seen (an alias of it is ambiguous); it is dropped at the end.
-        parents: dict[int, tuple[Node, str | int | None, Node | None]] = {
-            id(root): (root, None, None)
-        }
-        key_owner = self._key_owner
-        ambiguous = self._ambiguous
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, MappingNode):
-                names: dict[str, Node] = {}
-                for key, value in node.value:
-                    key_owner[id(key)] = node
-                    step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
-                    if step is not None:
-                        if step in names:
-                            ambiguous.update((id(value), id(names[step])))
-                        names[step] = value
-                    if id(value) in parents:
-                        ambiguous.add(id(value))  # an alias: one node, several places
-                        continue
-                    parents[id(value)] = (node, step, key)
-                    if not isinstance(value, ScalarNode):
-                        stack.append(value)
-            elif isinstance(node, SequenceNode):
-                for i, item in enumerate(node.value):
-                    if id(item) in parents:
-                        ambiguous.add(id(item))
-                        continue
-                    parents[id(item)] = (node, i, None)
-                    if not isinstance(item, ScalarNode):
-                        stack.append(item)
-        del parents[id(root)]
-        self._parents = parents
-
-    def _chain(self, target: Node) -> list[tuple[Node, str | int | None, Node | None, bool]] | None:
-        """The links (parent, step, key, repeated) from the root down to ``target`` (a node or a
-        key), found by position instead of indexing the whole document; None where position is
-        not enough: in a document with anchors a node can sit in several places.
-
-        ``repeated``: the step's key occurs twice in that mapping (decoders disagree on it).
-        """
-        if self.anchored:
-            return None
-        if target is self.doc.root:
-            return []
-        lo, hi = target.start_mark.index, target.end_mark.index
-        node: Node = self.doc.root
-        chain: list[tuple[Node, str | int | None, Node | None, bool]] = []
-        # Without anchors every node sits in one place, and siblings are in text order: the
-        # child that holds the target is found by bisecting their start positions, so a lookup
-        # costs O(depth * log(width)), not a walk of the document (a 100,000-pod List).
-        while isinstance(node, (MappingNode, SequenceNode)) and node.value:
-            i = bisect_right(self._starts(node), lo) - 1
-            if i < 0:
-                return None
-            child: Node
-            if isinstance(node, MappingNode):
-                key, child = node.value[i]
-                step = key.value if key.tag == STR and isinstance(key, ScalarNode) else None
-                link: tuple[Node, str | int | None, Node | None] = (node, step, key)
-                if key is target:
-                    return [*chain, (*link, _repeated(*link))]
-            else:
-                child = node.value[i]
-                link = (node, i, None)
-            chain.append((*link, _repeated(*link)))
-            if child is target:
-                return chain
-            if isinstance(child, ScalarNode) or not (
-                child.start_mark.index <= lo and hi <= child.end_mark.index
-            ):
-                return None
-            node = child
-        return None
-
-    def _starts(self, node: MappingNode | SequenceNode) -> list[int]:
-        """Where each entry (its key) or item of a collection starts, cached per collection."""
-        starts = self._start_cache.get(id(node))
-        if starts is None:
-            if isinstance(node, MappingNode):
-                starts = [key.start_mark.index for key, _ in node.value]
-            else:
-                starts = [item.start_mark.index for item in node.value]
-            self._start_cache[id(node)] = starts
-        return starts
-
-    def parent(self, node: Node) -> tuple[Node, str | int | None, Node | None] | None:
-        if self._parents is None:
-            chain = self._chain(node)
-            if chain is not None:
-                return chain[-1][:3] if chain else None
-            self._index()
-        return self._parents.get(id(node))  # type: ignore[union-attr]  # _index() set it
-
-    def key_owner(self, key: Node) -> MappingNode:
-        if self._parents is None:
-            chain = self._chain(key)
-            if chain is not None:
-                if not chain or chain[-1][2] is not key:
-                    raise NoFix("key not found")
-                return chain[-1][0]  # type: ignore[return-value]  # a key's parent: a mapping
-            self._index()
-        owner = self._key_owner.get(id(key))
-        if owner is None:
-            raise NoFix("key not found")
-        return owner
-
-    def path(self, node: Node) -> tuple[str | int, ...]:
-        """Keys and indexes from the document root; NoFix behind an alias or merge key."""
-        if self._parents is None:
-            chain = self._chain(node)
-            if chain is not None:
-                for _, step, _, repeated in reversed(chain):
-                    if repeated:
-                        raise NoFix("the value is shared through an anchor or a repeated key")
-                    if step is None:
-                        raise NoFix("the value comes from a merge key")
-                # no None step here
-                return (*self.doc.prefix, *(link[1] for link in chain))
-            self._index()
-        steps: list[str | int] = []
-        while node is not self.doc.root:
-            if id(node) in self._ambiguous:
-                raise NoFix("the value is shared through an anchor or a repeated key")
-            up = self.parent(node)
-            if up is None or up[1] is None:
-                raise NoFix("the value comes from a merge key")
-            steps.append(up[1])
-            node = up[0]
-        return (*self.doc.prefix, *reversed(steps))
-
-
-def _repeated(parent: Node, step: str | int | None, key: Node | None) -> bool:
-    """Whether the string key ``step`` occurs more than once in the mapping ``parent``."""
-    if not isinstance(step, str):
-        return False
-    return sum(1 for k, _ in parent.value if k.tag == STR and k.value == step) > 1
-
-
-# The linter asks for the fixes of one document's problems in a row: remember that document only
-# (a cache that outlived its documents would keep every node tree of a large run alive).
-_LAST: list[Context] = []
-
-
-def context(doc: Document) -> Context:
-    """The edit context of a document (the last one asked for is kept)."""
-    if _LAST and _LAST[0].doc is doc:
-        return _LAST[0]
-    _LAST[:] = [Context(doc)]
-    return _LAST[0]
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-@lru_cache(maxsize=256)
-def plain_ok(value: str) -> bool:
-    if not _PLAIN.match(value):
-        return False
-    try:
-        return yaml.load(value, Loader=Loader) == value
-    except yaml.YAMLError:
-        return False
-
-
-def scalar(value: str, js: bool) -> str:
-    """A string as a plain scalar where it reads back the same, else double-quoted."""
-    if not js and plain_ok(value):
-        return value
-    return json.dumps(value)
-
-
-def flow(value: object, js: bool) -> str:
-    if isinstance(value, dict):
-        inner = ", ".join(f"{scalar(k, js)}: {flow(v, js)}" for k, v in value.items())
-        return "{" + inner + "}"
-    return scalar(str(value), js)
-
-
-def _block(key: str, value: object, indent: int, step: int, nl: str) -> str:
-    pad = " " * indent
-    if isinstance(value, dict):
-        inner = "".join(_block(k, v, indent + step, step, nl) for k, v in value.items())
-        return f"{pad}{scalar(key, False)}:{nl}{inner}"
-    return f"{pad}{scalar(key, False)}: {scalar(str(value), False)}{nl}"
 
 
 def _js(*keys: Node | None) -> bool:
@@ -346,21 +74,20 @@ def indent_step(mapping: Node | None, key: Node | None, default: int = 2) -> int
 
 
 def add_entry(
-    c: Context, mapping: MappingNode, parent_key: Node | None, name: str, value: dict, step: int
+    c: Context,
+    mapping: MappingNode,
+    parent_key: Node | None,
+    name: str,
+    value: object,
+    step: int,
+    last: bool = False,
 ) -> list[Span]:
-    """Insert ``name: value`` into a mapping that lacks ``name``."""
+    """Insert ``name: value`` into a mapping that lacks ``name``: as its first entry, or with
+    ``last`` after its last one (a document's top level: at the document's end)."""
     if mapping.flow_style:
-        brace = c.start(mapping)
-        if c.text[brace : brace + 1] != "{" or c.text[c.end(mapping) - 1 : c.end(mapping)] != "}":
-            raise NoFix("unexpected flow mapping text")
-        js = _js(parent_key, *(k for k, _ in mapping.value))
-        entry = f"{scalar(name, js)}: {flow(value, js)}"
-        if not mapping.value:
-            return [(brace + 1, brace + 1, entry)]
-        if c.rest(brace + 1).strip() == "":  # one entry per line: keep it so
-            first = mapping.value[0][0]
-            return [(brace + 1, brace + 1, f"{c.nl}{' ' * first.start_mark.column}{entry},")]
-        return [(brace + 1, brace + 1, entry + ", ")]
+        return _add_flow_entry(c, mapping, parent_key, name, value, last)
+    if last:
+        return _add_last_entry(c, mapping, parent_key, name, value, step)
     first_key, first_value = mapping.value[0]
     if not c.own_line(first_key):
         # A sequence item (``- name: app``): insert after its first entry.
@@ -372,15 +99,74 @@ def add_entry(
         ):
             raise NoFix("no line to insert after")
         indent = first_key.start_mark.column
-        block = _block(name, value, indent, step, c.nl)
-        return [c.after_line(first_key.start_mark.line, block)]
+        lines = block_lines({name: value}, indent, step, c.nl)
+        return [c.after_line(first_key.start_mark.line, lines)]
     if parent_key is None or parent_key.start_mark.line >= first_key.start_mark.line:
         raise NoFix("no line to insert after")
     if not _KEY_LINE_REST.match(c.rest(c.end(parent_key))):
         raise NoFix("the key line holds more than the key")
     indent = first_key.start_mark.column
-    block = _block(name, value, indent, indent_step(mapping, parent_key, step), c.nl)
-    return [c.after_line(parent_key.start_mark.line, block)]
+    lines = block_lines({name: value}, indent, indent_step(mapping, parent_key, step), c.nl)
+    return [c.after_line(parent_key.start_mark.line, lines)]
+
+
+def _add_flow_entry(
+    c: Context, mapping: MappingNode, parent_key: Node | None, name: str, value: object, last: bool
+) -> list[Span]:
+    """``name: value`` in a flow mapping: after ``{``, or after the last entry's value (a
+    trailing comma, blanks and comments before ``}`` stay where they are)."""
+    brace, close = c.start(mapping), c.end(mapping)
+    if c.text[brace : brace + 1] != "{" or c.text[close - 1 : close] != "}":
+        raise NoFix("unexpected flow mapping text")
+    js = _js(parent_key, *(k for k, _ in mapping.value))
+    entry = f"{scalar(name, js)}: {flow(value, js)}"
+    if not mapping.value:
+        return [(brace + 1, brace + 1, entry)]
+    first = mapping.value[0][0]
+    one_per_line = c.rest(brace + 1).strip() == ""
+    if not last:
+        if one_per_line:  # keep it so
+            return [(brace + 1, brace + 1, f"{c.nl}{' ' * first.start_mark.column}{entry},")]
+        return [(brace + 1, brace + 1, entry + ", ")]
+    key, node = mapping.value[-1]
+    end = c.end(node) if c.end(node) > c.start(node) else c.end(key)
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        raise NoFix("block scalar")
+    if one_per_line and c.line_of(end) > c.line_of(brace):
+        return [(end, end, f",{c.nl}{' ' * first.start_mark.column}{entry}")]
+    return [(end, end, f", {entry}")]
+
+
+def _add_last_entry(
+    c: Context, mapping: MappingNode, parent_key: Node | None, name: str, value: object, step: int
+) -> list[Span]:
+    """``name: value`` as block lines after a block mapping's last entry, at its indentation:
+    comments after that entry stay after the new lines, except at a document's top level,
+    where the lines go at the document's end (a missing final line break added first)."""
+    indent = mapping.value[0][0].start_mark.column
+    lines = block_lines({name: value}, indent, indent_step(mapping, parent_key, step), c.nl)
+    line = _last_line(c, mapping)
+    after = c.text[c.starts[line + 1] :] if line + 1 < len(c.starts) else ""
+    if mapping is not c.doc.root or not all(_BLANK_REST.match(x) for x in after.splitlines()):
+        return [c.after_line(line, lines)]
+    end = len(c.text)
+    return [(end, end, lines if c.text.endswith(("\n", "\r")) or not c.text else c.nl + lines)]
+
+
+def _last_line(c: Context, node: Node) -> int:
+    """The last line of a node's content (a block scalar's trailing blank lines included)."""
+    for _ in range(1000):
+        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            if node.end_mark.column:
+                raise NoFix("a block scalar ends the text without a line break")
+            return node.end_mark.line - 1
+        if isinstance(node, ScalarNode) or getattr(node, "flow_style", False) or not node.value:
+            end = c.end(node)
+            if not _BLANK_REST.match(c.rest(end)):
+                raise NoFix("unexpected text after the value")
+            return c.line_of(end)
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    raise NoFix("too deep")
 
 
 def fill_null(c: Context, key: Node, value: Node, new: dict, step: int) -> list[Span]:
@@ -392,12 +178,36 @@ def fill_null(c: Context, key: Node, value: Node, new: dict, step: int) -> list[
     if owner.flow_style or not _BLANK_REST.match(c.rest(start)):
         raise NoFix("empty value in an unexpected place")
     indent = key.start_mark.column + step
-    block = "".join(_block(k, v, indent, step, c.nl) for k, v in new.items())
-    return [c.after_line(key.start_mark.line, block)]
+    lines = block_lines(new, indent, step, c.nl)
+    return [c.after_line(key.start_mark.line, lines)]
 
 
-def replace_scalar(c: Context, node: Node, new: str) -> list[Span]:
-    """Replace a one-line scalar's text, keeping its quoting."""
+def open_block(c: Context, key: Node, value: Node, new: dict, step: int) -> list[Span]:
+    """``key: {}`` or a null (``key:``, ``key: ~``), as ``helm create`` writes values, made a
+    block mapping holding ``new``: the value's text goes, its lines go right under the key, and
+    a comment after it (or commented defaults below) stays. In a flow mapping: ``{...}``."""
+    if c.key_owner(key).flow_style:
+        return [(c.start(value), c.end(value), flow(new, _js(key)))]
+    start, end = c.start(value), c.end(value)
+    if end == start:
+        return fill_null(c, key, value, new, step)
+    cut = start
+    while cut > c.end(key) and c.text[cut - 1] in " \t":
+        cut -= 1
+    if (
+        value.start_mark.line != key.start_mark.line
+        or value.end_mark.line != key.start_mark.line
+        or c.text[cut - 1 : cut] != ":"
+        or not _BLANK_REST.match(c.rest(end))
+    ):
+        raise NoFix("the value is not on its key's line alone")
+    indent = key.start_mark.column + step
+    lines = block_lines(new, indent, step, c.nl)
+    return [(cut, end, ""), c.after_line(key.start_mark.line, lines)]
+
+
+def replace_scalar(c: Context, node: Node, new: str, js: bool = False) -> list[Span]:
+    """Replace a one-line scalar with the string ``new``, in its quoting style where it may be."""
     if not isinstance(node, ScalarNode) or node.start_mark.line != node.end_mark.line:
         raise NoFix("not a one-line scalar")
     start, end = c.start(node), c.end(node)
@@ -405,17 +215,99 @@ def replace_scalar(c: Context, node: Node, new: str) -> list[Span]:
     if node.style in ("'", '"'):
         if len(raw) < 2 or raw[0] != node.style or raw[-1] != node.style:
             raise NoFix("unexpected scalar text")
-        return [(start + 1, end - 1, new)]
-    if node.style not in (None, "") or raw != node.value:
+    elif node.style not in (None, "") or raw != node.value:
         raise NoFix("unexpected scalar text")
-    if not plain_ok(new):
-        new = json.dumps(new)
-    return [(start, end, new)]
+    return [(start, end, styled(new, node.style, js))]
 
 
 def replace_with_flow(c: Context, node: Node, new: dict, key: Node | None) -> list[Span]:
     replace_scalar(c, node, "x")  # the same shape checks
     return [(c.start(node), c.end(node), flow(new, _js(key)))]
+
+
+def set_path(
+    c: Context, tree: Node, path: tuple[str, ...], value: str, step: int
+) -> tuple[list[Span], list[Change]]:
+    """Set the string at ``path`` below the mapping ``tree`` (a document's root, or a node in
+    it such as a HelmRelease's ``spec.values``) to ``value``: a scalar there is replaced, a
+    missing key added after its mapping's last entry, a ``key: {}`` or null on the way opened
+    (:func:`open_block`). Nothing to do when it holds ``value`` already; NoFix where a step is
+    not a mapping or the text has a shape these splices do not edit."""
+    node, key = tree, None
+    where = c.path(tree)
+    for depth, name in enumerate(path):
+        here, rest = (*where, *path[:depth]), path[depth + 1 :]
+        if not isinstance(node, MappingNode):
+            raise NoFix(f"{'.'.join(path[:depth]) or 'the tree'} is not a mapping")
+        found = explicit(node, name)
+        new = _nested(rest, value)
+        if found is None:
+            edits = add_entry(c, node, key, name, new, step, last=True)
+            return edits, [Change(ChangeOp.SET, (*here, name), json.dumps(new))]
+        key, node = found
+        if not rest:
+            edits = _set_leaf(c, key, node, value)
+            return edits, [Change(ChangeOp.SET, (*here, name), json.dumps(new))] if edits else []
+        if is_null(node) or (isinstance(node, MappingNode) and not node.value):
+            edits = open_block(c, key, node, {rest[0]: _nested(rest[1:], value)}, step)
+            if is_null(node):
+                return edits, [Change(ChangeOp.SET, (*here, name), json.dumps(new))]
+            change = Change(
+                ChangeOp.SET, (*here, name, rest[0]), json.dumps(_nested(rest[1:], value))
+            )
+            return edits, [change]
+    raise NoFix("empty path")
+
+
+def _nested(path: tuple[str, ...], value: str) -> object:
+    """``value`` under the keys of ``path``: ``{a: {b: value}}``."""
+    out: object = value
+    for name in reversed(path):
+        out = {name: out}
+    return out
+
+
+def _set_leaf(c: Context, key: Node, node: Node, value: str) -> list[Span]:
+    if not isinstance(node, ScalarNode):
+        raise NoFix("the value there is not a scalar")
+    if node.tag == STR and node.value == value:
+        return []
+    start = c.start(node)
+    if is_null(node) and c.end(node) == start:  # ``key:``
+        if c.text[start - 1 : start] != ":":
+            raise NoFix("empty value in an unexpected place")
+        return [(start, start, " " + scalar(value, _js(key)))]
+    return replace_scalar(c, node, value, _js(key))
+
+
+def append_path(text: str, path: tuple[str, ...], value: str) -> tuple[list[Span], list[Change]]:
+    """A text without a document (empty, or only comments) given ``path`` set to ``value``: the
+    path's keys as block lines at its end (a missing final line break added first)."""
+    first = re.search("\r\n|\r|\n", text)
+    nl = first.group() if first else "\n"
+    lines = block_lines({path[0]: _nested(path[1:], value)}, 0, 2, nl)
+    if text and not text.endswith(("\n", "\r")):
+        lines = nl + lines
+    return [(len(text), len(text), lines)], [
+        Change(ChangeOp.SET, path[:1], json.dumps(_nested(path[1:], value)))
+    ]
+
+
+def tree_step(tree: Node, default: int = 2) -> int:
+    """The indentation step of a tree's first nested block mapping (``default`` without one)."""
+    todo, seen = deque([tree]), set()
+    while todo:
+        node = todo.popleft()
+        if not isinstance(node, MappingNode) or node.flow_style or id(node) in seen:
+            continue
+        seen.add(id(node))  # an alias can lead back to a node seen before
+        for key, value in node.value:
+            if isinstance(value, MappingNode) and not value.flow_style and value.value:
+                inner = value.value[0][0].start_mark.column - key.start_mark.column
+                if inner > 0:
+                    return inner
+            todo.append(value)
+    return default
 
 
 def _last_end(c: Context, node: Node) -> int:
@@ -518,44 +410,7 @@ def ensure_field(
 
 # --------------------------------------------------------------------------- sequences, new text
 # Appending to a list (a kustomization's ``patches:``) and writing new documents (a patch file,
-# the build's wrapper kustomization) with the writers and quoting above.
-
-
-def _new_scalar(value: object, indent: int, step: int, nl: str) -> str:
-    """A scalar (or empty collection) after ``key: `` or ``- ``: strings as :func:`scalar`
-    writes them, a multi-line string as a literal block (``|-``), others as JSON writes them."""
-    if isinstance(value, str):
-        lines = value.split("\n")
-        literal = lines[0][:1] not in ("", " ") and lines[-1]  # no break at its end: |-
-        if len(lines) > 1 and literal and all(map(str.isprintable, lines)):
-            pad = " " * (indent + step)
-            return "|-" + "".join(f"{nl}{pad}{line}" if line else nl for line in lines)
-        return scalar(value, False)
-    if isinstance(value, (dict, list)):
-        return "{}" if isinstance(value, dict) else "[]"  # only empty ones come here
-    return json.dumps(value)  # null, booleans, numbers
-
-
-def block_lines(value: dict, indent: int = 0, step: int = 2, nl: str = "\n") -> str:
-    """A new mapping in block style, every line ending ``nl``: :func:`_block` with lists (items
-    at their key's indent) and non-string scalars too."""
-    out = []
-    for key, item in value.items():
-        head = f"{' ' * indent}{scalar(str(key), False)}:"
-        if isinstance(item, dict) and item:
-            out.append(head + nl + block_lines(item, indent + step, step, nl))
-        elif isinstance(item, list) and item:
-            out.append(head + nl + "".join(_block_item(x, indent, step, nl) for x in item))
-        else:
-            out.append(f"{head} {_new_scalar(item, indent, step, nl)}{nl}")
-    return "".join(out)
-
-
-def _block_item(value: object, indent: int, step: int, nl: str) -> str:
-    """One item of a block list: ``- `` at ``indent``, a mapping's entries aligned after it."""
-    if isinstance(value, dict) and value:
-        return " " * indent + "- " + block_lines(value, indent + 2, step, nl)[indent + 2 :]
-    return f"{' ' * indent}- {_new_scalar(value, indent, step, nl)}{nl}"
+# the build's wrapper kustomization) with the writers of :mod:`.quoting`.
 
 
 def new_document(value: dict, nl: str = "\n") -> str:
@@ -614,6 +469,6 @@ def append_item(
     dash = c.text[c.starts[seq.start_mark.line] : c.start(seq)] if seq.value else "?"
     if not seq.value or dash.strip() or c.text[c.start(seq)] != "-":
         raise NoFix(f"unexpected text in its {name}: list")
-    written = _block_item(item, 0, 2, c.nl)
+    written = block_item(item, 0, 2, c.nl)
     block = "".join(dash + line for line in written.splitlines(keepends=True))
     return [c.after_line(_content_end_line(c, seq), block)], change, written.rstrip()

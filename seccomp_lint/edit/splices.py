@@ -5,16 +5,18 @@ decode both.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
+from collections.abc import Sequence
 
 import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
-from ..model.data import Change, Edit, Fix, Pos
+from ..model.data import Change, ChangeOp, Edit, Fix, Pos
 from ..text.depth import MAX_DEPTH, libyaml_limits_depth, too_deep
-from ..text.documents import Loader
-from .edits import EDITOR_BREAK
+from ..text.documents import Loader, ParseError, parse_stream
+from .edits import append_path, explicit, set_path, tree_step
+from .geometry import EDITOR_BREAK, Context, NoFix
 
 
 class Rejected(Exception):
@@ -129,10 +131,10 @@ def parse_data(text: str, is_json: bool, failure: str = "the file does not parse
 
 
 def verify(old: str, new: str, fixes: list[Fix], is_json: bool, before: list | None = None) -> None:
-    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes.
+    """Raise Rejected unless ``new`` holds the data of ``old`` plus exactly the fixes' changes
+    (:func:`changed_exactly`, each change's path led by its fix's document index).
 
-    The new data is parsed and each change checked and undone in it (newest first); what is
-    left must equal the old data. ``before`` is the old data when the caller has it already.
+    ``before`` is the old data when the caller has it already.
     """
     strict_json = is_json and old.lstrip().startswith(("{", "["))
     if before is None:
@@ -140,17 +142,79 @@ def verify(old: str, new: str, fixes: list[Fix], is_json: bool, before: list | N
     after = parse_data(new, strict_json, "the fixed text would not parse")
     if len(before) != len(after):
         raise Rejected(f"the fixed text would hold {len(after)} documents, not {len(before)}")
+    changes = [
+        Change(change.op, (fix.document, *change.path), change.value)
+        for fix in fixes
+        for change in fix.changes
+    ]
+    # Parsed here, so owned here: expanded (copied) only when the text can hold an alias.
+    why = _differences(before, _expanded(after) if "*" in new else after, changes)
+    if why is not None:
+        raise Rejected(why)
+
+
+def changed_exactly(old_data: object, new_data: object, changes: Sequence[Change]) -> str | None:
+    """None when ``new_data`` is ``old_data`` with exactly ``changes`` made (in that order),
+    else why not. Neither argument is changed.
+
+    The data is compared with YAML aliases expanded: a node shared through an anchor counts at
+    every place it shows, so a change made through one of them is a change at each.
+    """
     try:
-        for fix in reversed(fixes):
-            for change in reversed(fix.changes):
-                _undo(after[fix.document], before[fix.document], change)
-        same = all(_same(x, y) for x, y in zip(before, after))
-    except (KeyError, IndexError):  # the change is not where the fix says it is
-        raise Rejected("the edit would change more than the intended value") from None
+        after = _expanded(new_data)
+    except RecursionError:
+        return "cannot check the change (RecursionError)"
+    except Rejected as exc:
+        return str(exc)
+    return _differences(old_data, after, changes)
+
+
+_MORE = "the edit would change more than the intended value"
+# Containers an expansion may copy a second time (through aliases) before it gives up.
+_ALIAS_BUDGET = 100_000
+
+
+def _expanded(data: object) -> object:
+    """A copy of parsed data in which no container is shared (each alias its own copy)."""
+    seen: set[int] = set()
+    active: set[int] = set()
+    budget = [_ALIAS_BUDGET]
+
+    def copy(node: object) -> object:
+        if not isinstance(node, (dict, list)):
+            return node
+        key = id(node)
+        if key in active:
+            raise Rejected("cannot check the change (the data refers to itself through an alias)")
+        if key in seen:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise Rejected("cannot check the change (too many aliases)")
+        seen.add(key)
+        active.add(key)
+        if isinstance(node, dict):
+            out: object = {k: copy(v) for k, v in node.items()}
+        else:
+            out = [copy(v) for v in node]
+        active.discard(key)
+        return out
+
+    return copy(data)
+
+
+def _differences(before: object, after: object, changes: Sequence[Change]) -> str | None:
+    """Why ``after`` (owned: changes are undone in it) is not ``before`` plus ``changes``."""
+    try:
+        for change in reversed(changes):
+            _undo(after, before, change)
+        same = _same(before, after)
+    except Rejected as exc:
+        return str(exc)
+    except (KeyError, IndexError):  # the change is not where it says it is
+        return _MORE
     except (TypeError, RecursionError) as exc:
-        raise Rejected(f"cannot check the change ({type(exc).__name__})") from None
-    if not same:
-        raise Rejected("the edit would change more than the intended value")
+        return f"cannot check the change ({type(exc).__name__})"
+    return None if same else _MORE
 
 
 def _undo(after: object, before: object, change: Change) -> None:
@@ -160,29 +224,89 @@ def _undo(after: object, before: object, change: Change) -> None:
         after = after[step]  # type: ignore[index]
         before = before[step]  # type: ignore[index]
     had = last in before if isinstance(before, dict) else last < len(before)  # type: ignore[arg-type, operator]
-    if change.op == "set":
+    if change.op == ChangeOp.SET:
         if not _same(after[last], json.loads(change.value)):  # type: ignore[index]
-            raise Rejected("the edit would change more than the intended value")
+            raise Rejected(_MORE)
         if had:
-            after[last] = before[last]  # type: ignore[index]
+            # A copy: a later undo inside it must not reach into ``before``.
+            after[last] = _expanded(before[last])  # type: ignore[index]
         else:
             del after[last]  # type: ignore[attr-defined]
     else:
         if isinstance(after, dict) and last in after:
-            raise Rejected("the edit would change more than the intended value")
-        after[last] = before[last]  # type: ignore[index]
+            raise Rejected(_MORE)
+        after[last] = _expanded(before[last])  # type: ignore[index]
 
 
-def changed_exactly(old_data: object, new_data: object, changes: list[Change]) -> str | None:
-    """None when ``new_data`` is ``old_data`` plus exactly ``changes`` (paths from its root),
-    else why not: :func:`verify` for data already parsed (a built object, a document)."""
-    after = copy.deepcopy(new_data)
+def set_in_text(
+    text: str,
+    path: tuple[str, ...],
+    value: str,
+    tree: tuple[str | int, ...] = (),
+    document: int | None = None,
+) -> tuple[str, object]:
+    """``text`` with the string at ``path`` in a values tree set to ``value`` (by
+    :func:`~.edits.set_path`), and the value it had there (None when absent).
+
+    The tree is the node at ``tree`` (keys and list indexes) in the ``document``-th document: a
+    Helm values file is one whole document (``document`` None: the text must hold at most one,
+    and an empty one gets the keys); a HelmRelease's ``spec.values`` is a node in one. Rejected,
+    saying why, when the text does not parse, has another shape, or would hold more than that
+    one change (aliases expanded).
+    """
     try:
-        for change in reversed(changes):
-            _undo(after, old_data, change)
-        same = _same(old_data, after)
-    except Rejected as exc:
-        return str(exc)
-    except (KeyError, IndexError, TypeError, RecursionError):
-        return "the change is not where it was meant to be"
-    return None if same else "it changed more than the intended value"
+        docs = parse_stream(text.encode("utf-8"), strict=True)  # the nesting guard first
+        if document is None and len(docs) > 1:
+            raise Rejected("it holds more than one YAML document")
+        before = parse_data(text, False)
+        if not docs and not tree:
+            spans, changes = append_path(text, path, value)
+            new, index, before = text + spans[0][2], 0, [{}]
+        else:
+            index = document or 0
+            if index >= len(docs):
+                raise NoFix(f"there is no document {index + 1}")
+            c = Context(docs[index])
+            node = _node_at(docs[index].root, tree)
+            spans, changes = set_path(c, node, path, value, tree_step(node))
+            new = apply_edits(text, [Edit(c.pos(a), c.pos(b), t) for a, b, t in spans])
+    except ParseError as exc:
+        raise Rejected(f"it does not parse ({exc})") from None
+    except NoFix as exc:
+        raise Rejected(str(exc)) from None
+    old = _lookup(before[index], (*tree, *path))
+    if not spans:
+        return text, old
+    after = parse_data(new, False, "the changed text would not parse")
+    led = [Change(change.op, (index, *change.path), change.value) for change in changes]
+    why = changed_exactly(before, after, led)
+    if why is not None:
+        raise Rejected(f"the changed text would not hold exactly the intended key: {why}")
+    return new, old
+
+
+def _node_at(root: Node, steps: tuple[str | int, ...]) -> Node:
+    """The node at a path of keys and list indexes; NoFix where it is not there."""
+    node = root
+    for step in steps:
+        found = None
+        if isinstance(step, str) and isinstance(node, MappingNode):
+            found = (explicit(node, step) or (None, None))[1]
+        elif isinstance(step, int) and isinstance(node, SequenceNode) and step < len(node.value):
+            found = node.value[step]
+        if found is None:
+            raise NoFix(f"no {'.'.join(map(str, steps))} to set values in")
+        node = found
+    return node
+
+
+def _lookup(data: object, steps: tuple[str | int, ...]) -> object:
+    """The value at a path of keys and list indexes, else None."""
+    for step in steps:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data

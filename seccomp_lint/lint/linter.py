@@ -107,7 +107,7 @@ class _Stamper:
                 suppressed = Suppressed.COMMENT
             fix = None
             if pod is not None and self.options.fixes and suppressed is None:
-                fix = build_fix(rule, problem, pod)
+                fix = build_fix(rule, problem, pod, self.options.edit_rendered)
             setting = problem.where or (problem.setting.where if problem.setting else None)
             yield Finding(
                 rule=rule.ID,

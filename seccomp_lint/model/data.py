@@ -188,6 +188,9 @@ class Options:
     # Attach a fix to each finding. Only JSON, SARIF, --fix and --diff show fixes; the text
     # formats skip the work (a tenth of a run with many findings).
     fixes: bool = True
+    # Plan text edits for Helm-rendered documents too (a chart's fix carries them to templates);
+    # else their fixes say the change belongs in the chart.
+    edit_rendered: bool = False
 
     @property
     def annotations_effective(self) -> bool:

@@ -1,5 +1,7 @@
-"""Output formats: the text, JSON, GitHub and Markdown reporters (``report``), SARIF (``sarif``),
-and the table of formats by name (``formats``).
+"""Output formats: the text (full and concise), JSON, GitHub and Markdown reporters (``report``),
+SARIF (``sarif``), JUnit XML (``junit``), GitLab Code Quality (``gitlab``), the table of formats
+by name (``formats``), and the baseline file that leaves recorded findings out of a report
+(``baseline``).
 
 May import ``text``, ``model``, ``edit`` and ``rules``.
 """

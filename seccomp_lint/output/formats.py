@@ -7,16 +7,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from .report import Run, write_github, write_json, write_markdown, write_statistics, write_text
+from .gitlab import write_gitlab
+from .junit import write_junit
+from .report import (
+    Run,
+    write_concise,
+    write_github,
+    write_json,
+    write_markdown,
+    write_statistics,
+    write_text,
+)
 from .sarif import write_sarif
 
 FORMATS: dict[str, Callable[[Run, TextIO], None]] = {
     "text": write_text,
+    "concise": write_concise,
     "json": write_json,
     "sarif": write_sarif,
     "github": write_github,
     "markdown": write_markdown,
+    "junit": write_junit,
+    "gitlab": write_gitlab,
 }
+# Formats for people; the others are for programs and keep stdout to themselves.
+TEXT_FORMATS = ("text", "concise")
+# Other names of formats: ruff's --output-format calls the default text "full".
+ALIASES = {"full": "text"}
 
 
 @dataclass(frozen=True)
@@ -47,11 +64,15 @@ def emit(run: Run, fmt: str, display: Display, out: TextIO, err: TextIO) -> None
     Raises OSError (with its ``filename``) when an extra report file cannot be written.
     """
     run.quiet = display.quiet
-    run.color = fmt == "text" and use_color(out, display.color)
-    FORMATS[fmt](run, out)
-    if display.statistics:
-        # Machine-readable formats keep stdout to themselves.
-        write_statistics(run, out if fmt == "text" else err)
+    run.color = fmt in TEXT_FORMATS and use_color(out, display.color)
+    if display.statistics and fmt in TEXT_FORMATS:
+        # As in ruff: the counts instead of the listing (a dump's listing is 40,000 lines).
+        write_statistics(run, out)
+    else:
+        FORMATS[fmt](run, out)
+    if display.statistics and fmt not in TEXT_FORMATS:
+        # Machine-readable formats keep stdout to themselves: the counts go to stderr.
+        write_statistics(run, err)
     if display.sarif_file:
         with open(display.sarif_file, "w", encoding="utf-8") as handle:
             write_sarif(run, handle)

@@ -17,6 +17,16 @@ from ..model.data import Finding
 RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
 
 
+@dataclass(frozen=True)
+class BaselineUse:
+    """What a baseline file did in a run: entries that matched a finding (which is then not
+    reported) and entries that matched none (gone: the file can be shrunk)."""
+
+    path: str
+    matched: int
+    gone: int
+
+
 @dataclass
 class Run:
     """Everything a reporter needs: findings in order and what was read."""
@@ -30,6 +40,8 @@ class Run:
     pods: int = 0  # pod templates checked
     unrendered: int = 0  # of the skipped inputs, those holding an unrendered template
     fixed: int | None = None  # with --fix: findings fixed (the findings are what remains)
+    checked: list[str] = field(default_factory=list)  # the files read, in order
+    baseline: BaselineUse | None = None  # with --baseline: entries matched (not reported) and gone
     quiet: bool = False  # text: findings only, no summary line
     color: bool = False  # text: ANSI colours
 
@@ -51,7 +63,18 @@ def _paint(run: Run, what: str, text: str) -> str:
     return f"\033[{_COLORS[what]}m{text}\033[0m" if run.color else text
 
 
+def write_concise(run: Run, out: TextIO) -> None:
+    """One line per finding (``--output-format concise``), then the summary line."""
+    for f in run.findings:
+        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
+        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+    if not run.quiet:
+        out.write(summary_line(run) + "\n")
+
+
 def write_text(run: Run, out: TextIO) -> None:
+    """Each finding with its source and ``help:`` lines (``full``, the default), then the
+    summary line."""
     for f in run.findings:
         where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
         out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
@@ -82,7 +105,8 @@ def write_statistics(run: Run, out: TextIO) -> None:
 
 
 def summary_line(run: Run) -> str:
-    """One line: what was found (and fixed) where, what was skipped or could not be read."""
+    """One line: what was found (and fixed) where, what was skipped or could not be read, and
+    what a baseline left out."""
     files = counted(run.files, "file")
     unrendered = run.unrendered
     notes = [f"{counted(run.pods, 'pod template')} checked"]
@@ -92,27 +116,40 @@ def summary_line(run: Run) -> str:
         notes.append(f"{len(run.skipped) - unrendered} not fully checked")
     if run.suppressed:
         notes.append(f"{run.suppressed} suppressed")
+    if run.baseline is not None and run.baseline.matched:
+        notes.append(f"{run.baseline.matched} baselined")
     details = f" ({', '.join(notes)})"
     failed = (
         f" {counted(len(run.errors), 'input')} could not be read or built." if run.errors else ""
     )
+    stale = _stale(run)
     n = len(run.findings)
     if run.fixed:
         total = n + run.fixed
         return (
             f"Found {counted(total, 'finding')} ({run.fixed} fixed, {n} remaining) "
-            f"in {files}{details}.{failed}"
+            f"in {files}{details}.{failed}{stale}"
         )
     if not n:
         if run.errors:
-            return f"{failed.strip()} Nothing to report in the {files} read{details}."
+            return f"{failed.strip()} Nothing to report in the {files} read{details}.{stale}"
         if len(run.skipped) > unrendered:
             # Part of the input was not checked: "No findings" would claim too much.
-            return f"Nothing found in {files}{details}."
-        return f"No findings in {files}{details}."
+            return f"Nothing found in {files}{details}.{stale}"
+        return f"No findings in {files}{details}.{stale}"
     counts = run.counts()
     parts = [counted(counts[s], str(s)) for s in ("error", "warning") if counts[s]]
-    return f"Found {counted(n, 'finding')} ({', '.join(parts)}) in {files}{details}.{failed}"
+    return f"Found {counted(n, 'finding')} ({', '.join(parts)}) in {files}{details}.{failed}{stale}"
+
+
+def _stale(run: Run) -> str:
+    """The baseline entries that matched nothing, so the file can be shrunk."""
+    baseline = run.baseline
+    if baseline is None or not baseline.gone:
+        return ""
+    gone = baseline.gone
+    entries = "1 baseline entry matches" if gone == 1 else f"{gone} baseline entries match"
+    return f" {entries} nothing: rewrite {baseline.path} with --write-baseline to drop them."
 
 
 def counted(n: int, noun: str) -> str:
@@ -170,6 +207,14 @@ def write_json(run: Run, out: TextIO) -> None:
         "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
         "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
         "suppressed": run.suppressed,
+        "baselined": run.baseline.matched if run.baseline else 0,
+        "baseline": None
+        if run.baseline is None
+        else {
+            "path": run.baseline.path,
+            "matched": run.baseline.matched,
+            "gone": run.baseline.gone,
+        },
         "pod_templates": run.pods,
         "fixed": run.fixed,
         "failed": [{"path": p, "reason": r} for p, r in run.errors],
@@ -185,14 +230,20 @@ def write_json(run: Run, out: TextIO) -> None:
     )
 
 
+def workspace_root() -> str:
+    """The repository's root as CI names it: ``GITHUB_WORKSPACE`` in GitHub Actions,
+    ``CI_PROJECT_DIR`` in GitLab CI, else the working directory."""
+    return os.environ.get("GITHUB_WORKSPACE") or os.environ.get("CI_PROJECT_DIR") or os.getcwd()
+
+
 def workspace_path(path: str) -> str:
     """``path`` as code scanning and annotations want it: relative to the repository's root,
-    with forward slashes and no ``./``. The root is ``GITHUB_WORKSPACE`` in GitHub Actions (a
-    step with ``working-directory:`` still annotates the right file), else the working
-    directory; a path outside it stays as it is."""
+    with forward slashes and no ``./``. The root is :func:`workspace_root` (in GitHub Actions, a
+    step with ``working-directory:`` still annotates the right file); a path outside it stays
+    as it is."""
     if not path or path in ("-", "<stdin>"):
         return path
-    root = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    root = workspace_root()
     absolute = os.path.abspath(path)
     try:
         rel = os.path.relpath(absolute, root)

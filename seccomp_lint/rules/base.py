@@ -275,7 +275,9 @@ def fixer(rule: Rule) -> FixingRule | None:
 _SHAPE_ERRORS = (RecursionError, IndexError, KeyError, ValueError)
 
 
-def build_fix(rule: Rule, problem: Problem, pod: PodTemplate) -> Fix | None:
+def build_fix(
+    rule: Rule, problem: Problem, pod: PodTemplate, edit_rendered: bool = False
+) -> Fix | None:
     """The fix for one rule's problem in a pod template: None when a person must decide; a fix
     without edits, saying why, when the text's shape or a rendered document keeps ``--fix``
     from applying it."""
@@ -285,7 +287,7 @@ def build_fix(rule: Rule, problem: Problem, pod: PodTemplate) -> Fix | None:
     try:
         c = context(pod.doc)
         plan = planner.fix(c, pod, problem)
-        if pod.doc.helm_source:
+        if pod.doc.helm_source and not edit_rendered:
             return Fix(
                 plan.description,
                 plan.spec.applicability,

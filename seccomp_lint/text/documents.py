@@ -325,8 +325,13 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def parse_stream(data: bytes) -> list[Document]:
-    """Every document of an in-memory stream that parses (for build output and patch files)."""
+class ParseError(Exception):
+    """A stream with a document that does not parse (or nests too deep); the message says where."""
+
+
+def parse_stream(data: bytes, strict: bool = False) -> list[Document]:
+    """Every document of an in-memory stream that parses (for build output and patch files);
+    with ``strict``, ParseError at the first that does not (a file about to be edited)."""
     docs: list[Document] = []
     view = memoryview(data)
     pos = 0
@@ -342,4 +347,6 @@ def parse_stream(data: bytes) -> list[Document]:
         for item in compose(chunk, len(docs)):
             if isinstance(item, Document):
                 docs.append(item)
+            elif strict:
+                raise ParseError(f"line {item.line}, column {item.column}: {item.message}")
     return docs

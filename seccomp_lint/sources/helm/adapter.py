@@ -18,5 +18,13 @@ class Helm:
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         values = list(run.values)
-        done = fix_chart(build.directory, values, run.options, run.unsafe, run.write, run.keep)
+        done = fix_chart(
+            build.directory,
+            values,
+            run.options,
+            run.unsafe,
+            run.write,
+            run.keep,
+            rendered=build.result.data,  # the render the lint made: not rendered again
+        )
         return BuildFix(done.files, done.remaining, done.problems, held_back=done.held_back)

@@ -2,16 +2,22 @@
 a template renders the pod's or a container's ``securityContext`` from, verified by re-rendering.
 
 The values file is the last ``--values FILE``, else the chart's ``values.yaml``. Each values key
-is changed on its own (:func:`helm_values.set_value`, a text splice), then checked three ways
-before the next: the file's data differs only by that key; the chart re-rendered with the new
-text no longer has the findings the change is for and has no finding it did not have; and the
-rendered output differs only in ``seccompProfile`` settings, each now ``RuntimeDefault``. A change
-that fails a check is dropped and the findings it was for keep their advice, with why.
+is changed on its own (:func:`~seccomp_lint.edit.splices.set_in_text`), then checked
+three ways before the next: the file's data differs by exactly that key; the chart re-rendered
+with the new text no longer has the findings the change is for and has no finding it did not
+have; and the rendered output differs by exactly the changes of those findings' fixes (each
+:func:`~seccomp_lint.edit.splices.changed_exactly`). A change that fails a check is dropped and
+the findings it was for keep their advice, with why.
 
-Findings whose template hard-codes the spot (no values key) then get the rule's own fix made to
-the template text (:mod:`helm_templates`), each checked by rendering the chart with it: finding
-gone, none new, output changed by exactly the fix's change. Each file is written once,
-atomically, only with ``--fix``.
+Findings whose template hard-codes the spot (no values key) then get the rule's own fix, planned
+on the rendered document (the linter plans edits for Helm-rendered documents when asked,
+``Options.edit_rendered``), made to the template text (:mod:`.templates`), each checked by
+rendering the chart with it: finding gone, none new, output changed by exactly the fix's change.
+Each file is written once, atomically, only with ``--fix``.
+
+The chart is rendered once per state: the pipeline's render of the chart as it is is reused
+(``rendered``), each change is verified by one render, and the findings left are those of the
+last verified render.
 
 A change is verified together with the ones made before it (a template's with the values
 file's), so none may land without them: with ``--fix`` a file that cannot be rewritten is not
@@ -27,21 +33,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import yaml
-
 from ...edit import writer
-from ...edit.splices import Rejected, apply_edits, verify
-from ...fix.fixes import FileFix
+from ...edit.edits import RUNTIME_DEFAULT
+from ...edit.splices import Rejected, apply_edits, set_in_text, verify
+from ...fix.fixes import MAX_ROUNDS, FileFix
 from ...lint.linter import FileResult
-from ...model.data import Applicability, Change, Edit, Finding, Fix, Options
+from ...model.data import Applicability, Change, ChangeOp, Edit, Finding, Fix, Options
 from ...rules import FIX_ORDER
 from ...sources.toolrun import ToolError
 from .render import Mapped, lint_mapped, lint_rendered, render
-from .templates import NotPlain, carry, check_inserted, planned_edits
-from .values import ValuesEditError, set_value
+from .templates import NotPlain, carry, check_inserted
 
-RUNTIME_DEFAULT = "RuntimeDefault"
-_MAX_ROUNDS = 200  # template fixes tried per chart (each renders the chart once)
+_PROFILE_TYPE = RUNTIME_DEFAULT["type"]
 
 
 @dataclass
@@ -63,8 +66,8 @@ def values_file(chart: str, values: list[str]) -> str:
 def _profile_only(change: Change) -> bool:
     """Whether a change sets a seccompProfile and nothing else."""
     if "seccompProfile" in change.path:
-        return change.op == "set"
-    if change.op != "set" or not change.path or change.path[-1] != "securityContext":
+        return change.op == ChangeOp.SET
+    if change.op != ChangeOp.SET or not change.path or change.path[-1] != "securityContext":
         return False
     try:
         value = json.loads(change.value)
@@ -92,25 +95,27 @@ def fix_chart(
     unsafe: bool,
     write: bool,
     keep: Callable[[Finding], bool],
+    rendered: bytes | None = None,
 ) -> ChartFix:
     """Fix one chart in its values file, then in templates that hard-code the pod spec; each
-    change verified by re-rendering; files written with ``--fix``."""
-    before, mapped = lint_mapped(chart, values, options)
-    if before.error:
-        return ChartFix([], before, [])
+    change verified by re-rendering; files written with ``--fix``. ``rendered`` is the chart's
+    stream as rendered already (by the lint before the fix stage): it is not rendered again."""
+    if rendered is None:
+        before, mapped = lint_mapped(chart, values, options)
+        if before.error:
+            return ChartFix([], before, [])
+        stream = before.data or b""
+    else:
+        stream = rendered
+        before, mapped = lint_rendered(chart, stream, options)
     done = ChartFix([], before, [])
     if not any(_open(m, keep) for m in mapped):
         return done
-    try:
-        stream = render(chart, values)
-    except ToolError as exc:
-        done.problems.append((chart, str(exc)))
-        return _finish(done)
     groups: dict[str, list[Mapped]] = {}
     for m in mapped:
         if _wanted(m, keep) and m.ref is not None:
             groups.setdefault(m.ref.key, []).append(m)
-    in_values: _Text | None = None
+    in_values: _EditedFile | None = None
     replaced = None
     if groups:
         edited = _fix_values(chart, values, options, unsafe, write, groups, before, stream, done)
@@ -118,24 +123,24 @@ def fix_chart(
             in_values = edited[0]
             replaced, stream = (in_values.path, in_values.text), edited[1]
     stage = _TemplateStage(chart, values, options, replaced, done, write)
-    templates = stage.run(stream, unsafe, keep)
+    templates, stream = stage.run(stream, unsafe, keep)
     changed = ([in_values] if in_values else []) + templates
     if not changed:
         return _finish(done)
-    for t in _write_all(in_values, templates, done) if write else changed:
+    written = _write_all(in_values, templates, done) if write else changed
+    for t in written:
         done.files.append(FileFix(t.path, t.original, t.encoded, [], fixed_count=t.fixed))
-    if write:
-        after, _ = lint_mapped(chart, values, options)
+    if len(written) == len(changed):
+        after, _ = lint_rendered(chart, stream, options)  # the last verified render: the files
     else:
-        texts = {t.path: t.full for t in templates}
-        after, _ = lint_mapped(chart, values, options, replaced, texts)
+        after, _ = lint_mapped(chart, values, options)  # some not written: as they are now
     if not after.error:
         done.remaining = after
     return _finish(done)
 
 
 @dataclass(eq=False)
-class _Text:
+class _EditedFile:
     """A file being changed: as read, and as it is now."""
 
     path: str
@@ -158,7 +163,7 @@ class _Text:
         return self.full.encode("utf-8")
 
 
-def _read(path: str) -> _Text | str:
+def _read(path: str) -> _EditedFile | str:
     """A file to edit, or why it cannot be."""
     try:
         with open(path, "rb") as handle:
@@ -169,7 +174,7 @@ def _read(path: str) -> _Text | str:
         return f"cannot read {path}: {exc.strerror or exc}"
     except UnicodeDecodeError:
         return f"{path} is not UTF-8"
-    return _Text(path, original, seen, text.lstrip("\ufeff"), text.startswith("\ufeff"))
+    return _EditedFile(path, original, seen, text.lstrip("\ufeff"), text.startswith("\ufeff"))
 
 
 def _fix_values(
@@ -182,7 +187,7 @@ def _fix_values(
     before: FileResult,
     old_stream: bytes,
     done: ChartFix,
-) -> tuple[_Text, bytes] | None:
+) -> tuple[_EditedFile, bytes] | None:
     """Set each values key in the values file, verified one by one: the file as changed and
     the chart rendered with it."""
     target = values_file(chart, values)
@@ -196,12 +201,12 @@ def _fix_values(
     for key, group in groups.items():
         path = (*key.split("."), "seccompProfile", "type")
         try:
-            new_text, old = set_value(text, path, RUNTIME_DEFAULT)
-        except ValuesEditError as exc:
+            new_text, old = set_in_text(text, path, _PROFILE_TYPE)
+        except Rejected as exc:
             _decline(done, group, f"{target}: {'.'.join(path)}: {exc}")
             continue
         if new_text == text:
-            _decline(done, group, f"{target} already sets {'.'.join(path)}: {RUNTIME_DEFAULT}")
+            _decline(done, group, f"{target} already sets {'.'.join(path)}: {_PROFILE_TYPE}")
             continue
         unsafe_fix = old == "Unconfined" or any(
             m.rendered.fix is not None and m.rendered.fix.applicability != Applicability.SAFE
@@ -217,7 +222,7 @@ def _fix_values(
             chart, values, options, ((target, new_text), None), before, group
         )
         if not failed:
-            failed = _same_but_profiles(old_stream, new_stream)
+            failed = _rendered_exactly(old_stream, new_stream, group)
         if failed:
             _decline(done, group, failed)
             continue
@@ -225,6 +230,17 @@ def _fix_values(
         read.mapped += group
     read.text = text
     return read, old_stream
+
+
+def _rendered_exactly(old: bytes, new: bytes, group: list[Mapped]) -> str | None:
+    """Why the chart rendered with a values change differs from before by more (or less) than
+    the changes of the fixes of the findings it is for, or None."""
+    fixes = {(f.document, f.changes): f for m in group if (f := m.rendered.fix) is not None}
+    try:
+        verify(old.decode("utf-8"), new.decode("utf-8"), list(fixes.values()), False)
+    except (Rejected, UnicodeDecodeError) as exc:
+        return f"the re-rendered chart differs by more than the fix: {exc}"
+    return None
 
 
 def _open(m: Mapped, keep: Callable[[Finding], bool]) -> bool:
@@ -237,7 +253,7 @@ def _open(m: Mapped, keep: Callable[[Finding], bool]) -> bool:
 
 class _TemplateStage:
     """The fixes of findings whose template hard-codes the spot: the rule's fix, planned on the
-    rendered document, made to the template text (:mod:`helm_templates`), verified by rendering
+    rendered document, made to the template text (:mod:`.templates`), verified by rendering
     the chart with it (finding gone, none new, output changed by exactly the fix's changes)."""
 
     def __init__(
@@ -251,39 +267,34 @@ class _TemplateStage:
     ) -> None:
         self.chart, self.values, self.options = chart, values, options
         self.replaced, self.done, self.write = replaced, done, write
-        self.files: dict[str, _Text] = {}
+        self.files: dict[str, _EditedFile] = {}
 
-    def run(self, stream: bytes, unsafe: bool, keep: Callable[[Finding], bool]) -> list[_Text]:
+    def run(
+        self, stream: bytes, unsafe: bool, keep: Callable[[Finding], bool]
+    ) -> tuple[list[_EditedFile], bytes]:
+        """The templates changed, and the chart's stream rendered with them (each change
+        verified by one render, with the ones before it)."""
         tried: set[tuple] = set()
-        for _ in range(_MAX_ROUNDS):
+        for _ in range(MAX_ROUNDS):
             now, mapped = lint_rendered(self.chart, stream, self.options)
-            candidates = [
-                m
-                for m in mapped
-                if m.ref is None
-                and m.finding is not m.rendered  # its template file is at hand
-                and _open(m, keep)
-                and _where(m) not in tried
-            ]
+            candidates = self._candidates(mapped, keep, tried)
             if not candidates:
                 break
-            candidates.sort(key=lambda m: (FIX_ORDER.get(m.finding.rule, 99), _where(m)))
-            planned = planned_edits(stream, self.options)
             rendered = stream.decode("utf-8", errors="replace")
             m = candidates[0]
             tried.add(_where(m))
-            plan = self._carry(m, planned, rendered)
+            plan = self._carry(m, rendered)
             if isinstance(plan, str):
                 _decline(self.done, [m], plan)
                 continue
             file, edits, new_text = plan
             group = [m]
             for other in candidates[1:]:
-                same = self._carry(other, planned, rendered)
+                same = self._carry(other, rendered)
                 if not isinstance(same, str) and same[0] is file and same[1] == edits:
                     group.append(other)
                     tried.add(_where(other))
-            fixes = [f for x in group if (f := planned[_key(x)].fix) is not None]
+            fixes = [f for x in group if (f := x.rendered.fix) is not None]
             if not unsafe and any(f.applicability != Applicability.SAFE for f in fixes):
                 self.done.held_back += len(group)
                 continue
@@ -295,14 +306,31 @@ class _TemplateStage:
                 continue
             file.text, stream = new_text, new_stream
             file.mapped += group
-        return [t for t in self.files.values() if t.fixed]
+        else:
+            _, mapped = lint_rendered(self.chart, stream, self.options)
+            left = self._candidates(mapped, keep, tried)
+            _decline(self.done, left, f"{MAX_ROUNDS} rounds of fixes did not get to it")
+        return [t for t in self.files.values() if t.fixed], stream
 
-    def _carry(
-        self, m: Mapped, planned: dict[tuple, Finding], rendered: str
-    ) -> tuple[_Text, list[Edit], str] | str:
+    @staticmethod
+    def _candidates(
+        mapped: list[Mapped], keep: Callable[[Finding], bool], tried: set[tuple]
+    ) -> list[Mapped]:
+        """The findings of hard-coded templates still to try, in fix order."""
+        found = [
+            m
+            for m in mapped
+            if m.ref is None
+            and m.finding is not m.rendered  # its template file is at hand
+            and _open(m, keep)
+            and _where(m) not in tried
+        ]
+        return sorted(found, key=lambda m: (FIX_ORDER.get(m.finding.rule, 99), _where(m)))
+
+    def _carry(self, m: Mapped, rendered: str) -> tuple[_EditedFile, list[Edit], str] | str:
         """The template, the fix's edits carried over to it and its new text, or why not."""
-        f = planned.get(_key(m))
-        if f is None or f.fix is None:
+        fix = m.rendered.fix
+        if fix is None or not fix.edits:
             return "the fix has no text edit to carry over to the template"
         path = m.finding.path
         if path not in self.files:
@@ -313,7 +341,7 @@ class _TemplateStage:
         file = self.files[path]
         name = os.path.relpath(path, self.chart)
         try:
-            edits = carry(file.text, rendered, f.fix.edits, name)
+            edits = carry(file.text, rendered, fix.edits, name)
             new_text = apply_edits(file.text, edits)
             check_inserted(file.text, new_text, edits, name)
         except (NotPlain, Rejected) as exc:
@@ -322,7 +350,7 @@ class _TemplateStage:
 
     def _verify(
         self,
-        file: _Text,
+        file: _EditedFile,
         new_text: str,
         old_stream: bytes,
         before: FileResult,
@@ -348,14 +376,10 @@ class _TemplateStage:
         return None, new_stream
 
 
-def _key(m: Mapped) -> tuple:
-    """A rendered finding as :func:`helm_templates.planned_edits` keys it."""
-    obj = m.rendered.object
-    return (m.rendered.identity, obj.document if obj else None)
-
-
 def _where(m: Mapped) -> tuple:
-    return (m.finding.path, m.finding.line, *_key(m))
+    """A finding of a template: where it is shown, and which rendered document it is in."""
+    obj = m.rendered.object
+    return (m.finding.path, m.finding.line, m.rendered.identity, obj.document if obj else None)
 
 
 def _rerendered(
@@ -396,7 +420,9 @@ def _unwritable(done: ChartFix, path: str, group: list[Mapped]) -> bool:
     return True
 
 
-def _write_all(values: _Text | None, templates: list[_Text], done: ChartFix) -> list[_Text]:
+def _write_all(
+    values: _EditedFile | None, templates: list[_EditedFile], done: ChartFix
+) -> list[_EditedFile]:
     """Write the changed files; the ones written.
 
     Each change was verified by a render with the ones made before it: the values file's on
@@ -409,7 +435,7 @@ def _write_all(values: _Text | None, templates: list[_Text], done: ChartFix) -> 
         if failed:
             _not_written(done, t, failed, templates, [])
             return []
-    written: list[_Text] = []
+    written: list[_EditedFile] = []
     for t in templates:
         failed = writer.replace_atomically(t.path, t.encoded, t.original, t.seen)
         if failed:
@@ -420,7 +446,11 @@ def _write_all(values: _Text | None, templates: list[_Text], done: ChartFix) -> 
 
 
 def _not_written(
-    done: ChartFix, t: _Text, failed: str, others: list[_Text], written: list[_Text]
+    done: ChartFix,
+    t: _EditedFile,
+    failed: str,
+    others: list[_EditedFile],
+    written: list[_EditedFile],
 ) -> None:
     """Say why a file and the ones verified with it are not changed, and put back those of
     them already written."""
@@ -434,59 +464,6 @@ def _not_written(
             said = f"put back: {why}" if undo is None else f"{why}; not put back: {undo}"
         done.problems.append((x.path, said))
         _decline(done, x.mapped, f"{x.path} is not changed: {why}")
-
-
-def _same_but_profiles(old: bytes, new: bytes) -> str | None:
-    """Why two renders differ beyond seccompProfile settings now RuntimeDefault, or None."""
-    try:
-        a = [d for d in yaml.safe_load_all(old) if d is not None]
-        b = [d for d in yaml.safe_load_all(new) if d is not None]
-    except yaml.YAMLError as exc:
-        return f"the rendered output does not parse: {exc}"
-    if len(a) != len(b):
-        return "the re-rendered chart has a different number of documents"
-    for x, y in zip(a, b):
-        if _strip(x) != _strip(y):
-            return "the re-rendered chart differs beyond seccompProfile"
-        for profile in _new_profiles(x, y):
-            if profile != {"type": RUNTIME_DEFAULT}:
-                return f"the re-rendered chart sets seccompProfile {json.dumps(profile)}"
-    return None
-
-
-def _strip(data: object) -> object:
-    """The data without seccompProfile in any securityContext (and securityContexts it empties)."""
-    if isinstance(data, list):
-        return [_strip(x) for x in data]
-    if not isinstance(data, dict):
-        return data
-    out = {}
-    for k, v in data.items():
-        if k == "securityContext" and isinstance(v, dict):
-            v = {kk: vv for kk, vv in v.items() if kk != "seccompProfile"}
-            if not v:
-                continue
-        if k == "securityContext" and v is None:
-            continue
-        out[k] = _strip(v)
-    return out
-
-
-def _new_profiles(old: object, new: object) -> list[object]:
-    """The seccompProfile values of ``new`` that differ from ``old`` at the same place."""
-    found: list[object] = []
-    if isinstance(new, list):
-        items = old if isinstance(old, list) else []
-        for i, item in enumerate(new):
-            found += _new_profiles(items[i] if i < len(items) else None, item)
-    elif isinstance(new, dict):
-        keys = old if isinstance(old, dict) else {}
-        for k, v in new.items():
-            if k == "seccompProfile" and v != keys.get(k):
-                found.append(v)
-            else:
-                found += _new_profiles(keys.get(k), v)
-    return found
 
 
 def _decline(done: ChartFix, group: list[Mapped], why: str) -> None:

@@ -309,9 +309,11 @@ def lint_mapped(
 def lint_rendered(chart: str, data: bytes, options: Options) -> tuple[FileResult, list[Mapped]]:
     """Lint a chart's rendered stream; findings mapped to their template files."""
     rendered = parse_stream(data)
-    # Fixes are planned on the rendered output: where they act says which values key to set.
-    options = replace(options, prefilter=False, fixes=True)
+    # Fixes are planned on the rendered output, with their edits: where they act says which
+    # values key to set, and a template that hard-codes the spot gets the edits carried over.
+    options = replace(options, prefilter=False, fixes=True, edit_rendered=True)
     result = lint_bytes(data, f"{chart} (helm template)", options)
+    result.data = data  # the render: the fix stage starts from it
     texts: dict[str, str] = {}
     # ref: the values key whose securityContext its fix acts in
     mapped: list[Mapped[ValuesRef | None]] = []

@@ -12,7 +12,7 @@ not be one the template sets elsewhere at the same place (another branch of an `
 :class:`NotPlain` says why and the template is left alone.
 
 The caller verifies the result by rendering the chart with the new template text
-(:mod:`helm_fix`).
+(:mod:`.fix`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ...edit.edits import EDITOR_BREAK
-from ...lint.linter import lint_bytes
-from ...model.data import Edit, Finding, Options, Pos
+from ...edit.geometry import EDITOR_BREAK
+from ...model.data import Edit, Pos
 
 _ACTION_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
 _CONTROL = re.compile(r"\{\{-?\s*(if|with|range|define|block|else|end)\b")
@@ -31,8 +30,6 @@ _OUTPUT = re.compile(r"\{\{(?!-?\s*(?:(?:if|with|range|define|block|else|end)\b|
 _KEY = re.compile(
     r"""^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"\[\]{},&*!|>%@`][^#]*?)[ \t]*:(?:[ \t]|$)"""
 )
-_SOURCE = b"# Source: "
-_HIDDEN = b"# S0urce: "  # the same length: positions stay as they were
 
 
 class NotPlain(Exception):
@@ -103,16 +100,7 @@ def outline(text: str) -> Outline:
             frames = []
             continue
         opened = tuple(control)
-        for match in _CONTROL.finditer(line):
-            word = match.group(1)
-            if word == "end":
-                if control:
-                    control.pop()
-            elif word == "else":
-                if control:
-                    control[-1] = n
-            else:
-                control.append(n)
+        _track_control(line, n, control)
         if _ACTION_ONLY.match(line):
             for frame in frames:
                 frame.after_action = True
@@ -122,18 +110,8 @@ def outline(text: str) -> Outline:
             continue
         body, at = line[indent:], indent
         if body == "-" or body.startswith("- "):
-            while frames and (
-                frames[-1].indent > at or (frames[-1].indent == at and frames[-1].item)
-            ):
-                frames.pop()
-            parent = frames[-1] if frames else None
-            index: object = ("?", n)
-            if parent is not None:
-                index = ("?", n) if parent.after_action else parent.items
-                parent.items += 1
-            parents = tuple(f.line for f in frames)
-            item = _Frame(at, (*(parent.path if parent else ()), index), n, item=True)
-            frames.append(item)
+            parents = _open_item(frames, at, n)
+            item = frames[-1]
             rest = body[1:].lstrip(" ")
             at += len(body) - len(rest)
             body = rest
@@ -157,6 +135,34 @@ def outline(text: str) -> Outline:
             path = (*base, ("?", n))
         _add(out, Line(n, line, indent, path, parents, opened))
     return out
+
+
+def _track_control(line: str, n: int, control: list[int]) -> None:
+    """Open, switch (``else``) and close the template control blocks a line holds."""
+    for match in _CONTROL.finditer(line):
+        word = match.group(1)
+        if word == "end":
+            if control:
+                control.pop()
+        elif word == "else":
+            if control:
+                control[-1] = n
+        else:
+            control.append(n)
+
+
+def _open_item(frames: list[_Frame], at: int, n: int) -> tuple[int, ...]:
+    """Push the frame of a list item at column ``at`` on line ``n``; the lines it hangs under."""
+    while frames and (frames[-1].indent > at or (frames[-1].indent == at and frames[-1].item)):
+        frames.pop()
+    parent = frames[-1] if frames else None
+    index: object = ("?", n)
+    if parent is not None:
+        index = ("?", n) if parent.after_action else parent.items
+        parent.items += 1
+    parents = tuple(f.line for f in frames)
+    frames.append(_Frame(at, (*(parent.path if parent else ()), index), n, item=True))
+    return parents
 
 
 def _add(out: Outline, line: Line) -> None:
@@ -284,16 +290,3 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
         root = new.lines[first.parents[0]] if first.parents else first
         if first.control != root.control:
             raise NotPlain(f"{name}:{first.number} would be inside a template condition or loop")
-
-
-def planned_edits(data: bytes, options: Options) -> dict[tuple, Finding]:
-    """The findings of a rendered stream with the text edits of their fixes, by (identity,
-    document): linted as if it were a plain file (rendered output keeps its edits otherwise)."""
-    result = lint_bytes(
-        data.replace(_SOURCE, _HIDDEN), "rendered", replace(options, prefilter=False, fixes=True)
-    )
-    return {
-        (f.identity, f.object.document if f.object else None): f
-        for f in result.findings
-        if f.fix is not None and f.fix.edits
-    }

@@ -175,7 +175,7 @@ def _change(c: Context, path: tuple[str | int, ...], change: Change) -> list[tup
         found = explicit(node, step)
         if found is None:  # the rest of the path goes in as one nested value
             rest = path[depth + 1 :]
-            if change.op != "set" or any(isinstance(s, int) for s in rest):
+            if change.op != ChangeOp.SET or any(isinstance(s, int) for s in rest):
                 raise NoFix("the patch lacks the place to change")
             for name in reversed(rest):
                 new = {name: new}
@@ -185,7 +185,7 @@ def _change(c: Context, path: tuple[str | int, ...], change: Change) -> list[tup
     if not isinstance(node, MappingNode) or not isinstance(last, str):
         raise NoFix("the value to change is not a mapping entry in the patch")
     found = explicit(node, last)
-    if change.op == "delete":
+    if change.op == ChangeOp.DELETE:
         if found is None:
             raise NoFix(f"{last!r} is not in the patch")
         return remove(c, node, last, levels=0)[0]

@@ -16,7 +16,7 @@ from yaml.nodes import Node, SequenceNode
 
 from ...edit.edits import NoFix, block_lines, new_document
 from ...lint.linter import FileResult
-from ...model.data import Applicability, Options
+from ...model.data import Applicability, ChangeOp, Options
 from ...output.report import counted
 from ...text.documents import text
 from ..adapter import Mapped
@@ -68,7 +68,7 @@ def patch_for(m: Mapped[InSource]) -> str | None:
         last = path[-1]
         if not isinstance(last, str):
             return None
-        here[last] = json.loads(change.value) if change.op == "set" else None
+        here[last] = json.loads(change.value) if change.op == ChangeOp.SET else None
     tree.pop("apiVersion", None)
     tree.pop("kind", None)
     metadata = tree.pop("metadata", {})

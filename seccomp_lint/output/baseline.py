@@ -1,0 +1,158 @@
+"""The baseline file: record today's findings (``--write-baseline``), then report only those not
+in it (``--baseline``).
+
+An entry is keyed by what survives edits (rule, path relative to the baseline file, kind,
+namespace, name, container, setting), never by line. Entries form a multiset: two findings with
+one key need two entries, so a second, new finding of that key is still reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..model.data import Finding
+from .report import BaselineUse, Run
+
+VERSION = 1
+FIELDS = ("rule", "path", "kind", "namespace", "name", "container", "setting")
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read or is not one (exit code 2)."""
+
+
+class Key(NamedTuple):
+    """What a baseline entry matches: a finding's identity, its file and its namespace."""
+
+    rule: str
+    path: str  # relative to the baseline file's directory, forward slashes
+    kind: str | None
+    namespace: str | None
+    name: str | None
+    container: str | None
+    setting: str | None
+
+
+@dataclass
+class Baseline:
+    """A loaded (or freshly recorded) baseline: its file and its entries, counted."""
+
+    path: str
+    entries: Counter[Key] = field(default_factory=Counter)
+
+    @property
+    def root(self) -> str:
+        """The directory entry paths are relative to: the baseline file's."""
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+def relative(path: str, root: str) -> str:
+    """``path`` relative to ``root``, normalised with forward slashes; stdin stays as named."""
+    if path in ("-", "<stdin>"):
+        return path
+    rel = os.path.relpath(os.path.abspath(path), root)
+    return os.path.normpath(rel).replace(os.sep, "/")
+
+
+def baseline_key(f: Finding, root: str) -> Key:
+    """The baseline key of a finding, its path taken relative to ``root``."""
+    obj = f.object
+    kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
+    return Key(f.rule, relative(f.path, root), kind, namespace, name, f.container, f.setting)
+
+
+def record(path: str, findings: list[Finding]) -> Baseline:
+    """A baseline at ``path`` holding one entry per finding."""
+    baseline = Baseline(path)
+    baseline.entries.update(baseline_key(f, baseline.root) for f in findings)
+    return baseline
+
+
+def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], BaselineUse]:
+    """The findings the baseline does not cover (each entry covers one), and what it did."""
+    left = Counter(baseline.entries)
+    new = []
+    for f in findings:
+        k = baseline_key(f, baseline.root)
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            new.append(f)
+    return new, BaselineUse(baseline.path, len(findings) - len(new), sum(left.values()))
+
+
+def settle(run: Run, given: Baseline | None, write_to: str | None) -> str | None:
+    """With ``write_to``, record the run's findings there (raises OSError) and take them as its
+    baseline; then report only the findings the baseline does not cover. Returns a notice."""
+    notice = None
+    if write_to:
+        given = record(write_to, run.findings)
+        write_baseline(given)
+        n = sum(given.entries.values())
+        notice = f"wrote {n} baseline {'entry' if n == 1 else 'entries'} to {write_to}"
+    if given is not None:
+        run.findings, run.baseline = match(given, run.findings)
+    return notice
+
+
+def _sort_key(k: Key) -> tuple[str, ...]:
+    return tuple("" if v is None else v for v in k)
+
+
+def baseline_text(baseline: Baseline) -> str:
+    """The file's text: sorted entries, one per line, so it diffs well in review."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [
+        "    " + encode(dict(zip(FIELDS, k, strict=True)))
+        for k in sorted(baseline.entries.elements(), key=_sort_key)
+    ]
+    body = ",\n".join(lines)
+    return (
+        f'{{\n  "version": {VERSION},\n  "entries": ['
+        + (f"\n{body}\n  " if body else "")
+        + "]\n}\n"
+    )
+
+
+def write_baseline(baseline: Baseline) -> None:
+    """Write the file (raises OSError with its ``filename``)."""
+    with open(baseline.path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(baseline_text(baseline))
+
+
+def read_baseline(path: str) -> Baseline:
+    """Read a baseline file; a file that is not one raises :class:`BaselineError`, saying where."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise BaselineError(f"{path}: cannot read baseline file: {why}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise BaselineError(f'{path}: expected an object with an "entries" list')
+    if data.get("version") != VERSION:
+        raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
+    baseline = Baseline(path)
+    for number, entry in enumerate(data["entries"], 1):
+        baseline.entries[_entry(path, number, entry)] += 1
+    return baseline
+
+
+def _entry(path: str, number: int, entry: object) -> Key:
+    if not isinstance(entry, dict) or set(entry) != set(FIELDS):
+        raise BaselineError(f"{path}: entry {number}: expected the keys {', '.join(FIELDS)}")
+    for name in FIELDS:
+        value = entry[name]
+        required = name in ("rule", "path")
+        if not (isinstance(value, str) or (value is None and not required)):
+            what = "a string" if required else "a string or null"
+            raise BaselineError(f"{path}: entry {number}: {name!r} must be {what}, not {value!r}")
+    return Key(*(entry[name] for name in FIELDS))

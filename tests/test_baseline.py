@@ -1,0 +1,189 @@
+"""Baseline files: --write-baseline records today's findings by what survives edits (never by
+line), --baseline reports only new ones, counts the baselined ones and the entries gone; the
+file is sorted, one entry per line, and a bad one is a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import BARE_POD, WEB_POD, run_process
+
+# A file with a ConfigMap and a Deployment (2 findings: container "log" has no profile,
+# container "app" runs Unconfined).
+APPS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {a: b}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: cart
+          securityContext:
+            seccompProfile: {type: Unconfined}
+        - name: log
+          image: log
+"""
+# What goes above the Deployment once it has moved down its file.
+FILLER = """\
+apiVersion: v1
+kind: Service
+metadata: {name: cart, namespace: shop}
+spec:
+  ports:
+    - port: 80
+---
+"""
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository of manifests with findings, as the working directory."""
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy/apps.yaml").write_text(APPS)
+    (tmp_path / "deploy/web.yaml").write_bytes(WEB_POD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def _json(*args: str | Path, cwd: Path | None = None) -> tuple[int, dict, str]:
+    done = run_process(*args, "--format", "json", text=True, cwd=cwd)
+    return done.returncode, json.loads(done.stdout), done.stderr
+
+
+def _rules(report: dict) -> list[tuple[str, str, int]]:
+    return [(f["rule"], f["path"], f["line"]) for f in report["findings"]]
+
+
+def test_moved_deployment_stays_baselined_and_only_the_new_finding_is_reported(tree: Path):
+    lines_before = _rules(_json("deploy")[1])
+    code, before, err = _json("--write-baseline", "baseline.json", "deploy")
+    assert code == 0, err
+    assert "wrote 3 baseline entries to baseline.json" in err
+    assert before["findings"] == []
+    assert before["summary"]["baselined"] == 3
+
+    # The Deployment moves down its file (and is re-indented); a new pod without a profile
+    # is added in a new file.
+    moved = APPS.replace("        - name:", "      - name:")
+    moved = moved.replace("          image", "        image").replace(
+        "          secur", "        secur"
+    )
+    moved = moved.replace("            seccompProfile", "          seccompProfile")
+    (tree / "deploy/apps.yaml").write_text(FILLER + moved)
+    (tree / "deploy/new.yaml").write_text(BARE_POD)
+
+    lines_after = _rules(_json("deploy")[1])
+    # The same findings of apps.yaml, on other lines.
+    apps = [(r, line) for r, p, line in lines_before if p.endswith("apps.yaml")]
+    moved_apps = [(r, line) for r, p, line in lines_after if p.endswith("apps.yaml")]
+    assert [r for r, _ in apps] == [r for r, _ in moved_apps] and len(apps) == 2
+    assert all(a != b for a, b in zip(apps, moved_apps, strict=True))
+
+    code, report, err = _json("--baseline", "baseline.json", "deploy")
+    assert code == 1, err
+    assert _rules(report) == [("missing-seccomp-profile", "deploy/new.yaml", 5)]
+    summary = report["summary"]
+    assert summary["baselined"] == 3
+    assert summary["baseline"] == {"path": "baseline.json", "matched": 3, "gone": 0}
+    assert summary["findings"] == 1
+
+    done = run_process("--baseline", "baseline.json", "deploy", text=True)
+    assert done.returncode == 1
+    assert done.stdout.startswith("deploy/new.yaml:5:3: missing-seccomp-profile")
+    assert "3 baselined" in done.stdout.splitlines()[-1]
+    assert "apps.yaml" not in done.stdout
+
+
+def test_identical_keys_are_counted(tree: Path):
+    """Entries are a multiset: a second finding of one key is new."""
+    assert _json("--write-baseline", "b.json", "deploy/web.yaml")[0] == 0
+    (tree / "deploy/web.yaml").write_bytes(WEB_POD + b"---\n" + WEB_POD)
+    code, report, _ = _json("--baseline", "b.json", "deploy/web.yaml")
+    assert code == 1
+    assert _rules(report) == [("missing-seccomp-profile", "deploy/web.yaml", 15)]
+    assert report["summary"]["baselined"] == 1
+
+
+def test_entries_that_match_nothing_are_counted_and_rewriting_drops_them(tree: Path):
+    assert _json("--write-baseline", "b.json", "deploy")[0] == 0
+    (tree / "deploy/web.yaml").write_bytes(WEB_POD.replace(b"kind: Pod", b"kind: ConfigMap"))
+    code, report, _ = _json("--baseline", "b.json", "deploy")
+    assert code == 0
+    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 2, "gone": 1}
+    done = run_process("--baseline", "b.json", "deploy", text=True)
+    assert done.returncode == 0
+    assert "1 baseline entry matches nothing: rewrite b.json with --write-baseline" in done.stdout
+    assert _json("--write-baseline", "b.json", "deploy")[0] == 0
+    assert len(json.loads((tree / "b.json").read_text())["entries"]) == 2
+
+
+def test_the_file_is_sorted_one_entry_per_line_and_stable(tree: Path):
+    assert _json("--write-baseline", "b.json", "deploy")[0] == 0
+    first = (tree / "b.json").read_bytes()
+    lines = first.decode().splitlines()
+    entries = [json.loads(line.rstrip(",")) for line in lines if line.startswith("    {")]
+    assert len(entries) == 3 == len(json.loads(first)["entries"])
+    keys = [(e["rule"], e["path"], e["name"]) for e in entries]
+    assert keys == sorted(keys)
+    assert set(entries[0]) == {"rule", "path", "kind", "namespace", "name", "container", "setting"}
+    assert all("line" not in e for e in entries)
+    # Written again from another directory: paths are relative to the file, so the same bytes.
+    assert _json("--write-baseline", tree / "b.json", tree / "deploy", cwd=tree / "deploy")[0] == 0
+    assert (tree / "b.json").read_bytes() == first
+    # And it matches from there too.
+    code, report, _ = _json("--baseline", tree / "b.json", ".", cwd=tree / "deploy")
+    assert (code, report["summary"]["baselined"]) == (0, 3)
+
+
+def test_config_key_is_relative_to_the_config_file(tree: Path):
+    assert _json("--write-baseline", "ci/b.json", "deploy")[0] == 2  # ci/ does not exist
+    (tree / "ci").mkdir()
+    assert _json("--write-baseline", "ci/b.json", "deploy")[0] == 0
+    (tree / ".seccomp-lint.yaml").write_text("baseline: ci/b.json\n")
+    code, report, _ = _json(".", cwd=tree / "deploy")
+    assert code == 0
+    assert report["summary"]["baselined"] == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": 1, "entries": [\n  {"rule": }', "b.json:2:12: not JSON: Expecting value"),
+        ('{"version": 1}', 'b.json: expected an object with an "entries" list'),
+        ('{"version": 9, "entries": []}', "b.json: unsupported baseline version 9"),
+        ('{"version": 1, "entries": [{"rule": "x"}]}', "b.json: entry 1: expected the keys rule"),
+        (
+            '{"version": 1, "entries": [{"rule": "x", "path": 3, "kind": null, "namespace": null,'
+            ' "name": null, "container": null, "setting": null}]}',
+            "b.json: entry 1: 'path' must be a string, not 3",
+        ),
+    ],
+)
+def test_a_bad_baseline_is_a_clear_error(tree: Path, text: str, message: str):
+    (tree / "b.json").write_text(text)
+    done = run_process("--baseline", "b.json", "deploy", text=True)
+    assert done.returncode == 2
+    assert f"seccomp-lint: error: {message}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_or_unwritable_baseline_is_a_clear_error(tree: Path):
+    done = run_process("--baseline", "absent.json", "deploy", text=True)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "absent.json: cannot read baseline file: No such file or directory" in done.stderr
+    code, report, err = _json("--write-baseline", "no/such/dir.json", "deploy")
+    assert code == 2
+    assert "cannot write the baseline: No such file or directory" in err
+    assert report["summary"]["failed"][0]["path"] == "no/such/dir.json"
