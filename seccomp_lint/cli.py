@@ -31,7 +31,16 @@ def _kube_version(value: str) -> tuple[int, int]:
     match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", value.strip())
     if not match:
         raise argparse.ArgumentTypeError(f"expected a version like 1.30, not {value!r}")
-    return int(match.group(1)), int(match.group(2))
+    major, minor = int(match.group(1)), int(match.group(2))
+    if major != 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: Kubernetes versions are 1.x")
+    if minor < 10:
+        # 1.2 is most likely 1.20 cut short (an unquoted 1.20 in YAML is the number 1.2).
+        raise argparse.ArgumentTypeError(
+            f"{value!r} predates every release seccomp-lint judges (the seccompProfile field came "
+            f"in 1.19); did you mean 1.{minor}0?"
+        )
+    return major, minor
 
 
 def _rule_ids(values: list[str] | None) -> frozenset[str] | None:
@@ -107,6 +116,15 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
                 dest="respect_gitignore",
                 action="store_false",
                 help="also walk into what .gitignore files ignore",
+            ),
+        ),
+        (
+            ("--no-builds",),
+            dict(
+                dest="builds",
+                action="store_false",
+                help="lint every file as itself: do not render the charts or build the "
+                "kustomizations a walk (or a changed file) reaches",
             ),
         ),
         (
@@ -288,7 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
             "is a diff), 2 usage error or an input that could not be read or built."
         ),
     )
-    p.add_argument("paths", nargs="*", help="files or directories to lint; - reads stdin")
+    p.add_argument(
+        "paths", nargs="*", help="files or directories to lint (default: .); - reads stdin"
+    )
     for title, options in _OPTIONS.items():
         group = p.add_argument_group(title)
         for flags, keywords in options:
@@ -398,8 +418,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except config.ConfigError as exc:
         return _error(str(exc))
     if not args.paths and not (args.kustomize or args.chart):
-        parser.print_usage(sys.stderr)
-        return _error("no paths given (use - to read stdin)")
+        args.paths = ["."]  # as ruff: no path means the working directory; - reads stdin
     if args.values and not args.chart:
         return _error("--values needs --chart")
     args.format = ALIASES.get(args.format, args.format)
@@ -442,6 +461,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         values=tuple(args.values),
         exclude=tuple(args.exclude),
         respect_gitignore=args.respect_gitignore,
+        builds=args.builds,
         fail_level=Severity(args.fail_level),
         exit_zero=args.exit_zero,
         exit_non_zero_on_fix=args.exit_non_zero_on_fix,

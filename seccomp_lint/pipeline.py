@@ -28,6 +28,7 @@ from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
 from .sources.adapter import FixRun, per_file
+from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class Request:
     values: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # --exclude patterns, relative to the working directory
     respect_gitignore: bool = True
+    builds: bool = True  # build the charts and kustomizations the paths reach (--no-builds)
     fail_level: Severity = Severity.WARNING  # the least severe finding that fails the run
     exit_zero: bool = False
     exit_non_zero_on_fix: bool = False
@@ -225,6 +227,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
+    walked = _discover(state, found) if request.builds else []
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
         # Files left out by an exclusion are a choice, not this (pre-commit names them).
@@ -244,13 +247,73 @@ def run(request: Request, streams: Streams | None = None) -> int:
             _fix_stdin(state, result)
         else:
             _fix_path(state, result)
-    for build in _builds(request, options):
+    seen: set[tuple] = set()  # a finding several builds report at one source spot: once
+    named = _builds(request, options)
+    for build in named:
         if fixing and not build.result.error:
             _fix_build(state, build)
         else:
             for result in per_file(build.result):
-                state.collect(result)
+                state.collect(_once(result, seen))
+    if walked:
+        _walked_builds(state, walked, named, seen)
     return _finish(state, from_stdin)
+
+
+def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
+    """The builds the inputs reach (charts, kustomizations), taken out of the plain inputs; the
+    directories whose builds cannot run here are said once, their files linted as plain ones."""
+    if not any(item.path != sources.STDIN for item in found.inputs):
+        return []
+    request = state.request
+    plan = Discoverer(request.config, request.respect_gitignore).plan(found.inputs)
+    found.inputs = plan.plain
+    by_reason: dict[str, list[str]] = {}
+    for directory, why in plan.unbuilt:
+        by_reason.setdefault(why, []).append(directory)
+    after = "their files were linted as plain manifests, patches and templates left out"
+    for why, directories in by_reason.items():
+        # Said once per reason (not a failure); each directory is in the report's skipped list.
+        state.say(None, f"not built: {', '.join(directories)}: {why}; {after}")
+        state.outcome.run.skipped += [(d, f"not built: {why}; {after}") for d in directories]
+    return plan.builds
+
+
+def _walked_builds(
+    state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
+) -> None:
+    """The builds a walk found, linted (a directory also named by --kustomize/--chart is
+    built once, as named); with --fix their files are left for the build modes."""
+    request = state.request
+    given = {os.path.abspath(b.directory) for b in named}
+    todo = [p for p in walked if os.path.abspath(p.directory) not in given]
+    if not todo:
+        return
+    # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
+    from .sources.builds import FLAGS, lint_planned
+
+    for build in lint_planned(todo, request.options):
+        for result in per_file(build.result):
+            state.collect(_once(result, seen))
+    if request.mode is not Mode.LINT:
+        flags = sorted({f"{FLAGS[p.kind]} {p.directory}" for p in todo})
+        state.say(
+            None,
+            "files that charts and kustomizations read are not fixed on a walk; fix them with "
+            + ", ".join(f"`seccomp-lint --fix {f}`" for f in flags),
+        )
+
+
+def _once(result: FileResult, seen: set[tuple]) -> FileResult:
+    """A build's result less the findings another build reported at the same source spot
+    (overlays that share a base, a chart rendered with several values files)."""
+    kept = []
+    for f in result.findings:
+        key = (os.path.abspath(f.path), f.line, f.column, f.rule, f.container, f.suppressed)
+        if key not in seen:
+            seen.add(key)
+            kept.append(f)
+    return replace(result, findings=kept)
 
 
 def _builds(request: Request, options: Options) -> list[Build]:

@@ -22,7 +22,9 @@ from seccomp_lint.output.sarif import sarif_log
 from seccomp_lint.rules import BY_ID, RULES
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
-STEPS = ACTION["runs"]["steps"]
+# The steps that run a script (the others use pinned actions: setup-python, cache).
+STEPS = [step for step in ACTION["runs"]["steps"] if "run" in step]
+USES = [step for step in ACTION["runs"]["steps"] if "uses" in step]
 INPUTS = {"paths", "level", "kube-version", "args", "sarif-file"}
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 INTEGRATION_DOC = (REPO / "docs" / "integration.md").read_text()
@@ -144,7 +146,7 @@ def test_documented_workflow_matches_the_workflow_schema(tmp_path):
     ("kind", "source", "broken", "complaint"),
     [
         # A composite step that runs a script must name its shell.
-        ("action", "action.yml", ("      shell: bash\n", ""), "$.runs.steps[0]"),
+        ("action", "action.yml", ("      shell: bash\n", ""), "$.runs.steps[1]"),
         ("action", "action.yml", ("using: composite", "using: compsite"), "'compsite' is not"),
         (
             "workflow",
@@ -235,6 +237,8 @@ def _substitute(value: str, inputs: dict[str, str]) -> str:
         expr = match.group(1)
         if expr == "github.action_path":
             return str(REPO)
+        if expr == "steps.python.outputs.python-path":
+            return sys.executable  # what setup-python gives: a Python 3.11+
         if expr.startswith("inputs."):
             return inputs[expr[len("inputs.") :]]
         raise AssertionError(f"the test does not know the expression {expr!r}")
@@ -268,8 +272,7 @@ def runner_temp(tmp_path_factory) -> Path:
     if shutil.which("bash") is None:
         pytest.skip("needs bash")
     temp = tmp_path_factory.mktemp("runner-temp")
-    install = STEPS[0]
-    assert install["name"].startswith("Install")
+    (install,) = [s for s in STEPS if s["name"].startswith("Install")]
     done = _run_step(install, temp, {"RUNNER_TEMP": str(temp)})
     assert done.returncode == 0, done.stdout + done.stderr
     assert (temp / "seccomp-lint-venv" / "bin" / "seccomp-lint").exists()
@@ -359,3 +362,27 @@ def test_inputs_cannot_inject_shell(runner_temp, workspace):
     )
     assert done.returncode == 2  # nonsense paths and level are errors, not commands
     assert not list(workspace.glob("pwned*"))
+
+
+def test_the_action_brings_its_own_python_and_caches_its_install(tmp_path):
+    """setup-python (3.11+, pinned, the job's environment untouched) instead of the runner's
+    python3, and the install cached under a key of the action's own files."""
+    setup, cache = USES
+    pins = re.findall(r"^\s*uses:\s*(\S+)\s+# v(\S+)$", (REPO / "action.yml").read_text(), re.M)
+    assert [ref.split("@")[0] for ref, _ in pins] == ["actions/setup-python", "actions/cache"]
+    assert all(re.fullmatch(r"[0-9a-f]{40}", ref.split("@")[1]) for ref, _ in pins), pins
+    assert setup["uses"].startswith("actions/setup-python@")
+    version = tuple(int(x) for x in str(setup["with"]["python-version"]).split("."))
+    assert version >= (3, 11)
+    assert setup["with"]["update-environment"] is False
+    assert cache["uses"].startswith("actions/cache@")
+    assert "steps.key.outputs.hash" in cache["with"]["key"]
+    assert "steps.python.outputs.python-version" in cache["with"]["key"]
+    (install,) = [s for s in STEPS if s["name"].startswith("Install")]
+    assert install["if"] == "steps.cache.outputs.cache-hit != 'true'"
+    (key,) = [s for s in STEPS if s.get("id") == "key"]
+    output = tmp_path / "github-output"
+    done = _run_step(key, tmp_path, {"GITHUB_OUTPUT": str(output)})
+    assert done.returncode == 0, done.stderr
+    (line,) = output.read_text().splitlines()
+    assert re.fullmatch(r"hash=[0-9a-f]{16}", line), line

@@ -144,7 +144,7 @@ def test_exclude(workdir, monkeypatch):
         (workdir / path).parent.mkdir(parents=True, exist_ok=True)
         (workdir / path).write_text(MISSING)
     paths = sorted({f["path"] for f in run_cli(".").findings})
-    assert paths == ["./deploy/pod.yaml", "./legacy/pod.yaml"]
+    assert paths == ["deploy/pod.yaml", "legacy/pod.yaml"]
     # Explicit files, as pre-commit passes them, are excluded too, also from a subdirectory.
     assert run_cli("vendor/x/pod.yaml", "deploy/a.skip.yaml").verdict == (0, [])
     monkeypatch.chdir(workdir / "deploy")

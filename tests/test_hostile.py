@@ -921,8 +921,11 @@ def test_missing_path(tmp_path: Path):
     assert f"{tmp_path / 'nope.yaml'}: no such file or directory".encode() in done.stderr
 
 
-def test_no_paths_is_a_usage_error():
-    assert run().returncode == ERROR
+def test_no_paths_in_a_folder_without_manifests_is_an_error(tmp_path: Path):
+    """No path means the working directory (as in ruff); one without manifests says so, exit 2."""
+    done = run(cwd=tmp_path)
+    assert done.returncode == ERROR
+    assert b"no manifest files" in done.stderr
 
 
 # --------------------------------------------------------------------------- output safety

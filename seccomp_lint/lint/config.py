@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 CONFIG_NAMES = (".seccomp-lint.yaml", ".seccomp-lint.yml")
 SCHEMA = "config.schema.json"  # in schemas/, read by resources.schema_bytes
 # Keys that are not command-line options.
-FILE_ONLY_KEYS = ("exclude", "per-path-ignores")
+FILE_ONLY_KEYS = ("exclude", "per-path-ignores", "charts")
 RULE_LIST_KEYS = ("select", "ignore")
 PATH_KEYS = ("profiles-dir", "baseline")  # relative to the config file
 
@@ -44,6 +44,8 @@ class Config:
     options: dict = field(default_factory=dict)
     exclude: pathspec.GitIgnoreSpec | None = None
     per_path_ignores: tuple[tuple[pathspec.GitIgnoreSpec, frozenset[str]], ...] = ()
+    # chart folder -> the values files a walk renders it with, one render each (absolute paths)
+    charts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def _relative(self, path: str) -> str | None:
         rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
@@ -121,8 +123,7 @@ def _validate(path: str, data: bytes, values: dict) -> None:
     digest = hashlib.sha256(schema + b"\0" + data).hexdigest()
     marker = os.path.join(_cache_dir(), digest)
     problems = [] if os.path.exists(marker) else schema_problems(values, schema)
-    if not problems:
-        problems = _rule_id_problems(values)
+    problems += _rule_id_problems(values)  # with the schema's: every problem in one round
     if problems:
         # Every problem at once: fixing a config should not take one run per mistake.
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
@@ -177,29 +178,35 @@ def rule_id_problems(ids: list[str]) -> list[str]:
     out = []
     for rule_id in ids:
         if rule_id not in BY_ID:
-            close = difflib.get_close_matches(rule_id, list(BY_ID), n=1)
+            # Matched without case: --ignore MISSING-SECCOMP-PROFILE finds its rule.
+            close = difflib.get_close_matches(rule_id.lower(), list(BY_ID), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(BY_ID)}"
             out.append(f"unknown rule id {rule_id!r}; {hint}")
     return out
 
 
 def _rule_id_problems(values: dict) -> list[str]:
+    """Unknown rule ids in the rule lists that have the right shape (the schema reports the
+    others)."""
     lists = [(key, values[key]) for key in RULE_LIST_KEYS if key in values]
     per_path = values.get("per-path-ignores", {})
-    lists += [(f"per-path-ignores/{glob}", ids) for glob, ids in per_path.items()]
+    if isinstance(per_path, dict):
+        lists += [(f"per-path-ignores/{glob}", ids) for glob, ids in per_path.items()]
     return [f"key {key!r}: {p}" for key, ids in lists for p in rule_id_problems(_ids(ids))]
 
 
-def _ids(value: str | list[str]) -> list[str]:
+def _ids(value: object) -> list[str]:
     items = value.split(",") if isinstance(value, str) else value
-    return [i.strip() for i in items if i.strip()]
+    if not isinstance(items, list):
+        return []
+    return [i.strip() for i in items if isinstance(i, str) and i.strip()]
 
 
 def _compile(path: str, values: dict) -> Config:
     root = os.path.dirname(os.path.abspath(path))
     options = dict(values)
-    options.pop("exclude", None)
-    options.pop("per-path-ignores", None)
+    for key in FILE_ONLY_KEYS:
+        options.pop(key, None)
     for key in RULE_LIST_KEYS:
         if key in options:
             options[key] = [",".join(_ids(options[key]))]
@@ -215,7 +222,16 @@ def _compile(path: str, values: dict) -> Config:
             (patterns([g]), frozenset(_ids(ids)))
             for g, ids in values.get("per-path-ignores", {}).items()
         ),
+        charts={
+            _under(root, chart): tuple(_under(root, v) for v in entry.get("values", []))
+            for chart, entry in values.get("charts", {}).items()
+        },
     )
+
+
+def _under(root: str, path: str) -> str:
+    """A path of the config file (relative to its folder) as an absolute path."""
+    return os.path.normpath(os.path.join(root, os.path.expanduser(path)))
 
 
 def patterns(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:

@@ -119,6 +119,8 @@ class _Stamper:
                 severity=rule.SEVERITY,
                 object=obj,
                 container=problem.container,
+                containers=problem.containers
+                or ((problem.container,) if problem.container is not None else ()),
                 setting=setting,
                 source=self.source,
                 fix=fix,

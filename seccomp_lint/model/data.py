@@ -157,6 +157,8 @@ class Finding:
     source: Source | None = None
     fix: Fix | None = None
     suppressed: Suppressed | None = None
+    # every container the finding covers (one finding can name several); () for the pod
+    containers: tuple[str, ...] = ()
 
     @property
     def identity(self) -> Identity:

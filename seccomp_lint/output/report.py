@@ -173,6 +173,7 @@ def finding_dict(f: Finding) -> dict:
             "document": f.object.document,
         },
         "container": f.container,
+        "containers": list(f.containers),
         "message": f.text,
         "severity": f.severity,
         "source": None if f.source is None else {"path": f.source.path, "line": f.source.line},

@@ -73,6 +73,7 @@ class Problem:
     setting: Setting | None = None
     where: str | None = None
     position: tuple[int, int] | None = None
+    containers: tuple[str, ...] = ()  # when it covers several containers (``container`` None)
 
 
 class RuleType(Flag):

@@ -145,6 +145,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,
+            containers=tuple(bare),
         )
 
 

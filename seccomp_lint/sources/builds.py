@@ -12,18 +12,26 @@ from __future__ import annotations
 
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
+from .discover import HELM, KUSTOMIZE, Planned
 from .helm.adapter import Helm
 from .kustomize.adapter import Kustomize
 
+# The option that names a build of each kind on the command line (what --fix needs on a walk).
+FLAGS = {KUSTOMIZE: "--kustomize", HELM: "--chart"}
 ADAPTERS: dict[str, BuildSource] = {
-    "kustomize": Kustomize(),  # --kustomize DIR
-    "helm": Helm(),  # --chart DIR, with --values FILE
+    KUSTOMIZE: Kustomize(),  # --kustomize DIR
+    HELM: Helm(),  # --chart DIR, with --values FILE
 }
 
 
 def lint_builds(inputs: list[tuple[str, str]], values: list[str], options: Options) -> list[Build]:
     """Build and lint every input, each ``(kind, directory)``."""
     return [ADAPTERS[kind].lint(directory, values, options) for kind, directory in inputs]
+
+
+def lint_planned(planned: list[Planned], options: Options) -> list[Build]:
+    """Build and lint what a walk found (:mod:`.discover`), each with its own values files."""
+    return [ADAPTERS[p.kind].lint(p.directory, list(p.values), options) for p in planned]
 
 
 def fix_build(build: Build, run: FixRun) -> BuildFix:

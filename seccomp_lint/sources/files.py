@@ -131,7 +131,7 @@ def _size(path: str) -> int:
         return 0
 
 
-class _Ignores:
+class Ignores:
     """The ``.gitignore`` files that apply in a walk, each with the directory it sits in."""
 
     def __init__(self, top: str, enabled: bool) -> None:
@@ -189,7 +189,7 @@ def _ancestor_link(path: str, top: str) -> bool:
 
 def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input]:
     seen: set[tuple[int, int]] = set()
-    ignores = _Ignores(top, respect_gitignore)
+    ignores = Ignores(top, respect_gitignore)
     real_top = os.path.realpath(top)
 
     def onerror(exc: OSError) -> None:
@@ -217,7 +217,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
         for name in sorted(files):
             if not name.lower().endswith(EXTENSIONS):
                 continue
-            full = os.path.join(root, name)
+            full = os.path.normpath(os.path.join(root, name))  # "a.yaml", not "./a.yaml"
             if ignores.ignored(full, False):
                 continue
             if os.path.isfile(full):

