@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from .edit.diffs import not_applicable, unified_diff
-from .fix.fixes import FileFix, declined_note, fix_bytes, fix_file
+from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
 from .lint.config import Config
 from .lint.linter import FileResult
 from .model.data import Finding, Options, Severity
@@ -201,11 +202,10 @@ class _Run:
         run.findings.extend(sorted(reported, key=lambda f: (f.line, f.column, f.rule)))
 
     def fixed(self, ff: FileFix) -> None:
-        """Count a fixed file, print its diff with ``--diff``."""
+        """Count a changed file, print its diff with ``--diff``."""
         if not ff.changed:
             return
         self.outcome.rewritten += 1
-        self.outcome.fixed += ff.fixed_count
         if self.request.mode is Mode.DIFF:
             self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed, ff.regions))
             why = not_applicable(ff.original)
@@ -360,12 +360,29 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
 def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
     """Report an input after its fix stage; why it was not fixed (or rewritten) is a notice,
     not a skip: it was checked."""
-    if ff.notice and not ff.error:
-        state.say(result.path, ff.notice)
+    if ff.notice and not ff.error and ff.notice != result.notice:
+        state.say(result.path, ff.notice)  # (the input's own notice is said once, by collect)
     state.fixed(ff)
     state.outcome.held_back += ff.held_back
+    remaining = ff.findings
+    if ff.changed and state.request.mode is Mode.DIFF:
+        remaining = as_on_disk(result.findings, remaining)
+    state.outcome.fixed += _resolved(state, result.findings, remaining)
     after = replace(result, findings=[], documents=ff.documents, error=ff.error, data=None)
-    state.collect(after, state.located(result, ff.findings))
+    state.collect(after, state.located(result, remaining))
+
+
+def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
+    """How many of the findings the run reports before the fixes are gone after them: counted
+    as the report counts (per-path ignores and suppressions left out), by identity, so that in
+    every mode found = fixed + remaining, found being what a plain run reports."""
+
+    def counted_ones(findings: list[Finding]) -> Counter:
+        return Counter(
+            f.identity for f in findings if f.suppressed is None and state.muted(f.path)(f)
+        )
+
+    return sum((counted_ones(before) - counted_ones(after)).values())
 
 
 def _fix_build(state: _Run, build: Build) -> None:
@@ -382,6 +399,9 @@ def _fix_build(state: _Run, build: Build) -> None:
     done = fix_build(build, run)
     for ff in done.files:
         state.fixed(ff)
+    # One fix in a source file may fix several objects of the build (a base in three overlays):
+    # the build's findings are what is counted.
+    state.outcome.fixed += _resolved(state, build.result.findings, done.remaining.findings)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)

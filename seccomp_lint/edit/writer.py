@@ -42,7 +42,7 @@ def replace_atomically(
     if _read_only(target, st):
         return "it is read-only"
     folder, name = os.path.split(target)
-    with _signals_held():
+    with signals_held():
         return _write(target, folder, name, data, st)
 
 
@@ -120,7 +120,7 @@ def _write(target: str, folder: str, name: str, data: bytes, st: os.stat_result)
 def create_atomically(path: str, data: bytes) -> str | None:
     """Write a new file, whole or not at all, never over an existing one; else say why not."""
     folder, name = os.path.split(os.path.abspath(path))
-    with _signals_held():
+    with signals_held():
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".seccomp-lint.tmp", dir=folder)
             with os.fdopen(fd, "wb") as handle:
@@ -140,7 +140,7 @@ def create_atomically(path: str, data: bytes) -> str | None:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file."""
     main = threading.current_thread() is threading.main_thread()
     if not hasattr(signal, "pthread_sigmask") or not main:

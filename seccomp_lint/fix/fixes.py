@@ -23,7 +23,16 @@ from ..rules import FIX_ORDER, UNUSED, enabled
 from ..text import lists
 from ..text.streams import Chunk, DecodeError, decode, json_chunks, json_file, one_document
 
-__all__ = ["FileFix", "Rejected", "apply_edits", "fix_bytes", "fix_file", "parse_data", "verify"]
+__all__ = [
+    "FileFix",
+    "Rejected",
+    "apply_edits",
+    "as_on_disk",
+    "fix_bytes",
+    "fix_file",
+    "parse_data",
+    "verify",
+]
 
 # Rounds that apply fixes; fixes that touch different data of a pod template land together,
 # so this covers a migration, the profile it leaves to add, and retries after either.
@@ -109,6 +118,30 @@ def declined_note(f: Finding) -> Finding:
         return f
     note = f"fix not applied: {fix.declined}"
     return replace(f, help=f"{f.help}; {note}" if f.help else note)
+
+
+def as_on_disk(before: list[Finding], remaining: list[Finding]) -> list[Finding]:
+    """The findings that remain after fixes that were not written (``--diff``), as the file on
+    disk has them: each at its position, with its edits, in the original text (the same
+    identity, the same message first), saying why its fix was not applied. A remaining finding
+    the original does not have is kept as it is."""
+    pool: dict[tuple, list[Finding]] = {}
+    for f in before:
+        pool.setdefault(f.identity, []).append(f)
+    out = []
+    for f in remaining:
+        same = pool.get(f.identity, [])
+        old = next((g for g in same if g.message == f.message), same[0] if same else None)
+        if old is None:
+            out.append(f)
+            continue
+        same.remove(old)
+        declined = f.fix.declined if f.fix is not None else None
+        if declined is not None and old.fix is not None:
+            old = replace(old, fix=replace(old.fix, declined=declined))
+        # (linted without fixes, as for the text formats, the note is in the help alone)
+        out.append(replace(old, help=f.help, suppressed=f.suppressed))
+    return out
 
 
 def _declined(f: Finding, reason: str) -> Finding:

@@ -61,10 +61,12 @@ class Kustomize:
         add a patch file to the overlay for what no source file it owns can fix."""
         assert isinstance(build, KustomizeBuild)
         fixing = _Fixing(build, run)
-        fixing.in_place()
-        if run.write and fixing.stage.written:
-            fixing.check_rebuild(list(fixing.stage.written))
-        fixing.add_patch_file()
+        # Interrupted or failing before a rebuild confirms them, the files written are put back.
+        with fixing.stage.guarded():
+            fixing.in_place()
+            if run.write and fixing.stage.written:
+                fixing.check_rebuild(list(fixing.stage.written))
+            fixing.add_patch_file()
         return fixing.outcome()
 
 

@@ -29,6 +29,7 @@ from ...model.data import Finding, Identity, Options, Source
 from ...model.workloads import objects
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import Document, parse_stream, text
+from ...text.errors import ToolContractError
 from ...text.streams import json_file
 from ..adapter import Mapped
 from .patches import Site, find_site
@@ -376,7 +377,10 @@ def lint_built(
     options = replace(options, prefilter=False, fixes=True)
     ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, options)
     raw = lint_bytes(data, f"{directory} (kustomize build)", options)
-    mapped = [map_finding(f, ctx, built) for f in raw.findings]
+    try:
+        mapped = [map_finding(f, ctx, built) for f in raw.findings]
+    except ToolContractError as exc:  # an output the mapping cannot follow: the build failed
+        return FileResult(directory, error=f"kustomize build of {directory}: {exc}"), [], []
     result = FileResult(
         directory, [m.finding for m in mapped], documents=raw.documents, pods=raw.pods
     )

@@ -22,6 +22,8 @@ from ...text.errors import ToolContractError
 from ...text.paths import Step, follow, node_path
 from ...text.streams import json_file
 
+_EDITOR_BREAKS = re.compile("\r\n|\r|\n")
+
 
 @dataclass(frozen=True)
 class Patch:
@@ -105,7 +107,9 @@ def patches_of(kustomization: str) -> Iterator[Patch]:
         return
     doc = docs[0]
     base = os.path.dirname(kustomization)
-    lines = data.decode("utf-8", "replace").splitlines()
+    # Lines as editors count them (the positions of ``doc.pos``): not str.splitlines, which
+    # also breaks at NEL, LS and PS, and would take a line after one for the next.
+    lines = _EDITOR_BREAKS.split(data.decode("utf-8", "replace"))
     for field_name in ("patchesStrategicMerge", "patchesJson6902", "patches"):
         seq = doc.get(doc.root, field_name)
         if not isinstance(seq, SequenceNode):
