@@ -128,6 +128,8 @@ class _Run:
         self.streams = streams
         self.outcome = Outcome()
         self.templates: Templates | None = None  # the Helm templates on disk, once looked for
+        # source spots of build findings already counted by the fix stage (see _once)
+        self.fixed_spots: set[tuple] = set()
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
@@ -400,8 +402,10 @@ def _fix_build(state: _Run, build: Build) -> None:
     for ff in done.files:
         state.fixed(ff)
     # One fix in a source file may fix several objects of the build (a base in three overlays):
-    # the build's findings are what is counted.
-    state.outcome.fixed += _resolved(state, build.result.findings, done.remaining.findings)
+    # counted as the report counts them, once per source spot across the builds.
+    before = _once(build.result, state.fixed_spots).findings
+    after = _once(done.remaining, set()).findings
+    state.outcome.fixed += _resolved(state, before, after)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
