@@ -130,6 +130,7 @@ class _Run:
         self.templates: Templates | None = None  # the Helm templates on disk, once looked for
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
+        self.counted: set[str] = set()  # the files counted in the summary, by real path
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
@@ -183,8 +184,11 @@ class _Run:
             run.skipped.append((result.path, result.unparsed))
             self.say(result.path, result.unparsed)
             self.outcome.unchecked += 1
-        run.files += 1
-        run.checked.append(result.path)
+        real = os.path.realpath(result.path)
+        if real not in self.counted:  # a base read by two overlays is one file
+            self.counted.add(real)
+            run.files += 1
+            run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
         keep = self.muted(result.path)
@@ -255,7 +259,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
         if fixing and not build.result.error:
             _fix_build(state, build)
         else:
-            for result in per_file(build.result):
+            for result in per_file(build.result, build.sources):
                 state.collect(_once(result, seen))
     if walked:
         _walked_builds(state, walked, named, seen)
@@ -295,7 +299,7 @@ def _walked_builds(
     from .sources.builds import FLAGS, lint_planned
 
     for build in lint_planned(todo, request.options):
-        for result in per_file(build.result):
+        for result in per_file(build.result, build.sources):
             state.collect(_once(result, seen))
     if request.mode is not Mode.LINT:
         flags = sorted({f"{FLAGS[p.kind]} {p.directory}" for p in todo})
@@ -411,7 +415,7 @@ def _fix_build(state: _Run, build: Build) -> None:
         state.say(path, why)
     if done.notes:
         _notes(state).write(done.notes)
-    for result in per_file(done.remaining):
+    for result in per_file(done.remaining, build.sources):
         state.collect(result)
 
 

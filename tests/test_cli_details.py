@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from conftest import SMALL_POD, run_process
+from conftest import FIXTURES, SMALL_POD, run_process
 
 
 def test_no_path_means_the_working_directory(tmp_path: Path) -> None:
@@ -52,3 +53,16 @@ def test_a_finding_that_covers_several_containers_lists_them(tmp_path: Path) -> 
         "findings"
     ]
     assert (finding["container"], finding["containers"]) == ("a", ["a"])
+
+
+def test_build_summaries_count_the_files_the_build_read(tmp_path: Path) -> None:
+    """`--chart hello --fix` changes values.yaml and a template: the summary counts the chart's
+    files that were checked (values.yaml and the four templates that rendered), not "1 file"."""
+    chart = tmp_path / "hello"
+    shutil.copytree(FIXTURES / "helm" / "hello", chart)
+    plain = run_process("--chart", chart, text=True)
+    assert "Found 2 findings (2 errors) in 5 files" in plain.stdout, plain.stdout
+    fixed = run_process("--chart", chart, "--fix", text=True)
+    assert "Found 2 findings (2 fixed, 0 remaining) in 5 files" in fixed.stdout, fixed.stdout
+    again = run_process("--chart", chart, text=True)
+    assert "No findings in 5 files" in again.stdout, again.stdout

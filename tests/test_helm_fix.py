@@ -147,7 +147,8 @@ def test_a_failed_write_renders_the_chart_as_left_on_disk(
     calls = _count_renders(monkeypatch)
     result = lint("--chart", str(chart), "--fix", fmt="text")
     assert len(calls) == 1 + 2 + 1
-    assert "Found 2 findings (2 errors) in 2 files" in result.stdout
+    # 5 files: values.yaml and the 4 templates that rendered
+    assert "Found 2 findings (2 errors) in 5 files" in result.stdout
 
 
 # --------------------------------------------------------------------------- which file, exit codes
@@ -266,7 +267,7 @@ def test_a_values_file_that_cannot_be_written_takes_the_template_fixes_with_it(
         f"{hook}: not rewritten: verified together with the change to {values}, which could "
         "not be written"
     ) in result.stderr
-    assert "Found 2 findings (2 errors) in 2 files" in result.stdout
+    assert "Found 2 findings (2 errors) in 5 files" in result.stdout
     assert f"fix not applied: {hook} is not changed: verified together" in result.stdout
 
 

@@ -10,6 +10,7 @@ registry of adapters, one per build kind, is :mod:`seccomp_lint.sources.builds`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
@@ -41,6 +42,9 @@ class Build:
     directory: str
     result: FileResult
     mapped: list[Mapped] = field(default_factory=list)
+    # the source files the build read (templates and values, resources): what the summary
+    # counts as the files checked
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,19 @@ class BuildSource(Protocol):
         ...
 
 
-def per_file(result: FileResult) -> list[FileResult]:
-    """Split a build's result by source file: one FileResult per file with findings, else one
-    for the whole build."""
-    if result.error or not result.findings:
+def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResult]:
+    """Split a build's result by source file: one FileResult per file with findings and one per
+    other source file the build read (``sources``), else one for the whole build."""
+    if result.error or not (result.findings or sources):
         return [result]
     by_path: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_path.setdefault(f.path, []).append(f)
+    have = {os.path.realpath(p) for p in by_path}
+    for path in sources:
+        if os.path.realpath(path) not in have:
+            have.add(os.path.realpath(path))
+            by_path[path] = []
     return [
         FileResult(
             path,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
 from .fix import fix_chart
-from .render import lint_mapped
+from .render import lint_mapped, rendered_from
 
 
 class Helm:
@@ -14,7 +14,9 @@ class Helm:
 
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped = lint_mapped(directory, values, options)
-        return Build("helm", directory, result, list(mapped))
+        return Build(
+            "helm", directory, result, list(mapped), rendered_from(directory, result.data, values)
+        )
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         values = list(run.values)

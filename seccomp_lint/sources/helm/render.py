@@ -256,6 +256,25 @@ def merge_values(base: dict, over: dict) -> dict:
     return out
 
 
+_SOURCE_LINE = re.compile(rb"^# Source: (.+?)\r?$", re.M)
+
+
+def rendered_from(chart: str, data: bytes | None, values: list[str]) -> tuple[str, ...]:
+    """The files a render read that hold what it lints: each template that rendered a document
+    (its ``# Source:`` line), the chart's values.yaml and the ``--values`` files."""
+    found = (
+        [os.path.join(chart, "values.yaml")]
+        if os.path.isfile(os.path.join(chart, "values.yaml"))
+        else []
+    )
+    found += values
+    for match in _SOURCE_LINE.finditer(data or b""):
+        path = template_file(chart, match.group(1).decode("utf-8", "replace"))
+        if path is not None:
+            found.append(path)
+    return tuple(dict.fromkeys(found))
+
+
 def template_file(chart: str, source: str) -> str | None:
     """The file of a ``# Source:`` path: its first part is the chart's name, not its folder."""
     parts = source.replace("\\", "/").split("/")

@@ -54,7 +54,16 @@ class Kustomize:
 
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped, built = lint_built(directory, options)
-        return KustomizeBuild("kustomize", directory, result, list(mapped), built)
+        # The resource files the build output came from, shown as the findings show paths.
+        root = os.path.realpath(directory)
+        read = sorted(
+            {
+                os.path.normpath(os.path.join(directory, os.path.relpath(b.origin.path, root)))
+                for b in built
+                if b.origin.path
+            }
+        )
+        return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         """Fix the sources in place and rebuild (undoing what the build does not show); then
