@@ -31,10 +31,13 @@ POD_KINDS = (
     "Job",
     "CronJob",
 )
-# ``kind: Deployment`` as a key of any mapping, block or flow, YAML or JSON.
+# ``kind: Deployment`` as an object's kind: at the root or on a List item (indented at most two
+# columns: an HPA's ``scaleTargetRef: {kind: Deployment}`` sits deeper), or as JSON's
+# ``"kind": "Pod"`` anywhere.
+_KINDS = "|".join(POD_KINDS).encode()
 _POD_KIND = re.compile(
-    rb"[\s{,]['\"]?kind['\"]?[ \t]*:[ \t]*['\"]?(?:%s)['\"]?[ \t]*[,#\r\n}]"
-    % "|".join(POD_KINDS).encode()
+    rb"\n(?:  )?(?:- )?['\"]?kind['\"]?[ \t]*:[ \t]*['\"]?(?:%s)['\"]?[ \t]*[#\r\n]" % _KINDS
+    + rb"|\"kind\"[ \t\r\n]*:[ \t\r\n]*\"(?:%s)\"" % _KINDS
 )
 
 
