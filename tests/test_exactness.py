@@ -160,3 +160,36 @@ def test_a_run_that_fails_before_linting_still_writes_every_report(lint, tmp_pat
     (invocation,) = json.loads(sarif.read_text())["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     assert "no manifest files" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+WINDOWS_TEMPLATE = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: win
+spec:
+  os:
+    name: windows
+  securityContext:
+    {{- toYaml .Values.podSecurityContext | nindent 4 }}
+  containers:
+    - name: app
+      image: mcr.microsoft.com/windows/servercore/iis
+"""
+
+
+def test_help_for_a_removal_in_a_chart_says_what_to_remove(lint, tmp_path: Path) -> None:
+    """seccomp-on-windows-pod's fix removes the profile: the values hint must not recommend the
+    setting that causes the finding."""
+    chart = tmp_path / "winchart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: winchart\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(
+        "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"
+    )
+    (chart / "templates" / "pod.yaml").write_text(WINDOWS_TEMPLATE)
+    for extra in ([], ["--unsafe-fixes"]):
+        result = lint("--chart", chart, *extra, fmt="text")
+        assert "seccomp-on-windows-pod" in result.stdout, result.stdout
+        assert "remove podSecurityContext.seccompProfile from the values" in result.stdout
+        assert "set podSecurityContext.seccompProfile.type: RuntimeDefault" not in result.stdout

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, replace
 
 from ...lint.linter import FileResult, lint_bytes
-from ...model.data import Finding, Options, Source
+from ...model.data import ChangeOp, Finding, Options, Source
 from ...model.workloads import CONTAINER_GROUPS
 from ...sources.toolrun import ToolError, run_tool
 from ...text.documents import parse_stream
@@ -131,9 +131,17 @@ def values_hint(
         return (_key_line(template, steps or []), None)
     name = os.path.basename(template_path)
     where = "the pod's" if ref.level == "pod" else "the containers'"
+    renders = (
+        f"this chart renders {where} securityContext from .Values.{ref.key} ({name}:{ref.line})"
+    )
+    if f.fix is not None and any(c.op == ChangeOp.DELETE for c in f.fix.changes):
+        # The rule's fix removes the setting (a Windows pod): setting it is the finding's cause.
+        return ref.line, (
+            f"{renders}: remove {ref.key}.seccompProfile from the values this workload renders "
+            f"with (or --set {ref.key}.seccompProfile=null)"
+        )
     hint = (
-        f"this chart renders {where} securityContext from .Values.{ref.key} ({name}:{ref.line}): "
-        f"set {ref.key}.seccompProfile.type: RuntimeDefault in your values "
+        f"{renders}: set {ref.key}.seccompProfile.type: RuntimeDefault in your values "
         f"(or --set {ref.key}.seccompProfile.type=RuntimeDefault)"
     )
     return ref.line, hint
