@@ -24,7 +24,7 @@ _DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|\Z)")
 # A document end marker: ``...`` at column 0; the rest of its line can only be a comment.
 _DOC_END = re.compile(rb"^\.\.\.(?=[ \t\r\n]|\Z)[^\r\n]*", re.M)
 # Line breaks as editors, git and GitHub count them: positions are reported in these lines.
-_EDITOR_BREAKS = re.compile(rb"\r\n|\r|\n")
+EDITOR_BREAKS = re.compile(rb"\r\n|\r|\n")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -73,7 +73,7 @@ def json_file(path: str) -> bool:
 def count_lines(data: bytes) -> int:
     """How many line breaks an editor sees in ``data`` (LF, CR, CRLF)."""
     if b"\r" in data:
-        return len(_EDITOR_BREAKS.findall(data))
+        return len(EDITOR_BREAKS.findall(data))
     return data.count(b"\n")
 
 

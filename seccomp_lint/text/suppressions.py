@@ -16,6 +16,7 @@ import yaml
 from yaml.nodes import Node
 
 from .documents import Document, text
+from .streams import EDITOR_BREAKS
 
 ANNOTATION = "ignore-check.seccomp-lint.io/"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -62,19 +63,17 @@ def from_comments(data: bytes, line_offset: int) -> list[Suppression]:
     return out
 
 
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|\Z)")
-
-
 def _lines(data: bytes, line_offset: int) -> Iterator[tuple[int, bytes, int]]:
     """Editor lines (LF, CR, CRLF) of ``data`` holding a suppression comment: the line's number
-    in the file, its text and its byte offset."""
-    number = line_offset + 1
-    for match in _LINE.finditer(data):
-        if b"seccomp-lint:" in match.group():
-            yield number, match.group(), match.start()
-        number += 1
-        if match.end() == len(data):
+    in the file, its text (without its break) and its byte offset."""
+    start = 0
+    for number, brk in enumerate([*EDITOR_BREAKS.finditer(data), None], start=line_offset + 1):
+        end = brk.start() if brk is not None else len(data)
+        if b"seccomp-lint:" in data[start:end]:
+            yield number, data[start:end], start
+        if brk is None:
             break
+        start = brk.end()
 
 
 def _scalar_spans(data: bytes) -> list[tuple[int, int]]:

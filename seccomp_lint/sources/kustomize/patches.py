@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
+from ...edit.geometry import EDITOR_BREAK
 from ...text.documents import Document, parse_stream, text
 from ...text.errors import ToolContractError
 from ...text.paths import Step, follow, node_path
 from ...text.streams import json_file
-
-_EDITOR_BREAKS = re.compile("\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def patches_of(kustomization: str) -> Iterator[Patch]:
     base = os.path.dirname(kustomization)
     # Lines as editors count them (the positions of ``doc.pos``): not str.splitlines, which
     # also breaks at NEL, LS and PS, and would take a line after one for the next.
-    lines = _EDITOR_BREAKS.split(data.decode("utf-8", "replace"))
+    lines = EDITOR_BREAK.split(data.decode("utf-8", "replace"))
     for field_name in ("patchesStrategicMerge", "patchesJson6902", "patches"):
         seq = doc.get(doc.root, field_name)
         if not isinstance(seq, SequenceNode):
