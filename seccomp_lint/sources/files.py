@@ -50,6 +50,9 @@ class Input:
 
     path: str
     size: int = 0
+    # (device, inode) of the file, from the stat that gave its size: one physical file reached
+    # by two paths is taken once (None: stdin, or a path that cannot be stat'ed)
+    file_id: tuple[int, int] | None = None
 
 
 @dataclass
@@ -69,14 +72,12 @@ class Discovery:
         git knows, and ``--fix`` rewrites it once."""
         order: dict[tuple[int, int] | str, Input] = {}
         for item in self.inputs:
-            try:
-                st = os.stat(item.path) if item.path != STDIN else None
-            except OSError:
-                st = None
-            key: tuple[int, int] | str = (st.st_dev, st.st_ino) if st else item.path
+            key = item.file_id or item.path
             held = order.get(key)
-            if held is None or (os.path.islink(held.path) and not os.path.islink(item.path)):
-                order[key] = item if held is None else Input(item.path, held.size)
+            if held is None:
+                order[key] = item
+            elif os.path.islink(held.path) and not os.path.islink(item.path):
+                order[key] = item  # the position stays the first path's
         self.inputs = list(order.values())
 
 
@@ -95,7 +96,7 @@ def discover(paths: list[str], respect_gitignore: bool = True) -> Discovery:
         if os.path.isdir(path):
             found.inputs.extend(_walk(path, found, respect_gitignore))
         else:
-            found.inputs.append(Input(path, _size(path)))
+            found.inputs.append(_input(path))
     found.once()
     return found
 
@@ -124,11 +125,13 @@ def gather(
     return found
 
 
-def _size(path: str) -> int:
+def _input(path: str) -> Input:
+    """A file to lint, with its size and identity from one stat."""
     try:
-        return os.stat(path).st_size
+        st = os.stat(path)
     except OSError:
-        return 0
+        return Input(path)
+    return Input(path, st.st_size, (st.st_dev, st.st_ino))
 
 
 class Ignores:
@@ -221,7 +224,7 @@ def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input
             if ignores.ignored(full, False):
                 continue
             if os.path.isfile(full):
-                yield Input(full, _size(full))
+                yield _input(full)
             elif os.path.islink(full) and not os.path.exists(full):
                 found.notices.append((full, f"broken symlink to {os.readlink(full)}, not read"))
 
