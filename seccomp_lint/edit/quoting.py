@@ -89,8 +89,8 @@ def _new_scalar(value: object, indent: int, step: int, nl: str) -> str:
 
 
 def block_lines(value: dict, indent: int = 0, step: int = 2, nl: str = "\n") -> str:
-    """A new mapping in block style, every line ending ``nl``: :func:`_block` with lists (items
-    at their key's indent) and non-string scalars too."""
+    """A new mapping in block style, every line ending ``nl``: nested mappings, lists (items at
+    their key's indent) and scalars of any type, each written with :func:`scalar`."""
     out = []
     for key, item in value.items():
         head = f"{' ' * indent}{scalar(str(key), False)}:"

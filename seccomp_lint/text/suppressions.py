@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import Node
 
+from .depth import Loader
 from .documents import Document, text
 from .streams import EDITOR_BREAKS
 
 ANNOTATION = "ignore-check.seccomp-lint.io/"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A suppression comment: its rule ids (group 1) and its reason (group 2), to the line's end.
 COMMENT = re.compile(r"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]([^\r\n]*)")
 _COMMENT = re.compile(COMMENT.pattern.encode())
@@ -82,7 +82,7 @@ def _scalar_spans(data: bytes) -> list[tuple[int, int]]:
     spans: its comments are read as written, and the syntax error is reported anyway."""
     spans = []
     try:
-        for token in yaml.scan(data, Loader=_Loader):
+        for token in yaml.scan(data, Loader=Loader):
             if isinstance(token, yaml.ScalarToken):
                 spans.append((token.start_mark.index, token.end_mark.index))
     except yaml.YAMLError:

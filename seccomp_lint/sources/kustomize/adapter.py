@@ -26,10 +26,9 @@ from ...lint.linter import FileResult
 from ...model.data import Applicability, Change, Identity, Options
 from ...rules import BY_ID
 from ..adapter import Build, BuildFix, FixRun, Mapped
-from .build import Built, InSource, lint_built
+from .build import Built, InSource, kustomization_of, lint_built
 from .overlay import (
     built_data,
-    kustomization_of,
     new_patch_name,
     owned,
     patch_text,

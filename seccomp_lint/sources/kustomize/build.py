@@ -270,7 +270,7 @@ def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSo
     """Place one finding of the build output in the source (suppressed there: flagged)."""
     b = built[f.object.document] if f.object and f.object.document < len(built) else None
     if b is None:
-        return Mapped(_at(f, ctx.shown(_kustomization(ctx.root)), 1, 1), f, InSource())
+        return Mapped(_at(f, ctx.shown(kustomization_of(ctx.root)), 1, 1), f, InSource())
     origin = b.origin
     if origin.path is not None:
         return _map_to_file(f, ctx, b, origin.path)
@@ -278,7 +278,7 @@ def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSo
         key = _GENERATOR_KEYS.get(origin.configured_by or "", "")
         line = _key_line(origin.configured_in, key) if key else 1
         return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), f, InSource(b))
-    top = _kustomization(ctx.root)
+    top = kustomization_of(ctx.root)
     remote = Source(origin.remote) if origin.remote else None
     at = _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=remote)
     return Mapped(at, f, InSource(b))
@@ -326,7 +326,8 @@ def _at(f: Finding, path: str, line: int, column: int, source: Source | None = N
     return replace(f, path=path, line=line, column=column, source=source, fix=None)
 
 
-def _kustomization(directory: str) -> str:
+def kustomization_of(directory: str) -> str:
+    """The kustomization file of a directory (``kustomization.yaml`` when it has none yet)."""
     return kustomization_file(directory) or os.path.join(directory, "kustomization.yaml")
 
 

@@ -24,7 +24,7 @@ from ...edit.edits import Context, NoFix, append_item
 from ...edit.splices import Rejected, apply_edits, parse_data, verify
 from ...model.data import Applicability, Edit, Fix
 from ...text.documents import parse_stream
-from .build import ORIGIN, TRANSFORMATIONS, Built, kustomization_file
+from .build import ORIGIN, TRANSFORMATIONS, Built
 
 PATCH_NAME = "seccomp-lint-patch"
 HEADER = (
@@ -105,8 +105,3 @@ def built_data(b: Built) -> object:
         if not notes:
             del meta["annotations"]
     return value
-
-
-def kustomization_of(directory: str) -> str:
-    """The kustomization file of ``directory`` (``kustomization.yaml`` when it has none)."""
-    return kustomization_file(directory) or os.path.join(directory, "kustomization.yaml")

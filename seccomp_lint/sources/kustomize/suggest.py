@@ -20,7 +20,7 @@ from ...model.data import Applicability, ChangeOp, Options
 from ...output.report import counted
 from ...text.documents import text
 from ..adapter import Mapped
-from .build import InSource, kustomization_file, lint_built
+from .build import InSource, kustomization_of, lint_built
 
 
 def patch_for(m: Mapped[InSource]) -> str | None:
@@ -124,7 +124,7 @@ def render_patches(
                 "rerun with --unsafe-fixes)\n"
             )
         return ""
-    target = kustomization_file(directory) or f"{directory}/kustomization.yaml"
+    target = kustomization_of(directory)
     if _has_key(target, "patches"):
         lines = [f"# Add to the patches: list of {target} (no file was changed for these):"]
     else:
