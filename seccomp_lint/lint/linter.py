@@ -27,6 +27,7 @@ from ..text.streams import (
     binary_message,
     chunks,
     count_documents,
+    count_lines,
     decode,
     json_chunks,
     position,
@@ -362,7 +363,7 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
     if usage is not None:
         # A comment on the item's last line may be the next item's (its line before): on its
         # own, the item cannot tell whether it is used.
-        last = frame.line + data.rstrip(b"\r\n").count(b"\n") + 1
+        last = frame.line + count_lines(data.rstrip(b"\r\n")) + 1
         usage.written = [w for w in usage.written if w[0].node is not None or w[0].line != last]
     result.findings += _unused(path, options, usage)
     return result
