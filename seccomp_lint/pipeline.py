@@ -184,9 +184,11 @@ class _Run:
             run.skipped.append((result.path, result.unparsed))
             self.say(result.path, result.unparsed)
             self.outcome.unchecked += 1
-        real = os.path.realpath(result.path)
-        if real not in self.counted:  # a base read by two overlays is one file
-            self.counted.add(real)
+        # A base read by two overlays is one file (plain inputs are unique already, see
+        # sources.files.Discovery.once: a string key, no file-system call per result).
+        key = os.path.abspath(result.path)
+        if key not in self.counted:
+            self.counted.add(key)
             run.files += 1
             run.checked.append(result.path)
         run.documents += result.documents

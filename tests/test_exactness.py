@@ -193,3 +193,11 @@ def test_help_for_a_removal_in_a_chart_says_what_to_remove(lint, tmp_path: Path)
         assert "seccomp-on-windows-pod" in result.stdout, result.stdout
         assert "remove podSecurityContext.seccompProfile from the values" in result.stdout
         assert "set podSecurityContext.seccompProfile.type: RuntimeDefault" not in result.stdout
+
+
+def test_the_pre_filter_knows_every_kind_that_holds_a_pod_template() -> None:
+    """prefilter.POD_KINDS (text) and the workloads' template paths (model) name the same kinds."""
+    from seccomp_lint.model import workloads
+    from seccomp_lint.text import prefilter
+
+    assert set(prefilter.POD_KINDS) == set(workloads._TEMPLATE_PATHS)

@@ -92,8 +92,9 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
         by_path.setdefault(f.path, []).append(f)
     have = {os.path.realpath(p) for p in by_path}
     for path in sources:
-        if os.path.realpath(path) not in have:
-            have.add(os.path.realpath(path))
+        real = os.path.realpath(path)
+        if real not in have:
+            have.add(real)
             by_path[path] = []
     return [
         FileResult(
