@@ -131,6 +131,16 @@ class _Run:
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
+        self._discoverer: Discoverer | None = None
+        self.held: set[tuple] = set()  # unsafe fixes of builds counted as held back, by spot
+
+    @property
+    def discoverer(self) -> Discoverer:
+        """The repositories' builds and which file feeds which, each indexed once per run."""
+        if self._discoverer is None:
+            request = self.request
+            self._discoverer = Discoverer(request.config, request.respect_gitignore)
+        return self._discoverer
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
@@ -259,7 +269,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
     named = _builds(request, options)
     for build in named:
         if fixing and not build.result.error:
-            _fix_build(state, build)
+            _fix_build(state, build, seen)
         else:
             for result in per_file(build.result, build.sources):
                 state.collect(_once(result, seen))
@@ -273,8 +283,7 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
     directories whose builds cannot run here are said once, their files linted as plain ones."""
     if not any(item.path != sources.STDIN for item in found.inputs):
         return []
-    request = state.request
-    plan = Discoverer(request.config, request.respect_gitignore).plan(found.inputs)
+    plan = state.discoverer.plan(found.inputs)
     found.inputs = plan.plain
     by_reason: dict[str, list[str]] = {}
     for directory, why in plan.unbuilt:
@@ -291,25 +300,28 @@ def _walked_builds(
     state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
 ) -> None:
     """The builds a walk found, linted (a directory also named by --kustomize/--chart is
-    built once, as named); with --fix their files are left for the build modes."""
+    built once, as named); with --fix each is fixed in turn, linted just before its fix stage
+    (an earlier build's fix may have changed a file it shares), a chart once per values file
+    the config names for it."""
     request = state.request
     given = {os.path.abspath(b.directory) for b in named}
     todo = [p for p in walked if os.path.abspath(p.directory) not in given]
     if not todo:
         return
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
-    from .sources.builds import FLAGS, lint_planned
+    from .sources.builds import lint_planned
 
-    for build in lint_planned(todo, request.options):
-        for result in per_file(build.result, build.sources):
-            state.collect(_once(result, seen))
-    if request.mode is not Mode.LINT:
-        flags = sorted({f"{FLAGS[p.kind]} {p.directory}" for p in todo})
-        state.say(
-            None,
-            "files that charts and kustomizations read are not fixed on a walk; fix them with "
-            + ", ".join(f"`seccomp-lint --fix {f}`" for f in flags),
-        )
+    if request.mode is Mode.LINT:
+        for build in lint_planned(todo, request.options):
+            for result in per_file(build.result, build.sources):
+                state.collect(_once(result, seen))
+        return
+    for planned in todo:
+        (build,) = lint_planned([planned], request.options)
+        if build.result.error:
+            state.collect(build.result)
+        else:
+            _fix_build(state, build, seen, planned.values)
 
 
 def _once(result: FileResult, seen: set[tuple]) -> FileResult:
@@ -393,9 +405,12 @@ def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
     return sum((counted_ones(before) - counted_ones(after)).values())
 
 
-def _fix_build(state: _Run, build: Build) -> None:
+def _fix_build(
+    state: _Run, build: Build, seen: set[tuple], values: tuple[str, ...] | None = None
+) -> None:
     """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
-    a patch for the rest), a Helm chart's values file (then templates)."""
+    a patch for the rest), a Helm chart's values file (then templates). A fix to a file other
+    builds read too is checked against each of them (the repository's index says which)."""
     from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
@@ -403,7 +418,12 @@ def _fix_build(state: _Run, build: Build) -> None:
     def keep(f: Finding) -> bool:
         return state.muted(f.path)(f)
 
-    run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
+    def readers(path: str) -> tuple[str, ...]:
+        return state.discoverer.readers(build.kind, path)
+
+    write = request.mode is Mode.FIX
+    values = request.values if values is None else values
+    run = FixRun(request.options, request.unsafe, write, keep, values, readers, state.held)
     done = fix_build(build, run)
     for ff in done.files:
         state.fixed(ff)
@@ -418,7 +438,7 @@ def _fix_build(state: _Run, build: Build) -> None:
     if done.notes:
         _notes(state).write(done.notes)
     for result in per_file(done.remaining, build.sources):
-        state.collect(result)
+        state.collect(_once(result, seen))
 
 
 def _notes(state: _Run) -> TextIO:

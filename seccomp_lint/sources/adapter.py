@@ -56,6 +56,12 @@ class FixRun:
     write: bool  # --fix writes; --diff only says what would change
     keep: Callable[[Finding], bool]  # findings the config does not switch off for their path
     values: tuple[str, ...] = ()  # --values files (Helm)
+    # The builds of this kind that read a file (its real path -> their directories, as shown):
+    # a fix to a file several builds share is checked against each of them.
+    readers: Callable[[str], tuple[str, ...]] = lambda path: ()
+    # The source spots of unsafe fixes already counted as held back (a base's finding seen
+    # through two overlays is one fix held back), shared by the builds of one run.
+    held: set[tuple] = field(default_factory=set)
 
 
 @dataclass

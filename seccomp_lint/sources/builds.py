@@ -16,8 +16,6 @@ from .discover import HELM, KUSTOMIZE, Planned
 from .helm.adapter import Helm
 from .kustomize.adapter import Kustomize
 
-# The option that names a build of each kind on the command line (what --fix needs on a walk).
-FLAGS = {KUSTOMIZE: "--kustomize", HELM: "--chart"}
 ADAPTERS: dict[str, BuildSource] = {
     KUSTOMIZE: Kustomize(),  # --kustomize DIR
     HELM: Helm(),  # --chart DIR, with --values FILE

@@ -264,6 +264,13 @@ class Discoverer:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
 
+    def readers(self, kind: str, path: str) -> tuple[str, ...]:
+        """The builds of a kind that read a file (its absolute path), as a walk shows them: the
+        kustomizations that are builds and reach it (a chart's files belong to that chart)."""
+        if kind != KUSTOMIZE:
+            return ()
+        return tuple(_shown(d) for d in self.index(path).overlays_of(path))
+
     def chart_values(self, chart: str) -> tuple[str, ...]:
         """The values files the config names for a chart (absolute), each one render."""
         return self.config.charts.get(chart, ()) if self.config is not None else ()

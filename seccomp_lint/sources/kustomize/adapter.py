@@ -23,7 +23,7 @@ from ...edit.splices import Rejected, changed_exactly
 from ...fix.fixes import applicable
 from ...fix.stage import Stage, Written
 from ...lint.linter import FileResult
-from ...model.data import Applicability, Change, Identity, Options
+from ...model.data import Applicability, Change, Options
 from ...rules import BY_ID
 from ..adapter import Build, BuildFix, FixRun, Mapped
 from .build import Built, InSource, kustomization_of, lint_built
@@ -36,6 +36,7 @@ from .overlay import (
     with_patch_entry,
 )
 from .patch_edits import rewrite
+from .siblings import Siblings, built_identity
 from .suggest import render_patches, verified_patches
 
 KMapped = Mapped[InSource]
@@ -90,6 +91,16 @@ class _Fixing:
         self.retry: list[KMapped] = []  # in-place fixes declined: patched instead
         self.rebuilt: tuple[FileResult, list[KMapped], list[Built]] | None = None
         self.printed = ""
+        # The other builds that read a file this stage may write, built before it writes.
+        self.siblings: Siblings | None = None
+        if run.write:
+            paths = [kustomization_of(build.directory)]
+            for m in build.mapped:
+                if self.wanted(m):
+                    ref = m.ref
+                    paths += [ref.edit_file] if ref.edit_file else []
+                    paths += [ref.site.patch.file] if ref.site is not None else []
+            self.siblings = Siblings(build.directory, run.readers, paths, run.options)
 
     def wanted(self, m: KMapped) -> bool:
         return m.finding.suppressed is None and self.run.keep(m.finding)
@@ -104,7 +115,13 @@ class _Fixing:
         if ref.edit_file is not None and ref.edit_identity is not None:
             src = ref.source_finding
             if src is not None and not applicable(src, self.run.unsafe):
-                return None  # a plain file's finding whose fix --fix would not apply
+                # A plain file's finding whose fix --fix would not apply: held back when it
+                # is only unsafe (counted once per source spot across the run's builds).
+                spot = (os.path.realpath(ref.edit_file), src.line, src.column, src.identity)
+                if applicable(src, True) and spot not in self.run.held:
+                    self.run.held.add(spot)
+                    self.stage.held_back += 1
+                return None
             if src is None and not BY_ID[m.finding.rule].FIXES:
                 return None  # in a patch file: a rule without fixes
             path = ref.edit_file
@@ -206,12 +223,12 @@ class _Fixing:
         if rebuilt.error:
             return {w: f"the rebuild failed: {rebuilt.error}" for w in written}
         changes, by_doc = self._planned(written)
-        now = Counter(_built_identity(m) for m in after if m.finding.suppressed is None)
-        was = Counter(_built_identity(m) for m in self.mapped if m.finding.suppressed is None)
+        now = Counter(built_identity(m) for m in after if m.finding.suppressed is None)
+        was = Counter(built_identity(m) for m in self.mapped if m.finding.suppressed is None)
         out: dict[Written, str] = {}
         for w in written:
             for m in w.targets:
-                if _built_identity(m) in now and m.ref.built is not None:
+                if built_identity(m) in now and m.ref.built is not None:
                     b = m.ref.built
                     still = f"the rebuilt output still has {m.finding.rule} for {b.kind}/{b.name}"
                     out.setdefault(w, still)
@@ -228,6 +245,9 @@ class _Fixing:
                 if (b.kind, b.name) == (kind, name):
                     for w in by_doc.get(i, []):
                         out.setdefault(w, f"the rebuilt output has a new {rule} for {kind}/{name}")
+        if self.siblings is not None:
+            for w, why in self.siblings.blamed(written, self.stage.written).items():
+                out.setdefault(w, why)
         return out
 
     def _planned(
@@ -253,14 +273,14 @@ class _Fixing:
     def _unfixed(self) -> list[KMapped]:
         """What no owned source file fixed: a finding with no file to edit, or whose in-place
         fix was declined or undone, or whose file is not the project's."""
-        retry = {_built_identity(m) for m in [*self.retry, *self.stage.undone]}
-        done = {_built_identity(m) for w in self.stage.written for m in w.targets}
+        retry = {built_identity(m) for m in [*self.retry, *self.stage.undone]}
+        done = {built_identity(m) for w in self.stage.written for m in w.targets}
         return [
             m
             for m in self.mapped
             if self.wanted(m)
-            and _built_identity(m) not in done
-            and ((m.ref.edit_file is None and m.ref.site is None) or _built_identity(m) in retry)
+            and built_identity(m) not in done
+            and ((m.ref.edit_file is None and m.ref.site is None) or built_identity(m) in retry)
         ]
 
     def add_patch_file(self) -> None:
@@ -328,10 +348,10 @@ class _Fixing:
     def outcome(self) -> BuildFix:
         remaining = self.remaining
         if not self.run.write:  # --diff: what the fixes would leave
-            done = {_built_identity(m) for w in self.stage.written for m in w.targets}
+            done = {built_identity(m) for w in self.stage.written for m in w.targets}
             remaining = replace(
                 remaining,
-                findings=[m.finding for m in self.mapped if _built_identity(m) not in done],
+                findings=[m.finding for m in self.mapped if built_identity(m) not in done],
             )
         notes = "".join(n + "\n" for n in self.notes) + self.printed
         stage = self.stage
@@ -350,8 +370,3 @@ def _differing(
         for i, (old, new) in enumerate(zip(before, after))
         if changed_exactly(built_data(old), built_data(new), changes.get(i, [])) is not None
     ]
-
-
-def _built_identity(m: KMapped) -> Identity:
-    b = m.ref.built
-    return m.finding.identity._replace(kind=b.kind if b else None, name=b.name if b else None)
