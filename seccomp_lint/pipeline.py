@@ -143,14 +143,25 @@ class _Run:
         return self._discoverer
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
-        ``github`` format, or ``GITHUB_ACTIONS=true``) a line that would start a workflow
-        command (``::error …`` once the runner trims the indent) is quoted with ``| ``."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
+        made safe (:meth:`_safe`)."""
         where = f"{escape(path)}: " if path else ""
-        lines = [escape(line) for line in message.split("\n")]
-        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
-            lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
+        lines = self._safe(message.split("\n"))
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def note(self, text: str) -> None:
+        """What a fix stage did beyond the findings' lines (and patches to paste), where fix
+        notes go, its lines made safe (:meth:`_safe`)."""
+        _notes(self).write("\n".join(self._safe(text.rstrip("\n").split("\n"))) + "\n")
+
+    def _safe(self, lines: list[str]) -> list[str]:
+        """Lines from input or a tool's output, escaped; on GitHub (the ``github`` format, or
+        ``GITHUB_ACTIONS=true``) a line that would start a workflow command (``::error …``
+        once the runner trims the indent) is quoted with ``| ``."""
+        out = [escape(line) for line in lines]
+        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+            out = [f"| {x}" if x.lstrip().startswith("::") else x for x in out]
+        return out
 
     def fail(self, path: str, why: str) -> None:
         """An input that could not be read: said now, in the report, and the run exits 2."""
@@ -436,7 +447,7 @@ def _fix_build(
     for path, why in done.problems:
         state.say(path, why)
     if done.notes:
-        _notes(state).write(done.notes)
+        state.note(done.notes)
     for result in per_file(done.remaining, build.sources):
         state.collect(_once(result, seen))
 

@@ -294,13 +294,14 @@ class _Fixing:
             self.build.directory, before, self._unfixed(), run.options, run.unsafe
         )
         self.stage.problems.extend(problems)
+        self.stage.held_back += held  # said once for the run, with the other unsafe fixes
         if blocks:
             why = self._add(blocks)
             if why is None:
                 blocks = []
             else:
                 self.stage.problems.append((self.build.directory, why))
-        self.printed = render_patches(self.build.directory, blocks, held)
+        self.printed = render_patches(self.build.directory, blocks)
 
     def _add(self, blocks: list[tuple[str, list[KMapped]]]) -> str | None:
         """Write the patch file and its entry in the kustomization; why not, or None."""
