@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..lint.config import Config, patterns
 from ..lint.linter import FileResult, lint_bytes, lint_stream
 from ..model.data import Options
+from ..text.errors import ToolContractError
 from ..text.streams import json_file, looks_json
 
 if TYPE_CHECKING:
@@ -234,6 +235,13 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
 
     ``keep_stdin``: read stdin whole and keep its bytes in the result (for the fix stage).
     """
+    try:
+        return _lint_input(item, options, keep_stdin)
+    except ToolContractError as exc:
+        return FileResult("<stdin>" if item.path == STDIN else item.path, error=exc.report())
+
+
+def _lint_input(item: Input, options: Options, keep_stdin: bool) -> FileResult:
     if item.path == STDIN:
         stream = sys.stdin.buffer if sys.stdin is not None else None
         if stream is None:
