@@ -27,7 +27,7 @@ from .output.formats import TEXT_FORMATS, Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
-from .sources.adapter import FixRun, per_file
+from .sources.adapter import FixRun, Shared, per_file
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
 
@@ -131,16 +131,11 @@ class _Run:
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
-        self._discoverer: Discoverer | None = None
-        self.held: set[tuple] = set()  # unsafe fixes of builds counted as held back, by spot
-
-    @property
-    def discoverer(self) -> Discoverer:
-        """The repositories' builds and which file feeds which, each indexed once per run."""
-        if self._discoverer is None:
-            request = self.request
-            self._discoverer = Discoverer(request.config, request.respect_gitignore)
-        return self._discoverer
+        # The repositories' builds and which file feeds which, each indexed once when needed.
+        self.discoverer = Discoverer(request.config, request.respect_gitignore)
+        self.shared = Shared(lambda kind, path: self.discoverer.readers(kind, path))
+        # --diff: each file's diff, the last build's (against the file on disk), once
+        self.pending: dict[str, FileFix] = {}
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
@@ -286,6 +281,8 @@ def run(request: Request, streams: Streams | None = None) -> int:
                 state.collect(_once(result, seen))
     if walked:
         _walked_builds(state, walked, named, seen)
+    for ff in state.pending.values():
+        state.fixed(ff)
     return _finish(state, from_stdin)
 
 
@@ -322,15 +319,11 @@ def _walked_builds(
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
     from .sources.builds import lint_planned
 
-    if request.mode is Mode.LINT:
-        for build in lint_planned(todo, request.options):
-            for result in per_file(build.result, build.sources):
-                state.collect(_once(result, seen))
-        return
     for planned in todo:
         (build,) = lint_planned([planned], request.options)
-        if build.result.error:
-            state.collect(build.result)
+        if request.mode is Mode.LINT or build.result.error:
+            for result in per_file(build.result, build.sources):
+                state.collect(_once(result, seen))
         else:
             _fix_build(state, build, seen, planned.values)
 
@@ -429,15 +422,18 @@ def _fix_build(
     def keep(f: Finding) -> bool:
         return state.muted(f.path)(f)
 
-    def readers(path: str) -> tuple[str, ...]:
-        return state.discoverer.readers(build.kind, path)
-
     write = request.mode is Mode.FIX
     values = request.values if values is None else values
-    run = FixRun(request.options, request.unsafe, write, keep, values, readers, state.held)
+    run = FixRun(request.options, request.unsafe, write, keep, values, state.shared)
     done = fix_build(build, run)
+    if not write:  # positions refer to the files as they are on disk
+        on_disk = as_on_disk(build.result.findings, done.remaining.findings)
+        done.remaining = replace(done.remaining, findings=on_disk)
     for ff in done.files:
-        state.fixed(ff)
+        if write:
+            state.fixed(ff)
+        else:  # two builds may change one file (a shared base): one diff, the last one
+            state.pending[os.path.abspath(ff.path)] = ff
     # One fix in a source file may fix several objects of the build (a base in three overlays):
     # counted as the report counts them, once per source spot across the builds.
     before = _once(build.result, state.fixed_spots).findings

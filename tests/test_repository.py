@@ -315,3 +315,53 @@ def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: 
     )
     # The base is still judged through the overlays that build.
     assert reported(result.findings, repo) == marked(repo)
+
+
+def _tree(top: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(top).as_posix(): p.read_bytes()
+        for p in sorted(top.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(top).parts
+    }
+
+
+def _with_staging(repo: Path) -> None:
+    """The Windows overlay replaced by a second Linux one: a base fix both overlays take."""
+    shutil.rmtree(repo / "kustomize/overlays/windows")
+    staging = repo / "kustomize/overlays/staging"
+    staging.mkdir()
+    (staging / "kustomization.yaml").write_text("namePrefix: staging-\nresources:\n- ../../base\n")
+
+
+@pytest.mark.parametrize("shape", ["windows", "staging"])
+@pytest.mark.parametrize("args", [["."], ["--kustomize", "kustomize/overlays/linux"]])
+def test_diff_shows_exactly_what_fix_writes(
+    repo: Path, tmp_path: Path, shape: str, args: list[str]
+) -> None:
+    """``--diff`` runs the fix stage, with its rebuilds and the checks against every other
+    overlay, in a scratch copy: ``git apply`` of its diff makes the tree ``--fix`` makes (a
+    base edit the Windows overlay refuses is not in it; a base edit two overlays take is in it
+    once), and nothing of the repository is written."""
+    if shape == "staging":
+        _with_staging(repo)
+    before = _tree(repo)
+    diff = run_cli("--diff", *args, fmt="text")
+    assert _tree(repo) == before
+    assert diff.code == 1, diff.stderr
+    applied = tmp_path / "applied"
+    shutil.copytree(repo, applied, ignore=shutil.ignore_patterns(".git"))
+    done = subprocess.run(
+        ["git", "apply", "-"], input=diff.stdout.encode(), cwd=applied, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    run_cli("--fix", *args, fmt="text")
+    assert _tree(applied) == _tree(repo)
+    assert _tree(repo) != before
+    base_edits = diff.stdout.count("+++ b/kustomize/base/web.yaml")
+    assert base_edits == (1 if shape == "staging" else 0)
+    if shape == "windows":
+        assert (
+            "kustomize/base/web.yaml: the fix would be undone: kustomize/overlays/windows "
+            "would gain seccomp-on-windows-pod" in diff.stderr
+        )
+        assert "would add `- path: seccomp-lint-patch.yaml`" in diff.stderr

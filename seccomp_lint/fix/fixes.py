@@ -21,7 +21,6 @@ from ..lint.linter import FileResult, Frame, frames, lint_bytes, lint_item, skel
 from ..model.data import Applicability, Finding, Fix, Options
 from ..rules import FIX_ORDER, UNUSED, enabled
 from ..text import lists
-from ..text.errors import ToolContractError
 from ..text.streams import Chunk, DecodeError, decode, json_chunks, json_file, one_document
 
 __all__ = [
@@ -398,20 +397,6 @@ def fix_bytes(
     wanted: Callable[[Finding], bool] | None = None,
 ) -> FileFix:
     """Apply every applicable (and ``wanted``) fix to a stream, round by round, verified."""
-    try:
-        return _fix_bytes(data, path, options, unsafe, is_json, wanted)
-    except ToolContractError as exc:
-        return FileFix(path, data, data, [], error=exc.report())
-
-
-def _fix_bytes(
-    data: bytes,
-    path: str,
-    options: Options,
-    unsafe: bool,
-    is_json: bool,
-    wanted: Callable[[Finding], bool] | None,
-) -> FileFix:
     # Every document parsed, so document indexes are those of the YAML stream.
     options = replace(options, prefilter=False, fixes=True)
     try:

@@ -271,6 +271,19 @@ class Discoverer:
             return ()
         return tuple(_shown(d) for d in self.index(path).overlays_of(path))
 
+    def reads(self, directory: str) -> set[str]:
+        """What a kustomization and every build sharing a file with it read (absolute paths,
+        through their bases, components and patches)."""
+        full = os.path.abspath(directory)
+        index = self.index(full)
+        mine = index.members(full)
+        files = set(mine)
+        for root in index.roots():
+            theirs = index.members(root)
+            if theirs & mine:
+                files |= theirs
+        return files
+
     def chart_values(self, chart: str) -> tuple[str, ...]:
         """The values files the config names for a chart (absolute), each one render."""
         return self.config.charts.get(chart, ()) if self.config is not None else ()

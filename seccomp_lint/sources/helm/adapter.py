@@ -12,6 +12,8 @@ from .render import lint_mapped, rendered_from
 class Helm:
     """The adapter of ``--chart DIR`` (with ``--values FILE``)."""
 
+    checks_on_disk = False  # re-rendered from the edited texts in memory
+
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped = lint_mapped(directory, values, options)
         return Build(

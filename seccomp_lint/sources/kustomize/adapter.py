@@ -52,6 +52,8 @@ class KustomizeBuild(Build):
 class Kustomize:
     """The adapter of ``--kustomize DIR``."""
 
+    checks_on_disk = True  # the rebuild reads the edited files
+
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped, built = lint_built(directory, options)
         # The resource files the build output came from, shown as the findings show paths.
@@ -100,7 +102,11 @@ class _Fixing:
                     ref = m.ref
                     paths += [ref.edit_file] if ref.edit_file else []
                     paths += [ref.site.patch.file] if ref.site is not None else []
-            self.siblings = Siblings(build.directory, run.readers, paths, run.options)
+
+            def readers(path: str) -> tuple[str, ...]:
+                return run.shared.readers(build.kind, path)
+
+            self.siblings = Siblings(build.directory, readers, paths, run.options)
 
     def wanted(self, m: KMapped) -> bool:
         return m.finding.suppressed is None and self.run.keep(m.finding)
@@ -117,9 +123,10 @@ class _Fixing:
             if src is not None and not applicable(src, self.run.unsafe):
                 # A plain file's finding whose fix --fix would not apply: held back when it
                 # is only unsafe (counted once per source spot across the run's builds).
-                spot = (os.path.realpath(ref.edit_file), src.line, src.column, src.identity)
-                if applicable(src, True) and spot not in self.run.held:
-                    self.run.held.add(spot)
+                # (by the path as shown: the same in a --diff's scratch copy)
+                spot = (os.path.normpath(m.finding.path), src.line, src.column, src.identity)
+                if applicable(src, True) and spot not in self.run.shared.held:
+                    self.run.shared.held.add(spot)
                     self.stage.held_back += 1
                 return None
             if src is None and not BY_ID[m.finding.rule].FIXES:
@@ -193,7 +200,7 @@ class _Fixing:
             return
         if any(m.ref.site is not None and m.ref.site.patch.inline for m in done.done):
             where = ", ".join(str(n) for n in sorted({m.finding.line for m in done.done}))
-            verb = "edited" if self.run.write else "would edit"
+            verb = "edited" if self.run.done else "would edit"
             self.notes.append(
                 f"seccomp-lint: {shown}: {verb} the inline patch in place (line {where}) to fix "
                 f"{', '.join(sorted({m.finding.rule for m in done.done}))}; nothing else in "
@@ -336,7 +343,7 @@ class _Fixing:
                 if w in self.stage.written:
                     self.stage.take_back(w)
             return "the new patch was taken out again: the patch is printed instead"
-        verb = "added" if self.run.write else "would add"
+        verb = "added" if self.run.done else "would add"
         objects = sorted({f"{m.ref.built.kind}/{m.ref.built.name}" for m in targets if m.ref.built})
         self.notes.append(
             f"seccomp-lint: {shown}: {verb} `{added}` to its patches: (the only change "
