@@ -53,12 +53,12 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | None:
     builds sharing its files read (with what earlier builds of the run would have written),
     mapped back, each file's diff against the file on disk; None when the copy does not build
     (it reads a file the index does not know)."""
-    real = Discoverer(None)
-    reads = real.reads(build.directory)
+    repository = Discoverer(None)
+    reads = repository.reads(build.directory)
     if not reads:
         return None
     try:
-        root = real.index(os.path.abspath(build.directory)).root
+        root = repository.index(os.path.abspath(build.directory)).root
         with scratch_copy(root, reads, run.shared.staged) as copy:
             (again,) = lint_planned(
                 [Planned(build.kind, copy.inside(build.directory))], run.options
