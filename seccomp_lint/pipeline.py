@@ -240,6 +240,7 @@ class _Run:
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
+    sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..lint.config import Config
-from .files import SKIPPED_DIRS, STDIN, Ignores, Input
+from .files import SKIPPED_DIRS, STDIN, Ignores, Input, git_root
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -72,14 +72,9 @@ def repository_root(path: str) -> str:
     working directory when ``path`` is inside it, else ``path``'s own folder."""
     full = os.path.abspath(path)
     here = full if os.path.isdir(full) else os.path.dirname(full)
-    probe = here
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
+    root = git_root(here)
+    if root is not None:
+        return root
     cwd = os.getcwd()
     return cwd if (here + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else here
 

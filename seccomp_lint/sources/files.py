@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..lint.config import Config, patterns
@@ -124,6 +125,16 @@ def gather(
         kept.append(item)
     found.inputs = kept
     return found
+
+
+@lru_cache(maxsize=4096)
+def git_root(directory: str) -> str | None:
+    """The Git work tree holding ``directory`` (the nearest folder from it up with a ``.git``),
+    in the form given (absolute or real), or None; each folder looked at once per run."""
+    if os.path.exists(os.path.join(directory, ".git")):
+        return directory
+    parent = os.path.dirname(directory)
+    return None if parent == directory else git_root(parent)
 
 
 def _input(path: str) -> Input:

@@ -26,13 +26,13 @@ from ...lint.linter import FileResult
 from ...model.data import Applicability, Change, Options
 from ...rules import BY_ID
 from ..adapter import Build, BuildFix, FixRun, Mapped
+from ..files import git_root
 from .build import Built, InSource, kustomization_of, lint_built
 from .overlay import (
     built_data,
     new_patch_name,
     owned,
     patch_text,
-    project_root,
     with_patch_entry,
 )
 from .patch_edits import rewrite
@@ -87,7 +87,7 @@ class _Fixing:
     def __init__(self, build: KustomizeBuild, run: FixRun) -> None:
         self.build, self.run = build, run
         self.stage = Stage(run.options, run.unsafe, run.write, self._blamed)
-        self.project = project_root(build.directory)
+        self.project = git_root(os.path.realpath(build.directory))
         self.notes: list[str] = []
         self.remaining, self.mapped, self.built = build.result, build.mapped, build.built
         self.retry: list[KMapped] = []  # in-place fixes declined: patched instead
