@@ -93,20 +93,8 @@ class _Fixing:
         self.retry: list[KMapped] = []  # in-place fixes declined: patched instead
         self.rebuilt: tuple[FileResult, list[KMapped], list[Built]] | None = None
         self.printed = ""
-        # The other builds that read a file this stage may write, built before it writes.
+        # The other builds that read a file this stage writes, built before it writes.
         self.siblings: Siblings | None = None
-        if run.write:
-            paths = [kustomization_of(build.directory)]
-            for m in build.mapped:
-                if self.wanted(m):
-                    ref = m.ref
-                    paths += [ref.edit_file] if ref.edit_file else []
-                    paths += [ref.site.patch.file] if ref.site is not None else []
-
-            def readers(path: str) -> tuple[str, ...]:
-                return run.shared.readers(build.kind, path)
-
-            self.siblings = Siblings(build.directory, readers, paths, run.options)
 
     def wanted(self, m: KMapped) -> bool:
         return m.finding.suppressed is None and self.run.keep(m.finding)
@@ -158,6 +146,8 @@ class _Fixing:
                 files.setdefault(path, set()).add(m.ref.edit_identity)
             else:
                 patches.setdefault(path, []).append(m)
+        if self.run.write:
+            self._siblings([*files, *patches, kustomization_of(self.build.directory)])
         for path, identities in sorted(files.items()):
             w = self.stage.fix_in_file(path, shown[path], identities)
             if w is not None and w.file_fix is not None:
@@ -170,6 +160,16 @@ class _Fixing:
                 ]
         for path, items in sorted(patches.items()):
             self._rewrite(path, items, shown[path])
+
+    def _siblings(self, paths: list[str]) -> None:
+        """Build the other builds that read any of the files about to be written (none for a
+        file only this build reads), for the end-to-end check to compare with."""
+        kind = self.build.kind
+
+        def readers(path: str) -> tuple[str, ...]:
+            return self.run.shared.readers(kind, path)
+
+        self.siblings = Siblings(self.build.directory, readers, paths, self.run.options)
 
     def _rewrite(self, path: str, items: list[KMapped], shown: str) -> None:
         """Carry the build's fixes into a JSON 6902 patch file or a kustomization's inline
