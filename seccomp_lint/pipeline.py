@@ -21,7 +21,9 @@ from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
 from .lint.config import Config
 from .lint.linter import FileResult
-from .model.data import Finding, Options, Severity
+from .lint.namespaces import judge_run, requirement
+from .model.admission import PodSecurityConfig
+from .model.data import Finding, Level, Options, Severity
 from .output.baseline import Baseline, settle
 from .output.formats import TEXT_FORMATS, Display, emit
 from .output.report import Run, counted, escape
@@ -70,6 +72,7 @@ class Request:
     output_file: str | None = None  # the report goes here instead of stdout
     baseline: Baseline | None = None  # report only findings not in it
     write_baseline: str | None = None  # record the findings here (then none is reported)
+    admission: PodSecurityConfig | None = None  # --admission-config (--level namespace)
 
 
 @dataclass
@@ -131,6 +134,7 @@ class _Run:
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
+        self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
@@ -168,6 +172,12 @@ class _Run:
         off = frozenset(config.ignored_rules(path))
         return lambda f: f.rule not in off
 
+    def fixable(self, path: str) -> Callable[[Finding], bool]:
+        """Whether the fix stage fixes a finding in a file: it counts, and with ``--level
+        namespace`` some mode of its namespace requires it (the Namespaces of the plain inputs)."""
+        keep = self.muted(path)
+        return lambda f: keep(f) and self.required(f)
+
     def collect(self, result: FileResult, findings: list[Finding] | None = None) -> None:
         """Add one input's result to the report."""
         run = self.outcome.run
@@ -193,6 +203,7 @@ class _Run:
             run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
+        run.declared += result.namespaces
         keep = self.muted(result.path)
         every = result.findings if findings is None else findings
         found = [f for f in every if keep(f)]
@@ -245,7 +256,11 @@ def run(request: Request, streams: Streams | None = None) -> int:
     # here a finding of a rule that has fixes is enough to send a file to it.
     options = request.options
     from_stdin = False
-    for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
+    results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
+    if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
+        results = iter(listed := list(results))
+        state.required = requirement(listed, options, request.admission or PodSecurityConfig())
+    for result in results:
         if not fixing or result.error:
             result.findings = state.located(result, result.findings)
             result.data = None
@@ -337,7 +352,7 @@ def _builds(request: Request, options: Options) -> list[Build]:
 
 def _fix_path(state: _Run, result: FileResult) -> None:
     """The fix stage of one file: only files with a fix to apply are read again."""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     wanted = [
         f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES
     ]
@@ -356,7 +371,7 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
     """The fix stage of stdin: with ``--fix`` the fixed stream goes to stdout."""
     request, streams = state.request, state.streams
     data = result.data or b""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     ff = fix_bytes(data, result.path, request.options, request.unsafe, looks_json(data), keep)
     if request.mode is Mode.FIX:
         sink = streams.stdout_bytes or streams.stdout.buffer
@@ -401,7 +416,7 @@ def _fix_build(state: _Run, build: Build) -> None:
     request = state.request
 
     def keep(f: Finding) -> bool:
-        return state.muted(f.path)(f)
+        return state.fixable(f.path)(f)
 
     run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
     done = fix_build(build, run)
@@ -432,6 +447,11 @@ def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
     if request.mode is Mode.FIX:
         outcome.run.fixed = outcome.fixed
+    if request.options.level == Level.NAMESPACE:
+        run, config = outcome.run, request.admission or PodSecurityConfig()
+        run.findings, run.namespaces = judge_run(
+            run.findings, run.declared, request.options, config
+        )
     try:
         notice = settle(outcome.run, request.baseline, request.write_baseline)
     except OSError as exc:

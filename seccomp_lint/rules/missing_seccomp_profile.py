@@ -55,6 +55,7 @@ from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan
 from ..model.data import FixSpec, Level, Options, Severity
+from ..model.psa import SECCOMP_RESTRICTED
 from ..model.workloads import PodTemplate
 from .base import (
     PersonDecides,
@@ -95,7 +96,8 @@ FIX_ORDER = 6
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
-    if pod.is_windows and options.windows_aware:
+    # --level namespace: each mode's policy version decides whether Windows pods are exempt.
+    if pod.is_windows and options.windows_aware and options.level != Level.NAMESPACE:
         return
     pod_setting = pod.pod_field
     if pod_setting is None and options.annotations_effective:
@@ -146,6 +148,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,
             containers=tuple(bare),
+            psa=SECCOMP_RESTRICTED,
         )
 
 

@@ -16,7 +16,14 @@ import re
 _ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
 # containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
 # JSON file's defaultAction; a Security Profiles Operator SeccompProfile (whose spec may lack it).
-_NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
+# A Namespace's Pod Security labels (--level namespace).
+_NEEDLES = (
+    b"ontainers",
+    b"seccomp",
+    b"defaultAction",
+    b"SeccompProfile",
+    b"pod-security.kubernetes.io",
+)
 
 
 # The built-in kinds that hold a pod template (model/workloads.py says where).

@@ -1,0 +1,244 @@
+"""Pod Security Admission as the API server runs it: namespace labels to a policy, a pod
+template's verdict per mode, and what admission then does.
+
+The facts, from the ``k8s.io/pod-security-admission`` library (docs/admission.md): a level label
+is ``privileged``, ``baseline`` or ``restricted``; a version label ``latest`` or ``v1.<minor>``.
+An invalid enforce level is read as restricted (fail closed), an invalid warn or audit level as
+privileged (fail open), an invalid version as latest; an unset label takes the admission
+configuration's default; an unset warn level follows a valid enforce label stricter than it
+(with the enforce version, unless a warn version is set). ``enforce`` judges Pods only; ``warn``
+and ``audit`` also judge the pod templates of the kinds the API server knows (PodTemplate,
+ReplicationController, ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob). A
+rejected Pod gets no warning. Exempt namespaces and runtime classes skip every mode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+
+from yaml.nodes import Node
+
+from ..text.documents import Document, text
+from .data import Level, ObjectRef, Options
+from .psa import (
+    LATEST,
+    Admission,
+    AdmissionOutcome,
+    LevelVersion,
+    ModeVerdict,
+    PolicyVersion,
+    PsaCheck,
+    PsaLevel,
+    PsaMode,
+    PsaPolicy,
+)
+from .workloads import PodTemplate, typed_objects
+
+PREFIX = "pod-security.kubernetes.io/"
+# The kinds whose pod templates Pod Security Admission judges itself (warn and audit).
+CONTROLLER_KINDS = frozenset(
+    {
+        "PodTemplate",
+        "ReplicationController",
+        "ReplicaSet",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+    }
+)
+_VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)")
+LEVEL_NAMES = ", ".join(level.value for level in PsaLevel)
+_MODES = frozenset(mode.value for mode in PsaMode)
+
+
+@dataclass(frozen=True)
+class Exemptions:
+    """The admission configuration's exemptions (usernames cannot be judged from files)."""
+
+    namespaces: frozenset[str] = frozenset()
+    runtime_classes: frozenset[str] = frozenset()
+    usernames: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PodSecurityConfig:
+    """The API server's PodSecurity plugin configuration; Kubernetes' own without one."""
+
+    defaults: PsaPolicy = field(default_factory=PsaPolicy)
+    exemptions: Exemptions = field(default_factory=Exemptions)
+    path: str | None = None  # the file it was read from
+
+
+def parse_level(value: object) -> PsaLevel | None:
+    """The level a label value names, None when it names none (case-sensitive)."""
+    return next((level for level in PsaLevel if level.value == value), None)
+
+
+def parse_version(value: object) -> PolicyVersion | None:
+    """The version a label value names, None when it is neither ``latest`` nor ``v1.<minor>``."""
+    if value == "latest":
+        return LATEST
+    match = _VERSION.fullmatch(value) if isinstance(value, str) else None
+    return PolicyVersion(int(match.group(1))) if match else None
+
+
+def label_problem(key: str, value: object) -> str | None:
+    """Why the API server refuses a Pod Security label's value (None: it accepts it, or it is no
+    mode label)."""
+    mode = key[len(PREFIX) :] if key.startswith(PREFIX) else ""
+    if mode in _MODES:
+        return None if parse_level(value) else f"must be one of {LEVEL_NAMES}"
+    if mode.endswith("-version") and mode.removesuffix("-version") in _MODES:
+        return None if parse_version(value) else 'must be "latest" or "v1.x"'
+    return None
+
+
+def policy_to_evaluate(labels: Mapping[str, str], defaults: PsaPolicy) -> PsaPolicy:
+    """A namespace's policy from its labels, resolved as the API server resolves them."""
+    modes: dict[PsaMode, LevelVersion] = {m: defaults.of(m) for m in PsaMode}
+    valid_enforce = False
+    for mode in PsaMode:
+        key = PREFIX + mode.value
+        current = modes[mode]
+        if key in labels:
+            level = parse_level(labels[key])
+            valid_enforce = valid_enforce or (mode is PsaMode.ENFORCE and level is not None)
+            if level is None:  # fail closed for enforce, open for warn and audit
+                level = PsaLevel.RESTRICTED if mode is PsaMode.ENFORCE else PsaLevel.PRIVILEGED
+            current = replace(current, level=level)
+        if key + "-version" in labels:
+            current = replace(current, version=parse_version(labels[key + "-version"]) or LATEST)
+        modes[mode] = current
+    enforce, warn = modes[PsaMode.ENFORCE], modes[PsaMode.WARN]
+    if PREFIX + "warn" not in labels and valid_enforce and enforce.level.rank > warn.level.rank:
+        version = warn.version if PREFIX + "warn-version" in labels else enforce.version
+        modes[PsaMode.WARN] = LevelVersion(enforce.level, version)
+    return PsaPolicy(modes[PsaMode.ENFORCE], modes[PsaMode.WARN], modes[PsaMode.AUDIT])
+
+
+@dataclass(frozen=True)
+class NamespaceDecl:
+    """A ``Namespace`` object in the inputs: its name and Pod Security labels."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class NamespaceObject:
+    """A ``Namespace`` object of a document, with its Pod Security labels' key and value nodes."""
+
+    ref: ObjectRef
+    name: str
+    labels: dict[str, tuple[Node, Node]]
+
+    def decl(self) -> NamespaceDecl:
+        """What the judgement needs: the name and the labels' values (non-strings as written)."""
+        values = tuple((k, str(v.value)) for k, (_, v) in sorted(self.labels.items()))
+        return NamespaceDecl(self.name, values)
+
+
+@dataclass
+class NamespaceSummary:
+    """One namespace of a run: its policy and how many pod templates met each outcome."""
+
+    name: str
+    policy: PsaPolicy
+    declared: bool  # a Namespace object in the inputs names it
+    exempt: bool = False  # the admission configuration exempts it
+    outcomes: Counter = field(default_factory=Counter)  # AdmissionOutcome -> pod templates
+
+
+def namespaces_in(doc: Document) -> Iterator[NamespaceObject]:
+    """Each ``Namespace`` object of a document (``List`` items too)."""
+    if b"Namespace" not in doc.text and b"\\" not in doc.text:
+        return
+    for obj, kind in typed_objects(doc):
+        meta = doc.get(obj, "metadata")
+        name = text(doc.get(meta, "name"))
+        if kind != "Namespace" or name is None:
+            continue
+        entries = doc.mapping(doc.get(meta, "labels")) or {}
+        labels = {k: kv for k, kv in entries.items() if k.startswith(PREFIX)}
+        yield NamespaceObject(ObjectRef("Namespace", name, None, doc.index), name, labels)
+
+
+def facts(check: PsaCheck | None, pod: PodTemplate | None, options: Options) -> Admission | None:
+    """With ``--level namespace``, the admission facts of a problem of ``check`` in ``pod``, to
+    judge once every namespace of the run is known (None: no Pod Security check, or no pod)."""
+    if check is None or pod is None or options.level != Level.NAMESPACE:
+        return None
+    return Admission(
+        namespace=pod.obj.namespace or options.namespace,
+        kind=pod.obj.kind,
+        check=check,
+        windows=pod.is_windows,
+        runtime_class=text(pod.doc.get(pod.spec, "runtimeClassName")),
+    )
+
+
+def violates(check: PsaCheck, at: LevelVersion, windows: bool, kube_minor: int) -> bool:
+    """Whether ``check`` fails under a mode's level and version."""
+    minor = at.version.at(kube_minor)
+    if at.level.rank < check.level.rank or minor < check.since:
+        return False
+    exempt_from = check.windows_exempt_from
+    return not (windows and exempt_from is not None and minor >= exempt_from)
+
+
+def exemption(adm: Admission, config: PodSecurityConfig) -> str | None:
+    """Why the admission configuration exempts ``adm``'s pod template (None: it does not)."""
+    if adm.namespace in config.exemptions.namespaces:
+        return f'namespace "{adm.namespace}" is exempt'
+    if adm.runtime_class is not None and adm.runtime_class in config.exemptions.runtime_classes:
+        return f'runtime class "{adm.runtime_class}" is exempt'
+    return None
+
+
+def evaluate(adm: Admission, policy: PsaPolicy, kube_minor: int) -> Admission:
+    """``adm`` with the modes its pod template violates under ``policy`` and the outcome."""
+    failed = {m for m in PsaMode if violates(adm.check, policy.of(m), adm.windows, kube_minor)}
+    if PsaMode.WARN in failed and (
+        not judged_itself(adm) or (adm.is_pod and PsaMode.ENFORCE in failed)
+    ):
+        # No warning for a rejected Pod, and none the user sees for a kind admission does not
+        # judge itself (its controller's requests get them).
+        failed.discard(PsaMode.WARN)
+    modes = tuple(ModeVerdict(m, policy.of(m)) for m in PsaMode if m in failed)
+    judged = replace(adm, modes=modes)
+    return replace(judged, outcome=_outcome(judged))
+
+
+def judged_itself(adm: Admission) -> bool:
+    """Whether admission judges the object itself (a Pod, or a kind it knows)."""
+    return adm.is_pod or adm.kind in CONTROLLER_KINDS
+
+
+def _outcome(adm: Admission) -> AdmissionOutcome | None:
+    if adm.mode(PsaMode.ENFORCE) is not None:
+        return AdmissionOutcome.REJECTED if adm.is_pod else AdmissionOutcome.PODS_REJECTED
+    if adm.mode(PsaMode.WARN) is not None and judged_itself(adm):
+        return AdmissionOutcome.WARNED
+    # Audit judges the object and, for every kind, the pods it makes.
+    return AdmissionOutcome.AUDITED if adm.mode(PsaMode.AUDIT) is not None else None
+
+
+def describe(adm: Admission) -> str:
+    """What admission does, as a finding's message says it."""
+    ns = f'namespace "{adm.namespace}"'
+    enforce, warn, audit = (adm.mode(m) for m in PsaMode)
+    audited = f"; recorded in the audit log ({ns} audits {audit.at})" if audit else ""
+    if enforce is not None and adm.is_pod:
+        return f"rejected at admission: {ns} enforces {enforce.at}{audited}"
+    if warn is not None and judged_itself(adm):
+        said = f"admitted with a warning ({ns} warns at {warn.at})"
+    else:
+        said = "admitted"
+    if enforce is not None:
+        return f"{said}; its pods will be rejected ({ns} enforces {enforce.at}){audited}"
+    return f"{said}{audited}"
