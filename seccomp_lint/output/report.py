@@ -101,7 +101,9 @@ def namespace_lines(run: Run) -> str:
         how = "exempt" if ns.exempt else modes
         if not ns.declared:
             how += " (no Namespace object in the inputs: the defaults)"
-        counts = ", ".join(f"{n} {OUTCOME_WORDS[o]}" for o, n in sorted(ns.outcomes.items()))
+        counts = ", ".join(
+            f"{ns.outcomes[o]} {w}" for o, w in OUTCOME_WORDS.items() if ns.outcomes[o]
+        )
         lines.append(f"  namespace {escape(ns.name)}: {how}" + (f"; {counts}" if counts else ""))
     return "".join(line + "\n" for line in lines)
 
