@@ -64,6 +64,7 @@ def _profiles_dir(value: str | None) -> str | None:
 
 _NEWEST = ".".join(map(str, NEWEST_KUBE))
 _NS_HELP = "--level namespace: the namespace of objects that name none (default: default)"
+_KUBELET_HELP = "a KubeletConfiguration: with seccompDefault, say it covers unset profiles"
 _ADMISSION_HELP = "--level namespace: the API server's AdmissionConfiguration (PodSecurity)"
 # The options, group by group as --help lists them: (flags, add_argument's keywords). The long
 # names are also the config file's keys. argparse copies a list default before appending to it.
@@ -80,6 +81,7 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
         ),
         (("--namespace",), dict(default="default", metavar="NAME", help=_NS_HELP)),
         (("--admission-config",), dict(metavar="FILE", help=_ADMISSION_HELP)),
+        (("--kubelet-config",), dict(metavar="FILE", help=_KUBELET_HELP)),
         (
             ("--kube-version",),
             dict(
@@ -447,6 +449,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             profiles_dir=_profiles_dir(args.profiles_dir),
             fixes=bool(args.format in ("json", "sarif") or args.sarif_file),
             namespace=args.namespace,
+            seccomp_default=namespaces.seccomp_default(args.kubelet_config),
         )
         podsecurity = namespaces.configured(args.admission_config, args.level)
     except (UsageError, config.ConfigError) as exc:

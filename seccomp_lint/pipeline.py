@@ -203,7 +203,7 @@ class _Run:
             run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
-        run.declared += result.namespaces
+        run.declared += result.declared
         keep = self.muted(result.path)
         every = result.findings if findings is None else findings
         found = [f for f in every if keep(f)]

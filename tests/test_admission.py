@@ -479,3 +479,57 @@ def test_a_cluster_dump_on_stdin(lint) -> None:
             ["enforce baseline:latest"],
         ),
     }
+
+
+def test_a_profile_binding_acts_where_the_operator_webhook_does(lint) -> None:
+    """The webhook mutates Pods at creation in namespaces enabled for binding: a bound Pod is
+    compliant; a Deployment is still warned about as written, its pods get the profile."""
+    result = lint("--level", "namespace", HERE / "binding.yaml")
+    assert _judged(result.findings) == {
+        ("missing-seccomp-profile", "Deployment/bound", "spo-test"): (
+            W,
+            "warned",
+            ["warn restricted:latest"],
+        ),
+        # a second container no binding names: still rejected
+        ("missing-seccomp-profile", "Pod/sidecar", "spo-test"): (
+            E,
+            "rejected",
+            ["enforce restricted:latest"],
+        ),
+        # a binding in a namespace without the label: the webhook does not act
+        ("missing-seccomp-profile", "Pod/bound", "unbound"): (
+            E,
+            "rejected",
+            ["enforce restricted:latest"],
+        ),
+    }
+    deployment = next(f for f in result.findings if f["object"]["kind"] == "Deployment")
+    assert deployment["message"].endswith(
+        'its pods get SeccompProfile "profile-complain" (ProfileBinding "nginx-binding") when '
+        'created (namespace "spo-test" is enabled for binding)'
+    )
+    spo = next(ns for ns in result.report["summary"]["namespaces"] if ns["name"] == "spo-test")
+    assert (spo["bound"], spo["warned"], spo["rejected"]) == (1, 1, 1)
+    jsonschema.Draft202012Validator(OUTPUT_SCHEMA).validate(result.report)
+
+
+def test_kubelet_seccomp_default_is_said_not_assumed(lint, tmp_path: Path) -> None:
+    kubelet = tmp_path / "kubelet.yaml"
+    kubelet.write_text(
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+        "seccompDefault: true\n"
+    )
+    plain = lint(WORKLOADS, "--select", "missing-seccomp-profile").findings
+    said = lint(WORKLOADS, "--select", "missing-seccomp-profile", "--kubelet-config", kubelet)
+    assert len(said.findings) == len(plain) > 0  # the findings stay
+    assert all(
+        "the kubelet's seccompDefault runs it as RuntimeDefault" in f["message"]
+        for f in said.findings
+    )
+    assert not any("seccompDefault" in f["message"] for f in plain)
+    kubelet.write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n")
+    assert lint(WORKLOADS, "--kubelet-config", kubelet).findings == lint(WORKLOADS).findings
+    kubelet.write_text("kind: KubeletConfiguration\nseccompDefault: sometimes\n")
+    bad = lint(WORKLOADS, "--kubelet-config", kubelet)
+    assert bad.code == 2 and f"{kubelet}:2:17: seccompDefault: expected true or false" in bad.stderr

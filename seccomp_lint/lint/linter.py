@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from yaml.nodes import SequenceNode
 
 from .. import rules as _rules
-from ..model.admission import NamespaceDecl, facts, namespaces_in
+from ..model.admission import Declared, bindings_in, facts, namespaces_in
 from ..model.data import Finding, Level, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
@@ -62,7 +62,8 @@ class FileResult:
     unrendered: bool = False  # skipped: it holds an unrendered template
     pods: int = 0  # pod templates checked
     data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
-    namespaces: list[NamespaceDecl] = field(default_factory=list)  # --level namespace
+    # --level namespace: the Namespaces and ProfileBindings read (judged once all are read)
+    declared: list[Declared] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Finding]:
@@ -132,7 +133,7 @@ class _Stamper:
                 source=self.source,
                 fix=fix,
                 suppressed=suppressed,
-                admission=facts(problem.psa, pod, self.options),
+                admission=facts(problem.psa, pod, self.options, problem.containers),
             )
 
     def _suppressed(
@@ -481,9 +482,10 @@ def _lint_document(
         for judge in judges:
             yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
     for ns in namespaces_in(doc) if options.level == Level.NAMESPACE else ():
-        result.namespaces.append(ns.decl())
+        result.declared.append(ns.decl())
         for rule in _rules.namespace_rules(rules):
             yield from stamp(rule, rule.check_namespace(ns, options), ns.ref)
+    result.declared += bindings_in(doc, options)
     if invalid:
         # Not suppressible itself: a suppression cannot vouch for another.
         plain = _Stamper(path, options, {}, doc)

@@ -18,10 +18,12 @@ from dataclasses import replace
 from yaml.nodes import Node, SequenceNode
 
 from ..model.admission import (
+    BindingDecl,
+    Declared,
     Exemptions,
-    NamespaceDecl,
     NamespaceSummary,
     PodSecurityConfig,
+    binding,
     describe,
     evaluate,
     exemption,
@@ -30,8 +32,8 @@ from ..model.admission import (
     policy_to_evaluate,
 )
 from ..model.data import Finding, Level, Options, Severity
-from ..model.psa import LevelVersion, PsaMode, PsaPolicy
-from ..text.documents import Document, ParseError, parse_stream, text
+from ..model.psa import Admission, AdmissionOutcome, LevelVersion, PsaMode, PsaPolicy
+from ..text.documents import BOOL, Document, ParseError, is_true, parse_stream, text
 from .config import ConfigError
 from .linter import FileResult
 
@@ -56,6 +58,20 @@ def configured(path: str | None, level: str) -> PodSecurityConfig | None:
             file=sys.stderr,
         )
     return loaded
+
+
+def seccomp_default(path: str | None) -> bool:
+    """``--kubelet-config``: whether the ``KubeletConfiguration`` sets ``seccompDefault: true``
+    (the kubelet then runs a container that sets no profile as RuntimeDefault)."""
+    if path is None:
+        return False
+    doc = _read(path)
+    if text(doc.get(doc.root, "kind")) != "KubeletConfiguration":
+        raise _error(path, doc, doc.root, "expected kind KubeletConfiguration")
+    value = doc.get(doc.root, "seccompDefault")
+    if value is not None and value.tag != BOOL:
+        raise _error(path, doc, value, "seccompDefault: expected true or false")
+    return is_true(value)
 
 
 def load_config(path: str) -> PodSecurityConfig:
@@ -159,46 +175,67 @@ def _psa_config(path: str, doc: Document, node: Node) -> PodSecurityConfig:
     return PodSecurityConfig(policy, exemptions, path)
 
 
+class Judge:
+    """Pod Security Admission over a run: each namespace's policy (its labels over the
+    configuration's defaults; a later declaration of a name wins, as ``kubectl apply`` of both
+    would leave it), its ProfileBindings, and a finding's verdict."""
+
+    def __init__(self, declared: list[Declared], options: Options, config: PodSecurityConfig):
+        self.config = config
+        self.kube_minor = options.kube_version[1]
+        self.summaries: dict[str, NamespaceSummary] = {}
+        self.enabled: set[str] = set()  # namespaces enabled for profile binding
+        self.bindings: dict[str, list[BindingDecl]] = {}
+        for d in declared:
+            if isinstance(d, BindingDecl):
+                self.bindings.setdefault(d.namespace, []).append(d)
+                continue
+            policy = policy_to_evaluate(dict(d.labels), config.defaults)
+            self.summaries[d.name] = NamespaceSummary(d.name, policy, True)
+            (self.enabled.add if d.binding else self.enabled.discard)(d.name)
+
+    def summary(self, name: str) -> NamespaceSummary:
+        """The namespace's summary; one no input declares takes the defaults."""
+        found = self.summaries.get(name)
+        if found is None:
+            found = self.summaries[name] = NamespaceSummary(name, self.config.defaults, False)
+        return found
+
+    def verdict(self, adm: Admission) -> Admission | None:
+        """What admission does with ``adm``'s pod template; None: it is exempt."""
+        summary = self.summary(adm.namespace)
+        if exemption(adm, self.config) is not None:
+            summary.exempt = summary.exempt or adm.namespace in self.config.exemptions.namespaces
+            return None
+        bindings = self.bindings.get(adm.namespace, [])
+        adm = binding(adm, bindings, adm.namespace in self.enabled)
+        return evaluate(adm, summary.policy, self.kube_minor)
+
+
 def judge_run(
     findings: list[Finding],
-    declared: list[NamespaceDecl],
+    declared: list[Declared],
     options: Options,
     config: PodSecurityConfig,
 ) -> tuple[list[Finding], list[NamespaceSummary]]:
-    """The findings as admission judges them, and one summary per namespace they or the inputs
-    name (declared ones first seen first; a later declaration of a name wins, as ``kubectl
-    apply`` of both would leave it)."""
-    summaries: dict[str, NamespaceSummary] = {}
-    for decl in declared:
-        policy = policy_to_evaluate(dict(decl.labels), config.defaults)
-        summaries[decl.name] = NamespaceSummary(decl.name, policy, True)
-    kube_minor = options.kube_version[1]
+    """The findings as admission judges them (what no mode requires dropped), and one summary
+    per namespace they or the inputs name, with the pod templates of each outcome."""
+    judge = Judge(declared, options, config)
     out: list[Finding] = []
     counted: set[tuple] = set()
     for f in findings:
-        adm = f.admission
-        if adm is None:
-            out.append(f)
+        judged = judge.verdict(f.admission) if f.admission is not None else None
+        if judged is None or judged.outcome is None:
+            if f.admission is None:
+                out.append(f)
             continue
-        summary = summaries.get(adm.namespace)
-        if summary is None:
-            summary = summaries[adm.namespace] = NamespaceSummary(
-                adm.namespace, config.defaults, False
-            )
-        if exemption(adm, config) is not None:
-            summary.exempt = summary.exempt or adm.namespace in config.exemptions.namespaces
-            continue
-        judged = evaluate(adm, summary.policy, kube_minor)
-        if judged.outcome is None:
-            continue
-        pod = (
-            f.path,
-            f.object.document if f.object else None,
-            f.object.label if f.object else None,
-        )
+        obj = f.object
+        pod = (f.path, obj.document if obj else None, obj.label if obj else None)
         if (pod, judged.outcome) not in counted:
             counted.add((pod, judged.outcome))
-            summary.outcomes[judged.outcome] += 1
+            judge.summary(judged.namespace).outcomes[judged.outcome] += 1
+        if judged.outcome is AdmissionOutcome.BOUND:
+            continue  # compliant through a binding: said in the summary
         enforced = judged.mode(PsaMode.ENFORCE) is not None
         out.append(
             replace(
@@ -208,28 +245,21 @@ def judge_run(
                 message=f"{f.message}; {describe(judged)}",
             )
         )
-    return out, list(summaries.values())
+    return out, list(judge.summaries.values())
 
 
 def requirement(
     results: list[FileResult], options: Options, config: PodSecurityConfig
 ) -> Callable[[Finding], bool]:
     """Whether some mode of its namespace requires a finding (one of no Pod Security check
-    always counts), with the Namespaces of ``results`` known: ``--fix`` fixes only those."""
-    policies = {
-        d.name: policy_to_evaluate(dict(d.labels), config.defaults)
-        for r in results
-        for d in r.namespaces
-    }
-    kube_minor = options.kube_version[1]
+    always counts), with the Namespaces and ProfileBindings of ``results`` known: ``--fix``
+    fixes only those."""
+    judge = Judge([d for r in results for d in r.declared], options, config)
 
     def required(f: Finding) -> bool:
-        adm = f.admission
-        if adm is None:
+        if f.admission is None:
             return True
-        if exemption(adm, config) is not None:
-            return False
-        policy = policies.get(adm.namespace, config.defaults)
-        return evaluate(adm, policy, kube_minor).outcome is not None
+        judged = judge.verdict(f.admission)
+        return judged is not None and judged.outcome not in (None, AdmissionOutcome.BOUND)
 
     return required

@@ -38,6 +38,9 @@ from .psa import (
 from .workloads import PodTemplate, typed_objects
 
 PREFIX = "pod-security.kubernetes.io/"
+# A Namespace with this label (any value) has the Security Profiles Operator's binding webhook.
+BINDING_LABEL = "spo.x-k8s.io/enable-binding"
+SPO_GROUP = "security-profiles-operator.x-k8s.io/"
 # The kinds whose pod templates Pod Security Admission judges itself (warn and audit).
 CONTROLLER_KINDS = frozenset(
     {
@@ -123,10 +126,30 @@ def policy_to_evaluate(labels: Mapping[str, str], defaults: PsaPolicy) -> PsaPol
 
 @dataclass(frozen=True)
 class NamespaceDecl:
-    """A ``Namespace`` object in the inputs: its name and Pod Security labels."""
+    """A ``Namespace`` object in the inputs: its name, Pod Security labels, and whether the
+    Security Profiles Operator binds profiles there."""
 
     name: str
     labels: tuple[tuple[str, str], ...]
+    binding: bool = False
+
+
+@dataclass(frozen=True)
+class BindingDecl:
+    """A Security Profiles Operator ``ProfileBinding``: in its namespace, a Pod's containers
+    whose image is ``image`` (``*``: every container) get the ``SeccompProfile`` named."""
+
+    namespace: str
+    name: str
+    image: str
+    profile: str
+
+    def binds(self, image: str | None) -> bool:
+        """Whether the binding gives a container of ``image`` its profile."""
+        return self.image == "*" or (image is not None and image == self.image)
+
+
+Declared = NamespaceDecl | BindingDecl
 
 
 @dataclass(frozen=True)
@@ -136,11 +159,12 @@ class NamespaceObject:
     ref: ObjectRef
     name: str
     labels: dict[str, tuple[Node, Node]]
+    binding: bool = False
 
     def decl(self) -> NamespaceDecl:
         """What the judgement needs: the name and the labels' values (non-strings as written)."""
         values = tuple((k, str(v.value)) for k, (_, v) in sorted(self.labels.items()))
-        return NamespaceDecl(self.name, values)
+        return NamespaceDecl(self.name, values, self.binding)
 
 
 @dataclass
@@ -165,20 +189,52 @@ def namespaces_in(doc: Document) -> Iterator[NamespaceObject]:
             continue
         entries = doc.mapping(doc.get(meta, "labels")) or {}
         labels = {k: kv for k, kv in entries.items() if k.startswith(PREFIX)}
-        yield NamespaceObject(ObjectRef("Namespace", name, None, doc.index), name, labels)
+        ref = ObjectRef("Namespace", name, None, doc.index)
+        yield NamespaceObject(ref, name, labels, BINDING_LABEL in entries)
 
 
-def facts(check: PsaCheck | None, pod: PodTemplate | None, options: Options) -> Admission | None:
+def bindings_in(doc: Document, options: Options) -> list[BindingDecl]:
+    """With ``--level namespace``, the seccomp ``ProfileBinding``\\ s of a document (their
+    namespace as for workloads: ``metadata.namespace``, else ``--namespace``)."""
+    if options.level != Level.NAMESPACE or b"ProfileBinding" not in doc.text:
+        return []
+    found = []
+    for obj, kind in typed_objects(doc):
+        api = text(doc.get(obj, "apiVersion")) or ""
+        if kind != "ProfileBinding" or not api.startswith(SPO_GROUP):
+            continue
+        meta, spec = doc.get(obj, "metadata"), doc.get(obj, "spec")
+        image, name = text(doc.get(spec, "image")), text(doc.get(meta, "name"))
+        profile = text(doc.get(spec, "profileRef", "name"))
+        if text(doc.get(spec, "profileRef", "kind")) != "SeccompProfile" or None in (
+            image,
+            name,
+            profile,
+        ):
+            continue
+        namespace = text(doc.get(meta, "namespace")) or options.namespace
+        found.append(BindingDecl(namespace, name or "", image or "", profile or ""))
+    return found
+
+
+def facts(
+    check: PsaCheck | None,
+    pod: PodTemplate | None,
+    options: Options,
+    containers: tuple[str, ...] = (),
+) -> Admission | None:
     """With ``--level namespace``, the admission facts of a problem of ``check`` in ``pod``, to
     judge once every namespace of the run is known (None: no Pod Security check, or no pod)."""
     if check is None or pod is None or options.level != Level.NAMESPACE:
         return None
+    images = {c.name: text(pod.doc.get(c.node, "image")) for c in pod.containers}
     return Admission(
         namespace=pod.obj.namespace or options.namespace,
         kind=pod.obj.kind,
         check=check,
         windows=pod.is_windows,
         runtime_class=text(pod.doc.get(pod.spec, "runtimeClassName")),
+        images=tuple(images.get(name) for name in containers),
     )
 
 
@@ -200,9 +256,28 @@ def exemption(adm: Admission, config: PodSecurityConfig) -> str | None:
     return None
 
 
+def binding(adm: Admission, bindings: list[BindingDecl], enabled: bool) -> Admission:
+    """``adm`` with what binds its containers a profile: in a namespace enabled for binding, the
+    first seccomp ProfileBinding of its namespace whose image each container runs (the webhook
+    acts on Pods, for the containers that have no profile: missing-seccomp-profile)."""
+    if not enabled or adm.check.id != "seccompProfile_restricted" or not adm.images:
+        return adm
+    chosen = [next((b for b in bindings if b.binds(image)), None) for image in adm.images]
+    if any(b is None for b in chosen):
+        return adm
+    said = sorted(
+        {f'SeccompProfile "{b.profile}" (ProfileBinding "{b.name}")' for b in chosen if b}
+    )
+    return replace(adm, bound=", ".join(said))
+
+
 def evaluate(adm: Admission, policy: PsaPolicy, kube_minor: int) -> Admission:
     """``adm`` with the modes its pod template violates under ``policy`` and the outcome."""
     failed = {m for m in PsaMode if violates(adm.check, policy.of(m), adm.windows, kube_minor)}
+    if adm.bound is not None:
+        # The webhook mutates the Pod before admission judges it: a Pod passes; a workload is
+        # still judged as written (warn, audit), its pods pass enforce.
+        failed = set() if adm.is_pod else failed - {PsaMode.ENFORCE}
     if PsaMode.WARN in failed and (
         not judged_itself(adm) or (adm.is_pod and PsaMode.ENFORCE in failed)
     ):
@@ -220,6 +295,8 @@ def judged_itself(adm: Admission) -> bool:
 
 
 def _outcome(adm: Admission) -> AdmissionOutcome | None:
+    if adm.bound is not None and not adm.modes:
+        return AdmissionOutcome.BOUND
     if adm.mode(PsaMode.ENFORCE) is not None:
         return AdmissionOutcome.REJECTED if adm.is_pod else AdmissionOutcome.PODS_REJECTED
     if adm.mode(PsaMode.WARN) is not None and judged_itself(adm):
@@ -241,4 +318,6 @@ def describe(adm: Admission) -> str:
         said = "admitted"
     if enforce is not None:
         return f"{said}; its pods will be rejected ({ns} enforces {enforce.at}){audited}"
+    if adm.bound is not None:
+        audited += f"; its pods get {adm.bound} when created ({ns} is enabled for binding)"
     return f"{said}{audited}"

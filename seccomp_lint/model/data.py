@@ -205,6 +205,8 @@ class Options:
     judged: frozenset[str] | None = None
     # --level namespace: the namespace of objects that name none (--namespace)
     namespace: str = "default"
+    # --kubelet-config: the kubelet runs a container with no profile as RuntimeDefault
+    seccomp_default: bool = False
 
     @property
     def annotations_effective(self) -> bool:

@@ -38,6 +38,7 @@ class AdmissionOutcome(StrEnum):
     PODS_REJECTED = "pods-rejected"  # a workload: admitted; the pods its controller makes refused
     WARNED = "warned"  # admitted with a warning
     AUDITED = "audited"  # admitted, recorded in the audit log
+    BOUND = "bound"  # compliant: a ProfileBinding gives its pods their profile (no finding)
 
 
 @dataclass(frozen=True, order=True)
@@ -118,6 +119,10 @@ class Admission:
     check: PsaCheck
     windows: bool = False
     runtime_class: str | None = None
+    images: tuple[str | None, ...] = ()  # of the containers the finding names
+    # A Security Profiles Operator ProfileBinding gives every such container its profile when
+    # the Pod is created (what, through which binding); None: none does.
+    bound: str | None = None
     modes: tuple[ModeVerdict, ...] = ()
     outcome: AdmissionOutcome | None = None
 

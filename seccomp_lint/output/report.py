@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TextIO
 
-from ..model.admission import NamespaceDecl, NamespaceSummary
+from ..model.admission import Declared, NamespaceSummary
 from ..model.data import Finding
 from ..model.psa import Admission, AdmissionOutcome, PsaMode
 
@@ -47,7 +47,7 @@ class Run:
     quiet: bool = False  # text: findings only, no summary line
     color: bool = False  # text: ANSI colours
     # --level namespace: the Namespace objects read, then each namespace judged (lint/namespaces)
-    declared: list[NamespaceDecl] = field(default_factory=list)
+    declared: list[Declared] = field(default_factory=list)
     namespaces: list[NamespaceSummary] = field(default_factory=list)
 
     def counts(self) -> Counter:
@@ -114,6 +114,7 @@ OUTCOME_WORDS = {
     AdmissionOutcome.PODS_REJECTED: "admitted with their pods rejected",
     AdmissionOutcome.WARNED: "warned",
     AdmissionOutcome.AUDITED: "audited",
+    AdmissionOutcome.BOUND: "compliant through a ProfileBinding",
 }
 
 

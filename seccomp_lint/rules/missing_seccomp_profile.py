@@ -144,6 +144,12 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             message=(
                 f"{containers_phrase(bare)} {verb} without a seccomp profile "
                 f"(neither {whose} securityContext.seccompProfile nor the pod's is set)"
+                + (
+                    "; the kubelet's seccompDefault runs it as RuntimeDefault, but admission "
+                    "and other clusters read the spec"
+                    if options.seccomp_default
+                    else ""
+                )
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,

@@ -102,7 +102,7 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
             by_path[path],
             documents=result.documents if i == 0 else 0,
             pods=result.pods if i == 0 else 0,
-            namespaces=result.namespaces if i == 0 else [],
+            declared=result.declared if i == 0 else [],
         )
         for i, path in enumerate(sorted(by_path))
     ]
