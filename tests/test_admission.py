@@ -533,3 +533,23 @@ def test_kubelet_seccomp_default_is_said_not_assumed(lint, tmp_path: Path) -> No
     kubelet.write_text("kind: KubeletConfiguration\nseccompDefault: sometimes\n")
     bad = lint(WORKLOADS, "--kubelet-config", kubelet)
     assert bad.code == 2 and f"{kubelet}:2:17: seccompDefault: expected true or false" in bad.stderr
+
+
+def test_operator_localhost_paths_resolve_against_seccomp_profiles(lint) -> None:
+    result = lint("--level", "namespace", HERE / "operator-paths.yaml")
+    found = sorted(
+        (f["rule"], f["object"]["name"], f["container"] or "", f["line"]) for f in result.findings
+    )
+    assert found == [
+        ("localhost-profile-not-found", "missing", "", 38),
+        ("localhost-profile-not-found", "missing", "other", 45),
+        ("permissive-seccomp-profile", "logging", "", 17),
+    ]
+    missing = [f for f in result.findings if f["rule"] == "localhost-profile-not-found"]
+    assert (
+        'SeccompProfile "gone" in namespace "shop", which no input declares'
+        in (missing[0]["message"])
+    )
+    # Without --level namespace the paths are not resolved (no --profiles-dir: nothing to say).
+    plain = lint(HERE / "operator-paths.yaml").findings
+    assert [f["rule"] for f in plain] == ["permissive-seccomp-profile"]

@@ -134,6 +134,7 @@ class _Stamper:
                 fix=fix,
                 suppressed=suppressed,
                 admission=facts(problem.psa, pod, self.options, problem.containers),
+                profile_ref=problem.profile_ref,
             )
 
     def _suppressed(
@@ -230,7 +231,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                     result.findings.extend(_unparsable(chunk, item, path, options))
                 elif in_scope and unparsed is None:
                     # --select/--ignore turned the rule off: the file is still not checked.
-                    unparsed = f"not checked: {_cannot_parse(item)}"
+                    unparsed = f"not checked: cannot parse YAML at {item.where}"
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
@@ -258,10 +259,6 @@ def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
     line, column = position(chunk, chunk.data.index(b"\0"))
     problem = _SYNTAX.parse_problem(line, column, binary_message(chunk.data))
     return _Stamper(path, options, {})(_SYNTAX, [problem])
-
-
-def _cannot_parse(problem: SyntaxProblem) -> str:
-    return f"cannot parse YAML at {problem.line}:{problem.column}: {problem.message}"
 
 
 def _unparsable(

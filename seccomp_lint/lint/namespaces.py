@@ -21,12 +21,14 @@ from ..model.admission import (
     BindingDecl,
     Declared,
     Exemptions,
+    NamespaceDecl,
     NamespaceSummary,
     PodSecurityConfig,
     binding,
     describe,
     evaluate,
     exemption,
+    has_profile,
     parse_level,
     parse_version,
     policy_to_evaluate,
@@ -189,6 +191,7 @@ class Judge:
         for d in declared:
             if isinstance(d, BindingDecl):
                 self.bindings.setdefault(d.namespace, []).append(d)
+            if not isinstance(d, NamespaceDecl):
                 continue
             policy = policy_to_evaluate(dict(d.labels), config.defaults)
             self.summaries[d.name] = NamespaceSummary(d.name, policy, True)
@@ -224,6 +227,8 @@ def judge_run(
     out: list[Finding] = []
     counted: set[tuple] = set()
     for f in findings:
+        if f.profile_ref is not None and has_profile(declared, f.profile_ref):
+            continue  # the operator installs it: judged where its SeccompProfile is linted
         judged = judge.verdict(f.admission) if f.admission is not None else None
         if judged is None or judged.outcome is None:
             if f.admission is None:

@@ -149,7 +149,35 @@ class BindingDecl:
         return self.image == "*" or (image is not None and image == self.image)
 
 
-Declared = NamespaceDecl | BindingDecl
+@dataclass(frozen=True)
+class ProfileDecl:
+    """A Security Profiles Operator ``SeccompProfile`` object in the inputs."""
+
+    namespace: str | None
+    name: str
+
+
+Declared = NamespaceDecl | BindingDecl | ProfileDecl
+# The paths the operator installs its profiles at, under the kubelet's seccomp root.
+_OPERATOR_PATH = re.compile(r"operator/(?:([^/]+)/)?([^/]+)\.json")
+
+
+def operator_profile(path: str) -> tuple[str | None, str] | None:
+    """The ``SeccompProfile`` a Localhost path of the operator's forms names: ``(namespace,
+    name)`` for ``operator/<namespace>/<name>.json``, ``(None, name)`` for
+    ``operator/<name>.json``; None for any other path."""
+    match = _OPERATOR_PATH.fullmatch(path)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def has_profile(declared: list[Declared], ref: tuple[str | None, str]) -> bool:
+    """Whether a ``SeccompProfile`` of ``declared`` is the one ``ref`` names (a path without a
+    namespace names the profile in any)."""
+    namespace, name = ref
+    return any(
+        isinstance(d, ProfileDecl) and d.name == name and namespace in (None, d.namespace)
+        for d in declared
+    )
 
 
 @dataclass(frozen=True)
@@ -193,17 +221,25 @@ def namespaces_in(doc: Document) -> Iterator[NamespaceObject]:
         yield NamespaceObject(ref, name, labels, BINDING_LABEL in entries)
 
 
-def bindings_in(doc: Document, options: Options) -> list[BindingDecl]:
-    """With ``--level namespace``, the seccomp ``ProfileBinding``\\ s of a document (their
-    namespace as for workloads: ``metadata.namespace``, else ``--namespace``)."""
-    if options.level != Level.NAMESPACE or b"ProfileBinding" not in doc.text:
+def bindings_in(doc: Document, options: Options) -> list[BindingDecl | ProfileDecl]:
+    """With ``--level namespace``, the seccomp ``ProfileBinding``\\ s and ``SeccompProfile``\\ s
+    of a document (their namespace as for workloads: ``metadata.namespace``, else
+    ``--namespace``)."""
+    if options.level != Level.NAMESPACE or b"SeccompProfile" not in doc.text:
         return []
-    found = []
+    found: list[BindingDecl | ProfileDecl] = []
     for obj, kind in typed_objects(doc):
         api = text(doc.get(obj, "apiVersion")) or ""
-        if kind != "ProfileBinding" or not api.startswith(SPO_GROUP):
+        if kind not in ("ProfileBinding", "SeccompProfile") or not api.startswith(SPO_GROUP):
             continue
         meta, spec = doc.get(obj, "metadata"), doc.get(obj, "spec")
+        if kind == "SeccompProfile":
+            own = text(doc.get(meta, "name"))
+            if own is not None:
+                found.append(
+                    ProfileDecl(text(doc.get(meta, "namespace")) or options.namespace, own)
+                )
+            continue
         image, name = text(doc.get(spec, "image")), text(doc.get(meta, "name"))
         profile = text(doc.get(spec, "profileRef", "name"))
         if text(doc.get(spec, "profileRef", "kind")) != "SeccompProfile" or None in (

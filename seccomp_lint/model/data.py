@@ -166,6 +166,9 @@ class Finding:
     # --level namespace: what Pod Security Admission does with the pod template (None: the
     # finding is no Pod Security check, or the run judges one level)
     admission: Admission | None = None
+    # --level namespace: the Security Profiles Operator SeccompProfile (namespace, name) whose
+    # absence from every input the finding reports (it is dropped when an input declares it)
+    profile_ref: tuple[str | None, str] | None = None
 
     @property
     def identity(self) -> Identity:

@@ -113,10 +113,8 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
     }
-    if f.rule in index:
-        result["ruleIndex"] = index[f.rule]
-    if f.admission is not None:
-        result["properties"] = {"admission": admission_dict(f.admission)}
+    result.update({"ruleIndex": index[f.rule]} if f.rule in index else {})
+    result.update({"properties": {"admission": admission_dict(f.admission)}} if f.admission else {})
     if f.object is not None and (f.object.kind or f.object.name):
         parts = [f.object.namespace, f.object.kind, f.object.name]
         result["locations"][0]["logicalLocations"] = [

@@ -80,6 +80,8 @@ class Problem:
     suppressions: tuple[Suppression, ...] = ()
     # The Pod Security check it fails, which --level namespace judges per namespace and mode.
     psa: PsaCheck | None = None
+    # A SeccompProfile (namespace, name) the problem holds only if no input declares it.
+    profile_ref: tuple[str | None, str] | None = None
 
 
 class RuleType(Flag):

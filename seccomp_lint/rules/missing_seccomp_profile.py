@@ -93,6 +93,11 @@ FIX_NOTE = (
     "annotation (that would add a `seccomp-annotation-mismatch`)."
 )
 FIX_ORDER = 6
+# --kubelet-config with seccompDefault: true: the finding stays, and says what runs.
+_KUBELET_DEFAULT = (
+    "; the kubelet's seccompDefault runs it as RuntimeDefault, but admission and other clusters "
+    "read the spec"
+)
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
@@ -144,12 +149,7 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             message=(
                 f"{containers_phrase(bare)} {verb} without a seccomp profile "
                 f"(neither {whose} securityContext.seccompProfile nor the pod's is set)"
-                + (
-                    "; the kubelet's seccompDefault runs it as RuntimeDefault, but admission "
-                    "and other clusters read the spec"
-                    if options.seccomp_default
-                    else ""
-                )
+                + (_KUBELET_DEFAULT if options.seccomp_default else "")
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,

@@ -254,6 +254,11 @@ class SyntaxProblem:
     column: int
     message: str
 
+    @property
+    def where(self) -> str:
+        """``line:column: message``."""
+        return f"{self.line}:{self.column}: {self.message}"
+
 
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
