@@ -10,20 +10,20 @@ mode, and for every kind of build.
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
-from .lint.config import Config
 from .lint.linter import FileResult
-from .model.data import Finding, Options, Severity
-from .output.baseline import Baseline, settle
-from .output.formats import TEXT_FORMATS, Display, emit
+from .lint.namespaces import judge_run, requirement
+from .lint.request import Mode, Request, Streams
+from .model.admission import PodSecurityConfig
+from .model.data import Finding, Level, Options, Severity
+from .output.baseline import settle
+from .output.formats import TEXT_FORMATS, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
@@ -36,50 +36,6 @@ if TYPE_CHECKING:
     from .sources.helm.stream import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class Mode(StrEnum):
-    """What a run does with what it finds."""
-
-    LINT = "lint"
-    FIX = "fix"  # rewrite files (stdin: write the fixed stream to stdout)
-    DIFF = "diff"  # print the fixes as unified diffs, write nothing
-
-
-@dataclass(frozen=True)
-class Request:
-    """Everything the command line (and config file) asked for."""
-
-    paths: tuple[str, ...]
-    options: Options
-    mode: Mode = Mode.LINT
-    unsafe: bool = False
-    fmt: str = "text"
-    display: Display = field(default_factory=Display)
-    jobs: int = 1
-    config: Config | None = None
-    kustomize: tuple[str, ...] = ()
-    charts: tuple[str, ...] = ()
-    values: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # --exclude patterns, relative to the working directory
-    respect_gitignore: bool = True
-    builds: bool = True  # build the charts and kustomizations the paths reach (--no-builds)
-    fail_level: Severity = Severity.WARNING  # the least severe finding that fails the run
-    exit_zero: bool = False
-    exit_non_zero_on_fix: bool = False
-    output_file: str | None = None  # the report goes here instead of stdout
-    baseline: Baseline | None = None  # report only findings not in it
-    write_baseline: str | None = None  # record the findings here (then none is reported)
-
-
-@dataclass
-class Streams:
-    """Where a run reads and writes; the process's own by default."""
-
-    stdin: BinaryIO | None = None
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdout_bytes: BinaryIO | None = None
 
 
 @dataclass
@@ -136,6 +92,7 @@ class _Run:
         self.shared = Shared(lambda kind, path: self.discoverer.readers(kind, path))
         # --diff: each file's diff, the last build's (against the file on disk), once
         self.pending: dict[str, FileFix] = {}
+        self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
@@ -184,6 +141,12 @@ class _Run:
         off = frozenset(config.ignored_rules(path))
         return lambda f: f.rule not in off
 
+    def fixable(self, path: str) -> Callable[[Finding], bool]:
+        """Whether the fix stage fixes a finding in a file: it counts, and with ``--level
+        namespace`` some mode of its namespace requires it (the Namespaces of the plain inputs)."""
+        keep = self.muted(path)
+        return lambda f: keep(f) and self.required(f)
+
     def collect(self, result: FileResult, findings: list[Finding] | None = None) -> None:
         """Add one input's result to the report."""
         run = self.outcome.run
@@ -209,6 +172,7 @@ class _Run:
             run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
+        run.declared += result.declared
         keep = self.muted(result.path)
         every = result.findings if findings is None else findings
         found = [f for f in every if keep(f)]
@@ -262,7 +226,11 @@ def run(request: Request, streams: Streams | None = None) -> int:
     # here a finding of a rule that has fixes is enough to send a file to it.
     options = request.options
     from_stdin = False
-    for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
+    results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
+    if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
+        results = iter(listed := list(results))
+        state.required = requirement(listed, options, request.admission or PodSecurityConfig())
+    for result in results:
         if not fixing or result.error:
             result.findings = state.located(result, result.findings)
             result.data = None
@@ -354,7 +322,7 @@ def _builds(request: Request, options: Options) -> list[Build]:
 
 def _fix_path(state: _Run, result: FileResult) -> None:
     """The fix stage of one file: only files with a fix to apply are read again."""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     wanted = [
         f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES
     ]
@@ -373,7 +341,7 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
     """The fix stage of stdin: with ``--fix`` the fixed stream goes to stdout."""
     request, streams = state.request, state.streams
     data = result.data or b""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     ff = fix_bytes(data, result.path, request.options, request.unsafe, looks_json(data), keep)
     if request.mode is Mode.FIX:
         sink = streams.stdout_bytes or streams.stdout.buffer
@@ -421,7 +389,7 @@ def _fix_build(
     request = state.request
 
     def keep(f: Finding) -> bool:
-        return state.muted(f.path)(f)
+        return state.fixable(f.path)(f)
 
     write = request.mode is Mode.FIX
     values = request.values if values is None else values
@@ -460,6 +428,11 @@ def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
     if request.mode is Mode.FIX:
         outcome.run.fixed = outcome.fixed
+    if request.options.level == Level.NAMESPACE:
+        run, config = outcome.run, request.admission or PodSecurityConfig()
+        run.findings, run.namespaces = judge_run(
+            run.findings, run.declared, request.options, config
+        )
     try:
         notice = settle(outcome.run, request.baseline, request.write_baseline)
     except OSError as exc:

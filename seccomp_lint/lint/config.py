@@ -28,7 +28,12 @@ SCHEMA = "config.schema.json"  # in schemas/, read by resources.schema_bytes
 # Keys that are not command-line options.
 FILE_ONLY_KEYS = ("exclude", "per-path-ignores", "charts")
 RULE_LIST_KEYS = ("select", "ignore")
-PATH_KEYS = ("profiles-dir", "baseline")  # relative to the config file
+PATH_KEYS = (
+    "profiles-dir",
+    "baseline",
+    "admission-config",
+    "kubelet-config",
+)  # relative to the config file
 
 
 class ConfigError(Exception):

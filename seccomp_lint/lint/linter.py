@@ -7,19 +7,27 @@ severity, position, object, suppressions (flagged, not dropped) and, when asked 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from yaml.nodes import SequenceNode
 
 from .. import rules as _rules
-from ..model.data import Finding, ObjectRef, Options, Source, Suppressed
+from ..model.admission import Declared, bindings_in, facts, namespaces_in
+from ..model.data import Finding, Level, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
 from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules, suppression_fix
 from ..text import lists, suppressions
-from ..text.documents import Document, SyntaxProblem, compose, has_template_structure, is_null
+from ..text.documents import (
+    TEMPLATE_ACTION,
+    Document,
+    SyntaxProblem,
+    compose,
+    has_template_structure,
+    is_null,
+    template_syntax_is_why,
+)
 from ..text.prefilter import relevant
 from ..text.streams import (
     Chunk,
@@ -35,11 +43,6 @@ from ..text.streams import (
 )
 from .usage import Usage
 
-# Go template actions as Helm writes them; their presence marks an unrendered template.
-_TEMPLATE = re.compile(
-    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
-    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
-)
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
 _UNUSED = _rules.UNUSED
@@ -59,6 +62,8 @@ class FileResult:
     unrendered: bool = False  # skipped: it holds an unrendered template
     pods: int = 0  # pod templates checked
     data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
+    # --level namespace: the Namespaces and ProfileBindings read (judged once all are read)
+    declared: list[Declared] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Finding]:
@@ -128,6 +133,8 @@ class _Stamper:
                 source=self.source,
                 fix=fix,
                 suppressed=suppressed,
+                admission=facts(problem.psa, pod, self.options, problem.containers),
+                profile_ref=problem.profile_ref,
             )
 
     def _suppressed(
@@ -195,7 +202,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
     for chunk in chunks:
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
-        has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
+        has_action = b"{{" in chunk.data and TEMPLATE_ACTION.search(chunk.data) is not None
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
@@ -216,7 +223,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):
-                if has_action and _template_syntax_is_why(chunk):
+                if has_action and template_syntax_is_why(chunk):
                     templated = True
                     break
                 index += 1
@@ -224,7 +231,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                     result.findings.extend(_unparsable(chunk, item, path, options))
                 elif in_scope and unparsed is None:
                     # --select/--ignore turned the rule off: the file is still not checked.
-                    unparsed = f"not checked: {_cannot_parse(item)}"
+                    unparsed = f"not checked: cannot parse YAML at {item.where}"
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
@@ -252,10 +259,6 @@ def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
     line, column = position(chunk, chunk.data.index(b"\0"))
     problem = _SYNTAX.parse_problem(line, column, binary_message(chunk.data))
     return _Stamper(path, options, {})(_SYNTAX, [problem])
-
-
-def _cannot_parse(problem: SyntaxProblem) -> str:
-    return f"cannot parse YAML at {problem.line}:{problem.column}: {problem.message}"
 
 
 def _unparsable(
@@ -288,17 +291,6 @@ def _unused(path: str, options: Options, usage: Usage | None) -> Iterator[Findin
     for doc, obj, found in usage.unused() if usage is not None else ():
         stamp = _Stamper(path, options, {}, doc)
         yield from stamp(_UNUSED, _UNUSED.check_suppressions(found, _rules.BY_ID), obj)
-
-
-_ACTION = re.compile(rb"\{\{.*?\}\}")
-
-
-def _template_syntax_is_why(chunk: Chunk) -> bool:
-    """Whether a chunk that does not parse would parse without its template actions (blanked
-    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
-    template, else a broken manifest that merely mentions ``{{ ... }}``."""
-    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
-    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
@@ -486,6 +478,11 @@ def _lint_document(
             usage.register(found, doc, profile.obj)
         for judge in judges:
             yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
+    for ns in namespaces_in(doc) if options.level == Level.NAMESPACE else ():
+        result.declared.append(ns.decl())
+        for rule in _rules.namespace_rules(rules):
+            yield from stamp(rule, rule.check_namespace(ns, options), ns.ref)
+    result.declared += bindings_in(doc, options)
     if invalid:
         # Not suppressible itself: a suppression cannot vouch for another.
         plain = _Stamper(path, options, {}, doc)

@@ -11,7 +11,7 @@ from .. import __version__
 from ..model.data import Finding, Severity
 from ..rules import RULES, doc, level_name, section
 from ..rules.base import Rule
-from .report import RULES_DOC, Run, location, workspace_path
+from .report import RULES_DOC, Run, admission_dict, location, workspace_path
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,8 +113,8 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
     }
-    if f.rule in index:
-        result["ruleIndex"] = index[f.rule]
+    result.update({"ruleIndex": index[f.rule]} if f.rule in index else {})
+    result.update({"properties": {"admission": admission_dict(f.admission)}} if f.admission else {})
     if f.object is not None and (f.object.kind or f.object.name):
         parts = [f.object.namespace, f.object.kind, f.object.name]
         result["locations"][0]["logicalLocations"] = [

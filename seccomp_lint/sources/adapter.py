@@ -133,6 +133,7 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
             by_path[path],
             documents=result.documents if i == 0 else 0,
             pods=result.pods if i == 0 else 0,
+            declared=result.declared if i == 0 else [],
         )
         for i, path in enumerate(sorted(by_path))
     ]
