@@ -12,9 +12,9 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..model.data import Finding
+from .identity import Key, finding_key
 from .report import BaselineUse, Run
 
 VERSION = 1
@@ -23,18 +23,6 @@ FIELDS = ("rule", "path", "kind", "namespace", "name", "container", "setting")
 
 class BaselineError(Exception):
     """A baseline file that cannot be read or is not one (exit code 2)."""
-
-
-class Key(NamedTuple):
-    """What a baseline entry matches: a finding's identity, its file and its namespace."""
-
-    rule: str
-    path: str  # relative to the baseline file's directory, forward slashes
-    kind: str | None
-    namespace: str | None
-    name: str | None
-    container: str | None
-    setting: str | None
 
 
 @dataclass
@@ -50,25 +38,10 @@ class Baseline:
         return os.path.dirname(os.path.abspath(self.path))
 
 
-def relative(path: str, root: str) -> str:
-    """``path`` relative to ``root``, normalised with forward slashes; stdin stays as named."""
-    if path in ("-", "<stdin>"):
-        return path
-    rel = os.path.relpath(os.path.abspath(path), root)
-    return os.path.normpath(rel).replace(os.sep, "/")
-
-
-def baseline_key(f: Finding, root: str) -> Key:
-    """The baseline key of a finding, its path taken relative to ``root``."""
-    obj = f.object
-    kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
-    return Key(f.rule, relative(f.path, root), kind, namespace, name, f.container, f.setting)
-
-
 def record(path: str, findings: list[Finding]) -> Baseline:
     """A baseline at ``path`` holding one entry per finding."""
     baseline = Baseline(path)
-    baseline.entries.update(baseline_key(f, baseline.root) for f in findings)
+    baseline.entries.update(finding_key(f, baseline.root) for f in findings)
     return baseline
 
 
@@ -77,7 +50,7 @@ def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], B
     left = Counter(baseline.entries)
     new = []
     for f in findings:
-        k = baseline_key(f, baseline.root)
+        k = finding_key(f, baseline.root)
         if left[k] > 0:
             left[k] -= 1
         else:

@@ -9,10 +9,10 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TextIO
 
 from ..model.data import Finding
+from .identity import STDIN_NAMES, relative
 
 RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
 
@@ -242,17 +242,9 @@ def workspace_path(path: str) -> str:
     with forward slashes and no ``./``. The root is :func:`workspace_root` (in GitHub Actions, a
     step with ``working-directory:`` still annotates the right file); a path outside it stays
     as it is."""
-    if not path or path in ("-", "<stdin>"):
+    if not path or path in STDIN_NAMES:
         return path
-    root = workspace_root()
-    absolute = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(absolute, root)
-    except ValueError:  # another drive
-        return path
-    if rel == ".." or rel.startswith(".." + os.sep):
-        return path
-    return PurePosixPath(rel.replace(os.sep, "/")).as_posix()
+    return relative(path, workspace_root(), outside=False) or path
 
 
 def location(f: Finding) -> tuple[str, int, int]:
