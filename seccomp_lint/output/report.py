@@ -65,19 +65,17 @@ def _paint(run: Run, what: str, text: str) -> str:
 
 def write_concise(run: Run, out: TextIO) -> None:
     """One line per finding (``--output-format concise``), then the summary line."""
+    write_text(run, out, full=False)
+
+
+def write_text(run: Run, out: TextIO, full: bool = True) -> None:
+    """Each finding with its source and ``help:`` lines (``full``, the default; else only its
+    first line), then the summary line."""
     for f in run.findings:
         where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
         out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
-    if not run.quiet:
-        out.write(summary_line(run) + "\n")
-
-
-def write_text(run: Run, out: TextIO) -> None:
-    """Each finding with its source and ``help:`` lines (``full``, the default), then the
-    summary line."""
-    for f in run.findings:
-        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        if not full:
+            continue
         if f.source is not None:
             out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
         if f.help:
