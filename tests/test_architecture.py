@@ -24,8 +24,7 @@ SEAMS = {
     ("pipeline", "sources.helm"),  # the chart fix stage and templates on disk, only for Helm input
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("lint.config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
-    ("output.sarif", "hashlib"),  # the same, only when SARIF is written
-    ("output.gitlab", "hashlib"),  # the same, only when a GitLab Code Quality report is written
+    ("output.identity", "hashlib"),  # the same, only when SARIF or GitLab fingerprints are written
     (
         "sources.helm.render",
         "helm_python",

@@ -41,7 +41,7 @@ from ..text.streams import (
     position,
     split,
 )
-from .usage import Usage
+from .usage import Usage, judging
 
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
@@ -199,6 +199,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
     templated = False
     unparsed: str | None = None
     index = 0
+    judged = judging(options, rules, _UNUSED)
     for chunk in chunks:
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
@@ -237,8 +238,8 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            written = suppressions.from_comments(item.text, item.line_offset)
-            usage = Usage.of(options, rules, _UNUSED)
+            written = suppressions.from_comments(item.text, item.line_offset, item.root)
+            usage = Usage.of(judged)
             if usage is not None:
                 usage.register(written, item)
             found = _lint_document(item, path, options, rules, result, written, usage=usage)
@@ -279,15 +280,13 @@ def _duplicate_keys(
     written: list[suppressions.Suppression],
     usage: Usage | None = None,
 ) -> Iterator[Finding]:
-    """The syntax findings of a document that parsed: its duplicate keys (``written``: the
-    suppression comments that apply to it)."""
+    """The syntax findings of a parsed document, its duplicate keys (``written``: its comments)."""
     muted = suppressions.by_line(written, _rules.BY_ID)
     return _Stamper(path, options, muted, doc, usage)(_SYNTAX, _SYNTAX.check_document(doc))
 
 
 def _unused(path: str, options: Options, usage: Usage | None) -> Iterator[Finding]:
-    """The unused-suppression findings of a reading, once all of it is stamped (they are not
-    suppressible themselves)."""
+    """The unused-suppression findings of a reading, once all of it is stamped (unsuppressible)."""
     for doc, obj, found in usage.unused() if usage is not None else ():
         stamp = _Stamper(path, options, {}, doc)
         yield from stamp(_UNUSED, _UNUSED.check_suppressions(found, _rules.BY_ID), obj)
@@ -322,17 +321,17 @@ def _item(
     result: FileResult,
     frame: Frame,
     usage: Usage | None = None,
+    own: list[suppressions.Suppression] | None = None,
 ) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
     """The findings of one List item (duplicate keys left to the caller), its document and the
-    suppression comments that apply to it; None when it does not read as one document. Its
-    own comments are registered in ``usage`` (those on the line before it belong to the text
-    before it)."""
+    suppression comments that apply to it; None when it does not read as one document. Its own
+    comments (``own``, else read) go to ``usage`` (the line before it is the text before's)."""
     item = list(compose(Chunk(data, frame.line), frame.index))
     if len(item) != 1 or not isinstance(item[0], Document):
         return None
     doc = item[0]
     doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
-    own = suppressions.from_comments(data, frame.line)
+    own = suppressions.from_comments(data, frame.line, doc.root) if own is None else own
     if usage is not None:
         usage.register(own, doc)
     written = [*frame.before, *own]
@@ -344,7 +343,7 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
     """Lint one item of a List on its own (the fix stage re-lints a changed item so)."""
     result = FileResult(path, size=len(data), documents=1)
     rules = _rules.enabled(options)
-    usage = Usage.of(options, rules, _UNUSED)
+    usage = Usage.of(judging(options, rules, _UNUSED))
     found = _item(data, path, options, rules, result, frame, usage)
     if found is None:
         result.unparsed = "the item does not read as one document"
@@ -421,9 +420,10 @@ def _lint_list(
     pods = result.pods
     docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
     written = suppressions.from_comments(chunk.data, chunk.line)
-    usage = Usage.of(options, rules, _UNUSED)
+    usage = Usage.of(judging(options, rules, _UNUSED))
     for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton, written)):
-        item = _item(piece.text, path, options, rules, result, frame, usage)
+        own = suppressions.in_text(written, text := piece.text, frame.line)
+        item = _item(text, path, options, rules, result, frame, usage, own)
         if item is None:
             result.pods = pods
             return None
@@ -455,7 +455,7 @@ def _lint_document(
     ``usage``: where its annotations are registered, and suppressions marked used."""
     known = _rules.BY_ID
     if written is None:
-        written = suppressions.from_comments(doc.text, doc.line_offset)
+        written = suppressions.from_comments(doc.text, doc.line_offset, doc.root)
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc, usage)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []

@@ -9,12 +9,12 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TextIO
 
 from ..model.admission import Declared, NamespaceSummary
 from ..model.data import Finding
 from ..model.psa import Admission, AdmissionOutcome, PsaMode
+from .identity import STDIN_NAMES, relative
 
 RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
 
@@ -70,19 +70,17 @@ def _paint(run: Run, what: str, text: str) -> str:
 
 def write_concise(run: Run, out: TextIO) -> None:
     """One line per finding (``--output-format concise``), then the summary line."""
+    write_text(run, out, full=False)
+
+
+def write_text(run: Run, out: TextIO, full: bool = True) -> None:
+    """Each finding with its source and ``help:`` lines (``full``, the default; else only its
+    first line), then the summary line."""
     for f in run.findings:
         where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
         out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
-    if not run.quiet:
-        out.write(summary_line(run) + "\n" + namespace_lines(run))
-
-
-def write_text(run: Run, out: TextIO) -> None:
-    """Each finding with its source and ``help:`` lines (``full``, the default), then the
-    summary line."""
-    for f in run.findings:
-        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        if not full:
+            continue
         if f.source is not None:
             out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
         if f.help:
@@ -305,17 +303,9 @@ def workspace_path(path: str) -> str:
     with forward slashes and no ``./``. The root is :func:`workspace_root` (in GitHub Actions, a
     step with ``working-directory:`` still annotates the right file); a path outside it stays
     as it is."""
-    if not path or path in ("-", "<stdin>"):
+    if not path or path in STDIN_NAMES:
         return path
-    root = workspace_root()
-    absolute = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(absolute, root)
-    except ValueError:  # another drive
-        return path
-    if rel == ".." or rel.startswith(".." + os.sep):
-        return path
-    return PurePosixPath(rel.replace(os.sep, "/")).as_posix()
+    return relative(path, workspace_root(), outside=False) or path
 
 
 def location(f: Finding) -> tuple[str, int, int]:
