@@ -56,6 +56,9 @@ class FixRun:
     write: bool  # --fix writes; --diff only says what would change
     keep: Callable[[Finding], bool]  # findings the config does not switch off for their path
     values: tuple[str, ...] = ()  # --values files (Helm)
+    # The values files the config names for the chart (Helm; ``Discoverer.chart_values``): each
+    # one render, besides the defaults, that a chart's fix is verified with.
+    configured: tuple[str, ...] = ()
 
 
 @dataclass
