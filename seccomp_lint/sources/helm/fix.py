@@ -283,7 +283,7 @@ class _ChartFixing:
             if self.unwritable(target, group):
                 continue
             fixes = {(f.document, f.changes): f for m in group if (f := m.rendered.fix)}
-            texts: Texts = ((target, read.full(new_text)), None)
+            texts: Texts = ((target, new_text), None)  # (rendered without its byte order mark)
             failed = self.renders.check(group, list(fixes.values()), texts, self.branches(group))
             if failed:
                 self.decline(group, failed)
