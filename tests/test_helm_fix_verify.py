@@ -452,3 +452,23 @@ def test_interrupt_during_a_chart_fix_leaves_files_as_before_or_as_verified(
         assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
         now = _tree(chart)
         assert now in (before, after), (at, {k for k in now if now[k] != before.get(k)})
+
+
+def test_a_chart_that_needs_its_values_is_not_verified_with_the_defaults_alone(
+    lint, tmp_path: Path
+) -> None:
+    """`required` fails the defaults render; with --values the chart renders, and the template
+    fix is verified in the renders that do render (the defaults are not a deployment of it)."""
+    chart = tmp_path / "hello"
+    shutil.copytree(HELM / "hello", chart)
+    (chart / "templates" / "env.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\n"
+        'data:\n  env: {{ required "set env" .Values.env | quote }}\n'
+    )
+    env = tmp_path / "env.yaml"
+    env.write_text("env: prod\n")
+    assert lint("--chart", str(chart)).code == 2  # the defaults do not render
+    result = lint("--chart", str(chart), "--values", str(env), "--fix", fmt="text")
+    assert "(2 fixed, 0 remaining)" in result.stdout, result.stdout + result.stderr
+    assert env.read_text() == "env: prod\n" + PROFILE
+    assert "seccompProfile" in (chart / HOOK).read_text()

@@ -217,7 +217,8 @@ class _ChartFixing:
             if isinstance(file, str):
                 continue
             shown = os.path.relpath(m.finding.path, self.chart)
-            for b in windows_branches(file.full(), shown, m.finding.line):
+            on_disk = file.original.decode("utf-8")  # the lines findings are shown at
+            for b in windows_branches(on_disk, shown, m.finding.line):
                 if b not in out:
                     out.append(b)
         return out

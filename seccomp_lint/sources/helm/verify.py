@@ -74,6 +74,9 @@ class Renders:
                 self.variants.append(Variant(_label(given), given))
         self.state: dict[Variant, _State] = {self.primary: _State(*state)}
         self.texts: Texts = (None, None)  # the changes accepted so far
+        # The defaults, when the run gives --values: a chart that needs them (`required`) does
+        # not render without them, and is not deployed so; then that render is left out.
+        self.optional = Variant(_label(()), ()) if values else None
         self.candidate: dict[Variant, _State] = {}
 
     @property
@@ -133,6 +136,9 @@ class Renders:
             if not texts[1] and self._replaced(v, texts[0]) is None:
                 continue  # a render that does not read the values file changed
             before = self._before(v)
+            if isinstance(before, str) and v == self.optional:
+                self.variants.remove(v)
+                continue
             if isinstance(before, str):
                 return before
             try:
