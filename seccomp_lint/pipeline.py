@@ -27,7 +27,7 @@ from .output.formats import TEXT_FORMATS, Display, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
-from .sources.adapter import FixRun, per_file
+from .sources.adapter import FixRun, Shared, per_file
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
 
@@ -131,16 +131,32 @@ class _Run:
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
+        # The repositories' builds and which file feeds which, each indexed once when needed.
+        self.discoverer = Discoverer(request.config, request.respect_gitignore)
+        self.shared = Shared(lambda kind, path: self.discoverer.readers(kind, path))
+        # --diff: each file's diff, the last build's (against the file on disk), once
+        self.pending: dict[str, FileFix] = {}
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
-        ``github`` format, or ``GITHUB_ACTIONS=true``) a line that would start a workflow
-        command (``::error …`` once the runner trims the indent) is quoted with ``| ``."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
+        made safe (:meth:`_safe`)."""
         where = f"{escape(path)}: " if path else ""
-        lines = [escape(line) for line in message.split("\n")]
-        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
-            lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
+        lines = self._safe(message.split("\n"))
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def note(self, text: str) -> None:
+        """What a fix stage did beyond the findings' lines (and patches to paste), where fix
+        notes go, its lines made safe (:meth:`_safe`)."""
+        _notes(self).write("\n".join(self._safe(text.rstrip("\n").split("\n"))) + "\n")
+
+    def _safe(self, lines: list[str]) -> list[str]:
+        """Lines from input or a tool's output, escaped; on GitHub (the ``github`` format, or
+        ``GITHUB_ACTIONS=true``) a line that would start a workflow command (``::error …``
+        once the runner trims the indent) is quoted with ``| ``."""
+        out = [escape(line) for line in lines]
+        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+            out = [f"| {x}" if x.lstrip().startswith("::") else x for x in out]
+        return out
 
     def fail(self, path: str, why: str) -> None:
         """An input that could not be read: said now, in the report, and the run exits 2."""
@@ -224,6 +240,7 @@ class _Run:
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
+    sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore
@@ -259,12 +276,14 @@ def run(request: Request, streams: Streams | None = None) -> int:
     named = _builds(request, options)
     for build in named:
         if fixing and not build.result.error:
-            _fix_build(state, build)
+            _fix_build(state, build, seen)
         else:
             for result in per_file(build.result, build.sources):
                 state.collect(_once(result, seen))
     if walked:
         _walked_builds(state, walked, named, seen)
+    for ff in state.pending.values():
+        state.fixed(ff)
     return _finish(state, from_stdin)
 
 
@@ -273,8 +292,7 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
     directories whose builds cannot run here are said once, their files linted as plain ones."""
     if not any(item.path != sources.STDIN for item in found.inputs):
         return []
-    request = state.request
-    plan = Discoverer(request.config, request.respect_gitignore).plan(found.inputs)
+    plan = state.discoverer.plan(found.inputs)
     found.inputs = plan.plain
     by_reason: dict[str, list[str]] = {}
     for directory, why in plan.unbuilt:
@@ -291,25 +309,24 @@ def _walked_builds(
     state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
 ) -> None:
     """The builds a walk found, linted (a directory also named by --kustomize/--chart is
-    built once, as named); with --fix their files are left for the build modes."""
+    built once, as named); with --fix each is fixed in turn, linted just before its fix stage
+    (an earlier build's fix may have changed a file it shares), a chart once per values file
+    the config names for it."""
     request = state.request
     given = {os.path.abspath(b.directory) for b in named}
     todo = [p for p in walked if os.path.abspath(p.directory) not in given]
     if not todo:
         return
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
-    from .sources.builds import FLAGS, lint_planned
+    from .sources.builds import lint_planned
 
-    for build in lint_planned(todo, request.options):
-        for result in per_file(build.result, build.sources):
-            state.collect(_once(result, seen))
-    if request.mode is not Mode.LINT:
-        flags = sorted({f"{FLAGS[p.kind]} {p.directory}" for p in todo})
-        state.say(
-            None,
-            "files that charts and kustomizations read are not fixed on a walk; fix them with "
-            + ", ".join(f"`seccomp-lint --fix {f}`" for f in flags),
-        )
+    for planned in todo:
+        (build,) = lint_planned([planned], request.options)
+        if request.mode is Mode.LINT or build.result.error:
+            for result in per_file(build.result, build.sources):
+                state.collect(_once(result, seen))
+        else:
+            _fix_build(state, build, seen, planned.values)
 
 
 def _once(result: FileResult, seen: set[tuple]) -> FileResult:
@@ -393,9 +410,12 @@ def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
     return sum((counted_ones(before) - counted_ones(after)).values())
 
 
-def _fix_build(state: _Run, build: Build) -> None:
+def _fix_build(
+    state: _Run, build: Build, seen: set[tuple], values: tuple[str, ...] | None = None
+) -> None:
     """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
-    a patch for the rest), a Helm chart's values file (then templates)."""
+    a patch for the rest), a Helm chart's values file (then templates). A fix to a file other
+    builds read too is checked against each of them (the repository's index says which)."""
     from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
@@ -403,10 +423,18 @@ def _fix_build(state: _Run, build: Build) -> None:
     def keep(f: Finding) -> bool:
         return state.muted(f.path)(f)
 
-    run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
+    write = request.mode is Mode.FIX
+    values = request.values if values is None else values
+    run = FixRun(request.options, request.unsafe, write, keep, values, state.shared)
     done = fix_build(build, run)
+    if not write:  # positions refer to the files as they are on disk
+        on_disk = as_on_disk(build.result.findings, done.remaining.findings)
+        done.remaining = replace(done.remaining, findings=on_disk)
     for ff in done.files:
-        state.fixed(ff)
+        if write:
+            state.fixed(ff)
+        else:  # two builds may change one file (a shared base): one diff, the last one
+            state.pending[os.path.abspath(ff.path)] = ff
     # One fix in a source file may fix several objects of the build (a base in three overlays):
     # counted as the report counts them, once per source spot across the builds.
     before = _once(build.result, state.fixed_spots).findings
@@ -416,9 +444,9 @@ def _fix_build(state: _Run, build: Build) -> None:
     for path, why in done.problems:
         state.say(path, why)
     if done.notes:
-        _notes(state).write(done.notes)
+        state.note(done.notes)
     for result in per_file(done.remaining, build.sources):
-        state.collect(result)
+        state.collect(_once(result, seen))
 
 
 def _notes(state: _Run) -> TextIO:

@@ -70,7 +70,7 @@ def _fix(chart: Path, configured: tuple[str, ...] = (), write: bool = True, valu
     options = Options()
     build = Helm().lint(str(chart), list(values), options)
     assert build.result.error is None, build.result.error
-    run = FixRun(options, False, write, lambda f: True, tuple(values), configured)
+    run = FixRun(options, False, write, lambda f: True, tuple(values), configured=configured)
     return Helm().fix(build, run)
 
 

@@ -22,6 +22,10 @@ class HelmBuild(Build):
 class Helm:
     """The adapter of ``--chart DIR`` (with ``--values FILE``)."""
 
+    # Each change is verified by renders of the edited texts in memory; the end-to-end render
+    # from disk runs only with --fix, after the writes (--diff needs no scratch copy).
+    checks_on_disk = False
+
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped = lint_mapped(directory, values, options)
         read = rendered_from(directory, result.data, values)
