@@ -78,6 +78,9 @@ class FixRun:
     shared: Shared = field(default_factory=lambda: Shared())
     # --diff run as --fix in a scratch copy: the writes are real there, the notes say "would".
     rehearsal: bool = False
+    # The values files the config names for the chart (Helm; ``Discoverer.chart_values``): each
+    # one render, besides the defaults, that a chart's fix is verified with.
+    configured: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:

@@ -163,13 +163,15 @@ def render(
     values: list[str],
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
+    extra: tuple[str, str] | None = None,
 ) -> bytes:
     """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
     PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
 
     ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
     file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
-    of the chart to new texts: the chart is rendered from a copy holding them.
+    of the chart to new texts: the chart is rendered from a copy holding them. ``extra`` is
+    ``(name, text)``: values given last, over all the others (as ``--set`` would).
     """
     if templates:
         with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
@@ -182,7 +184,7 @@ def render(
                         handle.write(text)
             except OSError as exc:
                 raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
-            return render(copy, values, replaced)
+            return render(copy, values, replaced, None, extra)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as
@@ -191,14 +193,18 @@ def render(
     helm = shutil.which("helm")
     if helm is None:
         override = dict([replaced]) if replaced else {}
-        return render_sdk(chart, [(f, override.get(f) or _read_values(f)) for f in files])
+        texts = [(f, override.get(f) or _read_values(f)) for f in files]
+        return render_sdk(chart, texts + ([extra] if extra else []))
     with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
         argv = [helm, "template", chart]
-        for f in files:
-            if replaced is not None and f == replaced[0]:
-                f = os.path.join(scratch, "values.yaml")
+        given: list[tuple[str, str | None]] = [
+            (f, replaced[1] if replaced and f == replaced[0] else None) for f in files
+        ]
+        for i, (f, content) in enumerate(given + ([extra] if extra else [])):
+            if content is not None:
+                f = os.path.join(scratch, f"values-{i}.yaml")
                 with open(f, "w", encoding="utf-8") as handle:
-                    handle.write(replaced[1])
+                    handle.write(content)
             argv += ["--values", f]
         return run_tool(argv, f"helm template {chart}")
 
@@ -321,13 +327,14 @@ def lint_mapped(
     options: Options,
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
+    extra: tuple[str, str] | None = None,
 ) -> tuple[FileResult, list[Mapped]]:
-    """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
-    :func:`render`."""
+    """:func:`lint_chart`, with each finding's mapping; ``replaced``, ``templates`` and ``extra``
+    as for :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         return FileResult(chart, error="--chart: no Chart.yaml in it"), []
     try:
-        data = render(chart, values, replaced, templates)
+        data = render(chart, values, replaced, templates, extra)
     except ToolError as exc:
         return FileResult(chart, error=str(exc)), []
     return lint_rendered(chart, data, options)
