@@ -288,7 +288,9 @@ def _walked_builds(
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
     from .sources.builds import lint_planned
 
-    for planned in todo:
+    # A chart's renders with a configured values file first: one whose values file its own
+    # fix changes then no longer keeps the defaults' fix from being verified.
+    for planned in sorted(todo, key=lambda p: not p.values):
         (build,) = lint_planned([planned], request.options)
         if request.mode is Mode.LINT or build.result.error:
             for result in per_file(build.result, build.sources):
@@ -393,7 +395,9 @@ def _fix_build(
 
     write = request.mode is Mode.FIX
     values = request.values if values is None else values
+    configured = state.discoverer.chart_values(os.path.abspath(build.directory))
     run = FixRun(request.options, request.unsafe, write, keep, values, state.shared)
+    run = replace(run, configured=configured)  # (a chart's configured values files)
     done = fix_build(build, run)
     if not write:  # positions refer to the files as they are on disk
         on_disk = as_on_disk(build.result.findings, done.remaining.findings)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 
 from seccomp_lint.lint import config
 from seccomp_lint.model.data import Options
@@ -472,3 +472,29 @@ def test_a_chart_that_needs_its_values_is_not_verified_with_the_defaults_alone(
     assert "(2 fixed, 0 remaining)" in result.stdout, result.stdout + result.stderr
     assert env.read_text() == "env: prod\n" + PROFILE
     assert "seccompProfile" in (chart / HOOK).read_text()
+
+
+def test_the_command_line_verifies_with_the_configured_values_files(tmp_path: Path) -> None:
+    """``--chart DIR --fix`` verifies a chart's fix with the values files the config names for
+    it: legacy.yaml keeps the finding, so values.yaml is not changed."""
+    chart = _shop(tmp_path)
+    _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    before = _tree(chart)
+    result = run_cli("--fix", "--chart", "shop", fmt="text", cwd=tmp_path)
+    assert _tree(chart) == before, result.stderr
+    assert result.code == 1
+    why = f"fix not applied: with values {tmp_path / 'legacy.yaml'}: the re-rendered chart still"
+    assert result.stdout.count(why) == 2, result.stdout
+
+
+def test_a_walk_fixes_a_configured_render_before_the_defaults(tmp_path: Path) -> None:
+    """A walk renders the chart with legacy.yaml too and fixes that render first (legacy.yaml
+    sets the profile), so the defaults' values.yaml fix then holds in every render: one
+    ``--fix`` leaves the chart lint-clean."""
+    chart = _shop(tmp_path)
+    _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    result = run_cli("--fix", ".", fmt="text", cwd=tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "RuntimeDefault" in (tmp_path / "legacy.yaml").read_text()
+    assert "RuntimeDefault" in (chart / "values.yaml").read_text()
+    assert run_cli(".", cwd=tmp_path).findings == []
