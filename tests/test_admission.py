@@ -553,3 +553,24 @@ def test_operator_localhost_paths_resolve_against_seccomp_profiles(lint) -> None
     # Without --level namespace the paths are not resolved (no --profiles-dir: nothing to say).
     plain = lint(HERE / "operator-paths.yaml").findings
     assert [f["rule"] for f in plain] == ["permissive-seccomp-profile"]
+
+
+def test_a_chart_is_rendered_into_the_namespace_option(lint, tmp_path: Path) -> None:
+    """``--namespace`` is the release's namespace (``.Release.Namespace``), as ``helm template
+    --namespace`` renders it: a template that writes it lands in that namespace."""
+    pytest.importorskip("helm_python")
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: {{ .Release.Namespace }}\n"
+        "spec:\n  containers:\n  - name: a\n    image: x\n"
+    )
+    ours = ("--level", "namespace", "--ignore", "invalid-pod-security-label", "--no-builds")
+    default = lint(*ours, "--chart", chart, NAMESPACES)
+    assert default.findings == [] and default.code == 0  # "default": privileged
+    shop = lint(*ours, "--namespace", "shop", "--chart", chart, NAMESPACES).findings
+    assert [(f["admission"]["namespace"], f["admission"]["outcome"]) for f in shop] == [
+        ("shop", "rejected")
+    ]
+    assert shop[0]["path"].endswith("templates/pod.yaml")

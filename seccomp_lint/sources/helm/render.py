@@ -164,9 +164,11 @@ def render(
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
     extra: tuple[str, str] | None = None,
+    namespace: str = NAMESPACE,
 ) -> bytes:
     """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
-    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
+    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError. The release
+    is installed into ``namespace`` (``.Release.Namespace``; ``--namespace``).
 
     ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
     file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
@@ -184,7 +186,7 @@ def render(
                         handle.write(text)
             except OSError as exc:
                 raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
-            return render(copy, values, replaced, None, extra)
+            return render(copy, values, replaced, None, extra, namespace)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as
@@ -194,9 +196,9 @@ def render(
     if helm is None:
         override = dict([replaced]) if replaced else {}
         texts = [(f, override.get(f) or _read_values(f)) for f in files]
-        return render_sdk(chart, texts + ([extra] if extra else []))
+        return render_sdk(chart, texts + ([extra] if extra else []), namespace)
     with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
-        argv = [helm, "template", chart]
+        argv = [helm, "template", chart, "--namespace", namespace]
         given: list[tuple[str, str | None]] = [
             (f, replaced[1] if replaced and f == replaced[0] else None) for f in files
         ]
@@ -218,7 +220,7 @@ def _read_values(path: str) -> str:
         raise ToolError(f"--values {path}: cannot read it: {why}") from None
 
 
-def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
+def render_sdk(chart: str, values: list[tuple[str, str]], namespace: str = NAMESPACE) -> bytes:
     """Render with the Helm SDK, in the shape ``helm template`` prints: each document after a
     ``---`` and a ``# Source: <chart>/templates/<file>`` line, empty renders and NOTES.txt
     left out. ``values`` are values files as ``(name, text)``, merged in order as ``-f`` does
@@ -239,7 +241,7 @@ def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
             merged = merge_values(merged, loaded)
         with helm_python.Chart.load(chart) as loaded_chart:
             manifests = loaded_chart.render(
-                merged, name=RELEASE, namespace=NAMESPACE, is_install=True
+                merged, name=RELEASE, namespace=namespace, is_install=True
             )
     except helm_python.HelmError as exc:
         raise ToolError(f"{what}:\n{exc.detail}") from None
@@ -334,7 +336,7 @@ def lint_mapped(
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         return FileResult(chart, error="--chart: no Chart.yaml in it"), []
     try:
-        data = render(chart, values, replaced, templates, extra)
+        data = render(chart, values, replaced, templates, extra, options.namespace)
     except ToolError as exc:
         return FileResult(chart, error=str(exc)), []
     return lint_rendered(chart, data, options)

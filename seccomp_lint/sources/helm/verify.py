@@ -89,7 +89,9 @@ class Renders:
 
     def _render(self, v: Variant, texts: Texts) -> bytes:
         replaced, templates = texts
-        return render(self.chart, list(v.values), self._replaced(v, replaced), templates, v.extra)
+        changed = self._replaced(v, replaced)
+        namespace = self.options.namespace
+        return render(self.chart, list(v.values), changed, templates, v.extra, namespace)
 
     def _replaced(self, v: Variant, replaced: tuple[str, str] | None) -> tuple[str, str] | None:
         """A changed values file's text, for a render that reads it: the chart's values.yaml is
@@ -166,7 +168,9 @@ class Renders:
         state after it."""
         for v, stream in expected.items():
             try:
-                now = render(self.chart, list(v.values), None, None, v.extra)
+                now = render(
+                    self.chart, list(v.values), None, None, v.extra, self.options.namespace
+                )
             except ToolError as exc:
                 return f"the chart does not render from the files as written, with {v.label}: {exc}"
             if v is self.primary:
