@@ -196,7 +196,7 @@ class _Run:
         self.outcome.rewritten += 1
         if self.request.mode is Mode.DIFF:
             self.streams.stdout.write(unified_diff(ff.path, ff.original, ff.fixed, ff.regions))
-            why = not_applicable(ff.original)
+            why = not_applicable(ff.original, ff.path)
             if why:
                 self.say(ff.path, f"this diff cannot be applied by git: {why}")
 
@@ -423,7 +423,7 @@ def _fix_build(
         if write:
             state.fixed(ff)
         else:  # two builds may change one file (a shared base): one diff, the last one
-            state.pending[os.path.abspath(ff.path)] = ff
+            state.pending[os.path.realpath(ff.path)] = ff
     # One fix in a source file may fix several objects of the build (a base in three overlays):
     # counted as the report counts them, once per source spot across the builds.
     before = _once(build.result, state.fixed_spots).findings

@@ -132,9 +132,12 @@ def test_utf16_diff_says_git_cannot_apply_it() -> None:
 def test_diff_of_a_utf16_file_says_git_cannot_apply_it(tmp_path: Path) -> None:
     path = tmp_path / "pod.yaml"
     path.write_bytes(b"\xff\xfe" + POD_LINES.decode().encode("utf-16-le"))
-    result = run_cli("--diff", path, fmt="text")
+    result = run_cli("--diff", path.name, fmt="text", cwd=tmp_path)
     assert "+      type: RuntimeDefault" in result.stdout
     assert "pod.yaml: this diff cannot be applied by git: the file is UTF-16" in result.stderr
     plain = tmp_path / "plain.yaml"
     plain.write_bytes(POD_LINES)
-    assert "cannot be applied" not in run_cli("--diff", plain, fmt="text").stderr
+    assert "cannot be applied" not in run_cli("--diff", plain.name, fmt="text", cwd=tmp_path).stderr
+    # An absolute path outside the working directory: git applies nothing outside it.
+    outside = run_cli("--diff", plain, fmt="text").stderr
+    assert "cannot be applied by git: the file is not below the working directory" in outside

@@ -365,3 +365,119 @@ def test_diff_shows_exactly_what_fix_writes(
             "would gain seccomp-on-windows-pod" in diff.stderr
         )
         assert "would add `- path: seccomp-lint-patch.yaml`" in diff.stderr
+
+
+# --------------------------------------------------------------------------- symbolic links
+
+
+def _linked_base(repo: Path) -> None:
+    """The Windows overlay reaches the base through a link to its folder (base2 -> base)."""
+    (repo / "kustomize/base2").symlink_to("base", target_is_directory=True)
+    windows = repo / "kustomize/overlays/windows/kustomization.yaml"
+    windows.write_text(windows.read_text().replace("../../base", "../../base2"))
+
+
+def _linked_file(repo: Path) -> None:
+    """The base's web.yaml is a link to the file in a folder beside it."""
+    real = repo / "kustomize/base/real"
+    real.mkdir()
+    (repo / "kustomize/base/web.yaml").rename(real / "web.yaml")
+    (repo / "kustomize/base/web.yaml").symlink_to("real/web.yaml")
+
+
+@pytest.mark.parametrize("link", [_linked_base, _linked_file])
+@pytest.mark.parametrize("args", [["."], ["--kustomize", "kustomize/overlays/linux"]])
+def test_a_base_reached_through_a_link_is_checked_against_every_overlay(
+    repo: Path, tmp_path: Path, link, args: list[str]
+) -> None:
+    """A link between an overlay and its base (a folder or a file) is the base it points to:
+    the Windows overlay still refuses the base fix, the Linux overlay gets a patch, and
+    ``--diff`` is exactly that too."""
+    link(repo)
+    web = (repo / "kustomize/base/web.yaml").read_bytes()
+    before = _tree(repo)
+    diff = run_cli("--diff", *args, fmt="text")
+    assert _tree(repo) == before
+    assert "+++ b/kustomize/base/" not in diff.stdout.replace("base/unused.yaml", ""), diff.stdout
+    applied = tmp_path / "applied"
+    shutil.copytree(repo, applied, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    done = subprocess.run(
+        ["git", "apply", "-"], input=diff.stdout.encode(), cwd=applied, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    result = run_cli("--fix", *args, fmt="text")
+    assert (repo / "kustomize/base/web.yaml").read_bytes() == web, result.stderr
+    assert "overlays/windows would gain seccomp-on-windows-pod" in result.stderr
+    assert (repo / "kustomize/overlays/linux/seccomp-lint-patch.yaml").exists()
+    windows = run_cli("--kustomize", "kustomize/overlays/windows").findings
+    assert [f["rule"] for f in windows] == ["unconfined-seccomp-profile"]  # (an unsafe fix)
+    assert _tree(applied) == _tree(repo)
+
+
+def test_a_base_linked_from_outside_the_work_tree_is_not_edited(repo: Path, tmp_path: Path) -> None:
+    """The base folder is a link to a folder outside the repository: not the project's to
+    edit, so each overlay that needs the profile gets a patch of its own."""
+    outside = tmp_path / "outside-base"
+    shutil.move(repo / "kustomize/base", outside)
+    (repo / "kustomize/base").symlink_to(outside, target_is_directory=True)
+    shutil.rmtree(repo / "kustomize/overlays/windows")
+    (outside / "unused.yaml").unlink()  # (a plain file: fixed where it is, link or not)
+    before = {p: p.read_bytes() for p in outside.rglob("*")}
+    result = run_cli("--fix", "kustomize", fmt="text")
+    assert {p: p.read_bytes() for p in outside.rglob("*")} == before, result.stderr
+    assert (repo / "kustomize/overlays/linux/seccomp-lint-patch.yaml").exists()
+    # The base is judged once, through the overlay (not built again on its own).
+    assert "kustomize/base (kustomize build)" not in result.stdout
+
+
+def test_without_git_a_run_from_an_overlay_folder_still_sees_the_other_overlays(
+    tmp_path: Path,
+) -> None:
+    """No work tree: the folder holding the working directory and the files a build reads
+    stands for the repository, so the Windows overlay beside the Linux one is still asked."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPOSITORY, copy)
+    web = (copy / "kustomize/base/web.yaml").read_bytes()
+    result = run_cli("--fix", ".", fmt="text", cwd=copy / "kustomize/overlays/linux")
+    assert (copy / "kustomize/base/web.yaml").read_bytes() == web, result.stderr
+    assert "windows would gain seccomp-on-windows-pod" in result.stderr
+    assert (copy / "kustomize/overlays/linux/seccomp-lint-patch.yaml").exists()
+
+
+def test_diff_checks_a_kustomization_that_names_an_openapi_schema(repo: Path) -> None:
+    """``openapi: {path: …}`` is a file the build reads: the scratch copy has it, so the diff is
+    the checked one (a patch in the Linux overlay, no base edit)."""
+    linux = repo / "kustomize/overlays/linux"
+    (linux / "schema.json").write_text('{"definitions": {}}\n')
+    with (linux / "kustomization.yaml").open("a") as handle:
+        handle.write("openapi:\n  path: schema.json\n")
+    diff = run_cli("--diff", "kustomize", fmt="text")
+    assert "+++ b/kustomize/overlays/linux/seccomp-lint-patch.yaml" in diff.stdout, diff.stderr
+    assert "not checked by a rebuild" not in diff.stderr
+
+
+def test_a_diff_that_cannot_be_checked_says_so(repo: Path, tmp_path: Path) -> None:
+    """Run from outside the repository, the scratch copy cannot stand in for it: the diff is
+    the unchecked one, and the run says so."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    overlay = repo / "kustomize/overlays/linux"
+    diff = run_cli("--diff", "--kustomize", overlay, fmt="text", cwd=elsewhere)
+    assert (
+        f"{overlay}: this diff is not checked by a rebuild (the working directory is outside "
+        "the repository)" in diff.stderr
+    )
+
+
+def test_a_diff_of_a_file_above_the_working_directory_says_git_cannot_apply_it(
+    repo: Path,
+) -> None:
+    """From an overlay's folder, the base edit two overlays take is ``../../base/web.yaml``:
+    ``git apply`` run there refuses such a path, and the run says so."""
+    _with_staging(repo)
+    diff = run_cli("--diff", ".", fmt="text", cwd=repo / "kustomize/overlays/linux")
+    assert "+++ b/../../base/web.yaml" in diff.stdout, diff.stderr
+    assert (
+        "../../base/web.yaml: this diff cannot be applied by git: the file is not below the "
+        "working directory" in diff.stderr
+    )

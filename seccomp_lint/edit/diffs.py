@@ -47,16 +47,27 @@ def diff_path(path: str) -> str:
     return normal.replace(os.sep, "/")
 
 
-def not_applicable(before: bytes) -> str | None:
-    """Why ``git apply`` cannot take the diff of a file with this content, or None: git reads
-    patches as bytes, and the diff shows a UTF-16 or UTF-32 file's text as UTF-8."""
+def not_applicable(before: bytes, path: str = "") -> str | None:
+    """Why ``git apply`` cannot take the diff of a file with this content (at ``path``), or
+    None: git reads patches as bytes, and the diff shows a UTF-16 or UTF-32 file's text as
+    UTF-8; git applies a patch below the folder it runs in, never to ``../`` or ``/`` paths."""
+    why = []
     try:
         encoding = decode(before)[1]
     except DecodeError:
-        return None
-    if encoding == "utf-8":
-        return None
-    return f"the file is {encoding.upper()}: its diff shows the text as UTF-8, which git apply cannot apply"
+        encoding = "utf-8"
+    if encoding != "utf-8":
+        why.append(
+            f"the file is {encoding.upper()}: its diff shows the text as UTF-8, which git apply "
+            "cannot apply"
+        )
+    shown = diff_path(path) if path else ""
+    if shown.startswith(("../", "/")) or shown == "..":
+        why.append(
+            "the file is not below the working directory (run from a folder that holds every "
+            "file the fix changes, such as the repository's top folder)"
+        )
+    return "; ".join(why) or None
 
 
 def unified_diff(

@@ -43,20 +43,27 @@ def fix_build(build: Build, run: FixRun) -> BuildFix:
     adapter = ADAPTERS[build.kind]
     if not run.write and adapter.checks_on_disk:
         done = _in_scratch(build, run)
-        if done is not None:
+        if isinstance(done, BuildFix):
             return done
+        fell_back = adapter.fix(build, run)
+        why = (
+            f"this diff is not checked by a rebuild ({done}): it shows the edits --fix would "
+            "try first, and --fix may put some back"
+        )
+        fell_back.problems.append((build.directory, why))
+        return fell_back
     return adapter.fix(build, run)
 
 
-def _in_scratch(build: Build, run: FixRun) -> BuildFix | None:
+def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
     """The fix stage run with writes and checks in a scratch copy of what the build and the
     builds sharing its files read (with what earlier builds of the run would have written),
-    mapped back, each file's diff against the file on disk; None when the copy does not build
-    (it reads a file the index does not know)."""
+    mapped back, each file's diff against the file on disk; else why not (the copy does not
+    build: it reads a file the index does not know)."""
     repository = Discoverer(None)
     reads = repository.reads(build.directory)
     if not reads:
-        return None
+        return "the repository's index does not know this kustomization"
     try:
         root = repository.index(os.path.abspath(build.directory)).root
         with scratch_copy(root, reads, run.shared.staged) as copy:
@@ -64,7 +71,7 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | None:
                 [Planned(build.kind, copy.inside(build.directory))], run.options
             )
             if again.result.error:
-                return None
+                return "it reads a file the repository's index does not know"
             shared = replace(run.shared, readers=Discoverer(None).readers)
             rehearsal = replace(run, write=True, shared=shared, rehearsal=True)
             done = ADAPTERS[build.kind].fix(again, rehearsal)
@@ -81,8 +88,8 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | None:
                 copy.back(done.notes),
                 done.held_back,
             )
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError) as exc:
+        return str(exc)
 
 
 def _on_disk(path: str) -> bytes:

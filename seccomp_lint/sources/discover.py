@@ -69,14 +69,18 @@ class RunPlan:
 
 def repository_root(path: str) -> str:
     """The Git work tree holding ``path`` (the nearest folder above with a ``.git``), else the
-    working directory when ``path`` is inside it, else ``path``'s own folder."""
+    folder holding both the working directory and ``path`` (the working directory when ``path``
+    is inside it: a run from an overlay's folder still sees the overlays beside it), else, when
+    that would be a file system's root or the home folder (not a repository, and too much to
+    walk), ``path``'s own folder."""
     full = os.path.abspath(path)
     here = full if os.path.isdir(full) else os.path.dirname(full)
     root = git_root(here)
     if root is not None:
         return root
-    cwd = os.getcwd()
-    return cwd if (here + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else here
+    both = os.path.commonpath([os.getcwd(), here])
+    too_wide = os.path.dirname(both) == both or both == os.path.expanduser("~")
+    return here if too_wide else both
 
 
 def _load(path: str) -> object:
@@ -121,7 +125,7 @@ def read_kustomization(directory: str, path: str) -> Kustomization:
 
     def at(entry: object) -> str | None:
         local = _local(entry)
-        return os.path.normpath(os.path.join(directory, local)) if local else None
+        return os.path.realpath(os.path.join(directory, local)) if local else None
 
     for key in _INCLUDES:
         for entry in _listed(data, key):
@@ -135,6 +139,10 @@ def read_kustomization(directory: str, path: str) -> Kustomization:
     named += list(_generator_files(data.get("configMapGenerator")))
     named += list(_generator_files(data.get("secretGenerator")))
     named += [e.get("path") for e in _listed(data, "replacements") if isinstance(e, dict)]
+    named += [e.get("valuesFile") for e in _listed(data, "helmCharts") if isinstance(e, dict)]
+    for key, field_ in (("openapi", "path"), ("helmGlobals", "chartHome")):
+        value = data.get(key)
+        named += [value.get(field_)] if isinstance(value, dict) else []
     found.files |= {t for t in map(at, named) if t is not None}
     for key in _PATCH_KEYS:
         for entry in _listed(data, key):
@@ -152,10 +160,11 @@ def _listed(data: dict, key: str) -> list:
 
 @dataclass
 class Index:
-    """The builds of one repository root and which file feeds which."""
+    """The builds of one repository root and which file feeds which (every path a real path:
+    look paths up by :func:`os.path.realpath`)."""
 
     root: str
-    charts: set[str] = field(default_factory=set)  # absolute chart folders, outermost only
+    charts: set[str] = field(default_factory=set)  # chart folders, outermost only
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     _members: dict[str, frozenset[str]] = field(default_factory=dict)
     _readers: dict[str, list[str]] | None = None
@@ -218,14 +227,27 @@ class Index:
 
 
 def build_index(root: str, respect_gitignore: bool = True) -> Index:
-    """Walk ``root`` once for charts and kustomizations (what a walk would leave out, left out)."""
-    index = Index(root)
+    """Walk ``root`` once for charts and kustomizations (what a walk would leave out, left out),
+    symbolic links to folders followed (each folder once); every path kept is a real path, so a
+    file reached through a link is the file it points to."""
+    index = Index(os.path.realpath(root))
     ignores = Ignores(root, respect_gitignore)
-    for here, dirs, files in os.walk(root):
+    seen: set[tuple[int, int]] = set()
+    for here, dirs, files in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(here)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:  # a folder reached again through a link
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        real = os.path.realpath(here)
         if ".gitignore" in files:
             ignores.add(here)
         if CHART_FILE in files:
-            index.charts.add(here)
+            index.charts.add(real)
             dirs[:] = []  # its subcharts render with it
             continue
         dirs[:] = [
@@ -235,7 +257,7 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
         ]
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
         if name is not None:
-            index.kustomizations[here] = read_kustomization(here, os.path.join(here, name))
+            index.kustomizations[real] = read_kustomization(real, os.path.join(real, name))
     return index
 
 
@@ -254,7 +276,7 @@ class Discoverer:
         self._indexes: dict[str, Index] = {}
 
     def index(self, path: str) -> Index:
-        root = repository_root(path)
+        root = os.path.realpath(repository_root(path))
         if root not in self._indexes:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
@@ -264,12 +286,13 @@ class Discoverer:
         kustomizations that are builds and reach it (a chart's files belong to that chart)."""
         if kind != KUSTOMIZE:
             return ()
-        return tuple(_shown(d) for d in self.index(path).overlays_of(path))
+        real = os.path.realpath(path)
+        return tuple(_shown(d) for d in self.index(real).overlays_of(real))
 
     def reads(self, directory: str) -> set[str]:
         """What a kustomization and every build sharing a file with it read (absolute paths,
         through their bases, components and patches)."""
-        full = os.path.abspath(directory)
+        full = os.path.realpath(directory)
         index = self.index(full)
         mine = index.members(full)
         files = set(mine)
@@ -281,7 +304,11 @@ class Discoverer:
 
     def chart_values(self, chart: str) -> tuple[str, ...]:
         """The values files the config names for a chart (absolute), each one render."""
-        return self.config.charts.get(chart, ()) if self.config is not None else ()
+        if self.config is None:
+            return ()
+        real = os.path.realpath(chart)
+        named = (v for c, v in self.config.charts.items() if os.path.realpath(c) == real)
+        return next(named, ())
 
     def plan(self, inputs: list[Input]) -> RunPlan:
         """The builds the inputs reach and the inputs no build (that can run) reads."""
@@ -292,7 +319,7 @@ class Discoverer:
         for item in inputs:
             if item.path == STDIN:
                 continue
-            full = os.path.abspath(item.path)
+            full = os.path.realpath(item.path)
             index = self.index(full)
             builds = list(self._builds_of(full, index))
             held[item.path] = builds
@@ -323,7 +350,7 @@ class Discoverer:
         if chart is not None:
             yield (HELM, chart)
         for chart in index.charts:
-            if path in self.chart_values(chart):
+            if path in map(os.path.realpath, self.chart_values(chart)):
                 yield (HELM, chart)
         for root in index.overlays_of(path):
             yield (KUSTOMIZE, root)
@@ -332,7 +359,7 @@ class Discoverer:
 def _left_out(path: str, builds: list[tuple[str, str]], patches: set[str]) -> bool:
     """Whether a file of builds that cannot run is left out of plain linting: a patch, or a
     chart's template (neither is a manifest on its own)."""
-    full = os.path.abspath(path)
+    full = os.path.realpath(path)
     if full in patches:
         return True
     return any(

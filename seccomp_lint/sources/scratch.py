@@ -75,6 +75,26 @@ def _files_under(folder: str) -> Iterator[str]:
             yield os.path.join(here, name)
 
 
+def _links(real_root: str, root: str) -> None:
+    """The repository's symbolic links to places inside it, made again in the copy (pointing
+    at the copy's files): a kustomization that names a linked base builds there too."""
+    for here, dirs, names in os.walk(real_root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        for name in [*dirs, *names]:
+            link = os.path.join(here, name)
+            if not os.path.islink(link):
+                continue
+            target = os.path.realpath(link)
+            if os.path.commonpath([real_root, target]) != real_root:
+                continue  # (what a build reads through it is outside: the caller falls back)
+            made = os.path.join(root, os.path.relpath(link, real_root))
+            if os.path.lexists(made):
+                continue
+            os.makedirs(os.path.dirname(made), exist_ok=True)
+            aim = os.path.join(root, os.path.relpath(target, real_root))
+            os.symlink(os.path.relpath(aim, os.path.dirname(made)), made)
+
+
 @contextmanager
 def scratch_copy(
     real_root: str, files: Iterable[str], staged: dict[str, bytes] | None = None
@@ -106,6 +126,7 @@ def scratch_copy(
             target = os.path.join(root, os.path.relpath(path, real_root))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             shutil.copy2(path, target)  # (mode bits too: a read-only file stays read-only)
+        _links(real_root, root)
         for path, data in (staged or {}).items():
             if os.path.commonpath([real_root, path]) == real_root:
                 target = os.path.join(root, os.path.relpath(path, real_root))

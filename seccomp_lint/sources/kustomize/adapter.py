@@ -87,7 +87,10 @@ class _Fixing:
     def __init__(self, build: KustomizeBuild, run: FixRun) -> None:
         self.build, self.run = build, run
         self.stage = Stage(run.options, run.unsafe, run.write, self._blamed)
-        self.project = git_root(os.path.realpath(build.directory))
+        # The work tree the directory is in as given (a base reached through a link to another
+        # place is outside it); in no work tree, every local file counts.
+        tree = git_root(os.path.abspath(build.directory))
+        self.project = os.path.realpath(tree) if tree else None
         self.notes: list[str] = []
         self.remaining, self.mapped, self.built = build.result, build.mapped, build.built
         self.retry: list[KMapped] = []  # in-place fixes declined: patched instead
