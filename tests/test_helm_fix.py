@@ -113,9 +113,9 @@ def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     real, calls = render.render_sdk, []
 
-    def counted(chart, values):
+    def counted(chart, values, *namespace):
         calls.append(chart)
-        return real(chart, values)
+        return real(chart, values, *namespace)
 
     monkeypatch.setattr(render, "render_sdk", counted)
     return calls

@@ -259,9 +259,9 @@ def test_a_template_fix_verified_with_the_branch_taken_is_applied(
 
     real, given = render.render_sdk, []
 
-    def recorded(chart, values):
+    def recorded(chart, values, *namespace):
         given.append([text for _, text in values])
-        return real(chart, values)
+        return real(chart, values, *namespace)
 
     monkeypatch.setattr(render, "render_sdk", recorded)
     chart, agent = _agent(tmp_path, ".Values.agent.windows", NODE_WINDOWS)
@@ -314,12 +314,12 @@ def test_a_failing_end_to_end_render_puts_every_file_back(
     before = _tree(chart)
     real, calls = render.render_sdk, []
 
-    def failing_after_the_writes(chart_dir, values):
+    def failing_after_the_writes(chart_dir, values, *namespace):
         calls.append(chart_dir)
         if len(calls) == 4:  # the lint, two verified changes, then the end-to-end check
             assert (chart / "values.yaml").read_bytes() != before["values.yaml"]
             raise ToolError("helm template: killed")
-        return real(chart_dir, values)
+        return real(chart_dir, values, *namespace)
 
     monkeypatch.setattr(render, "render_sdk", failing_after_the_writes)
     result = lint("--chart", str(chart), "--fix", fmt="text")
