@@ -403,8 +403,8 @@ def _rerendered(
         return f"the re-rendered chart still has it (in {left[0].finding.path})", new_stream
     added = now - Counter(f.identity for f in before.reported)
     if added:
-        rule, kind, name = next(iter(added))[:3]
-        return f"the re-rendered chart would add {rule} for {kind}/{name}", new_stream
+        a = next(iter(added))
+        return f"the re-rendered chart would add {a.rule} for {a.kind}/{a.name}", new_stream
     return None, new_stream
 
 
