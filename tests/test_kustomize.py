@@ -706,7 +706,7 @@ def test_the_pipeline_reaches_a_build_only_through_its_registry_entry(
     from seccomp_lint.sources import builds
 
     calls: list[str] = []
-    real = builds.ADAPTERS["kustomize"]
+    real = builds.adapter("kustomize")
 
     class Recording:
         def lint(self, directory, values, options):
