@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources.kustomize import build as kustomize
 from seccomp_lint.sources.kustomize import patches
-from seccomp_lint.sources.kustomize.origin import annotation_value
+from seccomp_lint.sources.kustomize.origin import annotation_value, read_built
+from seccomp_lint.text.documents import parse_stream, text
 
 IDENT = FIXTURES / "kustomize-ident"
 GOLDEN = FIXTURES / "kustomize-ident-golden"
@@ -276,3 +277,82 @@ def test_annotations_read_as_yaml_reads_them(data: object, indent: int) -> None:
         except yaml.YAMLError:
             want = None
         assert annotation_value(raw) == want, raw
+
+
+# --------------------------------------------------------------------------- the built objects
+
+
+def _composed(data: bytes, wrapper: str) -> list[tuple]:
+    """What each document of a build output says, every document composed whole."""
+    out = []
+    for doc in parse_stream(data):
+        meta = doc.get(doc.root, "metadata")
+        b = read_built(doc.text, wrapper)[0]  # its origin, read from this document alone
+        kind, name = text(doc.get(doc.root, "kind")), text(doc.get(meta, "name"))
+        out.append((kind, name, text(doc.get(meta, "namespace")), b.origin, doc.text, doc.index))
+    return out
+
+
+ODD_OUTPUT = b"""\
+apiVersion: v1
+kind: "Pod"
+metadata: {name: quoted-kind}
+---
+kind: Pod
+metadata: &meta
+  name: anchored
+---
+kind: Pod
+metadata:
+  name: overridden
+<<: {metadata: {name: merged}}
+---
+# a comment first
+kind: Pod
+metadata:
+  name: plain
+  namespace: ns
+  annotations:
+    config.kubernetes.io/origin: |
+      path: ../base/pods.yaml
+# a comment at the margin inside the document
+spec:
+  containers: [{name: a, args: ["*", "&", "!"]}]
+---
+kind: Pod
+metadata:
+  name: yes
+"""
+
+
+@needs_kustomize
+@pytest.mark.parametrize(
+    "overlay", ["kustomize-ident/affixed", "kustomize-ident/team", "kustomize/overlay"]
+)
+def test_built_objects_read_from_their_metadata_are_those_of_the_whole_documents(
+    overlay: str,
+) -> None:
+    """read_built composes only each document's metadata block: kind, name, namespace and
+    origin, and the document composed when asked for, are those of a whole parse."""
+    data, wrapper = kustomize.build(str(FIXTURES / overlay))
+    built = read_built(data, wrapper)
+    assert all(b.composed is None for b in built)  # nothing composed whole yet
+    got = [(b.kind, b.name, b.namespace, b.origin, b.doc.text, b.doc.index) for b in built]
+    assert got == _composed(data, wrapper)
+    assert [b.doc.pos(b.doc.root) for b in built] == [d.pos(d.root) for d in parse_stream(data)]
+
+
+def test_documents_written_otherwise_are_composed_whole() -> None:
+    built = read_built(ODD_OUTPUT, "/w")
+    assert [(b.kind, b.name) for b in built] == [
+        ("Pod", "quoted-kind"),
+        ("Pod", "anchored"),
+        ("Pod", "merged"),
+        ("Pod", "plain"),
+        ("Pod", None),  # `yes` is a boolean in YAML 1.1, as the whole document reads it
+    ]
+    assert [b.composed is None for b in built] == [False, False, False, True, True]
+    assert [(b.kind, b.name, b.namespace, b.origin) for b in built] == [
+        row[:4] for row in _composed(ODD_OUTPUT, "/w")
+    ]
+    assert built[3].origin.path == "/base/pods.yaml"

@@ -22,7 +22,9 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from ...text.depth import Loader, too_deep
-from ...text.documents import STR, Document, parse_stream, text
+from ...text.documents import STR, Document, compose, text
+from ...text.errors import ToolContractError
+from ...text.streams import Chunk, chunks
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -66,32 +68,79 @@ class Origin:
 
 @dataclass
 class Built:
-    """One object of the build output, its origin and the annotations kustomize added."""
+    """One object of the build output, its origin and the annotations kustomize added; its
+    document is composed when first asked for (mapping most findings needs only the rest)."""
 
-    doc: Document
     kind: str | None
     name: str | None
     origin: Origin
-    namespace: str | None = None
+    namespace: str | None
+    chunk: Chunk
+    index: int  # of its document in the output
+    composed: Document | None = None
+
+    @property
+    def doc(self) -> Document:
+        """The object's document, as :func:`~...text.documents.parse_stream` gives it."""
+        if self.composed is None:
+            found = [d for d in compose(self.chunk, self.index) if isinstance(d, Document)]
+            if len(found) != 1:
+                raise ToolContractError("a document of kustomize's output did not compose again")
+            self.composed = found[0]
+        return self.composed
 
 
 def read_built(data: bytes, wrapper: str) -> list[Built]:
-    """The build output's documents, each with its origin resolved to absolute paths."""
-    out = []
+    """The build output's documents, each with its origin resolved to absolute paths.
+
+    Kustomize writes each document in block style with ``kind:`` and ``metadata:`` at the left
+    margin: only the ``metadata:`` block is composed here; a document that is written otherwise
+    is composed whole."""
+    out: list[Built] = []
     seen: dict[tuple[str | None, str | None], Origin] = {}
-    for doc in parse_stream(data):
-        meta = doc.get(doc.root, "metadata")
-        raw = (
-            text(doc.get(meta, "annotations", ORIGIN)),
-            text(doc.get(meta, "annotations", TRANSFORMATIONS)),
-        )
-        origin = seen.get(raw)
-        if origin is None:
-            origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
-        kind = text(doc.get(doc.root, "kind"))
-        name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-        out.append(Built(doc, kind, name, origin, namespace))
+    for chunk in chunks(data):
+        head = _head(chunk, len(out))
+        if head is not None:
+            docs = [head[1]]
+        else:
+            docs = [d for d in compose(chunk, len(out)) if isinstance(d, Document)]
+        for doc in docs:
+            meta = doc.get(doc.root, "metadata")
+            raw = (
+                text(doc.get(meta, "annotations", ORIGIN)),
+                text(doc.get(meta, "annotations", TRANSFORMATIONS)),
+            )
+            origin = seen.get(raw)
+            if origin is None:
+                origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
+            kind = head[0] if head is not None else text(doc.get(doc.root, "kind"))
+            name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
+            whole = None if head is not None else doc
+            out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
     return out
+
+
+def _head(chunk: Chunk, index: int) -> tuple[str, Document] | None:
+    """The kind and a document of just the ``metadata:`` block of one document written as
+    kustomize writes them; None for any other text."""
+    kinds = _KIND.findall(chunk.data)
+    metas = list(_METADATA.finditer(chunk.data))
+    if len(kinds) != 1 or len(metas) != 1 or _MORE.search(chunk.data) is not None:
+        return None
+    try:
+        kind = _plain(kinds[0].decode("utf-8"))
+    except (_NotSimple, UnicodeDecodeError):
+        return None
+    start = metas[0].start()
+    end = _MARGIN.search(chunk.data, metas[0].end())
+    block = chunk.data[start : end.start() if end else len(chunk.data)]
+    line = chunk.line + chunk.data.count(b"\n", 0, start)
+    found = list(compose(Chunk(block, line), index))
+    if len(found) != 1 or not isinstance(found[0], Document):
+        return None
+    if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
+        return None
+    return kind, found[0]
 
 
 def _origin(origin_text: str | None, steps_text: str | None, wrapper: str) -> Origin:
@@ -130,6 +179,14 @@ def origin_path(wrapper: str, path: str) -> str:
 
 
 # --------------------------------------------------------------------------- the annotations
+
+# A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there.
+_KIND = re.compile(rb"^kind: ([A-Za-z0-9]+)\r?$", re.M)
+_METADATA = re.compile(rb"^metadata:\r?\n", re.M)
+_MARGIN = re.compile(rb"^[^ \t\r\n#]", re.M)
+# What would make a line at the left margin more than a root key of a block mapping: a flow
+# collection, a quoted or complex key, a merge key, a document marker with content, a directive.
+_MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)", re.M)
 
 # ``key: value``, ``key:`` or ``- key: value``, the key at the line's indentation (plus two
 # after a dash); the value a plain word with no character YAML would read specially (a colon
