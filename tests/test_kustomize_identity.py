@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, expected, reported, snapshot
+from conftest import CORPUS, FIXTURES, expected, reported, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seccomp_lint.model.data import Options
+from seccomp_lint.model.workloads import typed_objects
 from seccomp_lint.sources.kustomize import build as kustomize
 from seccomp_lint.sources.kustomize import patches
+from seccomp_lint.sources.kustomize.identity import SourceFile, SourceObject
 from seccomp_lint.sources.kustomize.origin import annotation_value, read_built
 from seccomp_lint.text.documents import parse_stream, text
 
@@ -196,6 +198,7 @@ def test_each_resource_file_and_kustomization_is_read_once_per_build(monkeypatch
 
     monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
     monkeypatch.setattr(patches, "patches_of", counted_patches)
+    monkeypatch.setattr(kustomize, "_LINTED", {})
     overlay = FIXTURES / "kustomize/inline-overlay"
     result = kustomize.lint(str(overlay), Options())
     by_file = Counter(Path(f.path).name for f in result.findings)
@@ -207,6 +210,34 @@ def test_each_resource_file_and_kustomization_is_read_once_per_build(monkeypatch
         f"{base / 'services.yaml'}": 1,
     }
     assert read == {str(overlay / "kustomization.yaml"): 1}
+
+
+@needs_kustomize
+def test_overlays_that_share_a_base_lint_it_once_until_it_changes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A walk builds every overlay of a base: the base's files are linted for the first and
+    reused for the others, as long as their bytes are the same."""
+    linted: Counter = Counter()
+    lint_bytes = kustomize.lint_bytes
+
+    def counted_lint(data, path, *args):
+        linted[Path(path).name] += 1
+        return lint_bytes(data, path, *args)
+
+    monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
+    monkeypatch.setattr(kustomize, "_LINTED", {})
+    shutil.copytree(FIXTURES / "kustomize", tmp_path / "k")
+    first = kustomize.lint(str(tmp_path / "k/overlay"), Options())
+    second = kustomize.lint(str(tmp_path / "k/json6902-overlay"), Options())
+    assert linted["cart.yaml"] == 1 and linted["services.yaml"] == 1
+    assert len(first.findings) == len(second.findings) == 10
+    cart = tmp_path / "k/base/cart.yaml"
+    cart.write_text("# a line more\n" + cart.read_text())
+    again = kustomize.lint(str(tmp_path / "k/overlay"), Options())
+    assert linted["cart.yaml"] == 2 and linted["services.yaml"] == 1
+    lines = [[f.line for f in r.findings if f.path.endswith("cart.yaml")] for r in (first, again)]
+    assert lines == [[14], [15]]
 
 
 # --------------------------------------------------------------------------- the annotations
@@ -356,3 +387,31 @@ def test_documents_written_otherwise_are_composed_whole() -> None:
         row[:4] for row in _composed(ODD_OUTPUT, "/w")
     ]
     assert built[3].origin.path == "/base/pods.yaml"
+
+
+def _whole(data: bytes) -> list[SourceObject]:
+    """The objects of a file, every document composed whole."""
+    out = []
+    for doc in parse_stream(data):
+        for node, kind in typed_objects(doc):
+            meta = doc.get(node, "metadata")
+            name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
+            out.append(SourceObject(kind, namespace, name, doc.pos(node)[0]))
+    return out
+
+
+@pytest.mark.parametrize("top", [FIXTURES, CORPUS / "kustomize", CORPUS / "realworld"])
+def test_source_objects_read_from_their_metadata_are_those_of_the_whole_documents(
+    top: Path,
+) -> None:
+    """A resource file's objects (kind, namespace, name, first line) are read from each
+    document's metadata block where it is written in plain block style, and are those a whole
+    parse finds in every fixture and corpus file (Lists, flow style, CRLF, templates, …)."""
+    if not top.exists():
+        pytest.skip(f"{top} is absent (not part of the repo)")
+    files = [p for p in sorted(top.rglob("*")) if p.suffix in (".yaml", ".yml", ".json")]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        indexed = SourceFile.of([], data).objects
+        assert Counter(o for objs in indexed.values() for o in objs) == Counter(_whole(data)), path

@@ -25,7 +25,7 @@ from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes
 from ...model.data import Finding, Identity, Options, Source
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
-from ...text.documents import parse_stream, text
+from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.streams import json_file
 from ..adapter import Mapped
@@ -128,6 +128,13 @@ class InSource:
         return self.source.name if self.source else None
 
 
+# Resource files as linted in this process, by path, path as shown and options, with the bytes
+# they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
+# file whose bytes changed since (a fix, a rebuild) is linted again.
+_LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
+_LINTED_MAX = 256
+
+
 @dataclass
 class SourceFiles:
     """One kustomize build and what the mapping needs to know about it, each file read once."""
@@ -156,8 +163,14 @@ class SourceFiles:
                 self._linted[path] = SourceFile([])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            found = lint_bytes(data, self.shown(path), options, json_file(path)).findings
-            self._linted[path] = SourceFile.of(found, parse_stream(data))
+            key = (path, self.shown(path), options)
+            seen = _LINTED.get(key)
+            if seen is None or seen[0] != data:
+                found = lint_bytes(data, key[1], options, json_file(path)).findings
+                seen = _LINTED[key] = (data, SourceFile.of(found, data))
+                while len(_LINTED) > _LINTED_MAX:
+                    del _LINTED[next(iter(_LINTED))]
+            self._linted[path] = seen[1]
         return self._linted[path]
 
     def patches(self, kustomization: str) -> Patches:

@@ -15,12 +15,14 @@ kind and name, its findings by identity, so that mapping a build's findings is l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...model.data import Finding, Identity
 from ...model.workloads import typed_objects
-from ...text.documents import Document, parse_stream, text
-from .origin import Built, Transformation
+from ...text.documents import Document, compose, parse_stream, text
+from ...text.streams import chunks
+from .origin import Built, Transformation, document_head
 
 # Kustomize's transformers that rename, and the keys that configure them: in a kustomization
 # (or a Component), and in a PrefixSuffixTransformer's own configuration.
@@ -53,15 +55,11 @@ class SourceFile:
     by_identity: dict[Identity, list[Finding]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, findings: list[Finding], docs: list[Document]) -> SourceFile:
-        """Index a linted file's findings and parsed documents."""
+    def of(cls, findings: list[Finding], data: bytes) -> SourceFile:
+        """Index a linted file's findings and its objects (read from ``data``)."""
         out = cls(findings)
-        for doc in docs:
-            for node, kind in typed_objects(doc):
-                meta = doc.get(node, "metadata")
-                name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-                obj = SourceObject(kind, namespace, name, doc.pos(node)[0])
-                out.objects.setdefault((kind, name), []).append(obj)
+        for obj in _objects(data):
+            out.objects.setdefault((obj.kind, obj.name), []).append(obj)
         for f in findings:
             out.by_identity.setdefault(f.identity, []).append(f)
         return out
@@ -95,6 +93,31 @@ class SourceFile:
         exact = [src for src in same if src.message == built.message]
         found = exact or same
         return found[0] if found else None
+
+
+def _objects(data: bytes) -> Iterator[SourceObject]:
+    """Every object of a file, as :func:`~...model.workloads.typed_objects` finds them: from
+    the ``metadata:`` block of a document in plain block style (the lint composed it whole
+    already), else from the whole document composed again (a List, flow style, …)."""
+    index = 0
+    for chunk in chunks(data):
+        head = document_head(chunk, index)
+        if head is not None and head.versioned and not head.kind.endswith("List"):
+            index += 1
+            doc = head.metadata
+            meta = doc.get(doc.root, "metadata")
+            name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
+            yield SourceObject(head.kind, namespace, name, head.line)
+            continue
+        for item in compose(chunk, index):
+            index += 1
+            if isinstance(item, Document):
+                for node, kind in typed_objects(item):
+                    meta = item.get(node, "metadata")
+                    name = text(item.get(meta, "name"))
+                    yield SourceObject(
+                        kind, text(item.get(meta, "namespace")), name, item.pos(node)[0]
+                    )
 
 
 def _pick(objects: list[SourceObject], namespace: str | None, moved: bool) -> SourceObject | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 from yaml.nodes import ScalarNode
@@ -24,7 +25,7 @@ from yaml.nodes import ScalarNode
 from ...text.depth import Loader, too_deep
 from ...text.documents import STR, Document, compose, text
 from ...text.errors import ToolContractError
-from ...text.streams import Chunk, chunks
+from ...text.streams import Chunk, chunks, count_lines
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -99,9 +100,9 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
     out: list[Built] = []
     seen: dict[tuple[str | None, str | None], Origin] = {}
     for chunk in chunks(data):
-        head = _head(chunk, len(out))
+        head = document_head(chunk, len(out))
         if head is not None:
-            docs = [head[1]]
+            docs = [head.metadata]
         else:
             docs = [d for d in compose(chunk, len(out)) if isinstance(d, Document)]
         for doc in docs:
@@ -113,34 +114,62 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
             origin = seen.get(raw)
             if origin is None:
                 origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
-            kind = head[0] if head is not None else text(doc.get(doc.root, "kind"))
+            kind = head.kind if head is not None else text(doc.get(doc.root, "kind"))
             name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
             whole = None if head is not None else doc
             out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
     return out
 
 
-def _head(chunk: Chunk, index: int) -> tuple[str, Document] | None:
-    """The kind and a document of just the ``metadata:`` block of one document written as
-    kustomize writes them; None for any other text."""
-    kinds = _KIND.findall(chunk.data)
-    metas = list(_METADATA.finditer(chunk.data))
-    if len(kinds) != 1 or len(metas) != 1 or _MORE.search(chunk.data) is not None:
+class Head(NamedTuple):
+    """What a document written in plain block style says at its left margin: its kind, whether
+    its ``apiVersion`` is a plain word there, its ``metadata:`` block (composed alone) and the
+    line of its first key (1-based, as editors count)."""
+
+    kind: str
+    versioned: bool
+    metadata: Document
+    line: int
+
+
+def document_head(chunk: Chunk, index: int) -> Head | None:
+    """The :class:`Head` of one document written as kustomize writes them (and most manifests
+    are); None for any other text, which must then be composed whole."""
+    data = chunk.data
+    kinds = _KIND.findall(data)
+    metas = list(_METADATA.finditer(data))
+    if len(kinds) != 1 or len(metas) != 1 or _MORE.search(data) is not None:
         return None
+    if any(b in data for b in _YAML_ONLY_BREAKS):
+        return None  # libyaml breaks lines there too: the margin is not where it seems
     try:
         kind = _plain(kinds[0].decode("utf-8"))
     except (_NotSimple, UnicodeDecodeError):
         return None
     start = metas[0].start()
-    end = _MARGIN.search(chunk.data, metas[0].end())
-    block = chunk.data[start : end.start() if end else len(chunk.data)]
-    line = chunk.line + chunk.data.count(b"\n", 0, start)
-    found = list(compose(Chunk(block, line), index))
+    end = _MARGIN.search(data, metas[0].end())
+    block = data[start : end.start() if end else len(data)]
+    found = list(compose(Chunk(block, chunk.line + count_lines(data[:start])), index))
     if len(found) != 1 or not isinstance(found[0], Document):
         return None
     if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
         return None
-    return kind, found[0]
+    first = _MARGIN.search(data)
+    line = chunk.line + count_lines(data[: first.start() if first else 0]) + 1
+    return Head(kind, _versioned(data), found[0], line)
+
+
+def _versioned(data: bytes) -> bool:
+    """Whether the document's ``apiVersion`` at the left margin is a plain word YAML reads as a
+    string (else the caller composes the document to know)."""
+    found = _API_VERSION.findall(data)
+    if len(found) != 1:
+        return False
+    try:
+        _plain(found[0].decode("utf-8"))
+    except (_NotSimple, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _origin(origin_text: str | None, steps_text: str | None, wrapper: str) -> Origin:
@@ -183,10 +212,14 @@ def origin_path(wrapper: str, path: str) -> str:
 # A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there.
 _KIND = re.compile(rb"^kind: ([A-Za-z0-9]+)\r?$", re.M)
 _METADATA = re.compile(rb"^metadata:\r?\n", re.M)
-_MARGIN = re.compile(rb"^[^ \t\r\n#]", re.M)
+_API_VERSION = re.compile(rb"^apiVersion: ([A-Za-z0-9./-]+)\r?$", re.M)
+# A line that starts at the left margin (not a comment, nor a document marker).
+_MARGIN = re.compile(rb"^(?!---|\.\.\.)[^ \t\r\n#]", re.M)
+_YAML_ONLY_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")  # NEL, LS, PS
 # What would make a line at the left margin more than a root key of a block mapping: a flow
-# collection, a quoted or complex key, a merge key, a document marker with content, a directive.
-_MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)", re.M)
+# collection, a quoted or complex key, a merge key, a document marker with content, a directive;
+# and a template action anywhere (an unrendered template may not compose whole).
+_MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)|\{\{", re.M)
 
 # ``key: value``, ``key:`` or ``- key: value``, the key at the line's indentation (plus two
 # after a dash); the value a plain word with no character YAML would read specially (a colon
