@@ -254,6 +254,7 @@ class Timed:
     tool_wall: float = 0.0
     tool_cpu: float = 0.0
     runs: int = 0
+    failed: str | None = None  # why a run failed (kubectl over its time limit, say)
 
 
 def _median(cmd: list[str], repeat: int, env: dict | None = None, log: str | None = None):
@@ -263,7 +264,9 @@ def _median(cmd: list[str], repeat: int, env: dict | None = None, log: str | Non
             open(log, "w").close()
         r = _run.measure(cmd, env=env, timeout=900)
         if r.rc not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed (exit {r.rc}):\n{r.stderr[-2000:]}")
+            _run.log(f"{_run.shown(cmd[-1])}: exit {r.rc}: {r.stderr.strip()[-500:]}")
+            failed = f"exit {r.rc}: {r.stderr.strip().splitlines()[-1][:200] if r.stderr else ''}"
+            return Timed(r.wall, r.cpu, failed=failed)
         os.unlink(r.stdout)
         rows.append((r.wall, r.cpu, *(_logged(log) if log else (0.0, 0.0, 0))))
     return Timed(*(statistics.median(column) for column in zip(*rows)))
@@ -339,6 +342,9 @@ def report(args, rows: list[dict]) -> str:
     ]
     for r in rows:
         run, (tool_wall, tool_cpu) = r["run"], r["tool"]
+        if run.failed:
+            lines.append(f"| {r['case']} | | failed: {run.failed} | | | | | |")
+            continue
         over = (run.wall - tool_wall, run.cpu - tool_cpu)
         plain = "; ".join(f"{v.wall:.2f} / {v.cpu:.2f} ({k})" for k, v in r["plain"].items())
         ratios = "; ".join(
