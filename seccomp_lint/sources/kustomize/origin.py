@@ -228,6 +228,9 @@ _LINE = re.compile(
     r"( *)(- )?([A-Za-z][A-Za-z0-9]*):(?: ([A-Za-z0-9_./][A-Za-z0-9_./+=@~:-]*(?<!:)))?"
 )
 _RESOLVER = yaml.resolver.Resolver()
+# Whether a word reads as a string, remembered: keys, kinds and paths repeat across annotations.
+_WORDS: dict[str, bool] = {}
+_WORDS_MAX = 20_000
 
 
 class _NotSimple(Exception):
@@ -252,7 +255,12 @@ def annotation_value(raw: str | None) -> object:
 
 def _plain(word: str) -> str:
     """``word``, when YAML reads it as a string (not ``true``, ``1.5``, ``null``, …)."""
-    if _RESOLVER.resolve(ScalarNode, word, (True, False)) != STR:
+    known = _WORDS.get(word)
+    if known is None:
+        known = _RESOLVER.resolve(ScalarNode, word, (True, False)) == STR
+        if len(_WORDS) < _WORDS_MAX:
+            _WORDS[word] = known
+    if not known:
         raise _NotSimple
     return word
 
