@@ -101,6 +101,28 @@ def test_a_namespace_transformer_and_three_renames_lead_to_the_source(lint) -> N
     }
 
 
+@needs_kustomize
+def test_a_rename_no_transformer_records_falls_back_to_the_longest_name_inside(
+    lint, tmp_path: Path
+) -> None:
+    """A JSON 6902 patch of ``/metadata/name`` renames ``web-canary`` to ``web-canary-blue``
+    (the transformations annotation says only that a patch ran): the object of the kind whose
+    name is the longest part of the built name is taken, in the built namespace."""
+    shutil.copytree(IDENT / "base", tmp_path / "base")
+    (tmp_path / "blue").mkdir()
+    (tmp_path / "blue/kustomization.yaml").write_text(
+        "resources:\n  - ../base\npatches:\n  - target: {kind: Deployment, name: web-canary}\n"
+        "    patch: |-\n      - op: replace\n        path: /metadata/name\n"
+        "        value: web-canary-blue\n"
+    )
+    result = lint("--kustomize", tmp_path / "blue")
+    assert objects(result.findings) == {
+        32: ("Deployment", "production", "web"),
+        48: ("Deployment", "production", "web-canary-blue"),
+    }
+    assert {f["path"] for f in result.findings} == {str(tmp_path / "base/apps.yaml")}
+
+
 # --------------------------------------------------------------------------- --fix
 
 
