@@ -122,11 +122,6 @@ class InSource:
     # A JSON 6902 patch or an inline patch that sets the value: edited from the build's fix.
     site: Site | None = None
 
-    @property
-    def original_name(self) -> str | None:
-        """The object's name in its resource file (before prefixes and suffixes)."""
-        return self.source.name if self.source else None
-
 
 # Resource files as linted in this process, by path, path as shown and options, with the bytes
 # they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
