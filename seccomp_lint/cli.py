@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__, pipeline
-from .lint import config
+from .lint import config, namespaces
 from .lint.config import Config, rule_id_problems
+from .lint.request import Mode, Request
 from .model.data import NEWEST_KUBE, Level, Options, Severity
 from .output import baseline
 from .output.formats import ALIASES, FORMATS, Display
-from .pipeline import EXIT_CLEAN, EXIT_ERROR, Mode, Request
+from .pipeline import EXIT_CLEAN, EXIT_ERROR
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
 
 FORMAT_NAMES = (*FORMATS, *ALIASES)
@@ -63,6 +64,9 @@ def _profiles_dir(value: str | None) -> str | None:
 
 
 _NEWEST = ".".join(map(str, NEWEST_KUBE))
+_NS_HELP = "--level namespace: the namespace of objects that name none (default: default)"
+_KUBELET_HELP = "a KubeletConfiguration: with seccompDefault, say it covers unset profiles"
+_ADMISSION_HELP = "--level namespace: the API server's AdmissionConfiguration (PodSecurity)"
 # The options, group by group as --help lists them: (flags, add_argument's keywords). The long
 # names are also the config file's keys. argparse copies a list default before appending to it.
 _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
@@ -70,11 +74,15 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
         (
             ("--level",),
             dict(
-                choices=("restricted", "baseline"),
+                choices=("restricted", "baseline", "namespace"),
                 default="restricted",
-                help="Pod Security Standards level to enforce (default: restricted)",
+                help="Pod Security Standards level to enforce (default: restricted); namespace: "
+                "each pod as its namespace's Pod Security labels judge it",
             ),
         ),
+        (("--namespace",), dict(default="default", metavar="NAME", help=_NS_HELP)),
+        (("--admission-config",), dict(metavar="FILE", help=_ADMISSION_HELP)),
+        (("--kubelet-config",), dict(metavar="FILE", help=_KUBELET_HELP)),
         (
             ("--kube-version",),
             dict(
@@ -441,8 +449,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             prefilter=args.prefilter,
             profiles_dir=_profiles_dir(args.profiles_dir),
             fixes=bool(args.format in ("json", "sarif") or args.sarif_file),
+            namespace=args.namespace,
+            seccomp_default=namespaces.seccomp_default(args.kubelet_config),
         )
-    except UsageError as exc:
+        podsecurity = namespaces.configured(args.admission_config, args.level)
+    except (UsageError, config.ConfigError) as exc:
         return _error(str(exc))
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
     request = Request(
@@ -468,6 +479,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         output_file=args.output_file,
         baseline=loaded_baseline,
         write_baseline=args.write_baseline,
+        admission=podsecurity,
     )
     return pipeline.run(request)
 

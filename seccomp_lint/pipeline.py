@@ -10,24 +10,24 @@ mode, and for every kind of build.
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
-from .lint.config import Config
 from .lint.linter import FileResult
-from .model.data import Finding, Options, Severity
-from .output.baseline import Baseline, settle
-from .output.formats import TEXT_FORMATS, Display, emit
+from .lint.namespaces import judge_run, requirement
+from .lint.request import Mode, Request, Streams
+from .model.admission import PodSecurityConfig
+from .model.data import Finding, Level, Options, Severity
+from .output.baseline import settle
+from .output.formats import TEXT_FORMATS, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
-from .sources.adapter import FixRun, per_file
+from .sources.adapter import FixRun, Shared, per_file
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
 
@@ -36,50 +36,6 @@ if TYPE_CHECKING:
     from .sources.helm.stream import Templates
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class Mode(StrEnum):
-    """What a run does with what it finds."""
-
-    LINT = "lint"
-    FIX = "fix"  # rewrite files (stdin: write the fixed stream to stdout)
-    DIFF = "diff"  # print the fixes as unified diffs, write nothing
-
-
-@dataclass(frozen=True)
-class Request:
-    """Everything the command line (and config file) asked for."""
-
-    paths: tuple[str, ...]
-    options: Options
-    mode: Mode = Mode.LINT
-    unsafe: bool = False
-    fmt: str = "text"
-    display: Display = field(default_factory=Display)
-    jobs: int = 1
-    config: Config | None = None
-    kustomize: tuple[str, ...] = ()
-    charts: tuple[str, ...] = ()
-    values: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # --exclude patterns, relative to the working directory
-    respect_gitignore: bool = True
-    builds: bool = True  # build the charts and kustomizations the paths reach (--no-builds)
-    fail_level: Severity = Severity.WARNING  # the least severe finding that fails the run
-    exit_zero: bool = False
-    exit_non_zero_on_fix: bool = False
-    output_file: str | None = None  # the report goes here instead of stdout
-    baseline: Baseline | None = None  # report only findings not in it
-    write_baseline: str | None = None  # record the findings here (then none is reported)
-
-
-@dataclass
-class Streams:
-    """Where a run reads and writes; the process's own by default."""
-
-    stdin: BinaryIO | None = None
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdout_bytes: BinaryIO | None = None
 
 
 @dataclass
@@ -131,16 +87,33 @@ class _Run:
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
+        # The repositories' builds and which file feeds which, each indexed once when needed.
+        self.discoverer = Discoverer(request.config, request.respect_gitignore)
+        self.shared = Shared(lambda kind, path: self.discoverer.readers(kind, path))
+        # --diff: each file's diff, the last build's (against the file on disk), once
+        self.pending: dict[str, FileFix] = {}
+        self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented. On GitHub (the
-        ``github`` format, or ``GITHUB_ACTIONS=true``) a line that would start a workflow
-        command (``::error …`` once the runner trims the indent) is quoted with ``| ``."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
+        made safe (:meth:`_safe`)."""
         where = f"{escape(path)}: " if path else ""
-        lines = [escape(line) for line in message.split("\n")]
-        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
-            lines = [f"| {x}" if x.lstrip().startswith("::") else x for x in lines]
+        lines = self._safe(message.split("\n"))
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
+
+    def note(self, text: str) -> None:
+        """What a fix stage did beyond the findings' lines (and patches to paste), where fix
+        notes go, its lines made safe (:meth:`_safe`)."""
+        _notes(self).write("\n".join(self._safe(text.rstrip("\n").split("\n"))) + "\n")
+
+    def _safe(self, lines: list[str]) -> list[str]:
+        """Lines from input or a tool's output, escaped; on GitHub (the ``github`` format, or
+        ``GITHUB_ACTIONS=true``) a line that would start a workflow command (``::error …``
+        once the runner trims the indent) is quoted with ``| ``."""
+        out = [escape(line) for line in lines]
+        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+            out = [f"| {x}" if x.lstrip().startswith("::") else x for x in out]
+        return out
 
     def fail(self, path: str, why: str) -> None:
         """An input that could not be read: said now, in the report, and the run exits 2."""
@@ -168,6 +141,12 @@ class _Run:
         off = frozenset(config.ignored_rules(path))
         return lambda f: f.rule not in off
 
+    def fixable(self, path: str) -> Callable[[Finding], bool]:
+        """Whether the fix stage fixes a finding in a file: it counts, and with ``--level
+        namespace`` some mode of its namespace requires it (the Namespaces of the plain inputs)."""
+        keep = self.muted(path)
+        return lambda f: keep(f) and self.required(f)
+
     def collect(self, result: FileResult, findings: list[Finding] | None = None) -> None:
         """Add one input's result to the report."""
         run = self.outcome.run
@@ -193,6 +172,7 @@ class _Run:
             run.checked.append(result.path)
         run.documents += result.documents
         run.pods += result.pods
+        run.declared += result.declared
         keep = self.muted(result.path)
         every = result.findings if findings is None else findings
         found = [f for f in every if keep(f)]
@@ -224,6 +204,7 @@ class _Run:
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
+    sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore
@@ -245,7 +226,15 @@ def run(request: Request, streams: Streams | None = None) -> int:
     # here a finding of a rule that has fixes is enough to send a file to it.
     options = request.options
     from_stdin = False
-    for result in sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing):
+    results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
+    named = _builds(request, options)
+    if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
+        # (known from every input: a Namespace may come from a build, walked ones linted twice)
+        results = iter(listed := list(results))
+        built = [b.result for b in [*named, *_lint_walked(walked, named, options)]]
+        config = request.admission or PodSecurityConfig()
+        state.required = requirement(listed + built, options, config)
+    for result in results:
         if not fixing or result.error:
             result.findings = state.located(result, result.findings)
             result.data = None
@@ -256,15 +245,16 @@ def run(request: Request, streams: Streams | None = None) -> int:
         else:
             _fix_path(state, result)
     seen: set[tuple] = set()  # a finding several builds report at one source spot: once
-    named = _builds(request, options)
     for build in named:
         if fixing and not build.result.error:
-            _fix_build(state, build)
+            _fix_build(state, build, seen)
         else:
             for result in per_file(build.result, build.sources):
                 state.collect(_once(result, seen))
     if walked:
         _walked_builds(state, walked, named, seen)
+    for ff in state.pending.values():
+        state.fixed(ff)
     return _finish(state, from_stdin)
 
 
@@ -273,8 +263,7 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
     directories whose builds cannot run here are said once, their files linted as plain ones."""
     if not any(item.path != sources.STDIN for item in found.inputs):
         return []
-    request = state.request
-    plan = Discoverer(request.config, request.respect_gitignore).plan(found.inputs)
+    plan = state.discoverer.plan(found.inputs)
     found.inputs = plan.plain
     by_reason: dict[str, list[str]] = {}
     for directory, why in plan.unbuilt:
@@ -291,25 +280,40 @@ def _walked_builds(
     state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
 ) -> None:
     """The builds a walk found, linted (a directory also named by --kustomize/--chart is
-    built once, as named); with --fix their files are left for the build modes."""
+    built once, as named); with --fix each is fixed in turn, linted just before its fix stage
+    (an earlier build's fix may have changed a file it shares), a chart once per values file
+    the config names for it."""
     request = state.request
-    given = {os.path.abspath(b.directory) for b in named}
-    todo = [p for p in walked if os.path.abspath(p.directory) not in given]
+    todo = _unnamed(walked, named)
     if not todo:
         return
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
-    from .sources.builds import FLAGS, lint_planned
+    from .sources.builds import lint_planned
 
-    for build in lint_planned(todo, request.options):
-        for result in per_file(build.result, build.sources):
-            state.collect(_once(result, seen))
-    if request.mode is not Mode.LINT:
-        flags = sorted({f"{FLAGS[p.kind]} {p.directory}" for p in todo})
-        state.say(
-            None,
-            "files that charts and kustomizations read are not fixed on a walk; fix them with "
-            + ", ".join(f"`seccomp-lint --fix {f}`" for f in flags),
-        )
+    # A chart's renders with a configured values file first: one whose values file its own
+    # fix changes then no longer keeps the defaults' fix from being verified.
+    for planned in sorted(todo, key=lambda p: not p.values):
+        (build,) = lint_planned([planned], request.options)
+        if request.mode is Mode.LINT or build.result.error:
+            for result in per_file(build.result, build.sources):
+                state.collect(_once(result, seen))
+        else:
+            _fix_build(state, build, seen, planned.values)
+
+
+def _unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
+    """The builds a walk found that no --kustomize/--chart named (those are built as named)."""
+    given = {os.path.abspath(b.directory) for b in named}
+    return [p for p in walked if os.path.abspath(p.directory) not in given]
+
+
+def _lint_walked(walked: list[Planned], named: list[Build], options: Options) -> list[Build]:
+    todo = _unnamed(walked, named)
+    if not todo:
+        return []
+    from .sources.builds import lint_planned  # (a documented seam, as in _walked_builds)
+
+    return lint_planned(todo, options)
 
 
 def _once(result: FileResult, seen: set[tuple]) -> FileResult:
@@ -337,7 +341,7 @@ def _builds(request: Request, options: Options) -> list[Build]:
 
 def _fix_path(state: _Run, result: FileResult) -> None:
     """The fix stage of one file: only files with a fix to apply are read again."""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     wanted = [
         f for f in result.findings if keep(f) and f.suppressed is None and BY_ID[f.rule].FIXES
     ]
@@ -356,7 +360,7 @@ def _fix_stdin(state: _Run, result: FileResult) -> None:
     """The fix stage of stdin: with ``--fix`` the fixed stream goes to stdout."""
     request, streams = state.request, state.streams
     data = result.data or b""
-    keep = state.muted(result.path)
+    keep = state.fixable(result.path)
     ff = fix_bytes(data, result.path, request.options, request.unsafe, looks_json(data), keep)
     if request.mode is Mode.FIX:
         sink = streams.stdout_bytes or streams.stdout.buffer
@@ -393,20 +397,33 @@ def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
     return sum((counted_ones(before) - counted_ones(after)).values())
 
 
-def _fix_build(state: _Run, build: Build) -> None:
+def _fix_build(
+    state: _Run, build: Build, seen: set[tuple], values: tuple[str, ...] | None = None
+) -> None:
     """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
-    a patch for the rest), a Helm chart's values file (then templates)."""
+    a patch for the rest), a Helm chart's values file (then templates). A fix to a file other
+    builds read too is checked against each of them (the repository's index says which)."""
     from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
 
     def keep(f: Finding) -> bool:
-        return state.muted(f.path)(f)
+        return state.fixable(f.path)(f)
 
-    run = FixRun(request.options, request.unsafe, request.mode is Mode.FIX, keep, request.values)
+    write = request.mode is Mode.FIX
+    values = request.values if values is None else values
+    configured = state.discoverer.chart_values(os.path.abspath(build.directory))
+    run = FixRun(request.options, request.unsafe, write, keep, values, state.shared)
+    run = replace(run, configured=configured)  # (a chart's configured values files)
     done = fix_build(build, run)
+    if not write:  # positions refer to the files as they are on disk
+        on_disk = as_on_disk(build.result.findings, done.remaining.findings)
+        done.remaining = replace(done.remaining, findings=on_disk)
     for ff in done.files:
-        state.fixed(ff)
+        if write:
+            state.fixed(ff)
+        else:  # two builds may change one file (a shared base): one diff, the last one
+            state.pending[os.path.abspath(ff.path)] = ff
     # One fix in a source file may fix several objects of the build (a base in three overlays):
     # counted as the report counts them, once per source spot across the builds.
     before = _once(build.result, state.fixed_spots).findings
@@ -416,9 +433,9 @@ def _fix_build(state: _Run, build: Build) -> None:
     for path, why in done.problems:
         state.say(path, why)
     if done.notes:
-        _notes(state).write(done.notes)
+        state.note(done.notes)
     for result in per_file(done.remaining, build.sources):
-        state.collect(result)
+        state.collect(_once(result, seen))
 
 
 def _notes(state: _Run) -> TextIO:
@@ -432,6 +449,11 @@ def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
     if request.mode is Mode.FIX:
         outcome.run.fixed = outcome.fixed
+    if request.options.level == Level.NAMESPACE:
+        run, config = outcome.run, request.admission or PodSecurityConfig()
+        run.findings, run.namespaces = judge_run(
+            run.findings, run.declared, request.options, config
+        )
     try:
         notice = settle(outcome.run, request.baseline, request.write_baseline)
     except OSError as exc:

@@ -26,8 +26,7 @@ SEAMS = {
     ("sources.builds", "sources.helm"),  # the same: a run over kustomizations skips Helm's
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("lint.config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
-    ("output.sarif", "hashlib"),  # the same, only when SARIF is written
-    ("output.gitlab", "hashlib"),  # the same, only when a GitLab Code Quality report is written
+    ("output.identity", "hashlib"),  # the same, only when SARIF or GitLab fingerprints are written
     (
         "sources.helm.render",
         "helm_python",

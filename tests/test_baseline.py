@@ -187,3 +187,77 @@ def test_a_missing_or_unwritable_baseline_is_a_clear_error(tree: Path):
     assert code == 2
     assert "cannot write the baseline: No such file or directory" in err
     assert report["summary"]["failed"][0]["path"] == "no/such/dir.json"
+
+
+# Two containers without a profile: one finding that covers both.
+PAIR = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair, namespace: shop}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: app
+        - name: log
+          image: log
+"""
+DEBUG = "        - name: debug\n          image: busybox\n"
+APP_FIXED = (
+    "          image: app\n          securityContext: {seccompProfile: {type: RuntimeDefault}}\n"
+)
+
+
+def _entries(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["entries"]
+
+
+def test_a_finding_over_several_containers_has_an_entry_per_container(tree: Path):
+    pair = tree / "deploy/pair.yaml"
+    pair.write_text(PAIR)
+    code, report, err = _json("--write-baseline", "b.json", pair)
+    assert code == 0, err
+    assert "wrote 2 baseline entries" in err
+    assert report["summary"]["baselined"] == 1
+    entries = _entries(tree / "b.json")
+    assert [(e["rule"], e["name"], e["container"]) for e in entries] == [
+        ("missing-seccomp-profile", "pair", "app"),
+        ("missing-seccomp-profile", "pair", "log"),
+    ]
+
+    # A third container without a profile: the finding (now of three) is new.
+    pair.write_text(PAIR + DEBUG)
+    code, report, _ = _json("--baseline", "b.json", pair)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert finding["containers"] == ["app", "log", "debug"]
+    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 0, "gone": 0}
+
+    # One of the two fixed: what is left was recorded; the fixed one's entry is gone.
+    pair.write_text(PAIR.replace("          image: app\n", APP_FIXED))
+    code, report, _ = _json("--baseline", "b.json", pair)
+    assert code == 0, report
+    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 1, "gone": 1}
+
+
+def test_a_baseline_written_before_entries_per_container_still_matches(tree: Path):
+    """A file from before: one entry with container null for a finding of two containers."""
+    pair = tree / "deploy/pair.yaml"
+    pair.write_text(PAIR)
+    old = {
+        "rule": "missing-seccomp-profile",
+        "path": "deploy/pair.yaml",
+        "kind": "Deployment",
+        "namespace": "shop",
+        "name": "pair",
+        "container": None,
+        "setting": None,
+    }
+    (tree / "b.json").write_text(json.dumps({"version": 1, "entries": [old]}))
+    code, report, err = _json("--baseline", "b.json", pair)
+    assert code == 0, err
+    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 1, "gone": 0}
+    # Written again, it has an entry per container.
+    assert _json("--write-baseline", "b.json", pair)[0] == 0
+    assert [e["container"] for e in _entries(tree / "b.json")] == ["app", "log"]

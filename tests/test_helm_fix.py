@@ -126,14 +126,15 @@ def test_the_chart_is_rendered_once_per_verified_state(
     lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     """The lint's render is the fix stage's start; the values change and the test hook's template
-    change are each verified by one render; the findings left are those of the last one. (It
-    was six renders, three before any edit.)"""
+    change are each verified by one render; with --fix the end-to-end check renders the files as
+    written once more, and the findings left are those of that render (with --diff, of the last
+    verified one). (It was six renders, three before any edit.)"""
     chart = _chart("hello", tmp_path)
     calls = _count_renders(monkeypatch)
     result = lint("--chart", str(chart), mode, fmt="text")
     assert "fix 2 findings" in result.stderr or "(2 fixed, 0 remaining)" in result.stdout
     states = 1 + 2  # the chart as it is, then each of the two verified changes
-    assert len(calls) <= states, calls
+    assert len(calls) == states + (mode == "--fix"), calls
 
 
 def test_a_failed_write_renders_the_chart_as_left_on_disk(

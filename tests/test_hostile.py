@@ -1263,3 +1263,27 @@ def test_fix_escapes_file_names_on_stderr(tmp_path: Path):
     done = run("--fix", str(tmp_path / "no\x1b[31mpe.yaml"))
     assert done.returncode == 2
     assert b"\x1b" not in done.stderr and b"\\x1b[31mpe.yaml" in done.stderr
+
+
+@pytest.mark.parametrize("fix", [False, True])
+def test_a_broken_parser_contract_fails_that_file_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fix: bool
+) -> None:
+    """libyaml announcing a document it then does not compose is a bug to report, never a
+    traceback: that one file fails (exit 2, with the file named), the others are linted."""
+    from seccomp_lint.text import documents
+
+    (tmp_path / "a.yaml").write_bytes(POD)
+    (tmp_path / "b.yaml").write_bytes(POD.replace(b"name: web", b"name: broken", 1))
+    real = documents._Composer.get_node
+
+    def broken(self: documents._Composer) -> object:
+        node = real(self)
+        return None if "'broken'" in repr(node) else node
+
+    monkeypatch.setattr(documents._Composer, "get_node", broken)
+    result = run_cli(*(["--fix"] if fix else []), tmp_path)
+    assert result.code == 2
+    assert f"{tmp_path / 'b.yaml'}: not checked: libyaml announced a document" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [Path(f["path"]).name for f in result.findings] == ([] if fix else ["a.yaml"])

@@ -724,3 +724,28 @@ def test_the_pipeline_reaches_a_build_only_through_its_registry_entry(
     result = lint("--kustomize", str(tmp_path / "base"), "--fix", fmt="text")
     assert calls == ["lint", "fix"]
     assert result.code == 0 and "recorded\n" in result.stdout
+
+
+def test_an_unsafe_patch_for_a_base_outside_the_project_is_counted_as_held_back(
+    lint, tmp_path
+) -> None:
+    """The only fix is a new overlay patch whose change is unsafe (Unconfined -> RuntimeDefault):
+    without --unsafe-fixes nothing is written and the run says one fix was held back."""
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    base, overlay = tmp_path / "shared/base", tmp_path / "repo/overlay"
+    base.mkdir(parents=True)
+    overlay.mkdir()
+    (base / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n"
+        "    seccompProfile: {type: Unconfined}\n  containers: [{name: a, image: x}]\n"
+    )
+    (base / "kustomization.yaml").write_text("resources: [pod.yaml]\n")
+    (overlay / "kustomization.yaml").write_text("resources: [../../shared/base]\n")
+    result = lint("--kustomize", str(overlay), "--fix", fmt="text")
+    assert result.code == 1
+    assert "1 unsafe fix was held back" in result.stdout
+    assert sorted(p.name for p in overlay.iterdir()) == ["kustomization.yaml"]
+    result = lint("--kustomize", str(overlay), "--fix", "--unsafe-fixes", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "held back" not in result.stdout
+    assert (overlay / "seccomp-lint-patch.yaml").exists()

@@ -1,6 +1,8 @@
 """The pre-commit hooks: the manifest's shape, a real ``pre-commit try-repo`` of the working
 tree on a temporary repository (failing, fixing, then passing), and the README's
-``.pre-commit-config.yaml`` snippet run verbatim against a clone tagged with its ``rev:``."""
+``.pre-commit-config.yaml`` snippet run verbatim against this repository at its ``rev:``: a
+commit that exists here (the newest release tag once there is one), not a tag made up for the
+test."""
 
 from __future__ import annotations
 
@@ -207,52 +209,93 @@ def _snippet_repo() -> dict:
     return repo
 
 
-def test_documented_revs_agree():
-    """Every pre-commit snippet and workflow in the docs names the rev the test below runs."""
-    repo = _snippet_repo()
-    assert re.fullmatch(r"v\d+\.\d+\.\d+", repo["rev"]), repo
-    assert [hook["id"] for hook in repo["hooks"]] == ["seccomp-lint"]  # the others are comments
+def _git_out(*args: str) -> str | None:
+    """``git ARGS`` in this repository: its output, or None when git says no."""
+    done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _documented_pins() -> tuple[set[str], list[tuple[str, str]]]:
+    """Every pre-commit ``rev:`` of this repository in the docs, and every ``uses:`` of its
+    Action in a workflow snippet (the ref and the comment after it)."""
+    url = _snippet_repo()["repo"]
+    revs, uses = set(), []
     for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
         text = doc.read_text()
-        for url, rev in re.findall(r"^\s*- repo: (\S+)\n\s+rev: (\S+)$", text, re.M):
-            if url == repo["repo"]:
-                assert rev == repo["rev"], (doc.name, rev)
-        # A tag, or the placeholder of a commit SHA with the tag in a comment.
-        for ref, comment in re.findall(r"uses: seccomp-lint/seccomp-lint@(\S+)( # v[\d.]+)?", text):
-            assert (comment[3:] if ref == "<commit-sha>" else ref) == repo["rev"], (doc.name, ref)
+        for repo, rev in re.findall(r"^\s*- repo: (\S+)\n\s+rev: (\S+)", text, re.M):
+            if repo == url:
+                revs.add(rev)
+        uses += re.findall(r"^\s*- uses: seccomp-lint/seccomp-lint@(\S+)(.*)$", text, re.M)
+    return revs, uses
 
 
-@pytest.fixture(scope="module")
-def tagged_clone(tmp_path_factory) -> Path:
-    """A clone of the repository's committed HEAD, tagged with the README snippet's ``rev:``:
-    what a user's pre-commit fetches from the release."""
-    if not (REPO / ".git").exists():
-        pytest.skip(f"{REPO} is not a git repository")
-    clone = tmp_path_factory.mktemp("released") / "seccomp-lint"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
-    _git(clone, "tag", "-f", _snippet_repo()["rev"], "HEAD")
-    return clone
+def test_documented_pins_agree():
+    """Every pre-commit snippet and workflow in the docs pins the rev the tests below check and
+    run: a release tag, or a commit's full SHA (before the first release)."""
+    repo = _snippet_repo()
+    revs, uses = _documented_pins()
+    assert revs == {repo["rev"]}, revs
+    assert re.fullmatch(r"v\d+\.\d+\.\d+|[0-9a-f]{40}", repo["rev"]), repo
+    assert [hook["id"] for hook in repo["hooks"]] == ["seccomp-lint"]  # the others are comments
+    assert uses, "no workflow snippet pins the Action"
+    for ref, comment in uses:
+        # The Action is pinned by SHA; with a release, the SHA of its tag, named in the comment.
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), ref
+        if not re.fullmatch(r"[0-9a-f]{40}", repo["rev"]):
+            assert re.fullmatch(rf"\s+# {re.escape(repo['rev'])}\b.*", comment), comment
+
+
+needs_history = pytest.mark.skipif(
+    _git_out("rev-parse", "--is-shallow-repository") != "false",
+    reason=f"{REPO} is not a git checkout with its whole history",
+)
+
+
+@needs_git
+@needs_history
+def test_documented_pin_exists_here():
+    """The pin names what exists: the newest release tag on this history, or while there is
+    none a commit of it (so a user copying the snippet gets code that is there)."""
+    rev = _snippet_repo()["rev"]
+    newest_tag = _git_out("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD")
+    if newest_tag is not None:
+        assert rev == newest_tag, f"the docs pin {rev}; the newest release is {newest_tag}"
+        sha = _git_out("rev-parse", "--verify", f"{rev}^{{commit}}")
+        assert {ref for ref, _ in _documented_pins()[1]} == {sha}
+        return
+    assert _git_out("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}") == rev, (
+        f"{rev} is not a commit of this repository"
+    )
+    assert _git_out("merge-base", "--is-ancestor", rev, "HEAD") is not None, (
+        f"{rev} is not on this branch's history"
+    )
+    assert {ref for ref, _ in _documented_pins()[1]} == {rev}
 
 
 def _run(project: Path, env: dict) -> subprocess.CompletedProcess:
     return _pre_commit(project, env, "run")
 
 
-@needs_git
-def test_readme_snippet_runs_as_written(tagged_clone, pre_commit_env, tmp_path):
+def _snippet_config(url: str) -> str:
+    """The README's snippet as written, but for the repository's URL (``url`` instead)."""
     snippet = _readme_snippet()
-    url = _snippet_repo()["repo"]
-    # Only the repository's URL changes: it points at the local clone instead of GitHub.
     config, replaced = re.subn(
-        rf"^(\s*- repo: ){re.escape(url)}$",
-        lambda m: m.group(1) + str(tagged_clone),
+        rf"^(\s*- repo: ){re.escape(_snippet_repo()['repo'])}$",
+        lambda m: m.group(1) + url,
         snippet,
         flags=re.M,
     )
     assert replaced == 1, snippet
+    return config
+
+
+@needs_git
+@needs_history
+def test_readme_snippet_runs_as_written(pre_commit_env, tmp_path):
+    """pre-commit fetches the pinned rev from this repository (as from GitHub) and runs it."""
     project = tmp_path / "project"
     (project / "deploy").mkdir(parents=True)
-    (project / ".pre-commit-config.yaml").write_text(config)
+    (project / ".pre-commit-config.yaml").write_text(_snippet_config(str(REPO)))
     (project / "deploy/web.yaml").write_text(NON_COMPLIANT)
     _git(project, "init", "-q")
     _git(project, "add", "-A")
@@ -269,3 +312,28 @@ def test_readme_snippet_runs_as_written(tagged_clone, pre_commit_env, tmp_path):
     output = passing.stdout + passing.stderr
     assert passing.returncode == 0, output
     assert re.search(r"^seccomp-lint\.+Passed$", output, re.M), output
+
+
+@needs_git
+@needs_history
+def test_autoupdate_moves_the_pin_as_documented(pre_commit_env, tmp_path):
+    """``pre-commit autoupdate`` moves the README's pin to the newest tag, or with none to the
+    newest commit (here: this branch's HEAD), as the docs say."""
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(_snippet_config(str(REPO)))
+    _git(project, "init", "-q")
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "autoupdate", "--color", "never"],
+        cwd=project,
+        env=pre_commit_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    newest_tag = _git_out("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD")
+    expected = newest_tag or _git_out("rev-parse", "HEAD")
+    (repo,) = yaml.safe_load(config.read_text())["repos"]
+    assert repo["rev"] == expected, config.read_text()

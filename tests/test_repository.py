@@ -233,15 +233,72 @@ def test_a_chart_with_missing_dependencies_names_them_and_the_command(repo: Path
 # --------------------------------------------------------------------------- --fix on a walk
 
 
-def test_fix_on_a_walk_fixes_plain_files_and_names_the_build_modes(repo: Path) -> None:
-    members = [p for p in (repo / "kustomize").rglob("*.yaml") if p.name != "unused.yaml"]
-    before = {p: p.read_bytes() for p in [*members, *(repo / "charts").rglob("*.yaml")]}
+def test_fix_on_a_walk_leaves_every_build_lint_clean(repo: Path) -> None:
+    web = (repo / "kustomize/base/web.yaml").read_bytes()
+    result = run_cli("--fix", "--unsafe-fixes", ".", fmt="text")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "Found 8 findings (8 fixed, 0 remaining)" in result.stdout
+    # The shared base's Deployment is not edited: the Windows overlay would gain a finding.
+    assert (repo / "kustomize/base/web.yaml").read_bytes() == web
+    assert (
+        "kustomize/base/web.yaml: fix undone: kustomize/overlays/windows would gain "
+        "seccomp-on-windows-pod for Deployment/web-win" in result.stderr
+    )
+    # ... the Linux overlay that needs it gets a patch instead.
+    patch = repo / "kustomize/overlays/linux/seccomp-lint-patch.yaml"
+    assert "name: web\n" in patch.read_text()
+    assert (
+        "- path: seccomp-lint-patch.yaml"
+        in (repo / "kustomize/overlays/linux/kustomization.yaml").read_text()
+    )
+    # Every build is lint-clean afterwards, the Windows overlay included.
+    assert run_cli(".").findings == []
+    assert run_cli("--kustomize", "kustomize/overlays/windows").findings == []
+    assert not (repo / "kustomize/overlays/windows/seccomp-lint-patch.yaml").exists()
+
+
+def test_fix_on_a_walk_counts_the_unsafe_fixes_it_holds_back_once(repo: Path) -> None:
     result = run_cli("--fix", ".", fmt="text")
+    assert result.code == 1
+    assert "Found 8 findings (5 fixed, 3 remaining)" in result.stdout
+    # A base's Unconfined seen through two overlays is one fix held back.
+    assert "3 unsafe fixes were held back" in result.stdout
     assert "RuntimeDefault" in (repo / "plain/bare.yaml").read_text()
-    assert "RuntimeDefault" in (repo / "kustomize/base/unused.yaml").read_text()
-    assert {p: p.read_bytes() for p in before} == before
-    assert "`seccomp-lint --fix --kustomize kustomize/overlays/linux`" in result.stderr
-    assert "`seccomp-lint --fix --chart charts/hello`" in result.stderr
+    assert "type: Unconfined" in (repo / "kustomize/base/report.yaml").read_text()
+
+
+def test_a_base_fix_every_overlay_takes_is_made_in_the_base(repo: Path) -> None:
+    shutil.rmtree(repo / "kustomize/overlays/windows")
+    staging = repo / "kustomize/overlays/staging"
+    staging.mkdir()
+    (staging / "kustomization.yaml").write_text("namePrefix: staging-\nresources:\n- ../../base\n")
+    result = run_cli("--fix", "kustomize", fmt="text")
+    assert "RuntimeDefault" in (repo / "kustomize/base/web.yaml").read_text(), result.stderr
+    assert not list(repo.rglob("seccomp-lint-patch.yaml"))
+    for overlay in ("linux", "staging"):
+        built = run_cli("--kustomize", f"kustomize/overlays/{overlay}").findings
+        assert [f["rule"] for f in built if f["path"].endswith("web.yaml")] == []
+
+
+def test_a_fix_that_breaks_another_overlays_build_goes_to_a_patch(repo: Path) -> None:
+    pinned = repo / "kustomize/overlays/pinned"
+    pinned.mkdir()
+    # A JSON 6902 test operation: this overlay builds only while the pod spec is as it is.
+    (pinned / "kustomization.yaml").write_text(
+        "resources:\n- ../../base\npatches:\n- target: {kind: Deployment, name: web}\n"
+        "  patch: |-\n    - op: test\n      path: /spec/template/spec\n      value:\n"
+        "        containers:\n        - {name: web, image: 'registry.example/web:1.0'}\n"
+    )
+    web = (repo / "kustomize/base/web.yaml").read_bytes()
+    result = run_cli("--fix", "--kustomize", "kustomize/overlays/linux", fmt="text")
+    assert (repo / "kustomize/base/web.yaml").read_bytes() == web
+    undone = next(x for x in result.stderr.splitlines() if "base/web.yaml: fix undone" in x)
+    # Both overlays that refuse it are named.
+    assert "kustomize/overlays/pinned would no longer build" in undone
+    assert "kustomize/overlays/windows would gain seccomp-on-windows-pod" in result.stderr
+    assert (repo / "kustomize/overlays/linux/seccomp-lint-patch.yaml").exists()
+    assert not (pinned / "seccomp-lint-patch.yaml").exists()
+    assert run_cli("--kustomize", "kustomize/overlays/pinned").code == 1  # builds, as before
 
 
 def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: Path) -> None:
@@ -258,3 +315,53 @@ def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: 
     )
     # The base is still judged through the overlays that build.
     assert reported(result.findings, repo) == marked(repo)
+
+
+def _tree(top: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(top).as_posix(): p.read_bytes()
+        for p in sorted(top.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(top).parts
+    }
+
+
+def _with_staging(repo: Path) -> None:
+    """The Windows overlay replaced by a second Linux one: a base fix both overlays take."""
+    shutil.rmtree(repo / "kustomize/overlays/windows")
+    staging = repo / "kustomize/overlays/staging"
+    staging.mkdir()
+    (staging / "kustomization.yaml").write_text("namePrefix: staging-\nresources:\n- ../../base\n")
+
+
+@pytest.mark.parametrize("shape", ["windows", "staging"])
+@pytest.mark.parametrize("args", [["."], ["--kustomize", "kustomize/overlays/linux"]])
+def test_diff_shows_exactly_what_fix_writes(
+    repo: Path, tmp_path: Path, shape: str, args: list[str]
+) -> None:
+    """``--diff`` runs the fix stage, with its rebuilds and the checks against every other
+    overlay, in a scratch copy: ``git apply`` of its diff makes the tree ``--fix`` makes (a
+    base edit the Windows overlay refuses is not in it; a base edit two overlays take is in it
+    once), and nothing of the repository is written."""
+    if shape == "staging":
+        _with_staging(repo)
+    before = _tree(repo)
+    diff = run_cli("--diff", *args, fmt="text")
+    assert _tree(repo) == before
+    assert diff.code == 1, diff.stderr
+    applied = tmp_path / "applied"
+    shutil.copytree(repo, applied, ignore=shutil.ignore_patterns(".git"))
+    done = subprocess.run(
+        ["git", "apply", "-"], input=diff.stdout.encode(), cwd=applied, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    run_cli("--fix", *args, fmt="text")
+    assert _tree(applied) == _tree(repo)
+    assert _tree(repo) != before
+    base_edits = diff.stdout.count("+++ b/kustomize/base/web.yaml")
+    assert base_edits == (1 if shape == "staging" else 0)
+    if shape == "windows":
+        assert (
+            "kustomize/base/web.yaml: the fix would be undone: kustomize/overlays/windows "
+            "would gain seccomp-on-windows-pod" in diff.stderr
+        )
+        assert "would add `- path: seccomp-lint-patch.yaml`" in diff.stderr

@@ -14,6 +14,7 @@ from seccomp_lint.rules import FIX_ORDER, RULES, doc
 from seccomp_lint.rules.base import (
     DocumentRule,
     FixingRule,
+    NamespaceRule,
     PodRule,
     ProfileRule,
     Rule,
@@ -90,8 +91,8 @@ def test_example_is_reported(rule: Rule, lint, tmp_path: Path) -> None:
     example = tmp_path / "example.yaml"
     example.write_text(yaml_block(sections(rule)["Example"]))
     args = ["--select", rule.ID, *_setup(rule, tmp_path)]
-    if rule.LEVEL == "restricted":
-        args += ["--level", "restricted"]
+    if rule.LEVEL in ("restricted", "namespace"):
+        args += ["--level", str(rule.LEVEL)]
     result = lint(*args, str(example))
     assert "Traceback" not in result.stderr
     assert result.findings, f"{rule.ID}: its Example produced no finding"
@@ -169,6 +170,7 @@ HOOKS = {
     RuleType.PROFILE: ProfileRule,
     RuleType.DOCUMENT: DocumentRule,
     RuleType.SUPPRESSION: SuppressionRule,
+    RuleType.NAMESPACE: NamespaceRule,
 }
 
 

@@ -141,16 +141,41 @@ def create_atomically(path: str, data: bytes) -> str | None:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file."""
+    """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file.
+
+    Blocking them in this thread is not enough when the process has other threads (the Helm
+    SDK's Go runtime runs its own): the kernel then hands the signal to one of those, and
+    Python runs its handler in this thread all the same. So the handlers set from Python are
+    replaced too, by one that notes the signal; each noted signal is raised again at the end,
+    for the handler it was meant for (an outer hold's, when holds nest)."""
     main = threading.current_thread() is threading.main_thread()
-    if not hasattr(signal, "pthread_sigmask") or not main:
+    if not main:
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    noted: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        noted.append(signum)
+
+    handlers = {}
+    for signum in _SIGNALS:
+        handler = signal.getsignal(signum)
+        if handler is not None:  # (None: set outside Python, cannot be put back)
+            handlers[signum] = handler
+            signal.signal(signum, note)
+    masked = hasattr(signal, "pthread_sigmask")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if masked else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        try:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        finally:
+            for signum in dict.fromkeys(noted):
+                signal.raise_signal(signum)
 
 
 def _sync_dir(folder: str) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ..model.resources import schema_bytes
+from ..output.identity import relative
 from ..rules import BY_ID
 
 if TYPE_CHECKING:
@@ -28,7 +29,12 @@ SCHEMA = "config.schema.json"  # in schemas/, read by resources.schema_bytes
 # Keys that are not command-line options.
 FILE_ONLY_KEYS = ("exclude", "per-path-ignores", "charts")
 RULE_LIST_KEYS = ("select", "ignore")
-PATH_KEYS = ("profiles-dir", "baseline")  # relative to the config file
+PATH_KEYS = (
+    "profiles-dir",
+    "baseline",
+    "admission-config",
+    "kubelet-config",
+)  # relative to the config file
 
 
 class ConfigError(Exception):
@@ -47,18 +53,14 @@ class Config:
     # chart folder -> the values files a walk renders it with, one render each (absolute paths)
     charts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def _relative(self, path: str) -> str | None:
-        rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
-        return None if rel == ".." or rel.startswith("../") else rel
-
     def excluded(self, path: str) -> bool:
         """Whether an ``exclude`` pattern matches ``path`` or a directory above it."""
-        rel = self._relative(path) if self.exclude is not None else None
+        rel = relative(path, self.root, outside=False) if self.exclude is not None else None
         return rel is not None and self.exclude is not None and self.exclude.match_file(rel)
 
     def ignored_rules(self, path: str) -> frozenset[str]:
         """The rule ids ``per-path-ignores`` turns off for ``path``."""
-        rel = self._relative(path) if self.per_path_ignores else None
+        rel = relative(path, self.root, outside=False) if self.per_path_ignores else None
         if rel is None:
             return frozenset()
         return frozenset().union(*(ids for p, ids in self.per_path_ignores if p.match_file(rel)))

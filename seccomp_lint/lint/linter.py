@@ -7,19 +7,27 @@ severity, position, object, suppressions (flagged, not dropped) and, when asked 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from yaml.nodes import SequenceNode
 
 from .. import rules as _rules
-from ..model.data import Finding, ObjectRef, Options, Source, Suppressed
+from ..model.admission import Declared, bindings_in, facts, namespaces_in
+from ..model.data import Finding, Level, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
 from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules, suppression_fix
 from ..text import lists, suppressions
-from ..text.documents import Document, SyntaxProblem, compose, has_template_structure, is_null
+from ..text.documents import (
+    TEMPLATE_ACTION,
+    Document,
+    SyntaxProblem,
+    compose,
+    has_template_structure,
+    is_null,
+    template_syntax_is_why,
+)
 from ..text.prefilter import relevant
 from ..text.streams import (
     Chunk,
@@ -33,13 +41,8 @@ from ..text.streams import (
     position,
     split,
 )
-from .usage import Usage
+from .usage import Usage, judging
 
-# Go template actions as Helm writes them; their presence marks an unrendered template.
-_TEMPLATE = re.compile(
-    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
-    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
-)
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
 _UNUSED = _rules.UNUSED
@@ -59,6 +62,8 @@ class FileResult:
     unrendered: bool = False  # skipped: it holds an unrendered template
     pods: int = 0  # pod templates checked
     data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
+    # --level namespace: the Namespaces and ProfileBindings read (judged once all are read)
+    declared: list[Declared] = field(default_factory=list)
 
     @property
     def reported(self) -> list[Finding]:
@@ -128,6 +133,8 @@ class _Stamper:
                 source=self.source,
                 fix=fix,
                 suppressed=suppressed,
+                admission=facts(problem.psa, pod, self.options, problem.containers),
+                profile_ref=problem.profile_ref,
             )
 
     def _suppressed(
@@ -192,10 +199,11 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
     templated = False
     unparsed: str | None = None
     index = 0
+    judged = judging(options, rules, _UNUSED)
     for chunk in chunks:
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
-        has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
+        has_action = b"{{" in chunk.data and TEMPLATE_ACTION.search(chunk.data) is not None
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
@@ -216,7 +224,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):
-                if has_action and _template_syntax_is_why(chunk):
+                if has_action and template_syntax_is_why(chunk):
                     templated = True
                     break
                 index += 1
@@ -224,14 +232,14 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                     result.findings.extend(_unparsable(chunk, item, path, options))
                 elif in_scope and unparsed is None:
                     # --select/--ignore turned the rule off: the file is still not checked.
-                    unparsed = f"not checked: {_cannot_parse(item)}"
+                    unparsed = f"not checked: cannot parse YAML at {item.where}"
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
-            written = suppressions.from_comments(item.text, item.line_offset)
-            usage = Usage.of(options, rules, _UNUSED)
+            written = suppressions.from_comments(item.text, item.line_offset, item.root)
+            usage = Usage.of(judged)
             if usage is not None:
                 usage.register(written, item)
             found = _lint_document(item, path, options, rules, result, written, usage=usage)
@@ -254,10 +262,6 @@ def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
     return _Stamper(path, options, {})(_SYNTAX, [problem])
 
 
-def _cannot_parse(problem: SyntaxProblem) -> str:
-    return f"cannot parse YAML at {problem.line}:{problem.column}: {problem.message}"
-
-
 def _unparsable(
     chunk: Chunk, problem: SyntaxProblem, path: str, options: Options
 ) -> Iterator[Finding]:
@@ -276,29 +280,16 @@ def _duplicate_keys(
     written: list[suppressions.Suppression],
     usage: Usage | None = None,
 ) -> Iterator[Finding]:
-    """The syntax findings of a document that parsed: its duplicate keys (``written``: the
-    suppression comments that apply to it)."""
+    """The syntax findings of a parsed document, its duplicate keys (``written``: its comments)."""
     muted = suppressions.by_line(written, _rules.BY_ID)
     return _Stamper(path, options, muted, doc, usage)(_SYNTAX, _SYNTAX.check_document(doc))
 
 
 def _unused(path: str, options: Options, usage: Usage | None) -> Iterator[Finding]:
-    """The unused-suppression findings of a reading, once all of it is stamped (they are not
-    suppressible themselves)."""
+    """The unused-suppression findings of a reading, once all of it is stamped (unsuppressible)."""
     for doc, obj, found in usage.unused() if usage is not None else ():
         stamp = _Stamper(path, options, {}, doc)
         yield from stamp(_UNUSED, _UNUSED.check_suppressions(found, _rules.BY_ID), obj)
-
-
-_ACTION = re.compile(rb"\{\{.*?\}\}")
-
-
-def _template_syntax_is_why(chunk: Chunk) -> bool:
-    """Whether a chunk that does not parse would parse without its template actions (blanked
-    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
-    template, else a broken manifest that merely mentions ``{{ ... }}``."""
-    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
-    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
@@ -330,17 +321,17 @@ def _item(
     result: FileResult,
     frame: Frame,
     usage: Usage | None = None,
+    own: list[suppressions.Suppression] | None = None,
 ) -> tuple[list[Finding], Document, list[suppressions.Suppression]] | None:
     """The findings of one List item (duplicate keys left to the caller), its document and the
-    suppression comments that apply to it; None when it does not read as one document. Its
-    own comments are registered in ``usage`` (those on the line before it belong to the text
-    before it)."""
+    suppression comments that apply to it; None when it does not read as one document. Its own
+    comments (``own``, else read) go to ``usage`` (the line before it is the text before's)."""
     item = list(compose(Chunk(data, frame.line), frame.index))
     if len(item) != 1 or not isinstance(item[0], Document):
         return None
     doc = item[0]
     doc.prefix, doc.implied_kind, doc.helm_source = frame.prefix, frame.implied, frame.helm_source
-    own = suppressions.from_comments(data, frame.line)
+    own = suppressions.from_comments(data, frame.line, doc.root) if own is None else own
     if usage is not None:
         usage.register(own, doc)
     written = [*frame.before, *own]
@@ -352,7 +343,7 @@ def lint_item(data: bytes, path: str, options: Options, frame: Frame) -> FileRes
     """Lint one item of a List on its own (the fix stage re-lints a changed item so)."""
     result = FileResult(path, size=len(data), documents=1)
     rules = _rules.enabled(options)
-    usage = Usage.of(options, rules, _UNUSED)
+    usage = Usage.of(judging(options, rules, _UNUSED))
     found = _item(data, path, options, rules, result, frame, usage)
     if found is None:
         result.unparsed = "the item does not read as one document"
@@ -429,9 +420,10 @@ def _lint_list(
     pods = result.pods
     docs = [skeleton]  # duplicate keys are reported after the rest, as for a whole document
     written = suppressions.from_comments(chunk.data, chunk.line)
-    usage = Usage.of(options, rules, _UNUSED)
+    usage = Usage.of(judging(options, rules, _UNUSED))
     for piece, frame in zip(pieces.items, frames(chunk, index, pieces, skeleton, written)):
-        item = _item(piece.text, path, options, rules, result, frame, usage)
+        own = suppressions.in_text(written, text := piece.text, frame.line)
+        item = _item(text, path, options, rules, result, frame, usage, own)
         if item is None:
             result.pods = pods
             return None
@@ -463,7 +455,7 @@ def _lint_document(
     ``usage``: where its annotations are registered, and suppressions marked used."""
     known = _rules.BY_ID
     if written is None:
-        written = suppressions.from_comments(doc.text, doc.line_offset)
+        written = suppressions.from_comments(doc.text, doc.line_offset, doc.root)
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc, usage)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []
@@ -486,6 +478,11 @@ def _lint_document(
             usage.register(found, doc, profile.obj)
         for judge in judges:
             yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
+    for ns in namespaces_in(doc) if options.level == Level.NAMESPACE else ():
+        result.declared.append(ns.decl())
+        for rule in _rules.namespace_rules(rules):
+            yield from stamp(rule, rule.check_namespace(ns, options), ns.ref)
+    result.declared += bindings_in(doc, options)
     if invalid:
         # Not suppressible itself: a suppression cannot vouch for another.
         plain = _Stamper(path, options, {}, doc)

@@ -17,6 +17,16 @@ from ..rules.base import Rule
 from ..text.documents import Document
 from ..text.suppressions import Suppression
 
+KNOWN = frozenset(rule.ID for rule in RULES)
+
+
+def judging(options: Options, rules: list[Rule], unused: Rule) -> frozenset[str] | None:
+    """The rules whose suppressions a reading judges, built once for every reading of a run of
+    ``rules``; None when ``unused`` (unused-suppression) is not among them."""
+    if unused not in rules:
+        return None
+    return options.judged if options.judged is not None else frozenset(r.ID for r in rules)
+
 
 @dataclass
 class Usage:
@@ -24,18 +34,15 @@ class Usage:
     that document's text) and the object an annotation belongs to; and those that were used."""
 
     judged: Collection[str]  # the rules whose suppressions are judged
-    known: Collection[str]
+    known: Collection[str] = KNOWN
     written: list[tuple[Suppression, Document, ObjectRef | None]] = field(default_factory=list)
     used_comments: set[tuple[int, str]] = field(default_factory=set)  # (line, rule)
     used_annotations: set[tuple[int, int, str]] = field(default_factory=set)
 
     @classmethod
-    def of(cls, options: Options, rules: list[Rule], unused: Rule) -> Usage | None:
-        """A record for one reading, when ``unused`` (unused-suppression) runs."""
-        if unused not in rules:
-            return None
-        judged = options.judged if options.judged is not None else {rule.ID for rule in rules}
-        return cls(judged, {rule.ID for rule in RULES})
+    def of(cls, judged: Collection[str] | None) -> Usage | None:
+        """A record for one reading; None when no suppression is judged (see :func:`judging`)."""
+        return None if judged is None else cls(judged)
 
     def register(
         self, found: Iterable[Suppression], doc: Document, obj: ObjectRef | None = None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from .psa import Admission
+
 # The newest Kubernetes minor this release knows; the default for --kube-version.
 NEWEST_KUBE = (1, 37)
 
@@ -29,6 +31,8 @@ class Level(StrEnum):
 
     RESTRICTED = "restricted"
     BASELINE = "baseline"
+    # Each pod at its namespace's Pod Security labels, modes and versions (model/admission.py).
+    NAMESPACE = "namespace"
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,12 @@ class Finding:
     suppressed: Suppressed | None = None
     # every container the finding covers (one finding can name several); () for the pod
     containers: tuple[str, ...] = ()
+    # --level namespace: what Pod Security Admission does with the pod template (None: the
+    # finding is no Pod Security check, or the run judges one level)
+    admission: Admission | None = None
+    # --level namespace: the Security Profiles Operator SeccompProfile (namespace, name) whose
+    # absence from every input the finding reports (it is dropped when an input declares it)
+    profile_ref: tuple[str | None, str] | None = None
 
     @property
     def identity(self) -> Identity:
@@ -200,6 +210,10 @@ class Options:
     # The rules whose suppressions unused-suppression judges; None: the rules that run (the fix
     # stage runs every rule, and judges only the suppressions of the run's own).
     judged: frozenset[str] | None = None
+    # --level namespace: the namespace of objects that name none (--namespace)
+    namespace: str = "default"
+    # --kubelet-config: the kubelet runs a container with no profile as RuntimeDefault
+    seccomp_default: bool = False
 
     @property
     def annotations_effective(self) -> bool:

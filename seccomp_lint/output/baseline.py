@@ -3,7 +3,11 @@ in it (``--baseline``).
 
 An entry is keyed by what survives edits (rule, path relative to the baseline file, kind,
 namespace, name, container, setting), never by line. Entries form a multiset: two findings with
-one key need two entries, so a second, new finding of that key is still reported.
+one key need two entries, so a second, new finding of that key is still reported. A finding
+that covers several containers has an entry per container: it is baselined only while every
+container it names has one, so a container added without a profile is reported, and one fixed
+leaves an entry that matches nothing (the file can be shrunk). Files written before that hold
+one entry with ``container: null`` for such a finding; it still matches it, as it did.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..model.data import Finding
+from .identity import Key, finding_key
 from .report import BaselineUse, Run
 
 VERSION = 1
@@ -23,18 +27,6 @@ FIELDS = ("rule", "path", "kind", "namespace", "name", "container", "setting")
 
 class BaselineError(Exception):
     """A baseline file that cannot be read or is not one (exit code 2)."""
-
-
-class Key(NamedTuple):
-    """What a baseline entry matches: a finding's identity, its file and its namespace."""
-
-    rule: str
-    path: str  # relative to the baseline file's directory, forward slashes
-    kind: str | None
-    namespace: str | None
-    name: str | None
-    container: str | None
-    setting: str | None
 
 
 @dataclass
@@ -50,38 +42,38 @@ class Baseline:
         return os.path.dirname(os.path.abspath(self.path))
 
 
-def relative(path: str, root: str) -> str:
-    """``path`` relative to ``root``, normalised with forward slashes; stdin stays as named."""
-    if path in ("-", "<stdin>"):
-        return path
-    rel = os.path.relpath(os.path.abspath(path), root)
-    return os.path.normpath(rel).replace(os.sep, "/")
-
-
-def baseline_key(f: Finding, root: str) -> Key:
-    """The baseline key of a finding, its path taken relative to ``root``."""
-    obj = f.object
-    kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
-    return Key(f.rule, relative(f.path, root), kind, namespace, name, f.container, f.setting)
+def entry_keys(f: Finding, root: str) -> list[Key]:
+    """The baseline entries of a finding: one per container it covers (one for the pod)."""
+    key = finding_key(f, root)
+    if len(f.containers) < 2:
+        return [key]
+    return [key._replace(container=name) for name in f.containers]
 
 
 def record(path: str, findings: list[Finding]) -> Baseline:
-    """A baseline at ``path`` holding one entry per finding."""
+    """A baseline at ``path`` holding the entries of every finding."""
     baseline = Baseline(path)
-    baseline.entries.update(baseline_key(f, baseline.root) for f in findings)
+    baseline.entries.update(k for f in findings for k in entry_keys(f, baseline.root))
     return baseline
 
 
 def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], BaselineUse]:
-    """The findings the baseline does not cover (each entry covers one), and what it did."""
+    """The findings the baseline does not cover (each entry covers one finding's container),
+    and what it did."""
     left = Counter(baseline.entries)
     new = []
     for f in findings:
-        k = baseline_key(f, baseline.root)
-        if left[k] > 0:
-            left[k] -= 1
-        else:
-            new.append(f)
+        wanted = Counter(entry_keys(f, baseline.root))
+        if all(left[k] >= n for k, n in wanted.items()):
+            left.subtract(wanted)
+            continue
+        legacy = finding_key(f, baseline.root)  # a file written before entries per container
+        if len(f.containers) > 1 and left[legacy] > 0:
+            left[legacy] -= 1
+            continue
+        new.append(f)
+        # The containers that are recorded still match: their entries are not gone.
+        left.subtract({k: min(n, left[k]) for k, n in wanted.items()})
     return new, BaselineUse(baseline.path, len(findings) - len(new), sum(left.values()))
 
 

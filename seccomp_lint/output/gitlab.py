@@ -12,7 +12,7 @@ import json
 from typing import TextIO
 
 from ..model.data import Finding, Severity
-from .baseline import baseline_key
+from .identity import finding_key, fingerprint
 from .report import Run, location, workspace_path, workspace_root
 
 # GitLab's severities are info, minor, major, critical and blocker.
@@ -21,13 +21,8 @@ UNREADABLE = "blocker"  # an input that could not be read or built: nothing in i
 
 
 def _fingerprint(parts: tuple[str | None, ...], seen: dict[str, int]) -> str:
-    import hashlib  # a documented seam: OpenSSL's load costs 11 ms, only when this is written
-
-    text = "\0".join("" if p is None else p for p in parts)
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    # Two findings with one identity (one rule at pod and container level) stay two issues.
-    seen[digest] = seen.get(digest, 0) + 1
-    return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+    digest, count = fingerprint(parts, seen)
+    return digest if count == 1 else f"{digest}-{count}"
 
 
 def _issue(f: Finding, root: str, seen: dict[str, int]) -> dict:
@@ -36,7 +31,7 @@ def _issue(f: Finding, root: str, seen: dict[str, int]) -> dict:
     return {
         "description": description,
         "check_name": f.rule,
-        "fingerprint": _fingerprint(tuple(baseline_key(f, root)), seen),
+        "fingerprint": _fingerprint(tuple(finding_key(f, root)), seen),
         "severity": SEVERITIES[Severity(f.severity)],
         "location": {"path": path, "lines": {"begin": line}},
     }

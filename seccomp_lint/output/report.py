@@ -9,10 +9,12 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TextIO
 
+from ..model.admission import Declared, NamespaceSummary
 from ..model.data import Finding
+from ..model.psa import Admission, AdmissionOutcome, PsaMode
+from .identity import STDIN_NAMES, relative
 
 RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.md"
 
@@ -44,6 +46,9 @@ class Run:
     baseline: BaselineUse | None = None  # with --baseline: entries matched (not reported) and gone
     quiet: bool = False  # text: findings only, no summary line
     color: bool = False  # text: ANSI colours
+    # --level namespace: the Namespace objects read, then each namespace judged (lint/namespaces)
+    declared: list[Declared] = field(default_factory=list)
+    namespaces: list[NamespaceSummary] = field(default_factory=list)
 
     def counts(self) -> Counter:
         return Counter(f.severity for f in self.findings)
@@ -65,25 +70,75 @@ def _paint(run: Run, what: str, text: str) -> str:
 
 def write_concise(run: Run, out: TextIO) -> None:
     """One line per finding (``--output-format concise``), then the summary line."""
+    write_text(run, out, full=False)
+
+
+def write_text(run: Run, out: TextIO, full: bool = True) -> None:
+    """Each finding with its source and ``help:`` lines (``full``, the default; else only its
+    first line), then the summary line."""
     for f in run.findings:
         where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
         out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
-    if not run.quiet:
-        out.write(summary_line(run) + "\n")
-
-
-def write_text(run: Run, out: TextIO) -> None:
-    """Each finding with its source and ``help:`` lines (``full``, the default), then the
-    summary line."""
-    for f in run.findings:
-        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        if not full:
+            continue
         if f.source is not None:
             out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
         if f.help:
             out.write(f"  {_paint(run, 'help', 'help:')} {escape(f.help)}\n")
     if not run.quiet:
-        out.write(summary_line(run) + "\n")
+        out.write(summary_line(run) + "\n" + namespace_lines(run))
+
+
+def namespace_lines(run: Run) -> str:
+    """With ``--level namespace``: each namespace, its policy per mode and what admission does
+    to the pod templates checked in it (one line each)."""
+    lines = []
+    for ns in run.namespaces:
+        policy = ns.policy
+        modes = f"enforce {policy.enforce}, warn {policy.warn}, audit {policy.audit}"
+        how = "exempt" if ns.exempt else modes
+        if not ns.declared:
+            how += " (no Namespace object in the inputs: the defaults)"
+        counts = ", ".join(
+            f"{ns.outcomes[o]} {w}" for o, w in OUTCOME_WORDS.items() if ns.outcomes[o]
+        )
+        lines.append(f"  namespace {escape(ns.name)}: {how}" + (f"; {counts}" if counts else ""))
+    return "".join(line + "\n" for line in lines)
+
+
+# How the namespace lines count pod templates by outcome.
+OUTCOME_WORDS = {
+    AdmissionOutcome.REJECTED: "rejected",
+    AdmissionOutcome.PODS_REJECTED: "admitted with their pods rejected",
+    AdmissionOutcome.WARNED: "warned",
+    AdmissionOutcome.AUDITED: "audited",
+    AdmissionOutcome.BOUND: "compliant through a ProfileBinding",
+}
+
+
+def namespace_dict(ns: NamespaceSummary) -> dict:
+    """One namespace in the JSON summary (``--level namespace``)."""
+    modes = {
+        mode.value: {"level": str(at.level), "version": str(at.version)}
+        for mode, at in ((m, ns.policy.of(m)) for m in PsaMode)
+    }
+    counts = {o.value.replace("-", "_"): ns.outcomes.get(o, 0) for o in AdmissionOutcome}
+    return {"name": ns.name, "declared": ns.declared, "exempt": ns.exempt, **modes, **counts}
+
+
+def admission_dict(adm: Admission | None) -> dict | None:
+    """What Pod Security Admission does with a finding's pod template (``--level namespace``)."""
+    if adm is None:
+        return None
+    return {
+        "namespace": adm.namespace,
+        "check": adm.check.id,
+        "outcome": None if adm.outcome is None else str(adm.outcome),
+        "modes": [
+            {"mode": str(m.mode), "level": str(m.at.level), "version": str(m.at.version)}
+            for m in adm.modes
+        ],
+    }
 
 
 def write_statistics(run: Run, out: TextIO) -> None:
@@ -93,9 +148,13 @@ def write_statistics(run: Run, out: TextIO) -> None:
     width = len(str(max(counts.values(), default=0)))
     for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{n:>{width}}  {rule}\n")
-    by_namespace = Counter(
-        (f.object.namespace, f.rule) for f in run.findings if f.object and f.object.namespace
-    )
+    by_namespace: Counter[tuple[str, str]] = Counter()
+    for f in run.findings:
+        ns = f.admission.namespace if f.admission else f.object.namespace if f.object else None
+        if ns:
+            by_namespace[ns, f.rule] += 1
+    if run.namespaces:
+        out.write("\nPod Security by namespace:\n" + namespace_lines(run))
     if not by_namespace:
         return
     out.write("\nBy namespace:\n")
@@ -177,6 +236,7 @@ def finding_dict(f: Finding) -> dict:
         "message": f.text,
         "severity": f.severity,
         "source": None if f.source is None else {"path": f.source.path, "line": f.source.line},
+        "admission": admission_dict(f.admission),
         "fix": None
         if f.fix is None
         else {
@@ -219,6 +279,7 @@ def write_json(run: Run, out: TextIO) -> None:
         "pod_templates": run.pods,
         "fixed": run.fixed,
         "failed": [{"path": p, "reason": r} for p, r in run.errors],
+        "namespaces": [namespace_dict(ns) for ns in run.namespaces],
     }
     encode = json.JSONEncoder(ensure_ascii=False).encode
     findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)
@@ -242,17 +303,9 @@ def workspace_path(path: str) -> str:
     with forward slashes and no ``./``. The root is :func:`workspace_root` (in GitHub Actions, a
     step with ``working-directory:`` still annotates the right file); a path outside it stays
     as it is."""
-    if not path or path in ("-", "<stdin>"):
+    if not path or path in STDIN_NAMES:
         return path
-    root = workspace_root()
-    absolute = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(absolute, root)
-    except ValueError:  # another drive
-        return path
-    if rel == ".." or rel.startswith(".." + os.sep):
-        return path
-    return PurePosixPath(rel.replace(os.sep, "/")).as_posix()
+    return relative(path, workspace_root(), outside=False) or path
 
 
 def location(f: Finding) -> tuple[str, int, int]:

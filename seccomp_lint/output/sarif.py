@@ -11,7 +11,8 @@ from .. import __version__
 from ..model.data import Finding, Severity
 from ..rules import RULES, doc, level_name, section
 from ..rules.base import Rule
-from .report import RULES_DOC, Run, location, workspace_path
+from .identity import STDIN_NAMES, fingerprint
+from .report import RULES_DOC, Run, admission_dict, location, workspace_path
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,8 +114,8 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
         ],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
     }
-    if f.rule in index:
-        result["ruleIndex"] = index[f.rule]
+    result.update({"ruleIndex": index[f.rule]} if f.rule in index else {})
+    result.update({"properties": {"admission": admission_dict(f.admission)}} if f.admission else {})
     if f.object is not None and (f.object.kind or f.object.name):
         parts = [f.object.namespace, f.object.kind, f.object.name]
         result["locations"][0]["logicalLocations"] = [
@@ -160,25 +161,15 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
 
 
 def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
-    """Same value across runs while the object is unchanged, wherever it moves in the file."""
+    """Same value across runs while the object is unchanged, wherever it moves in the file; two
+    findings of one rule on one object and container (e.g. pod and container level) get two, or
+    code scanning merges them into one alert."""
     obj = f.object
-    key = "\0".join(
-        [
-            f.rule,
-            _uri(location(f)[0]),
-            (obj.kind or "") if obj else "",
-            (obj.namespace or "") if obj else "",
-            (obj.name or "") if obj else "",
-            f.container or "",
-        ]
+    kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
+    digest, count = fingerprint(
+        (f.rule, _uri(location(f)[0]), kind, namespace, name, f.container), seen
     )
-    import hashlib  # a documented seam: OpenSSL's load costs 11 ms, only when SARIF is written
-
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    # Two findings of one rule on one object and container (e.g. pod and container level)
-    # must not share a fingerprint, or code scanning merges them into one alert.
-    seen[digest] = seen.get(digest, 0) + 1
-    return f"{digest}:{seen[digest]}"
+    return f"{digest}:{count}"
 
 
 def _artifact(path: str) -> dict:
@@ -207,6 +198,6 @@ def _dir_uri(path: str) -> str:
 
 def _notification(path: str, why: str, level: str) -> dict:
     note: dict = {"level": level, "message": {"text": f"{path}: {why}"}}
-    if path not in ("-", "<stdin>"):
+    if path not in STDIN_NAMES:
         note["locations"] = [{"physicalLocation": {"artifactLocation": _artifact(path)}}]
     return note

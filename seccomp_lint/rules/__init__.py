@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..model.data import Level, Options
 from . import (
     deprecated_seccomp_annotation,
+    invalid_pod_security_label,
     invalid_seccomp_profile,
     invalid_suppression,
     localhost_profile_not_found,
@@ -31,6 +32,7 @@ from . import (
     yaml_syntax_error,
 )
 from .base import DocumentRule, Rule, SuppressionRule, fixer
+from .base import namespace_rules as namespace_rules  # for the linter
 
 # Typed with the Protocol, so mypy checks that each module states what every rule states.
 RULES: list[Rule] = [
@@ -44,6 +46,7 @@ RULES: list[Rule] = [
     privileged_container_seccomp,
     localhost_profile_not_found,
     permissive_seccomp_profile,
+    invalid_pod_security_label,
     invalid_suppression,
     unused_suppression,
     yaml_syntax_error,
@@ -69,6 +72,8 @@ def enabled(options: Options) -> list[Rule]:
         # any Pod Security level when --require-runtime-default asks for it.
         cis = options.require_runtime_default and getattr(rule, "CIS_ANY_LEVEL", False)
         if options.level == Level.BASELINE and rule.LEVEL == Level.RESTRICTED and not cis:
+            continue
+        if rule.LEVEL == Level.NAMESPACE and options.level != Level.NAMESPACE:
             continue
         if options.select is not None and rule.ID not in options.select:
             continue

@@ -29,6 +29,7 @@ from ..edit.edits import (
     remove,
     replace_scalar,
 )
+from ..model.admission import NamespaceObject
 from ..model.data import (
     Applicability,
     Change,
@@ -41,6 +42,7 @@ from ..model.data import (
     Severity,
 )
 from ..model.profiles import Profile
+from ..model.psa import PsaCheck
 from ..model.seccomp import Setting, SettingOrigin, same_profile
 from ..model.workloads import PodTemplate
 from ..text.documents import Document
@@ -76,6 +78,10 @@ class Problem:
     containers: tuple[str, ...] = ()  # when it covers several containers (``container`` None)
     # The suppressions a problem is about (unused-suppression: what its fix removes).
     suppressions: tuple[Suppression, ...] = ()
+    # The Pod Security check it fails, which --level namespace judges per namespace and mode.
+    psa: PsaCheck | None = None
+    # A SeccompProfile (namespace, name) the problem holds only if no input declares it.
+    profile_ref: tuple[str | None, str] | None = None
 
 
 class RuleType(Flag):
@@ -85,6 +91,7 @@ class RuleType(Flag):
     PROFILE = auto()  # check_profile(profile, options): every seccomp profile
     DOCUMENT = auto()  # check_document(doc), parse_problem(...): a document as such
     SUPPRESSION = auto()  # check_suppressions(found, known): the suppressions themselves
+    NAMESPACE = auto()  # check_namespace(ns, options): every Namespace object
 
 
 class Rule(Protocol):
@@ -118,6 +125,12 @@ class DocumentRule(Rule, Protocol):
     def parse_problem(self, line: int, column: int, message: str) -> Problem: ...
 
     def check_document(self, doc: Document) -> Iterator[Problem]: ...
+
+
+class NamespaceRule(Rule, Protocol):
+    """A rule whose ``TYPE`` has ``NAMESPACE``."""
+
+    def check_namespace(self, ns: NamespaceObject, options: Options) -> Iterator[Problem]: ...
 
 
 class SuppressionRule(Rule, Protocol):
@@ -273,6 +286,11 @@ def pod_rules(rules: Iterable[Rule]) -> list[PodRule]:
 def profile_rules(rules: Iterable[Rule]) -> list[ProfileRule]:
     """The rules among ``rules`` that judge seccomp profiles."""
     return [cast(ProfileRule, r) for r in rules if RuleType.PROFILE in r.TYPE]
+
+
+def namespace_rules(rules: Iterable[Rule]) -> list[NamespaceRule]:
+    """The rules among ``rules`` that judge Namespace objects."""
+    return [cast(NamespaceRule, r) for r in rules if RuleType.NAMESPACE in r.TYPE]
 
 
 def fixer(rule: Rule) -> FixingRule | None:

@@ -55,6 +55,7 @@ from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan
 from ..model.data import FixSpec, Level, Options, Severity
+from ..model.psa import SECCOMP_RESTRICTED
 from ..model.workloads import PodTemplate
 from .base import (
     PersonDecides,
@@ -92,10 +93,16 @@ FIX_NOTE = (
     "annotation (that would add a `seccomp-annotation-mismatch`)."
 )
 FIX_ORDER = 6
+# --kubelet-config with seccompDefault: true: the finding stays, and says what runs.
+_KUBELET_DEFAULT = (
+    "; the kubelet's seccompDefault runs it as RuntimeDefault, but admission and other clusters "
+    "read the spec"
+)
 
 
 def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
-    if pod.is_windows and options.windows_aware:
+    # --level namespace: each mode's policy version decides whether Windows pods are exempt.
+    if pod.is_windows and options.windows_aware and options.level != Level.NAMESPACE:
         return
     pod_setting = pod.pod_field
     if pod_setting is None and options.annotations_effective:
@@ -142,10 +149,12 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             message=(
                 f"{containers_phrase(bare)} {verb} without a seccomp profile "
                 f"(neither {whose} securityContext.seccompProfile nor the pod's is set)"
+                + (_KUBELET_DEFAULT if options.seccomp_default else "")
             ),
             help=f"add to {pod.path}.securityContext: seccompProfile: {{type: RuntimeDefault}}",
             container=bare[0] if len(bare) == 1 else None,
             containers=tuple(bare),
+            psa=SECCOMP_RESTRICTED,
         )
 
 

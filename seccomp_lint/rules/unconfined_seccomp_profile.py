@@ -48,6 +48,7 @@ from collections.abc import Iterator
 
 from ..edit.edits import Context, Plan, replace_scalar
 from ..model.data import Change, ChangeOp, FixSpec, Level, Options, Severity
+from ..model.psa import SECCOMP_BASELINE, SECCOMP_BASELINE_ANNOTATION
 from ..model.seccomp import Setting, SettingOrigin
 from ..model.workloads import PodTemplate
 from .base import PersonDecides, Problem, RuleType, set_type, unsafe
@@ -95,6 +96,9 @@ def check(pod: PodTemplate, options: Options) -> Iterator[Problem]:
             help="use type: RuntimeDefault (or a Localhost profile that allows what it needs)",
             container=s.container,
             setting=s,
+            psa=SECCOMP_BASELINE
+            if s.origin is SettingOrigin.FIELD
+            else SECCOMP_BASELINE_ANNOTATION,
         )
 
 

@@ -47,6 +47,25 @@ class Build:
     sources: tuple[str, ...] = ()
 
 
+def _no_readers(kind: str, path: str) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass
+class Shared:
+    """What the fix stages of one run's builds share."""
+
+    # The builds of a kind that read a file ((kind, its real path) -> their directories, as
+    # shown): a fix to a file several builds share is checked against each of them.
+    readers: Callable[[str, str], tuple[str, ...]] = _no_readers
+    # The source spots of unsafe fixes already counted as held back (a base's finding seen
+    # through two overlays is one fix held back).
+    held: set[tuple] = field(default_factory=set)
+    # With --diff, what earlier builds' fix stages would have written (real path -> text), so a
+    # build that shares a file sees it as --fix would leave it.
+    staged: dict[str, bytes] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class FixRun:
     """What a fix stage is asked to do, the same for every build kind."""
@@ -56,6 +75,17 @@ class FixRun:
     write: bool  # --fix writes; --diff only says what would change
     keep: Callable[[Finding], bool]  # findings the config does not switch off for their path
     values: tuple[str, ...] = ()  # --values files (Helm)
+    shared: Shared = field(default_factory=lambda: Shared())
+    # --diff run as --fix in a scratch copy: the writes are real there, the notes say "would".
+    rehearsal: bool = False
+    # The values files the config names for the chart (Helm; ``Discoverer.chart_values``): each
+    # one render, besides the defaults, that a chart's fix is verified with.
+    configured: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        """Whether what the stage writes is the user's (notes say "edited", not "would edit")."""
+        return self.write and not self.rehearsal
 
 
 @dataclass
@@ -71,6 +101,10 @@ class BuildFix:
 
 class BuildSource(Protocol):
     """An adapter: builds and lints one kind of build input, and fixes it in its sources."""
+
+    # Whether its end-to-end check reads the files from disk (a rebuild): then ``--diff`` runs
+    # the fix stage in a scratch copy (:mod:`.scratch`) to show what ``--fix`` would keep.
+    checks_on_disk: bool
 
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         """Build (or render) ``directory``, lint the output, map findings to their sources."""
@@ -102,6 +136,7 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
             by_path[path],
             documents=result.documents if i == 0 else 0,
             pods=result.pods if i == 0 else 0,
+            declared=result.declared if i == 0 else [],
         )
         for i, path in enumerate(sorted(by_path))
     ]

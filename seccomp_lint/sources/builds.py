@@ -9,17 +9,20 @@ kind of build source (a Flux ``HelmRelease``'s inline values, say) is one adapte
 these and one entry in :data:`MAKERS`.
 
 An adapter's modules are imported when a build of its kind first needs it (a documented seam):
-a run over kustomizations alone does not load the Helm modules (17 ms), nor a chart alone the
-Kustomize ones (22 ms).
+a run over kustomizations alone does not load the Helm modules, nor a chart alone the Kustomize
+ones.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
-from .discover import HELM, KUSTOMIZE, Planned
+from .discover import HELM, KUSTOMIZE, Discoverer, Planned
+from .scratch import scratch_copy
 
 
 def _kustomize() -> BuildSource:
@@ -34,8 +37,6 @@ def _helm() -> BuildSource:
     return Helm()  # --chart DIR, with --values FILE
 
 
-# The option that names a build of each kind on the command line (what --fix needs on a walk).
-FLAGS = {KUSTOMIZE: "--kustomize", HELM: "--chart"}
 MAKERS: dict[str, Callable[[], BuildSource]] = {KUSTOMIZE: _kustomize, HELM: _helm}
 ADAPTERS: dict[str, BuildSource] = {}  # each kind's adapter, once made
 
@@ -58,5 +59,68 @@ def lint_planned(planned: list[Planned], options: Options) -> list[Build]:
 
 
 def fix_build(build: Build, run: FixRun) -> BuildFix:
-    """Fix one build in its sources, through its kind's adapter."""
-    return adapter(build.kind).fix(build, run)
+    """Fix one build in its sources, through its kind's adapter; with ``--diff``, for a kind
+    whose check rebuilds from disk, in a scratch copy (:mod:`.scratch`), so the diff is what
+    ``--fix`` would keep (else the in-place edits it would try first)."""
+    source = adapter(build.kind)
+    if not run.write and source.checks_on_disk:
+        done = _in_scratch(build, run)
+        if done is not None:
+            return done
+    return source.fix(build, run)
+
+
+def _in_scratch(build: Build, run: FixRun) -> BuildFix | None:
+    """The fix stage run with writes and checks in a scratch copy of what the build and the
+    builds sharing its files read (with what earlier builds of the run would have written),
+    mapped back, each file's diff against the file on disk; None when the copy does not build
+    (it reads a file the index does not know)."""
+    repository = Discoverer(None)
+    reads = repository.reads(build.directory)
+    if not reads:
+        return None
+    try:
+        root = repository.index(os.path.abspath(build.directory)).root
+        with scratch_copy(root, reads, run.shared.staged) as copy:
+            (again,) = lint_planned(
+                [Planned(build.kind, copy.inside(build.directory))], run.options
+            )
+            if again.result.error:
+                return None
+            shared = replace(run.shared, readers=Discoverer(None).readers)
+            rehearsal = replace(run, write=True, shared=shared, rehearsal=True)
+            done = adapter(build.kind).fix(again, rehearsal)
+            files = []
+            for ff in done.files:
+                real = copy.real_path(ff.path)  # (the working directory is the copy's)
+                run.shared.staged[real] = ff.fixed
+                on_disk = _on_disk(real)
+                files.append(replace(ff, path=copy.back(ff.path), original=on_disk, regions=None))
+            return BuildFix(
+                files,
+                copy.result(done.remaining),
+                [(copy.back(path), _would(copy.back(why))) for path, why in done.problems],
+                copy.back(done.notes),
+                done.held_back,
+            )
+    except (OSError, ValueError):
+        return None
+
+
+def _on_disk(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return b""  # a file the fix would add
+
+
+# What the fix stage says of a file it put back, as a --diff says it.
+_WOULD = {"fix undone: ": "the fix would be undone: ", "not added: ": "would not be added: "}
+
+
+def _would(why: str) -> str:
+    for done, would in _WOULD.items():
+        if why.startswith(done):
+            return would + why[len(done) :]
+    return why

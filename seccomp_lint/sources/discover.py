@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..lint.config import Config
-from .files import SKIPPED_DIRS, STDIN, Ignores, Input
+from .files import SKIPPED_DIRS, STDIN, Ignores, Input, git_root
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -72,14 +72,9 @@ def repository_root(path: str) -> str:
     working directory when ``path`` is inside it, else ``path``'s own folder."""
     full = os.path.abspath(path)
     here = full if os.path.isdir(full) else os.path.dirname(full)
-    probe = here
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
+    root = git_root(here)
+    if root is not None:
+        return root
     cwd = os.getcwd()
     return cwd if (here + os.sep).startswith(cwd.rstrip(os.sep) + os.sep) else here
 
@@ -263,6 +258,26 @@ class Discoverer:
         if root not in self._indexes:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
+
+    def readers(self, kind: str, path: str) -> tuple[str, ...]:
+        """The builds of a kind that read a file (its absolute path), as a walk shows them: the
+        kustomizations that are builds and reach it (a chart's files belong to that chart)."""
+        if kind != KUSTOMIZE:
+            return ()
+        return tuple(_shown(d) for d in self.index(path).overlays_of(path))
+
+    def reads(self, directory: str) -> set[str]:
+        """What a kustomization and every build sharing a file with it read (absolute paths,
+        through their bases, components and patches)."""
+        full = os.path.abspath(directory)
+        index = self.index(full)
+        mine = index.members(full)
+        files = set(mine)
+        for root in index.roots():
+            theirs = index.members(root)
+            if theirs & mine:
+                files |= theirs
+        return files
 
     def chart_values(self, chart: str) -> tuple[str, ...]:
         """The values files the config names for a chart (absolute), each one render."""

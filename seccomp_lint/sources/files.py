@@ -6,11 +6,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..lint.config import Config, patterns
 from ..lint.linter import FileResult, lint_bytes, lint_stream
 from ..model.data import Options
+from ..text.errors import ToolContractError
 from ..text.streams import json_file, looks_json
 
 if TYPE_CHECKING:
@@ -125,6 +127,16 @@ def gather(
     return found
 
 
+@lru_cache(maxsize=4096)
+def git_root(directory: str) -> str | None:
+    """The Git work tree holding ``directory`` (the nearest folder from it up with a ``.git``),
+    in the form given (absolute or real), or None; each folder looked at once per run."""
+    if os.path.exists(os.path.join(directory, ".git")):
+        return directory
+    parent = os.path.dirname(directory)
+    return None if parent == directory else git_root(parent)
+
+
 def _input(path: str) -> Input:
     """A file to lint, with its size and identity from one stat."""
     try:
@@ -234,6 +246,13 @@ def lint_input(item: Input, options: Options, keep_stdin: bool = False) -> FileR
 
     ``keep_stdin``: read stdin whole and keep its bytes in the result (for the fix stage).
     """
+    try:
+        return _lint_input(item, options, keep_stdin)
+    except ToolContractError as exc:
+        return FileResult("<stdin>" if item.path == STDIN else item.path, error=exc.report())
+
+
+def _lint_input(item: Input, options: Options, keep_stdin: bool) -> FileResult:
     if item.path == STDIN:
         stream = sys.stdin.buffer if sys.stdin is not None else None
         if stream is None:

@@ -254,6 +254,11 @@ class SyntaxProblem:
     column: int
     message: str
 
+    @property
+    def where(self) -> str:
+        """``line:column: message``."""
+        return f"{self.line}:{self.column}: {self.message}"
+
 
 def compose(chunk: Chunk, first_index: int) -> Iterator[Document | SyntaxProblem]:
     """Parse one chunk into documents; a YAML error ends the chunk with a SyntaxProblem."""
@@ -323,6 +328,24 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if problem:
         return f"{context}, {problem}" if context else str(problem)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# Go template actions as Helm writes them; their presence marks an unrendered template.
+TEMPLATE_ACTION = re.compile(
+    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
+    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
+)
+
+
+_ACTION = re.compile(rb"\{\{.*?\}\}")
+
+
+def template_syntax_is_why(chunk: Chunk) -> bool:
+    """Whether a chunk that does not parse would parse without its template actions (blanked
+    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
+    template, else a broken manifest that merely mentions ``{{ ... }}``."""
+    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
+    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 class ParseError(Exception):

@@ -1,7 +1,8 @@
 """The pre-filter: which documents can matter, judged from their text before any parse.
 
 A document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
-``defaultAction``, ``SeccompProfile``) and no escape sequence that could spell them is never
+``defaultAction``, ``SeccompProfile``, a Namespace's ``pod-security.kubernetes.io`` and
+``spo.x-k8s.io/enable-binding`` labels) and no escape sequence that could spell them is never
 composed; neither is a CustomResourceDefinition (a schema that mentions pod specs but never
 holds one), when its text says so unambiguously. A document that names a kind that holds pod
 templates is always composed, so one that does not compose (``spec: *undefined``) is reported,
@@ -16,7 +17,15 @@ import re
 _ESCAPES = re.compile(rb"\\(?:[xuU]|\r?\n)")
 # containers, initContainers, ephemeralContainers; seccompProfile and the annotations; a profile
 # JSON file's defaultAction; a Security Profiles Operator SeccompProfile (whose spec may lack it).
-_NEEDLES = (b"ontainers", b"seccomp", b"defaultAction", b"SeccompProfile")
+# A Namespace's Pod Security labels and profile binding label (--level namespace).
+_NEEDLES = (
+    b"ontainers",
+    b"seccomp",
+    b"defaultAction",
+    b"SeccompProfile",
+    b"pod-security.kubernetes.io",
+    b"spo.x-k8s.io/enable-binding",
+)
 
 
 # The built-in kinds that hold a pod template (model/workloads.py says where).

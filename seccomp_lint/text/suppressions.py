@@ -8,21 +8,25 @@ Only a suppression that names a known rule and gives a reason applies; the other
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 import yaml
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from .depth import Loader
 from .documents import Document, text
-from .streams import EDITOR_BREAKS
+from .streams import EDITOR_BREAKS, count_lines
 
 ANNOTATION = "ignore-check.seccomp-lint.io/"
 # A suppression comment: its rule ids (group 1) and its reason (group 2), to the line's end.
 COMMENT = re.compile(r"#\s*seccomp-lint:\s*ignore\[([^\]]*)\]([^\r\n]*)")
 _COMMENT = re.compile(COMMENT.pattern.encode())
+# A document end marker at a line's start: the text may hold another document after it.
+_DOCUMENT_END = re.compile(rb"(?:^|[\r\n])\.\.\.")
 
 
 @dataclass(frozen=True)
@@ -40,21 +44,37 @@ class Suppression:
         return self.rule in known and bool(self.reason.strip())
 
 
-def from_comments(data: bytes, line_offset: int) -> list[Suppression]:
+def from_comments(data: bytes, line_offset: int, root: Node | None = None) -> list[Suppression]:
     """The ``# seccomp-lint: ignore[...]`` comments of a document's text: real YAML comments
     only, not text that looks like one inside a scalar (a shell script's own comment line in
-    ``args: |``, a quoted string)."""
+    ``args: |``, a quoted string). ``root``: the document composed from ``data``, whose scalars
+    say where scalars lie (without it, or where it cannot tell, libyaml's scanner reads them)."""
     if b"seccomp-lint:" not in data:
         return []
     out = []
-    inside = None
+    spans = None  # the scanner's, read once where the nodes cannot tell
+    chars: str | None = None  # the text as characters (marks count them), when needed
+    # A text of several documents (a ``...`` line) has nodes beyond ``root``'s.
+    nodes = root if root is not None and not _DOCUMENT_END.search(data) else None
     for number, line, start in _lines(data, line_offset):
         match = _COMMENT.search(line)
         if match is None:
             continue
+        at = len(data[: start + match.start()].decode("utf-8", "replace"))
+        inside = None
+        scalar = _scalar_at(nodes, at) if nodes is not None else None
+        if nodes is not None and scalar is None:
+            inside = False
+        elif scalar is not None:
+            chars = chars if chars is not None else data.decode("utf-8", "replace")
+            # Unless an anchor or a tag comes first: the node starts at it, the scalar's token
+            # (what the scanner tells) only after it.
+            if not chars.startswith(("&", "!"), scalar.start_mark.index):
+                inside = True
         if inside is None:
-            inside = _scalar_spans(data)
-        if _within(inside, len(data[: start + match.start()].decode("utf-8", "replace"))):
+            spans = _scalar_spans(data) if spans is None else spans
+            inside = _within(spans, at)
+        if inside:
             continue
         reason = match.group(2).decode("utf-8", "replace").strip()
         column = len(line[: match.start()].decode("utf-8", "replace")) + 1
@@ -88,6 +108,39 @@ def _scalar_spans(data: bytes) -> list[tuple[int, int]]:
     except yaml.YAMLError:
         return []
     return spans
+
+
+def _scalar_at(root: Node, at: int) -> ScalarNode | None:
+    """The scalar node whose span holds character ``at`` of the text ``root`` was composed
+    from, found by descending through the nodes that hold it (a node's span holds its
+    children's): libyaml's marks, without a second pass over the text."""
+    node: Node = root
+    seen: set[int] = set()
+    if not node.start_mark.index <= at < node.end_mark.index:
+        return None
+    while not isinstance(node, ScalarNode):
+        seen.add(id(node))  # an alias of an ancestor would lead back up
+        children = node.value if isinstance(node, SequenceNode) else chain(*node.value)
+        held = [
+            child
+            for child in children
+            if id(child) not in seen and child.start_mark.index <= at < child.end_mark.index
+        ]
+        if not held:
+            return None
+        node = held[0]
+    return node
+
+
+def in_text(found: list[Suppression], data: bytes, line_offset: int) -> list[Suppression]:
+    """Those of ``found`` (read from a larger text, in line order) that lie on the lines of
+    ``data``, a part of it that starts after line ``line_offset``: what reading ``data`` on its
+    own gives, without reading it again."""
+    if not found:
+        return []
+    last = line_offset + count_lines(data.rstrip(b"\r\n")) + 1
+    lo = bisect.bisect_left(found, line_offset + 1, key=lambda s: s.line)
+    return found[lo : bisect.bisect_right(found, last, lo, key=lambda s: s.line)]
 
 
 def _within(spans: list[tuple[int, int]], at: int) -> bool:

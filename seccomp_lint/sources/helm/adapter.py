@@ -1,7 +1,10 @@
 """The Helm adapter: ``--chart DIR`` linted through its render, fixed by :func:`.fix.fix_chart`
-(values file first, then templates, each change verified by rendering again)."""
+(values file first, then templates, each change verified by rendering again with every values
+file the chart is deployed with)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
@@ -9,17 +12,29 @@ from .fix import fix_chart
 from .render import lint_mapped, rendered_from
 
 
+@dataclass
+class HelmBuild(Build):
+    """A linted chart and the values files it was rendered with."""
+
+    values: tuple[str, ...] = ()
+
+
 class Helm:
     """The adapter of ``--chart DIR`` (with ``--values FILE``)."""
 
+    # Each change is verified by renders of the edited texts in memory; the end-to-end render
+    # from disk runs only with --fix, after the writes (--diff needs no scratch copy).
+    checks_on_disk = False
+
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped = lint_mapped(directory, values, options)
-        return Build(
-            "helm", directory, result, list(mapped), rendered_from(directory, result.data, values)
-        )
+        read = rendered_from(directory, result.data, values)
+        return HelmBuild("helm", directory, result, list(mapped), read, tuple(values))
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
-        values = list(run.values)
+        # The values of the render the lint made (a walk's render with one configured values
+        # file, or --chart with --values): its stream is the fix stage's start.
+        values = list(build.values) if isinstance(build, HelmBuild) else list(run.values)
         done = fix_chart(
             build.directory,
             values,
@@ -28,5 +43,6 @@ class Helm:
             run.write,
             run.keep,
             rendered=build.result.data,  # the render the lint made: not rendered again
+            configured=run.configured,
         )
         return BuildFix(done.files, done.remaining, done.problems, held_back=done.held_back)

@@ -163,13 +163,17 @@ def render(
     values: list[str],
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
+    extra: tuple[str, str] | None = None,
+    namespace: str = NAMESPACE,
 ) -> bytes:
     """The rendered stream of a chart: ``helm template CHART -f VALUES...`` with the ``helm`` on
-    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError.
+    PATH, else the same stream from the Helm SDK (helm-python-sdk), else ToolError. The release
+    is installed into ``namespace`` (``.Release.Namespace``; ``--namespace``).
 
     ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
     file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
-    of the chart to new texts: the chart is rendered from a copy holding them.
+    of the chart to new texts: the chart is rendered from a copy holding them. ``extra`` is
+    ``(name, text)``: values given last, over all the others (as ``--set`` would).
     """
     if templates:
         with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
@@ -182,7 +186,7 @@ def render(
                         handle.write(text)
             except OSError as exc:
                 raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
-            return render(copy, values, replaced)
+            return render(copy, values, replaced, None, extra, namespace)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as
@@ -191,14 +195,18 @@ def render(
     helm = shutil.which("helm")
     if helm is None:
         override = dict([replaced]) if replaced else {}
-        return render_sdk(chart, [(f, override.get(f) or _read_values(f)) for f in files])
+        texts = [(f, override.get(f) or _read_values(f)) for f in files]
+        return render_sdk(chart, texts + ([extra] if extra else []), namespace)
     with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
-        argv = [helm, "template", chart]
-        for f in files:
-            if replaced is not None and f == replaced[0]:
-                f = os.path.join(scratch, "values.yaml")
+        argv = [helm, "template", chart, "--namespace", namespace]
+        given: list[tuple[str, str | None]] = [
+            (f, replaced[1] if replaced and f == replaced[0] else None) for f in files
+        ]
+        for i, (f, content) in enumerate(given + ([extra] if extra else [])):
+            if content is not None:
+                f = os.path.join(scratch, f"values-{i}.yaml")
                 with open(f, "w", encoding="utf-8") as handle:
-                    handle.write(replaced[1])
+                    handle.write(content)
             argv += ["--values", f]
         return run_tool(argv, f"helm template {chart}")
 
@@ -212,7 +220,7 @@ def _read_values(path: str) -> str:
         raise ToolError(f"--values {path}: cannot read it: {why}") from None
 
 
-def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
+def render_sdk(chart: str, values: list[tuple[str, str]], namespace: str = NAMESPACE) -> bytes:
     """Render with the Helm SDK, in the shape ``helm template`` prints: each document after a
     ``---`` and a ``# Source: <chart>/templates/<file>`` line, empty renders and NOTES.txt
     left out. ``values`` are values files as ``(name, text)``, merged in order as ``-f`` does
@@ -233,7 +241,7 @@ def render_sdk(chart: str, values: list[tuple[str, str]]) -> bytes:
             merged = merge_values(merged, loaded)
         with helm_python.Chart.load(chart) as loaded_chart:
             manifests = loaded_chart.render(
-                merged, name=RELEASE, namespace=NAMESPACE, is_install=True
+                merged, name=RELEASE, namespace=namespace, is_install=True
             )
     except helm_python.HelmError as exc:
         raise ToolError(f"{what}:\n{exc.detail}") from None
@@ -321,13 +329,14 @@ def lint_mapped(
     options: Options,
     replaced: tuple[str, str] | None = None,
     templates: dict[str, str] | None = None,
+    extra: tuple[str, str] | None = None,
 ) -> tuple[FileResult, list[Mapped]]:
-    """:func:`lint_chart`, with each finding's mapping; ``replaced`` and ``templates`` as for
-    :func:`render`."""
+    """:func:`lint_chart`, with each finding's mapping; ``replaced``, ``templates`` and ``extra``
+    as for :func:`render`."""
     if not os.path.isfile(os.path.join(chart, "Chart.yaml")):
         return FileResult(chart, error="--chart: no Chart.yaml in it"), []
     try:
-        data = render(chart, values, replaced, templates)
+        data = render(chart, values, replaced, templates, extra, options.namespace)
     except ToolError as exc:
         return FileResult(chart, error=str(exc)), []
     return lint_rendered(chart, data, options)

@@ -23,19 +23,20 @@ from ...edit.splices import Rejected, changed_exactly
 from ...fix.fixes import applicable
 from ...fix.stage import Stage, Written
 from ...lint.linter import FileResult
-from ...model.data import Applicability, Change, Identity, Options
+from ...model.data import Applicability, Change, Options
 from ...rules import BY_ID
 from ..adapter import Build, BuildFix, FixRun, Mapped
+from ..files import git_root
 from .build import Built, InSource, kustomization_of, lint_built
 from .overlay import (
     built_data,
     new_patch_name,
     owned,
     patch_text,
-    project_root,
     with_patch_entry,
 )
 from .patch_edits import rewrite
+from .siblings import Siblings, built_identity
 from .suggest import render_patches, verified_patches
 
 KMapped = Mapped[InSource]
@@ -50,6 +51,8 @@ class KustomizeBuild(Build):
 
 class Kustomize:
     """The adapter of ``--kustomize DIR``."""
+
+    checks_on_disk = True  # the rebuild reads the edited files
 
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped, built = lint_built(directory, options)
@@ -84,12 +87,14 @@ class _Fixing:
     def __init__(self, build: KustomizeBuild, run: FixRun) -> None:
         self.build, self.run = build, run
         self.stage = Stage(run.options, run.unsafe, run.write, self._blamed)
-        self.project = project_root(build.directory)
+        self.project = git_root(os.path.realpath(build.directory))
         self.notes: list[str] = []
         self.remaining, self.mapped, self.built = build.result, build.mapped, build.built
         self.retry: list[KMapped] = []  # in-place fixes declined: patched instead
         self.rebuilt: tuple[FileResult, list[KMapped], list[Built]] | None = None
         self.printed = ""
+        # The other builds that read a file this stage writes, built before it writes.
+        self.siblings: Siblings | None = None
 
     def wanted(self, m: KMapped) -> bool:
         return m.finding.suppressed is None and self.run.keep(m.finding)
@@ -104,7 +109,14 @@ class _Fixing:
         if ref.edit_file is not None and ref.edit_identity is not None:
             src = ref.source_finding
             if src is not None and not applicable(src, self.run.unsafe):
-                return None  # a plain file's finding whose fix --fix would not apply
+                # A plain file's finding whose fix --fix would not apply: held back when it
+                # is only unsafe (counted once per source spot across the run's builds).
+                # (by the path as shown: the same in a --diff's scratch copy)
+                spot = (os.path.normpath(m.finding.path), src.line, src.column, src.identity)
+                if applicable(src, True) and spot not in self.run.shared.held:
+                    self.run.shared.held.add(spot)
+                    self.stage.held_back += 1
+                return None
             if src is None and not BY_ID[m.finding.rule].FIXES:
                 return None  # in a patch file: a rule without fixes
             path = ref.edit_file
@@ -134,6 +146,8 @@ class _Fixing:
                 files.setdefault(path, set()).add(m.ref.edit_identity)
             else:
                 patches.setdefault(path, []).append(m)
+        if self.run.write:
+            self._siblings([*files, *patches, kustomization_of(self.build.directory)])
         for path, identities in sorted(files.items()):
             w = self.stage.fix_in_file(path, shown[path], identities)
             if w is not None and w.file_fix is not None:
@@ -146,6 +160,16 @@ class _Fixing:
                 ]
         for path, items in sorted(patches.items()):
             self._rewrite(path, items, shown[path])
+
+    def _siblings(self, paths: list[str]) -> None:
+        """Build the other builds that read any of the files about to be written (none for a
+        file only this build reads), for the end-to-end check to compare with."""
+        kind = self.build.kind
+
+        def readers(path: str) -> tuple[str, ...]:
+            return self.run.shared.readers(kind, path)
+
+        self.siblings = Siblings(self.build.directory, readers, paths, self.run.options)
 
     def _rewrite(self, path: str, items: list[KMapped], shown: str) -> None:
         """Carry the build's fixes into a JSON 6902 patch file or a kustomization's inline
@@ -176,7 +200,7 @@ class _Fixing:
             return
         if any(m.ref.site is not None and m.ref.site.patch.inline for m in done.done):
             where = ", ".join(str(n) for n in sorted({m.finding.line for m in done.done}))
-            verb = "edited" if self.run.write else "would edit"
+            verb = "edited" if self.run.done else "would edit"
             self.notes.append(
                 f"seccomp-lint: {shown}: {verb} the inline patch in place (line {where}) to fix "
                 f"{', '.join(sorted({m.finding.rule for m in done.done}))}; nothing else in "
@@ -206,12 +230,12 @@ class _Fixing:
         if rebuilt.error:
             return {w: f"the rebuild failed: {rebuilt.error}" for w in written}
         changes, by_doc = self._planned(written)
-        now = Counter(_built_identity(m) for m in after if m.finding.suppressed is None)
-        was = Counter(_built_identity(m) for m in self.mapped if m.finding.suppressed is None)
+        now = Counter(built_identity(m) for m in after if m.finding.suppressed is None)
+        was = Counter(built_identity(m) for m in self.mapped if m.finding.suppressed is None)
         out: dict[Written, str] = {}
         for w in written:
             for m in w.targets:
-                if _built_identity(m) in now and m.ref.built is not None:
+                if built_identity(m) in now and m.ref.built is not None:
                     b = m.ref.built
                     still = f"the rebuilt output still has {m.finding.rule} for {b.kind}/{b.name}"
                     out.setdefault(w, still)
@@ -228,6 +252,9 @@ class _Fixing:
                 if (b.kind, b.name) == (kind, name):
                     for w in by_doc.get(i, []):
                         out.setdefault(w, f"the rebuilt output has a new {rule} for {kind}/{name}")
+        if self.siblings is not None:
+            for w, why in self.siblings.blamed(written, self.stage.written).items():
+                out.setdefault(w, why)
         return out
 
     def _planned(
@@ -253,14 +280,14 @@ class _Fixing:
     def _unfixed(self) -> list[KMapped]:
         """What no owned source file fixed: a finding with no file to edit, or whose in-place
         fix was declined or undone, or whose file is not the project's."""
-        retry = {_built_identity(m) for m in [*self.retry, *self.stage.undone]}
-        done = {_built_identity(m) for w in self.stage.written for m in w.targets}
+        retry = {built_identity(m) for m in [*self.retry, *self.stage.undone]}
+        done = {built_identity(m) for w in self.stage.written for m in w.targets}
         return [
             m
             for m in self.mapped
             if self.wanted(m)
-            and _built_identity(m) not in done
-            and ((m.ref.edit_file is None and m.ref.site is None) or _built_identity(m) in retry)
+            and built_identity(m) not in done
+            and ((m.ref.edit_file is None and m.ref.site is None) or built_identity(m) in retry)
         ]
 
     def add_patch_file(self) -> None:
@@ -274,13 +301,14 @@ class _Fixing:
             self.build.directory, before, self._unfixed(), run.options, run.unsafe
         )
         self.stage.problems.extend(problems)
+        self.stage.held_back += held  # said once for the run, with the other unsafe fixes
         if blocks:
             why = self._add(blocks)
             if why is None:
                 blocks = []
             else:
                 self.stage.problems.append((self.build.directory, why))
-        self.printed = render_patches(self.build.directory, blocks, held)
+        self.printed = render_patches(self.build.directory, blocks)
 
     def _add(self, blocks: list[tuple[str, list[KMapped]]]) -> str | None:
         """Write the patch file and its entry in the kustomization; why not, or None."""
@@ -315,7 +343,7 @@ class _Fixing:
                 if w in self.stage.written:
                     self.stage.take_back(w)
             return "the new patch was taken out again: the patch is printed instead"
-        verb = "added" if self.run.write else "would add"
+        verb = "added" if self.run.done else "would add"
         objects = sorted({f"{m.ref.built.kind}/{m.ref.built.name}" for m in targets if m.ref.built})
         self.notes.append(
             f"seccomp-lint: {shown}: {verb} `{added}` to its patches: (the only change "
@@ -328,10 +356,10 @@ class _Fixing:
     def outcome(self) -> BuildFix:
         remaining = self.remaining
         if not self.run.write:  # --diff: what the fixes would leave
-            done = {_built_identity(m) for w in self.stage.written for m in w.targets}
+            done = {built_identity(m) for w in self.stage.written for m in w.targets}
             remaining = replace(
                 remaining,
-                findings=[m.finding for m in self.mapped if _built_identity(m) not in done],
+                findings=[m.finding for m in self.mapped if built_identity(m) not in done],
             )
         notes = "".join(n + "\n" for n in self.notes) + self.printed
         stage = self.stage
@@ -350,8 +378,3 @@ def _differing(
         for i, (old, new) in enumerate(zip(before, after))
         if changed_exactly(built_data(old), built_data(new), changes.get(i, [])) is not None
     ]
-
-
-def _built_identity(m: KMapped) -> Identity:
-    b = m.ref.built
-    return m.finding.identity._replace(kind=b.kind if b else None, name=b.name if b else None)

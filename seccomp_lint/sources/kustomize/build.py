@@ -302,5 +302,5 @@ def lint_built(
     result = FileResult(
         directory, [m.finding for m in mapped], documents=raw.documents, pods=raw.pods
     )
-    result.size = len(data)
+    result.size, result.declared = len(data), raw.declared
     return result, mapped, built

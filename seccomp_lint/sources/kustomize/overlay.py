@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode
 
 from ...edit.edits import Context, NoFix, append_item
 from ...edit.splices import Rejected, apply_edits, parse_data, verify
+from ...edit.writer import unwritable
 from ...model.data import Applicability, Edit, Fix
 from ...text.documents import parse_stream
 from .origin import ORIGIN, TRANSFORMATIONS, Built
@@ -33,28 +34,12 @@ HEADER = (
 )
 
 
-def project_root(directory: str) -> str | None:
-    """The Git work tree holding ``directory``, or None."""
-    here = os.path.realpath(directory)
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        up = os.path.dirname(here)
-        if up == here:
-            return None
-        here = up
-
-
 def owned(path: str, project: str | None) -> bool:
     """Whether ``--fix`` edits this source file in place (see the module's documentation)."""
     real = os.path.realpath(path)
     if project is not None and os.path.commonpath([real, project]) != project:
         return False
-    try:
-        writable = bool(os.stat(real).st_mode & 0o222)
-    except OSError:
-        return False
-    return writable and os.access(real, os.W_OK)
+    return unwritable(real) is None
 
 
 def new_patch_name(directory: str) -> str:

@@ -17,7 +17,6 @@ from yaml.nodes import Node, SequenceNode
 from ...edit.edits import NoFix, block_lines, new_document
 from ...lint.linter import FileResult
 from ...model.data import Applicability, ChangeOp, Options
-from ...output.report import counted
 from ...text.documents import text
 from ..adapter import Mapped
 from .build import InSource, kustomization_of, lint_built
@@ -118,16 +117,9 @@ def verified_patches(
     return list(blocks.items()), held, problems
 
 
-def render_patches(
-    directory: str, blocks: list[tuple[str, list[Mapped[InSource]]]], held: int
-) -> str:
+def render_patches(directory: str, blocks: list[tuple[str, list[Mapped[InSource]]]]) -> str:
     """Patches, ready to paste into the kustomization of ``directory``."""
     if not blocks:
-        if held:
-            return (
-                f"seccomp-lint: {counted(held, 'patch')} held back as unsafe (review them, then "
-                "rerun with --unsafe-fixes)\n"
-            )
         return ""
     target = kustomization_of(directory)
     if _has_key(target, "patches"):

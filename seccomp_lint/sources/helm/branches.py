@@ -1,0 +1,150 @@
+"""The conditionals of a chart template that can make a pod Windows, and the values that take them.
+
+A template may write ``os: {name: windows}``, a ``kubernetes.io/os: windows`` node selector or a
+Windows-only field (``windowsOptions``, ``hostProcess``) inside ``{{ if ... }}`` (or ``with``, or
+an ``else``): the default values leave the pod Linux, and a fix verified with them alone can make
+the pod invalid when the branch is taken (a seccomp profile on a Windows pod, which the API server
+rejects). Each such branch in the document that holds a finding is a :class:`Branch`: the values
+that take it when every condition on the way is a plain ``.Values.x`` path (or ``not`` one), so
+the fix is verified by rendering the chart with them too; else why it cannot be taken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ...edit.geometry import EDITOR_BREAK
+
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
+_PATH = r"\.Values((?:\.[A-Za-z_][\w]*)+)"
+_PLAIN = re.compile(rf"^(not\s+)?{_PATH}$")
+_OPENS = ("if", "with", "range", "define", "block")
+# What makes a pod Windows, or only fits one: written literally in the template.
+_WINDOWS = re.compile(
+    r"""\bos["']?\s*:\s*(?:\{\s*)?(?:\r?\n\s*)?["']?name["']?\s*:\s*["']?windows\b"""
+    r"""|\bkubernetes\.io/os["']?\s*:\s*["']?windows\b"""
+    r"""|\bnode\.kubernetes\.io/windows-build\b"""
+    r"""|\b(?:windowsOptions|hostProcess)["']?\s*:"""
+)
+_DOCUMENT = re.compile(r"^---(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A branch of a template that makes its pod Windows: the values that take it (dotted path
+    -> value), or why it cannot be taken (``why``)."""
+
+    template: str  # as shown
+    line: int  # 1-based, of what makes the pod Windows
+    condition: str  # the conditions on the way, as written
+    settings: tuple[tuple[str, bool], ...] = ()
+    why: str | None = None
+
+    @property
+    def label(self) -> str:
+        taken = ", ".join(f".Values.{p}={'true' if v else 'false'}" for p, v in self.settings)
+        return f"{taken} (the branch `{self.condition}` at {self.template}:{self.line} taken)"
+
+    def values_text(self) -> str:
+        """The values that take the branch, as a values file's text (JSON is YAML)."""
+        tree: dict = {}
+        for path, value in self.settings:
+            *parents, last = path.split(".")
+            node = tree
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[last] = value
+        return json.dumps(tree)
+
+
+@dataclass
+class _Block:
+    opens: str  # if | with | range | define | block
+    conditions: list[str] = field(default_factory=list)  # each branch's; "" for a bare else
+
+
+def windows_branches(template: str, shown: str, line: int) -> list[Branch]:
+    """The branches of ``template`` that make a pod Windows, in the document (between ``---``
+    lines) holding ``line``: the ones whose conditions the default values may leave untaken."""
+    first, last = _document(template, line)
+    out: dict[tuple, Branch] = {}
+    stack: list[_Block] = []
+    events = [(m.start(), "action", m) for m in _ACTION.finditer(template)]
+    events += [(m.start(), "windows", m) for m in _WINDOWS.finditer(template)]
+    for offset, what, match in sorted(events, key=lambda e: (e[0], e[1])):
+        if what == "action":
+            _step(stack, match.group(1))
+            continue
+        at = _line_of(template, offset)
+        if not first <= at <= last or any(f.opens == "define" for f in stack):
+            continue
+        conditional = [f for f in stack if f.opens != "block"]
+        if not conditional:
+            continue  # written whatever the values: the pod is Windows in every render
+        branch = _taken(conditional, shown, at)
+        out.setdefault((branch.settings, branch.why, branch.condition), branch)
+    return list(out.values())
+
+
+def _document(template: str, line: int) -> tuple[int, int]:
+    """The first and last line of the document holding ``line``."""
+    lines = EDITOR_BREAK.split(template)
+    first, last = 1, len(lines)
+    for i, text in enumerate(lines, start=1):
+        if _DOCUMENT.match(text):
+            if i <= line:
+                first = i + 1
+            else:
+                last = i - 1
+                break
+    return first, last
+
+
+def _line_of(text: str, offset: int) -> int:
+    return len(EDITOR_BREAK.findall(text, 0, offset)) + 1
+
+
+def _step(stack: list[_Block], action: str) -> None:
+    """Follow one template action's effect on the open blocks."""
+    if action.startswith("/*"):
+        return
+    word, _, rest = action.partition(" ")
+    rest = rest.strip()
+    if word in _OPENS:
+        stack.append(_Block(word, [rest]))
+    elif word == "else" and stack:
+        for opener in ("if", "with"):
+            if rest.startswith(opener + " "):
+                rest = rest[len(opener) :].strip()
+        stack[-1].conditions.append(rest)
+    elif word == "end" and stack:
+        stack.pop()
+
+
+def _taken(stack: list[_Block], shown: str, line: int) -> Branch:
+    """The values that take the branch open at a line: every earlier branch of each block not
+    taken, its own taken; or why they cannot be found."""
+    settings: dict[str, bool] = {}
+    written = []
+    for frame in stack:
+        *before, own = frame.conditions
+        said = [f"{frame.opens} {frame.conditions[0]}"]
+        said += [f"else {frame.opens} {c}" if c else "else" for c in frame.conditions[1:]]
+        written.append(" / ".join(said))
+        if frame.opens == "range":
+            why = f"it is inside `range {frame.conditions[0]}`"
+            return Branch(shown, line, "; ".join(written), why=why)
+        wanted = [(c, False) for c in before] + ([(own, True)] if own else [])
+        for condition, value in wanted:
+            plain = _PLAIN.match(condition)
+            if plain is None:
+                why = f"its condition `{condition}` is not a plain .Values path"
+                return Branch(shown, line, "; ".join(written), why=why)
+            path = plain.group(2)[1:]
+            value = value != bool(plain.group(1))  # `not .Values.x` is taken with x false
+            if settings.setdefault(path, value) != value:
+                why = f"it needs .Values.{path} both true and false"
+                return Branch(shown, line, "; ".join(written), why=why)
+    return Branch(shown, line, "; ".join(written), tuple(sorted(settings.items())))

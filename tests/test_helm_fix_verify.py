@@ -1,0 +1,500 @@
+"""A chart's fix verified in every render that reads the file it changes (issues 21 and 22), and
+written through the shared fix stage (``fix/stage.Stage``): put back when interrupted or when
+the end-to-end re-render does not confirm it.
+
+Rendered with the Helm SDK (helm-python-sdk, in the test extra), no ``helm`` on PATH. The charts
+are ``tests/fixtures/helm/shop`` (a Deployment and a Job rendering ``podSecurityContext`` from
+values) and ``hello`` (``helm create``), copied and changed per test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run_cli
+
+from seccomp_lint.lint import config
+from seccomp_lint.model.data import Options
+from seccomp_lint.sources.adapter import FixRun
+from seccomp_lint.sources.discover import Discoverer
+from seccomp_lint.sources.helm.adapter import Helm
+from seccomp_lint.sources.helm.branches import windows_branches
+
+HELM = FIXTURES / "helm"
+HOOK = "templates/tests/test-connection.yaml"
+PROFILE = "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n"
+# The pod spec of shop's Deployment, where a Windows branch is put beside it.
+SHOP_POD = "    spec:\n      {{- with .Values.podSecurityContext }}\n"
+
+
+@pytest.fixture(autouse=True)
+def no_helm_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "no-helm"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def _shop(tmp_path: Path) -> Path:
+    """shop without its Unconfined debug pod: one values key (podSecurityContext) to set."""
+    chart = tmp_path / "shop"
+    shutil.copytree(HELM / "shop", chart)
+    (chart / "templates" / "debug-pod.yaml").unlink()
+    return chart
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _configured(tmp_path: Path, chart: Path, files: dict[str, str]) -> tuple[str, ...]:
+    """Values files named for the chart in a .seccomp-lint.yaml, as a walk reads them."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    listed = "".join(f"      - {name}\n" for name in files)
+    cfg = tmp_path / ".seccomp-lint.yaml"
+    cfg.write_text(f"charts:\n  {chart.name}:\n    values:\n{listed}")
+    values = Discoverer(config.load(str(cfg))).chart_values(str(chart))
+    assert values == tuple(str(tmp_path / name) for name in files)
+    return values
+
+
+def _fix(chart: Path, configured: tuple[str, ...] = (), write: bool = True, values=()):
+    """The Helm adapter's fix stage, as the pipeline runs it for a chart the config names."""
+    options = Options()
+    build = Helm().lint(str(chart), list(values), options)
+    assert build.result.error is None, build.result.error
+    run = FixRun(options, False, write, lambda f: True, tuple(values), configured=configured)
+    return Helm().fix(build, run)
+
+
+def _helps(done) -> list[str]:
+    return [f.help or "" for f in done.remaining.findings]
+
+
+# --------------------------------------------------------------------------- configured values
+
+
+def test_a_values_fix_is_declined_when_a_configured_values_file_keeps_the_finding(
+    tmp_path: Path,
+) -> None:
+    """legacy.yaml turns podSecurityContext off (null): rendered with it, the pods still have no
+    profile after the values.yaml fix, so the fix is declined, naming the file. Verified with
+    the defaults only, it was applied."""
+    chart = _shop(tmp_path)
+    configured = _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    before = _tree(chart)
+    done = _fix(chart, configured)
+    assert _tree(chart) == before
+    assert done.files == []
+    why = f"fix not applied: with values {configured[0]}: the re-rendered chart still has it"
+    assert len(done.remaining.findings) == 2
+    assert all(why in h for h in _helps(done)), _helps(done)
+
+
+def test_a_values_fix_that_would_make_a_configured_windows_render_invalid_is_declined(
+    tmp_path: Path,
+) -> None:
+    """win.yaml deploys the chart on Windows nodes (the template writes os.name from values):
+    the profile set in values.yaml would reach that Windows pod, which the API rejects."""
+    chart = _shop(tmp_path)
+    deployment = chart / "templates" / "deployment.yaml"
+    text = deployment.read_text()
+    assert text.count(SHOP_POD) == 1
+    deployment.write_text(
+        text.replace(SHOP_POD, "    spec:\n      os: {name: {{ .Values.os }}}\n" + SHOP_POD[10:])
+    )
+    with (chart / "values.yaml").open("a") as handle:
+        handle.write("os: linux\n")
+    configured = _configured(tmp_path, chart, {"win.yaml": "os: windows\n"})
+    values = (chart / "values.yaml").read_bytes()
+    done = _fix(chart, configured)
+    assert (chart / "values.yaml").read_bytes() == values
+    why = (
+        f"with values {configured[0]}: the re-rendered chart would add seccomp-on-windows-pod "
+        "for Deployment/release-name-webshop"
+    )
+    assert any(why in h for h in _helps(done)), _helps(done)
+
+
+def test_a_values_fix_that_holds_in_every_configured_render_is_applied(tmp_path: Path) -> None:
+    chart = _shop(tmp_path)
+    configured = _configured(
+        tmp_path,
+        chart,
+        {
+            "prod.yaml": 'image:\n  tag: "2.0"\n',
+            "tight.yaml": "podSecurityContext:\n  runAsUser: 1\n",
+        },
+    )
+    done = _fix(chart, configured)
+    assert [Path(f.path).name for f in done.files] == ["values.yaml"]
+    assert PROFILE in (chart / "values.yaml").read_text()
+    assert done.remaining.findings == []
+    options = Options()
+    for given in ((), *((v,) for v in configured)):  # every render lints clean
+        assert Helm().lint(str(chart), list(given), options).result.findings == [], given
+
+
+def test_a_values_file_fix_is_verified_only_in_the_renders_that_read_it(tmp_path: Path) -> None:
+    """The fix goes into the last --values file: the defaults render and a configured file's
+    render do not read it, so they neither confirm nor veto it."""
+    chart = _shop(tmp_path)
+    configured = _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    prod = tmp_path / "prod.yaml"
+    prod.write_text('image:\n  tag: "2.0"\n')
+    done = _fix(chart, configured, values=(str(prod),))
+    assert prod.read_text() == 'image:\n  tag: "2.0"\n' + PROFILE
+    assert done.remaining.findings == []
+
+
+def test_a_configured_values_file_that_does_not_render_declines_the_fix(tmp_path: Path) -> None:
+    chart = _shop(tmp_path)
+    configured = _configured(tmp_path, chart, {"broken.yaml": "image: [unclosed\n"})
+    before = _tree(chart)
+    done = _fix(chart, configured)
+    assert _tree(chart) == before
+    why = f"fix not applied: the chart does not render with values {configured[0]}"
+    assert all(why in h for h in _helps(done)), _helps(done)
+
+
+# --------------------------------------------------------------------------- Windows branches
+
+AGENT = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      {{- if CONDITION }}
+      BRANCH
+      {{- end }}
+      containers:
+        - name: agent
+          image: agent
+"""
+OS_WINDOWS = "os:\n        name: windows"
+NODE_WINDOWS = "nodeSelector:\n        kubernetes.io/os: windows"
+
+
+def _agent(tmp_path: Path, condition: str, branch: str) -> tuple[Path, Path]:
+    """shop, fixed already, plus a DaemonSet that hard-codes its pod spec, with a branch."""
+    chart = _shop(tmp_path)
+    values = chart / "values.yaml"
+    values.write_text(
+        values.read_text().replace("podSecurityContext: {}\n", PROFILE)
+        + "agent:\n  windows: false\n  os: linux\n"
+    )
+    agent = chart / "templates" / "agent.yaml"
+    agent.write_text(AGENT.replace("CONDITION", condition).replace("BRANCH", branch))
+    return chart, agent
+
+
+def test_a_template_fix_beside_a_windows_branch_is_declined(lint, tmp_path: Path) -> None:
+    """Rendered with .Values.agent.windows true, the pod is Windows and the added profile is
+    invalid there: declined, saying with which values. (It was applied, verified with the
+    defaults only.)"""
+    chart, _ = _agent(tmp_path, ".Values.agent.windows", OS_WINDOWS)
+    before = _tree(chart)
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert _tree(chart) == before
+    assert result.code == 1
+    assert (
+        "fix not applied: with .Values.agent.windows=true (the branch `if .Values.agent.windows` "
+        "at templates/agent.yaml:13 taken): the re-rendered chart would add "
+        "seccomp-on-windows-pod for DaemonSet/agent"
+    ) in result.stdout
+
+
+def test_a_values_fix_beside_a_windows_branch_is_declined(lint, tmp_path: Path) -> None:
+    """The issue's case for values: the Deployment becomes Windows with .Values.windows set."""
+    chart = _shop(tmp_path)
+    deployment = chart / "templates" / "deployment.yaml"
+    branch = "      {{- if .Values.windows }}\n      os:\n        name: windows\n      {{- end }}\n"
+    deployment.write_text(
+        deployment.read_text().replace(SHOP_POD, SHOP_POD[:10] + branch + SHOP_POD[10:])
+    )
+    values = (chart / "values.yaml").read_bytes()
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert (chart / "values.yaml").read_bytes() == values
+    assert (
+        "with .Values.windows=true (the branch `if .Values.windows` at "
+        "templates/deployment.yaml:15 taken): the re-rendered chart would add "
+        "seccomp-on-windows-pod for Deployment/release-name-webshop"
+    ) in result.stdout
+
+
+def test_a_branch_whose_condition_cannot_be_set_declines_the_template_fix(
+    lint, tmp_path: Path
+) -> None:
+    chart, agent = _agent(tmp_path, 'eq .Values.agent.os "windows"', OS_WINDOWS)
+    before = agent.read_bytes()
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert agent.read_bytes() == before
+    assert (
+        "fix not applied: templates/agent.yaml:13 makes the pod Windows under "
+        '`if eq .Values.agent.os "windows"`, and its condition `eq .Values.agent.os "windows"` '
+        "is not a plain .Values path: the change cannot be verified with that branch taken"
+    ) in result.stdout
+
+
+def test_a_template_fix_verified_with_the_branch_taken_is_applied(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Windows nodeSelector does not make the pod Windows: with the branch taken the fix still
+    holds, so it is applied, after a render with .Values.agent.windows true."""
+    from seccomp_lint.sources.helm import render
+
+    real, given = render.render_sdk, []
+
+    def recorded(chart, values):
+        given.append([text for _, text in values])
+        return real(chart, values)
+
+    monkeypatch.setattr(render, "render_sdk", recorded)
+    chart, agent = _agent(tmp_path, ".Values.agent.windows", NODE_WINDOWS)
+    result = lint("--chart", str(chart), "--fix")
+    assert result.verdict == (0, [])
+    assert "      securityContext:\n        seccompProfile:\n" in agent.read_text()
+    assert any('{"agent": {"windows": true}}' in texts for texts in given), given
+
+
+def test_windows_branches_of_a_template() -> None:
+    template = (
+        "kind: Pod\nspec:\n"
+        "  {{- if .Values.linux }}\n  a: 1\n"
+        "  {{- else if not .Values.legacy }}\n  nodeSelector: {kubernetes.io/os: windows}\n"
+        "  {{- else }}\n  os: {name: windows}\n  {{- end }}\n"
+        "  {{- with .Values.win }}{{- if .Values.host }}\n"
+        "  securityContext: {windowsOptions: {hostProcess: true}}\n"
+        "  {{- end }}{{- end }}\n"
+        "  {{- range .Values.pods }}\n  os: {name: windows}\n  {{- end }}\n"
+        '  {{- define "x" }}\n  os: {name: windows}\n  {{- end }}\n'
+        "  containers: []\n"
+        "---\nkind: Pod\nspec:\n  {{- if .Values.other }}\n  os: {name: windows}\n  {{- end }}\n"
+    )
+    found = {(b.line, b.settings, b.why) for b in windows_branches(template, "t.yaml", 2)}
+    assert found == {
+        (6, (("legacy", False), ("linux", False)), None),
+        (8, (("legacy", True), ("linux", False)), None),
+        (11, (("host", True), ("win", True)), None),
+        (14, (), "it is inside `range .Values.pods`"),
+    }
+    # The other document's branch is its own.
+    assert [(b.line, b.settings) for b in windows_branches(template, "t.yaml", 22)] == [
+        (24, (("other", True),))
+    ]
+
+
+# --------------------------------------------------------------------------- the shared stage
+
+
+def test_a_failing_end_to_end_render_puts_every_file_back(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The values file and the hook template are written, then the re-render that confirms them
+    fails (a tool error): both are put back, and the run says why."""
+    from seccomp_lint.sources.helm import render
+    from seccomp_lint.sources.toolrun import ToolError
+
+    chart = tmp_path / "hello"
+    shutil.copytree(HELM / "hello", chart)
+    before = _tree(chart)
+    real, calls = render.render_sdk, []
+
+    def failing_after_the_writes(chart_dir, values):
+        calls.append(chart_dir)
+        if len(calls) == 4:  # the lint, two verified changes, then the end-to-end check
+            assert (chart / "values.yaml").read_bytes() != before["values.yaml"]
+            raise ToolError("helm template: killed")
+        return real(chart_dir, values)
+
+    monkeypatch.setattr(render, "render_sdk", failing_after_the_writes)
+    result = lint("--chart", str(chart), "--fix", fmt="text")
+    assert _tree(chart) == before
+    assert "fix undone: the chart does not render from the files as written" in result.stderr
+    assert "Found 2 findings (2 errors)" in result.stdout
+    assert result.code == 1
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_an_error_between_the_values_write_and_a_template_write_puts_the_values_back(
+    lint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: type[BaseException]
+) -> None:
+    from seccomp_lint.edit import writer
+
+    chart = tmp_path / "hello"
+    shutil.copytree(HELM / "hello", chart)
+    before = _tree(chart)
+    real = writer.replace_atomically
+
+    def replace_atomically(path, data, expected, seen):
+        if path.endswith("test-connection.yaml"):
+            assert (chart / "values.yaml").read_bytes() != before["values.yaml"]
+            raise error("between the writes")
+        return real(path, data, expected, seen)
+
+    monkeypatch.setattr(writer, "replace_atomically", replace_atomically)
+    if error is KeyboardInterrupt:
+        assert lint("--chart", str(chart), "--fix", fmt="text").code == 130
+    else:  # a program error: the put-back happens on the way out
+        with pytest.raises(error):
+            lint("--chart", str(chart), "--fix", fmt="text")
+    assert _tree(chart) == before
+
+
+def test_diff_reports_what_remains_where_the_files_on_disk_have_it(lint, tmp_path: Path) -> None:
+    """--diff: the hook template would get three lines above its second container, whose
+    Unconfined profile (an unsafe fix, held back) remains: reported at its line on disk (19),
+    not at the line of the text --diff did not write (22). (It held on main as well: the
+    template lines come from the template on disk; now the stage keeps the positions of the
+    findings as linted before the fix, as plain files do.)"""
+    chart = tmp_path / "hello"
+    shutil.copytree(HELM / "hello", chart)
+    hook = chart / HOOK
+    hook.write_text(
+        hook.read_text().replace(
+            "  restartPolicy: Never\n",
+            "    - name: b\n      image: b\n      securityContext:\n        seccompProfile:\n"
+            "          type: Unconfined\n  restartPolicy: Never\n",
+        )
+    )
+    report = tmp_path / "report.json"
+    diff = lint("--chart", str(chart), "--diff", "--format", "json", "-o", str(report), fmt=None)
+    assert f"+++ b/{hook}" in diff.stdout
+    assert "@@ -7,6 +7,9 @@" in diff.stdout
+    left = json.loads(report.read_text())["findings"]
+    assert [(f["path"], f["line"], f["column"], f["rule"]) for f in left] == [
+        (str(hook), 19, 11, "unconfined-seccomp-profile")
+    ]
+    assert hook.read_text().splitlines()[18] == "          type: Unconfined"
+
+
+# Runs ``seccomp-lint ARGS`` and sends SIGNAL to itself just before the AT-th step (0: never):
+# reading a file's stamp, each system call of an atomic write, a put-back, a render of the chart
+# (the verifying renders and the end-to-end one). Prints how many steps it saw.
+_INTERRUPT_AT = """\
+import os, signal, sys, types
+from seccomp_lint.edit import writer
+from seccomp_lint.sources.helm import render
+from seccomp_lint.cli import main
+
+at, sig = int(sys.argv[1]), int(sys.argv[2])
+signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+seen = 0
+
+def step(real):
+    def call(*args, **kwargs):
+        global seen
+        seen += 1
+        if seen == at:
+            os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+    return call
+
+writer.stamp = step(writer.stamp)
+proxy = types.SimpleNamespace(**vars(writer.os))
+for name in ("fdopen", "fchmod", "fsync", "replace"):
+    setattr(proxy, name, step(getattr(os, name)))
+writer.os = proxy
+writer.put_back = step(writer.put_back)
+render.render_sdk = step(render.render_sdk)
+code = main(sys.argv[3:])
+print("STEPS", seen, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_during_a_chart_fix_leaves_files_as_before_or_as_verified(
+    tmp_path: Path, sig: int
+) -> None:
+    """``--chart hello --fix`` writes values.yaml, then the hook template, then re-renders to
+    confirm. Interrupted at any step, every file of the chart is as before the run or as
+    after it: never the values change without the template change verified with it."""
+    chart = tmp_path / "hello"
+    env = {**os.environ, "PATH": str(tmp_path)}  # no helm: the SDK renders (a counted step)
+
+    def interrupted_at(at: int) -> subprocess.CompletedProcess:
+        shutil.rmtree(chart, ignore_errors=True)
+        shutil.copytree(HELM / "hello", chart)
+        argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig))]
+        return subprocess.run(
+            [*argv, "--chart", str(chart), "--fix"], capture_output=True, timeout=120, env=env
+        )
+
+    whole = interrupted_at(0)
+    err = whole.stderr.decode(errors="replace")
+    assert whole.returncode == 0, err[-2000:]
+    after = _tree(chart)
+    shutil.rmtree(chart)
+    shutil.copytree(HELM / "hello", chart)
+    before = _tree(chart)
+    assert {k for k in after if after[k] != before[k]} == {"values.yaml", HOOK}
+    steps = int(whole.stderr.split(b"STEPS ")[-1].split()[0])
+    assert steps > 10
+    for at in range(1, steps + 1):
+        done = interrupted_at(at)
+        err = done.stderr.decode(errors="replace")
+        assert "Traceback" not in err, (at, err[-2000:])
+        assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
+        now = _tree(chart)
+        assert now in (before, after), (at, {k for k in now if now[k] != before.get(k)})
+
+
+def test_a_chart_that_needs_its_values_is_not_verified_with_the_defaults_alone(
+    lint, tmp_path: Path
+) -> None:
+    """`required` fails the defaults render; with --values the chart renders, and the template
+    fix is verified in the renders that do render (the defaults are not a deployment of it)."""
+    chart = tmp_path / "hello"
+    shutil.copytree(HELM / "hello", chart)
+    (chart / "templates" / "env.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\n"
+        'data:\n  env: {{ required "set env" .Values.env | quote }}\n'
+    )
+    env = tmp_path / "env.yaml"
+    env.write_text("env: prod\n")
+    assert lint("--chart", str(chart)).code == 2  # the defaults do not render
+    result = lint("--chart", str(chart), "--values", str(env), "--fix", fmt="text")
+    assert "(2 fixed, 0 remaining)" in result.stdout, result.stdout + result.stderr
+    assert env.read_text() == "env: prod\n" + PROFILE
+    assert "seccompProfile" in (chart / HOOK).read_text()
+
+
+def test_the_command_line_verifies_with_the_configured_values_files(tmp_path: Path) -> None:
+    """``--chart DIR --fix`` verifies a chart's fix with the values files the config names for
+    it: legacy.yaml keeps the finding, so values.yaml is not changed."""
+    chart = _shop(tmp_path)
+    _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    before = _tree(chart)
+    result = run_cli("--fix", "--chart", "shop", fmt="text", cwd=tmp_path)
+    assert _tree(chart) == before, result.stderr
+    assert result.code == 1
+    why = f"fix not applied: with values {tmp_path / 'legacy.yaml'}: the re-rendered chart still"
+    assert result.stdout.count(why) == 2, result.stdout
+
+
+def test_a_walk_fixes_a_configured_render_before_the_defaults(tmp_path: Path) -> None:
+    """A walk renders the chart with legacy.yaml too and fixes that render first (legacy.yaml
+    sets the profile), so the defaults' values.yaml fix then holds in every render: one
+    ``--fix`` leaves the chart lint-clean."""
+    chart = _shop(tmp_path)
+    _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
+    result = run_cli("--fix", ".", fmt="text", cwd=tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "RuntimeDefault" in (tmp_path / "legacy.yaml").read_text()
+    assert "RuntimeDefault" in (chart / "values.yaml").read_text()
+    assert run_cli(".", cwd=tmp_path).findings == []
