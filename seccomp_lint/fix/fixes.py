@@ -229,15 +229,23 @@ def _attempt(
     result, now = text.lint(new)
     added = now - before
     if added:
-        rule, kind, name, container, _ = next(iter(added))
-        where = f"{kind}/{name or '<unnamed>'}" + (f' container "{container}"' if container else "")
-        raise Worse(f"it would add a finding ({rule} for {where})", set(added))
+        a = next(iter(added))
+        where = f"{a.kind}/{a.name or '<unnamed>'}" + (
+            f' container "{a.container}"' if a.container else ""
+        )
+        raise Worse(f"it would add a finding ({a.rule} for {where})", set(added))
     return new, result, now
 
 
+def _object(f: Finding) -> tuple:
+    """The object (kind, namespace, name) a finding is about, as its identity has it."""
+    obj = f.object
+    return (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
+
+
 def _objects(groups: list[list[Finding]]) -> set[tuple]:
-    """The objects (kind, name) the groups' findings are about."""
-    return {(g[0].object.kind, g[0].object.name) for g in groups if g[0].object}
+    """The objects (kind, namespace, name) the groups' findings are about."""
+    return {_object(g[0]) for g in groups if g[0].object}
 
 
 def _passing(
@@ -250,11 +258,8 @@ def _passing(
     try:
         return groups, _attempt(text, body, groups, before)
     except Worse as exc:
-        culprits = [
-            g
-            for g in groups
-            if g[0].object and (g[0].object.kind, g[0].object.name) in {a[1:3] for a in exc.added}
-        ]
+        added = {(a.kind, a.namespace, a.name) for a in exc.added}
+        culprits = [g for g in groups if g[0].object and _object(g[0]) in added]
         if culprits and len(culprits) < len(groups):
             for g in culprits:
                 for f in g:
@@ -324,9 +329,7 @@ def _rounds(
         touched = _objects(done)
         for f in findings:
             key = _fingerprint(f)
-            if isinstance(failed.get(key), Worse) and (
-                f.object and (f.object.kind, f.object.name) in touched
-            ):
+            if isinstance(failed.get(key), Worse) and f.object and _object(f) in touched:
                 del failed[key]
         findings = result.findings
     return body, result

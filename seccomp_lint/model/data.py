@@ -129,10 +129,12 @@ class Source:
 
 class Identity(NamedTuple):
     """What a finding is about, independent of where the file puts it: the same finding in a
-    fixed file, a rebuilt output or a re-rendered chart has the same identity."""
+    fixed file, a rebuilt output or a re-rendered chart has the same identity. Two objects of
+    one kind and name in two namespaces are two objects."""
 
     rule: str
     kind: str | None  # the object's
+    namespace: str | None
     name: str | None
     container: str | None  # None: the pod
     setting: str | None  # which setting, e.g. ``securityContext.seccompProfile``
@@ -142,10 +144,11 @@ class Identity(NamedTuple):
 class Finding:
     """One problem at one position.
 
-    Identity is structured: rule, object, container (None: the pod) and ``setting`` (which
-    setting of the pod template or container, e.g. ``securityContext.seccompProfile``). The
-    message does not name the object; reporters add its label. A suppressed finding is kept,
-    flagged with how it was suppressed, so summaries can count it.
+    Identity is structured: rule, object (kind, namespace, name), container (None: the pod) and
+    ``setting`` (which setting of the pod template or container, e.g.
+    ``securityContext.seccompProfile``). The message does not name the object; reporters add
+    its label. A suppressed finding is kept, flagged with how it was suppressed, so summaries
+    can count it.
     """
 
     rule: str
@@ -174,8 +177,9 @@ class Finding:
     def identity(self) -> Identity:
         """What the finding is about, independent of where the file puts it."""
         obj = self.object
-        kind, name = (obj.kind, obj.name) if obj else (None, None)
-        return Identity(self.rule, kind, name, self.container, self.setting)
+        if obj is None:
+            return Identity(self.rule, None, None, None, self.container, self.setting)
+        return Identity(self.rule, obj.kind, obj.namespace, obj.name, self.container, self.setting)
 
     @property
     def text(self) -> str:

@@ -1,58 +1,80 @@
 """Built inputs (``--kustomize DIR``, ``--chart DIR``): the registry of build source adapters.
 
-One entry per build kind, name -> adapter (:class:`~.adapter.BuildSource`): the adapter builds
-or renders its input, lints the output and maps each finding back to its source; with ``--fix``
-it locates each planned change in its files and supplies its end-to-end check, and the fix
-engine (:mod:`seccomp_lint.fix.stage`) does the rest. The pipeline asks this table for a build's
-adapter and never branches on the kind. A third kind of build source (a Flux ``HelmRelease``'s
-inline values, say) is one adapter module beside these and one line in :data:`ADAPTERS`.
+One entry per build kind, name -> the function that makes its adapter
+(:class:`~.adapter.BuildSource`): the adapter builds or renders its input, lints the output and
+maps each finding back to its source; with ``--fix`` it locates each planned change in its files
+and supplies its end-to-end check, and the fix engine (:mod:`seccomp_lint.fix.stage`) does the
+rest. The pipeline asks this table for a build's adapter and never branches on the kind. A third
+kind of build source (a Flux ``HelmRelease``'s inline values, say) is one adapter module beside
+these and one entry in :data:`MAKERS`.
+
+An adapter's modules are imported when a build of its kind first needs it (a documented seam):
+a run over kustomizations alone does not load the Helm modules, nor a chart alone the Kustomize
+ones.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
 from .discover import HELM, KUSTOMIZE, Discoverer, Planned
-from .helm.adapter import Helm
-from .kustomize.adapter import Kustomize
 from .scratch import scratch_copy
 
-ADAPTERS: dict[str, BuildSource] = {
-    KUSTOMIZE: Kustomize(),  # --kustomize DIR
-    HELM: Helm(),  # --chart DIR, with --values FILE
-}
+
+def _kustomize() -> BuildSource:
+    from .kustomize.adapter import Kustomize  # a documented seam: only for a kustomization
+
+    return Kustomize()  # --kustomize DIR
+
+
+def _helm() -> BuildSource:
+    from .helm.adapter import Helm  # a documented seam: only for a chart
+
+    return Helm()  # --chart DIR, with --values FILE
+
+
+MAKERS: dict[str, Callable[[], BuildSource]] = {KUSTOMIZE: _kustomize, HELM: _helm}
+ADAPTERS: dict[str, BuildSource] = {}  # each kind's adapter, once made
+
+
+def adapter(kind: str) -> BuildSource:
+    """The adapter of a build kind, made on first use."""
+    if kind not in ADAPTERS:
+        ADAPTERS[kind] = MAKERS[kind]()
+    return ADAPTERS[kind]
 
 
 def lint_builds(inputs: list[tuple[str, str]], values: list[str], options: Options) -> list[Build]:
     """Build and lint every input, each ``(kind, directory)``."""
-    return [ADAPTERS[kind].lint(directory, values, options) for kind, directory in inputs]
+    return [adapter(kind).lint(directory, values, options) for kind, directory in inputs]
 
 
 def lint_planned(planned: list[Planned], options: Options) -> list[Build]:
     """Build and lint what a walk found (:mod:`.discover`), each with its own values files."""
-    return [ADAPTERS[p.kind].lint(p.directory, list(p.values), options) for p in planned]
+    return [adapter(p.kind).lint(p.directory, list(p.values), options) for p in planned]
 
 
 def fix_build(build: Build, run: FixRun) -> BuildFix:
     """Fix one build in its sources, through its kind's adapter; with ``--diff``, for a kind
     whose check rebuilds from disk, in a scratch copy (:mod:`.scratch`), so the diff is what
     ``--fix`` would keep (else the in-place edits it would try first)."""
-    adapter = ADAPTERS[build.kind]
-    if not run.write and adapter.checks_on_disk:
+    source = adapter(build.kind)
+    if not run.write and source.checks_on_disk:
         done = _in_scratch(build, run)
         if isinstance(done, BuildFix):
             return done
-        fell_back = adapter.fix(build, run)
+        fell_back = source.fix(build, run)
         why = (
             f"this diff is not checked by a rebuild ({done}): it shows the edits --fix would "
             "try first, and --fix may put some back"
         )
         fell_back.problems.append((build.directory, why))
         return fell_back
-    return adapter.fix(build, run)
+    return source.fix(build, run)
 
 
 def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
@@ -74,7 +96,7 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
                 return "it reads a file the repository's index does not know"
             shared = replace(run.shared, readers=Discoverer(None).readers)
             rehearsal = replace(run, write=True, shared=shared, rehearsal=True)
-            done = ADAPTERS[build.kind].fix(again, rehearsal)
+            done = adapter(build.kind).fix(again, rehearsal)
             files = []
             for ff in done.files:
                 real = copy.real_path(ff.path)  # (the working directory is the copy's)

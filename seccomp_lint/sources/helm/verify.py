@@ -197,7 +197,8 @@ def _lost_and_gained(before: FileResult, after: FileResult, group: list[Mapped])
         return f"the re-rendered chart still has it (in {left[0].finding.path})"
     added = now - was
     if added:
-        rule, kind, name = next(iter(added))[:3]
+        a = next(iter(added))
+        rule, kind, name = a.rule, a.kind, a.name
         return f"the re-rendered chart would add {rule} for {kind}/{name}"
     return None
 

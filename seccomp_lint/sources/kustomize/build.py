@@ -5,9 +5,10 @@ kustomization that names the user's directory as its only resource and turns on 
 transformer annotations, so the user's files are never touched. No plugins, exec functions or
 Helm inflation are enabled, network access is cut off, and the build has a time limit.
 
-Each built object's ``config.kubernetes.io/origin`` annotation names the file it came from. The
-object is re-located there (by kind and its original name, before ``namePrefix``/``nameSuffix``)
-and linted again: a finding the source document has too is reported at its line in that file.
+Each built object's ``config.kubernetes.io/origin`` annotation names the file it came from
+(:mod:`.origin`). The object is re-located there by kind, namespace and name as they were before
+the transformers (``namePrefix``/``nameSuffix``, ``namespace:``; :mod:`.identity`), and the file
+is linted too: a finding the source object has too is reported at its line in that file.
 A finding the source does not have was brought by a patch: it is reported at the patch (a patch
 file, or the inline patch in the kustomization that applies it), found by following the
 offending field's path. Objects made by a generator are reported at the kustomization.
@@ -20,22 +21,18 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 
-import yaml
-from yaml.nodes import Node
-
 from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes
 from ...model.data import Finding, Identity, Options, Source
-from ...model.workloads import objects
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
-from ...text.documents import Document, parse_stream, text
+from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.streams import json_file
 from ..adapter import Mapped
-from .patches import Site, find_site
+from .identity import Renames, SourceFile, SourceObject
+from .origin import Built, read_built
+from .patches import Patches, Site, find_site
 
-ORIGIN = "config.kubernetes.io/origin"
-TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
     "ConfigMapGenerator": "configMapGenerator",
@@ -108,89 +105,6 @@ def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
     return new_document(wrapper)
 
 
-# --------------------------------------------------------------------------- built documents
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where kustomize says a built object came from; paths are absolute."""
-
-    path: str | None = None  # the resource file
-    configured_in: str | None = None  # the kustomization of a generator
-    configured_by: str | None = None  # the generator's kind
-    remote: str | None = None  # repo and ref of a remote resource
-    patched_in: tuple[str, ...] = ()  # kustomizations whose patches touched it, in order
-
-
-@dataclass
-class Built:
-    """One object of the build output, its origin and the annotations kustomize added."""
-
-    doc: Document
-    kind: str | None
-    name: str | None
-    origin: Origin
-
-
-def _load_annotation(doc: Document, meta: Node | None, key: str):
-    raw = text(doc.get(meta, "annotations", key))
-    if raw is None:
-        return None
-    try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError:
-        return None
-
-
-def read_built(data: bytes, wrapper: str) -> list[Built]:
-    """The build output's documents, each with its origin resolved to absolute paths."""
-    out = []
-    for doc in parse_stream(data):
-        meta = doc.get(doc.root, "metadata")
-        origin = _load_annotation(doc, meta, ORIGIN)
-        origin = origin if isinstance(origin, dict) else {}
-        steps = _load_annotation(doc, meta, TRANSFORMATIONS)
-        patched = []
-        for step in steps if isinstance(steps, list) else []:
-            if not isinstance(step, dict):
-                continue
-            by = step.get("configuredBy") or {}
-            kind = by.get("kind", "") if isinstance(by, dict) else ""
-            where = step.get("configuredIn")
-            if "Patch" in str(kind) and isinstance(where, str):
-                resolved = origin_path(wrapper, where)
-                if resolved not in patched:
-                    patched.append(resolved)
-        path = origin.get("path")
-        remote = None
-        if origin.get("repo"):
-            remote = f"{origin['repo']}//{path or ''}?ref={origin.get('ref', '')}"
-            path = None
-        by = origin.get("configuredBy")
-        out.append(
-            Built(
-                doc=doc,
-                kind=text(doc.get(doc.root, "kind")),
-                name=text(doc.get(meta, "name")),
-                origin=Origin(
-                    path=origin_path(wrapper, path) if isinstance(path, str) else None,
-                    configured_in=origin_path(wrapper, origin["configuredIn"])
-                    if isinstance(origin.get("configuredIn"), str)
-                    else None,
-                    configured_by=by.get("kind") if isinstance(by, dict) else None,
-                    remote=remote,
-                    patched_in=tuple(patched),
-                ),
-            )
-        )
-    return out
-
-
-def origin_path(wrapper: str, path: str) -> str:
-    """An origin path (relative to the wrapper kustomization) as an absolute path."""
-    return os.path.normpath(os.path.join(wrapper, path))
-
-
 # --------------------------------------------------------------------------- mapping findings
 
 
@@ -199,71 +113,72 @@ class InSource:
     """Where a finding of the build output comes from, and where ``--fix`` edits it."""
 
     built: Built | None = None  # the object of the build output
-    original_name: str | None = None  # its name in the source (before prefixes and suffixes)
+    source: SourceObject | None = None  # the object it was built from, in its resource file
     source_finding: Finding | None = None  # the finding as linted in its plain resource file
     # Where --fix edits it: the plain resource file, or the strategic-merge patch file that
-    # sets the offending value; and the finding's identity there (its original name).
+    # sets the offending value; and the finding's identity there (its kind, namespace, name).
     edit_file: str | None = None
     edit_identity: Identity | None = None
     # A JSON 6902 patch or an inline patch that sets the value: edited from the build's fix.
     site: Site | None = None
 
 
+# Resource files as linted in this process, by path, path as shown and options, with the bytes
+# they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
+# file whose bytes changed since (a fix, a rebuild) is linted again.
+_LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
+_LINTED_MAX = 256
+
+
 @dataclass
 class SourceFiles:
-    """One kustomize build and what the mapping needs to know about it."""
+    """One kustomize build and what the mapping needs to know about it, each file read once."""
 
     directory: str  # as the user gave it
     root: str  # its real path
     wrapper: str
     options: Options
-    _linted: dict[str, tuple[list[Finding], list[Document]]] = field(default_factory=dict)
+    renames: Renames = field(default_factory=Renames)
+    _linted: dict[str, SourceFile] = field(default_factory=dict)
+    _patches: dict[str, Patches] = field(default_factory=dict)
+    _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
         """An absolute path as the user would write it, relative to the directory they gave."""
         rel = os.path.relpath(path, self.root)
         return os.path.normpath(os.path.join(self.directory, rel))
 
-    def lint_source(self, path: str) -> tuple[list[Finding], list[Document]]:
-        """A source file's findings (suppressed ones flagged) and its documents."""
+    def lint_source(self, path: str) -> SourceFile:
+        """A source file's findings (suppressed ones flagged) and its objects, indexed."""
         if path not in self._linted:
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError:
-                self._linted[path] = ([], [])
+                self._linted[path] = SourceFile([])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            found = lint_bytes(data, self.shown(path), options, json_file(path)).findings
-            self._linted[path] = (found, parse_stream(data))
+            key = (path, self.shown(path), options)
+            seen = _LINTED.get(key)
+            if seen is None or seen[0] != data:
+                found = lint_bytes(data, key[1], options, json_file(path)).findings
+                seen = _LINTED[key] = (data, SourceFile.of(found, data))
+                while len(_LINTED) > _LINTED_MAX:
+                    del _LINTED[next(iter(_LINTED))]
+            self._linted[path] = seen[1]
         return self._linted[path]
 
+    def patches(self, kustomization: str) -> Patches:
+        """A kustomization's patches, indexed."""
+        if kustomization not in self._patches:
+            self._patches[kustomization] = Patches.of(kustomization)
+        return self._patches[kustomization]
 
-def _original_name(kind: str | None, built_name: str | None, docs: list[Document]) -> str | None:
-    """The name in the source file of the object built as ``built_name``."""
-    names = []
-    for doc in docs:
-        for obj in objects(doc):
-            if text(doc.get(obj, "kind")) == kind:
-                name = text(doc.get(obj, "metadata", "name"))
-                if name is not None:
-                    names.append(name)
-    if built_name in names:
-        return built_name
-    inside = [n for n in names if built_name and n in built_name]
-    return max(inside, key=len) if inside else None
-
-
-def _source_finding(
-    sources: list[Finding], built: Finding, kind: str | None, name: str | None
-) -> Finding | None:
-    """The source file's finding that is the built one: same identity once the object's name
-    is its original one; the same message breaks a tie."""
-    want = built.identity._replace(kind=kind, name=name)
-    same = [src for src in sources if src.identity == want]
-    exact = [src for src in same if src.message == built.message]
-    found = exact or same
-    return found[0] if found else None
+    def key_line(self, path: str, key: str) -> int:
+        """The line of a top-level key in a YAML file, else 1."""
+        if (path, key) not in self._key_lines:
+            self._key_lines[path, key] = _key_line(path, key)
+        return self._key_lines[path, key]
 
 
 def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSource]:
@@ -276,21 +191,22 @@ def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSo
         return _map_to_file(f, ctx, b, origin.path)
     if origin.configured_in is not None:
         key = _GENERATOR_KEYS.get(origin.configured_by or "", "")
-        line = _key_line(origin.configured_in, key) if key else 1
+        line = ctx.key_line(origin.configured_in, key) if key else 1
         return Mapped(_at(f, ctx.shown(origin.configured_in), line, 1), f, InSource(b))
     top = kustomization_of(ctx.root)
     remote = Source(origin.remote) if origin.remote else None
-    at = _at(f, ctx.shown(top), _key_line(top, "resources"), 1, source=remote)
+    at = _at(f, ctx.shown(top), ctx.key_line(top, "resources"), 1, source=remote)
     return Mapped(at, f, InSource(b))
 
 
 def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[InSource]:
     """A finding of an object that comes from a resource file: there, or at the patch that
     sets the offending value."""
-    sources, docs = ctx.lint_source(path)
-    name = _original_name(b.kind, b.name, docs)
+    source = ctx.lint_source(path)
+    names = ctx.renames.names(b)
+    obj = source.source_object(b, names)
     shown = ctx.shown(path)
-    src = _source_finding(sources, f, b.kind, name)
+    src = source.finding(f, obj) if obj is not None else None
     if src is not None and src.object is not None and f.object is not None:
         moved = replace(
             f,
@@ -303,23 +219,33 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
             # Comments do not survive a build: a suppression at the source counts.
             suppressed=f.suppressed or src.suppressed,
         )
-        return Mapped(moved, f, InSource(b, name, src, path, src.identity))
+        return Mapped(moved, f, InSource(b, obj, src, path, src.identity))
+    if obj is not None and obj.name is not None and obj.name not in names:
+        names = [*names, obj.name]
     patched_in = b.origin.patched_in
-    site = find_site(patched_in, b.doc, f.line, f.column, b.kind, (b.name, name))
-    object_line = _object_line(docs, b.kind, name)
-    source = Source(shown, object_line)
+    applied = [ctx.patches(k) for k in patched_in]
+    site = find_site(applied, b.doc, f.line, f.column, b.kind, names)
+    object_line = obj.line if obj is not None else None
+    at_source = Source(shown, object_line)
     if site is not None:
         patch = site.patch
-        at = _at(f, ctx.shown(patch.file), site.line, site.column, source=source)
+        at = _at(f, ctx.shown(patch.file), site.line, site.column, source=at_source)
         if not patch.inline and not patch.operations:
-            # A strategic-merge patch file: the finding is fixed there, in place.
-            identity = f.identity._replace(kind=b.kind, name=name)
-            return Mapped(at, f, InSource(b, name, edit_file=patch.file, edit_identity=identity))
+            # A strategic-merge patch file: the finding is fixed there, in place, known by the
+            # object its document names.
+            doc = patch.docs[site.doc]
+            meta = doc.get(doc.root, "metadata")
+            identity = f.identity._replace(
+                kind=b.kind,
+                namespace=text(doc.get(meta, "namespace")),
+                name=text(doc.get(meta, "name")),
+            )
+            return Mapped(at, f, InSource(b, obj, edit_file=patch.file, edit_identity=identity))
         # A JSON 6902 patch file or an inline patch: edited from the build's fix.
-        return Mapped(at, f, InSource(b, name, site=site))
+        return Mapped(at, f, InSource(b, obj, site=site))
     where = patched_in[-1] if patched_in else path
-    line = _key_line(where, "patches") if patched_in else (object_line or 1)
-    return Mapped(_at(f, ctx.shown(where), line, 1, source=source), f, InSource(b, name))
+    line = ctx.key_line(where, "patches") if patched_in else (object_line or 1)
+    return Mapped(_at(f, ctx.shown(where), line, 1, source=at_source), f, InSource(b, obj))
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
@@ -341,15 +267,6 @@ def _key_line(path: str, key: str) -> int:
     except OSError:
         pass
     return 1
-
-
-def _object_line(docs: list[Document], kind: str | None, name: str | None) -> int | None:
-    for doc in docs:
-        for obj in objects(doc):
-            same = text(doc.get(obj, "kind")) == kind
-            if same and text(doc.get(obj, "metadata", "name")) == name:
-                return doc.pos(obj)[0]
-    return None
 
 
 # --------------------------------------------------------------------------- the whole run

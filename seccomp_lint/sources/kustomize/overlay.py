@@ -25,7 +25,7 @@ from ...edit.splices import Rejected, apply_edits, parse_data, verify
 from ...edit.writer import unwritable
 from ...model.data import Applicability, Edit, Fix
 from ...text.documents import parse_stream
-from .build import ORIGIN, TRANSFORMATIONS, Built
+from .origin import ORIGIN, TRANSFORMATIONS, Built
 
 PATCH_NAME = "seccomp-lint-patch"
 HEADER = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
@@ -22,6 +22,9 @@ from ...text.documents import Document, parse_stream, text
 from ...text.errors import ToolContractError
 from ...text.paths import Step, follow, node_path
 from ...text.streams import json_file
+
+# A name with one of these is matched as a regular expression (kustomize's targets are).
+_REGEX = re.compile(r"[\\^$*+?()\[\]{}|]")
 
 
 @dataclass(frozen=True)
@@ -72,25 +75,66 @@ def op_tokens(doc: Document, op: Node) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in raw.split("/")[1:]]
 
 
+@dataclass
+class Patches:
+    """A kustomization's patches in the order kustomize applies them, each document indexed by
+    the object name it targets, so that finding a built object's patches does not read them all.
+    """
+
+    items: list[Patch]
+    # name -> (patch, document) of the patches whose target or document names it
+    named: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # those that may match any name: no name, or a regular expression
+    loose: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, kustomization: str) -> Patches:
+        """Read and index the patches of a kustomization (none when it cannot be read)."""
+        out = cls(list(patches_of(kustomization)))
+        for i, patch in enumerate(out.items):
+            for j, doc in enumerate(patch.docs):
+                if patch.target is not None:
+                    name = patch.target.get("name")
+                elif isinstance(doc.root, SequenceNode):
+                    name = None
+                else:
+                    name = text(doc.get(doc.root, "metadata", "name"))
+                if name is None or _REGEX.search(name):
+                    out.loose.append((i, j))
+                else:
+                    out.named.setdefault(name, []).append((i, j))
+        return out
+
+    def candidates(self, names: list[str]) -> list[tuple[int, int]]:
+        """The (patch, document) pairs that may touch an object with one of ``names``: the
+        last patch first, its documents in order (as kustomize's last word wins)."""
+        found = set(self.loose)
+        for name in names:
+            found.update(self.named.get(name, ()))
+        return sorted(found, key=lambda pair: (-pair[0], pair[1]))
+
+
 def find_site(
-    kustomizations: tuple[str, ...],
+    applied: list[Patches],
     built: Document,
     line: int,
     column: int,
     kind: str | None,
-    names: tuple[str | None, str | None],
+    names: list[str],
 ) -> Site | None:
     """The patch that set the field at (line, column) of a built object, the last applied
-    first; ``names``: the object's built and original names."""
+    first; ``applied``: the patches of each kustomization that patched it, in order;
+    ``names``: every name the object had on the way."""
     steps = node_path(built, line, column)
     if not steps:
         return None
-    for kustomization in reversed(kustomizations):
-        for patch in reversed(list(patches_of(kustomization))):
-            found = _locate(patch, steps, kind, names)
+    for patches in reversed(applied):
+        for i, j in patches.candidates(names):
+            patch = patches.items[i]
+            found = _locate(patch, j, steps, kind, names)
             if found is not None:
-                index, op, (row, col) = found
-                return Site(patch, index, op, row + patch.line_shift, col + patch.column_shift)
+                op, (row, col) = found
+                return Site(patch, j, op, row + patch.line_shift, col + patch.column_shift)
     return None
 
 
@@ -165,43 +209,40 @@ def _plain(doc: Document, node: Node | None):
     return {k: text(v) for k, (_, v) in entries.items()}
 
 
-def _name_matches(pattern: str | None, built: str | None, original: str | None) -> bool:
+def _name_matches(pattern: str | None, names: list[str]) -> bool:
+    """Whether a patch's name (a target's may be a regular expression) names the object."""
     if pattern is None:
         return True
-    if built is None:
-        return False
-    if pattern == built or (pattern in built and (original is None or original in pattern)):
+    if pattern in names:
         return True
+    if not _REGEX.search(pattern):
+        return False
     try:
-        return any(re.fullmatch(pattern, n) for n in (built, original) if n)
+        return any(re.fullmatch(pattern, n) for n in names)
     except re.error:
         return False
 
 
 def _locate(
-    patch: Patch, steps: list[Step], kind: str | None, names: tuple[str | None, str | None]
-) -> tuple[int, int | None, tuple[int, int]] | None:
-    """(document, operation, (line, column)) of the offending field in a patch; else None."""
-    built_name, original = names
+    patch: Patch, index: int, steps: list[Step], kind: str | None, names: list[str]
+) -> tuple[int | None, tuple[int, int]] | None:
+    """(operation, (line, column)) of the offending field in one document of a patch."""
     target = patch.target or {}
     if target.get("kind") not in (None, kind):
         return None
-    if not _name_matches(target.get("name"), built_name, original):
+    if not _name_matches(target.get("name"), names):
         return None
-    for index, doc in enumerate(patch.docs):
-        root = doc.root
-        if isinstance(root, SequenceNode):  # JSON 6902 operations
-            found = _locate_ops(doc, root, steps)
-            if found is not None:
-                return index, found[0], found[1]
-            continue
-        if not patch.target:
-            name = text(doc.get(root, "metadata", "name"))
-            if text(doc.get(root, "kind")) != kind or not _name_matches(name, built_name, original):
-                continue
-        got = follow(doc, root, steps)
-        if got and got[1] == len(steps):
-            return index, None, doc.pos(got[0])
+    doc = patch.docs[index]
+    root = doc.root
+    if isinstance(root, SequenceNode):  # JSON 6902 operations
+        return _locate_ops(doc, root, steps)
+    if not patch.target:
+        name = text(doc.get(root, "metadata", "name"))
+        if text(doc.get(root, "kind")) != kind or not _name_matches(name, names):
+            return None
+    got = follow(doc, root, steps)
+    if got and got[1] == len(steps):
+        return None, doc.pos(got[0])
     return None
 
 

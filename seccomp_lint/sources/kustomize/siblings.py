@@ -103,7 +103,8 @@ class Siblings:
         was = Counter(built_identity(m) for m in was_mapped if m.finding.suppressed is None)
         have = Counter(built_identity(m) for m in mapped if m.finding.suppressed is None)
         for identity in have - was:
-            b = next((x for x in built if (x.kind, x.name) == identity[1:3]), None)
+            at = (identity.kind, identity.namespace, identity.name)
+            b = next((x for x in built if (x.kind, x.namespace, x.name) == at), None)
             for w in culprits(b):
                 out.setdefault(
                     w,
@@ -159,6 +160,8 @@ def _plans(b: Built, standing: list[Written]) -> list[list[Change]]:
                 b.origin.path
             ):
                 continue
-            changes = by_object.setdefault((mine.kind, m.ref.original_name), [])
+            src = m.ref.source  # the object in its resource file (two namespaces: two objects)
+            key = (mine.kind, src.namespace, src.name) if src else (mine.kind, None, None)
+            changes = by_object.setdefault(key, [])
             changes += [c for c in fix.changes if c not in changes]
     return list(by_object.values())

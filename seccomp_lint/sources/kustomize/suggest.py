@@ -33,7 +33,11 @@ def patch_for(m: Mapped[InSource]) -> str | None:
         return None
     doc = b.doc
     api = text(doc.get(doc.root, "apiVersion"))
-    name = m.ref.original_name or b.name
+    # The object as its resource file names it: kustomize matches a patch against every name
+    # and namespace the object had, and the overlay's patches run before its own namePrefix
+    # and namespace:, so the built ones would match only in the wrapper build.
+    source = m.ref.source
+    name, namespace = (source.name, source.namespace) if source else (b.name, b.namespace)
     if api is None or name is None:
         return None
     tree: dict = {}
@@ -71,7 +75,8 @@ def patch_for(m: Mapped[InSource]) -> str | None:
     tree.pop("apiVersion", None)
     tree.pop("kind", None)
     metadata = tree.pop("metadata", {})
-    head = {"apiVersion": api, "kind": b.kind, "metadata": {"name": name, **metadata}}
+    target = {"name": name, **({"namespace": namespace} if namespace is not None else {})}
+    head = {"apiVersion": api, "kind": b.kind, "metadata": {**target, **metadata}}
     try:
         return new_document({**head, **tree}).rstrip("\n")
     except NoFix:
@@ -137,7 +142,7 @@ def _verify_patch(
         return "the build with it still has the finding"
     added = now - Counter(f.identity for f in before.reported)
     if added:
-        return f"it would add {next(iter(added))[0]}"
+        return f"it would add {next(iter(added)).rule}"
     return None
 
 

