@@ -7,7 +7,6 @@ severity, position, object, suppressions (flagged, not dropped) and, when asked 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -17,13 +16,22 @@ from .. import rules as _rules
 from ..model.data import Finding, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
-from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules, suppression_fix
+from ..rules.base import Problem, Rule, build_fix, by_type, suppression_fix
 from ..text import lists, suppressions
-from ..text.documents import Document, SyntaxProblem, compose, has_template_structure, is_null
+from ..text.documents import (
+    Document,
+    SyntaxProblem,
+    compose,
+    has_template_action,
+    has_template_structure,
+    is_null,
+    template_syntax_is_why,
+)
 from ..text.prefilter import relevant
 from ..text.streams import (
     Chunk,
     DecodeError,
+    Part,
     binary_message,
     chunks,
     count_documents,
@@ -35,11 +43,6 @@ from ..text.streams import (
 )
 from .usage import Usage
 
-# Go template actions as Helm writes them; their presence marks an unrendered template.
-_TEMPLATE = re.compile(
-    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
-    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
-)
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
 _UNUSED = _rules.UNUSED
@@ -185,17 +188,19 @@ def lint_stream(
     return _scan(iter(objects), path, options, FileResult(path, size=result.size))
 
 
-def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResult) -> FileResult:
-    """Lint a stream's chunks into ``result``."""
+def _scan(
+    chunks: Iterable[Chunk], path: str, options: Options, result: FileResult, index: int = 0
+) -> FileResult:
+    """Lint a stream's chunks into ``result``; ``index``: the first document's index.
+    ``result.documents`` is then the index after the last document."""
     rules = _rules.enabled(options)
     syntax = _SYNTAX in rules
     templated = False
     unparsed: str | None = None
-    index = 0
     for chunk in chunks:
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
-        has_action = b"{{" in chunk.data and _TEMPLATE.search(chunk.data) is not None
+        has_action = has_template_action(chunk.data)
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
@@ -216,7 +221,7 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 continue
         for item in compose(chunk, index):
             if isinstance(item, SyntaxProblem):
-                if has_action and _template_syntax_is_why(chunk):
+                if has_action and template_syntax_is_why(chunk):
                     templated = True
                     break
                 index += 1
@@ -224,7 +229,8 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                     result.findings.extend(_unparsable(chunk, item, path, options))
                 elif in_scope and unparsed is None:
                     # --select/--ignore turned the rule off: the file is still not checked.
-                    unparsed = f"not checked: {_cannot_parse(item)}"
+                    where = f"{item.line}:{item.column}: {item.message}"
+                    unparsed = f"not checked: cannot parse YAML at {where}"
                 continue
             index = item.index + 1
             if has_action and has_template_structure(item.root):
@@ -236,9 +242,10 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 usage.register(written, item)
             found = _lint_document(item, path, options, rules, result, written, usage=usage)
             result.findings.extend(found)
-            if syntax and in_scope:
+            if syntax and in_scope and item.duplicates:
                 result.findings.extend(_duplicate_keys(item, path, options, written, usage))
-            result.findings.extend(_unused(path, options, usage))
+            if usage is not None and usage.written:
+                result.findings.extend(_unused(path, options, usage))
         if templated:
             notice = "skipped: holds an unrendered template ({{ ... }}); lint the rendered output"
             return FileResult(path, size=result.size, notice=notice, unrendered=True)
@@ -252,10 +259,6 @@ def _binary(chunk: Chunk, path: str, options: Options) -> Iterator[Finding]:
     line, column = position(chunk, chunk.data.index(b"\0"))
     problem = _SYNTAX.parse_problem(line, column, binary_message(chunk.data))
     return _Stamper(path, options, {})(_SYNTAX, [problem])
-
-
-def _cannot_parse(problem: SyntaxProblem) -> str:
-    return f"cannot parse YAML at {problem.line}:{problem.column}: {problem.message}"
 
 
 def _unparsable(
@@ -288,17 +291,6 @@ def _unused(path: str, options: Options, usage: Usage | None) -> Iterator[Findin
     for doc, obj, found in usage.unused() if usage is not None else ():
         stamp = _Stamper(path, options, {}, doc)
         yield from stamp(_UNUSED, _UNUSED.check_suppressions(found, _rules.BY_ID), obj)
-
-
-_ACTION = re.compile(rb"\{\{.*?\}\}")
-
-
-def _template_syntax_is_why(chunk: Chunk) -> bool:
-    """Whether a chunk that does not parse would parse without its template actions (blanked
-    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
-    template, else a broken manifest that merely mentions ``{{ ... }}``."""
-    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
-    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 def _unreadable(result: FileResult, options: Options, message: str) -> FileResult:
@@ -467,7 +459,7 @@ def _lint_document(
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc, usage)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []
-    checks = pod_rules(rules)
+    checks, judges = by_type(rules)
     for pod in pod_templates(doc):
         result.pods += 1
         found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
@@ -477,7 +469,6 @@ def _lint_document(
             usage.register(found, doc, pod.obj)
         for pod_rule in checks:
             yield from stamp(pod_rule, pod_rule.check(pod, options), pod.obj, muted, pod)
-    judges = profile_rules(rules)
     for profile in in_document(doc) if judges else ():
         found = list(suppressions.from_annotations(doc, [profile.object_root]))
         muted = [s for s in found if s.applies(known)]
@@ -491,6 +482,12 @@ def _lint_document(
         plain = _Stamper(path, options, {}, doc)
         unique = list(dict.fromkeys(invalid))
         yield from plain(_SUPPRESSIONS, _SUPPRESSIONS.check_suppressions(unique, known))
+
+
+def lint_part(data: bytes, path: str, options: Options, part: Part) -> FileResult:
+    """Lint a part of a UTF-8 YAML stream (:func:`~seccomp_lint.text.streams.parts`), numbered
+    from its index and line; ``documents``: the index after it (the next part's, if right)."""
+    return _scan(chunks(data, part.line), path, options, FileResult(path), part.index)
 
 
 def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:

@@ -17,6 +17,8 @@ from ..rules.base import Rule
 from ..text.documents import Document
 from ..text.suppressions import Suppression
 
+_KNOWN = frozenset(rule.ID for rule in RULES)
+
 
 @dataclass
 class Usage:
@@ -35,7 +37,7 @@ class Usage:
         if unused not in rules:
             return None
         judged = options.judged if options.judged is not None else {rule.ID for rule in rules}
-        return cls(judged, {rule.ID for rule in RULES})
+        return cls(judged, _KNOWN)
 
     def register(
         self, found: Iterable[Suppression], doc: Document, obj: ObjectRef | None = None

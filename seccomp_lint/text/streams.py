@@ -128,9 +128,10 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         yield Chunk(last, line)
 
 
-def chunks(data: bytes) -> Iterator[Chunk]:
-    """``split`` for a stream in memory: the same chunks, without copying a one-document stream."""
-    begin, line = 0, 0
+def chunks(data: bytes, line: int = 0) -> Iterator[Chunk]:
+    """``split`` for a stream in memory: the same chunks, without copying a one-document stream
+    (``line``: the file's line where ``data`` starts, for a part of a stream)."""
+    begin = 0
     for cut in _cut(data, 1, len(data)):
         if cut > begin:
             part = data[begin:cut]
@@ -139,6 +140,36 @@ def chunks(data: bytes) -> Iterator[Chunk]:
             begin = cut
     if begin < len(data):
         yield Chunk(data[begin:] if begin else data, line)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of whole documents of a stream, cut where ``chunks`` cuts it: its byte span, the
+    file's line it starts on (0-based) and the index its first document would have when every
+    document before it reads as a document (the reader checks that: see lint.linter)."""
+
+    start: int
+    end: int
+    line: int
+    index: int
+
+
+def parts(data: bytes, size: int) -> list[Part]:
+    """Cut a UTF-8 stream (no byte-order mark) into parts of about ``size`` bytes at document
+    boundaries, to read them in parallel: documents are independent."""
+    out: list[Part] = []
+    marked = b"\n..." in data or data.startswith(b"...")  # a document end marker: count exactly
+    begin = line = index = first = previous = 0
+    for at in [*_cut(data, 1, len(data)), len(data)]:
+        if at > previous:  # the documents of the chunk [previous, at): one, when cut at ``---``
+            whole = data.startswith(b"---", previous) and not marked
+            index += 1 if whole else count_documents(data[previous:at])
+            previous = at
+        if at > begin and (at - begin >= size or at == len(data)):
+            out.append(Part(begin, at, line, first))
+            line += count_lines(data[begin:at])
+            begin, first = at, index
+    return out
 
 
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")
