@@ -5,6 +5,7 @@ SARIF is in :mod:`.sarif`; :mod:`.output` maps format names to writers.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import Counter
@@ -244,7 +245,12 @@ def workspace_path(path: str) -> str:
     as it is."""
     if not path or path in ("-", "<stdin>"):
         return path
-    root = workspace_root()
+    return _workspace_path(path, workspace_root(), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _workspace_path(path: str, root: str, cwd: str) -> str:
+    # Remembered by path, root and working directory: reports name few files many times.
     absolute = os.path.abspath(path)
     try:
         rel = os.path.relpath(absolute, root)
