@@ -1,6 +1,7 @@
 """The pre-commit hooks: the manifest's shape, a real ``pre-commit try-repo`` of the working
 tree on a temporary repository (failing, fixing, then passing), and the README's
-``.pre-commit-config.yaml`` snippet run verbatim against a clone tagged with its ``rev:``."""
+``.pre-commit-config.yaml`` snippet run verbatim against the working tree tagged with its
+``rev:``. Both use one snapshot at one ref, so pre-commit builds the hook's environment once."""
 
 from __future__ import annotations
 
@@ -99,10 +100,12 @@ def _git(cwd: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory) -> Path:
-    """The working tree, uncommitted changes included, as a committed repository.
+    """The working tree, uncommitted changes included, as a committed repository tagged with
+    the README snippet's ``rev:`` (what a user's pre-commit fetches from the release).
 
     ``try-repo`` on a dirty tree makes a fresh shadow commit per call, so each call would build
-    the hook's environment anew; one snapshot lets the three runs below share one environment.
+    the hook's environment anew; one snapshot at one ref (``try-repo --ref`` and the snippet's
+    ``rev:``) lets every run below share one environment (pre-commit keys it by repo and ref).
     """
     snapshot = tmp_path_factory.mktemp("hook-repo")
     listed = subprocess.run(
@@ -120,6 +123,7 @@ def hook_repo(tmp_path_factory) -> Path:
     _git(snapshot, "init", "-q")
     _git(snapshot, "add", "-A")
     _git(snapshot, "commit", "-q", "-m", "snapshot of the working tree")
+    _git(snapshot, "tag", "-f", _snippet_repo()["rev"], "HEAD")
     return snapshot
 
 
@@ -149,7 +153,8 @@ def _pre_commit(project: Path, env: dict, *args: str) -> subprocess.CompletedPro
 def _try_repo(
     hook_repo: Path, project: Path, env: dict, hook_id: str
 ) -> subprocess.CompletedProcess:
-    return _pre_commit(project, env, "try-repo", str(hook_repo), hook_id)
+    ref = _snippet_repo()["rev"]
+    return _pre_commit(project, env, "try-repo", str(hook_repo), hook_id, "--ref", ref)
 
 
 @needs_git
@@ -222,30 +227,18 @@ def test_documented_revs_agree():
             assert (comment[3:] if ref == "<commit-sha>" else ref) == repo["rev"], (doc.name, ref)
 
 
-@pytest.fixture(scope="module")
-def tagged_clone(tmp_path_factory) -> Path:
-    """A clone of the repository's committed HEAD, tagged with the README snippet's ``rev:``:
-    what a user's pre-commit fetches from the release."""
-    if not (REPO / ".git").exists():
-        pytest.skip(f"{REPO} is not a git repository")
-    clone = tmp_path_factory.mktemp("released") / "seccomp-lint"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, capture_output=True)
-    _git(clone, "tag", "-f", _snippet_repo()["rev"], "HEAD")
-    return clone
-
-
 def _run(project: Path, env: dict) -> subprocess.CompletedProcess:
     return _pre_commit(project, env, "run")
 
 
 @needs_git
-def test_readme_snippet_runs_as_written(tagged_clone, pre_commit_env, tmp_path):
+def test_readme_snippet_runs_as_written(hook_repo, pre_commit_env, tmp_path):
     snippet = _readme_snippet()
     url = _snippet_repo()["repo"]
-    # Only the repository's URL changes: it points at the local clone instead of GitHub.
+    # Only the repository's URL changes: it points at the tagged snapshot instead of GitHub.
     config, replaced = re.subn(
         rf"^(\s*- repo: ){re.escape(url)}$",
-        lambda m: m.group(1) + str(tagged_clone),
+        lambda m: m.group(1) + str(hook_repo),
         snippet,
         flags=re.M,
     )
