@@ -55,40 +55,52 @@ class _Indented:
 
     def value(self, value: object, pad: str) -> None:
         parts = self.parts
-        if isinstance(value, str):
-            parts.append(encode_basestring(value))
-        elif value is None or isinstance(value, bool):
-            parts.append("null" if value is None else "true" if value else "false")
-        elif isinstance(value, int):
-            parts.append(int.__repr__(value))
-        elif isinstance(value, float):
-            parts.append(json.dumps(value))
-        elif isinstance(value, dict):
+        kind = type(value)
+        if kind is str:
+            parts.append(encode_basestring(value))  # type: ignore[arg-type]  # a str
+        elif kind is dict:
             if not value:
                 parts.append("{}")
                 return
             inner = pad + "  "
             lead = "{\n" + inner
-            for key, item in value.items():
-                if not isinstance(key, str):
+            for key, item in value.items():  # type: ignore[attr-defined]
+                if type(key) is not str:
                     raise TypeError(f"a key that is not a string: {key!r}")
-                parts.append(lead + encode_basestring(key) + ": ")
+                if type(item) is str:  # most values: no call
+                    parts.append(f"{lead}{encode_basestring(key)}: {encode_basestring(item)}")
+                elif type(item) is int:
+                    parts.append(f"{lead}{encode_basestring(key)}: {int.__repr__(item)}")
+                else:
+                    parts.append(f"{lead}{encode_basestring(key)}: ")
+                    self.value(item, inner)
                 lead = ",\n" + inner
-                self.value(item, inner)
             parts.append("\n" + pad + "}")
-        elif isinstance(value, (list, tuple)):
+        elif kind is list or kind is tuple:
             if not value:
                 parts.append("[]")
                 return
             inner = pad + "  "
             lead = "[\n" + inner
-            for item in value:
+            for item in value:  # type: ignore[attr-defined]
                 parts.append(lead)
                 lead = ",\n" + inner
                 self.value(item, inner)
                 if len(parts) > 65536:
                     self.flush()
             parts.append("\n" + pad + "]")
+        elif value is None or kind is bool:
+            parts.append("null" if value is None else "true" if value else "false")
+        elif isinstance(value, int):
+            parts.append(int.__repr__(value))
+        elif isinstance(value, float):
+            parts.append(json.dumps(value))
+        elif isinstance(value, str):
+            parts.append(encode_basestring(value))
+        elif isinstance(value, dict):
+            self.value(dict(value), pad)
+        elif isinstance(value, (list, tuple)):
+            self.value(list(value), pad)
         else:
             raise TypeError(f"not JSON: {type(value).__name__}")
 
