@@ -31,15 +31,15 @@ def _pod(i: int, eol: str = "\n") -> str:
     return text.replace("\n", eol)
 
 
-def _stream(n: int, eol: str = "\n", middle: str = "") -> str:
-    """A stream of ``n`` pods behind a comment header and a directive, with ``middle`` after
-    half of them."""
+def _stream(n: int, eol: str = "\n", middle: str = "", head: str = "# header\n%YAML 1.1\n") -> str:
+    """A stream of ``n`` pods behind ``head`` (a comment and a directive), with ``middle``
+    after half of them."""
     docs = [_pod(i, eol) for i in range(n)]
     half = n // 2
     body = (
         ("---" + eol).join(docs[:half]) + ("---" + eol) + middle + ("---" + eol).join(docs[half:])
     )
-    return f"# header{eol}%YAML 1.1{eol}---{eol}" + body
+    return head.replace("\n", eol) + f"---{eol}" + body
 
 
 def _results(path: Path, options: Options, monkeypatch, jobs: int) -> list[FileResult]:
@@ -68,18 +68,32 @@ BROKEN_THEN_MORE = "kind: [unclosed\n...\napiVersion: v1\nkind: ConfigMap\n"
 
 
 @pytest.mark.parametrize(
-    ("eol", "middle", "fixes"),
+    ("eol", "middle", "fixes", "head"),
     [
-        ("\n", "", False),
-        ("\r\n", "", True),
-        ("\n", BROKEN_THEN_MORE, True),
-        ("\n", "apiVersion: v1\nkind: Pod\nspec: *undefined\n", False),
+        ("\n", "", False, "# header\n%YAML 1.1\n"),
+        ("\r\n", "", True, "# header\n%YAML 1.1\n"),
+        ("\n", BROKEN_THEN_MORE, True, "# header\n%YAML 1.1\n"),
+        ("\n", "apiVersion: v1\nkind: Pod\nspec: *undefined\n", False, "# header\n"),
+        # without directives or end markers, indexes are predicted from the ``---`` lines
+        ("\n", "", True, ""),
+        ("\r\n", "", False, "# header\n"),
+        ("\n", "----\n", False, "# header\n"),  # a scalar that looks like a marker
     ],
-    ids=["plain", "crlf-with-fixes", "index-mispredicted", "alias-error"],
+    ids=[
+        "plain",
+        "crlf-with-fixes",
+        "index-mispredicted",
+        "alias-error",
+        "no-header",
+        "crlf-comment-header",
+        "dashes-mispredicted",
+    ],
 )
-def test_parts_read_as_the_whole(tmp_path: Path, monkeypatch, eol: str, middle: str, fixes: bool):
+def test_parts_read_as_the_whole(
+    tmp_path: Path, monkeypatch, eol: str, middle: str, fixes: bool, head: str
+):
     path = tmp_path / "stream.yaml"
-    path.write_bytes(_stream(300, eol, middle).encode())
+    path.write_bytes(_stream(300, eol, middle, head).encode())
     options = Options(fixes=fixes)
     (whole,) = _results(path, options, monkeypatch, jobs=1)
     assert len(whole.findings) >= 200
@@ -89,10 +103,13 @@ def test_parts_read_as_the_whole(tmp_path: Path, monkeypatch, eol: str, middle: 
     _same(whole, split)
 
 
-def test_index_misprediction_is_seen():
-    """The case above does mispredict a part's first index (else it would not test the
-    re-read): chained part by part, the parser's indexes fall behind the text's."""
-    data = _stream(300, "\n", BROKEN_THEN_MORE).encode()
+@pytest.mark.parametrize(
+    ("middle", "head"), [(BROKEN_THEN_MORE, "%YAML 1.1\n"), ("----\n", "")], ids=["end", "dashes"]
+)
+def test_index_misprediction_is_seen(middle: str, head: str):
+    """The cases above do mispredict a part's first index (else they would not test the
+    re-read): chained part by part, the parser's indexes differ from the text's."""
+    data = _stream(300, "\n", middle, head).encode()
     index, wrong = 0, 0
     for part in parts(data, 2000):
         wrong += part.index != index
