@@ -20,6 +20,7 @@ SEAMS = {
     ("lint.config", "jsonschema"),  # ~180 ms to import; a validated config is cached
     ("model.profiles", "jsonschema"),  # only when a seccomp profile is judged
     ("sources.files", "multiprocessing"),  # only for large runs
+    ("fix.parts", "multiprocessing"),  # only to fix a large stream
     ("pipeline", "sources.builds"),  # the build modules load only for --kustomize/--chart
     ("pipeline", "sources.helm"),  # the chart fix stage and templates on disk, only for Helm input
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns

@@ -1,6 +1,7 @@
-"""One large stream read in parts by the worker processes gives what reading it whole gives:
-the same findings (positions, document indexes, fixes), counts, notices and skips, also where a
-part's first document index was predicted from the text and the parser disagreed."""
+"""One large stream read (and fixed) in parts by the worker processes gives what reading (and
+fixing) it whole gives: the same findings (positions, document indexes, fixes), counts, notices
+and skips, fixed bytes and diffs, also where a part's first document index was predicted from
+the text and the parser disagreed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from seccomp_lint.edit.diffs import unified_diff
+from seccomp_lint.fix import parts as fix_parts
+from seccomp_lint.fix.fixes import fix_bytes
 from seccomp_lint.lint.linter import FileResult, lint_part
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources import files as sources
@@ -141,3 +145,51 @@ def test_a_file_changed_meanwhile_is_read_whole(tmp_path: Path):
     done[1] = (cut[1], None)
     merged = sources._merged(item, done, Options())
     _same(sources.lint_input(item, Options()), merged)
+
+
+# --- the fix stage in parts -------------------------------------------------------------------
+
+WINDOWS_POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: win\nspec:\n  os: {name: windows}\n"
+    "  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n"
+    "  containers:\n  - name: app\n    image: nginx\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("eol", "middle", "head", "unsafe"),
+    [
+        ("\n", WINDOWS_POD + "---\n", "# header\n", False),
+        ("\r\n", (WINDOWS_POD + "---\n").replace("\n", "\r\n"), "", True),
+        ("\n", "----\n---\n", "", True),  # a part's index mispredicted: fixed whole
+        ("\n", "", "# header\n%YAML 1.1\n", False),
+    ],
+    ids=["safe", "crlf-unsafe", "dashes-mispredicted", "directives"],
+)
+def test_fix_in_parts_is_the_whole_fix(monkeypatch, eol: str, middle: str, head: str, unsafe: bool):
+    """A large stream fixed part by part in worker processes gives the bytes, findings, counts
+    and diff that fixing it whole gives, with a per-path filter (a closure) too."""
+    monkeypatch.setattr(fix_parts, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(fix_parts, "PART_BYTES", 2000)
+    data = _stream(300, eol, middle, head).encode()
+    options = Options()
+    off = frozenset({"unconfined-seccomp-profile"}) if unsafe else frozenset()
+
+    def wanted(f) -> bool:
+        return f.rule not in off
+
+    whole = fix_bytes(data, "s.yaml", options, unsafe, False, wanted)
+    split = fix_parts.in_parts(2)(data, "s.yaml", options, unsafe, False, wanted)
+    assert whole.fixed_count > 50 and whole.changed
+    assert (split.regions is None) == ("----" in middle)  # fixed in parts, or whole
+    assert split.fixed == whole.fixed
+    assert split.findings == whole.findings and split.before == whole.before
+    assert (split.fixed_count, split.held_back, split.documents, split.notice) == (
+        whole.fixed_count,
+        whole.held_back,
+        whole.documents,
+        whole.notice,
+    )
+    assert unified_diff("s.yaml", data, split.fixed, split.regions) == unified_diff(
+        "s.yaml", data, whole.fixed
+    )
