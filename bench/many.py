@@ -171,14 +171,16 @@ def report(args, runs: dict[str, dict], started: float) -> str:
     now = _dt.datetime.now(_dt.UTC)
     argv = " ".join(["python", "bench/many.py", *(args.argv or [])])
     lines = [
-        "## Many small objects (issue 22)",
+        "## Many small objects (issue 22)" + (f": {args.label}" if args.label else ""),
         "",
         f"Run of {now:%Y-%m-%d %H:%M} UTC: `{argv}` (took {(time.time() - started) / 60:.1f} min).",
         (
             f"Machine: {os.cpu_count()} CPUs (nproc), {_run.cpu_model()}, {_run.ram_gb()} RAM, "
             f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
             f"PyYAML {yaml_ver}{' with libyaml' if libyaml else ''}; repository at "
-            f"{_run.git_revision()}; load average (1 min) at the end: {os.getloadavg()[0]:.1f}."
+            f"{_run.git_revision()}"
+            + (f", package from {os.environ['PYTHONPATH']}" if os.environ.get("PYTHONPATH") else "")
+            + f"; load average (1 min) at the end: {os.getloadavg()[0]:.1f}."
         ),
         "",
         (
@@ -238,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--repeat", type=int, default=3)
     b.add_argument("--timeout", type=float, default=900.0)
     b.add_argument("--out", default="-", help="append the section to this file (- = print only)")
+    b.add_argument("--label", default="", help="what is measured, for the section's title")
     args = p.parse_args(argv)
     args.argv = argv
     counts = {"stream": args.stream_pods, "list": args.list_pods}

@@ -76,13 +76,23 @@ def write_concise(run: Run, out: TextIO) -> None:
 def write_text(run: Run, out: TextIO) -> None:
     """Each finding with its source and ``help:`` lines (``full``, the default), then the
     summary line."""
+    lines = []  # written a few thousand at a time: a cluster dump has 100,000 findings
+    paths: dict[str, str] = {}  # each path escaped once
+    source, help_ = _paint(run, "dim", "source:"), _paint(run, "help", "help:")
     for f in run.findings:
-        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        path = paths.get(f.path)
+        if path is None:
+            path = paths[f.path] = escape(f.path)
+        where = _paint(run, "path", f"{path}:{f.line}:{f.column}:")
+        lines.append(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
         if f.source is not None:
-            out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
+            lines.append(f"  {source} {escape(f.source.path)}\n")
         if f.help:
-            out.write(f"  {_paint(run, 'help', 'help:')} {escape(f.help)}\n")
+            lines.append(f"  {help_} {escape(f.help)}\n")
+        if len(lines) > 4096:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
     if not run.quiet:
         out.write(summary_line(run) + "\n")
 
