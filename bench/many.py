@@ -155,7 +155,11 @@ def bench_shape(path: str, modes: list[str], repeat: int, jobs_1: bool, timeout:
                     shutil.copyfile(path, target)
                     _run.warm_cache([target])
                 cmd = [py, "-m", "seccomp_lint", *jobs, *MODES[mode][0], target]
-                results.append(_run.measure(cmd, timeout=timeout, sample_tree=not jobs))
+                # Run from bench/out: ``-m`` puts the working directory first on the path, and
+                # a checkout there would shadow the package on PYTHONPATH (see --label).
+                results.append(
+                    _run.measure(cmd, cwd=OUT_DIR, timeout=timeout, sample_tree=not jobs)
+                )
             m = _median(results)
             key = mode + (" --jobs 1" if jobs else "")
             rows["modes"][key] = m
