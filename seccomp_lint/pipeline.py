@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .edit.diffs import not_applicable, unified_diff
 from .fix.fixes import FileFix, as_on_disk, declined_note, fix_bytes, fix_file
+from .fix.parts import in_parts
 from .lint.linter import FileResult
 from .lint.namespaces import judge_run, requirement
 from .lint.request import Mode, Request, Streams
@@ -350,9 +351,9 @@ def _fix_path(state: _Run, result: FileResult) -> None:
         state.collect(result)
         return
     request = state.request
-    ff = fix_file(
-        result.path, request.options, request.unsafe, request.mode is Mode.FIX, wanted=keep
-    )
+    write = request.mode is Mode.FIX
+    fixer = in_parts(request.jobs)  # a large stream: part by part in worker processes
+    ff = fix_file(result.path, request.options, request.unsafe, write, wanted=keep, fixer=fixer)
     _fixed(state, result, ff)
 
 

@@ -20,6 +20,7 @@ SEAMS = {
     ("lint.config", "jsonschema"),  # ~180 ms to import; a validated config is cached
     ("model.profiles", "jsonschema"),  # only when a seccomp profile is judged
     ("sources.files", "multiprocessing"),  # only for large runs
+    ("fix.parts", "multiprocessing"),  # only to fix a large stream
     ("pipeline", "sources.builds"),  # the build modules load only for --kustomize/--chart
     ("pipeline", "sources.helm"),  # the chart fix stage and templates on disk, only for Helm input
     ("sources.builds", "sources.kustomize"),  # an adapter's modules load with its first build

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -1038,22 +1040,34 @@ sys.exit(code)
 """
 
 
+# Each interrupted run is a process of its own in a folder of its own: two run at a time, so the
+# second core of a 2-core machine does half of them (the suite itself runs tests one by one).
+_RUNS_AT_ONCE = max(1, min(2, os.cpu_count() or 1))
+
+
+def _every_step(steps: int, one: Callable[[int], str | None]) -> None:
+    """Run ``one(at)`` for every step, two at a time; each returns what went wrong, or None."""
+    with ThreadPoolExecutor(_RUNS_AT_ONCE) as pool:
+        wrong = [w for w in pool.map(one, range(1, steps + 1)) if w is not None]
+    assert not wrong, wrong[:3]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: int):
     """Interrupt --fix over several files at every step of every rewrite: each file is the
     original or the fix, and nothing else is left in the folder."""
     from seccomp_lint.fix import fixes
 
-    folder = tmp_path / "repo"
-    folder.mkdir()
     expected = fixes.fix_bytes(POD, "x.yaml", Options()).fixed
     assert expected != POD
     names = [f"pod{i}.yaml" for i in range(3)]
 
-    def interrupted_at(at: int) -> subprocess.CompletedProcess:
-        for name in names:  # start over from the originals
+    def interrupted_at(at: int) -> tuple[subprocess.CompletedProcess, Path]:
+        folder = tmp_path / f"run{at}" / "repo"
+        folder.mkdir(parents=True)
+        for name in names:
             write(folder, name, POD)
-        return subprocess.run(
+        done = subprocess.run(
             [
                 sys.executable,
                 "-c",
@@ -1068,22 +1082,27 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
             capture_output=True,
             timeout=TIMEOUT,
         )
+        return done, folder
 
-    whole = interrupted_at(0)  # no signal: how many steps a full run takes
+    whole, folder = interrupted_at(0)  # no signal: how many steps a full run takes
     assert whole.returncode == CLEAN, whole.stderr.decode(errors="replace")[-2000:]  # all fixed
     assert all((folder / name).read_bytes() == expected for name in names)
     steps = int(whole.stderr.split(b"STEPS ")[-1].split()[0])
     assert steps >= 2 * len(names)
-    for at in range(1, steps + 1):
-        done = interrupted_at(at)
+
+    def one(at: int) -> str | None:
+        done, folder = interrupted_at(at)
         err = done.stderr.decode(errors="replace")
-        assert "Traceback" not in err, err[-2000:]
-        assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
-        assert sorted(p.name for p in folder.iterdir()) == names, f"left behind after step {at}"
-        for name in names:
-            assert (folder / name).read_bytes() in (POD, expected), (
-                f"{name} is partial after step {at}"
-            )
+        if "Traceback" in err:
+            return f"step {at}: {err[-2000:]}"
+        if done.returncode != (130 if sig == signal.SIGINT else -sig):
+            return f"step {at}: exit {done.returncode}: {err[-2000:]}"
+        if sorted(p.name for p in folder.iterdir()) != names:
+            return f"left behind after step {at}"
+        partial = [n for n in names if (folder / n).read_bytes() not in (POD, expected)]
+        return f"{partial} partial after step {at}" if partial else None
+
+    _every_step(steps, one)
 
 
 def _tree(top: Path) -> dict[str, bytes]:
@@ -1103,29 +1122,29 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
     entry to the overlay and rebuilds again. Interrupted at any step (a write, a rebuild's tool
     run, a put-back), the files are as before the run, or as after one of the two verified
     points: never an edit the rebuild did not confirm."""
-    top = tmp_path / "repo"
-    overlay = top / "undo"
 
-    def fresh() -> None:
-        shutil.rmtree(top, ignore_errors=True)
+    def fresh(top: Path) -> Path:
         shutil.copytree(FIXTURES / "kustomize/base", top / "base")
+        overlay = top / "undo"
         overlay.mkdir()
         (overlay / "kustomization.yaml").write_text(
             "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
             "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
             "      value: {runAsNonRoot: true}\n"
         )
+        return overlay
 
-    def interrupted_at(at: int) -> subprocess.CompletedProcess:
-        fresh()
+    def interrupted_at(at: int) -> tuple[subprocess.CompletedProcess, Path]:
+        top = tmp_path / f"run{at}" / "repo"
+        overlay = fresh(top)
         argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig))]
-        return subprocess.run(
+        done = subprocess.run(
             [*argv, "--kustomize", str(overlay), "--fix"], capture_output=True, timeout=TIMEOUT
         )
+        return done, top
 
-    fresh()
-    before = _tree(top)
-    whole = interrupted_at(0)
+    before = _tree(fresh(tmp_path / "before").parent)
+    whole, top = interrupted_at(0)
     err = whole.stderr.decode(errors="replace")
     assert whole.returncode == CLEAN, err[-2000:]
     assert "fix undone" in err  # the run puts a file back, so that step is interrupted too
@@ -1136,13 +1155,20 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
     assert before != first != after
     steps = int(whole.stderr.split(b"STEPS ")[-1].split()[0])
     assert steps > 10
-    for at in range(1, steps + 1):
-        done = interrupted_at(at)
+
+    def one(at: int) -> str | None:
+        done, top = interrupted_at(at)
         err = done.stderr.decode(errors="replace")
-        assert "Traceback" not in err, (at, err[-2000:])
-        assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
+        if "Traceback" in err:
+            return f"step {at}: {err[-2000:]}"
+        if done.returncode != (130 if sig == signal.SIGINT else -sig):
+            return f"step {at}: exit {done.returncode}: {err[-2000:]}"
         now = _tree(top)
-        assert now in (before, first, after), (at, {k for k in now if now[k] != before.get(k)})
+        if now not in (before, first, after):
+            return f"step {at}: {sorted(k for k in now if now[k] != before.get(k))}"
+        return None
+
+    _every_step(steps, one)
 
 
 def test_fix_of_a_read_only_file_leaves_it_intact(tmp_path: Path):

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 from conftest import BARE_POD as MISSING
-from conftest import REPO, SARIF_SCHEMA_PATH, run_cli
+from conftest import REPO, SARIF_SCHEMA_PATH, SHARED, run_cli
 
 from seccomp_lint import __version__
 from seccomp_lint.model.data import Edit, Finding, Fix, ObjectRef, Pos
@@ -165,6 +165,32 @@ def test_sarif_with_fixes_and_edge_cases_validates(tmp_path, monkeypatch):
     out = io.StringIO()
     FORMATS["sarif"](run, out)
     _validate_sarif(json.loads(out.getvalue()))
+
+
+def test_sarif_text_is_what_json_writes_indented(in_repo, monkeypatch):
+    """The SARIF writer's own indenting encoder writes, byte for byte, what
+    ``json.dump(sarif_log(run), indent=2, ensure_ascii=False)`` writes: findings with fixes,
+    sources, absolute and encoded paths, notices, control characters and non-ASCII text."""
+    from seccomp_lint.lint.linter import lint_bytes
+    from seccomp_lint.model.data import Options, Source
+    from seccomp_lint.output.sarif import sarif_log
+
+    findings = []
+    for path in [*EXAMPLES, "tests/fixtures"]:
+        for name in sorted(Path(path).rglob("*.yaml")) if Path(path).is_dir() else [Path(path)]:
+            findings += lint_bytes(name.read_bytes(), str(name), Options(fixes=True)).findings
+    findings += [_fixed_finding("/abs/dir/a b.yaml"), _fixed_finding("é/ü\u2028.yaml")]
+    rendered = Finding("missing-seccomp-profile", "<stdin>", 3, 1, "m\x1b[0m", "h\t")
+    findings += [rendered.__class__(**{**rendered.__dict__, "source": Source("t/x.yaml", 7)})]
+    assert len(findings) > 200 and any(f.fix and f.fix.edits for f in findings)
+    run = Run(findings, files=3, skipped=[("a\nb.yaml", "why")], errors=[("-", "bad \x00")])
+    for root in (None, str(SHARED.parent)):
+        if root:
+            monkeypatch.setenv("GITHUB_WORKSPACE", root)
+        out = io.StringIO()
+        FORMATS["sarif"](run, out)
+        expected = json.dumps(sarif_log(run), indent=2, ensure_ascii=False) + "\n"
+        assert out.getvalue() == expected
 
 
 def test_sarif_driver_and_rules(in_repo):

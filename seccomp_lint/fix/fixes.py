@@ -17,11 +17,11 @@ from functools import cached_property
 
 from ..edit import writer
 from ..edit.splices import Rejected, Worse, apply_edits, parse_data, verify
-from ..lint.linter import FileResult, Frame, frames, lint_bytes, lint_item, skeleton_of
+from ..lint.linter import FileResult, Frame, frames, lint_bytes, lint_item, lint_part, skeleton_of
 from ..model.data import Applicability, Finding, Fix, Options
 from ..rules import FIX_ORDER, UNUSED, enabled
 from ..text import lists
-from ..text.streams import Chunk, DecodeError, decode, json_chunks, json_file, one_document
+from ..text.streams import Chunk, DecodeError, Part, decode, json_chunks, json_file, one_document
 
 __all__ = [
     "FileFix",
@@ -155,14 +155,21 @@ class _Text:
     and with every rule (what "no new finding" is checked against, whatever --select says)."""
 
     def __init__(
-        self, data: bytes, path: str, options: Options, is_json: bool, frame: Frame | None = None
+        self,
+        data: bytes,
+        path: str,
+        options: Options,
+        is_json: bool,
+        frame: Frame | None = None,
+        part: Part | None = None,
     ) -> None:
         self.raw, self.encoding, self.bom = decode(data)  # UTF-8, without the byte-order mark
         self.raw.decode("utf-8")  # UnicodeDecodeError now, not later
         self.path, self.options, self.is_json = path, options, is_json
-        # An item of a List fixed on its own: its lint, edits and data are the item's.
-        self.frame = frame
-        self.first_line = frame.line if frame is not None else 0
+        # An item of a List, or a part of a stream, fixed on its own: its lint, edits and data
+        # are the item's (the part's, numbered from its first line and document).
+        self.frame, self.part = frame, part
+        self.first_line = frame.line if frame is not None else part.line if part else 0
         self.enabled = {rule.ID for rule in enabled(options)}
         # Every rule runs; suppressions are judged for the run's rules only.
         judged = frozenset(self.enabled) if options.judged is None else options.judged
@@ -196,7 +203,7 @@ class _Text:
     def local(self, fix: Fix) -> Fix:
         """A fix as it applies to this text's data (an item's: without the steps to it)."""
         if self.frame is None:
-            return fix
+            return replace(fix, document=fix.document - self.part.index) if self.part else fix
         prefix = self.frame.prefix
         if any(change.path[: len(prefix)] != prefix for change in fix.changes):
             raise Rejected("the fix reaches outside its List item")
@@ -209,6 +216,8 @@ class _Text:
         raw = body if isinstance(body, bytes) else body.encode("utf-8")
         if self.frame is not None:
             full = lint_item(raw, self.path, self.every_rule, self.frame)
+        elif self.part is not None:
+            full = lint_part(raw, self.path, self.every_rule, self.part)
         else:
             full = lint_bytes(raw, self.path, self.every_rule, self.is_json)
         shown = replace(full, findings=[f for f in full.findings if f.rule in self.enabled])
@@ -230,22 +239,15 @@ def _attempt(
     added = now - before
     if added:
         a = next(iter(added))
-        where = f"{a.kind}/{a.name or '<unnamed>'}" + (
-            f' container "{a.container}"' if a.container else ""
-        )
+        label = f"{a.kind}/{a.name or '<unnamed>'}"
+        where = label + (f' container "{a.container}"' if a.container else "")
         raise Worse(f"it would add a finding ({a.rule} for {where})", set(added))
     return new, result, now
 
 
 def _object(f: Finding) -> tuple:
     """The object (kind, namespace, name) a finding is about, as its identity has it."""
-    obj = f.object
-    return (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
-
-
-def _objects(groups: list[list[Finding]]) -> set[tuple]:
-    """The objects (kind, namespace, name) the groups' findings are about."""
-    return {_object(g[0]) for g in groups if g[0].object}
+    return (f.object.kind, f.object.namespace, f.object.name) if f.object else (None,) * 3
 
 
 def _passing(
@@ -326,7 +328,7 @@ def _rounds(
         rounds += 1
         applied.update(_fingerprint(f) for g in done for f in g)
         # A fix that would have added a finding may fit now, if a fix landed in its object.
-        touched = _objects(done)
+        touched = {_object(g[0]) for g in done if g[0].object}
         for f in findings:
             key = _fingerprint(f)
             if isinstance(failed.get(key), Worse) and f.object and _object(f) in touched:
@@ -473,11 +475,12 @@ def fix_file(
     write: bool,
     shown: str | None = None,
     wanted: Callable[[Finding], bool] | None = None,
+    fixer: Callable[..., FileFix] | None = None,
 ) -> FileFix:
-    """Fix one file; write it atomically when ``write`` (never over a change made meanwhile).
+    """Fix one file (by ``fixer``, else :func:`fix_bytes`); write it atomically when ``write``.
 
-    A file that cannot be read has ``error``; one that could not be rewritten keeps its old
-    findings and says why in ``notice``.
+    A file that cannot be read has ``error``; one that could not be rewritten (nor one changed
+    meanwhile) keeps its old findings and says why in ``notice``.
     """
     shown = shown or path
     try:
@@ -486,7 +489,7 @@ def fix_file(
             data = handle.read()
     except OSError as exc:
         return FileFix(shown, b"", b"", [], error=f"cannot read: {exc.strerror or exc}")
-    ff = fix_bytes(data, shown, options, unsafe, json_file(path), wanted)
+    ff = (fixer or fix_bytes)(data, shown, options, unsafe, json_file(path), wanted)
     if not ff.changed or not write:
         return ff
     why = writer.replace_atomically(path, ff.fixed, data, seen)

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from yaml.nodes import SequenceNode
 
 from .. import rules as _rules
-from ..model.admission import Declared, bindings_in, facts, namespaces_in
+from ..model.admission import bindings_in, facts, namespaces_in
 from ..model.data import Finding, Level, ObjectRef, Options, Source, Suppressed
 from ..model.profiles import in_document
 from ..model.workloads import PodTemplate, envelope, pod_templates
-from ..rules.base import Problem, Rule, build_fix, pod_rules, profile_rules, suppression_fix
+from ..rules.base import Problem, Rule, build_fix, by_type, suppression_fix
 from ..text import lists, suppressions
 from ..text.documents import (
-    TEMPLATE_ACTION,
     Document,
     SyntaxProblem,
     compose,
+    has_template_action,
     has_template_structure,
     is_null,
     template_syntax_is_why,
@@ -32,6 +32,7 @@ from ..text.prefilter import relevant
 from ..text.streams import (
     Chunk,
     DecodeError,
+    Part,
     binary_message,
     chunks,
     count_documents,
@@ -41,39 +42,12 @@ from ..text.streams import (
     position,
     split,
 )
+from .result import FileResult
 from .usage import Usage, judging
 
 _SYNTAX = _rules.SYNTAX
 _SUPPRESSIONS = _rules.SUPPRESSIONS
 _UNUSED = _rules.UNUSED
-
-
-@dataclass
-class FileResult:
-    """What linting one input produced; suppressed findings are in ``findings``, flagged."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    documents: int = 0
-    size: int = 0
-    notice: str | None = None  # why the input was skipped
-    error: str | None = None  # why the input could not be read
-    unparsed: str | None = None  # a document could not be read, and no rule reports it
-    unrendered: bool = False  # skipped: it holds an unrendered template
-    pods: int = 0  # pod templates checked
-    data: bytes | None = None  # the bytes, kept when the fix stage cannot read them again
-    # --level namespace: the Namespaces and ProfileBindings read (judged once all are read)
-    declared: list[Declared] = field(default_factory=list)
-
-    @property
-    def reported(self) -> list[Finding]:
-        """The findings that are not suppressed."""
-        return [f for f in self.findings if f.suppressed is None]
-
-    @property
-    def parses(self) -> bool:
-        """Whether every document could be read (no syntax finding, suppressed or not)."""
-        return self.unparsed is None and not any(f.rule == _SYNTAX.ID for f in self.findings)
 
 
 class _Stamper:
@@ -192,18 +166,20 @@ def lint_stream(
     return _scan(iter(objects), path, options, FileResult(path, size=result.size))
 
 
-def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResult) -> FileResult:
-    """Lint a stream's chunks into ``result``."""
+def _scan(
+    chunks: Iterable[Chunk], path: str, options: Options, result: FileResult, index: int = 0
+) -> FileResult:
+    """Lint a stream's chunks into ``result``; ``index``: the first document's index.
+    ``result.documents`` is then the index after the last document."""
     rules = _rules.enabled(options)
     syntax = _SYNTAX in rules
     templated = False
     unparsed: str | None = None
-    index = 0
     judged = judging(options, rules, _UNUSED)
     for chunk in chunks:
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
-        has_action = b"{{" in chunk.data and TEMPLATE_ACTION.search(chunk.data) is not None
+        has_action = has_template_action(chunk.data)
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
         in_scope = relevant(chunk.data)
@@ -244,9 +220,10 @@ def _scan(chunks: Iterable[Chunk], path: str, options: Options, result: FileResu
                 usage.register(written, item)
             found = _lint_document(item, path, options, rules, result, written, usage=usage)
             result.findings.extend(found)
-            if syntax and in_scope:
+            if syntax and in_scope and item.duplicates:
                 result.findings.extend(_duplicate_keys(item, path, options, written, usage))
-            result.findings.extend(_unused(path, options, usage))
+            if usage is not None and usage.written:
+                result.findings.extend(_unused(path, options, usage))
         if templated:
             notice = "skipped: holds an unrendered template ({{ ... }}); lint the rendered output"
             return FileResult(path, size=result.size, notice=notice, unrendered=True)
@@ -459,7 +436,7 @@ def _lint_document(
     stamp = _Stamper(path, options, suppressions.by_line(written, known), doc, usage)
     check = _SUPPRESSIONS in rules
     invalid = [s for s in written if not s.applies(known)] if check and report else []
-    checks = pod_rules(rules)
+    checks, judges = by_type(rules)
     for pod in pod_templates(doc):
         result.pods += 1
         found = list(suppressions.from_annotations(doc, [pod.object_root, pod.metadata]))
@@ -469,7 +446,6 @@ def _lint_document(
             usage.register(found, doc, pod.obj)
         for pod_rule in checks:
             yield from stamp(pod_rule, pod_rule.check(pod, options), pod.obj, muted, pod)
-    judges = profile_rules(rules)
     for profile in in_document(doc) if judges else ():
         found = list(suppressions.from_annotations(doc, [profile.object_root]))
         muted = [s for s in found if s.applies(known)]
@@ -488,6 +464,12 @@ def _lint_document(
         plain = _Stamper(path, options, {}, doc)
         unique = list(dict.fromkeys(invalid))
         yield from plain(_SUPPRESSIONS, _SUPPRESSIONS.check_suppressions(unique, known))
+
+
+def lint_part(data: bytes, path: str, options: Options, part: Part) -> FileResult:
+    """Lint a part of a UTF-8 YAML stream (:func:`~seccomp_lint.text.streams.parts`), numbered
+    from its index and line; ``documents``: the index after it (the next part's, if right)."""
+    return _scan(chunks(data, part.line), path, options, FileResult(path), part.index)
 
 
 def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:

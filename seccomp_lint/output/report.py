@@ -5,6 +5,7 @@ SARIF is in :mod:`.sarif`; :mod:`.output` maps format names to writers.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import Counter
@@ -76,15 +77,25 @@ def write_concise(run: Run, out: TextIO) -> None:
 def write_text(run: Run, out: TextIO, full: bool = True) -> None:
     """Each finding with its source and ``help:`` lines (``full``, the default; else only its
     first line), then the summary line."""
+    lines = []  # written a few thousand at a time: a cluster dump has 100,000 findings
+    paths: dict[str, str] = {}  # each path escaped once
+    source, help_ = _paint(run, "dim", "source:"), _paint(run, "help", "help:")
     for f in run.findings:
-        where = _paint(run, "path", f"{escape(f.path)}:{f.line}:{f.column}:")
-        out.write(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
+        path = paths.get(f.path)
+        if path is None:
+            path = paths[f.path] = escape(f.path)
+        where = _paint(run, "path", f"{path}:{f.line}:{f.column}:")
+        lines.append(f"{where} {_paint(run, f.severity, f.rule)} {escape(f.text)}\n")
         if not full:
             continue
         if f.source is not None:
-            out.write(f"  {_paint(run, 'dim', 'source:')} {escape(f.source.path)}\n")
+            lines.append(f"  {source} {escape(f.source.path)}\n")
         if f.help:
-            out.write(f"  {_paint(run, 'help', 'help:')} {escape(f.help)}\n")
+            lines.append(f"  {help_} {escape(f.help)}\n")
+        if len(lines) > 4096:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
     if not run.quiet:
         out.write(summary_line(run) + "\n" + namespace_lines(run))
 
@@ -305,7 +316,14 @@ def workspace_path(path: str) -> str:
     as it is."""
     if not path or path in STDIN_NAMES:
         return path
-    return relative(path, workspace_root(), outside=False) or path
+    return _workspace_path(path, workspace_root(), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _workspace_path(path: str, root: str, cwd: str) -> str:
+    # Remembered by path, root and working directory (``cwd``: a relative path's meaning):
+    # reports name few files many times.
+    return relative(path, root, outside=False) or path
 
 
 def location(f: Finding) -> tuple[str, int, int]:

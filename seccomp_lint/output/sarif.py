@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from json.encoder import encode_basestring
 from typing import TextIO
 from urllib.parse import quote
 
@@ -30,15 +32,86 @@ SRCROOT = "%SRCROOT%"
 
 def write_sarif(run: Run, out: TextIO) -> None:
     """Write ``run`` as one SARIF log with one run."""
-    json.dump(sarif_log(run), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    writer = _Indented(out)
+    writer.value(sarif_log(run), "")
+    writer.parts.append("\n")
+    writer.flush()
+
+
+class _Indented:
+    """Writes JSON exactly as ``json.dump(value, out, indent=2, ensure_ascii=False)`` does.
+
+    With ``indent`` the standard library encodes in Python, a generator per container and a
+    write per token (ten times the C encoder's time: most of a SARIF report of many findings);
+    this writes whole lines, its strings encoded by json's C string encoder.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.parts: list[str] = []
+
+    def flush(self) -> None:
+        self.out.write("".join(self.parts))
+        self.parts.clear()
+
+    def value(self, value: object, pad: str) -> None:
+        parts = self.parts
+        kind = type(value)
+        if kind is str:
+            parts.append(encode_basestring(value))  # type: ignore[arg-type]  # a str
+        elif kind is dict:
+            if not value:
+                parts.append("{}")
+                return
+            inner = pad + "  "
+            lead = "{\n" + inner
+            for key, item in value.items():  # type: ignore[attr-defined]
+                if type(key) is not str:
+                    raise TypeError(f"a key that is not a string: {key!r}")
+                if type(item) is str:  # most values: no call
+                    parts.append(f"{lead}{encode_basestring(key)}: {encode_basestring(item)}")
+                elif type(item) is int:
+                    parts.append(f"{lead}{encode_basestring(key)}: {int.__repr__(item)}")
+                else:
+                    parts.append(f"{lead}{encode_basestring(key)}: ")
+                    self.value(item, inner)
+                lead = ",\n" + inner
+            parts.append("\n" + pad + "}")
+        elif kind is list or kind is tuple:
+            if not value:
+                parts.append("[]")
+                return
+            inner = pad + "  "
+            lead = "[\n" + inner
+            for item in value:  # type: ignore[attr-defined]
+                parts.append(lead)
+                lead = ",\n" + inner
+                self.value(item, inner)
+                if len(parts) > 65536:
+                    self.flush()
+            parts.append("\n" + pad + "]")
+        elif value is None or kind is bool:
+            parts.append("null" if value is None else "true" if value else "false")
+        elif isinstance(value, int):
+            parts.append(int.__repr__(value))
+        elif isinstance(value, float):
+            parts.append(json.dumps(value))
+        elif isinstance(value, str):
+            parts.append(encode_basestring(value))
+        elif isinstance(value, dict):
+            self.value(dict(value), pad)
+        elif isinstance(value, (list, tuple)):
+            self.value(list(value), pad)
+        else:
+            raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def sarif_log(run: Run) -> dict:
     """The SARIF log as a dict."""
     index = {rule.ID: i for i, rule in enumerate(RULES)}
     seen: dict[str, int] = {}
-    results = [_result(f, index, seen) for f in run.findings]
+    where = _Where()
+    results = [_result(f, index, seen, where) for f in run.findings]
     notifications = [_notification(path, why, "note") for path, why in run.skipped] + [
         _notification(path, why, "error") for path, why in run.errors
     ]
@@ -98,8 +171,37 @@ def _level(severity: Severity) -> str:
     return "warning" if severity == Severity.WARNING else "error"
 
 
-def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
-    path, line, column = location(f)
+class _Where:
+    """Paths as one log names them, each worked out once (a log names few files many times)."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, str] = {}
+        self.uris: dict[str, str] = {}
+
+    def path(self, path: str) -> str:
+        found = self.paths.get(path)
+        if found is None:
+            found = self.paths[path] = workspace_path(path)
+        return found
+
+    def uri(self, path: str) -> str:
+        found = self.uris.get(path)
+        if found is None:
+            found = self.uris[path] = _uri(path)
+        return found
+
+    def artifact(self, path: str) -> dict:
+        if os.path.isabs(self.path(path)):
+            return _artifact(path)
+        return {"uri": self.uri(self.path(path)), "uriBaseId": SRCROOT}
+
+
+def _result(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Where) -> dict:
+    if f.path == "<stdin>" and f.source is not None:
+        path, line, column = location(f)
+    else:
+        path, line, column = where.path(f.path), f.line, f.column
+    own = where.path(f.path)
     result: dict = {
         "ruleId": f.rule,
         "level": _level(f.severity),
@@ -107,12 +209,12 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact(path),
+                    "artifactLocation": where.artifact(path),
                     "region": {"startLine": line, "startColumn": column},
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, where.uri(path), seen)},
     }
     result.update({"ruleIndex": index[f.rule]} if f.rule in index else {})
     result.update({"properties": {"admission": admission_dict(f.admission)}} if f.admission else {})
@@ -125,7 +227,7 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
                 "kind": "resource",
             }
         ]
-    if f.source is not None and path == workspace_path(f.path):
+    if f.source is not None and path == own:
         region = {"startLine": f.source.line} if f.source.line else None
         related: dict = {"artifactLocation": _artifact(f.source.path)}
         if region:
@@ -133,13 +235,13 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
         result["relatedLocations"] = [
             {"id": 1, "physicalLocation": related, "message": {"text": "rendered from here"}}
         ]
-    if f.fix is not None and f.fix.edits and path == workspace_path(f.path):
+    if f.fix is not None and f.fix.edits and path == own:
         result["fixes"] = [
             {
                 "description": {"text": f"{f.fix.description} ({f.fix.applicability})"},
                 "artifactChanges": [
                     {
-                        "artifactLocation": _artifact(f.path),
+                        "artifactLocation": where.artifact(f.path),
                         "replacements": [
                             {
                                 # SARIF's endColumn is exclusive, as Edit.end is.
@@ -160,15 +262,13 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int]) -> dict:
     return result
 
 
-def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
-    """Same value across runs while the object is unchanged, wherever it moves in the file; two
-    findings of one rule on one object and container (e.g. pod and container level) get two, or
-    code scanning merges them into one alert."""
+def _fingerprint(f: Finding, uri: str, seen: dict[str, int]) -> str:
+    """Same value across runs while the object is unchanged, wherever it moves in the file
+    (``uri``: the file it is pinned to); two findings of one rule on one object and container
+    (e.g. pod and container level) get two, or code scanning merges them into one alert."""
     obj = f.object
     kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
-    digest, count = fingerprint(
-        (f.rule, _uri(location(f)[0]), kind, namespace, name, f.container), seen
-    )
+    digest, count = fingerprint((f.rule, uri, kind, namespace, name, f.container), seen)
     return f"{digest}:{count}"
 
 
@@ -181,7 +281,12 @@ def _artifact(path: str) -> dict:
 
 def _uri(path: str) -> str:
     """A relative path as a URI reference (forward slashes, percent-encoded)."""
-    return quote(workspace_path(path).encode("utf-8", "surrogateescape"), safe="/")
+    return _quoted(workspace_path(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(path: str) -> str:
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _file_uri(path: str) -> str:

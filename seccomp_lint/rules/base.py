@@ -278,14 +278,19 @@ def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
     return plan
 
 
-def pod_rules(rules: Iterable[Rule]) -> list[PodRule]:
-    """The rules among ``rules`` that check pod templates."""
-    return [cast(PodRule, r) for r in rules if RuleType.POD in r.TYPE]
+_BY_TYPE: dict[tuple[Rule, ...], tuple[list[PodRule], list[ProfileRule]]] = {}
 
 
-def profile_rules(rules: Iterable[Rule]) -> list[ProfileRule]:
-    """The rules among ``rules`` that judge seccomp profiles."""
-    return [cast(ProfileRule, r) for r in rules if RuleType.PROFILE in r.TYPE]
+def by_type(rules: Iterable[Rule]) -> tuple[list[PodRule], list[ProfileRule]]:
+    """The rules among ``rules`` that check pod templates, and those that judge seccomp
+    profiles (worked out once per set of rules: the linter asks for every document)."""
+    key = tuple(rules)
+    found = _BY_TYPE.get(key)
+    if found is None:
+        pods = [cast(PodRule, r) for r in key if RuleType.POD in r.TYPE]
+        profiles = [cast(ProfileRule, r) for r in key if RuleType.PROFILE in r.TYPE]
+        found = _BY_TYPE[key] = (pods, profiles)
+    return found
 
 
 def namespace_rules(rules: Iterable[Rule]) -> list[NamespaceRule]:

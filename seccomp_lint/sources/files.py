@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..lint.config import Config, patterns
-from ..lint.linter import FileResult, lint_bytes, lint_stream
+from ..lint.linter import FileResult, lint_bytes, lint_part, lint_stream
 from ..model.data import Options
 from ..text.errors import ToolContractError
-from ..text.streams import json_file, looks_json
+from ..text.streams import Part, json_file, looks_json, parts
 
 if TYPE_CHECKING:
     import pathspec
@@ -305,22 +305,109 @@ class _Kept:
         return block
 
 
-def _work(args: tuple[Input, Options]) -> FileResult:
-    return lint_input(*args)
+# A file this large is read in parts by the worker processes (when there are workers): the
+# documents of a stream are independent, so a cluster dump or a generated stream of many small
+# objects need not be one process's work.
+SPLIT_MIN_BYTES = 2 << 20
+PART_BYTES = 1 << 20
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One worker's job: an input, or one part of a large one (``of``: how many parts)."""
+
+    item: Input
+    part: Part | None = None
+    of: int = 1
+
+
+def _work(args: tuple[_Task, Options]) -> FileResult | None:
+    task, options = args
+    if task.part is None:
+        return lint_input(task.item, options)
+    return _lint_part(task.item.path, options, task.part)
+
+
+def _lint_part(path: str, options: Options, part: Part) -> FileResult | None:
+    """Lint one part of a file; None when the file no longer holds the part (it changed)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(part.start)
+            data = handle.read(part.end - part.start)
+    except OSError:
+        return None
+    if len(data) != part.end - part.start:
+        return None
+    return lint_part(data, path, options, part)
+
+
+def _tasks(inputs: list[Input], jobs: int) -> list[_Task]:
+    """The inputs as worker jobs: a large YAML stream in parts of whole documents."""
+    out = []
+    for item in inputs:
+        found = _parts(item, jobs) if item.size >= SPLIT_MIN_BYTES else None
+        if found is None:
+            out.append(_Task(item))
+        else:
+            out += [_Task(item, part, len(found)) for part in found]
+    return out
+
+
+def _parts(item: Input, jobs: int) -> list[Part] | None:
+    """A large YAML file's parts, when it is a stream of several documents in UTF-8."""
+    if json_file(item.path):
+        return None
+    try:
+        with open(item.path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None  # the worker reports it
+    if data.startswith(_BOMS):
+        return None
+    found = parts(data, max(PART_BYTES, len(data) // (jobs * 4)))
+    return found if len(found) > 1 else None
+
+
+def _merged(
+    item: Input, done: list[tuple[Part, FileResult | None]], options: Options
+) -> FileResult:
+    """The result of a file read in parts, as reading it whole gives it. From a part whose
+    first document's index was predicted wrong (a document that did not parse as the text
+    suggested), the file is read again in this process; a file that changed meanwhile, whole."""
+    if any(result is None or result.error for _, result in done):
+        return lint_input(item, options)
+    for _, result in done:
+        if result is not None and result.notice:  # an unrendered template: skipped whole
+            return replace(result, size=item.size)
+    merged = FileResult(item.path, size=item.size)
+    index = 0
+    for part, result in done:
+        again = part.index != index
+        if again:  # the rest of the file, from the right index, in this process
+            result = _lint_part(item.path, options, replace(part, end=done[-1][0].end, index=index))
+            if result is None or result.notice:
+                return lint_input(item, options)
+        assert result is not None
+        merged.findings += result.findings
+        merged.pods += result.pods
+        merged.unparsed = merged.unparsed or result.unparsed
+        index = result.documents
+        if again:
+            break
+    merged.documents = index
+    return merged
 
 
 def lint_all(
     inputs: list[Input], options: Options, jobs: int, keep_stdin: bool = False
 ) -> Iterator[FileResult]:
-    """FileResults in input order; large runs are spread over ``jobs`` processes."""
+    """FileResults in input order; large runs are spread over ``jobs`` processes (a large YAML
+    stream in parts)."""
     total = sum(i.size for i in inputs)
-    parallel = (
-        jobs > 1
-        and len(inputs) > 1
-        and total >= PARALLEL_MIN_BYTES
-        and all(i.path != STDIN for i in inputs)
-    )
-    if not parallel:
+    parallel = jobs > 1 and total >= PARALLEL_MIN_BYTES and all(i.path != STDIN for i in inputs)
+    tasks = _tasks(inputs, jobs) if parallel else []
+    if len(tasks) < 2:
         for item in inputs:
             yield lint_input(item, options, keep_stdin)
         return
@@ -330,6 +417,15 @@ def lint_all(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     # Big files first would balance better, but results must come back in input order.
-    chunksize = max(1, min(16, len(inputs) // (jobs * 8)))
+    chunksize = max(1, min(16, len(tasks) // (jobs * 8)))
     with ctx.Pool(jobs) as pool:
-        yield from pool.imap(_work, [(i, options) for i in inputs], chunksize)
+        pending: list[tuple[Part, FileResult | None]] = []
+        for task, done in zip(tasks, pool.imap(_work, [(t, options) for t in tasks], chunksize)):
+            if task.part is None:
+                assert done is not None
+                yield done
+                continue
+            pending.append((task.part, done))
+            if len(pending) == task.of:
+                yield _merged(task.item, pending, options)
+                pending = []

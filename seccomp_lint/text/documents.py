@@ -102,7 +102,13 @@ class Document:
             return None
         found = self._maps.get(id(node))
         if found is None:
-            found = self._flatten(node)
+            # Most mappings merge nothing and repeat no key: one pass, no flattening.
+            found = {}
+            for key, value in node.value:
+                if key.tag != STR or key.value in found or not isinstance(key, ScalarNode):
+                    return self._flatten(node)
+                found[key.value] = (key, value)
+            self._maps[id(node)] = found
         return found
 
     def _flatten(self, root: MappingNode) -> dict[str, tuple[Node, Node]]:
@@ -175,6 +181,29 @@ def _merge_list(value: Node) -> list[MappingNode]:
 
 def _merge_sources(node: MappingNode) -> list[MappingNode]:
     return [src for key, value in node.value if key.tag == MERGE for src in _merge_list(value)]
+
+
+# Go template actions as Helm writes them; their presence marks an unrendered template.
+_TEMPLATE = re.compile(
+    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
+    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
+)
+
+
+def has_template_action(data: bytes) -> bool:
+    """Whether a text holds a Go template action as Helm writes them (``{{ .Values.x }}``)."""
+    return b"{{" in data and _TEMPLATE.search(data) is not None
+
+
+_ACTION = re.compile(rb"\{\{.*?\}\}")
+
+
+def template_syntax_is_why(chunk: Chunk) -> bool:
+    """Whether a chunk that does not parse would parse without its template actions (blanked
+    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
+    template, else a broken manifest that merely mentions ``{{ ... }}``."""
+    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
+    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 def has_template_structure(root: Node) -> bool:
@@ -328,24 +357,6 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if problem:
         return f"{context}, {problem}" if context else str(problem)
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-# Go template actions as Helm writes them; their presence marks an unrendered template.
-TEMPLATE_ACTION = re.compile(
-    rb"\{\{-?\s*(?:[.$]|/\*|(?:if|else|end|range|with|include|template|define|block|toYaml|"
-    rb"tpl|printf|quote|default|required|lookup|nindent|indent)\b)"
-)
-
-
-_ACTION = re.compile(rb"\{\{.*?\}\}")
-
-
-def template_syntax_is_why(chunk: Chunk) -> bool:
-    """Whether a chunk that does not parse would parse without its template actions (blanked
-    out, same length, so a real syntax error elsewhere still shows): then it is an unrendered
-    template, else a broken manifest that merely mentions ``{{ ... }}``."""
-    blanked = _ACTION.sub(lambda m: b" " * len(m.group()), chunk.data)
-    return not any(isinstance(item, SyntaxProblem) for item in compose(Chunk(blanked, 0), 0))
 
 
 class ParseError(Exception):

@@ -13,7 +13,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 BLOCK = 1 << 20
 
@@ -128,9 +128,10 @@ def split(read: Callable[[int], bytes]) -> Iterator[Chunk]:
         yield Chunk(last, line)
 
 
-def chunks(data: bytes) -> Iterator[Chunk]:
-    """``split`` for a stream in memory: the same chunks, without copying a one-document stream."""
-    begin, line = 0, 0
+def chunks(data: bytes, line: int = 0) -> Iterator[Chunk]:
+    """``split`` for a stream in memory: the same chunks, without copying a one-document stream
+    (``line``: the file's line where ``data`` starts, for a part of a stream)."""
+    begin = 0
     for cut in _cut(data, 1, len(data)):
         if cut > begin:
             part = data[begin:cut]
@@ -139,6 +140,66 @@ def chunks(data: bytes) -> Iterator[Chunk]:
             begin = cut
     if begin < len(data):
         yield Chunk(data[begin:] if begin else data, line)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of whole documents of a stream, cut where ``chunks`` cuts it: its byte span, the
+    file's line it starts on (0-based) and the index its first document would have when every
+    document before it reads as a document (the reader checks that: see lint.linter)."""
+
+    start: int
+    end: int
+    line: int
+    index: int
+
+
+def parts(data: bytes, size: int) -> list[Part]:
+    """Cut a UTF-8 stream (no byte-order mark) into parts of about ``size`` bytes at document
+    boundaries, to read them in parallel: documents are independent. Each part's index is
+    predicted from the ``---`` lines before it (the reader checks it)."""
+    if b"\n..." in data or b"\n%" in data or data.startswith((b"...", b"%")):
+        return _parts_by_chunk(data, size)  # document end markers, directives: count exactly
+    first = _DOC_START.search(data)
+    if first is None:
+        return [Part(0, len(data), 0, 0)]
+    head = first.start() + 1  # the first cut: one document starts at each ``---`` line on
+    before = count_documents(data[:head])
+    out = [Part(0, 0, 0, 0)]
+    at = max(size, head)
+    while at < len(data):
+        found = _DOC_START.search(data, at - 1)
+        if found is None:
+            break
+        begin = found.start() + 1
+        last = out[-1].start
+        crlf = b"\r" in data
+        line = out[-1].line + (
+            count_lines(data[last:begin]) if crlf else data.count(b"\n", last, begin)
+        )
+        # (``----`` or ``---x`` lines are counted too: then the reader finds the index wrong)
+        index = before + data.count(b"\n---", head - 1, begin + 2)
+        out.append(Part(begin, 0, line, index))
+        at = begin + size
+    ends = [part.start for part in out[1:]] + [len(data)]
+    return [replace(part, end=end) for part, end in zip(out, ends)]
+
+
+def _parts_by_chunk(data: bytes, size: int) -> list[Part]:
+    """:func:`parts`, counting the documents of every chunk as the linter would."""
+    out: list[Part] = []
+    marked = b"\n..." in data or data.startswith(b"...")  # a document end marker: count exactly
+    begin = line = index = first = previous = 0
+    for at in [*_cut(data, 1, len(data)), len(data)]:
+        if at > previous:  # the documents of the chunk [previous, at): one, when cut at ``---``
+            whole = data.startswith(b"---", previous) and not marked
+            index += 1 if whole else count_documents(data[previous:at])
+            previous = at
+        if at > begin and (at - begin >= size or at == len(data)):
+            out.append(Part(begin, at, line, first))
+            line += count_lines(data[begin:at])
+            begin, first = at, index
+    return out
 
 
 _JSON_SKIP = re.compile(r"[ \t\r\n]*")
