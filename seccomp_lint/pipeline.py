@@ -266,6 +266,8 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
         return []
     plan = state.discoverer.plan(found.inputs)
     found.inputs = plan.plain
+    for notice in plan.notices:
+        state.say(None, notice)
     by_reason: dict[str, list[str]] = {}
     for directory, why in plan.unbuilt:
         by_reason.setdefault(why, []).append(directory)

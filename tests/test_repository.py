@@ -481,3 +481,28 @@ def test_a_diff_of_a_file_above_the_working_directory_says_git_cannot_apply_it(
         "../../base/web.yaml: this diff cannot be applied by git: the file is not below the "
         "working directory" in diff.stderr
     )
+
+
+def test_outside_a_work_tree_the_index_walk_stops_after_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in a large folder that is no repository (``/tmp``): the search for builds stops
+    after a number of folders and says so, instead of walking the whole folder."""
+    from seccomp_lint.sources import discover
+
+    monkeypatch.setattr(discover, "UNTRACKED_FOLDERS", 5)
+    for n in range(10):
+        (tmp_path / f"d{n}").mkdir()
+    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    elsewhere = tmp_path / "d0"
+    result = run_cli(tmp_path / "pod.yaml", cwd=elsewhere)
+    assert result.code == 0, result.stderr
+    assert (
+        f"{tmp_path} is not in a Git work tree: charts and kustomizations were looked for in "
+        "its first 5 folders only" in result.stderr
+    )
+    index = discover.build_index(str(tmp_path))
+    assert index.partial
+    (tmp_path / ".git").mkdir()
+    discover.git_root.cache_clear()  # (as each run does)
+    assert not discover.build_index(str(tmp_path)).partial  # a work tree is walked whole

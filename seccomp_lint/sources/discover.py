@@ -33,6 +33,7 @@ _INCLUDES = ("resources", "bases", "components")
 _FILE_LISTS = ("crds", "configurations", "transformers", "generators", "validators")
 _PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+UNTRACKED_FOLDERS = 2000
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class RunPlan:
     # (directory, why): a build that cannot run here; its files (patches and templates apart)
     # are linted as plain manifests instead
     unbuilt: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # said once (a walk cut short)
 
 
 def repository_root(path: str) -> str:
@@ -166,6 +168,7 @@ class Index:
     root: str
     charts: set[str] = field(default_factory=set)  # chart folders, outermost only
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
+    partial: bool = False  # not a work tree, and too large to walk whole (UNTRACKED_FOLDERS)
     _members: dict[str, frozenset[str]] = field(default_factory=dict)
     _readers: dict[str, list[str]] | None = None
 
@@ -233,12 +236,18 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
     index = Index(os.path.realpath(root))
     ignores = Ignores(root, respect_gitignore)
     seen: set[tuple[int, int]] = set()
+    # Outside a work tree the root is a guess (the working directory, a file's folder such as
+    # /tmp): its walk stops after this many folders rather than walk a whole disk.
+    budget = None if git_root(index.root) else UNTRACKED_FOLDERS
     for here, dirs, files in os.walk(root, followlinks=True):
         try:
             st = os.stat(here)
         except OSError:
             dirs[:] = []
             continue
+        if budget is not None and len(seen) >= budget:
+            index.partial = True
+            break
         if (st.st_dev, st.st_ino) in seen:  # a folder reached again through a link
             dirs[:] = []
             continue
@@ -337,6 +346,12 @@ class Discoverer:
             shown = _shown(directory)
             plan.builds += [Planned(kind, shown, tuple(map(_shown, r))) for r in renders]
         patches = {p for index in self._indexes.values() for p in index.patches()}
+        plan.notices += [
+            f"{_shown(index.root)} is not in a Git work tree: charts and kustomizations were "
+            f"looked for in its first {UNTRACKED_FOLDERS} folders only"
+            for index in self._indexes.values()
+            if index.partial
+        ]
         for item in inputs:
             builds = held.get(item.path, [])
             if all(b in fallback for b in builds) and not _left_out(item.path, builds, patches):
