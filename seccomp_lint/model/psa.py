@@ -51,8 +51,11 @@ class PolicyVersion:
         return "latest" if self.minor is None else f"v1.{self.minor}"
 
     def at(self, kube_minor: int) -> int:
-        """The minor this version means on a cluster whose minor is ``kube_minor``."""
-        return kube_minor if self.minor is None else self.minor
+        """The minor whose checks this version evaluates on a cluster whose minor is
+        ``kube_minor``: a pin no newer than the cluster as pinned; latest, and a pin newer than
+        the cluster, as the cluster's own (the check registry clamps a version to the newest one
+        its release knows, and ``latest`` is newer than any)."""
+        return kube_minor if self.minor is None else min(self.minor, kube_minor)
 
 
 LATEST = PolicyVersion()

@@ -1,0 +1,83 @@
+"""``--level namespace`` as the ``k8s.io/pod-security-admission`` library decides the cases a
+review of issue 24 found wrong: a pinned version newer than the cluster (the check registry
+clamps it to the newest version the cluster's library knows), a namespace declared twice (the
+verdict must not depend on the pre-filter), malformed admission configurations (the API server
+refuses them), the invalid-label rule's help, and PodTemplate (warn and audit judge it; enforce
+does not, and nothing makes pods from it by itself).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n{labels}"
+BARE_POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\n"
+    "spec:\n{extra}  containers:\n  - name: app\n    image: nginx\n"
+)
+
+
+def _ns(name: str, **labels: str) -> str:
+    body = "".join(
+        f"    pod-security.kubernetes.io/{k.replace('_', '-')}: {v}\n" for k, v in labels.items()
+    )
+    if not labels:
+        return f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+    return NS.format(name=name, labels=body)
+
+
+def _outcomes(findings: list[dict]) -> list[tuple[str, str, str]]:
+    return sorted(
+        (f["object"]["kind"], f["admission"]["outcome"], f["severity"])
+        for f in findings
+        if f["admission"] is not None
+    )
+
+
+# 1. A pinned version newer than the cluster: clamped to the cluster's (registry.go EvaluatePod).
+@pytest.mark.parametrize(
+    ("kube", "pinned", "rejected"),
+    [
+        ("1.24", "v1.30", True),  # the 1.24 library has no Windows exemption: clamped to v1.24
+        ("1.24", "v1.25", True),
+        ("1.24", "v1.24", True),
+        ("1.25", "v1.30", False),  # clamped to v1.25: exempt
+        ("1.30", "v1.24", True),  # an older pin is evaluated as that version
+        ("1.30", "v1.30", False),
+    ],
+)
+def test_a_pinned_version_newer_than_the_cluster_is_clamped(
+    lint, tmp_path: Path, kube: str, pinned: str, rejected: bool
+) -> None:
+    path = tmp_path / "w.yaml"
+    windows = "  os: {name: windows}\n"
+    pod = BARE_POD.format(name="win", ns="w", extra=windows)
+    path.write_text(_ns("w", enforce="restricted", enforce_version=pinned) + "---\n" + pod)
+    result = lint("--level", "namespace", "--kube-version", kube, path)
+    assert "Traceback" not in result.stderr
+    judged = [f for f in result.findings if f["admission"] is not None]
+    if not rejected:
+        assert judged == [] and result.code == 0
+        return
+    assert [(f["admission"]["outcome"], f["severity"]) for f in judged] == [("rejected", "error")]
+    assert result.code == 1
+
+
+def test_latest_and_a_pin_agree_on_the_cluster_version(lint, tmp_path: Path) -> None:
+    """At --kube-version 1.24, latest and v1.30 both evaluate v1.24: same verdict, each named as
+    the label says."""
+    path = tmp_path / "two.yaml"
+    docs = [
+        _ns("a", enforce="restricted"),
+        _ns("b", enforce="restricted", enforce_version="v1.30"),
+        BARE_POD.format(name="p", ns="a", extra="  os: {name: windows}\n"),
+        BARE_POD.format(name="p", ns="b", extra="  os: {name: windows}\n"),
+    ]
+    path.write_text("---\n".join(docs))
+    found = lint("--level", "namespace", "--kube-version", "1.24", path).findings
+    modes = sorted(
+        (f["admission"]["namespace"], m["version"]) for f in found for m in f["admission"]["modes"]
+    )
+    assert modes == [("a", "latest"), ("b", "v1.30")]
