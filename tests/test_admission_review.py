@@ -81,3 +81,70 @@ def test_latest_and_a_pin_agree_on_the_cluster_version(lint, tmp_path: Path) -> 
         (f["admission"]["namespace"], m["version"]) for f in found for m in f["admission"]["modes"]
     )
     assert modes == [("a", "latest"), ("b", "v1.30")]
+
+
+# 3. Malformed admission configurations: the API server refuses them.
+@pytest.mark.parametrize(
+    ("body", "where", "why"),
+    [
+        (
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\n"
+            "plugins: {name: PodSecurity}\n",
+            "3:10",
+            "plugins: expected a list",
+        ),
+        (
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\n"
+            "plugins:\n- PodSecurity\n",
+            "4:3",
+            "plugins[0]: expected a mapping",
+        ),
+        (
+            "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+            "kind: PodSecurityConfiguration\ndefaults: [a]\n",
+            "3:11",
+            "defaults: expected a mapping",
+        ),
+        (
+            "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+            "kind: PodSecurityConfiguration\nexemptions: {namespaces: {a: b}}\n",
+            "3:26",
+            "exemptions.namespaces: expected a list",
+        ),
+        (
+            "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+            "kind: PodSecurityConfiguration\nexemptions: [kube-system]\n",
+            "3:13",
+            "exemptions: expected a mapping",
+        ),
+        (
+            "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+            "kind: PodSecurityConfiguration\nexemptions:\n  runtimeClasses: [kata, [x]]\n",
+            "4:26",
+            "exemptions.runtimeClasses[1]: expected a string",
+        ),
+        (
+            "apiVersion: pod-security.admission.config.k8s.io/v1\n"
+            "kind: PodSecurityConfiguration\ndefaults:\n  enforce: [restricted]\n",
+            "4:12",
+            "defaults.enforce: must be privileged, baseline or restricted",
+        ),
+        (
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n"
+            "- name: PodSecurity\n  configuration: [a]\n",
+            "5:18",
+            "configuration: expected a mapping",
+        ),
+    ],
+)
+def test_a_malformed_admission_config_is_a_usage_error(
+    lint, tmp_path: Path, body: str, where: str, why: str
+) -> None:
+    config = tmp_path / "admission.yaml"
+    config.write_text(body)
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(BARE_POD.format(name="p", ns="default", extra=""))
+    result = lint("--level", "namespace", "--admission-config", config, pod)
+    assert result.code == 2, result.stderr
+    assert f"{config}:{where}: {why}" in result.stderr
+    assert "Traceback" not in result.stderr

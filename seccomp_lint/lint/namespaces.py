@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from yaml.nodes import Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..model.admission import (
     BindingDecl,
@@ -35,7 +35,7 @@ from ..model.admission import (
 )
 from ..model.data import Finding, Level, Options, Severity
 from ..model.psa import Admission, AdmissionOutcome, LevelVersion, PsaMode, PsaPolicy
-from ..text.documents import BOOL, Document, ParseError, is_true, parse_stream, text
+from ..text.documents import BOOL, Document, ParseError, is_null, is_true, parse_stream, text
 from .config import ConfigError
 from .linter import FileResult
 
@@ -89,11 +89,12 @@ def load_config(path: str) -> PodSecurityConfig:
             path, doc, doc.root, "expected kind AdmissionConfiguration or PodSecurityConfiguration"
         )
     _api(path, doc, doc.root, ADMISSION_APIS)
-    plugins = doc.get(doc.root, "plugins")
-    for plugin in plugins.value if isinstance(plugins, SequenceNode) else ():
+    plugins = _typed(path, doc, doc.get(doc.root, "plugins"), "plugins", SequenceNode)
+    for i, plugin in enumerate(plugins.value if plugins is not None else ()):
+        _typed(path, doc, plugin, f"plugins[{i}]", MappingNode)
         if text(doc.get(plugin, "name")) != "PodSecurity":
             continue
-        inline = doc.get(plugin, "configuration")
+        inline = _typed(path, doc, doc.get(plugin, "configuration"), "configuration", MappingNode)
         if inline is not None:
             return _psa_config(path, doc, inline)
         where = text(doc.get(plugin, "path"))
@@ -127,6 +128,18 @@ def _error(path: str, doc: Document, node: Node, why: str) -> ConfigError:
     return ConfigError(f"{path}:{line}:{column}: {why}")
 
 
+def _typed(
+    path: str, doc: Document, node: Node | None, where: str, kind: type[Node]
+) -> Node | None:
+    """``node`` when it is absent, null or of ``kind``; else the API server's decoding error, at
+    it (a mapping where a list belongs is refused, never read as empty)."""
+    if is_null(node) or isinstance(node, kind):
+        return node if isinstance(node, kind) else None
+    assert node is not None
+    want = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a string"}[kind]
+    raise _error(path, doc, node, f"{where}: expected {want}")
+
+
 def _api(path: str, doc: Document, node: Node, known: tuple[str, ...]) -> None:
     api = text(doc.get(node, "apiVersion"))
     if api not in known:
@@ -137,7 +150,7 @@ def _api(path: str, doc: Document, node: Node, known: tuple[str, ...]) -> None:
 def _psa_config(path: str, doc: Document, node: Node) -> PodSecurityConfig:
     """A ``PodSecurityConfiguration``: defaults (unset: privileged, latest) and exemptions."""
     _api(path, doc, node, PSA_APIS)
-    defaults = doc.get(node, "defaults")
+    defaults = _typed(path, doc, doc.get(node, "defaults"), "defaults", MappingNode)
     modes = {}
     for mode in PsaMode:
         level_node = doc.get(defaults, mode.value)
@@ -163,12 +176,15 @@ def _psa_config(path: str, doc: Document, node: Node) -> PodSecurityConfig:
                 f'defaults.{mode.value}-version: must be "latest" or "v1.x"',
             )
         modes[mode] = LevelVersion(level, version)
-    exempt = doc.get(node, "exemptions")
+    exempt = _typed(path, doc, doc.get(node, "exemptions"), "exemptions", MappingNode)
 
     def names(key: str) -> tuple[str, ...]:
-        found = doc.get(exempt, key)
-        items = found.value if isinstance(found, SequenceNode) else ()
-        return tuple(t for t in (text(i) for i in items) if t is not None)
+        found = _typed(path, doc, doc.get(exempt, key), f"exemptions.{key}", SequenceNode)
+        items = found.value if found is not None else ()
+        for i, item in enumerate(items):
+            if not isinstance(item, ScalarNode) or text(item) is None:
+                raise _error(path, doc, item, f"exemptions.{key}[{i}]: expected a string")
+        return tuple(text(i) or "" for i in items)
 
     exemptions = Exemptions(
         frozenset(names("namespaces")), frozenset(names("runtimeClasses")), names("usernames")
