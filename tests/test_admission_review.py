@@ -148,3 +148,36 @@ def test_a_malformed_admission_config_is_a_usage_error(
     assert result.code == 2, result.stderr
     assert f"{config}:{where}: {why}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# 4. The invalid label's help: what it is evaluated as now, and a value that keeps the intent.
+@pytest.mark.parametrize(
+    ("key", "value", "help"),
+    [
+        (
+            "enforce",
+            "Restricted",
+            "evaluated as restricted (an invalid enforce level fails closed); "
+            "write one of privileged, baseline, restricted",
+        ),
+        (
+            "warn",
+            "bogus",
+            "evaluated as privileged (an invalid warn level fails open); "
+            "write one of privileged, baseline, restricted",
+        ),
+        ("enforce-version", '"1.30"', "evaluated as latest; write v1.30"),
+        ("audit-version", "v1.30.1", "evaluated as latest; write v1.30"),
+        ("warn-version", "newest", 'evaluated as latest; write "latest" or "v1.<minor>"'),
+    ],
+)
+def test_invalid_label_help_says_what_it_means_now(
+    lint, tmp_path: Path, key: str, value: str, help: str
+) -> None:
+    path = tmp_path / "ns.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n"
+        f"    pod-security.kubernetes.io/{key}: {value}\n"
+    )
+    _, out, _ = lint("--level", "namespace", path, fmt="text").output
+    assert [x.strip() for x in out.splitlines() if x.startswith("  help: ")] == [f"help: {help}"]

@@ -43,9 +43,10 @@ metadata:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from ..model.admission import NamespaceObject, label_problem
+from ..model.admission import LEVEL_NAMES, PREFIX, NamespaceObject, label_problem
 from ..model.data import FixSpec, Level, Options, Severity
 from .base import Problem, RuleType
 
@@ -69,6 +70,24 @@ def check_namespace(ns: NamespaceObject, options: Options) -> Iterator[Problem]:
                 message=(
                     f'label {key}: "{value.value}" {why}; the API server refuses the Namespace'
                 ),
-                help=f"write {key}: "
-                + ("restricted" if why.startswith("must be one") else "latest"),
+                help=_help(key, str(value.value)),
             )
+
+
+# A version written without its "v" or with a patch number: 1.30, v1.30.1 (the minor it means).
+_NEAR_VERSION = re.compile(r"v?1\.(0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _help(key: str, value: str) -> str:
+    """What the label is evaluated as now, and what to write: a level is for a person to choose;
+    a near-miss version keeps its minor."""
+    mode = key.removeprefix(PREFIX)
+    if not mode.endswith("-version"):
+        now, how = (
+            ("restricted", "fails closed") if mode == "enforce" else ("privileged", "fails open")
+        )
+        return f"evaluated as {now} (an invalid {mode} level {how}); write one of {LEVEL_NAMES}"
+    near = _NEAR_VERSION.fullmatch(value)
+    if near is not None:
+        return f"evaluated as latest; write v1.{near.group(1)}"
+    return 'evaluated as latest; write "latest" or "v1.<minor>"'
