@@ -8,9 +8,14 @@ does not, and nothing makes pods from it by itself).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+from conftest import REPO
+
+OUTPUT_SCHEMA = json.loads((REPO / "schemas" / "output.schema.json").read_text())
 
 NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n{labels}"
 BARE_POD = (
@@ -181,3 +186,45 @@ def test_invalid_label_help_says_what_it_means_now(
     )
     _, out, _ = lint("--level", "namespace", path, fmt="text").output
     assert [x.strip() for x in out.splitlines() if x.startswith("  help: ")] == [f"help: {help}"]
+
+
+# 5. PodTemplate: warn and audit judge it; enforce does not, and nothing makes pods from it.
+POD_TEMPLATE = (
+    "apiVersion: v1\nkind: PodTemplate\nmetadata: {{name: tpl, namespace: {ns}}}\n"
+    "template:\n  spec:\n    containers:\n    - name: app\n      image: nginx\n"
+)
+
+
+def test_a_pod_template_is_not_rejected_nor_are_its_pods(lint, tmp_path: Path) -> None:
+    path = tmp_path / "tpl.yaml"
+    docs = [
+        _ns("shop", enforce="restricted"),  # warn follows enforce
+        _ns("quiet", enforce="restricted", warn="privileged"),
+        _ns("observed", audit="restricted"),
+        *(POD_TEMPLATE.format(ns=n) for n in ("shop", "quiet", "observed")),
+    ]
+    path.write_text("---\n".join(docs))
+    result = lint("--level", "namespace", path)
+    judged = {
+        f["admission"]["namespace"]: (f["severity"], f["admission"]["outcome"], f["message"])
+        for f in result.findings
+    }
+    assert {ns: v[:2] for ns, v in judged.items()} == {
+        "shop": ("warning", "warned"),
+        "quiet": ("warning", "admitted"),
+        "observed": ("warning", "audited"),
+    }
+    assert judged["shop"][2].endswith(
+        'admitted with a warning (namespace "shop" warns at restricted:latest); '
+        'a Pod made from it would be rejected (namespace "shop" enforces restricted:latest)'
+    )
+    assert judged["quiet"][2].endswith(
+        'admitted; a Pod made from it would be rejected (namespace "quiet" enforces '
+        "restricted:latest)"
+    )
+    assert "will be rejected" not in result.stdout
+    jsonschema.Draft202012Validator(OUTPUT_SCHEMA).validate(result.report)
+    quiet = next(n for n in result.report["summary"]["namespaces"] if n["name"] == "quiet")
+    assert (quiet["admitted"], quiet["pods_rejected"], quiet["rejected"]) == (1, 0, 0)
+    # Nothing the API server rejects: --fail-level error passes.
+    assert lint("--level", "namespace", "--fail-level", "error", path).code == 0

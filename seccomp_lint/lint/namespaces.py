@@ -32,6 +32,7 @@ from ..model.admission import (
     parse_level,
     parse_version,
     policy_to_evaluate,
+    rejects,
 )
 from ..model.data import Finding, Level, Options, Severity
 from ..model.psa import Admission, AdmissionOutcome, LevelVersion, PsaMode, PsaPolicy
@@ -257,12 +258,11 @@ def judge_run(
             judge.summary(judged.namespace).outcomes[judged.outcome] += 1
         if judged.outcome is AdmissionOutcome.BOUND:
             continue  # compliant through a binding: said in the summary
-        enforced = judged.mode(PsaMode.ENFORCE) is not None
         out.append(
             replace(
                 f,
                 admission=judged,
-                severity=Severity.ERROR if enforced else Severity.WARNING,
+                severity=Severity.ERROR if rejects(judged) else Severity.WARNING,
                 message=f"{f.message}; {describe(judged)}",
             )
         )

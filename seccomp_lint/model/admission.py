@@ -9,7 +9,8 @@ configuration's default; an unset warn level follows a valid enforce label stric
 (with the enforce version, unless a warn version is set). ``enforce`` judges Pods only; ``warn``
 and ``audit`` also judge the pod templates of the kinds the API server knows (PodTemplate,
 ReplicationController, ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob). A
-rejected Pod gets no warning. Exempt namespaces and runtime classes skip every mode.
+rejected Pod gets no warning. Nothing makes pods from a PodTemplate by itself: enforce rejects
+neither it nor any pods of its own. Exempt namespaces and runtime classes skip every mode.
 """
 
 from __future__ import annotations
@@ -333,12 +334,20 @@ def judged_itself(adm: Admission) -> bool:
 def _outcome(adm: Admission) -> AdmissionOutcome | None:
     if adm.bound is not None and not adm.modes:
         return AdmissionOutcome.BOUND
-    if adm.mode(PsaMode.ENFORCE) is not None:
+    enforced = adm.mode(PsaMode.ENFORCE) is not None
+    if enforced and adm.makes_pods:
         return AdmissionOutcome.REJECTED if adm.is_pod else AdmissionOutcome.PODS_REJECTED
     if adm.mode(PsaMode.WARN) is not None and judged_itself(adm):
         return AdmissionOutcome.WARNED
     # Audit judges the object and, for every kind, the pods it makes.
-    return AdmissionOutcome.AUDITED if adm.mode(PsaMode.AUDIT) is not None else None
+    if adm.mode(PsaMode.AUDIT) is not None:
+        return AdmissionOutcome.AUDITED
+    return AdmissionOutcome.ADMITTED if enforced else None
+
+
+def rejects(adm: Admission) -> bool:
+    """Whether the API server refuses the object or the pods its controller makes (an error)."""
+    return adm.outcome in (AdmissionOutcome.REJECTED, AdmissionOutcome.PODS_REJECTED)
 
 
 def describe(adm: Admission) -> str:
@@ -352,8 +361,10 @@ def describe(adm: Admission) -> str:
         said = f"admitted with a warning ({ns} warns at {warn.at})"
     else:
         said = "admitted"
-    if enforce is not None:
+    if enforce is not None and adm.makes_pods:
         return f"{said}; its pods will be rejected ({ns} enforces {enforce.at}){audited}"
+    if enforce is not None:
+        return f"{said}{audited}; a Pod made from it would be rejected ({ns} enforces {enforce.at})"
     if adm.bound is not None:
         audited += f"; its pods get {adm.bound} when created ({ns} is enabled for binding)"
     return f"{said}{audited}"

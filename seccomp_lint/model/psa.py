@@ -38,6 +38,9 @@ class AdmissionOutcome(StrEnum):
     PODS_REJECTED = "pods-rejected"  # a workload: admitted; the pods its controller makes refused
     WARNED = "warned"  # admitted with a warning
     AUDITED = "audited"  # admitted, recorded in the audit log
+    # A PodTemplate that only enforce's level fails: admitted silently (enforce does not judge
+    # it, and nothing makes pods from it by itself); a Pod made from it would be refused.
+    ADMITTED = "admitted"
     BOUND = "bound"  # compliant: a ProfileBinding gives its pods their profile (no finding)
 
 
@@ -133,6 +136,12 @@ class Admission:
     def is_pod(self) -> bool:
         """A bare Pod: enforce judges it; a workload's pods are judged when made."""
         return self.kind == "Pod"
+
+    @property
+    def makes_pods(self) -> bool:
+        """Whether a controller makes pods from the object: every kind holding a pod template
+        but a PodTemplate (a template for others to copy; nothing creates pods from it)."""
+        return self.kind != "PodTemplate"
 
     def mode(self, mode: PsaMode) -> ModeVerdict | None:
         """The verdict of ``mode``, None when it is not violated."""

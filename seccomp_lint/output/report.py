@@ -123,6 +123,7 @@ OUTCOME_WORDS = {
     AdmissionOutcome.PODS_REJECTED: "admitted with their pods rejected",
     AdmissionOutcome.WARNED: "warned",
     AdmissionOutcome.AUDITED: "audited",
+    AdmissionOutcome.ADMITTED: "admitted with a Pod made from them rejected",
     AdmissionOutcome.BOUND: "compliant through a ProfileBinding",
 }
 
