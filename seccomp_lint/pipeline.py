@@ -21,7 +21,7 @@ from .fix.parts import in_parts
 from .lint.linter import FileResult
 from .lint.namespaces import judge_run, requirement
 from .lint.request import Mode, Request, Streams
-from .model.admission import PodSecurityConfig
+from .model.admission import PodSecurityConfig, redeclared
 from .model.data import Finding, Level, Options, Severity
 from .output.baseline import settle
 from .output.formats import TEXT_FORMATS, emit
@@ -457,6 +457,8 @@ def _finish(state: _Run, from_stdin: bool) -> int:
         run.findings, run.namespaces = judge_run(
             run.findings, run.declared, request.options, config
         )
+        for said in redeclared(run.declared):
+            state.say(None, said)
     try:
         notice = settle(outcome.run, request.baseline, request.write_baseline)
     except OSError as exc:

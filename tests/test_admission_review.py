@@ -88,6 +88,47 @@ def test_latest_and_a_pin_agree_on_the_cluster_version(lint, tmp_path: Path) -> 
     assert modes == [("a", "latest"), ("b", "v1.30")]
 
 
+# 2. A namespace declared twice: the verdict does not depend on the pre-filter.
+def _twice(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "a-psa.yaml").write_text(_ns("shop", enforce="restricted"))
+    (root / "b-namespaces.yaml").write_text(_ns("shop") + "---\n" + _ns("other"))
+    (root / "pod.yaml").write_text(BARE_POD.format(name="solo", ns="shop", extra=""))
+    return root
+
+
+def test_a_namespace_declared_twice_is_judged_alike_with_and_without_the_prefilter(
+    lint, tmp_path: Path
+) -> None:
+    root = _twice(tmp_path)
+    default = lint("--level", "namespace", root)
+    unfiltered = lint("--level", "namespace", "--no-prefilter", root)
+    assert default.findings == unfiltered.findings
+    assert default.code == unfiltered.code
+    # The later declaration (kubectl apply -f of the directory: b-namespaces.yaml last) wins.
+    assert default.findings == [] and default.code == 0
+    shop = next(n for n in default.report["summary"]["namespaces"] if n["name"] == "shop")
+    assert shop["enforce"] == {"level": "privileged", "version": "latest"}
+
+
+def test_a_namespace_declared_twice_with_different_labels_gets_a_notice(
+    lint, tmp_path: Path
+) -> None:
+    root = _twice(tmp_path)
+    for extra in ((), ("--no-prefilter",)):
+        err = lint("--level", "namespace", *extra, root).stderr
+        first, later = root / "a-psa.yaml", root / "b-namespaces.yaml"
+        assert err.count('namespace "shop" is declared more than once') == 1, err
+        assert f"{first}:1:1" in err and f"{later}:1:1" in err
+        assert "other" not in err
+    # The same labels twice: nothing to say.
+    (root / "b-namespaces.yaml").write_text(_ns("shop", enforce="restricted"))
+    same = lint("--level", "namespace", root)
+    assert "declared more than once" not in same.stderr
+    assert _outcomes(same.findings) == [("Pod", "rejected", "error")]
+
+
 # 3. Malformed admission configurations: the API server refuses them.
 @pytest.mark.parametrize(
     ("body", "where", "why"),

@@ -182,7 +182,7 @@ def _scan(
         has_action = has_template_action(chunk.data)
         # Syntax errors and duplicate keys are reported only where a finding could be: a broken
         # ConfigMap is not this linter's business, and the pre-filter stays exact.
-        in_scope = relevant(chunk.data)
+        in_scope = relevant(chunk.data, options.level == Level.NAMESPACE)
         if not in_scope and b"\0" in chunk.data:
             # Binary data is reported wherever it is (a NUL byte is cheap to find), unparsed.
             index += 1
@@ -455,7 +455,7 @@ def _lint_document(
         for judge in judges:
             yield from stamp(judge, judge.check_profile(profile, options), profile.obj, muted)
     for ns in namespaces_in(doc) if options.level == Level.NAMESPACE else ():
-        result.declared.append(ns.decl())
+        result.declared.append(ns.decl(path))
         for rule in _rules.namespace_rules(rules):
             yield from stamp(rule, rule.check_namespace(ns, options), ns.ref)
     result.declared += bindings_in(doc, options)

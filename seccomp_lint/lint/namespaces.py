@@ -196,8 +196,9 @@ def _psa_config(path: str, doc: Document, node: Node) -> PodSecurityConfig:
 
 class Judge:
     """Pod Security Admission over a run: each namespace's policy (its labels over the
-    configuration's defaults; a later declaration of a name wins, as ``kubectl apply`` of both
-    would leave it), its ProfileBindings, and a finding's verdict."""
+    configuration's defaults; the last declaration of a name wins, labels or none, as
+    ``kubectl apply`` of them in order leaves it: :func:`~..model.admission.redeclared` says
+    when they differ), its ProfileBindings, and a finding's verdict."""
 
     def __init__(self, declared: list[Declared], options: Options, config: PodSecurityConfig):
         self.config = config

@@ -133,6 +133,25 @@ class NamespaceDecl:
     name: str
     labels: tuple[tuple[str, str], ...]
     binding: bool = False
+    where: str = field(default="", compare=False)  # path:line:column of the object
+
+
+def redeclared(declared: list[Declared]) -> Iterator[str]:
+    """A notice for each namespace that several Namespace objects declare with different Pod
+    Security (or binding) labels: where each is, and that the last one is used."""
+    seen: dict[str, list[NamespaceDecl]] = {}
+    for d in declared:
+        if isinstance(d, NamespaceDecl):
+            seen.setdefault(d.name, []).append(d)
+    for name, decls in seen.items():
+        if len({(d.labels, d.binding) for d in decls}) < 2:
+            continue
+        places = ", ".join(dict.fromkeys(d.where or "?" for d in decls))
+        yield (
+            f'namespace "{name}" is declared more than once with different Pod Security labels '
+            f"({places}): the last, {decls[-1].where or '?'}, is judged, as kubectl apply of the "
+            "inputs in this order leaves it (each apply replaces the labels the previous one set)"
+        )
 
 
 @dataclass(frozen=True)
@@ -189,11 +208,14 @@ class NamespaceObject:
     name: str
     labels: dict[str, tuple[Node, Node]]
     binding: bool = False
+    position: tuple[int, int] = (1, 1)  # of the object, in its file
 
-    def decl(self) -> NamespaceDecl:
-        """What the judgement needs: the name and the labels' values (non-strings as written)."""
+    def decl(self, path: str = "") -> NamespaceDecl:
+        """What the judgement needs: the name and the labels' values (non-strings as written),
+        and where the object is."""
         values = tuple((k, str(v.value)) for k, (_, v) in sorted(self.labels.items()))
-        return NamespaceDecl(self.name, values, self.binding)
+        where = f"{path}:{self.position[0]}:{self.position[1]}" if path else ""
+        return NamespaceDecl(self.name, values, self.binding, where)
 
 
 @dataclass
@@ -219,7 +241,7 @@ def namespaces_in(doc: Document) -> Iterator[NamespaceObject]:
         entries = doc.mapping(doc.get(meta, "labels")) or {}
         labels = {k: kv for k, kv in entries.items() if k.startswith(PREFIX)}
         ref = ObjectRef("Namespace", name, None, doc.index)
-        yield NamespaceObject(ref, name, labels, BINDING_LABEL in entries)
+        yield NamespaceObject(ref, name, labels, BINDING_LABEL in entries, doc.pos(obj))
 
 
 def bindings_in(doc: Document, options: Options) -> list[BindingDecl | ProfileDecl]:

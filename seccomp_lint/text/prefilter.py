@@ -2,8 +2,8 @@
 
 A document that contains none of the words a finding needs (``ontainers``, ``seccomp``,
 ``defaultAction``, ``SeccompProfile``, a Namespace's ``pod-security.kubernetes.io`` and
-``spo.x-k8s.io/enable-binding`` labels) and no escape sequence that could spell them is never
-composed; neither is a CustomResourceDefinition (a schema that mentions pod specs but never
+``spo.x-k8s.io/enable-binding`` labels; with ``--level namespace``, ``Namespace``) and no escape
+sequence that could spell them is never composed; neither is a CustomResourceDefinition (a schema that mentions pod specs but never
 holds one), when its text says so unambiguously. A document that names a kind that holds pod
 templates is always composed, so one that does not compose (``spec: *undefined``) is reported,
 never passed.
@@ -50,11 +50,15 @@ _POD_KIND = re.compile(
 )
 
 
-def relevant(data: bytes) -> bool:
-    """Whether a document could hold a pod template, a seccomp setting or a profile."""
+def relevant(data: bytes, namespaces: bool = False) -> bool:
+    """Whether a document could hold a pod template, a seccomp setting or a profile; with
+    ``namespaces`` (``--level namespace``), a ``Namespace`` object too, with or without labels:
+    which declaration of a namespace is the last must not depend on the pre-filter."""
     for needle in _NEEDLES:
         if needle in data:
             return not is_crd(data)
+    if namespaces and b"Namespace" in data:
+        return not is_crd(data)  # every CRD says "scope: Namespaced"
     if b"\\" in data and _ESCAPES.search(data) is not None:
         return True
     return b"kind" in data and _POD_KIND.search(b"\n" + data + b"\n") is not None
