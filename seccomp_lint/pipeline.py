@@ -29,6 +29,7 @@ from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
 from .sources.adapter import FixRun, Shared, per_file
+from .sources.context import repository_namespaces
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
 
@@ -227,6 +228,9 @@ def run(request: Request, streams: Streams | None = None) -> int:
     # here a finding of a rule that has fixes is enough to send a file to it.
     options = request.options
     from_stdin = False
+    # --level namespace: the repository's Namespaces that no input declares, before the inputs'.
+    context = repository_namespaces(state.discoverer, found.inputs, options)
+    state.outcome.run.declared += [d for r in context for d in r.declared]
     results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
     named = _builds(request, options)
     if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
@@ -234,7 +238,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
         results = iter(listed := list(results))
         built = [b.result for b in [*named, *_lint_walked(walked, named, options)]]
         config = request.admission or PodSecurityConfig()
-        state.required = requirement(listed + built, options, config)
+        state.required = requirement(context + listed + built, options, config)
     for result in results:
         if not fixing or result.error:
             result.findings = state.located(result, result.findings)

@@ -269,3 +269,66 @@ def test_a_pod_template_is_not_rejected_nor_are_its_pods(lint, tmp_path: Path) -
     assert (quiet["admitted"], quiet["pods_rejected"], quiet["rejected"]) == (1, 0, 0)
     # Nothing the API server rejects: --fail-level error passes.
     assert lint("--level", "namespace", "--fail-level", "error", path).code == 0
+
+
+# 6. Some files of a repository (pre-commit's changed ones): its other Namespaces are read.
+def _repository(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "apps").mkdir(parents=True)
+    (root / ".git").mkdir()  # the work tree's root, as git_root finds it
+    (root / "ns.yaml").write_text(_ns("shop", enforce="restricted") + "---\n" + _ns("unused"))
+    (root / "apps" / "pod.yaml").write_text(BARE_POD.format(name="solo", ns="shop", extra=""))
+    (root / "apps" / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    return root
+
+
+def test_changed_files_are_judged_in_the_namespaces_the_repository_declares(
+    lint, tmp_path: Path
+) -> None:
+    root = _repository(tmp_path)
+    pod = root / "apps" / "pod.yaml"
+    alone = lint("--level", "namespace", pod)
+    walked = lint("--level", "namespace", root)
+    assert _outcomes(alone.findings) == _outcomes(walked.findings) == [("Pod", "rejected", "error")]
+    assert alone.code == walked.code == 1
+    # The summary names the repository's namespaces a pod template of the run is in, not all.
+    assert [n["name"] for n in alone.report["summary"]["namespaces"]] == ["shop"]
+    assert alone.report["summary"]["namespaces"][0]["declared"] is True
+    # --fix of the changed file alone fixes what admission would reject.
+    fixed = lint("--level", "namespace", "--fix", pod)
+    assert "RuntimeDefault" in pod.read_text() and fixed.findings == []
+
+
+def test_an_input_redeclaring_a_repository_namespace_is_the_later_one(lint, tmp_path: Path) -> None:
+    root = _repository(tmp_path)
+    pod = root / "apps" / "pod.yaml"
+    mine = root / "apps" / "ns.yaml"
+    mine.write_text(_ns("shop", enforce="baseline"))
+    result = lint("--level", "namespace", mine, pod)
+    assert result.findings == []  # baseline: no profile is fine
+    assert f"the last, {mine}:1:1, is judged" in result.stderr
+    # A file inside a chart is the chart's (rendered), never read for context.
+    mine.unlink()
+    chart = root / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "ns.yaml").write_text(_ns("shop", enforce="privileged"))
+    assert _outcomes(lint("--level", "namespace", pod).findings) == [("Pod", "rejected", "error")]
+
+
+def test_a_repository_namespace_in_json_or_a_list_is_read(lint, tmp_path: Path) -> None:
+    root = _repository(tmp_path)
+    (root / "ns.yaml").unlink()
+    pod = root / "apps" / "pod.yaml"
+    assert lint("--level", "namespace", pod).findings == []  # no Namespace: the defaults
+    (root / "ns.json").write_text(
+        '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": '
+        '{"pod-security.kubernetes.io/enforce": "restricted"}}}'
+    )
+    assert _outcomes(lint("--level", "namespace", pod).findings) == [("Pod", "rejected", "error")]
+    (root / "ns.json").unlink()
+    (root / "dump.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n"
+        "  metadata:\n    name: shop\n    labels: {pod-security.kubernetes.io/audit: restricted}\n"
+    )
+    assert _outcomes(lint("--level", "namespace", pod).findings) == [("Pod", "audited", "warning")]

@@ -206,6 +206,10 @@ class Judge:
         self.summaries: dict[str, NamespaceSummary] = {}
         self.enabled: set[str] = set()  # namespaces enabled for profile binding
         self.bindings: dict[str, list[BindingDecl]] = {}
+        self.named: set[str] = set()  # the namespaces of the pod templates judged
+        # Declared only by the repository's other files: summarised when a pod template is there.
+        self.context = {d.name for d in declared if isinstance(d, NamespaceDecl) and d.context}
+        self.context -= {d.name for d in declared if isinstance(d, NamespaceDecl) and not d.context}
         for d in declared:
             if isinstance(d, BindingDecl):
                 self.bindings.setdefault(d.namespace, []).append(d)
@@ -224,6 +228,7 @@ class Judge:
 
     def verdict(self, adm: Admission) -> Admission | None:
         """What admission does with ``adm``'s pod template; None: it is exempt."""
+        self.named.add(adm.namespace)
         summary = self.summary(adm.namespace)
         if exemption(adm, self.config) is not None:
             summary.exempt = summary.exempt or adm.namespace in self.config.exemptions.namespaces
@@ -267,7 +272,8 @@ def judge_run(
                 message=f"{f.message}; {describe(judged)}",
             )
         )
-    return out, list(judge.summaries.values())
+    summaries = judge.summaries.values()
+    return out, [s for s in summaries if s.name not in judge.context or s.name in judge.named]
 
 
 def requirement(

@@ -134,6 +134,8 @@ class NamespaceDecl:
     labels: tuple[tuple[str, str], ...]
     binding: bool = False
     where: str = field(default="", compare=False)  # path:line:column of the object
+    # Read from the repository for context, not from an input (sources/context.py).
+    context: bool = field(default=False, compare=False)
 
 
 def redeclared(declared: list[Declared]) -> Iterator[str]:

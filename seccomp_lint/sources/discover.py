@@ -2,7 +2,8 @@
 feeds which, so a walk or a list of changed files reaches every build that reads them.
 
 The index is read, never built: one walk of the repository root (the Git work tree holding the
-inputs, else the working directory) for ``Chart.yaml`` and kustomization files, each
+inputs, else the working directory) for ``Chart.yaml`` and kustomization files (and a list of its
+manifest files, for the Namespace objects ``--level namespace`` reads: :mod:`.context`), each
 kustomization read for the local files and directories it names (``resources``, ``bases``,
 ``components``, patches, generator and transformer files). A chart's members are every file in
 its folder and the values files the config names for it. A kustomization's members are the files
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..lint.config import Config
-from .files import SKIPPED_DIRS, STDIN, Ignores, Input, git_root
+from .files import EXTENSIONS, SKIPPED_DIRS, STDIN, Ignores, Input, git_root
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -167,6 +168,10 @@ class Index:
 
     root: str
     charts: set[str] = field(default_factory=set)  # chart folders, outermost only
+    # The walk's folders outside the charts (as walked, and real) and their files, unfiltered
+    # (see manifests()).
+    listing: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    ignores: Ignores | None = None
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)
     partial: bool = False  # not a work tree, and too large to walk whole (UNTRACKED_FOLDERS)
     _members: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -196,6 +201,17 @@ class Index:
             out |= self.members(inner, trail | {directory})
         self._members[directory] = frozenset(out)
         return self._members[directory]
+
+    def manifests(self) -> Iterator[str]:
+        """Every manifest file outside the charts, in a walk's order (filtered only when asked:
+        ``--level namespace`` reads them for Namespaces, :mod:`.context`)."""
+        for here, real, files in self.listing:
+            for name in sorted(files):
+                if name.lower().endswith(EXTENSIONS) and not (
+                    self.ignores is not None
+                    and self.ignores.ignored(os.path.join(here, name), False)
+                ):
+                    yield os.path.join(real, name)  # (the file itself may be a link)
 
     def patches(self) -> set[str]:
         """Every patch file of every kustomization."""
@@ -234,7 +250,7 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
     symbolic links to folders followed (each folder once); every path kept is a real path, so a
     file reached through a link is the file it points to."""
     index = Index(os.path.realpath(root))
-    ignores = Ignores(root, respect_gitignore)
+    ignores = index.ignores = Ignores(root, respect_gitignore)
     seen: set[tuple[int, int]] = set()
     # Outside a work tree the root is a guess (the working directory, a file's folder such as
     # /tmp): its walk stops after this many folders rather than walk a whole disk.
@@ -259,11 +275,12 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
             index.charts.add(real)
             dirs[:] = []  # its subcharts render with it
             continue
-        dirs[:] = [
+        dirs[:] = sorted(
             d
             for d in dirs
             if d not in SKIPPED_DIRS and not ignores.ignored(os.path.join(here, d), True)
-        ]
+        )
+        index.listing.append((here, real, files))
         name = next((n for n in KUSTOMIZATION_FILES if n in files), None)
         if name is not None:
             index.kustomizations[real] = read_kustomization(real, os.path.join(real, name))
