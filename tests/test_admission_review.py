@@ -332,3 +332,19 @@ def test_a_repository_namespace_in_json_or_a_list_is_read(lint, tmp_path: Path) 
         "  metadata:\n    name: shop\n    labels: {pod-security.kubernetes.io/audit: restricted}\n"
     )
     assert _outcomes(lint("--level", "namespace", pod).findings) == [("Pod", "audited", "warning")]
+
+
+def test_a_kustomization_namespace_is_left_to_its_build(lint, tmp_path: Path) -> None:
+    """A file a kustomization reads is judged through the build (its transformers may change the
+    labels), never read raw for context; a folder reached through a link is read once."""
+    root = _repository(tmp_path)
+    base = root / "base"
+    base.mkdir()
+    (base / "ns.yaml").write_text(_ns("shop", enforce="privileged"))
+    (base / "kustomization.yaml").write_text("resources: [ns.yaml]\n")
+    pod = root / "apps" / "pod.yaml"
+    assert _outcomes(lint("--level", "namespace", pod).findings) == [("Pod", "rejected", "error")]
+    (root / "linked").symlink_to(root / "apps")
+    result = lint("--level", "namespace", pod)
+    assert _outcomes(result.findings) == [("Pod", "rejected", "error")]
+    assert "declared more than once" not in result.stderr
