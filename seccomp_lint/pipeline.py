@@ -229,7 +229,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
     options = request.options
     from_stdin = False
     # --level namespace: the repository's Namespaces that no input declares, before the inputs'.
-    context = repository_namespaces(state.discoverer, found.inputs, options)
+    context = repository_namespaces(state.discoverer, request, found.inputs)
     state.outcome.run.declared += [d for r in context for d in r.declared]
     results = sources.lint_all(found.inputs, options, request.jobs, keep_stdin=fixing)
     named = _builds(request, options)

@@ -348,3 +348,13 @@ def test_a_kustomization_namespace_is_left_to_its_build(lint, tmp_path: Path) ->
     result = lint("--level", "namespace", pod)
     assert _outcomes(result.findings) == [("Pod", "rejected", "error")]
     assert "declared more than once" not in result.stderr
+
+
+def test_an_excluded_repository_namespace_is_not_read(lint, tmp_path: Path) -> None:
+    root = _repository(tmp_path)
+    pod = root / "apps" / "pod.yaml"
+    config = root / ".seccomp-lint.yaml"
+    config.write_text("level: namespace\nexclude: [ns.yaml]\n")
+    assert lint("--config", config, pod).findings == []  # shop at the defaults
+    config.write_text("level: namespace\n")
+    assert _outcomes(lint("--config", config, pod).findings) == [("Pod", "rejected", "error")]

@@ -21,11 +21,13 @@ import re
 from dataclasses import replace
 
 from ..lint.linter import FileResult, lint_bytes
+from ..lint.request import Request
 from ..model.admission import NamespaceDecl
-from ..model.data import Level, Options
+from ..model.data import Level
+from ..rules.invalid_pod_security_label import ID as INVALID_LABEL
 from ..text.streams import json_file
-from .discover import Discoverer, Index, _shown
-from .files import STDIN, Input
+from .discover import Discoverer, _shown, repository_root
+from .files import STDIN, Input, excluder
 
 # ``kind: Namespace`` in any of YAML's and JSON's spellings but escapes (a CRD's
 # ``scope: Namespaced`` is most of the files that say "Namespace" and is no match).
@@ -33,19 +35,24 @@ _NAMESPACE_KIND = re.compile(rb"kind['\"]?[ \t]*:[ \t\r\n]*['\"]?Namespace(?![A-
 
 
 def repository_namespaces(
-    discoverer: Discoverer, inputs: list[Input], options: Options
+    discoverer: Discoverer, request: Request, inputs: list[Input]
 ) -> list[FileResult]:
-    """With ``--level namespace``, a result per file of the inputs' repositories that declares a
-    Namespace and is not itself linted, holding only those declarations (marked ``context``)."""
+    """With ``--level namespace``, a result per file of the repositories holding the run's paths
+    (none: ``.``) that declares a Namespace and is neither one of the ``inputs`` (what is
+    linted) nor excluded (config ``exclude``, ``--exclude``), holding only those declarations
+    (marked ``context``). A repository that is itself a path walked is all inputs already."""
+    options = request.options
     if options.level != Level.NAMESPACE:
         return []
-    linted = {os.path.realpath(i.path) for i in inputs if i.path != STDIN}
-    indexes: dict[str, Index] = {}
-    for path in sorted(linted):
-        index = discoverer.index(path)
-        indexes.setdefault(index.root, index)
+    excluded = excluder(request.config, request.exclude)
+    # Their Namespace objects are all that is wanted: no pod rule runs, no fix is planned.
+    only_namespaces = replace(options, select=frozenset({INVALID_LABEL}), fixes=False)
+    linted = {os.path.abspath(i.path) for i in inputs if i.path != STDIN}
+    given = [p for p in request.paths or (".",) if p != STDIN]  # no path: the working directory
+    walked = {os.path.realpath(p) for p in given if os.path.isdir(p)}
+    roots = _outermost({os.path.realpath(repository_root(p)) for p in given})
     out: list[FileResult] = []
-    for index in indexes.values():
+    for index in map(discoverer.index, (r for r in roots if r not in walked)):
         for path in index.manifests():
             if path in linted:
                 continue
@@ -56,14 +63,29 @@ def repository_namespaces(
                 continue  # not an input: a file the run cannot read is not its business
             if b"Namespace" not in data or _NAMESPACE_KIND.search(data) is None:
                 continue
+            if excluded(path):
+                continue
             real = os.path.realpath(path)
             if real in linted or index.overlays_of(real):
-                continue  # an input through a link, or a kustomization's (judged in its build)
+                continue  # an input (by its real path), or a kustomization's (in its build)
             shown = _shown(path)
-            result = lint_bytes(data, shown, options, json_file(path))
+            result = lint_bytes(data, shown, only_namespaces, json_file(path))
             declared = [
                 replace(d, context=True) for d in result.declared if isinstance(d, NamespaceDecl)
             ]
             if declared:
                 out.append(FileResult(shown, declared=list(declared)))
     return out
+
+
+def _outermost(roots: set[str]) -> list[str]:
+    """The roots no other one holds (outside a Git work tree an input's repository may be its
+    own folder, inside another input's), sorted: each file is read once."""
+    kept: set[str] = set()
+    for root in sorted(roots):
+        here, parent = root, os.path.dirname(root)
+        while parent != here and parent not in kept:
+            here, parent = parent, os.path.dirname(parent)
+        if parent == here:  # reached the file system's root: no kept root holds it
+            kept.add(root)
+    return sorted(kept)

@@ -113,18 +113,22 @@ def gather(
     relative to the working directory) leave out."""
     found = discover(paths, respect_gitignore)
     found.discovered = len(found.inputs)
-    cli = patterns(exclude) if exclude else None
-    kept = []
-    for item in found.inputs:
-        if item.path != STDIN:
-            if config is not None and config.excluded(item.path):
-                continue
-            rel = os.path.relpath(os.path.abspath(item.path)).replace(os.sep, "/")
-            if cli is not None and not rel.startswith("../") and cli.match_file(rel):
-                continue
-        kept.append(item)
-    found.inputs = kept
+    excluded = excluder(config, exclude)
+    found.inputs = [i for i in found.inputs if i.path == STDIN or not excluded(i.path)]
     return found
+
+
+def excluder(config: Config | None, exclude: Sequence[str] = ()) -> Callable[[str], bool]:
+    """Whether the config file's ``exclude`` or ``--exclude`` leaves a path out."""
+    cli = patterns(exclude) if exclude else None
+
+    def excluded(path: str) -> bool:
+        if config is not None and config.excluded(path):
+            return True
+        rel = os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+        return cli is not None and not rel.startswith("../") and cli.match_file(rel)
+
+    return excluded
 
 
 @lru_cache(maxsize=4096)
