@@ -220,3 +220,22 @@ def imported_by_a_run(module: str, *args: str, **kwargs) -> tuple[bool, int]:
     assert lines, done.stderr[-3000:]
     _, imported, code = lines[-1].split()
     return imported == "True", int(code)
+
+
+# The heart of the interrupt tests' scripts: ``step(real)`` wraps a function so that the AT-th
+# wrapped call (argv[1]; 0: never) is preceded by SIGNAL (argv[2]) sent to the process itself,
+# given its usual handling first. The script imports os, signal and sys before it.
+STEPS = """\
+at, sig = int(sys.argv[1]), int(sys.argv[2])
+signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+seen = 0
+
+def step(real):
+    def call(*args, **kwargs):
+        global seen
+        seen += 1
+        if seen == at:
+            os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+    return call
+"""

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, STEPS, run_cli
 
 from seccomp_lint.lint import config
 from seccomp_lint.model.data import Options
@@ -385,25 +385,16 @@ def test_diff_reports_what_remains_where_the_files_on_disk_have_it(lint, tmp_pat
 # Runs ``seccomp-lint ARGS`` and sends SIGNAL to itself just before the AT-th step (0: never):
 # reading a file's stamp, each system call of an atomic write, a put-back, a render of the chart
 # (the verifying renders and the end-to-end one). Prints how many steps it saw.
-_INTERRUPT_AT = """\
+_INTERRUPT_AT = (
+    """\
 import os, signal, sys, types
 from seccomp_lint.edit import writer
 from seccomp_lint.sources.helm import render
 from seccomp_lint.cli import main
 
-at, sig = int(sys.argv[1]), int(sys.argv[2])
-signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
-seen = 0
-
-def step(real):
-    def call(*args, **kwargs):
-        global seen
-        seen += 1
-        if seen == at:
-            os.kill(os.getpid(), sig)
-        return real(*args, **kwargs)
-    return call
-
+"""
+    + STEPS
+    + """
 writer.stamp = step(writer.stamp)
 proxy = types.SimpleNamespace(**vars(writer.os))
 for name in ("fdopen", "fchmod", "fsync", "replace"):
@@ -415,6 +406,7 @@ code = main(sys.argv[3:])
 print("STEPS", seen, file=sys.stderr)
 sys.exit(code)
 """
+)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli, run_process
+from conftest import FIXTURES, STEPS, run_cli, run_process
 from conftest import WEB_POD as POD
 
 from seccomp_lint.model.data import Options
@@ -1006,25 +1006,16 @@ def test_error_messages_escape_file_names(tmp_path: Path):
 # It first gives SIGNAL its usual handling, as in a terminal: a test run started in the
 # background by a non-interactive shell (`pytest ... &`) inherits SIGINT ignored, and then the
 # signal never arrives and the run ends with 0 instead of 130.
-_INTERRUPT_AT = """\
+_INTERRUPT_AT = (
+    """\
 import os, signal, subprocess, sys, types
 from seccomp_lint.edit import writer
 from seccomp_lint.sources import toolrun
 from seccomp_lint.cli import main
 
-at, sig = int(sys.argv[1]), int(sys.argv[2])
-signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
-seen = 0
-
-def step(real):
-    def call(*args, **kwargs):
-        global seen
-        seen += 1
-        if seen == at:
-            os.kill(os.getpid(), sig)
-        return real(*args, **kwargs)
-    return call
-
+"""
+    + STEPS
+    + """
 writer.stamp = step(writer.stamp)  # reading a file, before any of it is written
 proxy = types.SimpleNamespace(**vars(writer.os))
 for name in ("fdopen", "fchmod", "fsync", "replace"):
@@ -1038,6 +1029,7 @@ code = main(sys.argv[3:])
 print("STEPS", seen, file=sys.stderr)
 sys.exit(code)
 """
+)
 
 
 # Each interrupted run is a process of its own in a folder of its own: two run at a time, so the
