@@ -252,7 +252,7 @@ class _Fixing:
         for identity in now - was:
             rule, kind, name = identity.rule, identity.kind, identity.name
             for i, b in enumerate(self.built):
-                if (b.kind, b.name) == (kind, name):
+                if (b.kind, b.namespace, b.name) == (kind, identity.namespace, name):
                     for w in by_doc.get(i, []):
                         out.setdefault(w, f"the rebuilt output has a new {rule} for {kind}/{name}")
         if self.siblings is not None:
