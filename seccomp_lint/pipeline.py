@@ -145,7 +145,7 @@ class _Run:
 
     def fixable(self, path: str) -> Callable[[Finding], bool]:
         """Whether the fix stage fixes a finding in a file: it counts, and with ``--level
-        namespace`` some mode of its namespace requires it (the Namespaces of the plain inputs)."""
+        namespace`` some mode of its namespace requires it (every input's Namespaces known)."""
         keep = self.muted(path)
         return lambda f: keep(f) and self.required(f)
 
