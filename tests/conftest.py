@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -91,6 +92,30 @@ def reported(findings: list[dict]) -> Counter:
 
 def snapshot(top: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
+
+
+def tree(top: Path) -> dict[str, bytes]:
+    """Every file under ``top`` (``.git`` aside) by its path relative to it: two trees compare
+    equal when they hold the same files with the same bytes, wherever they are."""
+    return {
+        p.relative_to(top).as_posix(): p.read_bytes()
+        for p in sorted(top.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(top).parts
+    }
+
+
+def undo_overlay(top: Path) -> Path:
+    """The Kustomize base under ``top``, and an overlay (``undo``) whose JSON 6902 patch replaces
+    cart's pod securityContext: a base fix the rebuild takes back."""
+    shutil.copytree(FIXTURES / "kustomize/base", top / "base")
+    overlay = top / "undo"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
+        "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
+        "      value: {runAsNonRoot: true}\n"
+    )
+    return overlay
 
 
 def needs(path: Path) -> pytest.MarkDecorator:

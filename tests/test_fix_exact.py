@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, WEB_POD
+from conftest import FIXTURES, WEB_POD, tree, undo_overlay
 
 from seccomp_lint.text.errors import ToolContractError
 
@@ -252,23 +252,6 @@ def test_an_inline_patch_after_a_line_separator_is_found_and_fixed_in_place(
     assert sorted(p.name for p in overlay.iterdir()) == ["kustomization.yaml"]
 
 
-def _undo_overlay(top: Path) -> Path:
-    """The base, and an overlay whose patch replaces cart's pod securityContext."""
-    shutil.copytree(FIXTURES / "kustomize/base", top / "base")
-    overlay = top / "undo"
-    overlay.mkdir()
-    (overlay / "kustomization.yaml").write_text(
-        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
-        "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
-        "      value: {runAsNonRoot: true}\n"
-    )
-    return overlay
-
-
-def _tree_of(top: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
-
-
 @needs_kustomize
 @pytest.mark.parametrize("failure", ["tool", "contract", "program"])
 def test_a_rebuild_that_fails_leaves_every_file_as_before(
@@ -280,8 +263,8 @@ def test_a_rebuild_that_fails_leaves_every_file_as_before(
     from seccomp_lint.sources.kustomize import build as kbuild
 
     top = tmp_path / "repo"
-    overlay = _undo_overlay(top)
-    before = _tree_of(top)
+    overlay = undo_overlay(top)
+    before = tree(top)
     calls = []
     real_run, real_map = toolrun.subprocess.run, kbuild.map_finding
 
@@ -307,4 +290,4 @@ def test_a_rebuild_that_fails_leaves_every_file_as_before(
         done = lint("--kustomize", overlay, "--fix", fmt="text")
         assert "fix undone: the rebuild failed" in done.stderr, done.output
     assert len(calls) >= 2
-    assert _tree_of(top) == before
+    assert tree(top) == before

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, tree
 
 from seccomp_lint.edit.splices import Rejected, set_in_text
 
@@ -39,10 +39,6 @@ def _chart(name: str, tmp_path: Path) -> Path:
     return target
 
 
-def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 def _where(result) -> list[tuple[str, str]]:
     return sorted((Path(f["path"]).name, f["rule"]) for f in result.findings)
 
@@ -52,7 +48,7 @@ def _where(result) -> list[tuple[str, str]]:
 
 def test_helm_create_chart_fixed_in_values_yaml_and_the_test_hook(lint, tmp_path: Path) -> None:
     chart = _chart("hello", tmp_path)
-    before = _files(chart)
+    before = tree(chart)
     assert _where(lint("--chart", str(chart))) == [
         ("deployment.yaml", "missing-seccomp-profile"),
         ("test-connection.yaml", "missing-seccomp-profile"),
@@ -62,7 +58,7 @@ def test_helm_create_chart_fixed_in_values_yaml_and_the_test_hook(lint, tmp_path
     assert (chart / "values.yaml").read_bytes() == GOLDEN.read_bytes()
     # The test hook's pod hard-codes its spec: the template gets the rule's own fix.
     assert (chart / HOOK).read_bytes() == GOLDEN_HOOK.read_bytes()
-    after = _files(chart)
+    after = tree(chart)
     for changed in ("values.yaml", HOOK):
         del after[changed], before[changed]
     assert after == before  # every other template untouched
@@ -93,9 +89,9 @@ def test_golden_hook_differs_from_helm_create_by_the_profile_alone() -> None:
 
 def test_diff_prints_both_changes_and_writes_nothing(lint, tmp_path: Path) -> None:
     chart = _chart("hello", tmp_path)
-    before = _files(chart)
+    before = tree(chart)
     result = lint("--chart", str(chart), "--diff", fmt="text")
-    assert _files(chart) == before
+    assert tree(chart) == before
     assert result.code == 1
     assert "-podSecurityContext: {}\n+podSecurityContext:\n+  seccompProfile:\n" in result.stdout
     assert "+    type: RuntimeDefault\n   # fsGroup: 2000\n" in result.stdout
@@ -352,9 +348,9 @@ def test_a_change_that_renders_elsewhere_is_not_written(lint, tmp_path: Path) ->
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n"
         "  pod: {{ toJson .Values.podSecurityContext | quote }}\n"
     )
-    before = _files(chart)
+    before = tree(chart)
     result = lint("--chart", str(chart), "--fix", fmt="text")
-    assert _files(chart) == before
+    assert tree(chart) == before
     assert result.code == 1
     assert (
         "fix not applied: the re-rendered chart differs by more than the fix: the edit would "

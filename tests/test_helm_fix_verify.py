@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, STEPS, run_cli
+from conftest import FIXTURES, STEPS, run_cli, tree
 
 from seccomp_lint.lint import config
 from seccomp_lint.model.data import Options
@@ -47,10 +47,6 @@ def _shop(tmp_path: Path) -> Path:
     shutil.copytree(HELM / "shop", chart)
     (chart / "templates" / "debug-pod.yaml").unlink()
     return chart
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _configured(tmp_path: Path, chart: Path, files: dict[str, str]) -> tuple[str, ...]:
@@ -89,9 +85,9 @@ def test_a_values_fix_is_declined_when_a_configured_values_file_keeps_the_findin
     the defaults only, it was applied."""
     chart = _shop(tmp_path)
     configured = _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
-    before = _tree(chart)
+    before = tree(chart)
     done = _fix(chart, configured)
-    assert _tree(chart) == before
+    assert tree(chart) == before
     assert done.files == []
     why = f"fix not applied: with values {configured[0]}: the re-rendered chart still has it"
     assert len(done.remaining.findings) == 2
@@ -157,9 +153,9 @@ def test_a_values_file_fix_is_verified_only_in_the_renders_that_read_it(tmp_path
 def test_a_configured_values_file_that_does_not_render_declines_the_fix(tmp_path: Path) -> None:
     chart = _shop(tmp_path)
     configured = _configured(tmp_path, chart, {"broken.yaml": "image: [unclosed\n"})
-    before = _tree(chart)
+    before = tree(chart)
     done = _fix(chart, configured)
-    assert _tree(chart) == before
+    assert tree(chart) == before
     why = f"fix not applied: the chart does not render with values {configured[0]}"
     assert all(why in h for h in _helps(done)), _helps(done)
 
@@ -207,9 +203,9 @@ def test_a_template_fix_beside_a_windows_branch_is_declined(lint, tmp_path: Path
     invalid there: declined, saying with which values. (It was applied, verified with the
     defaults only.)"""
     chart, _ = _agent(tmp_path, ".Values.agent.windows", OS_WINDOWS)
-    before = _tree(chart)
+    before = tree(chart)
     result = lint("--chart", str(chart), "--fix", fmt="text")
-    assert _tree(chart) == before
+    assert tree(chart) == before
     assert result.code == 1
     assert (
         "fix not applied: with .Values.agent.windows=true (the branch `if .Values.agent.windows` "
@@ -311,7 +307,7 @@ def test_a_failing_end_to_end_render_puts_every_file_back(
 
     chart = tmp_path / "hello"
     shutil.copytree(HELM / "hello", chart)
-    before = _tree(chart)
+    before = tree(chart)
     real, calls = render.render_sdk, []
 
     def failing_after_the_writes(chart_dir, values, *namespace):
@@ -323,7 +319,7 @@ def test_a_failing_end_to_end_render_puts_every_file_back(
 
     monkeypatch.setattr(render, "render_sdk", failing_after_the_writes)
     result = lint("--chart", str(chart), "--fix", fmt="text")
-    assert _tree(chart) == before
+    assert tree(chart) == before
     assert "fix undone: the chart does not render from the files as written" in result.stderr
     assert "Found 2 findings (2 errors)" in result.stdout
     assert result.code == 1
@@ -337,7 +333,7 @@ def test_an_error_between_the_values_write_and_a_template_write_puts_the_values_
 
     chart = tmp_path / "hello"
     shutil.copytree(HELM / "hello", chart)
-    before = _tree(chart)
+    before = tree(chart)
     real = writer.replace_atomically
 
     def replace_atomically(path, data, expected, seen):
@@ -352,7 +348,7 @@ def test_an_error_between_the_values_write_and_a_template_write_puts_the_values_
     else:  # a program error: the put-back happens on the way out
         with pytest.raises(error):
             lint("--chart", str(chart), "--fix", fmt="text")
-    assert _tree(chart) == before
+    assert tree(chart) == before
 
 
 def test_diff_reports_what_remains_where_the_files_on_disk_have_it(lint, tmp_path: Path) -> None:
@@ -430,10 +426,10 @@ def test_interrupt_during_a_chart_fix_leaves_files_as_before_or_as_verified(
     whole = interrupted_at(0)
     err = whole.stderr.decode(errors="replace")
     assert whole.returncode == 0, err[-2000:]
-    after = _tree(chart)
+    after = tree(chart)
     shutil.rmtree(chart)
     shutil.copytree(HELM / "hello", chart)
-    before = _tree(chart)
+    before = tree(chart)
     assert {k for k in after if after[k] != before[k]} == {"values.yaml", HOOK}
     steps = int(whole.stderr.split(b"STEPS ")[-1].split()[0])
     assert steps > 10
@@ -442,7 +438,7 @@ def test_interrupt_during_a_chart_fix_leaves_files_as_before_or_as_verified(
         err = done.stderr.decode(errors="replace")
         assert "Traceback" not in err, (at, err[-2000:])
         assert done.returncode == (130 if sig == signal.SIGINT else -sig), (at, err[-2000:])
-        now = _tree(chart)
+        now = tree(chart)
         assert now in (before, after), (at, {k for k in now if now[k] != before.get(k)})
 
 
@@ -471,9 +467,9 @@ def test_the_command_line_verifies_with_the_configured_values_files(tmp_path: Pa
     it: legacy.yaml keeps the finding, so values.yaml is not changed."""
     chart = _shop(tmp_path)
     _configured(tmp_path, chart, {"legacy.yaml": "podSecurityContext: null\n"})
-    before = _tree(chart)
+    before = tree(chart)
     result = run_cli("--fix", "--chart", "shop", fmt="text", cwd=tmp_path)
-    assert _tree(chart) == before, result.stderr
+    assert tree(chart) == before, result.stderr
     assert result.code == 1
     why = f"fix not applied: with values {tmp_path / 'legacy.yaml'}: the re-rendered chart still"
     assert result.stdout.count(why) == 2, result.stdout

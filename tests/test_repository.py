@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli, run_process
+from conftest import FIXTURES, run_cli, run_process, tree
 
 from seccomp_lint.sources.discover import Discoverer, build_index, missing_dependencies
 from seccomp_lint.sources.files import Input
@@ -317,14 +317,6 @@ def test_an_overlay_with_a_remote_resource_is_not_built_and_fails_nothing(repo: 
     assert reported(result.findings, repo) == marked(repo)
 
 
-def _tree(top: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(top).as_posix(): p.read_bytes()
-        for p in sorted(top.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(top).parts
-    }
-
-
 def _with_staging(repo: Path) -> None:
     """The Windows overlay replaced by a second Linux one: a base fix both overlays take."""
     shutil.rmtree(repo / "kustomize/overlays/windows")
@@ -344,9 +336,9 @@ def test_diff_shows_exactly_what_fix_writes(
     once), and nothing of the repository is written."""
     if shape == "staging":
         _with_staging(repo)
-    before = _tree(repo)
+    before = tree(repo)
     diff = run_cli("--diff", *args, fmt="text")
-    assert _tree(repo) == before
+    assert tree(repo) == before
     assert diff.code == 1, diff.stderr
     applied = tmp_path / "applied"
     shutil.copytree(repo, applied, ignore=shutil.ignore_patterns(".git"))
@@ -355,8 +347,8 @@ def test_diff_shows_exactly_what_fix_writes(
     )
     assert done.returncode == 0, done.stderr
     run_cli("--fix", *args, fmt="text")
-    assert _tree(applied) == _tree(repo)
-    assert _tree(repo) != before
+    assert tree(applied) == tree(repo)
+    assert tree(repo) != before
     base_edits = diff.stdout.count("+++ b/kustomize/base/web.yaml")
     assert base_edits == (1 if shape == "staging" else 0)
     if shape == "windows":
@@ -395,9 +387,9 @@ def test_a_base_reached_through_a_link_is_checked_against_every_overlay(
     ``--diff`` is exactly that too."""
     link(repo)
     web = (repo / "kustomize/base/web.yaml").read_bytes()
-    before = _tree(repo)
+    before = tree(repo)
     diff = run_cli("--diff", *args, fmt="text")
-    assert _tree(repo) == before
+    assert tree(repo) == before
     assert "+++ b/kustomize/base/" not in diff.stdout.replace("base/unused.yaml", ""), diff.stdout
     applied = tmp_path / "applied"
     shutil.copytree(repo, applied, symlinks=True, ignore=shutil.ignore_patterns(".git"))
@@ -411,7 +403,7 @@ def test_a_base_reached_through_a_link_is_checked_against_every_overlay(
     assert (repo / "kustomize/overlays/linux/seccomp-lint-patch.yaml").exists()
     windows = run_cli("--kustomize", "kustomize/overlays/windows").findings
     assert [f["rule"] for f in windows] == ["unconfined-seccomp-profile"]  # (an unsafe fix)
-    assert _tree(applied) == _tree(repo)
+    assert tree(applied) == tree(repo)
 
 
 def test_a_base_linked_from_outside_the_work_tree_is_not_edited(repo: Path, tmp_path: Path) -> None:
