@@ -18,6 +18,7 @@ from typing import Generic, Protocol, TypeVar
 from ..fix.fixes import FileFix
 from ..lint.linter import FileResult
 from ..model.data import Finding, Options
+from .discover import Discoverer
 
 R = TypeVar("R")
 
@@ -47,17 +48,13 @@ class Build:
     sources: tuple[str, ...] = ()
 
 
-def _no_readers(kind: str, path: str) -> tuple[str, ...]:
-    return ()
-
-
 @dataclass
 class Shared:
     """What the fix stages of one run's builds share."""
 
-    # The builds of a kind that read a file ((kind, its real path) -> their directories, as
-    # shown): a fix to a file several builds share is checked against each of them.
-    readers: Callable[[str, str], tuple[str, ...]] = _no_readers
+    # The run's repositories (their builds, and which file feeds which): a fix to a file several
+    # builds share is checked against each of them; --diff's scratch copy holds what they read.
+    discoverer: Discoverer = field(default_factory=lambda: Discoverer(None))
     # The source spots of unsafe fixes already counted as held back (a base's finding seen
     # through two overlays is one fix held back).
     held: set[tuple] = field(default_factory=set)

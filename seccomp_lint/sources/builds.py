@@ -82,7 +82,7 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
     builds sharing its files read (with what earlier builds of the run would have written),
     mapped back, each file's diff against the file on disk; else why not (the copy does not
     build: it reads a file the index does not know)."""
-    repository = Discoverer(None)
+    repository = run.shared.discoverer  # (the run's: each repository indexed once)
     reads = repository.reads(build.directory)
     if not reads:
         return "the repository's index does not know this kustomization"
@@ -94,7 +94,8 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
             )
             if again.result.error:
                 return "it reads a file the repository's index does not know"
-            shared = replace(run.shared, readers=Discoverer(None).readers)
+            copied = Discoverer(None, repository.respect_gitignore)  # (the copy's own)
+            shared = replace(run.shared, discoverer=copied)
             rehearsal = replace(run, write=True, shared=shared, rehearsal=True)
             done = adapter(build.kind).fix(again, rehearsal)
             files = []

@@ -170,7 +170,7 @@ class _Fixing:
         kind = self.build.kind
 
         def readers(path: str) -> tuple[str, ...]:
-            return self.run.shared.readers(kind, path)
+            return self.run.shared.discoverer.readers(kind, path)
 
         self.siblings = Siblings(self.build.directory, readers, paths, self.run.options)
 
