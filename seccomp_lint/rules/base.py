@@ -46,6 +46,7 @@ from ..model.psa import PsaCheck
 from ..model.seccomp import Setting, SettingOrigin, same_profile
 from ..model.workloads import PodTemplate
 from ..text.documents import Document
+from ..text.prefilter import escaped
 from ..text.suppressions import Suppression
 
 
@@ -108,7 +109,11 @@ class Rule(Protocol):
 
 
 class PodRule(Rule, Protocol):
-    """A rule whose ``TYPE`` has ``POD``."""
+    """A rule whose ``TYPE`` has ``POD``; ``NEEDLES``: words without one of which in a
+    document's text ``check`` finds nothing there (empty: it may find something anywhere). A
+    text with an escape sequence that could spell a word is always checked."""
+
+    NEEDLES: tuple[bytes, ...]
 
     def check(self, pod: PodTemplate, options: Options) -> Iterator[Problem]: ...
 
@@ -278,19 +283,33 @@ def away_from_localhost(c: Context, setting: Setting, spec: FixSpec) -> Plan:
     return plan
 
 
-_BY_TYPE: dict[tuple[Rule, ...], tuple[list[PodRule], list[ProfileRule]]] = {}
+_BY_TYPE: dict[tuple[Rule, ...], tuple[list[PodRule], list[ProfileRule], tuple[bytes, ...]]] = {}
+_BY_WORDS: dict[tuple[tuple[Rule, ...], frozenset[bytes]], list[PodRule]] = {}
 
 
-def by_type(rules: Iterable[Rule]) -> tuple[list[PodRule], list[ProfileRule]]:
+def by_type(
+    rules: Iterable[Rule], data: bytes | None = None
+) -> tuple[list[PodRule], list[ProfileRule]]:
     """The rules among ``rules`` that check pod templates, and those that judge seccomp
-    profiles (worked out once per set of rules: the linter asks for every document)."""
+    profiles (worked out once per set of rules: the linter asks for every document). Given a
+    document's text ``data``, only the pod rules that could find something in it: those whose
+    ``NEEDLES`` it holds (most documents of a large stream mention no seccomp setting at all)."""
     key = tuple(rules)
     found = _BY_TYPE.get(key)
     if found is None:
         pods = [cast(PodRule, r) for r in key if RuleType.POD in r.TYPE]
         profiles = [cast(ProfileRule, r) for r in key if RuleType.PROFILE in r.TYPE]
-        found = _BY_TYPE[key] = (pods, profiles)
-    return found
+        needles = tuple(dict.fromkeys(n for r in pods for n in r.NEEDLES))
+        found = _BY_TYPE[key] = (pods, profiles, needles)
+    pods, profiles, needles = found
+    if data is None or not needles or escaped(data):
+        return pods, profiles
+    present = frozenset(n for n in needles if n in data)
+    some = _BY_WORDS.get((key, present))
+    if some is None:
+        some = [r for r in pods if not r.NEEDLES or any(n in present for n in r.NEEDLES)]
+        _BY_WORDS[(key, present)] = some
+    return some, profiles
 
 
 def namespace_rules(rules: Iterable[Rule]) -> list[NamespaceRule]:

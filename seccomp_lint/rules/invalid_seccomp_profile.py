@@ -60,6 +60,8 @@ from .base import PersonDecides, Problem, RuleType, safe, set_type, unsafe
 
 ID = "invalid-seccomp-profile"
 TYPE = RuleType.POD
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object or the container never starts: a broken deployment rather than a weaker one.

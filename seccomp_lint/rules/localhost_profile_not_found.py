@@ -64,6 +64,8 @@ from .base import Problem, RuleType
 
 ID = "localhost-profile-not-found"
 TYPE = RuleType.POD
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the container never starts: a broken deployment rather than a weaker one.

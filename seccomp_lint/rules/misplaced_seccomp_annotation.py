@@ -59,6 +59,8 @@ from .base import PersonDecides, Problem, RuleType, migrate, safe, unsafe
 
 ID = "misplaced-seccomp-annotation"
 TYPE = RuleType.POD
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.

@@ -64,6 +64,8 @@ from .base import Problem, RuleType
 
 ID = "permissive-seccomp-profile"
 TYPE = RuleType.POD | RuleType.PROFILE
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.

@@ -54,6 +54,8 @@ from .base import Problem, RuleType
 
 ID = "privileged-container-seccomp"
 TYPE = RuleType.POD
+# check(pod) reports securityContext.privileged only.
+NEEDLES = (b"privileged",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.WARNING
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a setting that looks like confinement and is not.

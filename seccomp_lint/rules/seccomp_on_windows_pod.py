@@ -51,6 +51,8 @@ from .base import PersonDecides, Problem, RuleType, unsafe
 
 ID = "seccomp-on-windows-pod"
 TYPE = RuleType.POD
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): the API server rejects the object: a broken deployment rather than a weaker one.

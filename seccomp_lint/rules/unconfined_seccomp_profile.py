@@ -55,6 +55,8 @@ from .base import PersonDecides, Problem, RuleType, set_type, unsafe
 
 ID = "unconfined-seccomp-profile"
 TYPE = RuleType.POD
+# check(pod) reads only seccomp settings (fields, annotations): none without this word.
+NEEDLES = (b"seccomp",)
 LEVEL: Level | None = Level.BASELINE
 SEVERITY = Severity.ERROR
 # GitHub code scanning's security-severity (0-10; 7+ high, 9+ critical): a container runs with every syscall allowed.

@@ -59,9 +59,15 @@ def relevant(data: bytes, namespaces: bool = False) -> bool:
             return not is_crd(data)
     if namespaces and b"Namespace" in data:
         return not is_crd(data)  # every CRD says "scope: Namespaced"
-    if b"\\" in data and _ESCAPES.search(data) is not None:
+    if escaped(data):
         return True
     return b"kind" in data and _POD_KIND.search(b"\n" + data + b"\n") is not None
+
+
+def escaped(data: bytes) -> bool:
+    """Whether a text holds an escape sequence (in a double-quoted scalar) that could spell a
+    word without its letters: then no word's absence from the text says anything."""
+    return b"\\" in data and _ESCAPES.search(data) is not None
 
 
 # Schema-only kinds: they describe pod specs (and so mention containers and seccompProfile)
