@@ -197,3 +197,39 @@ def test_a_values_tree_inside_a_larger_document() -> None:
         set_in_text(HELM_RELEASE, PATH, "RuntimeDefault", ("spec", "valuesFrom"), 1)
     with pytest.raises(Rejected, match="more than one YAML document"):
         set_in_text(HELM_RELEASE, PATH, "RuntimeDefault")
+
+
+# What verification reads: the direct build must give what PyYAML's safe loader gives.
+PLAIN_AND_UNUSUAL = [
+    "a: 1\nb: 0x1F\nc: 1_000\nd: 1:30\ne: .5\nf: .inf\ng: yes\nh: ~\ni: 2024-01-02\n"
+    "j: 2024-01-02T03:04:05Z\nk: !!binary aGk=\nl: '1'\nm: [1, {n: null}]\n",
+    "a: &x {b: [1, 2]}\nc: *x\nd: *x\n",  # aliases shared, as PyYAML shares them
+    "a: &x [1, *x]\n",  # an alias of its own ancestor
+    "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\n",  # a merge key: PyYAML's constructor
+    "a: !!set {x, y}\nb: !!omap [{x: 1}]\n",  # tags the direct build leaves to PyYAML
+    "a: 1\na: 2\n",  # the last of two equal keys wins, in both
+    "---\n---\na: 1\n...\n",  # an empty document is None
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_AND_UNUSUAL)
+def test_verification_reads_data_as_the_safe_loader_does(text: str) -> None:
+    expected = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    got = parse_data(text, False)
+    assert repr(got) == repr(expected)  # equal, and of the same types (1 is not True)
+    if "*x" in text:  # shared, not copied
+        first = got[0]
+        assert first["a"] is (first["c"] if "c" in first else first["a"][1])
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("a: [1\n", "the file does not parse"),
+        ("? [a]\n: 1\n", "while constructing a mapping"),
+        ("a: !!foo x\n", "foo"),
+    ],
+)
+def test_what_the_safe_loader_refuses_is_refused_with_its_words(text: str, error: str) -> None:
+    with pytest.raises(Rejected, match=error):
+        parse_data(text, False)

@@ -9,30 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, FIXTURES
 
 from seccomp_lint.lint.linter import lint_bytes
 from seccomp_lint.model.data import Level, Options
 from seccomp_lint.rules import base
 
-HERE = Path(__file__).parent
-CORPUS = HERE.parent.parent / "shared" / "corpus" / "realworld"
+REALWORLD = CORPUS / "realworld"
 OPTIONS = {
     "default": Options(),
     "kube-1.26": Options(kube_version=(1, 26)),
     "baseline": Options(level=Level.BASELINE),
     "cis": Options(require_runtime_default=True),
     "namespace": Options(level=Level.NAMESPACE),
-    "profiles-dir": Options(profiles_dir=str(HERE / "fixtures" / "profiles")),
+    "profiles-dir": Options(profiles_dir=str(FIXTURES / "profiles")),
 }
 
 
 def _files() -> list[Path]:
-    files = sorted((HERE / "fixtures" / "lint").glob("*.y*ml"))
-    if CORPUS.is_dir():
+    files = sorted((FIXTURES / "lint").glob("*.y*ml"))
+    if REALWORLD.is_dir():
         words = (b"seccomp", b"privileged")
         found = [
             p
-            for p in sorted(CORPUS.rglob("*.y*ml"))
+            for p in sorted(REALWORLD.rglob("*.y*ml"))
             if p.stat().st_size < 200_000 and any(w in p.read_bytes() for w in words)
         ]
         files += found

@@ -9,12 +9,11 @@ import json
 import re
 from collections.abc import Sequence
 
-import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ..model.data import Change, ChangeOp, Edit, Fix, Identity, Pos
 from ..text.depth import MAX_DEPTH, libyaml_limits_depth, too_deep
-from ..text.documents import Loader, ParseError, parse_stream
+from ..text.documents import ParseError, load_all, parse_stream
 from .edits import append_path, explicit, set_path, tree_step
 from .geometry import EDITOR_BREAK, Context, NoFix
 
@@ -101,7 +100,7 @@ def _load(body: str, is_json: bool) -> list:
     deep = None if libyaml_limits_depth() else too_deep(body.encode("utf-8"))
     if deep is not None:
         raise Rejected(f"nested deeper than {MAX_DEPTH} levels at line {deep[0] + 1}")
-    return list(yaml.load_all(body, Loader=Loader))
+    return load_all(body)
 
 
 def _same(a: object, b: object) -> bool:
