@@ -151,16 +151,24 @@ class Document:
 
     def get(self, node: Node | None, *path: str) -> Node | None:
         """Follow string keys through nested mappings; None where a step is missing."""
+        maps = self._maps  # the mappings read before: most steps (inlined, the linter's hot path)
         for key in path:
-            entries = self.mapping(node)
-            if entries is None or key not in entries:
+            entries = maps.get(id(node))
+            if entries is None:
+                entries = self.mapping(node)
+                if entries is None:
+                    return None
+            pair = entries.get(key)
+            if pair is None:
                 return None
-            node = entries[key][1]
+            node = pair[1]
         return node
 
     def entry(self, node: Node | None, key: str) -> tuple[Node, Node] | None:
         """The (key node, value node) pair of ``key`` in a mapping node."""
-        entries = self.mapping(node)
+        entries = self._maps.get(id(node))
+        if entries is None:
+            entries = self.mapping(node)
         return entries.get(key) if entries else None
 
     def pos(self, node: Node) -> tuple[int, int]:
