@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -21,7 +22,7 @@ from conftest import REPO, SARIF_SCHEMA_PATH, SHARED, run_cli
 from seccomp_lint import __version__
 from seccomp_lint.model.data import Edit, Finding, Fix, ObjectRef, Pos
 from seccomp_lint.output.formats import FORMATS, Display, emit
-from seccomp_lint.output.report import Run, finding_dict
+from seccomp_lint.output.report import Run, finding_dict, finding_json
 from seccomp_lint.rules import BY_ID, markdown
 
 EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "examples").rglob("*.yaml"))
@@ -127,6 +128,28 @@ def test_output_schema_names_every_field():
         == set(finding["properties"])
         == set(finding_dict(_fixed_finding()))
     )
+
+
+def test_a_finding_line_is_what_json_encodes() -> None:
+    """The JSON report's template writes each finding as ``json`` encodes ``finding_dict``:
+    every fixture's findings, with fixes, admission facts (``--level namespace``), Helm sources,
+    hostile names and text outside ASCII."""
+    from seccomp_lint.lint.linter import lint_bytes
+    from seccomp_lint.model.data import Level, Options, Source
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    texts = [p.read_bytes() for p in sorted((REPO / "tests/fixtures").rglob("*.yaml"))]
+    texts.append(HOSTILE.replace("web", "wëb\u2028\x01").encode())
+    findings = [
+        f
+        for options in (Options(), Options(level=Level.NAMESPACE, kube_version=(1, 26)))
+        for data in texts
+        for f in lint_bytes(data, "dir/ü.yaml", options).findings
+    ]
+    findings.append(replace(findings[0], source=Source("chart/templates/x.yaml", 3)))
+    assert len(findings) > 400 and any(f.admission for f in findings)
+    assert any(f.fix and f.fix.edits for f in findings) and any(f.fix is None for f in findings)
+    assert [finding_json(f) for f in findings] == [encode(finding_dict(f)) for f in findings]
 
 
 # --- SARIF -----------------------------------------------------------------------------------

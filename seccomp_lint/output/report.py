@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import TextIO
 
 from ..model.admission import Declared, NamespaceSummary
@@ -228,6 +229,10 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("x", "ch", "s")) else "s")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_string = encode_basestring  # a JSON string, as the encoder writes it with ensure_ascii=False
+
+
 def finding_dict(f: Finding) -> dict:
     """One finding in the published JSON contract (schemas/output.schema.json)."""
     return {
@@ -267,6 +272,49 @@ def finding_dict(f: Finding) -> dict:
     }
 
 
+def _text(value: str | None) -> str:
+    return "null" if value is None else _string(value)
+
+
+def finding_json(f: Finding) -> str:
+    """``finding_dict(f)`` as ``json`` encodes it (``ensure_ascii=False``), written from a
+    template: half the time, and a report of 100,000 findings is written by one process."""
+    o, src, fix = f.object, f.source, f.fix
+    obj = (
+        "null"
+        if o is None
+        else f'{{"kind": {_text(o.kind)}, "name": {_text(o.name)}, "namespace": '
+        f'{_text(o.namespace)}, "document": {int(o.document)}}}'
+    )
+    source = (
+        "null"
+        if src is None
+        else f'{{"path": {_string(src.path)}, "line": '
+        f"{'null' if src.line is None else int(src.line)}}}"
+    )
+    adm = "null" if f.admission is None else _ENCODE(admission_dict(f.admission))
+    if fix is None:
+        fixed = "null"
+    else:
+        edits = ", ".join(
+            f'{{"start": {{"line": {int(e.start.line)}, "column": {int(e.start.column)}}}, '
+            f'"end": {{"line": {int(e.end.line)}, "column": {int(e.end.column)}}}, '
+            f'"content": {_string(e.content)}}}'
+            for e in fix.edits
+        )
+        fixed = (
+            f'{{"description": {_string(fix.description)}, "applicability": '
+            f'{_string(fix.applicability)}, "declined": {_text(fix.declined)}, "edits": [{edits}]}}'
+        )
+    return (
+        f'{{"rule": {_string(f.rule)}, "path": {_string(f.path)}, "line": {int(f.line)}, '
+        f'"column": {int(f.column)}, "object": {obj}, "container": {_text(f.container)}, '
+        f'"containers": [{", ".join(map(_string, f.containers))}], "message": {_string(f.text)}, '
+        f'"severity": {_string(f.severity)}, "source": {source}, "admission": {adm}, '
+        f'"fix": {fixed}}}'
+    )
+
+
 def write_json(run: Run, out: TextIO) -> None:
     """The report as JSON: one finding per line (encoded by json's C encoder, which indented
     output cannot use), the summary indented."""
@@ -293,8 +341,7 @@ def write_json(run: Run, out: TextIO) -> None:
         "failed": [{"path": p, "reason": r} for p, r in run.errors],
         "namespaces": [namespace_dict(ns) for ns in run.namespaces],
     }
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    findings = ",\n".join("    " + encode(finding_dict(f)) for f in run.findings)
+    findings = ",\n".join("    " + finding_json(f) for f in run.findings)
     out.write(
         '{\n  "findings": ['
         + (f"\n{findings}\n  " if findings else "")
