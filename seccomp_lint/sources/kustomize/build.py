@@ -291,9 +291,12 @@ def lint_built(
     except ToolError as exc:
         return FileResult(directory, error=str(exc)), [], []
     built = read_built(data, wrapper)
-    # Fixes are planned on the build output too: a patch for the overlay is rendered from them.
-    options = replace(options, prefilter=False, fixes=True)
-    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, options)
+    # The findings carry their source file's fixes (when the output shows fixes, or a fix stage
+    # follows); fixes are planned on the build output only for a fix stage, which renders a patch
+    # for the overlay from them.
+    sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
+    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources)
+    options = replace(options, prefilter=False, fixes=options.fixing)
     raw = lint_bytes(data, f"{directory} (kustomize build)", options)
     try:
         mapped = [map_finding(f, ctx, built) for f in raw.findings]
