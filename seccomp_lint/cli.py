@@ -439,6 +439,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         )
     except baseline.BaselineError as exc:
         return _error(str(exc))
+    mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
     try:
         options = Options(
             level=Level(args.level),
@@ -451,11 +452,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             fixes=bool(args.format in ("json", "sarif") or args.sarif_file),
             namespace=args.namespace,
             seccomp_default=namespaces.seccomp_default(args.kubelet_config),
+            fixing=mode is not Mode.LINT,
         )
         podsecurity = namespaces.configured(args.admission_config, args.level)
     except (UsageError, config.ConfigError) as exc:
         return _error(str(exc))
-    mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
     request = Request(
         paths=tuple(args.paths),
         options=options,

@@ -214,6 +214,10 @@ class Options:
     namespace: str = "default"
     # --kubelet-config: the kubelet runs a container with no profile as RuntimeDefault
     seccomp_default: bool = False
+    # The run may go on to a fix stage (--fix, --diff): a build's output is then linted whole,
+    # with fixes planned on it for the fix stage to carry into patches. A lint run (False) plans
+    # none there, and takes an object the build did not change from its source file's lint.
+    fixing: bool = True
 
     @property
     def annotations_effective(self) -> bool:

@@ -22,16 +22,17 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from ...edit.edits import NoFix, new_document
-from ...lint.linter import FileResult, lint_bytes
+from ...lint.linter import FileResult, lint_bytes, lint_part
 from ...model.data import Finding, Identity, Options, Source
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import text
 from ...text.errors import ToolContractError
-from ...text.streams import json_file
+from ...text.streams import Part, json_file
 from ..adapter import Mapped
 from .identity import Renames, SourceFile, SourceObject
 from .origin import Built, read_built
 from .patches import Patches, Site, find_site
+from .unchanged import lint_documents, shortcut_allowed, taken
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
@@ -126,8 +127,9 @@ class InSource:
 # Resource files as linted in this process, by path, path as shown and options, with the bytes
 # they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
 # file whose bytes changed since (a fix, a rebuild) is linted again.
-_LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
+_LINTED: dict[tuple[str, str, Options, bool], tuple[bytes, SourceFile]] = {}
 _LINTED_MAX = 256
+_MARKS = (b"\xef", b"\xfe", b"\xff", b"\x00")  # the first bytes of a byte-order mark
 
 
 @dataclass
@@ -138,6 +140,7 @@ class SourceFiles:
     root: str  # its real path
     wrapper: str
     options: Options
+    by_document: bool = False  # lint resource files one document at a time (:mod:`.unchanged`)
     renames: Renames = field(default_factory=Renames)
     _linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
@@ -158,11 +161,18 @@ class SourceFiles:
                 self._linted[path] = SourceFile([])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            key = (path, self.shown(path), options)
+            # (read whole, a JSON file or one with a byte-order mark has no documents' shares)
+            apart = self.by_document and not json_file(path) and data[:1] not in _MARKS
+            key = (path, self.shown(path), options, apart)
             seen = _LINTED.get(key)
             if seen is None or seen[0] != data:
-                found = lint_bytes(data, key[1], options, json_file(path)).findings
-                seen = _LINTED[key] = (data, SourceFile.of(found, data))
+                if apart:
+                    whole, documents = lint_documents(data, key[1], options)
+                    source = SourceFile.of(whole.findings, data, documents)
+                else:
+                    found = lint_bytes(data, key[1], options, json_file(path)).findings
+                    source = SourceFile.of(found, data)
+                seen = _LINTED[key] = (data, source)
                 while len(_LINTED) > _LINTED_MAX:
                     del _LINTED[next(iter(_LINTED))]
             self._linted[path] = seen[1]
@@ -291,12 +301,21 @@ def lint_built(
     except ToolError as exc:
         return FileResult(directory, error=str(exc)), [], []
     built = read_built(data, wrapper)
-    # Fixes are planned on the build output too: a patch for the overlay is rendered from them.
-    options = replace(options, prefilter=False, fixes=True)
-    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, options)
-    raw = lint_bytes(data, f"{directory} (kustomize build)", options)
+    # The findings carry their source file's fixes (when the output shows fixes, or a fix stage
+    # follows); fixes are planned on the build output only for a fix stage, which renders a patch
+    # for the overlay from them.
+    sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
+    shortcut = shortcut_allowed(options, data)
+    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources, shortcut)
+    options = replace(options, prefilter=False, fixes=options.fixing)
+    shown = f"{directory} (kustomize build)"
     try:
-        mapped = [map_finding(f, ctx, built) for f in raw.findings]
+        if shortcut:  # the objects the build did not change are not linted again
+            mapped, pods = _lint_output(built, ctx, options, shown)
+            raw = FileResult(shown, documents=len(built), pods=pods)
+        else:
+            raw = lint_bytes(data, shown, options)
+            mapped = [map_finding(f, ctx, built) for f in raw.findings]
     except ToolContractError as exc:  # an output the mapping cannot follow: the build failed
         return FileResult(directory, error=f"kustomize build of {directory}: {exc}"), [], []
     result = FileResult(
@@ -304,3 +323,53 @@ def lint_built(
     )
     result.size, result.declared = len(data), raw.declared
     return result, mapped, built
+
+
+def _lint_output(
+    built: list[Built], ctx: SourceFiles, options: Options, shown: str
+) -> tuple[list[Mapped[InSource]], int]:
+    """The build output's findings, mapped, and its pod templates: an object the build did not
+    change from its resource file's lint (:mod:`.unchanged`), every other one linted here, one
+    chunk of the output at a time (as linting it whole reads it)."""
+    by_chunk: dict[int, list[Built]] = {}
+    for b in built:
+        by_chunk.setdefault(id(b.chunk), []).append(b)
+    mapped: list[Mapped[InSource]] = []
+    pods = 0
+    for group in by_chunk.values():
+        b = group[0]
+        found = _unchanged(b, ctx) if len(group) == 1 else None
+        if found is not None:
+            mapped += found[0]
+            pods += found[1]
+            continue
+        chunk = b.chunk
+        part = lint_part(chunk.data, shown, options, Part(0, len(chunk.data), chunk.line, b.index))
+        mapped += [map_finding(f, ctx, built) for f in part.findings]
+        pods += part.pods
+    return mapped, pods
+
+
+def _unchanged(b: Built, ctx: SourceFiles) -> tuple[list[Mapped[InSource]], int] | None:
+    """The mapped findings and pod templates of a built object its build did not change, taken
+    from its resource file's lint; None when it must be linted in the output."""
+    path = b.origin.path
+    if path is None or b.kind is None:
+        return None
+    source = ctx.lint_source(path)
+    obj = source.source_object(b, ctx.renames.names(b)) if source.documents else None
+    doc = source.documents.get(obj.document) if obj is not None else None
+    if obj is None or doc is None:
+        return None
+    found = taken(b, (obj.kind, obj.name, obj.namespace, obj.document), doc, source.first)
+    if found is None:
+        return None
+    shown = ctx.shown(path)
+    out = []
+    for src, f in found:
+        moved = replace(f, path=shown, source=None)
+        # (as linted in the output: a lint run plans no fix there)
+        assert f.object is not None  # (taken: every finding has its object)
+        rendered = replace(moved, object=replace(f.object, document=b.index), fix=None)
+        out.append(Mapped(moved, rendered, InSource(b, obj, src, path, src.identity)))
+    return out, doc.pods

