@@ -195,7 +195,7 @@ def test_sarif_text_is_what_json_writes_indented(in_repo, monkeypatch):
     ``json.dump(sarif_log(run), indent=2, ensure_ascii=False)`` writes: findings with fixes,
     sources, absolute and encoded paths, notices, control characters and non-ASCII text."""
     from seccomp_lint.lint.linter import lint_bytes
-    from seccomp_lint.model.data import Options, Source
+    from seccomp_lint.model.data import Level, Options, Source
     from seccomp_lint.output.sarif import sarif_log
 
     findings = []
@@ -205,7 +205,15 @@ def test_sarif_text_is_what_json_writes_indented(in_repo, monkeypatch):
     findings += [_fixed_finding("/abs/dir/a b.yaml"), _fixed_finding("é/ü\u2028.yaml")]
     rendered = Finding("missing-seccomp-profile", "<stdin>", 3, 1, "m\x1b[0m", "h\t")
     findings += [rendered.__class__(**{**rendered.__dict__, "source": Source("t/x.yaml", 7)})]
+    findings += [replace(findings[0], source=Source("chart/templates/x.yaml", None))]
+    findings += [replace(findings[1], object=ObjectRef(None, None, None, 0), rule="no-such-rule")]
+    namespaced = Options(fixes=True, level=Level.NAMESPACE, kube_version=(1, 26))
+    for name in sorted(Path("tests/fixtures/admission").rglob("*.yaml")):
+        findings += lint_bytes(name.read_bytes(), str(name), namespaced).findings
     assert len(findings) > 200 and any(f.fix and f.fix.edits for f in findings)
+    assert any(f.admission for f in findings) and any(
+        len(f.fix.edits) > 1 for f in findings if f.fix
+    )
     run = Run(findings, files=3, skipped=[("a\nb.yaml", "why")], errors=[("-", "bad \x00")])
     for root in (None, str(SHARED.parent)):
         if root:

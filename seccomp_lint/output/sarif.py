@@ -31,11 +31,15 @@ SRCROOT = "%SRCROOT%"
 
 
 def write_sarif(run: Run, out: TextIO) -> None:
-    """Write ``run`` as one SARIF log with one run."""
+    """Write ``run`` as one SARIF log with one run (its results from :func:`_result_text`)."""
     writer = _Indented(out)
-    writer.value(sarif_log(run), "")
+    writer.value(sarif_log(run, as_text=True), "")
     writer.parts.append("\n")
     writer.flush()
+
+
+class _Text(str):
+    """A value already written as JSON, at a result's place in the log (see _RESULT_PAD)."""
 
 
 class _Indented:
@@ -57,7 +61,9 @@ class _Indented:
     def value(self, value: object, pad: str) -> None:
         parts = self.parts
         kind = type(value)
-        if kind is str:
+        if kind is _Text:
+            parts.append(value)  # type: ignore[arg-type]  # a str
+        elif kind is str:
             parts.append(encode_basestring(value))  # type: ignore[arg-type]  # a str
         elif kind is dict:
             if not value:
@@ -106,12 +112,13 @@ class _Indented:
             raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def sarif_log(run: Run) -> dict:
-    """The SARIF log as a dict."""
+def sarif_log(run: Run, as_text: bool = False) -> dict:
+    """The SARIF log as a dict (``as_text``: each result already written, for the writer)."""
     index = {rule.ID: i for i, rule in enumerate(RULES)}
     seen: dict[str, int] = {}
     where = _Where()
-    results = [_result(f, index, seen, where) for f in run.findings]
+    make = _result_text if as_text else _result
+    results = [make(f, index, seen, where) for f in run.findings]
     notifications = [_notification(path, why, "note") for path, why in run.skipped] + [
         _notification(path, why, "error") for path, why in run.errors
     ]
@@ -177,6 +184,7 @@ class _Where:
     def __init__(self) -> None:
         self.paths: dict[str, str] = {}
         self.uris: dict[str, str] = {}
+        self.written: dict[tuple[str, str], str] = {}
 
     def path(self, path: str) -> str:
         found = self.paths.get(path)
@@ -194,6 +202,13 @@ class _Where:
         if os.path.isabs(self.path(path)):
             return _artifact(path)
         return {"uri": self.uri(self.path(path)), "uriBaseId": SRCROOT}
+
+    def artifact_text(self, path: str, pad: str) -> str:
+        """:meth:`artifact` as the writer writes it at ``pad``."""
+        found = self.written.get((path, pad))
+        if found is None:
+            found = self.written[(path, pad)] = _flat(self.artifact(path), pad)
+        return found
 
 
 def _result(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Where) -> dict:
@@ -260,6 +275,88 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Whe
             }
         ]
     return result
+
+
+_s = encode_basestring
+# Where a result sits in the log (log > runs > run > results): its keys are indented 10 spaces.
+_RESULT_PAD = " " * 8
+
+
+def _flat(entries: dict, pad: str) -> str:
+    """A mapping of strings and integers as the writer writes it at ``pad``."""
+    inner = pad + "  "
+    body = ",\n".join(
+        f"{inner}{_s(k)}: {_s(v) if type(v) is str else int.__repr__(v)}"
+        for k, v in entries.items()
+    )
+    return f"{{\n{body}\n{pad}}}"
+
+
+def _written(value: object, pad: str) -> str:
+    """Any value as the writer writes it at ``pad`` (for the parts few results have)."""
+    writer = _Indented(None)  # type: ignore[arg-type]  # (never flushed: one result is small)
+    writer.value(value, pad)
+    return "".join(writer.parts)
+
+
+def _result_text(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Where) -> _Text:
+    """``_result(f, ...)`` as the writer writes it in the log, from a template: a report of
+    100,000 findings is written by one process (tests/test_outputs.py compares the two)."""
+    if f.path == "<stdin>" and f.source is not None:
+        path, line, column = location(f)
+    else:
+        path, line, column = where.path(f.path), f.line, f.column
+    own = where.path(f.path)
+    a = _RESULT_PAD + "  "
+    b, c, d, e = a + "  ", a + "    ", a + "      ", a + "        "
+    text = f.text + (f"\nhelp: {f.help}" if f.help else "")
+    out = [
+        f'{{\n{a}"ruleId": {_s(f.rule)},\n{a}"level": {_s(_level(f.severity))},\n'
+        f'{a}"message": {{\n{b}"text": {_s(text)}\n{a}}},\n'
+        f'{a}"locations": [\n{b}{{\n{c}"physicalLocation": {{\n'
+        f'{d}"artifactLocation": {where.artifact_text(path, d)},\n'
+        f'{d}"region": {{\n{e}"startLine": {int.__repr__(line)},\n'
+        f'{e}"startColumn": {int.__repr__(column)}\n{d}}}\n{c}}}'
+    ]
+    obj = f.object
+    if obj is not None and (obj.kind or obj.name):
+        name = "/".join(p for p in (obj.namespace, obj.kind, obj.name) if p)
+        out.append(
+            f',\n{c}"logicalLocations": [\n{d}{{\n{e}"name": {_s(obj.name or "")},\n'
+            f'{e}"fullyQualifiedName": {_s(name)},\n{e}"kind": "resource"\n{d}}}\n{c}]'
+        )
+    digest = _fingerprint(f, where.uri(path), seen)
+    out.append(
+        f'\n{b}}}\n{a}],\n{a}"partialFingerprints": {{\n{b}{_s(FINGERPRINT_KEY)}: {_s(digest)}\n'
+        f"{a}}}"
+    )
+    if f.rule in index:
+        out.append(f',\n{a}"ruleIndex": {int.__repr__(index[f.rule])}')
+    if f.admission:
+        properties = {"admission": admission_dict(f.admission)}
+        out.append(f',\n{a}"properties": {_written(properties, a)}')
+    if f.source is not None and path == own:
+        related = _result(f, index, {}, where)["relatedLocations"]
+        out.append(f',\n{a}"relatedLocations": {_written(related, a)}')
+    if f.fix is not None and f.fix.edits and path == own:
+        g, h, i = e + "  ", e + "    ", e + "      "
+        replacements = ",\n".join(
+            f'{g}{{\n{h}"deletedRegion": {{\n{i}"startLine": {int.__repr__(x.start.line)},\n'
+            f'{i}"startColumn": {int.__repr__(x.start.column)},\n'
+            f'{i}"endLine": {int.__repr__(x.end.line)},\n'
+            f'{i}"endColumn": {int.__repr__(x.end.column)}\n{h}}},\n'
+            f'{h}"insertedContent": {{\n{i}"text": {_s(x.content)}\n{h}}}\n{g}}}'
+            for x in f.fix.edits
+        )
+        description = f"{f.fix.description} ({f.fix.applicability})"
+        out.append(
+            f',\n{a}"fixes": [\n{b}{{\n{c}"description": {{\n{d}"text": {_s(description)}\n'
+            f'{c}}},\n{c}"artifactChanges": [\n{d}{{\n'
+            f'{e}"artifactLocation": {where.artifact_text(f.path, e)},\n'
+            f'{e}"replacements": [\n{replacements}\n{e}]\n{d}}}\n{c}]\n{b}}}\n{a}]'
+        )
+    out.append(f"\n{_RESULT_PAD}}}")
+    return _Text("".join(out))
 
 
 def _fingerprint(f: Finding, uri: str, seen: dict[str, int]) -> str:
