@@ -38,7 +38,7 @@ def write_sarif(run: Run, out: TextIO) -> None:
     writer.flush()
 
 
-class _Text(str):
+class _Written(str):
     """A value already written as JSON, at a result's place in the log (see _RESULT_PAD)."""
 
 
@@ -61,7 +61,7 @@ class _Indented:
     def value(self, value: object, pad: str) -> None:
         parts = self.parts
         kind = type(value)
-        if kind is _Text:
+        if kind is _Written:
             parts.append(value)  # type: ignore[arg-type]  # a str
         elif kind is str:
             parts.append(encode_basestring(value))  # type: ignore[arg-type]  # a str
@@ -299,7 +299,9 @@ def _written(value: object, pad: str) -> str:
     return "".join(writer.parts)
 
 
-def _result_text(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Where) -> _Text:
+def _result_text(
+    f: Finding, index: dict[str, int], seen: dict[str, int], where: _Where
+) -> _Written:
     """``_result(f, ...)`` as the writer writes it in the log, from a template: a report of
     100,000 findings is written by one process (tests/test_outputs.py compares the two)."""
     if f.path == "<stdin>" and f.source is not None:
@@ -356,7 +358,7 @@ def _result_text(f: Finding, index: dict[str, int], seen: dict[str, int], where:
             f'{e}"replacements": [\n{replacements}\n{e}]\n{d}}}\n{c}]\n{b}}}\n{a}]'
         )
     out.append(f"\n{_RESULT_PAD}}}")
-    return _Text("".join(out))
+    return _Written("".join(out))
 
 
 def _fingerprint(f: Finding, uri: str, seen: dict[str, int]) -> str:
