@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 from seccomp_lint.model.data import Options
 from seccomp_lint.model.workloads import typed_objects
 from seccomp_lint.sources.kustomize import build as kustomize
-from seccomp_lint.sources.kustomize import patches
+from seccomp_lint.sources.kustomize import identity, patches
 from seccomp_lint.sources.kustomize.identity import SourceFile, SourceObject
 from seccomp_lint.sources.kustomize.origin import annotation_value, read_built
-from seccomp_lint.text.documents import parse_stream, text
+from seccomp_lint.text.documents import Document, compose, parse_stream, text
+from seccomp_lint.text.streams import chunks
 
 IDENT = FIXTURES / "kustomize-ident"
 GOLDEN = FIXTURES / "kustomize-ident-golden"
@@ -210,15 +211,16 @@ def test_each_resource_file_and_kustomization_is_read_once_per_build(monkeypatch
     read: Counter = Counter()
     lint_bytes, patches_of = kustomize.lint_bytes, patches.patches_of
 
-    def counted_lint(data, path, *args):
+    def counted_lint(data, path, *args, **kwargs):
         linted[path] += 1
-        return lint_bytes(data, path, *args)
+        return lint_bytes(data, path, *args, **kwargs)
 
     def counted_patches(kustomization):
         read[kustomization] += 1
         return patches_of(kustomization)
 
     monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
+    monkeypatch.setattr(identity, "lint_bytes", counted_lint)  # (resource files)
     monkeypatch.setattr(patches, "patches_of", counted_patches)
     monkeypatch.setattr(kustomize, "_LINTED", {})
     overlay = FIXTURES / "kustomize/inline-overlay"
@@ -243,11 +245,12 @@ def test_overlays_that_share_a_base_lint_it_once_until_it_changes(
     linted: Counter = Counter()
     lint_bytes = kustomize.lint_bytes
 
-    def counted_lint(data, path, *args):
+    def counted_lint(data, path, *args, **kwargs):
         linted[Path(path).name] += 1
-        return lint_bytes(data, path, *args)
+        return lint_bytes(data, path, *args, **kwargs)
 
     monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
+    monkeypatch.setattr(identity, "lint_bytes", counted_lint)  # (resource files)
     monkeypatch.setattr(kustomize, "_LINTED", {})
     shutil.copytree(FIXTURES / "kustomize", tmp_path / "k")
     first = kustomize.lint(str(tmp_path / "k/overlay"), Options())
@@ -437,3 +440,17 @@ def test_source_objects_read_from_their_metadata_are_those_of_the_whole_document
         data = path.read_bytes()
         indexed = SourceFile.of([], data).objects
         assert Counter(o for objs in indexed.values() for o in objs) == Counter(_whole(data)), path
+        if path.suffix == ".json" or data[:1] in (b"\xef", b"\xfe", b"\xff", b"\x00"):
+            continue
+        # As the lint of a resource file indexes it, from the documents it composes: the same
+        # objects, and a document's index where it is the document's one object.
+        linted = identity.lint_resource(data, str(path), Options(prefilter=False))[1].objects
+        objects = [o for objs in linted.values() for o in objs]
+        assert Counter(objects) == Counter(_whole(data)), path
+        roots, index = set(), 0
+        for chunk in chunks(data):  # (numbered as the linter numbers them)
+            for item in compose(chunk, index):
+                index += 1
+                if isinstance(item, Document):
+                    roots.add((item.index, item.pos(item.root)[0]))
+        assert all((o.document, o.line) in roots for o in objects if o.document >= 0), path

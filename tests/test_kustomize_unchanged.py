@@ -148,15 +148,19 @@ spec:
 def test_every_document_of_the_file_is_read_as_linting_it_whole() -> None:
     data = (UNCHANGED / "base/apps.yaml").read_bytes()
     options = Options(prefilter=False)
-    from seccomp_lint.lint.linter import lint_bytes
-    from seccomp_lint.sources.kustomize.unchanged import lint_documents
+    from seccomp_lint.lint.linter import lint_bytes, lint_part
+    from seccomp_lint.sources.kustomize.identity import SourceFile, lint_resource
+    from seccomp_lint.text.streams import Part
 
     whole = lint_bytes(data, "apps.yaml", options)
-    apart, documents = lint_documents(data, "apps.yaml", options)
-    assert (apart.findings, apart.documents, apart.pods) == (
-        whole.findings,
-        whole.documents,
-        whole.pods,
-    )
-    assert sorted(documents) == list(range(len(list(chunks(data)))))
-    assert sum(d.pods for d in documents.values()) == whole.pods
+    result, source = lint_resource(data, "apps.yaml", options)
+    assert result == whole
+    assert sorted(source.documents) == list(range(len(list(chunks(data)))))
+    assert sum(d.pods for d in source.documents.values()) == whole.pods
+    # Each document's share is what linting its chunk alone gives.
+    for index, linted in source.documents.items():
+        chunk = linted.chunk
+        alone = lint_part(chunk.data, "apps.yaml", options, Part(0, 0, chunk.line, index))
+        assert (linted.findings, linted.pods) == (alone.findings, alone.pods)
+    # The objects are those read from the file again.
+    assert source.objects == SourceFile.of([], data).objects

@@ -29,10 +29,10 @@ from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.streams import Part, json_file
 from ..adapter import Mapped
-from .identity import Renames, SourceFile, SourceObject
+from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
 from .patches import Patches, Site, find_site
-from .unchanged import lint_documents, shortcut_allowed, taken
+from .unchanged import shortcut_allowed, taken
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
@@ -127,7 +127,7 @@ class InSource:
 # Resource files as linted in this process, by path, path as shown and options, with the bytes
 # they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
 # file whose bytes changed since (a fix, a rebuild) is linted again.
-_LINTED: dict[tuple[str, str, Options, bool], tuple[bytes, SourceFile]] = {}
+_LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
 _LINTED_MAX = 256
 _MARKS = (b"\xef", b"\xfe", b"\xff", b"\x00")  # the first bytes of a byte-order mark
 
@@ -140,16 +140,19 @@ class SourceFiles:
     root: str  # its real path
     wrapper: str
     options: Options
-    by_document: bool = False  # lint resource files one document at a time (:mod:`.unchanged`)
     renames: Renames = field(default_factory=Renames)
     _linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
     _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    _shown: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
         """An absolute path as the user would write it, relative to the directory they gave."""
-        rel = os.path.relpath(path, self.root)
-        return os.path.normpath(os.path.join(self.directory, rel))
+        found = self._shown.get(path)
+        if found is None:
+            rel = os.path.relpath(path, self.root)
+            found = self._shown[path] = os.path.normpath(os.path.join(self.directory, rel))
+        return found
 
     def lint_source(self, path: str) -> SourceFile:
         """A source file's findings (suppressed ones flagged) and its objects, indexed."""
@@ -161,14 +164,12 @@ class SourceFiles:
                 self._linted[path] = SourceFile([])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            # (read whole, a JSON file or one with a byte-order mark has no documents' shares)
-            apart = self.by_document and not json_file(path) and data[:1] not in _MARKS
-            key = (path, self.shown(path), options, apart)
+            key = (path, self.shown(path), options)
             seen = _LINTED.get(key)
             if seen is None or seen[0] != data:
-                if apart:
-                    whole, documents = lint_documents(data, key[1], options)
-                    source = SourceFile.of(whole.findings, data, documents)
+                # (a JSON file or one with a byte-order mark is read another way: no shares)
+                if not json_file(path) and data[:1] not in _MARKS:
+                    source = lint_resource(data, key[1], options)[1]
                 else:
                     found = lint_bytes(data, key[1], options, json_file(path)).findings
                     source = SourceFile.of(found, data)
@@ -306,7 +307,7 @@ def lint_built(
     # for the overlay from them.
     sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
     shortcut = shortcut_allowed(options, data)
-    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources, shortcut)
+    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources)
     options = replace(options, prefilter=False, fixes=options.fixing)
     shown = f"{directory} (kustomize build)"
     try:

@@ -30,10 +30,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from ...lint.linter import FileResult, lint_part
 from ...model.data import Finding, Level, Options
 from ...rules import SYNTAX, UNUSED
-from ...text.streams import Chunk, Part, chunks
+from ...text.streams import Chunk
 from .origin import Built
 
 # The transformers that change an object's name or namespace, and nothing else a rule reads at
@@ -133,31 +132,6 @@ class Linted:
             self._lines = scalar_lines(self.chunk.data, False)
         assert not isinstance(self._lines, bool)
         return self._lines
-
-
-def lint_documents(
-    data: bytes, shown: str, options: Options
-) -> tuple[FileResult, dict[int, Linted]]:
-    """A UTF-8 resource file linted one chunk at a time: exactly what linting it whole gives
-    (the linter reads each chunk on its own either way), and each one-document chunk's share,
-    by document index. A file that holds an unrendered template is skipped whole, as linting it
-    whole does."""
-    result = FileResult(shown, size=len(data))
-    by_index: dict[int, Linted] = {}
-    index = 0
-    for chunk in chunks(data):
-        part = lint_part(chunk.data, shown, options, Part(0, len(chunk.data), chunk.line, index))
-        if part.unrendered:
-            return replace(part, size=len(data)), {}
-        if part.documents == index + 1:
-            by_index[index] = Linted(chunk, part.findings, part.pods)
-        result.findings += part.findings
-        result.pods += part.pods
-        result.declared += part.declared
-        result.unparsed = result.unparsed or part.unparsed
-        index = part.documents
-    result.documents = index
-    return result, by_index
 
 
 def shortcut_allowed(options: Options, data: bytes) -> bool:
