@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, imported_by_a_run, run_cli
 
 from seccomp_lint.model.data import Level, Options
 from seccomp_lint.sources.kustomize import build as kustomize
@@ -164,3 +164,12 @@ def test_every_document_of_the_file_is_read_as_linting_it_whole() -> None:
         assert (linted.findings, linted.pods) == (alone.findings, alone.pods)
     # The objects are those read from the file again.
     assert source.objects == SourceFile.of([], data).objects
+
+
+def test_a_lint_run_does_not_load_the_fix_stage() -> None:
+    """The fix stage's modules load only for a run that fixes (a documented seam)."""
+    fixing = "seccomp_lint.sources.kustomize.fixing"
+    directory = str(UNCHANGED / "renamed")
+    assert imported_by_a_run(fixing, "--kustomize", directory) == (False, 1)
+    assert imported_by_a_run("seccomp_lint.fix.stage", "--kustomize", directory)[0] is False
+    assert imported_by_a_run(fixing, "--diff", "--kustomize", directory)[0] is True
