@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import yaml
-from yaml.nodes import ScalarNode
 
 from ...text.depth import Loader, too_deep
-from ...text.documents import STR, Document, compose, text
+from ...text.documents import Document, compose, text
 from ...text.errors import ToolContractError
 from ...text.streams import Chunk, chunks, count_lines
+from .metadata import read_metadata, reads_as_string
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -95,11 +95,32 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
     """The build output's documents, each with its origin resolved to absolute paths.
 
     Kustomize writes each document in block style with ``kind:`` and ``metadata:`` at the left
-    margin: only the ``metadata:`` block is composed here; a document that is written otherwise
+    margin: only the ``metadata:`` block is read here, from its text where it is written as
+    Kustomize writes it (:mod:`.metadata`), else composed; a document that is written otherwise
     is composed whole."""
     out: list[Built] = []
     seen: dict[tuple[str | None, str | None], Origin] = {}
+
+    def add(
+        kind: str | None,
+        name: str | None,
+        namespace: str | None,
+        raw: tuple[str | None, str | None],
+        chunk: Chunk,
+        whole: Document | None,
+    ) -> None:
+        origin = seen.get(raw)
+        if origin is None:
+            origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
+        out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
+
     for chunk in chunks(data):
+        margin = _margin_block(chunk)
+        read = read_metadata(margin[2], ORIGIN, TRANSFORMATIONS) if margin is not None else None
+        if margin is not None and read is not None:
+            raw = (read.origin, read.transformations)
+            add(margin[0], read.name, read.namespace, raw, chunk, None)
+            continue
         head = document_head(chunk, len(out))
         if head is not None:
             docs = [head.metadata]
@@ -111,13 +132,9 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
                 text(doc.get(meta, "annotations", ORIGIN)),
                 text(doc.get(meta, "annotations", TRANSFORMATIONS)),
             )
-            origin = seen.get(raw)
-            if origin is None:
-                origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
             kind = head.kind if head is not None else text(doc.get(doc.root, "kind"))
             name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-            whole = None if head is not None else doc
-            out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
+            add(kind, name, namespace, raw, chunk, None if head is not None else doc)
     return out
 
 
@@ -135,6 +152,25 @@ class Head(NamedTuple):
 def document_head(chunk: Chunk, index: int) -> Head | None:
     """The :class:`Head` of one document written as kustomize writes them (and most manifests
     are); None for any other text, which must then be composed whole."""
+    margin = _margin_block(chunk)
+    if margin is None:
+        return None
+    kind, start, block = margin
+    data = chunk.data
+    found = list(compose(Chunk(block, chunk.line + count_lines(data[:start])), index))
+    if len(found) != 1 or not isinstance(found[0], Document):
+        return None
+    if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
+        return None
+    first = _MARGIN.search(data)
+    line = chunk.line + count_lines(data[: first.start() if first else 0]) + 1
+    return Head(kind, _versioned(data), found[0], line)
+
+
+def _margin_block(chunk: Chunk) -> tuple[str, int, bytes] | None:
+    """The kind of a document written in plain block style, one ``kind:`` and one ``metadata:``
+    at its left margin, and its ``metadata:`` block (up to the next line at the margin) with
+    its offset; None for any other text."""
     data = chunk.data
     kinds = _KIND.findall(data)
     metas = list(_METADATA.finditer(data))
@@ -148,15 +184,7 @@ def document_head(chunk: Chunk, index: int) -> Head | None:
         return None
     start = metas[0].start()
     end = _MARGIN.search(data, metas[0].end())
-    block = data[start : end.start() if end else len(data)]
-    found = list(compose(Chunk(block, chunk.line + count_lines(data[:start])), index))
-    if len(found) != 1 or not isinstance(found[0], Document):
-        return None
-    if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
-        return None
-    first = _MARGIN.search(data)
-    line = chunk.line + count_lines(data[: first.start() if first else 0]) + 1
-    return Head(kind, _versioned(data), found[0], line)
+    return kind, start, data[start : end.start() if end else len(data)]
 
 
 def _versioned(data: bytes) -> bool:
@@ -227,10 +255,6 @@ _MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)|\{\{", re.M)
 _LINE = re.compile(
     r"( *)(- )?([A-Za-z][A-Za-z0-9]*):(?: ([A-Za-z0-9_./][A-Za-z0-9_./+=@~:-]*(?<!:)))?"
 )
-_RESOLVER = yaml.resolver.Resolver()
-# Whether a word reads as a string, remembered: keys, kinds and paths repeat across annotations.
-_WORDS: dict[str, bool] = {}
-_WORDS_MAX = 20_000
 
 
 class _NotSimple(Exception):
@@ -255,12 +279,7 @@ def annotation_value(raw: str | None) -> object:
 
 def _plain(word: str) -> str:
     """``word``, when YAML reads it as a string (not ``true``, ``1.5``, ``null``, …)."""
-    known = _WORDS.get(word)
-    if known is None:
-        known = _RESOLVER.resolve(ScalarNode, word, (True, False)) == STR
-        if len(_WORDS) < _WORDS_MAX:
-            _WORDS[word] = known
-    if not known:
+    if not reads_as_string(word):
         raise _NotSimple
     return word
 

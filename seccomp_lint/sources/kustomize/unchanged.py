@@ -27,7 +27,6 @@ finding would not pick) is linted in the output.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ...model.data import Finding, Level, Options
@@ -56,12 +55,14 @@ _ADDED = (
     b"\n    alpha.config.kubernetes.io/transformations: |",
 )
 _ADDED_LINES = re.compile(rb"[^\n]*(?:\n      [^\n]*)*")
-# A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash.
-_FLOW = re.compile(rb"(?<=[:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
+# A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
+# (matched from that character: a pattern that starts with a look-behind is tried everywhere).
+_FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
 
 
-def scalar_lines(text: bytes, built: bool) -> Counter[bytes] | None:
-    """The lines of a document as a multiset, each less its indentation and sequence dashes,
+def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
+    """The lines of a document as a multiset (sorted), each less its indentation and sequence
+    dashes,
     flow collections written out as blocks: two texts with the same lines hold the same
     scalars, spelt and quoted alike, which the linter reads alike. The root's
     ``metadata.name`` and ``metadata.namespace`` are left out (a build may rename), and so is
@@ -102,18 +103,22 @@ def scalar_lines(text: bytes, built: bool) -> Counter[bytes] | None:
     text = text[:start] + block + text[stop:]
     if b"{" in text or b"[" in text:
         text = _FLOW.sub(_flow, text)
-    out = Counter(_LINES.findall(text))
-    out.pop(b"", None)
-    return out
+    out = sorted(_LINES.findall(text))
+    empty = 0
+    while empty < len(out) and not out[empty]:
+        empty += 1
+    return out[empty:] if empty else out
 
 
 def _flow(match: re.Match[bytes]) -> bytes:
-    """A one-line flow collection as the block lines Kustomize writes for it."""
-    body = match.group(2).strip()
+    """A one-line flow collection as the block lines Kustomize writes for it (an item's dash
+    left out: the lines drop dashes anyway)."""
+    body = match.group(3).strip()
     if not body:
-        return b" " + match.group(1) + match.group(2) + match.group(0)[-1:]  # ``{}``, ``[]``
-    dash = b"\n- " if match.group(1) == b"[" else b"\n"
-    return b"".join(dash + item.strip() for item in body.split(b","))
+        return match.group(0)  # ``{}``, ``[]``
+    if b"," not in body:
+        return match.group(1) + b"\n" + body
+    return match.group(1) + b"\n" + b"\n".join(item.strip() for item in body.split(b","))
 
 
 @dataclass
@@ -123,10 +128,10 @@ class Linted:
     chunk: Chunk
     findings: list[Finding] = field(default_factory=list)
     pods: int = 0
-    _lines: Counter[bytes] | bool | None = False
+    _lines: list[bytes] | bool | None = False
 
     @property
-    def scalar_lines(self) -> Counter[bytes] | None:
+    def scalar_lines(self) -> list[bytes] | None:
         """Its :func:`scalar_lines` (computed once: a base serves each overlay)."""
         if self._lines is False:
             self._lines = scalar_lines(self.chunk.data, False)
