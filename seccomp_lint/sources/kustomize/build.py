@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes, lint_part
-from ...model.data import Finding, Identity, Options, Source
+from ...model.data import Finding, Identity, ObjectRef, Options, Source
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import text
 from ...text.errors import ToolContractError
@@ -367,10 +367,10 @@ def _unchanged(b: Built, ctx: SourceFiles) -> tuple[list[Mapped[InSource]], int]
         return None
     shown = ctx.shown(path)
     out = []
-    for src, f in found:
-        moved = replace(f, path=shown, source=None)
+    for src, renamed in found:
+        moved = replace(src, object=renamed, path=shown, source=None)
         # (as linted in the output: a lint run plans no fix there)
-        assert f.object is not None  # (taken: every finding has its object)
-        rendered = replace(moved, object=replace(f.object, document=b.index), fix=None)
+        there = ObjectRef(renamed.kind, renamed.name, renamed.namespace, b.index)
+        rendered = replace(moved, object=there, fix=None)
         out.append(Mapped(moved, rendered, InSource(b, obj, src, path, src.identity)))
     return out, doc.pods

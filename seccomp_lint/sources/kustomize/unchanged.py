@@ -27,9 +27,9 @@ finding would not pick) is linted in the output.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from ...model.data import Finding, Level, Options
+from ...model.data import Finding, Level, ObjectRef, Options
 from ...rules import SYNTAX, UNUSED
 from ...text.streams import Chunk
 from .origin import Built
@@ -147,12 +147,12 @@ def shortcut_allowed(options: Options, data: bytes) -> bool:
 
 def taken(
     b: Built, own: tuple, doc: Linted, first: dict[tuple, Finding]
-) -> list[tuple[Finding, Finding]] | None:
+) -> list[tuple[Finding, ObjectRef]] | None:
     """The resource file's findings of ``doc`` (the document of ``own``, the kind, name,
-    namespace and document index of the object ``b`` was built from), each with the finding the build output's object would have in its place
-    (renamed; position and fix stay the file's); None when ``b`` must be linted. ``first``:
-    the file's first finding of each identity and message, the one the mapping of a linted
-    output finding picks."""
+    namespace and document index of the object ``b`` was built from), each with the object
+    it names in the build output's place (renamed; the finding's position and fix stay the
+    file's); None when ``b`` must be linted. ``first``: the file's first finding of each
+    identity and message, the one the mapping of a linted output finding picks."""
     if any(step.kind not in HARMLESS for step in b.origin.steps):
         return None
     out = []
@@ -170,7 +170,7 @@ def taken(
         if spot in spots:
             return None  # two findings at one spot: their order would be the output's
         spots.add(spot)
-        out.append((f, replace(f, object=replace(f.object, name=b.name, namespace=b.namespace))))
+        out.append((f, ObjectRef(f.object.kind, b.name, b.namespace, f.object.document)))
     mine = doc.scalar_lines
     if mine is None or scalar_lines(b.chunk.data, True) != mine:
         return None
