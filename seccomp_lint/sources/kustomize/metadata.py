@@ -55,11 +55,19 @@ class Metadata(NamedTuple):
     transformations: str | None
 
 
-def read_metadata(block: bytes, origin: str, transformations: str) -> Metadata | None:
+def printable_ascii(data: bytes) -> bool:
+    """Whether a text is all printable ASCII and line breaks (then so is every part of it)."""
+    return _NOT_PRINTABLE.search(data) is None
+
+
+def read_metadata(
+    block: bytes, origin: str, transformations: str, printable: bool = False
+) -> Metadata | None:
     """``block`` (``metadata:`` and the indented lines after it) read as libyaml composes it:
     the name and namespace, and the ``origin`` and ``transformations`` annotations; None for a
-    block not written as this reader takes it."""
-    if not block.endswith(b"\n") or _NOT_PRINTABLE.search(block) is not None:
+    block not written as this reader takes it. ``printable``: the text it is part of was found
+    :func:`printable_ascii`."""
+    if not block.endswith(b"\n") or not (printable or printable_ascii(block)):
         return None  # (a literal block scalar keeps its last line break only if it has one)
     lines = block.split(b"\n")
     lines.pop()

@@ -25,7 +25,7 @@ from ...text.depth import Loader, too_deep
 from ...text.documents import Document, compose, text
 from ...text.errors import ToolContractError
 from ...text.streams import Chunk, chunks, count_lines
-from .metadata import read_metadata, reads_as_string
+from .metadata import printable_ascii, read_metadata, reads_as_string
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -114,9 +114,14 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
             origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
         out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
 
+    # What sends a document to libyaml, looked for in the whole output once (most have none).
+    clean = not _more(b"\n" + data) and not any(b in data for b in _YAML_ONLY_BREAKS)
+    printable = printable_ascii(data)
     for chunk in chunks(data):
-        margin = _margin_block(chunk)
-        read = read_metadata(margin[2], ORIGIN, TRANSFORMATIONS) if margin is not None else None
+        margin = _margin_block(chunk, clean)
+        read = None
+        if margin is not None:
+            read = read_metadata(margin[2], ORIGIN, TRANSFORMATIONS, printable)
         if margin is not None and read is not None:
             raw = (read.origin, read.transformations)
             add(margin[0], read.name, read.namespace, raw, chunk, None)
@@ -162,35 +167,39 @@ def document_head(chunk: Chunk, index: int) -> Head | None:
         return None
     if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
         return None
-    first = _MARGIN.search(data)
+    first = _MARGIN.search(b"\n" + data)  # (at the line break before the line: see _MARGIN)
     line = chunk.line + count_lines(data[: first.start() if first else 0]) + 1
     return Head(kind, _versioned(data), found[0], line)
 
 
-def _margin_block(chunk: Chunk) -> tuple[str, int, bytes] | None:
+def _margin_block(chunk: Chunk, clean: bool = False) -> tuple[str, int, bytes] | None:
     """The kind of a document written in plain block style, one ``kind:`` and one ``metadata:``
     at its left margin, and its ``metadata:`` block (up to the next line at the margin) with
-    its offset; None for any other text."""
+    its offset; None for any other text. ``clean``: the stream it is part of was found to hold
+    no :data:`_MORE` and no line break only YAML counts."""
     data = chunk.data
-    kinds = _KIND.findall(data)
-    metas = list(_METADATA.finditer(data))
-    if len(kinds) != 1 or len(metas) != 1 or _MORE.search(data) is not None:
+    text = b"\n" + data  # (each line after a line break: see _KIND; offsets one on in it)
+    kinds = _KIND.findall(text)
+    metas = list(_METADATA.finditer(text))
+    if len(kinds) != 1 or len(metas) != 1:
         return None
-    if any(b in data for b in _YAML_ONLY_BREAKS):
+    if not clean and _more(text):
+        return None
+    if not clean and any(b in data for b in _YAML_ONLY_BREAKS):
         return None  # libyaml breaks lines there too: the margin is not where it seems
     try:
         kind = _plain(kinds[0].decode("utf-8"))
     except (_NotSimple, UnicodeDecodeError):
         return None
-    start = metas[0].start()
-    end = _MARGIN.search(data, metas[0].end())
+    start = metas[0].start()  # (the line break before it in text: where it starts in data)
+    end = _MARGIN.search(text, metas[0].end() - 1)
     return kind, start, data[start : end.start() if end else len(data)]
 
 
 def _versioned(data: bytes) -> bool:
     """Whether the document's ``apiVersion`` at the left margin is a plain word YAML reads as a
     string (else the caller composes the document to know)."""
-    found = _API_VERSION.findall(data)
+    found = _API_VERSION.findall(b"\n" + data)
     if len(found) != 1:
         return False
     try:
@@ -237,17 +246,25 @@ def origin_path(wrapper: str, path: str) -> str:
 
 # --------------------------------------------------------------------------- the annotations
 
-# A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there.
-_KIND = re.compile(rb"^kind: ([A-Za-z0-9]+)\r?$", re.M)
-_METADATA = re.compile(rb"^metadata:\r?\n", re.M)
-_API_VERSION = re.compile(rb"^apiVersion: ([A-Za-z0-9./-]+)\r?$", re.M)
+# A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there. Each
+# is matched from the line break before it, in a text with one put before its first line: a
+# pattern that starts with ``^`` is tried at every position, about ten times slower.
+_KIND = re.compile(rb"\nkind: ([A-Za-z0-9]+)\r?(?=\n|\Z)")
+_METADATA = re.compile(rb"\nmetadata:\r?\n")
+_API_VERSION = re.compile(rb"\napiVersion: ([A-Za-z0-9./-]+)\r?(?=\n|\Z)")
 # A line that starts at the left margin (not a comment, nor a document marker).
-_MARGIN = re.compile(rb"^(?!---|\.\.\.)[^ \t\r\n#]", re.M)
+_MARGIN = re.compile(rb"\n(?!---|\.\.\.)[^ \t\r\n#]")
 _YAML_ONLY_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")  # NEL, LS, PS
 # What would make a line at the left margin more than a root key of a block mapping: a flow
 # collection, a quoted or complex key, a merge key, a document marker with content, a directive;
-# and a template action anywhere (an unrendered template may not compose whole).
-_MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)|\{\{", re.M)
+# and a template action anywhere (an unrendered template may not compose whole): :func:`_more`.
+_MORE = re.compile(rb"\n(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)")
+
+
+def _more(text: bytes) -> bool:
+    """Whether a text (with a line break put before its first line) holds :data:`_MORE`."""
+    return b"{{" in text or _MORE.search(text) is not None
+
 
 # ``key: value``, ``key:`` or ``- key: value``, the key at the line's indentation (plus two
 # after a dash); the value a plain word with no character YAML would read specially (a colon
