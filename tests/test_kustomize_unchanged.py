@@ -180,3 +180,11 @@ def test_a_lint_run_does_not_load_the_fix_stage() -> None:
     assert imported_by_a_run(fixing, "--kustomize", directory) == (False, 1)
     assert imported_by_a_run("seccomp_lint.fix.stage", "--kustomize", directory)[0] is False
     assert imported_by_a_run(fixing, "--diff", "--kustomize", directory)[0] is True
+
+
+def test_flow_collections_read_as_the_block_lines_kustomize_writes() -> None:
+    head = b"kind: Pod\nmetadata:\n  name: p\nspec:\n"
+    flow = head + b"  a: {x: 1, y: two}\n  b: [c, d]\n  e: {}\n  f: [ g ]\n"
+    block = head + b"  a:\n    x: 1\n    y: two\n  b:\n  - c\n  - d\n  e: {}\n  f:\n  - g\n"
+    assert scalar_lines(flow, False) == scalar_lines(block, False) is not None
+    assert scalar_lines(flow.replace(b"two}", b"2}"), False) != scalar_lines(block, False)

@@ -239,6 +239,8 @@ class Renames:
         """Every name ``b`` had on the way, most undone first (its built name last)."""
         if b.name is None:
             return []
+        if not b.origin.steps:
+            return [b.name]
         names = [(b.name, 0)]
         for step in reversed(b.origin.steps):
             prefix, suffix = self.affixes(step)

@@ -45,6 +45,8 @@ HARMLESS = frozenset(
 _COMMENTS = re.compile(rb"(?:^|[ ]+)#[^\n]*", re.M)
 # A line less its indentation and sequence dashes (the text starts with a line break).
 _LINES = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
+# A tab, a carriage return, an escape, a trailing blank: a text this comparison does not read.
+_UNREAD = re.compile(rb"[\t\r\\]| \n")
 # A block scalar's header: its lines would be compared less their indentation.
 _BLOCK_SCALAR = re.compile(rb"[:-][ ]+[|>][-+0-9]*[ ]*(?:\n|$)")
 # The end of the root's metadata block: the next line at the left margin.
@@ -62,8 +64,7 @@ _FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
 
 def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
     """The lines of a document as a multiset (sorted), each less its indentation and sequence
-    dashes,
-    flow collections written out as blocks: two texts with the same lines hold the same
+    dashes, flow collections written out as blocks: two texts with the same lines hold the same
     scalars, spelt and quoted alike, which the linter reads alike. The root's
     ``metadata.name`` and ``metadata.namespace`` are left out (a build may rename), and so is
     what the wrapper build adds to a built text (``built``); None for a text this comparison
@@ -82,7 +83,7 @@ def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
                 end = _ADDED_LINES.match(text, at + 1)
                 assert end is not None  # (it matches an empty text)
                 text = text[:at] + text[end.end() :]
-    if any(c in text for c in (b"\t", b"\r", b"\\", b" \n")):
+    if _UNREAD.search(text) is not None:
         return None
     if (b"|" in text or b">" in text) and _BLOCK_SCALAR.search(text) is not None:
         return None
