@@ -27,6 +27,10 @@ SEAMS = {
     ("sources.builds", "sources.helm"),  # the same: a run over kustomizations skips Helm's
     ("sources.builds", "sources.scratch"),  # --diff's scratch copy, only for a --diff
     ("sources.kustomize.adapter", "sources.kustomize"),  # its fix stage (.fixing), only to fix
+    (
+        "sources.kustomize.build",
+        "sources.kustomize",
+    ),  # .patches, only for a finding a patch brought
     ("sources.helm.adapter", "sources.helm"),  # the chart fix stage (.fix), only to fix
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("lint.config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes, lint_part
@@ -32,8 +33,10 @@ from ...text.streams import Part, json_file
 from ..adapter import Mapped
 from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
-from .patches import Patches, Site, find_site
 from .unchanged import shortcut_allowed, taken
+
+if TYPE_CHECKING:
+    from .patches import Patches, Site
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
@@ -183,6 +186,9 @@ class SourceFiles:
     def patches(self, kustomization: str) -> Patches:
         """A kustomization's patches, indexed."""
         if kustomization not in self._patches:
+            # (a documented seam: the patch reader loads only for a finding a patch brought)
+            from .patches import Patches
+
             self._patches[kustomization] = Patches.of(kustomization)
         return self._patches[kustomization]
 
@@ -236,6 +242,8 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
         names = [*names, obj.name]
     patched_in = b.origin.patched_in
     applied = [ctx.patches(k) for k in patched_in]
+    from .patches import find_site  # (the seam above)
+
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names)
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)
