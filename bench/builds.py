@@ -3,7 +3,7 @@
 repository with overlays and charts, each against the tools' own time and a plain lint.
 
     python bench/builds.py [--objects 500 --objects 1000 --objects 2000] [--apps 12]
-                           [--charts 3] [--repeat 3] [--out bench/RESULTS.md | -]
+                           [--charts 3] [--repeat 3] [--compiled] [--out bench/RESULTS.md | -]
 
 The budget (issue 21): a run with builds costs at most the builds' own tool time plus 1.5x the
 plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and CPU from
@@ -22,8 +22,11 @@ plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and C
 
 Tool time: ``kubectl`` is run through a shim on PATH that runs it under ``time`` (so it is the
 time of the builds seccomp-lint itself ran, wall and CPU); the Helm SDK's renders (no ``helm``
-on PATH) are timed in a separate process, its library load included. Overhead = the run's time
-less the tools'; on a busy machine the CPU times are the ones to compare.
+on PATH) are timed in a separate process, its library load included (seccomp-lint's own modules
+are loaded before the clock starts: the run loads them too). Overhead = the run's time less the
+tools'; on a busy machine the CPU times are the ones to compare, and a case's commands take
+turns. Start-up is much of a small run: ``--compiled`` writes the bytecode cache first, as an
+installation does (the report says whether there was one).
 Generated trees are deterministic and live in ``bench/out/builds`` (gitignored). Standard
 library only, plus seccomp-lint itself for the Helm render timing.
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib.util
 import os
 import platform
 import shutil
@@ -187,16 +191,16 @@ def _logged(log: str) -> tuple[float, float, int]:
 
 HELM_TIMER = """
 import sys, time
+from seccomp_lint.sources.helm.render import render  # (seccomp-lint's own: not the tool's)
 t, c = time.perf_counter(), time.process_time()
-from seccomp_lint.sources.helm.render import render
-out = [render(chart, []) for chart in sys.argv[1:]]
+out = [render(chart, []) for chart in sys.argv[1:]]  # (the first loads the Helm SDK)
 print(time.perf_counter() - t, time.process_time() - c)
 """
 
 
 def helm_time(charts: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds the Helm SDK takes to render the charts in a fresh process (its
-    library's load and the render module's import included)."""
+    library's load included; not seccomp-lint's own modules, which the run loads too)."""
     if not charts:
         return 0.0, 0.0
     done = subprocess.run(
@@ -240,30 +244,45 @@ def _lint(*args: str) -> list[str]:
 
 @dataclass
 class Timed:
-    """Medians of ``repeat`` runs: wall and CPU seconds, and the kubectl runs' own."""
+    """Medians of ``repeat`` runs: wall and CPU seconds, the kubectl runs' own, and the run's
+    own beyond kubectl's (the median of each run's difference, steadier than the difference of
+    the medians)."""
 
     wall: float
     cpu: float
     tool_wall: float = 0.0
     tool_cpu: float = 0.0
     runs: int = 0
+    own_wall: float = 0.0
+    own_cpu: float = 0.0
     failed: str | None = None  # why a run failed (kubectl over its time limit, say)
 
 
-def _median(cmd: list[str], repeat: int, env: dict | None = None, log: str | None = None):
-    rows = []
+def _interleaved(commands: list[tuple[list[str], dict | None, str | None]], repeat: int):
+    """Each command ``(argv, env, kubectl log)`` run ``repeat`` times, taking turns (so that a
+    change in the machine's load falls on all of them alike): a :class:`Timed` for each."""
+    rows: list[list[tuple]] = [[] for _ in commands]
+    failed: dict[int, Timed] = {}
     for _ in range(repeat):
-        if log:
-            open(log, "w").close()
-        # Run from OUT, so that PYTHONPATH (another checkout) decides which seccomp-lint runs.
-        r = _run.measure(cmd, cwd=OUT, env=env, timeout=900)
-        if r.rc not in (0, 1):
-            _run.log(f"{_run.shown(cmd[-1])}: exit {r.rc}: {r.stderr.strip()[-500:]}")
-            failed = f"exit {r.rc}: {r.stderr.strip().splitlines()[-1][:200] if r.stderr else ''}"
-            return Timed(r.wall, r.cpu, failed=failed)
-        os.unlink(r.stdout)
-        rows.append((r.wall, r.cpu, *(_logged(log) if log else (0.0, 0.0, 0))))
-    return Timed(*(statistics.median(column) for column in zip(*rows)))
+        for i, (cmd, env, log) in enumerate(commands):
+            if i in failed:
+                continue
+            if log:
+                open(log, "w").close()
+            # Run from OUT, so that PYTHONPATH (another checkout) decides which seccomp-lint runs.
+            r = _run.measure(cmd, cwd=OUT, env=env, timeout=900)
+            if r.rc not in (0, 1):
+                _run.log(f"{_run.shown(cmd[-1])}: exit {r.rc}: {r.stderr.strip()[-500:]}")
+                why = r.stderr.strip().splitlines()[-1][:200] if r.stderr else ""
+                failed[i] = Timed(r.wall, r.cpu, failed=f"exit {r.rc}: {why}")
+                continue
+            os.unlink(r.stdout)
+            tool = _logged(log) if log else (0.0, 0.0, 0)
+            rows[i].append((r.wall, r.cpu, *tool, r.wall - tool[0], r.cpu - tool[1]))
+    return [
+        failed.get(i) or Timed(*(statistics.median(column) for column in zip(*rows[i])))
+        for i in range(len(commands))
+    ]
 
 
 def bench(args) -> list[dict]:
@@ -274,8 +293,10 @@ def bench(args) -> list[dict]:
         base = one_file(n)
         source = os.path.join(base, "apps.yaml")
         _run.warm_cache([source])
-        run = _median(_lint("--kustomize", base), args.repeat, env, log)
-        plain = _median(_lint("--no-builds", source), args.repeat)
+        run, plain = _interleaved(
+            [(_lint("--kustomize", base), env, log), (_lint("--no-builds", source), None, None)],
+            args.repeat,
+        )
         rows.append(
             {
                 "case": f"`--kustomize`, one file of {n:,} objects",
@@ -289,12 +310,17 @@ def bench(args) -> list[dict]:
     top, overlays, charts = repository(args.apps, args.charts)
     files = [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
     _run.warm_cache(files)
-    run = _median(_lint("--no-respect-gitignore", top), args.repeat, env, log)
     helm = helm_time(charts)
-    plain = _median(_lint("--no-respect-gitignore", "--no-builds", top), args.repeat)
     outputs = os.path.join(OUT, "repo-built")
     size = built_outputs(overlays, charts, outputs)
-    built = _median(_lint("--no-respect-gitignore", "--no-builds", outputs), args.repeat)
+    run, plain, built = _interleaved(
+        [
+            (_lint("--no-respect-gitignore", top), env, log),
+            (_lint("--no-respect-gitignore", "--no-builds", top), None, None),
+            (_lint("--no-respect-gitignore", "--no-builds", outputs), None, None),
+        ],
+        args.repeat,
+    )
     rows.append(
         {
             "case": f"walk: {len(overlays)} overlays of {args.apps} bases, {len(charts)} charts, "
@@ -311,6 +337,27 @@ def bench(args) -> list[dict]:
     return rows
 
 
+def bytecode(compile_it: bool) -> str:
+    """Whether the seccomp-lint that runs (the one PYTHONPATH names, from OUT) has its bytecode
+    cache, which decides much of its start-up; written first with ``compile_it``."""
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, seccomp_lint; print(os.path.dirname(seccomp_lint.__file__))",
+        ],
+        cwd=OUT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if compile_it:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run([sys.executable, "-m", "compileall", "-q", where], env=env, check=True)
+    cached = os.path.exists(importlib.util.cache_from_source(os.path.join(where, "cli.py")))
+    return "bytecode cache: " + ("written first" if compile_it else "present" if cached else "none")
+
+
 def report(args, rows: list[dict]) -> str:
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     commit = subprocess.run(
@@ -325,10 +372,12 @@ def report(args, rows: list[dict]) -> str:
         f"`python bench/builds.py {' '.join(args.argv)}` on {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{' / '.join(line.strip() for line in kubectl if line.strip())}; load average (1 min) "
-        f"at the end: {os.getloadavg()[0]:.1f}. Medians of {args.repeat} runs, `--jobs 1`. "
-        "Overhead = the run's time less the tools' (kubectl through a `time` shim; the Helm "
-        "SDK's renders timed apart, its load included); the verdict is on CPU time, which the "
-        f"machine's load disturbs least. Budget: overhead ≤ {TARGET_X}× the plain lint.",
+        f"at the end: {os.getloadavg()[0]:.1f}; {args.bytecode}. Medians of {args.repeat} runs "
+        "each, `--jobs 1`, the commands of a case taking turns. Overhead = the run's time less "
+        "the tools' (kubectl through a `time` shim, the median of each run's difference; the "
+        "Helm SDK's renders timed apart, its library's load included, seccomp-lint's own "
+        "modules not); the verdict is on CPU time, which the machine's load disturbs least. "
+        f"Budget: overhead ≤ {TARGET_X}× the plain lint.",
         "",
         "| case | bytes | wall s | CPU s | tool wall / CPU s | overhead wall / CPU s "
         "| plain lint wall / CPU s | overhead ÷ plain, wall / CPU |",
@@ -339,7 +388,8 @@ def report(args, rows: list[dict]) -> str:
         if run.failed:
             lines.append(f"| {r['case']} | | failed: {run.failed} | | | | | |")
             continue
-        over = (run.wall - tool_wall, run.cpu - tool_cpu)
+        helm = r.get("helm", (0.0, 0.0))
+        over = (run.own_wall - helm[0], run.own_cpu - helm[1])
         plain = "; ".join(f"{v.wall:.2f} / {v.cpu:.2f} ({k})" for k, v in r["plain"].items())
         ratios = "; ".join(
             f"{over[0] / v.wall:.2f}× / {over[1] / v.cpu:.2f}× "
@@ -367,10 +417,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--charts", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--out", default="-", help="append the section to this file (- = print only)")
+    p.add_argument(
+        "--compiled",
+        action="store_true",
+        help="write the package's bytecode cache first, as installing it does",
+    )
     args = p.parse_args(argv)
     args.objects = args.objects or [500, 1000, 2000]
     args.argv = argv
     os.makedirs(OUT, exist_ok=True)
+    args.bytecode = bytecode(args.compiled)
     section = report(args, bench(args))
     print(section)
     if args.out != "-":

@@ -25,6 +25,13 @@ SEAMS = {
     ("pipeline", "sources.helm"),  # the chart fix stage and templates on disk, only for Helm input
     ("sources.builds", "sources.kustomize"),  # an adapter's modules load with its first build
     ("sources.builds", "sources.helm"),  # the same: a run over kustomizations skips Helm's
+    ("sources.builds", "sources.scratch"),  # --diff's scratch copy, only for a --diff
+    ("sources.kustomize.adapter", "sources.kustomize"),  # its fix stage (.fixing), only to fix
+    (
+        "sources.kustomize.build",
+        "sources.kustomize",
+    ),  # .patches, only for a finding a patch brought
+    ("sources.helm.adapter", "sources.helm"),  # the chart fix stage (.fix), only to fix
     ("lint.config", "pathspec"),  # 15 ms of start-up, only for .gitignore and exclude patterns
     ("lint.config", "hashlib"),  # OpenSSL's load (11 ms), only with a config file
     ("output.identity", "hashlib"),  # the same, only when SARIF or GitLab fingerprints are written

@@ -306,6 +306,13 @@ def test_plain_runs_do_not_load_the_helm_sdk(tmp_path: Path) -> None:
     assert imported_by_a_run("helm_python", "--chart", str(CHART), env=env) == (True, 1)
 
 
+def test_a_lint_run_does_not_load_the_chart_fix_stage() -> None:
+    """The chart fix stage's modules load only for a run that fixes (a documented seam)."""
+    fixing = "seccomp_lint.sources.helm.fix"
+    assert imported_by_a_run(fixing, "--chart", str(CHART)) == (False, 1)
+    assert imported_by_a_run(fixing, "--diff", "--chart", str(CHART))[0] is True
+
+
 def test_fix_with_chart_edits_values_and_holds_unsafe_template_fixes(
     with_helm, lint, tmp_path: Path
 ) -> None:

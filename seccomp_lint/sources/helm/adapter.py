@@ -1,6 +1,7 @@
 """The Helm adapter: ``--chart DIR`` linted through its render, fixed by :func:`.fix.fix_chart`
 (values file first, then templates, each change verified by rendering again with every values
-file the chart is deployed with)."""
+file the chart is deployed with). The fix stage's modules load only when a run fixes (a
+documented seam): a lint run does not import them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
-from .fix import fix_chart
 from .render import lint_mapped, rendered_from
 
 
@@ -32,6 +32,8 @@ class Helm:
         return HelmBuild("helm", directory, result, list(mapped), read, tuple(values))
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
+        from .fix import fix_chart  # a documented seam: the fix stage loads only to fix
+
         # The values of the render the lint made (a walk's render with one configured values
         # file, or --chart with --values): its stream is the fix stage's start.
         values = list(build.values) if isinstance(build, HelmBuild) else list(run.values)

@@ -20,19 +20,23 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes, lint_part
-from ...model.data import Finding, Identity, Options, Source
+from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
 from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import text
 from ...text.errors import ToolContractError
+from ...text.prefilter import relevant
 from ...text.streams import Part, json_file
 from ..adapter import Mapped
-from .identity import Renames, SourceFile, SourceObject
+from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
-from .patches import Patches, Site, find_site
-from .unchanged import lint_documents, shortcut_allowed, taken
+from .unchanged import shortcut_allowed, taken
+
+if TYPE_CHECKING:
+    from .patches import Patches, Site
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
@@ -127,7 +131,7 @@ class InSource:
 # Resource files as linted in this process, by path, path as shown and options, with the bytes
 # they were linted from: overlays that share a base (a walk builds each of them) lint it once; a
 # file whose bytes changed since (a fix, a rebuild) is linted again.
-_LINTED: dict[tuple[str, str, Options, bool], tuple[bytes, SourceFile]] = {}
+_LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
 _LINTED_MAX = 256
 _MARKS = (b"\xef", b"\xfe", b"\xff", b"\x00")  # the first bytes of a byte-order mark
 
@@ -140,16 +144,19 @@ class SourceFiles:
     root: str  # its real path
     wrapper: str
     options: Options
-    by_document: bool = False  # lint resource files one document at a time (:mod:`.unchanged`)
     renames: Renames = field(default_factory=Renames)
     _linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
     _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    _shown: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
         """An absolute path as the user would write it, relative to the directory they gave."""
-        rel = os.path.relpath(path, self.root)
-        return os.path.normpath(os.path.join(self.directory, rel))
+        found = self._shown.get(path)
+        if found is None:
+            rel = os.path.relpath(path, self.root)
+            found = self._shown[path] = os.path.normpath(os.path.join(self.directory, rel))
+        return found
 
     def lint_source(self, path: str) -> SourceFile:
         """A source file's findings (suppressed ones flagged) and its objects, indexed."""
@@ -161,14 +168,12 @@ class SourceFiles:
                 self._linted[path] = SourceFile([])
                 return self._linted[path]
             options = replace(self.options, prefilter=False)
-            # (read whole, a JSON file or one with a byte-order mark has no documents' shares)
-            apart = self.by_document and not json_file(path) and data[:1] not in _MARKS
-            key = (path, self.shown(path), options, apart)
+            key = (path, self.shown(path), options)
             seen = _LINTED.get(key)
             if seen is None or seen[0] != data:
-                if apart:
-                    whole, documents = lint_documents(data, key[1], options)
-                    source = SourceFile.of(whole.findings, data, documents)
+                # (a JSON file or one with a byte-order mark is read another way: no shares)
+                if not json_file(path) and data[:1] not in _MARKS:
+                    source = lint_resource(data, key[1], options)[1]
                 else:
                     found = lint_bytes(data, key[1], options, json_file(path)).findings
                     source = SourceFile.of(found, data)
@@ -181,6 +186,9 @@ class SourceFiles:
     def patches(self, kustomization: str) -> Patches:
         """A kustomization's patches, indexed."""
         if kustomization not in self._patches:
+            # (a documented seam: the patch reader loads only for a finding a patch brought)
+            from .patches import Patches
+
             self._patches[kustomization] = Patches.of(kustomization)
         return self._patches[kustomization]
 
@@ -234,6 +242,8 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
         names = [*names, obj.name]
     patched_in = b.origin.patched_in
     applied = [ctx.patches(k) for k in patched_in]
+    from .patches import find_site  # (the seam above)
+
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names)
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)
@@ -306,7 +316,7 @@ def lint_built(
     # for the overlay from them.
     sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
     shortcut = shortcut_allowed(options, data)
-    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources, shortcut)
+    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources)
     options = replace(options, prefilter=False, fixes=options.fixing)
     shown = f"{directory} (kustomize build)"
     try:
@@ -330,14 +340,19 @@ def _lint_output(
 ) -> tuple[list[Mapped[InSource]], int]:
     """The build output's findings, mapped, and its pod templates: an object the build did not
     change from its resource file's lint (:mod:`.unchanged`), every other one linted here, one
-    chunk of the output at a time (as linting it whole reads it)."""
+    chunk of the output at a time (as linting it whole reads it). A chunk the pre-filter would
+    skip (a Service, a ConfigMap) is not read at all: linting it finds nothing (a NUL byte
+    aside, which is reported wherever it is)."""
     by_chunk: dict[int, list[Built]] = {}
     for b in built:
         by_chunk.setdefault(id(b.chunk), []).append(b)
     mapped: list[Mapped[InSource]] = []
     pods = 0
+    namespaces = options.level == Level.NAMESPACE
     for group in by_chunk.values():
         b = group[0]
+        if not relevant(b.chunk.data, namespaces) and b"\0" not in b.chunk.data:
+            continue
         found = _unchanged(b, ctx) if len(group) == 1 else None
         if found is not None:
             mapped += found[0]
@@ -366,10 +381,10 @@ def _unchanged(b: Built, ctx: SourceFiles) -> tuple[list[Mapped[InSource]], int]
         return None
     shown = ctx.shown(path)
     out = []
-    for src, f in found:
-        moved = replace(f, path=shown, source=None)
+    for src, renamed in found:
+        moved = replace(src, object=renamed, path=shown, source=None)
         # (as linted in the output: a lint run plans no fix there)
-        assert f.object is not None  # (taken: every finding has its object)
-        rendered = replace(moved, object=replace(f.object, document=b.index), fix=None)
+        there = ObjectRef(renamed.kind, renamed.name, renamed.namespace, b.index)
+        rendered = replace(moved, object=there, fix=None)
         out.append(Mapped(moved, rendered, InSource(b, obj, src, path, src.identity)))
     return out, doc.pods

@@ -11,14 +11,18 @@ an object of the kind in the resource file is the source: in the built namespace
 
 Each resource file is linted and indexed once per build (:class:`SourceFile`): its objects by
 kind and name, its findings by identity, so that mapping a build's findings is linear in them.
+The objects are read from the documents the lint composes (:func:`lint_resource`), not from a
+second reading of the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
-from ...model.data import Finding, Identity
+from ...lint.linter import FileResult, lint_bytes
+from ...lint.result import Shares
+from ...model.data import Finding, Identity, Options
 from ...model.workloads import typed_objects
 from ...text.documents import Document, compose, parse_stream, text
 from ...text.streams import chunks
@@ -63,11 +67,15 @@ class SourceFile:
 
     @classmethod
     def of(
-        cls, findings: list[Finding], data: bytes, documents: dict[int, Linted] | None = None
+        cls,
+        findings: list[Finding],
+        data: bytes,
+        documents: dict[int, Linted] | None = None,
+        objects: Iterable[SourceObject] | None = None,
     ) -> SourceFile:
-        """Index a linted file's findings and its objects (read from ``data``)."""
+        """Index a linted file's findings and its objects (read from ``data`` unless given)."""
         out = cls(findings, documents=documents or {})
-        for obj in _objects(data):
+        for obj in _objects(data) if objects is None else objects:
             out.objects.setdefault((obj.kind, obj.name), []).append(obj)
         for f in findings:
             out.by_identity.setdefault(f.identity, []).append(f)
@@ -113,12 +121,57 @@ class SourceFile:
         return found[0] if found else None
 
 
-def _objects(data: bytes) -> Iterator[SourceObject]:
-    """Every object of a file, as :func:`~...model.workloads.typed_objects` finds them: from
-    the ``metadata:`` block of a document in plain block style (the lint composed it whole
-    already), else from the whole document composed again (a List, flow style, …)."""
-    index = 0
-    for chunk in chunks(data):
+def lint_resource(data: bytes, shown: str, options: Options) -> tuple[FileResult, SourceFile]:
+    """A UTF-8 resource file (no byte-order mark, not JSON) linted whole, and indexed: its
+    objects read from the documents the lint composed (a chunk it did not compose whole, a List
+    read item by item say, is composed again here), and each one-document chunk's share of the
+    findings and pod templates by document index (:class:`~.unchanged.Linted`): exactly what
+    linting it gives, since the linter reads each chunk on its own."""
+    shares = Shares(_document_objects)
+    result = lint_bytes(data, shown, options, shares=shares)
+    if result.unrendered:  # (skipped whole: no shares)
+        return result, SourceFile.of(result.findings, data)
+    documents: dict[int, Linted] = {}
+    objects: list[SourceObject] = []
+    ends = [(s.index, s.findings, s.pods) for s in shares.chunks[1:]]
+    ends.append((result.documents, len(result.findings), result.pods))
+    for share, (index, found, pods) in zip(shares.chunks, ends):
+        if share.kept:
+            objects += [obj for kept in share.kept for obj in kept]
+        else:  # (not composed by the lint: no document index the shortcut could trust)
+            again = _objects(share.chunk.data, share.chunk.line, share.index)
+            objects += [replace(obj, document=-1) for obj in again]
+        if index == share.index + 1:
+            mine = result.findings[share.findings : found]
+            documents[share.index] = Linted(share.chunk, mine, pods - share.pods)
+    return result, SourceFile.of(result.findings, data, documents, objects)
+
+
+def _document_objects(doc: Document) -> list[SourceObject]:
+    """The objects of a composed document; one that is the document's only object knows its
+    document's index."""
+    root = doc.root
+    kind = text(doc.get(root, "kind"))
+    if kind is not None and not kind.endswith("List") and doc.implied_kind is None:
+        # (what typed_objects finds in a document of one object, found sooner)
+        found = [(root, kind)] if text(doc.get(root, "apiVersion")) is not None else []
+    else:
+        found = typed_objects(doc)
+    own = len(found) == 1 and found[0][0] is root and not found[0][1].endswith("List")
+    out = []
+    for node, kind in found:
+        meta = doc.get(node, "metadata")
+        name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
+        out.append(SourceObject(kind, namespace, name, doc.pos(node)[0], doc.index if own else -1))
+    return out
+
+
+def _objects(data: bytes, line: int = 0, index: int = 0) -> Iterator[SourceObject]:
+    """Every object of a file (or of a part of it, from its ``line`` and document ``index``),
+    as :func:`~...model.workloads.typed_objects` finds them: from the ``metadata:`` block of a
+    document in plain block style, else from the whole document composed again (a List, flow
+    style, …)."""
+    for chunk in chunks(data, line):
         head = document_head(chunk, index)
         if head is not None and head.versioned and not head.kind.endswith("List"):
             index += 1
@@ -186,6 +239,8 @@ class Renames:
         """Every name ``b`` had on the way, most undone first (its built name last)."""
         if b.name is None:
             return []
+        if not b.origin.steps:
+            return [b.name]
         names = [(b.name, 0)]
         for step in reversed(b.origin.steps):
             prefix, suffix = self.affixes(step)

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import yaml
-from yaml.nodes import ScalarNode
 
 from ...text.depth import Loader, too_deep
-from ...text.documents import STR, Document, compose, text
+from ...text.documents import Document, compose, text
 from ...text.errors import ToolContractError
 from ...text.streams import Chunk, chunks, count_lines
+from .metadata import printable_ascii, read_metadata, reads_as_string
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -95,11 +95,37 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
     """The build output's documents, each with its origin resolved to absolute paths.
 
     Kustomize writes each document in block style with ``kind:`` and ``metadata:`` at the left
-    margin: only the ``metadata:`` block is composed here; a document that is written otherwise
+    margin: only the ``metadata:`` block is read here, from its text where it is written as
+    Kustomize writes it (:mod:`.metadata`), else composed; a document that is written otherwise
     is composed whole."""
     out: list[Built] = []
     seen: dict[tuple[str | None, str | None], Origin] = {}
+
+    def add(
+        kind: str | None,
+        name: str | None,
+        namespace: str | None,
+        raw: tuple[str | None, str | None],
+        chunk: Chunk,
+        whole: Document | None,
+    ) -> None:
+        origin = seen.get(raw)
+        if origin is None:
+            origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
+        out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
+
+    # What sends a document to libyaml, looked for in the whole output once (most have none).
+    clean = not _more(b"\n" + data) and not any(b in data for b in _YAML_ONLY_BREAKS)
+    printable = printable_ascii(data)
     for chunk in chunks(data):
+        margin = _margin_block(chunk, clean)
+        read = None
+        if margin is not None:
+            read = read_metadata(margin[2], ORIGIN, TRANSFORMATIONS, printable)
+        if margin is not None and read is not None:
+            raw = (read.origin, read.transformations)
+            add(margin[0], read.name, read.namespace, raw, chunk, None)
+            continue
         head = document_head(chunk, len(out))
         if head is not None:
             docs = [head.metadata]
@@ -111,13 +137,9 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
                 text(doc.get(meta, "annotations", ORIGIN)),
                 text(doc.get(meta, "annotations", TRANSFORMATIONS)),
             )
-            origin = seen.get(raw)
-            if origin is None:
-                origin = seen[raw] = _origin(raw[0], raw[1], wrapper)
             kind = head.kind if head is not None else text(doc.get(doc.root, "kind"))
             name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-            whole = None if head is not None else doc
-            out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
+            add(kind, name, namespace, raw, chunk, None if head is not None else doc)
     return out
 
 
@@ -135,34 +157,49 @@ class Head(NamedTuple):
 def document_head(chunk: Chunk, index: int) -> Head | None:
     """The :class:`Head` of one document written as kustomize writes them (and most manifests
     are); None for any other text, which must then be composed whole."""
+    margin = _margin_block(chunk)
+    if margin is None:
+        return None
+    kind, start, block = margin
     data = chunk.data
-    kinds = _KIND.findall(data)
-    metas = list(_METADATA.finditer(data))
-    if len(kinds) != 1 or len(metas) != 1 or _MORE.search(data) is not None:
-        return None
-    if any(b in data for b in _YAML_ONLY_BREAKS):
-        return None  # libyaml breaks lines there too: the margin is not where it seems
-    try:
-        kind = _plain(kinds[0].decode("utf-8"))
-    except (_NotSimple, UnicodeDecodeError):
-        return None
-    start = metas[0].start()
-    end = _MARGIN.search(data, metas[0].end())
-    block = data[start : end.start() if end else len(data)]
     found = list(compose(Chunk(block, chunk.line + count_lines(data[:start])), index))
     if len(found) != 1 or not isinstance(found[0], Document):
         return None
     if list(found[0].mapping(found[0].root) or ()) != ["metadata"]:
         return None
-    first = _MARGIN.search(data)
+    first = _MARGIN.search(b"\n" + data)  # (at the line break before the line: see _MARGIN)
     line = chunk.line + count_lines(data[: first.start() if first else 0]) + 1
     return Head(kind, _versioned(data), found[0], line)
+
+
+def _margin_block(chunk: Chunk, clean: bool = False) -> tuple[str, int, bytes] | None:
+    """The kind of a document written in plain block style, one ``kind:`` and one ``metadata:``
+    at its left margin, and its ``metadata:`` block (up to the next line at the margin) with
+    its offset; None for any other text. ``clean``: the stream it is part of was found to hold
+    no :data:`_MORE` and no line break only YAML counts."""
+    data = chunk.data
+    text = b"\n" + data  # (each line after a line break: see _KIND; offsets one on in it)
+    kinds = _KIND.findall(text)
+    metas = list(_METADATA.finditer(text))
+    if len(kinds) != 1 or len(metas) != 1:
+        return None
+    if not clean and _more(text):
+        return None
+    if not clean and any(b in data for b in _YAML_ONLY_BREAKS):
+        return None  # libyaml breaks lines there too: the margin is not where it seems
+    try:
+        kind = _plain(kinds[0].decode("utf-8"))
+    except (_NotSimple, UnicodeDecodeError):
+        return None
+    start = metas[0].start()  # (the line break before it in text: where it starts in data)
+    end = _MARGIN.search(text, metas[0].end() - 1)
+    return kind, start, data[start : end.start() if end else len(data)]
 
 
 def _versioned(data: bytes) -> bool:
     """Whether the document's ``apiVersion`` at the left margin is a plain word YAML reads as a
     string (else the caller composes the document to know)."""
-    found = _API_VERSION.findall(data)
+    found = _API_VERSION.findall(b"\n" + data)
     if len(found) != 1:
         return False
     try:
@@ -209,17 +246,25 @@ def origin_path(wrapper: str, path: str) -> str:
 
 # --------------------------------------------------------------------------- the annotations
 
-# A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there.
-_KIND = re.compile(rb"^kind: ([A-Za-z0-9]+)\r?$", re.M)
-_METADATA = re.compile(rb"^metadata:\r?\n", re.M)
-_API_VERSION = re.compile(rb"^apiVersion: ([A-Za-z0-9./-]+)\r?$", re.M)
+# A root key at the left margin: ``kind: Word``, ``metadata:``; any line that starts there. Each
+# is matched from the line break before it, in a text with one put before its first line: a
+# pattern that starts with ``^`` is tried at every position, about ten times slower.
+_KIND = re.compile(rb"\nkind: ([A-Za-z0-9]+)\r?(?=\n|\Z)")
+_METADATA = re.compile(rb"\nmetadata:\r?\n")
+_API_VERSION = re.compile(rb"\napiVersion: ([A-Za-z0-9./-]+)\r?(?=\n|\Z)")
 # A line that starts at the left margin (not a comment, nor a document marker).
-_MARGIN = re.compile(rb"^(?!---|\.\.\.)[^ \t\r\n#]", re.M)
+_MARGIN = re.compile(rb"\n(?!---|\.\.\.)[^ \t\r\n#]")
 _YAML_ONLY_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")  # NEL, LS, PS
 # What would make a line at the left margin more than a root key of a block mapping: a flow
 # collection, a quoted or complex key, a merge key, a document marker with content, a directive;
-# and a template action anywhere (an unrendered template may not compose whole).
-_MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)|\{\{", re.M)
+# and a template action anywhere (an unrendered template may not compose whole): :func:`_more`.
+_MORE = re.compile(rb"\n(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)")
+
+
+def _more(text: bytes) -> bool:
+    """Whether a text (with a line break put before its first line) holds :data:`_MORE`."""
+    return b"{{" in text or _MORE.search(text) is not None
+
 
 # ``key: value``, ``key:`` or ``- key: value``, the key at the line's indentation (plus two
 # after a dash); the value a plain word with no character YAML would read specially (a colon
@@ -227,10 +272,6 @@ _MORE = re.compile(rb"^(?:[{\[\"'?]|<<|---[^\n]*\S|\.\.\.|%)|\{\{", re.M)
 _LINE = re.compile(
     r"( *)(- )?([A-Za-z][A-Za-z0-9]*):(?: ([A-Za-z0-9_./][A-Za-z0-9_./+=@~:-]*(?<!:)))?"
 )
-_RESOLVER = yaml.resolver.Resolver()
-# Whether a word reads as a string, remembered: keys, kinds and paths repeat across annotations.
-_WORDS: dict[str, bool] = {}
-_WORDS_MAX = 20_000
 
 
 class _NotSimple(Exception):
@@ -255,12 +296,7 @@ def annotation_value(raw: str | None) -> object:
 
 def _plain(word: str) -> str:
     """``word``, when YAML reads it as a string (not ``true``, ``1.5``, ``null``, …)."""
-    known = _WORDS.get(word)
-    if known is None:
-        known = _RESOLVER.resolve(ScalarNode, word, (True, False)) == STR
-        if len(_WORDS) < _WORDS_MAX:
-            _WORDS[word] = known
-    if not known:
+    if not reads_as_string(word):
         raise _NotSimple
     return word
 

@@ -27,13 +27,11 @@ finding would not pick) is linted in the output.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from ...lint.linter import FileResult, lint_part
-from ...model.data import Finding, Level, Options
+from ...model.data import Finding, Level, ObjectRef, Options
 from ...rules import SYNTAX, UNUSED
-from ...text.streams import Chunk, Part, chunks
+from ...text.streams import Chunk
 from .origin import Built
 
 # The transformers that change an object's name or namespace, and nothing else a rule reads at
@@ -47,6 +45,8 @@ HARMLESS = frozenset(
 _COMMENTS = re.compile(rb"(?:^|[ ]+)#[^\n]*", re.M)
 # A line less its indentation and sequence dashes (the text starts with a line break).
 _LINES = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
+# A tab, a carriage return, an escape, a trailing blank: a text this comparison does not read.
+_UNREAD = re.compile(rb"[\t\r\\]| \n")
 # A block scalar's header: its lines would be compared less their indentation.
 _BLOCK_SCALAR = re.compile(rb"[:-][ ]+[|>][-+0-9]*[ ]*(?:\n|$)")
 # The end of the root's metadata block: the next line at the left margin.
@@ -57,13 +57,14 @@ _ADDED = (
     b"\n    alpha.config.kubernetes.io/transformations: |",
 )
 _ADDED_LINES = re.compile(rb"[^\n]*(?:\n      [^\n]*)*")
-# A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash.
-_FLOW = re.compile(rb"(?<=[:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
+# A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
+# (matched from that character: a pattern that starts with a look-behind is tried everywhere).
+_FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
 
 
-def scalar_lines(text: bytes, built: bool) -> Counter[bytes] | None:
-    """The lines of a document as a multiset, each less its indentation and sequence dashes,
-    flow collections written out as blocks: two texts with the same lines hold the same
+def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
+    """The lines of a document as a multiset (sorted), each less its indentation and sequence
+    dashes, flow collections written out as blocks: two texts with the same lines hold the same
     scalars, spelt and quoted alike, which the linter reads alike. The root's
     ``metadata.name`` and ``metadata.namespace`` are left out (a build may rename), and so is
     what the wrapper build adds to a built text (``built``); None for a text this comparison
@@ -82,7 +83,7 @@ def scalar_lines(text: bytes, built: bool) -> Counter[bytes] | None:
                 end = _ADDED_LINES.match(text, at + 1)
                 assert end is not None  # (it matches an empty text)
                 text = text[:at] + text[end.end() :]
-    if any(c in text for c in (b"\t", b"\r", b"\\", b" \n")):
+    if _UNREAD.search(text) is not None:
         return None
     if (b"|" in text or b">" in text) and _BLOCK_SCALAR.search(text) is not None:
         return None
@@ -103,18 +104,22 @@ def scalar_lines(text: bytes, built: bool) -> Counter[bytes] | None:
     text = text[:start] + block + text[stop:]
     if b"{" in text or b"[" in text:
         text = _FLOW.sub(_flow, text)
-    out = Counter(_LINES.findall(text))
-    out.pop(b"", None)
-    return out
+    out = sorted(_LINES.findall(text))
+    empty = 0
+    while empty < len(out) and not out[empty]:
+        empty += 1
+    return out[empty:] if empty else out
 
 
 def _flow(match: re.Match[bytes]) -> bytes:
-    """A one-line flow collection as the block lines Kustomize writes for it."""
-    body = match.group(2).strip()
+    """A one-line flow collection as the block lines Kustomize writes for it (an item's dash
+    left out: the lines drop dashes anyway)."""
+    body = match.group(3).strip()
     if not body:
-        return b" " + match.group(1) + match.group(2) + match.group(0)[-1:]  # ``{}``, ``[]``
-    dash = b"\n- " if match.group(1) == b"[" else b"\n"
-    return b"".join(dash + item.strip() for item in body.split(b","))
+        return match.group(0)  # ``{}``, ``[]``
+    if b"," not in body:
+        return match.group(1) + b"\n" + body
+    return match.group(1) + b"\n" + b"\n".join(item.strip() for item in body.split(b","))
 
 
 @dataclass
@@ -124,40 +129,15 @@ class Linted:
     chunk: Chunk
     findings: list[Finding] = field(default_factory=list)
     pods: int = 0
-    _lines: Counter[bytes] | bool | None = False
+    _lines: list[bytes] | bool | None = False
 
     @property
-    def scalar_lines(self) -> Counter[bytes] | None:
+    def scalar_lines(self) -> list[bytes] | None:
         """Its :func:`scalar_lines` (computed once: a base serves each overlay)."""
         if self._lines is False:
             self._lines = scalar_lines(self.chunk.data, False)
         assert not isinstance(self._lines, bool)
         return self._lines
-
-
-def lint_documents(
-    data: bytes, shown: str, options: Options
-) -> tuple[FileResult, dict[int, Linted]]:
-    """A UTF-8 resource file linted one chunk at a time: exactly what linting it whole gives
-    (the linter reads each chunk on its own either way), and each one-document chunk's share,
-    by document index. A file that holds an unrendered template is skipped whole, as linting it
-    whole does."""
-    result = FileResult(shown, size=len(data))
-    by_index: dict[int, Linted] = {}
-    index = 0
-    for chunk in chunks(data):
-        part = lint_part(chunk.data, shown, options, Part(0, len(chunk.data), chunk.line, index))
-        if part.unrendered:
-            return replace(part, size=len(data)), {}
-        if part.documents == index + 1:
-            by_index[index] = Linted(chunk, part.findings, part.pods)
-        result.findings += part.findings
-        result.pods += part.pods
-        result.declared += part.declared
-        result.unparsed = result.unparsed or part.unparsed
-        index = part.documents
-    result.documents = index
-    return result, by_index
 
 
 def shortcut_allowed(options: Options, data: bytes) -> bool:
@@ -168,12 +148,12 @@ def shortcut_allowed(options: Options, data: bytes) -> bool:
 
 def taken(
     b: Built, own: tuple, doc: Linted, first: dict[tuple, Finding]
-) -> list[tuple[Finding, Finding]] | None:
+) -> list[tuple[Finding, ObjectRef]] | None:
     """The resource file's findings of ``doc`` (the document of ``own``, the kind, name,
-    namespace and document index of the object ``b`` was built from), each with the finding the build output's object would have in its place
-    (renamed; position and fix stay the file's); None when ``b`` must be linted. ``first``:
-    the file's first finding of each identity and message, the one the mapping of a linted
-    output finding picks."""
+    namespace and document index of the object ``b`` was built from), each with the object
+    it names in the build output's place (renamed; the finding's position and fix stay the
+    file's); None when ``b`` must be linted. ``first``: the file's first finding of each
+    identity and message, the one the mapping of a linted output finding picks."""
     if any(step.kind not in HARMLESS for step in b.origin.steps):
         return None
     out = []
@@ -191,7 +171,7 @@ def taken(
         if spot in spots:
             return None  # two findings at one spot: their order would be the output's
         spots.add(spot)
-        out.append((f, replace(f, object=replace(f.object, name=b.name, namespace=b.namespace))))
+        out.append((f, ObjectRef(f.object.kind, b.name, b.namespace, f.object.document)))
     mine = doc.scalar_lines
     if mine is None or scalar_lines(b.chunk.data, True) != mine:
         return None
