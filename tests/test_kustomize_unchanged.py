@@ -67,13 +67,18 @@ def test_the_shortcut_is_taken_where_nothing_changed(monkeypatch: pytest.MonkeyP
     _linted(UNCHANGED / "renamed", Options(fixing=False))
     # Renamed and moved: taken from the resource file. Spelt otherwise by the build (truthy's
     # "yes", annotated's integer annotation, a quoted value, a nested flow collection) or
-    # anchored: linted in the output. The Service is not read at all (the pre-filter skips it);
-    # the ConfigMap that mentions containers is read, and taken.
+    # anchored: linted in the output. The Service is not read at all (the pre-filter skips it)
+    # unless the path its origin annotation names holds a word the pre-filter looks for (a
+    # checkout in a folder named seccomp-lint): then it is read, and taken. The ConfigMap that
+    # mentions containers is read, and taken.
+    service = ["Service/r-web"] if "Service/r-web" in taken else []
+    assert service == [] or "seccomp" in str(UNCHANGED.resolve())
     assert sorted(taken) == [
         "ConfigMap/r-notes",
         "Deployment/r-commented",
         "Deployment/r-plain",
         "Deployment/r-windows",
+        *service,
     ]
     taken.clear()
     _linted(UNCHANGED / "patched", Options(fixing=False))
