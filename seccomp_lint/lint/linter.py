@@ -28,7 +28,7 @@ from ..text.documents import (
     is_null,
     template_syntax_is_why,
 )
-from ..text.prefilter import relevant
+from ..text.prefilter import escaped, relevant
 from ..text.streams import (
     Chunk,
     DecodeError,
@@ -447,7 +447,7 @@ def _lint_document(
     invalid = [s for s in written if not s.applies(known)] if check and report else []
     checks, judges = by_type(rules, doc.text)
     # A suppression annotation's key says "seccomp-lint": most documents cannot hold one.
-    annotated = b"seccomp-lint" in doc.text or b"\\" in doc.text
+    annotated = b"seccomp-lint" in doc.text or escaped(doc.text)
     for pod in pod_templates(doc):
         result.pods += 1
         found = (

@@ -10,7 +10,7 @@ from typing import TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..model.data import Finding, Severity
+from ..model.data import Finding, Severity, Source
 from ..rules import RULES, doc, level_name, section
 from ..rules.base import Rule
 from .identity import STDIN_NAMES, fingerprint
@@ -243,13 +243,7 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Whe
             }
         ]
     if f.source is not None and path == own:
-        region = {"startLine": f.source.line} if f.source.line else None
-        related: dict = {"artifactLocation": _artifact(f.source.path)}
-        if region:
-            related["region"] = region
-        result["relatedLocations"] = [
-            {"id": 1, "physicalLocation": related, "message": {"text": "rendered from here"}}
-        ]
+        result["relatedLocations"] = _related(f.source)
     if f.fix is not None and f.fix.edits and path == own:
         result["fixes"] = [
             {
@@ -338,8 +332,7 @@ def _result_text(
         properties = {"admission": admission_dict(f.admission)}
         out.append(f',\n{a}"properties": {_written(properties, a)}')
     if f.source is not None and path == own:
-        related = _result(f, index, {}, where)["relatedLocations"]
-        out.append(f',\n{a}"relatedLocations": {_written(related, a)}')
+        out.append(f',\n{a}"relatedLocations": {_written(_related(f.source), a)}')
     if f.fix is not None and f.fix.edits and path == own:
         g, h, i = e + "  ", e + "    ", e + "      "
         replacements = ",\n".join(
@@ -359,6 +352,14 @@ def _result_text(
         )
     out.append(f"\n{_RESULT_PAD}}}")
     return _Written("".join(out))
+
+
+def _related(source: Source) -> list[dict]:
+    """A rendered finding's related location: the template it was rendered from."""
+    related: dict = {"artifactLocation": _artifact(source.path)}
+    if source.line:
+        related["region"] = {"startLine": source.line}
+    return [{"id": 1, "physicalLocation": related, "message": {"text": "rendered from here"}}]
 
 
 def _fingerprint(f: Finding, uri: str, seen: dict[str, int]) -> str:
