@@ -15,14 +15,13 @@ from dataclasses import replace
 
 from ..model.data import Edit, Finding, Options, Pos
 from ..rules import SYNTAX
-from ..text.streams import Part, count_lines, parts
+from ..text.streams import Part, count_lines, has_bom, parts
 from . import fixes
 from .fixes import FileFix, _rounds, _tally, _Text
 
 # Below this size a stream is fixed in one process; parts of about PART_BYTES each.
 SPLIT_MIN_BYTES = 2 << 20
 PART_BYTES = 1 << 20
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def fix_part(
@@ -90,7 +89,7 @@ def _joined(
 ) -> FileFix | None:
     """The parts fixed in worker processes and joined; None where they do not add up to the
     whole (then the caller fixes the whole text)."""
-    if data.startswith(_BOMS):
+    if has_bom(data):
         return None
     cut = parts(data, max(PART_BYTES, len(data) // (jobs * 4)))
     if len(cut) < 2:

@@ -38,6 +38,7 @@ from ..text.streams import (
     count_documents,
     count_lines,
     decode,
+    has_bom,
     json_chunks,
     position,
     split,
@@ -492,6 +493,6 @@ def lint_bytes(
 ) -> FileResult:
     """Lint an in-memory stream (UTF-8 without a byte-order mark is read in place, and only
     then are its chunks' ``shares`` told)."""
-    if is_json or data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xef\xbb\xbf")):
+    if is_json or has_bom(data):
         return lint_stream(io.BytesIO(data).read, path, options, is_json)
     return _scan(chunks(data), path, options, FileResult(path, size=len(data)), 0, shares)

@@ -13,7 +13,7 @@ from ..lint.config import Config, patterns
 from ..lint.linter import FileResult, lint_bytes, lint_part, lint_stream
 from ..model.data import Options
 from ..text.errors import ToolContractError
-from ..text.streams import Part, json_file, looks_json, parts
+from ..text.streams import Part, has_bom, json_file, looks_json, parts
 
 if TYPE_CHECKING:
     import pathspec
@@ -314,7 +314,6 @@ class _Kept:
 # objects need not be one process's work.
 SPLIT_MIN_BYTES = 2 << 20
 PART_BYTES = 1 << 20
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -367,7 +366,7 @@ def _parts(item: Input, jobs: int) -> list[Part] | None:
             data = handle.read()
     except OSError:
         return None  # the worker reports it
-    if data.startswith(_BOMS):
+    if has_bom(data):
         return None
     found = parts(data, max(PART_BYTES, len(data) // (jobs * 4)))
     return found if len(found) > 1 else None

@@ -47,6 +47,12 @@ class DecodeError(Exception):
     """The bytes are not text in an encoding YAML allows."""
 
 
+def has_bom(data: bytes) -> bool:
+    """Whether a text starts with a byte-order mark (UTF-8, -16 or -32): it is not read in
+    place as UTF-8, nor cut in parts."""
+    return any(data.startswith(bom) for bom, _ in _BOMS)
+
+
 def decode(data: bytes) -> tuple[bytes, str, bytes]:
     """UTF-8 bytes to parse, the original encoding name and the BOM that was removed."""
     for bom, encoding in _BOMS:

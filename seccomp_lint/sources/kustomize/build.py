@@ -29,7 +29,7 @@ from ...sources.toolrun import OFFLINE, ToolError, run_tool
 from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
-from ...text.streams import Part, json_file
+from ...text.streams import Part, has_bom, json_file
 from ..adapter import Mapped
 from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
@@ -133,7 +133,6 @@ class InSource:
 # file whose bytes changed since (a fix, a rebuild) is linted again.
 _LINTED: dict[tuple[str, str, Options], tuple[bytes, SourceFile]] = {}
 _LINTED_MAX = 256
-_MARKS = (b"\xef", b"\xfe", b"\xff", b"\x00")  # the first bytes of a byte-order mark
 
 
 @dataclass
@@ -172,7 +171,7 @@ class SourceFiles:
             seen = _LINTED.get(key)
             if seen is None or seen[0] != data:
                 # (a JSON file or one with a byte-order mark is read another way: no shares)
-                if not json_file(path) and data[:1] not in _MARKS:
+                if not json_file(path) and not has_bom(data):
                     source = lint_resource(data, key[1], options)[1]
                 else:
                     found = lint_bytes(data, key[1], options, json_file(path)).findings
