@@ -200,7 +200,12 @@ def typed_objects(doc: Document) -> list[tuple[Node, str]]:
     or ``apiVersion``) take the list's item kind. An object that aliases make appear many
     times is yielded once: a List of aliased Lists would otherwise expand exponentially.
     """
-    stack: list[tuple[Node, str | None]] = [(doc.root, doc.implied_kind)]
+    root = doc.root
+    kind = text(doc.get(root, "kind"))
+    if kind is not None and not kind.endswith("List"):
+        # Nearly every document: one object or none, no envelope (what the walk below finds).
+        return [(root, kind)] if text(doc.get(root, "apiVersion")) is not None else []
+    stack: list[tuple[Node, str | None]] = [(root, doc.implied_kind)]
     seen: set[int] = set()
     out = []
     while stack:

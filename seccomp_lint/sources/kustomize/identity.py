@@ -151,12 +151,7 @@ def _document_objects(doc: Document) -> list[SourceObject]:
     """The objects of a composed document; one that is the document's only object knows its
     document's index."""
     root = doc.root
-    kind = text(doc.get(root, "kind"))
-    if kind is not None and not kind.endswith("List") and doc.implied_kind is None:
-        # (what typed_objects finds in a document of one object, found sooner)
-        found = [(root, kind)] if text(doc.get(root, "apiVersion")) is not None else []
-    else:
-        found = typed_objects(doc)
+    found = typed_objects(doc)
     own = len(found) == 1 and found[0][0] is root and not found[0][1].endswith("List")
     out = []
     for node, kind in found:
