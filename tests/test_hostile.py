@@ -828,6 +828,44 @@ def test_dangling_symlink(tmp_path: Path):
     assert b"missing-seccomp-profile" in done.stdout  # the readable file is still linted
 
 
+def test_real_path_resolves_as_os_path_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """sources.files.real_path asks the kernel where it can: the same answer as
+    os.path.realpath for files, folders, chains of links, links through folders and back out
+    with ``..``, dangling links, loops, missing paths, a file used as a folder, a FIFO (which
+    must not block), relative paths and the empty path."""
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    write(tmp_path / "real" / "deep", "pod.yaml", POD)
+    os.symlink("real/deep", tmp_path / "to-deep")
+    os.symlink("to-deep/pod.yaml", tmp_path / "chain.yaml")
+    os.symlink("chain.yaml", tmp_path / "chain2.yaml")
+    os.symlink("gone.yaml", tmp_path / "dangling.yaml")
+    os.symlink("loop-b", tmp_path / "loop-a")
+    os.symlink("loop-a", tmp_path / "loop-b")
+    os.mkfifo(tmp_path / "fifo")
+    monkeypatch.chdir(tmp_path / "real")
+    paths = [
+        tmp_path / "real" / "deep" / "pod.yaml",
+        tmp_path / "to-deep",
+        tmp_path / "to-deep" / ".." / "deep" / "pod.yaml",
+        tmp_path / "chain2.yaml",
+        tmp_path / "dangling.yaml",
+        tmp_path / "loop-a",
+        tmp_path / "loop-a" / "x",
+        tmp_path / "missing" / "x.yaml",
+        tmp_path / "real" / "deep" / "pod.yaml" / "x",
+        tmp_path / "fifo",
+        "deep/pod.yaml",
+        "../to-deep/./pod.yaml",
+        ".",
+        "",
+    ]
+    for path in map(str, paths):
+        assert sources.real_path(path) == os.path.realpath(path), path
+    # Where the kernel is not asked (no /proc), os.path.realpath answers itself.
+    monkeypatch.setattr(sources, "_FD_NAMES", None)
+    assert sources.real_path("../chain2.yaml") == str(tmp_path / "real" / "deep" / "pod.yaml")
+
+
 def test_unreadable_file(tmp_path: Path):
     if os.geteuid() == 0:
         # Permissions do not stop root: a file whose read fails (EIO) stands in for one.

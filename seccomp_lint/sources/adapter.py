@@ -10,7 +10,6 @@ registry of adapters, one per build kind, is :mod:`seccomp_lint.sources.builds`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
@@ -19,6 +18,7 @@ from ..fix.fixes import FileFix
 from ..lint.linter import FileResult
 from ..model.data import Finding, Options
 from .discover import Discoverer
+from .files import real_path
 
 R = TypeVar("R")
 
@@ -121,9 +121,9 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
     by_path: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_path.setdefault(f.path, []).append(f)
-    have = {os.path.realpath(p) for p in by_path}
+    have = {real_path(p) for p in by_path}
     for path in sources:
-        real = os.path.realpath(path)
+        real = real_path(path)
         if real not in have:
             have.add(real)
             by_path[path] = []

@@ -27,7 +27,7 @@ from ..model.data import Level
 from ..rules.invalid_pod_security_label import ID as INVALID_LABEL
 from ..text.streams import json_file
 from .discover import Discoverer, _shown, repository_root
-from .files import STDIN, Input, excluder
+from .files import STDIN, Input, excluder, real_path
 
 # ``kind: Namespace`` in any of YAML's and JSON's spellings but escapes (a CRD's
 # ``scope: Namespaced`` is most of the files that say "Namespace" and is no match).
@@ -49,8 +49,8 @@ def repository_namespaces(
     only_namespaces = replace(options, select=frozenset({INVALID_LABEL}), fixes=False)
     linted = {os.path.abspath(i.path) for i in inputs if i.path != STDIN}
     given = [p for p in request.paths or (".",) if p != STDIN]  # no path: the working directory
-    walked = {os.path.realpath(p) for p in given if os.path.isdir(p)}
-    roots = _outermost({os.path.realpath(repository_root(p)) for p in given})
+    walked = {real_path(p) for p in given if os.path.isdir(p)}
+    roots = _outermost({real_path(repository_root(p)) for p in given})
     out: list[FileResult] = []
     for index in map(discoverer.index, (r for r in roots if r not in walked)):
         for path in index.manifests():
@@ -65,7 +65,7 @@ def repository_namespaces(
                 continue
             if excluded(path):
                 continue
-            real = os.path.realpath(path)
+            real = real_path(path)
             if real in linted or index.overlays_of(real):
                 continue  # an input (by its real path), or a kustomization's (in its build)
             shown = _shown(path)

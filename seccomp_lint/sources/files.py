@@ -197,19 +197,42 @@ class Ignores:
         return verdict
 
 
+# Linux names the file an open descriptor refers to: the kernel resolves a path in three system
+# calls where os.path.realpath makes one lstat per component (27 against 6 µs, a walk with builds
+# asks hundreds of times).
+_FD_NAMES = "/proc/self/fd/" if hasattr(os, "O_PATH") and os.path.isdir("/proc/self/fd") else None
+
+
+def real_path(path: str) -> str:
+    """``os.path.realpath(path)``: by the kernel where the path exists (Linux), else by
+    :func:`os.path.realpath` itself (a missing file, a dangling link, another system)."""
+    if _FD_NAMES is None:
+        return os.path.realpath(path)
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return os.path.realpath(path)
+    try:
+        return os.readlink(f"{_FD_NAMES}{fd}")
+    except OSError:
+        return os.path.realpath(path)
+    finally:
+        os.close(fd)
+
+
 def _ancestor_link(path: str, top: str) -> bool:
     """Whether ``path`` is a symlink to the walk's top or a folder above it: entering it would
     walk the parent's files through the link."""
     if not os.path.islink(path):
         return False
-    real = os.path.realpath(path)
+    real = real_path(path)
     return top == real or top.startswith(real.rstrip(os.sep) + os.sep)
 
 
 def _walk(top: str, found: Discovery, respect_gitignore: bool) -> Iterator[Input]:
     seen: set[tuple[int, int]] = set()
     ignores = Ignores(top, respect_gitignore)
-    real_top = os.path.realpath(top)
+    real_top = real_path(top)
 
     def onerror(exc: OSError) -> None:
         found.errors.append((str(exc.filename), f"cannot read directory: {exc.strerror}"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
+from ..files import real_path
 from .build import Built, lint_built
 
 
@@ -30,7 +31,7 @@ class Kustomize:
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         result, mapped, built = lint_built(directory, options)
         # The resource files the build output came from, shown as the findings show paths.
-        root = os.path.realpath(directory)
+        root = real_path(directory)
         read = sorted(
             {
                 os.path.normpath(os.path.join(directory, os.path.relpath(b.origin.path, root)))

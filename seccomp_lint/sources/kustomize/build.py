@@ -31,6 +31,8 @@ from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
 from ...text.streams import Part, has_bom, json_file
 from ..adapter import Mapped
+from ..discover import tool_path
+from ..files import real_path
 from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
 from .unchanged import shortcut_allowed, taken
@@ -48,10 +50,10 @@ _GENERATOR_KEYS = {
 
 def build_command(root: str) -> list[str]:
     """``kustomize build ROOT`` or ``kubectl kustomize ROOT``, whichever is on PATH."""
-    kustomize = shutil.which("kustomize")
+    kustomize = tool_path("kustomize")
     if kustomize:
         return [kustomize, "build", root]
-    kubectl = shutil.which("kubectl")
+    kubectl = tool_path("kubectl")
     if kubectl:
         return [kubectl, "kustomize", root]
     raise ToolError(
@@ -79,9 +81,10 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     relative to it and are resolved with :func:`origin_path`.
     """
     command = build_command(".")  # fail before creating anything when no tool is installed
-    target = os.path.realpath(directory)
-    with tempfile.TemporaryDirectory(prefix="seccomp-lint-kustomize-") as tmp:
-        wrapper = os.path.realpath(tmp)
+    target = real_path(directory)
+    wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+    kustomization = os.path.join(wrapper, "kustomization.yaml")
+    try:
         # Kustomize takes a resource directory only by a relative path; it is a new root, so
         # the user's own load restrictions still apply inside it.
         relative = os.path.relpath(target, wrapper).replace(os.sep, "/")
@@ -89,11 +92,24 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
             text = wrapper_kustomization(relative, patches)
         except NoFix as exc:
             raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
-        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+        with open(kustomization, "w", encoding="utf-8") as handle:
             handle.write(text)
         command[-1] = wrapper
         env = {**os.environ, **OFFLINE}
         return run_tool(command, f"kustomize build of {directory}", env=env), wrapper
+    finally:
+        _remove_wrapper(wrapper, kustomization)
+
+
+def _remove_wrapper(wrapper: str, kustomization: str) -> None:
+    """The wrapper's directory deleted: its one file and itself (a walk builds dozens, and a
+    tree removal costs ten times as much), the whole tree if anything else got in."""
+    try:
+        if os.path.lexists(kustomization):
+            os.unlink(kustomization)
+        os.rmdir(wrapper)
+    except OSError:
+        shutil.rmtree(wrapper, ignore_errors=True)
 
 
 def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
@@ -315,7 +331,7 @@ def lint_built(
     # for the overlay from them.
     sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
     shortcut = shortcut_allowed(options, data)
-    ctx = SourceFiles(directory, os.path.realpath(directory), wrapper, sources)
+    ctx = SourceFiles(directory, real_path(directory), wrapper, sources)
     options = replace(options, prefilter=False, fixes=options.fixing)
     shown = f"{directory} (kustomize build)"
     try:
