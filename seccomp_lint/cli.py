@@ -277,7 +277,7 @@ _OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
                 type=int,
                 default=0,
                 metavar="N",
-                help="worker processes for large runs (default: CPU count)",
+                help="worker processes for large runs; builds a lint runs at once (default: CPU count)",
             ),
         ),
         (

@@ -286,21 +286,21 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
 def _walked_builds(
     state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
 ) -> None:
-    """The builds a walk found, linted (a directory also named by --kustomize/--chart is
-    built once, as named); with --fix each is fixed in turn, linted just before its fix stage
-    (an earlier build's fix may have changed a file it shares), a chart once per values file
-    the config names for it."""
+    """The builds a walk found, linted (one also named by --kustomize/--chart is built once, as
+    named; a lint starts up to --jobs builds ahead); with --fix each is fixed in turn, linted
+    just before its fix stage (an earlier build's fix may have changed a file it shares), a
+    chart once per values file the config names for it."""
     request = state.request
-    todo = _unnamed(walked, named)
+    # A chart's renders with a configured values file first: one whose values file its own
+    # fix changes then no longer keeps the defaults' fix from being verified.
+    todo = sorted(_unnamed(walked, named), key=lambda p: not p.values)
     if not todo:
         return
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
     from .sources.builds import lint_planned
 
-    # A chart's renders with a configured values file first: one whose values file its own
-    # fix changes then no longer keeps the defaults' fix from being verified.
-    for planned in sorted(todo, key=lambda p: not p.values):
-        (build,) = lint_planned([planned], request.options)
+    ahead = request.jobs if request.mode is Mode.LINT else 0
+    for build, planned in zip(lint_planned(todo, request.options, ahead), todo):
         if request.mode is Mode.LINT or build.result.error:
             for result in per_file(build.result, build.sources):
                 state.collect(_once(result, seen))
@@ -320,7 +320,7 @@ def _lint_walked(walked: list[Planned], named: list[Build], options: Options) ->
         return []
     from .sources.builds import lint_planned  # (a documented seam, as in _walked_builds)
 
-    return lint_planned(todo, options)
+    return list(lint_planned(todo, options))
 
 
 def _once(result: FileResult, seen: set[tuple]) -> FileResult:

@@ -8,7 +8,9 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import FIXTURES, WEB_POD, tree, undo_overlay
@@ -266,13 +268,14 @@ def test_a_rebuild_that_fails_leaves_every_file_as_before(
     overlay = undo_overlay(top)
     before = tree(top)
     calls = []
-    real_run, real_map = toolrun.subprocess.run, kbuild.map_finding
+    real_map = kbuild.map_finding
+    boom = [sys.executable, "-c", "import sys; sys.stderr.write('Error: boom'); sys.exit(1)"]
 
-    def run(argv, **kwargs):
+    def popen(argv, **kwargs):
         calls.append(argv)
         if len(calls) >= 2 and failure == "tool":  # every rebuild
-            return subprocess.CompletedProcess(argv, 1, b"", b"Error: boom")
-        return real_run(argv, **kwargs)
+            argv = boom
+        return subprocess.Popen(argv, **kwargs)
 
     def map_finding(*args, **kwargs):
         if len(calls) >= 2 and failure == "contract":
@@ -281,7 +284,10 @@ def test_a_rebuild_that_fails_leaves_every_file_as_before(
             raise MemoryError
         return real_map(*args, **kwargs)
 
-    monkeypatch.setattr(toolrun.subprocess, "run", run)
+    # (the tool runs' own module: no other process the run starts is counted)
+    monkeypatch.setattr(
+        toolrun, "subprocess", SimpleNamespace(**{**vars(subprocess), "Popen": popen})
+    )
     monkeypatch.setattr(kbuild, "map_finding", map_finding)
     if failure == "program":
         with pytest.raises(MemoryError):

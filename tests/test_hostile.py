@@ -1061,7 +1061,7 @@ for name in ("fdopen", "fchmod", "fsync", "replace"):
 writer.os = proxy
 writer.put_back = step(writer.put_back)  # undoing a write the rebuild does not confirm
 tools = types.SimpleNamespace(**vars(subprocess))
-tools.run = step(subprocess.run)  # a build tool's run (the rebuild that verifies a fix)
+tools.Popen = step(subprocess.Popen)  # a build tool's start (the rebuild that verifies a fix)
 toolrun.subprocess = tools
 code = main(sys.argv[3:])
 print("STEPS", seen, file=sys.stderr)

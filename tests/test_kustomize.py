@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -160,11 +162,39 @@ def test_time_limit(lint, monkeypatch, tmp_path: Path) -> None:
     fake.write_text("#!/bin/sh\nexec sleep 3600\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent) + os.pathsep + os.environ["PATH"])
-    # TIMEOUT lives beside run_tool, wherever the refactoring puts that.
-    monkeypatch.setattr(sys.modules[kustomize.run_tool.__module__], "TIMEOUT", 0.5)
+    # TIMEOUT lives beside the tool run, wherever the refactoring puts that.
+    monkeypatch.setattr(sys.modules[kustomize.Started.__module__], "TIMEOUT", 0.5)
     result = lint("--kustomize", str(KUSTOMIZE / "base"))
     assert result.code == 2
     assert "did not finish within 0.5 s" in result.stderr
+
+
+def test_builds_started_ahead_and_never_asked_for_are_stopped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A lint that ends before it asks for the builds it started (an error, an interrupt)
+    stops them: the tool processes are ended and their wrapper directories removed."""
+    name = "kustomize" if shutil.which("kustomize") else "kubectl"
+    pids = tmp_path / "pids"
+    fake = tmp_path / "bin" / name
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\necho $$ >> "{pids}"\nexec sleep 3600\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    overlays = [str(KUSTOMIZE / "base"), str(KUSTOMIZE / "overlay")]
+    with kustomize.building_ahead(overlays, 2):
+        for _ in range(500):  # both started (each writes its pid first)
+            if pids.exists() and len(pids.read_text().split()) == 2:
+                break
+            time.sleep(0.02)
+        assert len(list(scratch.iterdir())) == 2  # their wrapper directories
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended (and reaped)
+    assert list(scratch.iterdir()) == []
 
 
 def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> None:
@@ -174,7 +204,7 @@ def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> Non
         seen.append(argv)
         raise kustomize.ToolError("stop")
 
-    monkeypatch.setattr(kustomize, "run_tool", fake)
+    monkeypatch.setattr(kustomize, "Started", fake)
     kustomize.lint(str(KUSTOMIZE / "base"), Options())
     flags = " ".join(seen[0])
     for flag in ("--enable-helm", "--enable-alpha-plugins", "--enable-exec", "--load-restrictor"):

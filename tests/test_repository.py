@@ -113,6 +113,49 @@ def test_no_builds_lints_file_by_file_as_before(repo: Path) -> None:
     assert run_cli(".").findings == result.findings
 
 
+def _logged_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The build tool on PATH wrapped in a script that logs each build's start and end and
+    takes 0.3 s longer (so that builds started together overlap); the log."""
+    name = "kustomize" if shutil.which("kustomize") else "kubectl"
+    real, log = shutil.which(name), tmp_path / "builds.log"
+    shim = tmp_path / "shim" / name
+    shim.parent.mkdir()
+    shim.write_text(
+        f'#!/bin/sh\necho start >> "{log}"\nsleep 0.3\n"{real}" "$@"\nstatus=$?\n'
+        f'echo end >> "{log}"\nexit $status\n'
+    )
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _most_at_once(log: Path) -> int:
+    """The most builds the log shows running at one time; the log emptied."""
+    running = most = 0
+    for event in log.read_text().split():
+        running += 1 if event == "start" else -1
+        most = max(most, running)
+    log.write_text("")
+    return most
+
+
+def test_a_lint_starts_builds_ahead_up_to_its_jobs(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk's lint runs up to --jobs builds at once (kubectl builds the next overlay while
+    the output before is read), with the same report; a fix builds each in its turn, after
+    the fix before it (which may have changed a file it reads)."""
+    log = _logged_builds(tmp_path, monkeypatch)
+    one = run_cli(".", "--jobs", "1")
+    assert _most_at_once(log) == 1
+    two = run_cli(".", "--jobs", "2")
+    assert _most_at_once(log) == 2  # the two overlays
+    assert one.code == two.code == 1 and one.report == two.report
+    assert reported(two.findings, repo) == marked(repo)
+    run_cli(".", "--jobs", "2", "--fix")
+    assert _most_at_once(log) == 1
+
+
 # --------------------------------------------------------------------------- changed files
 
 

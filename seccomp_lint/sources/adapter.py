@@ -11,6 +11,7 @@ registry of adapters, one per build kind, is :mod:`seccomp_lint.sources.builds`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -105,6 +106,11 @@ class BuildSource(Protocol):
 
     def lint(self, directory: str, values: list[str], options: Options) -> Build:
         """Build (or render) ``directory``, lint the output, map findings to their sources."""
+        ...
+
+    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
+        """Within: the builds of ``directories`` may start before :meth:`lint` asks for them,
+        up to ``jobs`` at once (a lint's, which nothing changes the files under)."""
         ...
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:

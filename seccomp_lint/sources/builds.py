@@ -16,7 +16,8 @@ ones; the scratch copy of a ``--diff``, only for that.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 
 from ..model.data import Options
@@ -52,9 +53,18 @@ def lint_builds(inputs: list[tuple[str, str]], values: list[str], options: Optio
     return [adapter(kind).lint(directory, values, options) for kind, directory in inputs]
 
 
-def lint_planned(planned: list[Planned], options: Options) -> list[Build]:
-    """Build and lint what a walk found (:mod:`.discover`), each with its own values files."""
-    return [adapter(p.kind).lint(p.directory, list(p.values), options) for p in planned]
+def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> Iterator[Build]:
+    """Build and lint what a walk found (:mod:`.discover`), each with its own values files, one
+    at a time as they are asked for (a fix stage changes files the next build may read); with
+    ``ahead``, a lint, each kind's adapter may start up to that many builds before they are
+    asked for (kubectl runs while the output before is read)."""
+    with ExitStack() as started:
+        if ahead:
+            for kind in dict.fromkeys(p.kind for p in planned):
+                directories = [p.directory for p in planned if p.kind == kind]
+                started.enter_context(adapter(kind).ahead(directories, ahead))
+        for p in planned:
+            yield adapter(p.kind).lint(p.directory, list(p.values), options)
 
 
 def fix_build(build: Build, run: FixRun) -> BuildFix:

@@ -1,8 +1,18 @@
-"""Running an external build tool (kustomize, kubectl, helm): offline, time-limited, verbatim errors."""
+"""Running an external build tool (kustomize, kubectl, helm): offline, time-limited, verbatim errors.
+
+A run writes its output to unnamed temporary files rather than pipes, so it can be started and
+left to run (a walk's lint starts builds ahead, :func:`~.kustomize.build.building_ahead`) without
+anyone draining it; its end is waited for on a process descriptor where the system has them.
+"""
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
+import tempfile
+import time
+from typing import IO
 
 TIMEOUT = 60.0  # seconds a build may take
 # Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
@@ -22,23 +32,76 @@ class ToolError(Exception):
     """A build tool is missing, failed or took too long; the message is shown as it is."""
 
 
+class Started:
+    """A build tool running, its stdout and stderr going to temporary files; the time limit
+    counts from its start."""
+
+    def __init__(
+        self, argv: list[str], what: str, cwd: str | None = None, env: dict | None = None
+    ) -> None:
+        self.what = what
+        # (closed by result or stop: the files outlive this call)
+        self.out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err
+            )
+        except OSError as exc:
+            self._close()
+            raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+        self.deadline = time.monotonic() + TIMEOUT
+
+    def result(self) -> bytes:
+        """Its stdout once it ends, or ToolError with its stderr verbatim (or its time up)."""
+        try:
+            code = _wait(self.process, self.deadline - time.monotonic())
+            if code is None:
+                self.stop()
+                raise ToolError(f"{self.what} did not finish within {TIMEOUT:g} s")
+            if code != 0:
+                err = _read(self.err).decode("utf-8", "replace").rstrip()
+                raise ToolError(f"{self.what} failed (exit {code}):\n{err}")
+            return _read(self.out)
+        finally:
+            self._close()
+
+    def stop(self) -> None:
+        """End it: its time is up, or the run no longer needs it."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self.out.close()
+        self.err.close()
+
+
+def _wait(process: subprocess.Popen, timeout: float) -> int | None:
+    """The exit code once the process ends within ``timeout`` seconds, else None: woken by its
+    process descriptor where there is one (``Popen.wait`` with a time limit polls, sleeping up
+    to 50 ms at a time)."""
+    timeout = max(0.0, timeout)
+    try:
+        descriptor = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    try:
+        ended = select.select([descriptor], [], [], timeout)[0]
+    finally:
+        os.close(descriptor)
+    return process.wait() if ended else None
+
+
+def _read(handle: IO[bytes]) -> bytes:
+    handle.seek(0)
+    return handle.read()
+
+
 def run_tool(argv: list[str], what: str, cwd: str | None = None, env: dict | None = None) -> bytes:
     """Run a build tool with the time limit; its stdout, or ToolError with its stderr verbatim."""
-    try:
-        done = subprocess.run(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{what} did not finish within {TIMEOUT:g} s") from None
-    except OSError as exc:
-        raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").rstrip()
-        raise ToolError(f"{what} failed (exit {done.returncode}):\n{err}")
-    return done.stdout
+    return Started(argv, what, cwd, env).result()

@@ -5,6 +5,7 @@ documented seam): a lint run does not import them."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ...model.data import Options
@@ -30,6 +31,9 @@ class Helm:
         result, mapped = lint_mapped(directory, values, options)
         read = rendered_from(directory, result.data, values)
         return HelmBuild("helm", directory, result, list(mapped), read, tuple(values))
+
+    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
+        return nullcontext()  # (the SDK renders in this process, one chart at a time)
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         from .fix import fix_chart  # a documented seam: the fix stage loads only to fix

@@ -8,12 +8,13 @@ does not import the fix engine's modules, nor the overlay patch writer's.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
 from ..files import real_path
-from .build import Built, lint_built
+from .build import Built, building_ahead, lint_built
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Kustomize:
             }
         )
         return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
+
+    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
+        return building_ahead(directories, jobs)
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         """Fix the sources in place and rebuild (undoing what the build does not show); then
