@@ -3,7 +3,8 @@
 repository with overlays and charts, each against the tools' own time and a plain lint.
 
     python bench/builds.py [--objects 500 --objects 1000 --objects 2000] [--apps 12]
-                           [--charts 3] [--repeat 3] [--compiled] [--out bench/RESULTS.md | -]
+                           [--charts 3] [--per-app 1 --per-app 10] [--repeat 3] [--compiled]
+                           [--out bench/RESULTS.md | -]
 
 The budget (issue 21): a run with builds costs at most the builds' own tool time plus 1.5x the
 plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and CPU from
@@ -13,12 +14,14 @@ plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and C
   named by the kustomization beside it:
   ``python -m seccomp_lint --jobs 1 --format json --kustomize OUT/one-N/base`` against
   ``python -m seccomp_lint --jobs 1 --format json --no-builds OUT/one-N/base/apps.yaml``;
-* a repository: ``OUT/repo`` holds ``--apps`` applications (a base of a Deployment, a Service and
-  a ConfigMap; a staging and a production overlay with prefixes, namespaces and patches),
-  ``--charts`` copies of the ``helm create`` chart of tests/fixtures/repo, and plain manifests:
+* a repository: ``OUT/repo`` holds ``--apps`` applications (a base of ``--per-app``
+  Deployments, as many Services and ConfigMaps; a staging and a production overlay with
+  prefixes, namespaces and patches), ``--charts`` copies of the ``helm create`` chart of
+  tests/fixtures/repo, and plain manifests (``manifests/``, which no build reads):
   ``python -m seccomp_lint --jobs 1 --format json OUT/repo`` (the walk builds every overlay and
   renders every chart) against the same with ``--no-builds`` (every file linted as itself), and
-  against a plain lint of the builds' own output (``OUT/repo-built``, what the builds emit).
+  against a plain lint of the bytes the walk lints (``OUT/repo-built``: what the builds emit,
+  and the plain manifests). One case for each ``--per-app`` (default 1).
 
 Tool time: ``kubectl`` is run through a shim on PATH that runs it under ``time`` (so it is the
 time of the builds seccomp-lint itself ran, wall and CPU); the Helm SDK's renders (no ``helm``
@@ -108,9 +111,10 @@ def one_file(n: int) -> str:
     return base
 
 
-def repository(apps: int, charts: int) -> tuple[str, list[str], list[str]]:
-    """OUT/repo: the repository, its overlays and its charts."""
-    top = os.path.join(OUT, f"repo-{apps}-{charts}")
+def repository(apps: int, charts: int, per_app: int = 1) -> tuple[str, list[str], list[str]]:
+    """OUT/repo: the repository, its overlays and its charts; each base ``per_app``
+    Deployments (with a Service and a ConfigMap each)."""
+    top = os.path.join(OUT, f"repo-{apps}-{charts}" + (f"-{per_app}" if per_app > 1 else ""))
     overlays = [
         os.path.join(top, "apps", f"app-{i}", "overlays", stage)
         for i in range(apps)
@@ -124,16 +128,24 @@ def repository(apps: int, charts: int) -> tuple[str, list[str], list[str]]:
     for i in range(apps):
         app = os.path.join(top, "apps", f"app-{i}")
         name = f"svc-{i}"
-        _write(os.path.join(app, "base", "deployment.yaml"), _deployment(name, i % 3 == 0))
+        names = [name] + [f"{name}-{m}" for m in range(1, per_app)]
+        deployments = [_deployment(n, (i + m) % 3 == 0) for m, n in enumerate(names)]
+        _write(os.path.join(app, "base", "deployment.yaml"), "---\n".join(deployments))
         _write(
             os.path.join(app, "base", "service.yaml"),
-            f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n"
-            f"  selector: {{app: {name}}}\n  ports:\n    - port: 80\n      targetPort: 8080\n",
+            "---\n".join(
+                f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {n}\nspec:\n"
+                f"  selector: {{app: {n}}}\n  ports:\n    - port: 80\n      targetPort: 8080\n"
+                for n in names
+            ),
         )
         _write(
             os.path.join(app, "base", "config.yaml"),
-            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}-config\ndata:\n"
-            + "".join(f"  key{k}: value-{k}-{'x' * 40}\n" for k in range(30)),
+            "---\n".join(
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}-config\ndata:\n"
+                + "".join(f"  key{k}: value-{k}-{'x' * 40}\n" for k in range(30))
+                for n in names
+            ),
         )
         _write(
             os.path.join(app, "base", "kustomization.yaml"),
@@ -236,12 +248,12 @@ def helm_time(charts: list[str]) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
-def built_outputs(overlays: list[str], charts: list[str], into: str) -> int:
-    """What the builds emit (plain ``kubectl kustomize``, ``render``), as files under ``into``;
-    their size."""
+def built_outputs(overlays: list[str], charts: list[str], into: str, plain: str) -> int:
+    """What the walk lints, as files under ``into``: what the builds emit (plain ``kubectl
+    kustomize``, ``render``) and the files no build reads (the folder ``plain``); its size."""
     shutil.rmtree(into, ignore_errors=True)
-    os.makedirs(into)
-    size = 0
+    shutil.copytree(plain, os.path.join(into, "plain"))
+    size = sum(os.path.getsize(os.path.join(into, "plain", f)) for f in os.listdir(plain))
     for i, overlay in enumerate(overlays):
         out = subprocess.run(["kubectl", "kustomize", overlay], capture_output=True, check=True)
         size += len(out.stdout)
@@ -331,12 +343,20 @@ def bench(args) -> list[dict]:
             }
         )
         _run.log(f"{n}: {run}; plain {plain}")
-    top, overlays, charts = repository(args.apps, args.charts)
+    for per_app in args.per_app:
+        rows.append(_walk(args, per_app, env, log))
+    return rows
+
+
+def _walk(args, per_app: int, env: dict, log: str) -> dict:
+    """The walk of a generated repository (``per_app`` Deployments a base) against plain lints
+    of its files and of what the walk lints: the builds' output and the files no build reads."""
+    top, overlays, charts = repository(args.apps, args.charts, per_app)
     files = [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
     _run.warm_cache(files)
     helm = helm_time(charts)
     outputs = os.path.join(OUT, "repo-built")
-    size = built_outputs(overlays, charts, outputs)
+    size = built_outputs(overlays, charts, outputs, os.path.join(top, "manifests"))
     run, plain, built = _interleaved(
         [
             (_lint("--no-respect-gitignore", top), env, log),
@@ -345,20 +365,22 @@ def bench(args) -> list[dict]:
         ],
         args.repeat,
     )
-    rows.append(
-        {
-            "case": f"walk: {len(overlays)} overlays of {args.apps} bases, {len(charts)} charts, "
-            f"{args.apps * 2} plain files",
-            "size": sum(os.path.getsize(f) for f in files),
-            "built_size": size,
-            "run": run,
-            "tool": (run.tool_wall + helm[0], run.tool_cpu + helm[1]),
-            "helm": helm,
-            "plain": {"the repository's files": plain, "the builds' output": built},
-        }
-    )
-    _run.log(f"walk: {run}, helm {helm}; plain {plain}; built {built}")
-    return rows
+    _run.log(f"walk ({per_app} a base): {run}, helm {helm}; plain {plain}; built {built}")
+    return {
+        "case": f"walk: {len(overlays)} overlays of {args.apps} bases "
+        f"({per_app} Deployment{'s' if per_app > 1 else ''}, Service{'s' if per_app > 1 else ''} "
+        f"and ConfigMap{'s' if per_app > 1 else ''} each), {len(charts)} charts, "
+        f"{args.apps * 2} plain files",
+        "size": sum(os.path.getsize(f) for f in files),
+        "built_size": size,
+        "run": run,
+        "tool": (run.tool_wall + helm[0], run.tool_cpu + helm[1]),
+        "helm": helm,
+        "plain": {
+            "the repository's files": plain,
+            "the builds' output and the files no build reads": built,
+        },
+    }
 
 
 def bytecode(compile_it: bool) -> str:
@@ -424,7 +446,7 @@ def report(args, rows: list[dict]) -> str:
         tool += f", their shim's {run.shim_cpu:.3f} s CPU off too" if run.runs else ""
         tool += f" + Helm SDK {r['helm'][0]:.2f} / {r['helm'][1]:.2f})" if "helm" in r else ")"
         size = f"{r['size'] / 1e6:.2f} MB" + (
-            f" ({r['built_size'] / 1e6:.2f} MB built)" if "built_size" in r else ""
+            f" ({r['built_size'] / 1e6:.2f} MB linted)" if "built_size" in r else ""
         )
         lines.append(
             f"| {r['case']} | {size} | {run.wall:.2f} | {run.cpu:.2f} | {tool} | "
@@ -440,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--objects", type=int, action="append")
     p.add_argument("--apps", type=int, default=12)
     p.add_argument("--charts", type=int, default=3)
+    p.add_argument(
+        "--per-app", type=int, action="append", help="Deployments in each base (default: 1)"
+    )
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--out", default="-", help="append the section to this file (- = print only)")
     p.add_argument(
@@ -449,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     args.objects = args.objects or [500, 1000, 2000]
+    args.per_app = args.per_app or [1]
     args.argv = argv
     os.makedirs(OUT, exist_ok=True)
     args.bytecode = bytecode(args.compiled)

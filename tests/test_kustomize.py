@@ -25,6 +25,7 @@ from conftest import FIXTURES, REPO, expected, needs, reported, snapshot
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources.kustomize import build as kustomize
+from seccomp_lint.sources.kustomize import tool as kustomize_tool
 
 KUSTOMIZE = FIXTURES / "kustomize"
 GOLDEN = FIXTURES / "kustomize-golden"
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.skipif(
 
 def build_clean(directory: Path) -> bool:
     """Whether the build output of ``directory`` lints clean (a plain build, no wrapper)."""
-    command = kustomize.build_command(str(directory))
+    command = kustomize_tool.build_command(str(directory))
     out = subprocess.run(command, capture_output=True, check=True).stdout
     from seccomp_lint.lint.linter import lint_bytes
 
@@ -163,7 +164,7 @@ def test_time_limit(lint, monkeypatch, tmp_path: Path) -> None:
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent) + os.pathsep + os.environ["PATH"])
     # TIMEOUT lives beside the tool run, wherever the refactoring puts that.
-    monkeypatch.setattr(sys.modules[kustomize.Started.__module__], "TIMEOUT", 0.5)
+    monkeypatch.setattr(sys.modules[kustomize_tool.Started.__module__], "TIMEOUT", 0.5)
     result = lint("--kustomize", str(KUSTOMIZE / "base"))
     assert result.code == 2
     assert "did not finish within 0.5 s" in result.stderr
@@ -185,7 +186,7 @@ def test_builds_started_ahead_and_never_asked_for_are_stopped(
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     overlays = [str(KUSTOMIZE / "base"), str(KUSTOMIZE / "overlay")]
-    with kustomize.building_ahead(overlays, 2):
+    with kustomize_tool.building_ahead(overlays, 2):
         for _ in range(500):  # both started (each writes its pid first)
             if pids.exists() and len(pids.read_text().split()) == 2:
                 break
@@ -204,7 +205,7 @@ def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> Non
         seen.append(argv)
         raise kustomize.ToolError("stop")
 
-    monkeypatch.setattr(kustomize, "Started", fake)
+    monkeypatch.setattr(kustomize_tool, "Started", fake)
     kustomize.lint(str(KUSTOMIZE / "base"), Options())
     flags = " ".join(seen[0])
     for flag in ("--enable-helm", "--enable-alpha-plugins", "--enable-exec", "--load-restrictor"):
@@ -699,7 +700,7 @@ def test_the_wrapper_kustomization_reads_back_whatever_the_path() -> None:
     import yaml
 
     path = '../we"ird dir/on'
-    text = kustomize.wrapper_kustomization(path, ("kind: Deployment\nmetadata: {name: a}",))
+    text = kustomize_tool.wrapper_kustomization(path, ("kind: Deployment\nmetadata: {name: a}",))
     data = yaml.safe_load(text)
     assert data["resources"] == [path]
     assert data["patches"] == [{"patch": "kind: Deployment\nmetadata: {name: a}"}]

@@ -27,6 +27,7 @@ from seccomp_lint.model.data import Options
 from seccomp_lint.model.workloads import typed_objects
 from seccomp_lint.sources.kustomize import build as kustomize
 from seccomp_lint.sources.kustomize import identity, patches
+from seccomp_lint.sources.kustomize import tool as kustomize_tool
 from seccomp_lint.sources.kustomize.identity import SourceFile, SourceObject
 from seccomp_lint.sources.kustomize.metadata import Metadata, read_metadata
 from seccomp_lint.sources.kustomize.origin import (
@@ -59,7 +60,7 @@ def objects(findings: list[dict]) -> dict[int, tuple]:
 
 def plain_build(directory: Path) -> list[dict]:
     """The objects of a plain build of ``directory`` (no wrapper, no annotations)."""
-    command = kustomize.build_command(str(directory))
+    command = kustomize_tool.build_command(str(directory))
     return list(yaml.safe_load_all(subprocess.run(command, capture_output=True, check=True).stdout))
 
 
@@ -508,7 +509,7 @@ def test_built_objects_read_from_their_metadata_are_those_of_the_whole_documents
 ) -> None:
     """read_built composes only each document's metadata block: kind, name, namespace and
     origin, and the document composed when asked for, are those of a whole parse."""
-    data, wrapper = kustomize.build(str(FIXTURES / overlay))
+    data, wrapper = kustomize_tool.build(str(FIXTURES / overlay))
     built = read_built(data, wrapper)
     assert all(b.composed is None for b in built)  # nothing composed whole yet
     got = [(b.kind, b.name, b.namespace, b.origin, b.doc.text, b.doc.index) for b in built]

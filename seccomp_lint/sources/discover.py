@@ -306,10 +306,13 @@ class Discoverer:
         # real path of a folder.
         self._roots: dict[tuple[str, str], str] = {}
         self._folders: dict[str, str] = {}
+        self._folder_of: dict[str, str] = {}  # a path -> itself if a folder, else its folder
 
     def index(self, path: str) -> Index:
         full = os.path.abspath(path)
-        here = full if os.path.isdir(full) else os.path.dirname(full)
+        here = self._folder_of.get(full)
+        if here is None:
+            here = self._folder_of[full] = full if os.path.isdir(full) else os.path.dirname(full)
         key = (here, os.getcwd())
         root = self._roots.get(key)
         if root is None:
@@ -364,10 +367,11 @@ class Discoverer:
         reached: dict[tuple[str, str], Index] = {}
         fallback: dict[tuple[str, str], str] = {}  # build -> why it cannot run
         held: dict[str, list[tuple[str, str]]] = {}  # input path -> builds reading it
+        real: dict[str, str] = {}  # input path -> its real path
         for item in inputs:
             if item.path == STDIN:
                 continue
-            full = self.real(item.path)
+            full = real[item.path] = self.real(item.path)
             index = self.index(full)
             builds = list(self._builds_of(full, index))
             held[item.path] = builds
@@ -393,7 +397,7 @@ class Discoverer:
         ]
         for item in inputs:
             builds = held.get(item.path, [])
-            full = self.real(item.path)
+            full = real.get(item.path) or self.real(item.path)
             if all(b in fallback for b in builds) and not _left_out(full, builds, patches):
                 # Read by no build (a patch of a kustomization no build includes apart), or
                 # only by builds that cannot run here.

@@ -51,14 +51,25 @@ class Started:
             self._close()
             raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
         self.deadline = time.monotonic() + TIMEOUT
+        self.timed_out = False
+
+    def wait(self) -> None:
+        """Until it ends, or its time is up (it is stopped then)."""
+        left = self.deadline - time.monotonic()
+        if self.process.returncode is None and _wait(self.process, left) is None:
+            self.timed_out = True
+            self.stop()
+
+    def ended(self) -> bool:
+        return self.process.poll() is not None
 
     def result(self) -> bytes:
         """Its stdout once it ends, or ToolError with its stderr verbatim (or its time up)."""
         try:
-            code = _wait(self.process, self.deadline - time.monotonic())
-            if code is None:
-                self.stop()
+            self.wait()
+            if self.timed_out:
                 raise ToolError(f"{self.what} did not finish within {TIMEOUT:g} s")
+            code = self.process.returncode
             if code != 0:
                 err = _read(self.err).decode("utf-8", "replace").rstrip()
                 raise ToolError(f"{self.what} failed (exit {code}):\n{err}")

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
 from ..files import real_path
-from .build import Built, building_ahead, lint_built
+from .build import Built, lint_built
+from .tool import building_ahead
 
 
 @dataclass

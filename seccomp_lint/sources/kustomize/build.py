@@ -1,6 +1,6 @@
 """Kustomize builds: build a kustomization, lint the output, report findings in the source files.
 
-The build runs ``kustomize build`` (or ``kubectl kustomize``) on a temporary wrapper
+The build (:mod:`.tool`) runs ``kustomize build`` (or ``kubectl kustomize``) on a temporary wrapper
 kustomization that names the user's directory as its only resource and turns on origin and
 transformer annotations, so the user's files are never touched. No plugins, exec functions or
 Helm inflation are enabled, network access is cut off, and the build has a time limit.
@@ -17,52 +17,32 @@ offending field's path. Objects made by a generator are reported at the kustomiz
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ...edit.edits import NoFix, new_document
 from ...lint.linter import FileResult, lint_bytes, lint_part
 from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
-from ...sources.toolrun import OFFLINE, Started, ToolError
+from ...sources.toolrun import ToolError
 from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
 from ...text.streams import Part, has_bom, json_file
 from ..adapter import Mapped
-from ..discover import tool_path
+from ..discover import KUSTOMIZATION_FILES
 from ..files import real_path
 from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
+from .tool import take_or_build
 from .unchanged import shortcut_allowed, taken
 
 if TYPE_CHECKING:
     from .patches import Patches, Site
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _GENERATOR_KEYS = {
     "ConfigMapGenerator": "configMapGenerator",
     "SecretGenerator": "secretGenerator",
     "HelmChartInflationGenerator": "helmCharts",
 }
-
-
-def build_command(root: str) -> list[str]:
-    """``kustomize build ROOT`` or ``kubectl kustomize ROOT``, whichever is on PATH."""
-    kustomize = tool_path("kustomize")
-    if kustomize:
-        return [kustomize, "build", root]
-    kubectl = tool_path("kubectl")
-    if kubectl:
-        return [kubectl, "kustomize", root]
-    raise ToolError(
-        "--kustomize needs `kustomize` or `kubectl` (for `kubectl kustomize`) on PATH; "
-        "neither was found"
-    )
 
 
 def kustomization_file(directory: str) -> str | None:
@@ -72,137 +52,6 @@ def kustomization_file(directory: str) -> str | None:
         if os.path.isfile(candidate):
             return candidate
     return None
-
-
-def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
-    """Build a kustomization with origin annotations; the output and the wrapper's directory.
-
-    ``patches``: strategic-merge patches the wrapper applies on top (to verify a suggestion
-    before it is printed; the user's kustomization is never touched).
-
-    The wrapper's directory is deleted when the build ends; origin paths in the output are
-    relative to it and are resolved with :func:`origin_path`.
-    """
-    return _Building(directory, patches).result()
-
-
-class _Building:
-    """A build started: the wrapper kustomization written, the tool running."""
-
-    def __init__(self, directory: str, patches: tuple[str, ...] = ()) -> None:
-        command = build_command(".")  # fail before creating anything when no tool is installed
-        target = real_path(directory)
-        self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
-        self.file = os.path.join(self.wrapper, "kustomization.yaml")
-        try:
-            # Kustomize takes a resource directory only by a relative path; it is a new root,
-            # so the user's own load restrictions still apply inside it.
-            relative = os.path.relpath(target, self.wrapper).replace(os.sep, "/")
-            try:
-                text = wrapper_kustomization(relative, patches)
-            except NoFix as exc:
-                raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
-            with open(self.file, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            command[-1] = self.wrapper
-            env = {**os.environ, **OFFLINE}
-            self.tool = Started(command, f"kustomize build of {directory}", env=env)
-        except BaseException:
-            self.remove()
-            raise
-
-    def result(self) -> tuple[bytes, str]:
-        """The output and the wrapper's directory (deleted by now)."""
-        try:
-            return self.tool.result(), self.wrapper
-        finally:
-            self.remove()
-
-    def stop(self) -> None:
-        """End the build, unread: the run no longer needs it."""
-        self.tool.stop()
-        self.remove()
-
-    def remove(self) -> None:
-        """The wrapper's directory deleted: its one file and itself (a walk builds dozens, and
-        a tree removal costs ten times as much), the whole tree if anything else got in."""
-        try:
-            if os.path.lexists(self.file):
-                os.unlink(self.file)
-            os.rmdir(self.wrapper)
-        except FileNotFoundError:
-            pass  # (removed already)
-        except OSError:
-            shutil.rmtree(self.wrapper, ignore_errors=True)
-
-
-class _Ahead:
-    """Builds started before they are asked for (see :func:`building_ahead`)."""
-
-    def __init__(self, directories: list[str], jobs: int) -> None:
-        self.todo = deque(dict.fromkeys(map(real_path, directories)))
-        self.jobs = jobs
-        self.running: dict[str, _Building] = {}
-        self.top_up()
-
-    def top_up(self) -> None:
-        while self.todo and len(self.running) < self.jobs:
-            directory = self.todo.popleft()
-            try:
-                self.running[directory] = _Building(directory)
-            except ToolError:
-                pass  # (said when it is asked for: built then, it fails the same way)
-
-    def take(self, directory: str) -> tuple[bytes, str] | None:
-        """The build of ``directory`` if it was started, once it ends; the next one starts."""
-        started = self.running.pop(real_path(directory), None)
-        if started is None:
-            return None
-        try:
-            return started.result()
-        finally:
-            self.top_up()
-
-    def stop(self) -> None:
-        self.todo.clear()
-        for started in self.running.values():
-            started.stop()
-
-
-_AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
-
-
-@contextmanager
-def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
-    """Within: the builds of ``directories`` start in that order before :func:`lint_built`
-    asks for them, up to ``jobs`` running at once, each taken once (a build with patches, or a
-    directory asked for again, is built when it is asked for). Only for a lint: nothing changes
-    the files the builds read meanwhile. Builds still running at the end are stopped."""
-    _AHEAD.append(_Ahead(directories, max(1, jobs)))
-    try:
-        yield
-    finally:
-        _AHEAD.pop().stop()
-
-
-def _build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
-    """The build of ``directory``: the one started ahead for it, else one run now."""
-    done = _AHEAD[-1].take(directory) if _AHEAD and not patches else None
-    return done if done is not None else build(directory, patches)
-
-
-def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
-    """The wrapper's kustomization: ``resource`` with origin and transformer annotations on,
-    and ``patches`` (strategic-merge patch texts) applied on top."""
-    wrapper: dict = {
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": [resource],
-        "buildMetadata": ["originAnnotations", "transformerAnnotations"],
-    }
-    if patches:
-        wrapper["patches"] = [{"patch": patch} for patch in patches]
-    return new_document(wrapper)
 
 
 # --------------------------------------------------------------------------- mapping findings
@@ -401,7 +250,7 @@ def lint_built(
     if kustomization_file(directory) is None:
         return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), [], []
     try:
-        data, wrapper = _build(directory, patches)
+        data, wrapper = take_or_build(directory, patches)
     except ToolError as exc:
         return FileResult(directory, error=str(exc)), [], []
     built = read_built(data, wrapper)

@@ -1,0 +1,181 @@
+"""Running Kustomize: ``kustomize build`` (or ``kubectl kustomize``) of a temporary wrapper
+kustomization that names the user's directory as its only resource and turns on origin and
+transformer annotations (the user's files are never touched), and a lint's builds started
+ahead, up to ``--jobs`` at once, the outputs read one after another as they end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ...edit.edits import NoFix, new_document
+from ...sources.toolrun import OFFLINE, Started, ToolError
+from ..discover import tool_path
+from ..files import real_path
+
+
+def build_command(root: str) -> list[str]:
+    """``kustomize build ROOT`` or ``kubectl kustomize ROOT``, whichever is on PATH."""
+    kustomize = tool_path("kustomize")
+    if kustomize:
+        return [kustomize, "build", root]
+    kubectl = tool_path("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize", root]
+    raise ToolError(
+        "--kustomize needs `kustomize` or `kubectl` (for `kubectl kustomize`) on PATH; "
+        "neither was found"
+    )
+
+
+def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
+    """Build a kustomization with origin annotations; the output and the wrapper's directory.
+
+    ``patches``: strategic-merge patches the wrapper applies on top (to verify a suggestion
+    before it is printed; the user's kustomization is never touched).
+
+    The wrapper's directory is deleted when the build ends; origin paths in the output are
+    relative to it and are resolved with :func:`origin_path`.
+    """
+    return _Building(directory, patches).result()
+
+
+class _Building:
+    """A build started: the wrapper kustomization written, the tool running."""
+
+    def __init__(
+        self, directory: str, patches: tuple[str, ...] = (), env: dict | None = None
+    ) -> None:
+        command = build_command(".")  # fail before creating anything when no tool is installed
+        target = real_path(directory)
+        self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+        self.file = os.path.join(self.wrapper, "kustomization.yaml")
+        try:
+            # Kustomize takes a resource directory only by a relative path; it is a new root,
+            # so the user's own load restrictions still apply inside it.
+            relative = os.path.relpath(target, self.wrapper).replace(os.sep, "/")
+            try:
+                text = wrapper_kustomization(relative, patches)
+            except NoFix as exc:
+                raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
+            with open(self.file, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            command[-1] = self.wrapper
+            env = env or {**os.environ, **OFFLINE}
+            self.tool = Started(command, f"kustomize build of {directory}", env=env)
+        except BaseException:
+            self.remove()
+            raise
+
+    def result(self) -> tuple[bytes, str]:
+        """The output and the wrapper's directory (deleted by now)."""
+        try:
+            return self.tool.result(), self.wrapper
+        finally:
+            self.remove()
+
+    def stop(self) -> None:
+        """End the build, unread: the run no longer needs it."""
+        self.tool.stop()
+        self.remove()
+
+    def remove(self) -> None:
+        """The wrapper's directory deleted: its one file and itself (a walk builds dozens, and
+        a tree removal costs ten times as much), the whole tree if anything else got in."""
+        try:
+            if os.path.lexists(self.file):
+                os.unlink(self.file)
+            os.rmdir(self.wrapper)
+        except FileNotFoundError:
+            pass  # (removed already)
+        except OSError:
+            shutil.rmtree(self.wrapper, ignore_errors=True)
+
+
+# Builds that ended are read one after another, up to this many: a process that has just been
+# waiting while kubectl ran reads the next output slower (its caches are cold), 1.5x over a walk.
+BATCH = 16
+
+
+class _Ahead:
+    """Builds started before they are asked for (see :func:`building_ahead`)."""
+
+    def __init__(self, directories: list[str], jobs: int) -> None:
+        self.todo = deque(dict.fromkeys(map(real_path, directories)))
+        self.jobs = jobs
+        self.env = {**os.environ, **OFFLINE}  # (each build's, made once)
+        self.started: dict[str, _Building] = {}  # (in the order they started)
+        self.top_up()
+
+    def top_up(self) -> None:
+        while self.todo and sum(not b.tool.ended() for b in self.started.values()) < self.jobs:
+            directory = self.todo.popleft()
+            try:
+                self.started[directory] = _Building(directory, env=self.env)
+            except ToolError:
+                pass  # (said when it is asked for: built then, it fails the same way)
+
+    def take(self, directory: str) -> tuple[bytes, str] | None:
+        """The build of ``directory`` if it was started, once it and the builds started after it
+        have ended (up to :data:`BATCH` of them, the rest of the walk's at most); the next ones
+        start as builds end."""
+        key = real_path(directory)
+        taken = self.started.get(key)
+        if taken is None:
+            return None
+        while True:
+            self.top_up()
+            busy = [b for b in self.started.values() if not b.tool.ended()]
+            if not taken.tool.ended():
+                taken.tool.wait()
+            elif not (busy or self.todo) or len(self.started) - len(busy) >= BATCH:
+                del self.started[key]
+                return taken.result()
+            else:
+                busy[0].tool.wait()  # the one that started first
+
+    def stop(self) -> None:
+        self.todo.clear()
+        for started in self.started.values():
+            started.stop()
+
+
+_AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
+
+
+@contextmanager
+def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
+    """Within: the builds of ``directories`` start in that order before :func:`~.build.lint_built`
+    asks for them, up to ``jobs`` running at once, each taken once (a build with patches, or a
+    directory asked for again, is built when it is asked for). Only for a lint: nothing changes
+    the files the builds read meanwhile. Builds still running at the end are stopped."""
+    _AHEAD.append(_Ahead(directories, max(1, jobs)))
+    try:
+        yield
+    finally:
+        _AHEAD.pop().stop()
+
+
+def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
+    """The build of ``directory``: the one started ahead for it, else one run now."""
+    done = _AHEAD[-1].take(directory) if _AHEAD and not patches else None
+    return done if done is not None else build(directory, patches)
+
+
+def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
+    """The wrapper's kustomization: ``resource`` with origin and transformer annotations on,
+    and ``patches`` (strategic-merge patch texts) applied on top."""
+    wrapper: dict = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [resource],
+        "buildMetadata": ["originAnnotations", "transformerAnnotations"],
+    }
+    if patches:
+        wrapper["patches"] = [{"patch": patch} for patch in patches]
+    return new_document(wrapper)
