@@ -8,7 +8,8 @@ run) at each level, and must give the same findings (positions, fixes, suppressi
 documents and pod templates; the CLI's JSON report and exit code on the fixture repositories
 must be the same with the shortcut turned off. ``tests/fixtures/kustomize-unchanged`` holds what
 could tell them apart: objects renamed and moved by ``namePrefix``/``namespace:`` (``renamed/``),
-patched (``patched/``) or labelled (``labelled/``), a suppression comment, a suppression
+patched (``patched/``; ``moved/``, a securityContext moved to another container: the same lines
+at other places) or labelled (``labelled/``), a suppression comment, a suppression
 annotation, values Kustomize writes otherwise (``privileged: yes`` becomes ``"yes"``, an
 integer annotation a string), an anchor, a Windows pod, a CronJob with a legacy annotation, a
 Namespace with Pod Security labels, a Service and a ConfigMap whose data mentions containers.
@@ -77,12 +78,22 @@ def test_the_shortcut_is_taken_where_nothing_changed(monkeypatch: pytest.MonkeyP
         "ConfigMap/r-notes",
         "Deployment/r-commented",
         "Deployment/r-plain",
+        "Deployment/r-split",
         "Deployment/r-windows",
         *service,
     ]
+    # Kustomize lists the patch on every object it was offered to: the ones it changed (plain
+    # gains a profile; split's securityContext moves to its other container, the same lines at
+    # other places) are linted, the others taken.
+    unpatched = ["ConfigMap/notes", "Deployment/commented", "Deployment/windows", "Namespace/apps"]
     taken.clear()
     _linted(UNCHANGED / "patched", Options(fixing=False))
-    assert taken == []  # Kustomize says every object was offered to the patch: linted
+    assert sorted(taken) == sorted(
+        [n if n.startswith("Namespace") else f"{n}-p" for n in unpatched] + ["Deployment/split-p"]
+    )
+    taken.clear()
+    _linted(UNCHANGED / "moved", Options(fixing=False))
+    assert sorted(taken) == sorted([*unpatched, "Deployment/plain"])
     taken.clear()
     _linted(UNCHANGED / "labelled", Options(fixing=False))
     assert taken == []  # a label transformer: every object is linted in the output
@@ -185,6 +196,29 @@ def test_a_lint_run_does_not_load_the_fix_stage() -> None:
     assert imported_by_a_run(fixing, "--kustomize", directory) == (False, 1)
     assert imported_by_a_run("seccomp_lint.fix.stage", "--kustomize", directory)[0] is False
     assert imported_by_a_run(fixing, "--diff", "--kustomize", directory)[0] is True
+
+
+def test_lines_are_read_at_their_places() -> None:
+    """The same lines at other places are other texts; the same places written with other
+    indentation, sequence styles and key order are the same text."""
+    head = b"kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+    first = head + b"  - name: a\n    securityContext:\n      privileged: true\n  - name: b\n"
+    second = head + b"  - name: a\n  - name: b\n    securityContext:\n      privileged: true\n"
+    assert scalar_lines(first, False) != scalar_lines(second, False)
+    restyled = (
+        b"spec:\n    containers:\n        -   securityContext:\n                privileged: true\n"
+        b"            name: a\n        -   name: b\nmetadata:\n    name: p\nkind: Pod\n"
+    )
+    assert scalar_lines(restyled, False) == scalar_lines(first, False) is not None
+    # Nested sequences, and an item whose content starts on the next line.
+    nested = b"kind: A\nmetadata:\n  name: p\nx:\n- - 1\n  - 2\n-\n  - 3\n"
+    assert scalar_lines(nested, False) is not None
+    assert scalar_lines(nested.replace(b"- - 1\n  - 2", b"- - 2\n  - 1"), False) != (
+        scalar_lines(nested, False)
+    )
+    # A plain scalar continued on the next line, a quoted one left open: not read.
+    assert scalar_lines(head + b"  - name: a\n    command: run\n      now\n", False) is None
+    assert scalar_lines(head + b'  - name: "a\n      b"\n', False) is None
 
 
 def test_flow_collections_read_as_the_block_lines_kustomize_writes() -> None:

@@ -1,22 +1,26 @@
 """A lint run's shortcut: a built object the build did not change is not linted again.
 
 Linting a build reads every object twice: in the build output (what is applied) and in its
-resource file (for the source lines, suppression comments and fixes). When the build only
-renamed an object (``namePrefix``/``nameSuffix``, ``namespace:``) and the two texts hold the
-same scalars, the output's findings are the resource file's, under the built name: those are
-taken, and the object is not linted in the output. Everything else is linted there as before:
-a patched, labelled or annotated object, one the build spells otherwise, ``--level namespace``
-(the namespace decides the level there), and every fix run (its stage needs the fixes planned
-on the output).
+resource file (for the source lines, suppression comments and fixes). When the two texts hold
+the same scalars at the same places, less the object's own name and namespace (the build
+renamed it, moved it to a namespace, or offered it to a patch that changed nothing in it), the
+output's findings are the resource file's, under the built name: those are taken, and the
+object is not linted in the output. Everything else is linted there as before: an object a
+patch or a label changed, one the build spells otherwise, ``--level namespace`` (the namespace
+decides the level there), and every fix run (its stage needs the fixes planned on the output).
+Which transformers Kustomize lists on an object does not decide it: it lists a patch on every
+object the patch was offered to, changed or not.
 
 "The same scalars" is read from the texts, not assumed. Kustomize reads a resource with YAML 1.2
 rules and writes it back through JSON, where the linter reads YAML 1.1 as the API server does:
 ``privileged: yes`` comes out as ``"yes"``, ``0755`` as ``493``, an integer annotation as a
-string, an anchor expanded. So each text's lines, less indentation and sequence dashes, flow
-collections of words written out as blocks, must be the same multiset (:func:`scalar_lines`): the
-same scalars spelt and quoted alike, which the linter reads alike (Kustomize keeps the shape
-of what it does not transform; it sorts keys). A text this cannot compare (a block scalar, an
-escape, a nested flow collection, a comment where a value could be) is linted in the output.
+string, an anchor expanded. So each text's lines, less indentation and sequence dashes, each
+after the path of keys and sequence positions that leads to it, flow collections of words
+written out as blocks, must be the same (:func:`scalar_lines`, sorted: Kustomize sorts keys):
+the same scalars spelt and quoted alike at the same places, which the linter reads alike. A
+patch that moves a value from one container to another changes a path. A text this cannot
+compare (a block scalar, an escape, a nested flow collection, a comment where a value could be,
+a scalar continued on another line) is linted in the output.
 
 Findings of the resource file that the output cannot have are left out (an unused suppression
 comment: comments do not survive a build); an object whose file has a finding the mapping could
@@ -34,17 +38,12 @@ from ...rules import SYNTAX, UNUSED
 from ...text.streams import Chunk
 from .origin import Built
 
-# The transformers that change an object's name or namespace, and nothing else a rule reads at
-# a Pod Security level. (Kustomize lists a patch for every object it was offered to, changed or
-# not: a patched build's objects are linted in the output.)
-HARMLESS = frozenset(
-    {"PrefixTransformer", "SuffixTransformer", "PrefixSuffixTransformer", "NamespaceTransformer"}
-)
-
 # Comments, and the blanks before them.
 _COMMENTS = re.compile(rb"(?:^|[ ]+)#[^\n]*", re.M)
-# A line less its indentation and sequence dashes (the text starts with a line break).
-_LINES = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
+# A line: its indentation, its sequence dashes (each with the blanks after it), the rest (the
+# text starts with a line break).
+_LINES = re.compile(rb"\n([ ]*)((?:-(?:[ ]+|(?=\n)))*)([^\n]*)")
+_DASHES = re.compile(rb"-(?:[ ]+|$)")
 # A tab, a carriage return, an escape, a trailing blank: a text this comparison does not read.
 _UNREAD = re.compile(rb"[\t\r\\]| \n")
 # A block scalar's header: its lines would be compared less their indentation.
@@ -57,15 +56,12 @@ _ADDED = (
     b"\n    alpha.config.kubernetes.io/transformations: |",
 )
 _ADDED_LINES = re.compile(rb"[^\n]*(?:\n      [^\n]*)*")
-# A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
-# (matched from that character: a pattern that starts with a look-behind is tried everywhere).
-_FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
 
 
 def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
-    """The lines of a document as a multiset (sorted), each less its indentation and sequence
-    dashes, flow collections written out as blocks: two texts with the same lines hold the same
-    scalars, spelt and quoted alike, which the linter reads alike. The root's
+    """The lines of a document, each less its indentation and sequence dashes after its path
+    (:func:`_shape`), sorted: two texts with the same lines hold the same scalars at the same
+    places, spelt and quoted alike, which the linter reads alike. The root's
     ``metadata.name`` and ``metadata.namespace`` are left out (a build may rename), and so is
     what the wrapper build adds to a built text (``built``); None for a text this comparison
     cannot read (a block scalar, a tab, an escape, trailing blanks, no block ``metadata``)."""
@@ -101,25 +97,108 @@ def scalar_lines(text: bytes, built: bool) -> list[bytes] | None:
         at = block.find(b"\n" + indent + key)
         if at >= 0:
             block = block[:at] + block[block.index(b"\n", at + 1) :]
-    text = text[:start] + block + text[stop:]
-    if b"{" in text or b"[" in text:
-        text = _FLOW.sub(_flow, text)
-    out = sorted(_LINES.findall(text))
-    empty = 0
-    while empty < len(out) and not out[empty]:
-        empty += 1
-    return out[empty:] if empty else out
+    return _shape(text[:start] + block + text[stop:])
 
 
-def _flow(match: re.Match[bytes]) -> bytes:
-    """A one-line flow collection as the block lines Kustomize writes for it (an item's dash
-    left out: the lines drop dashes anyway)."""
-    body = match.group(3).strip()
-    if not body:
-        return match.group(0)  # ``{}``, ``[]``
-    if b"," not in body:
-        return match.group(1) + b"\n" + body
-    return match.group(1) + b"\n" + b"\n".join(item.strip() for item in body.split(b","))
+def _shape(text: bytes) -> list[bytes] | None:
+    """Each line's content (less indentation and sequence dashes) after the path of keys and
+    sequence positions that leads to it, sorted: the same for two block texts that hold the
+    same scalars at the same places, whatever their indentation and key order (Kustomize sorts
+    keys). One-line flow collections of words count as the block lines Kustomize writes for
+    them. None for a line this does not read: a plain scalar continued on a line of its own, a
+    quoted one left open, a nested flow collection."""
+    out: list[bytes] = []
+    frames: list[tuple[int, bool, bytes]] = []  # (column, a key's?, the path of what it holds)
+    items: dict[bytes, int] = {}  # the path of a sequence -> its items so far
+    for indent, dashes, rest in _LINES.findall(text):
+        if not (dashes or rest):
+            continue
+        column = len(indent)
+        # Leave what this line is not inside: deeper frames, an item of its own column, and a
+        # key of its own column unless the line starts that key's sequence (``- `` under it).
+        while frames and (
+            frames[-1][0] > column or (frames[-1][0] == column and not (frames[-1][1] and dashes))
+        ):
+            frames.pop()
+        path = frames[-1][2] if frames else b""
+        for dash in _DASHES.findall(dashes):
+            number = items.get(path, 0)
+            items[path] = number + 1
+            path += b"/#%d" % number
+            frames.append((column, False, path))
+            column += len(dash)
+        if not rest:
+            continue  # (an item whose content starts on the next line)
+        key = _key(rest)
+        if key is None:  # a scalar: an item's, else a plain scalar continued (not read)
+            if not dashes or not _value_lines(rest, path, out, items):
+                return None
+            continue
+        name, value = key
+        if not value:
+            out.append(path + b"\0" + rest)
+            frames.append((column, True, path + b"/" + name))
+        elif _flow(value):
+            out.append(path + b"\0" + name + b":")
+            if not _value_lines(value, path + b"/" + name, out, items):
+                return None
+        elif _open(value):
+            return None
+        else:
+            out.append(path + b"\0" + rest)
+    out.sort()
+    return out
+
+
+def _key(rest: bytes) -> tuple[bytes, bytes] | None:
+    """A line's key and its value (empty when it has none on the line); None for a scalar
+    (a flow collection too)."""
+    if rest[:1] in (b"{", b"["):
+        return None
+    if rest[:1] in (b'"', b"'"):
+        end = rest.find(rest[:1], 1)
+        if end < 0 or rest[end + 1 : end + 2] != b":" or rest[end + 2 : end + 3] not in b" ":
+            return None
+        return rest[: end + 1], rest[end + 2 :].strip(b" ")
+    at = rest.find(b": ")
+    if at >= 0:
+        return rest[:at], rest[at + 2 :].strip(b" ")
+    return (rest[:-1], b"") if rest.endswith(b":") else None
+
+
+def _flow(value: bytes) -> bool:
+    """Whether a value is a flow collection with something in it (``{}``, ``[]`` are read as
+    they are: Kustomize writes them so)."""
+    return value[:1] in (b"{", b"[") and bool(value[1:-1].strip(b" "))
+
+
+def _open(value: bytes) -> bool:
+    """Whether a quoted scalar is left open on its line (it goes on the next)."""
+    quote = value[:1]
+    return quote in (b'"', b"'") and (len(value) < 2 or value[-1:] != quote)
+
+
+def _value_lines(value: bytes, path: bytes, out: list[bytes], items: dict[bytes, int]) -> bool:
+    """A value under ``path``: a scalar as it is, a one-line flow collection of words as the
+    block lines Kustomize writes for it; False for one this does not read (a quoted scalar
+    left open, a flow collection nested or left open)."""
+    if not _flow(value):
+        out.append(path + b"\0" + value)
+        return not _open(value)
+    if value[-1:] != (b"}" if value[:1] == b"{" else b"]"):
+        return False
+    body = value[1:-1]
+    if any(c in body for c in b"{}[]"):
+        return False
+    for item in body.split(b","):
+        item = item.strip(b" ")
+        if value[:1] == b"{":
+            out.append(path + b"\0" + item)
+        else:
+            number = items.get(path, 0)
+            items[path] = number + 1
+            out.append(path + b"/#%d\0" % number + item)
+    return True
 
 
 @dataclass
@@ -154,8 +233,6 @@ def taken(
     it names in the build output's place (renamed; the finding's position and fix stay the
     file's); None when ``b`` must be linted. ``first``: the file's first finding of each
     identity and message, the one the mapping of a linted output finding picks."""
-    if any(step.kind not in HARMLESS for step in b.origin.steps):
-        return None
     out = []
     spots = set()
     for f in doc.findings:
