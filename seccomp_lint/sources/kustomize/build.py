@@ -110,7 +110,7 @@ class SourceFiles:
             except OSError:
                 self._linted[path] = SourceFile([])
                 return self._linted[path]
-            options = replace(self.options, prefilter=False)
+            options = self.options
             key = (path, self.shown(path), options)
             seen = _LINTED.get(key)
             if seen is None or seen[0] != data:
@@ -257,8 +257,10 @@ def lint_built(
     # The findings carry their source file's fixes (when the output shows fixes, or a fix stage
     # follows); fixes are planned on the build output only for a fix stage, which renders a patch
     # for the overlay from them.
-    sources = replace(options, prefilter=False, fixes=options.fixes or options.fixing)
     shortcut = shortcut_allowed(options, data)
+    # A lint run's resource files are read as a plain lint reads them: a document the
+    # pre-filter skips has no finding, and its objects are indexed from its metadata text.
+    sources = replace(options, prefilter=shortcut, fixes=options.fixes or options.fixing)
     ctx = SourceFiles(directory, real_path(directory), wrapper, sources)
     options = replace(options, prefilter=False, fixes=options.fixing)
     shown = f"{directory} (kustomize build)"
