@@ -115,13 +115,13 @@ def test_no_builds_lints_file_by_file_as_before(repo: Path) -> None:
 
 def _logged_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The build tool on PATH wrapped in a script that logs each build's start and end and
-    takes 0.3 s longer (so that builds started together overlap); the log."""
+    takes 0.1 s longer (so that builds started together overlap); the log."""
     name = "kustomize" if shutil.which("kustomize") else "kubectl"
     real, log = shutil.which(name), tmp_path / "builds.log"
     shim = tmp_path / "shim" / name
     shim.parent.mkdir()
     shim.write_text(
-        f'#!/bin/sh\necho start >> "{log}"\nsleep 0.3\n"{real}" "$@"\nstatus=$?\n'
+        f'#!/bin/sh\necho start >> "{log}"\nsleep 0.1\n"{real}" "$@"\nstatus=$?\n'
         f'echo end >> "{log}"\nexit $status\n'
     )
     shim.chmod(0o755)
