@@ -1,7 +1,7 @@
 """Running an external build tool (kustomize, kubectl, helm): offline, time-limited, verbatim errors.
 
 A run writes its output to unnamed temporary files rather than pipes, so it can be started and
-left to run (a walk's lint starts builds ahead, :func:`~.kustomize.build.building_ahead`) without
+left to run (a walk's lint starts builds ahead, :func:`~.kustomize.tool.building_ahead`) without
 anyone draining it; its end is waited for on a process descriptor where the system has them.
 """
 
@@ -40,10 +40,12 @@ class Started:
         self, argv: list[str], what: str, cwd: str | None = None, env: dict | None = None
     ) -> None:
         self.what = what
-        # (closed by result or stop: the files outlive this call)
-        self.out: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
-        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.out: IO[bytes] | None = None
+        self.err: IO[bytes] | None = None
         try:
+            # (closed by result or stop: the files outlive this call)
+            self.out = tempfile.TemporaryFile()  # noqa: SIM115
+            self.err = tempfile.TemporaryFile()  # noqa: SIM115
             self.process = subprocess.Popen(
                 argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err
             )
@@ -85,8 +87,9 @@ class Started:
         self._close()
 
     def _close(self) -> None:
-        self.out.close()
-        self.err.close()
+        for handle in (self.out, self.err):
+            if handle is not None:
+                handle.close()
 
 
 def _wait(process: subprocess.Popen, timeout: float) -> int | None:
@@ -108,7 +111,8 @@ def _wait(process: subprocess.Popen, timeout: float) -> int | None:
     return process.wait() if ended else None
 
 
-def _read(handle: IO[bytes]) -> bytes:
+def _read(handle: IO[bytes] | None) -> bytes:
+    assert handle is not None  # (made before the process started)
     handle.seek(0)
     return handle.read()
 
