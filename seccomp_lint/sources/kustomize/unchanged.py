@@ -52,6 +52,10 @@ _COMMENTS = re.compile(rb"(?:^|[ ]+)#[^\n]*", re.M)
 # text starts with a line break).
 _LINES = re.compile(rb"\n([ ]*)((?:-(?:[ ]+|(?=\n)))*)([^\n]*)")
 _DASHES = re.compile(rb"-(?:[ ]+|$)")
+# The first bytes of a line that is not a plain key (a quoted key, a flow collection), and of a
+# value that is not a plain scalar (a flow collection, a quoted scalar).
+_SPECIAL = frozenset(b"\"'{[")
+_OPENING = _SPECIAL
 # A line less its indentation and sequence dashes.
 _CONTENT = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
 # A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
@@ -159,29 +163,40 @@ def _shape(text: bytes) -> list[bytes] | None:
         ):
             frames.pop()
         path = frames[-1][2] if frames else b""
-        for dash in _DASHES.findall(dashes):
-            number = items.get(path, 0)
-            items[path] = number + 1
-            path += b"/#%d" % number
-            frames.append((column, False, path))
-            column += len(dash)
-        if not rest:
-            continue  # (an item whose content starts on the next line)
-        key = _key(rest)
-        if key is None:  # a scalar: an item's, else a plain scalar continued (not read)
-            if not dashes or not _value_lines(rest, path, out, items):
-                return None
-            continue
-        name, value = key
+        if dashes:
+            for dash in _DASHES.findall(dashes):
+                number = items.get(path, 0)
+                items[path] = number + 1
+                path += b"/#%d" % number
+                frames.append((column, False, path))
+                column += len(dash)
+            if not rest:
+                continue  # (an item whose content starts on the next line)
+        # (the common line, a plain key, read here; anything else by _key)
+        at = rest.find(b": ") if rest[0] not in _SPECIAL else -1
+        if at > 0:
+            name, value = rest[:at], rest[at + 2 :].strip(b" ")
+        elif rest[-1] == 58 and rest[0] not in _SPECIAL:  # ``key:``
+            name, value = rest[:-1], b""
+        else:
+            key = _key(rest)
+            if key is None:  # a scalar: an item's, else a plain scalar continued (not read)
+                if not dashes or not _value_lines(rest, path, out, items):
+                    return None
+                continue
+            name, value = key
         if not value:
             out.append(path + b"\0" + rest)
             frames.append((column, True, path + b"/" + name))
-        elif _flow(value):
-            out.append(path + b"\0" + name + b":")
-            if not _value_lines(value, path + b"/" + name, out, items):
+        elif value[0] in _OPENING:
+            if _flow(value):
+                out.append(path + b"\0" + name + b":")
+                if not _value_lines(value, path + b"/" + name, out, items):
+                    return None
+            elif _open(value):
                 return None
-        elif _open(value):
-            return None
+            else:
+                out.append(path + b"\0" + rest)
         else:
             out.append(path + b"\0" + rest)
     out.sort()
