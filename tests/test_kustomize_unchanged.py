@@ -127,6 +127,10 @@ def test_the_report_is_the_same_without_the_shortcut(
     full = run_cli(*argv)
     assert (fast.code, fast.report, fast.stderr) == (full.code, full.report, full.stderr)
     assert fast.report is not None and fast.report["findings"]
+    # --no-prefilter reads every document (the resource files' and the output's): the same.
+    kustomize._LINTED.clear()
+    every = run_cli(*argv, "--no-prefilter")
+    assert (every.code, every.report, every.stderr) == (full.code, full.report, full.stderr)
 
 
 def test_lines_read_a_build_as_its_source() -> None:
@@ -220,6 +224,30 @@ def test_lines_are_read_at_their_places() -> None:
     assert scalar_lines(nested.replace(b"- - 1\n  - 2", b"- - 2\n  - 1"), False) != (
         scalar_lines(nested, False)
     )
+    # Texts libyaml reads as other data are other lines: a key with a slash is not a path (a
+    # patch that swaps the values of ``containers/#0`` and ``containers[0]``), an item with
+    # nothing on its line is an item (null), a key twice or an explicit key is not read, nor
+    # a ``#`` that may be inside a quoted scalar, nor a plain scalar continued on a line that
+    # starts with a dash.
+    pod = b"kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+    slashed = (
+        pod + b"    securityContext:\n      privileged: %s\n"
+        b"  containers/#0:\n    securityContext:\n      privileged: %s\n"
+    )
+    assert scalar_lines(slashed % (b"false", b"true"), False) != scalar_lines(
+        slashed % (b"true", b"false"), False
+    )
+    assert scalar_lines(b"kind: A\nmetadata:\n  name: p\nk:\n", False) != scalar_lines(
+        b"kind: A\nmetadata:\n  name: p\nk:\n-\n", False
+    )
+    for unread in (
+        b"kind: A\nmetadata:\n  name: p\nk: 1\nk: 2\n",
+        b"kind: A\nmetadata:\n  name: p\nk: {a: 1, a: 2}\n",
+        b"kind: A\nmetadata:\n  name: p\n? k\n: 1\n",
+        b"kind: A\nmetadata:\n  name: p\nk: 'x'' #y'\n",
+        b"kind: A\nmetadata:\n  name: p\nargs:\n- x\n  - y\n",
+    ):
+        assert scalar_lines(unread, False) is None, unread
     # A plain scalar continued on the next line, a quoted one left open: not read.
     assert scalar_lines(head + b"  - name: a\n    command: run\n      now\n", False) is None
     assert scalar_lines(head + b'  - name: "a\n      b"\n', False) is None

@@ -105,7 +105,9 @@ def _wait(process: subprocess.Popen, timeout: float) -> int | None:
         except subprocess.TimeoutExpired:
             return None
     try:
-        ended = select.select([descriptor], [], [], timeout)[0]
+        waiting = select.poll()  # (not select.select: a run may hold descriptors past 1023)
+        waiting.register(descriptor, select.POLLIN)
+        ended = waiting.poll(timeout * 1000)
     finally:
         os.close(descriptor)
     return process.wait() if ended else None

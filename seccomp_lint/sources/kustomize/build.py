@@ -260,7 +260,9 @@ def lint_built(
     shortcut = shortcut_allowed(options, data)
     # A lint run's resource files are read as a plain lint reads them: a document the
     # pre-filter skips has no finding, and its objects are indexed from its metadata text.
-    sources = replace(options, prefilter=shortcut, fixes=options.fixes or options.fixing)
+    sources = replace(
+        options, prefilter=options.prefilter and shortcut, fixes=options.fixes or options.fixing
+    )
     ctx = SourceFiles(directory, real_path(directory), wrapper, sources)
     options = replace(options, prefilter=False, fixes=options.fixing)
     shown = f"{directory} (kustomize build)"
@@ -286,8 +288,8 @@ def _lint_output(
     """The build output's findings, mapped, and its pod templates: an object the build did not
     change from its resource file's lint (:mod:`.unchanged`), every other one linted here, one
     chunk of the output at a time (as linting it whole reads it). A chunk the pre-filter would
-    skip (a Service, a ConfigMap) is not read at all: linting it finds nothing (a NUL byte
-    aside, which is reported wherever it is)."""
+    skip (a Service, a ConfigMap) is not read at all, unless the run turned it off: linting it
+    finds nothing (a NUL byte aside, which is reported wherever it is)."""
     by_chunk: dict[int, list[Built]] = {}
     for b in built:
         by_chunk.setdefault(id(b.chunk), []).append(b)
@@ -296,7 +298,8 @@ def _lint_output(
     namespaces = options.level == Level.NAMESPACE
     for group in by_chunk.values():
         b = group[0]
-        if not relevant(b.chunk.data, namespaces) and b"\0" not in b.chunk.data:
+        data = b.chunk.data
+        if ctx.options.prefilter and not relevant(data, namespaces) and b"\0" not in data:
             continue
         found = _unchanged(b, ctx) if len(group) == 1 else None
         if found is not None:

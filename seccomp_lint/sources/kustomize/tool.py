@@ -53,7 +53,10 @@ class _Building:
     ) -> None:
         command = build_command(".")  # fail before creating anything when no tool is installed
         target = real_path(directory)
-        self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+        try:
+            self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+        except OSError as exc:
+            raise ToolError(f"cannot make a wrapper kustomization for {directory}: {exc}") from None
         self.file = os.path.join(self.wrapper, "kustomization.yaml")
         try:
             # Kustomize takes a resource directory only by a relative path; it is a new root,
@@ -63,8 +66,11 @@ class _Building:
                 text = wrapper_kustomization(relative, patches)
             except NoFix as exc:
                 raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
-            with open(self.file, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            try:
+                with open(self.file, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as exc:
+                raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
             command[-1] = self.wrapper
             env = env or {**os.environ, **OFFLINE}
             self.tool = Started(command, f"kustomize build of {directory}", env=env)

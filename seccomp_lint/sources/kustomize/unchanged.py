@@ -48,21 +48,23 @@ HARMLESS = frozenset(
 
 # Comments, and the blanks before them.
 _COMMENTS = re.compile(rb"(?:^|[ ]+)#[^\n]*", re.M)
+# A quote, then on the same line a ``#`` after a blank: a comment, or part of a quoted scalar.
+_QUOTED_HASH = re.compile(rb"[\"'][^\n]*? #")
 # A line: its indentation, its sequence dashes (each with the blanks after it), the rest (the
 # text starts with a line break).
 _LINES = re.compile(rb"\n([ ]*)((?:-(?:[ ]+|(?=\n)))*)([^\n]*)")
 _DASHES = re.compile(rb"-(?:[ ]+|$)")
 # The first bytes of a line that is not a plain key (a quoted key, a flow collection), and of a
 # value that is not a plain scalar (a flow collection, a quoted scalar).
-_SPECIAL = frozenset(b"\"'{[")
-_OPENING = _SPECIAL
+_SPECIAL = frozenset(b"\"'{[?:")
+_OPENING = frozenset(b"\"'{[")
 # A line less its indentation and sequence dashes.
 _CONTENT = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
 # A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
 # (matched from that character: a pattern that starts with a look-behind is tried everywhere).
 _FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
 # A tab, a carriage return, an escape, a trailing blank: a text this comparison does not read.
-_UNREAD = re.compile(rb"[\t\r\\]| \n")
+_UNREAD = re.compile(rb"[\t\r\\\0]| \n")
 # A block scalar's header: its lines would be compared less their indentation.
 _BLOCK_SCALAR = re.compile(rb"[:-][ ]+[|>][-+0-9]*[ ]*(?:\n|$)")
 # The end of the root's metadata block: the next line at the left margin.
@@ -89,6 +91,8 @@ def scalar_lines(text: bytes, built: bool, places: bool = True) -> list[bytes] |
         if not first or first.startswith(b"#"):  # (a document marker, and nothing on its line)
             text = text[text.index(b"\n", 1) :]
     if b"#" in text:
+        if (b"'" in text or b'"' in text) and _QUOTED_HASH.search(text) is not None:
+            return None  # (a ``#`` after a quote may be inside a quoted scalar, not a comment)
         text = _COMMENTS.sub(b"", text)
     if built:
         for added in _ADDED:
@@ -146,16 +150,23 @@ def _shape(text: bytes) -> list[bytes] | None:
     """Each line's content (less indentation and sequence dashes) after the path of keys and
     sequence positions that leads to it, sorted: the same for two block texts that hold the
     same scalars at the same places, whatever their indentation and key order (Kustomize sorts
-    keys). One-line flow collections of words count as the block lines Kustomize writes for
-    them. None for a line this does not read: a plain scalar continued on a line of its own, a
-    quoted one left open, a nested flow collection."""
+    keys). A key's ``/`` is escaped in a path (``a/b`` is not ``a`` then ``b``); an item with
+    nothing on its line counts as a line of its own. One-line flow collections of words count
+    as the block lines Kustomize writes for them. None for a text this does not read: a scalar
+    continued on another line, a quoted one left open, a nested flow collection, an explicit
+    key (``? ``), a key twice in one mapping."""
     out: list[bytes] = []
     frames: list[tuple[int, bool, bytes]] = []  # (column, a key's?, the path of what it holds)
     items: dict[bytes, int] = {}  # the path of a sequence -> its items so far
+    keys: set[bytes] = set()  # every key's path, once
+    # A scalar ended the line before: a line indented past this column continues it.
+    scalar = -1
     for indent, dashes, rest in _LINES.findall(text):
         if not (dashes or rest):
             continue
         column = len(indent)
+        if 0 <= scalar < column or rest[:2] in (b"? ", b": ") or rest in (b"?", b":"):
+            return None  # a scalar continued; an explicit key or its value
         # Leave what this line is not inside: deeper frames, an item of its own column, and a
         # key of its own column unless the line starts that key's sequence (``- `` under it).
         while frames and (
@@ -169,9 +180,12 @@ def _shape(text: bytes) -> list[bytes] | None:
                 items[path] = number + 1
                 path += b"/#%d" % number
                 frames.append((column, False, path))
+                scalar = column  # (an item's scalar is continued past its dash)
                 column += len(dash)
             if not rest:
-                continue  # (an item whose content starts on the next line)
+                out.append(path + b"\0-")  # (its content on the lines after, or null)
+                scalar = -1
+                continue
         # (the common line, a plain key, read here; anything else by _key)
         at = rest.find(b": ") if rest[0] not in _SPECIAL else -1
         if at > 0:
@@ -183,15 +197,20 @@ def _shape(text: bytes) -> list[bytes] | None:
             if key is None:  # a scalar: an item's, else a plain scalar continued (not read)
                 if not dashes or not _value_lines(rest, path, out, items):
                     return None
-                continue
+                continue  # (``scalar`` is the item's column)
             name, value = key
+        here = path + b"/" + name.replace(b"/", b"\\/")
+        if here in keys:
+            return None  # a key twice: which one counts is not this comparison's to say
+        keys.add(here)
+        scalar = column if value else -1
         if not value:
             out.append(path + b"\0" + rest)
-            frames.append((column, True, path + b"/" + name))
+            frames.append((column, True, here))
         elif value[0] in _OPENING:
             if _flow(value):
                 out.append(path + b"\0" + name + b":")
-                if not _value_lines(value, path + b"/" + name, out, items):
+                if not _value_lines(value, here, out, items):
                     return None
             elif _open(value):
                 return None
@@ -243,9 +262,14 @@ def _value_lines(value: bytes, path: bytes, out: list[bytes], items: dict[bytes,
     body = value[1:-1]
     if any(c in body for c in b"{}[]"):
         return False
+    keys = set()
     for item in body.split(b","):
         item = item.strip(b" ")
         if value[:1] == b"{":
+            key = item.split(b":", 1)[0]
+            if key in keys:
+                return False  # a key twice
+            keys.add(key)
             out.append(path + b"\0" + item)
         else:
             number = items.get(path, 0)
