@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS as SHARED_CORPUS
-from conftest import FIXTURES, REPO, expected, needs, reported, snapshot
+from conftest import FIXTURES, REPO, expected, needs, reported, snapshot, undo_overlay
 
 from seccomp_lint.model.data import Options
 from seccomp_lint.sources.kustomize import build as kustomize
@@ -483,14 +483,7 @@ def test_diff_writes_nothing(lint, tmp_path: Path) -> None:
 
 def test_fix_that_the_build_undoes_is_rolled_back(lint, tmp_path: Path) -> None:
     # An overlay patch replaces the pod securityContext: the base fix cannot help.
-    shutil.copytree(KUSTOMIZE / "base", tmp_path / "base")
-    overlay = tmp_path / "undo"
-    overlay.mkdir()
-    (overlay / "kustomization.yaml").write_text(
-        "resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: cart}\n"
-        "  patch: |-\n    - op: add\n      path: /spec/template/spec/securityContext\n"
-        "      value: {runAsNonRoot: true}\n"
-    )
+    overlay = undo_overlay(tmp_path)
     cart = tmp_path / "base/cart.yaml"
     before = cart.read_bytes()
     result = lint("--kustomize", str(overlay), "--fix", fmt="text")
