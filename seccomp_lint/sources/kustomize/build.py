@@ -306,8 +306,7 @@ def _lint_output(
             mapped += found[0]
             pods += found[1]
             continue
-        chunk = b.chunk
-        part = lint_part(chunk.data, shown, options, Part(0, len(chunk.data), chunk.line, b.index))
+        part = lint_part(data, shown, options, Part(0, len(data), b.chunk.line, b.index))
         mapped += [map_finding(f, ctx, built) for f in part.findings]
         pods += part.pods
     return mapped, pods
