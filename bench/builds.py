@@ -25,13 +25,14 @@ plain lint of the same bytes. Measured, with bench/run.py's launcher (wall and C
 
 Tool time: ``kubectl`` is run through a shim on PATH that runs it under ``time`` (so it is the
 time of the builds seccomp-lint itself ran, wall and CPU); the Helm SDK's renders (no ``helm``
-on PATH) are timed in a separate process, its library load included (seccomp-lint's own modules
-are loaded before the clock starts: the run loads them too). Overhead = the run's time less the
+on PATH) are timed inside each run, its library's load included (every command starts through
+:data:`LAUNCHER`, which is ``python -m seccomp_lint`` with the SDK's render wrapped in a timer
+when ``HELM_LOG`` is set). Overhead = the run's time less the
 tools'; on a busy machine the CPU times are the ones to compare, and a case's commands take
 turns. Start-up is much of a small run: ``--compiled`` writes the bytecode cache first, as an
 installation does (the report says whether there was one).
 Generated trees are deterministic and live in ``bench/out/builds`` (gitignored). Standard
-library only, plus seccomp-lint itself for the Helm render timing.
+library only, plus seccomp-lint itself for the outputs the walk's plain comparator lints.
 """
 
 from __future__ import annotations
@@ -223,29 +224,38 @@ def _minutes(figure: str) -> float:
     return 60 * float(minutes) + float(seconds)
 
 
-HELM_TIMER = """
-import sys, time
-from seccomp_lint.sources.helm.render import render  # (seccomp-lint's own: not the tool's)
-t, c = time.perf_counter(), time.process_time()
-out = [render(chart, []) for chart in sys.argv[1:]]  # (the first loads the Helm SDK)
-print(time.perf_counter() - t, time.process_time() - c)
+# Each run starts through this: ``python -m seccomp_lint`` as it is, except that with
+# ``HELM_LOG`` set, every render with the Helm SDK (its library's load included, in the first)
+# is timed inside the run and logged, wall and CPU seconds, as the kubectl shim logs kubectl's.
+LAUNCHER = """
+import os, sys, time
+from seccomp_lint import cli
+log = os.environ.get("HELM_LOG")
+if log:
+    from seccomp_lint.sources.helm import render as module
+    real = module.render_sdk
+    def render_sdk(*args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            with open(log, "a") as handle:
+                handle.write(f"{wall:.6f} {cpu:.6f}\\n")
+    module.render_sdk = render_sdk
+sys.argv[0] = "seccomp-lint"
+cli.entry()
 """
 
 
-def helm_time(charts: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds the Helm SDK takes to render the charts in a fresh process (its
-    library's load included; not seccomp-lint's own modules, which the run loads too)."""
-    if not charts:
+def _helm_logged(log: str) -> tuple[float, float]:
+    """Wall and CPU seconds of the Helm SDK renders a run logged (see :data:`LAUNCHER`)."""
+    try:
+        with open(log) as handle:
+            rows = [[float(x) for x in line.split()] for line in handle if line.strip()]
+    except OSError:
         return 0.0, 0.0
-    done = subprocess.run(
-        [sys.executable, "-c", HELM_TIMER, *charts],
-        cwd=OUT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    wall, cpu = done.stdout.split()
-    return float(wall), float(cpu)
+    return sum(r[0] for r in rows), sum(r[1] for r in rows)
 
 
 def built_outputs(overlays: list[str], charts: list[str], into: str, plain: str) -> int:
@@ -273,7 +283,7 @@ def built_outputs(overlays: list[str], charts: list[str], into: str, plain: str)
 
 
 def _lint(*args: str) -> list[str]:
-    return [sys.executable, "-m", "seccomp_lint", "--jobs", "1", "--format", "json", *args]
+    return [sys.executable, "-c", LAUNCHER, "--jobs", "1", "--format", "json", *args]
 
 
 @dataclass
@@ -288,6 +298,8 @@ class Timed:
     tool_cpu: float = 0.0
     runs: int = 0
     shim_cpu: float = 0.0  # the kubectl shim's own bash, taken off the run's CPU with kubectl's
+    helm_wall: float = 0.0  # the Helm SDK's renders, timed in the run (their part of tool_*)
+    helm_cpu: float = 0.0
     own_wall: float = 0.0
     own_cpu: float = 0.0
     failed: str | None = None  # why a run failed (kubectl over its time limit, say)
@@ -306,8 +318,8 @@ def _interleaved(commands: list[tuple[list[str], dict | None, str | None]], repe
             if i in failed:
                 continue
             if log:
-                open(log, "w").close()
-                open(log + ".shim", "w").close()
+                for each in (log, log + ".shim", log + ".helm"):
+                    open(each, "w").close()
             # Run from OUT, so that PYTHONPATH (another checkout) decides which seccomp-lint runs.
             r = _run.measure(cmd, cwd=OUT, env=env, timeout=900)
             if r.rc not in (0, 1):
@@ -317,7 +329,21 @@ def _interleaved(commands: list[tuple[list[str], dict | None, str | None]], repe
                 continue
             os.unlink(r.stdout)
             tool = _logged(log) if log else (0.0, 0.0, 0, 0.0)
-            rows[i].append((r.wall, r.cpu, *tool, r.wall - tool[0], r.cpu - tool[1] - tool[3]))
+            helm = _helm_logged(log + ".helm") if log else (0.0, 0.0)
+            wall, cpu = tool[0] + helm[0], tool[1] + helm[1]
+            rows[i].append(
+                (
+                    r.wall,
+                    r.cpu,
+                    wall,
+                    cpu,
+                    tool[2],
+                    tool[3],
+                    *helm,
+                    r.wall - wall,
+                    r.cpu - cpu - tool[3],
+                )
+            )
     return [
         failed.get(i)
         or Timed(
@@ -330,7 +356,11 @@ def _interleaved(commands: list[tuple[list[str], dict | None, str | None]], repe
 
 def bench(args) -> list[dict]:
     shim, log = kubectl_shim()
-    env = {**os.environ, "PATH": shim + os.pathsep + os.environ.get("PATH", "")}
+    env = {
+        **os.environ,
+        "PATH": shim + os.pathsep + os.environ.get("PATH", ""),
+        "HELM_LOG": log + ".helm",
+    }
     rows = []
     for n in args.objects:
         base = one_file(n)
@@ -361,7 +391,6 @@ def _walk(args, per_app: int, env: dict, log: str) -> dict:
     top, overlays, charts = repository(args.apps, args.charts, per_app)
     files = [os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
     _run.warm_cache(files)
-    helm = helm_time(charts)
     outputs = os.path.join(OUT, "repo-built")
     size = built_outputs(overlays, charts, outputs, os.path.join(top, "manifests"))
     run, plain, built = _interleaved(
@@ -372,7 +401,7 @@ def _walk(args, per_app: int, env: dict, log: str) -> dict:
         ],
         args.repeat,
     )
-    _run.log(f"walk ({per_app} a base): {run}, helm {helm}; plain {plain}; built {built}")
+    _run.log(f"walk ({per_app} a base): {run}; plain {plain}; built {built}")
     return {
         "case": f"walk: {len(overlays)} overlays of {args.apps} bases "
         f"({per_app} Deployment{'s' if per_app > 1 else ''}, Service{'s' if per_app > 1 else ''} "
@@ -381,8 +410,7 @@ def _walk(args, per_app: int, env: dict, log: str) -> dict:
         "size": sum(os.path.getsize(f) for f in files),
         "built_size": size,
         "run": run,
-        "tool": (run.tool_wall + helm[0], run.tool_cpu + helm[1]),
-        "helm": helm,
+        "tool": (run.tool_wall, run.tool_cpu),
         "plain": {
             "the repository's files": plain,
             "the builds' output and the files no build reads": built,
@@ -411,11 +439,10 @@ def bytecode(compile_it: bool) -> str:
     return "bytecode cache: " + ("written first" if compile_it else "present" if cached else "none")
 
 
-def _ratio(run: Timed, plain: Timed, helm: tuple[float, float], which: int) -> float:
+def _ratio(run: Timed, plain: Timed, which: int) -> float:
     """Overhead ÷ plain lint (``which``: 0 wall, 1 CPU), the median of the rounds' ratios."""
     return statistics.median(
-        (mine[which] - helm[which]) / theirs[which]
-        for mine, theirs in zip(run.rounds, plain.rounds)
+        mine[which] / theirs[which] for mine, theirs in zip(run.rounds, plain.rounds)
     )
 
 
@@ -437,7 +464,7 @@ def report(args, rows: list[dict]) -> str:
         "each, `--jobs 1`, the commands of a case taking turns. Overhead = the run's time less "
         "the tools' (kubectl through a bash `time` shim, to the millisecond, the shim's own CPU "
         "taken off too; the median of each run's difference; the Helm SDK's renders timed "
-        "apart, its library's load included, seccomp-lint's own modules not). Overhead ÷ plain "
+        "in the run, its library's load included). Overhead ÷ plain "
         "lint is the median of the rounds' ratios (a round runs each command of the case once); "
         "the verdict is on CPU time, which the machine's load disturbs least. "
         f"Budget: overhead ≤ {TARGET_X}× the plain lint.",
@@ -451,17 +478,16 @@ def report(args, rows: list[dict]) -> str:
         if run.failed:
             lines.append(f"| {r['case']} | | failed: {run.failed} | | | | | |")
             continue
-        helm = r.get("helm", (0.0, 0.0))
-        over = (run.own_wall - helm[0], run.own_cpu - helm[1])
+        over = (run.own_wall, run.own_cpu)
         plain = "; ".join(f"{v.wall:.2f} / {v.cpu:.2f} ({k})" for k, v in r["plain"].items())
         ratios = "; ".join(
-            f"{_ratio(run, v, helm, 0):.2f}× / {_ratio(run, v, helm, 1):.2f}× "
-            + ("**pass**" if _ratio(run, v, helm, 1) <= TARGET_X else "**FAIL**")
+            f"{_ratio(run, v, 0):.2f}× / {_ratio(run, v, 1):.2f}× "
+            + ("**pass**" if _ratio(run, v, 1) <= TARGET_X else "**FAIL**")
             for v in r["plain"].values()
         )
         tool = f"{tool_wall:.2f} / {tool_cpu:.2f} ({run.runs} kubectl"
         tool += f", their shim's {run.shim_cpu:.3f} s CPU off too" if run.runs else ""
-        tool += f" + Helm SDK {r['helm'][0]:.2f} / {r['helm'][1]:.2f})" if "helm" in r else ")"
+        tool += f", Helm SDK {run.helm_wall:.2f} / {run.helm_cpu:.2f})" if run.helm_wall else ")"
         size = f"{r['size'] / 1e6:.2f} MB" + (
             f" ({r['built_size'] / 1e6:.2f} MB linted)" if "built_size" in r else ""
         )
