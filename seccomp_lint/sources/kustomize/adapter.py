@@ -34,12 +34,9 @@ class Kustomize:
         result, mapped, built = lint_built(directory, options)
         # The resource files the build output came from, shown as the findings show paths.
         root = real_path(directory)
+        paths = {b.origin.path for b in built if b.origin.path}  # (each file once)
         read = sorted(
-            {
-                os.path.normpath(os.path.join(directory, os.path.relpath(b.origin.path, root)))
-                for b in built
-                if b.origin.path
-            }
+            {os.path.normpath(os.path.join(directory, os.path.relpath(p, root))) for p in paths}
         )
         return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
 
