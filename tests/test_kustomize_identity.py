@@ -454,6 +454,38 @@ def test_metadata_as_kustomize_writes_it_is_read_from_its_text() -> None:
         assert read_metadata(block + odd, ORIGIN, TRANSFORMATIONS) is None, odd
 
 
+def test_metadata_annotations_read_once_serve_every_block_that_starts_with_them() -> None:
+    """The annotations block is read once and remembered: each block after it reads as if read
+    whole (as libyaml composes it), whatever follows, and a block the reader does not take
+    stays untaken the second time."""
+    head = (
+        b"metadata:\n  annotations:\n    config.kubernetes.io/origin: |\n"
+        b"      path: ../base/web.yaml\n    note: x\n"
+    )
+    tails = [
+        b"  name: a\n",
+        b"  labels:\n    app: web\n  name: b\n  namespace: team\n",
+        b"  name: 'c'\n  namespace:\n",
+        b"  annotations:\n    x: y\n",  # a key twice: not taken
+        b"  name:\n    inner: x\n",
+        b"   name: x\n",  # deeper than the annotations' keys: part of them? no, not taken
+        b"\n  name: a\n",  # a blank line
+        b"",
+    ]
+    for odd_head in (head, head.replace(b"    note: x\n", b"    note:\n")):
+        for tail in tails:
+            block = odd_head + tail
+            first = read_metadata(block, ORIGIN, TRANSFORMATIONS)
+            again = read_metadata(block, ORIGIN, TRANSFORMATIONS)
+            assert first == again, block
+            if first is not None:
+                assert first == _composed_metadata(block), block
+    assert read_metadata(head + tails[1], ORIGIN, TRANSFORMATIONS) == Metadata(
+        "b", "team", "path: ../base/web.yaml\n", None
+    )
+    assert read_metadata(head + tails[3], ORIGIN, TRANSFORMATIONS) is None
+
+
 # --------------------------------------------------------------------------- the built objects
 
 

@@ -69,15 +69,53 @@ def read_metadata(
     :func:`printable_ascii`."""
     if not block.endswith(b"\n") or not (printable or printable_ascii(block)):
         return None  # (a literal block scalar keeps its last line break only if it has one)
-    lines = block.split(b"\n")
-    lines.pop()
-    if len(lines) < 2 or lines[0] != b"metadata:":
+    if not block.startswith(b"metadata:\n"):
         return None
-    values: dict[tuple[bytes, ...], object] = {}
-    indents = [0]  # the open mappings' indentation, metadata's own first
-    path: list[bytes] = []  # their keys (metadata's left out)
-    opening = True  # the line before was a key with nothing after it
-    i = 1
+    state: _State | None = _START
+    rest = block[10:-1]
+    if block.startswith(_ANNOTATIONS):
+        # The annotations (Kustomize writes them first: it sorts keys) repeat from object to
+        # object of one resource file: read once, and the lines after them from where it left.
+        end = _SHALLOW.search(block, len(_ANNOTATIONS) - 1)
+        assert end is not None  # (the block ends with a line break)
+        head = block[10 : end.start()]
+        if head in _HEADS:
+            state = _HEADS[head]
+        else:
+            state = _HEADS[head] = _lines(head.split(b"\n"), _START)
+            while len(_HEADS) > _HEADS_MAX:
+                del _HEADS[next(iter(_HEADS))]
+        rest = block[end.start() + 1 : -1]
+    if state is not None and rest:
+        state = _lines(rest.split(b"\n"), state)
+    if state is None:
+        return None
+    values, indents, path, opening = state
+    if opening:
+        if len(indents) == 1:
+            return None  # (metadata itself null)
+        values = {**values, tuple(path): _OTHER}  # the last key is null
+    return _read(values, origin, transformations)
+
+
+# (the values read so far, the open mappings' indentation, their keys (metadata's left out),
+# whether the line before was a key with nothing after it)
+_State = tuple[dict[tuple[bytes, ...], object], list[int], list[bytes], bool]
+_START: _State = ({}, [0], [], True)  # (metadata's own indentation first)
+_ANNOTATIONS = b"metadata:\n  annotations:\n"
+# The line break before a line indented two blanks or less (or none: the end of the block).
+_SHALLOW = re.compile(rb"\n(?!   )")
+# Annotation blocks read, by their text (the state after them: never changed once stored).
+_HEADS: dict[bytes, _State | None] = {}
+_HEADS_MAX = 512
+
+
+def _lines(lines: list[bytes], state: _State) -> _State | None:
+    """``state`` after reading ``lines`` of a metadata block (a new state: the one given is
+    left as it was); None for a line this reader does not take."""
+    values, indents, path, opening = state
+    values, indents, path = dict(values), list(indents), list(path)
+    i = 0
     while i < len(lines):
         match = _LINE.fullmatch(lines[i])
         if match is None:
@@ -115,11 +153,7 @@ def read_metadata(
                 return None
         values[where] = value
         path.pop()
-    if opening:
-        if len(indents) == 1:
-            return None
-        values[tuple(path)] = _OTHER
-    return _read(values, origin, transformations)
+    return values, indents, path, opening
 
 
 def _read(values: dict[tuple[bytes, ...], object], origin: str, transformations: str) -> Metadata:

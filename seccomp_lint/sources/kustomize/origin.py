@@ -115,8 +115,8 @@ def read_built(data: bytes, wrapper: str) -> list[Built]:
         out.append(Built(kind, name, origin, namespace, chunk, len(out), whole))
 
     # What sends a document to libyaml, looked for in the whole output once (most have none).
-    clean = not _more(b"\n" + data) and not any(b in data for b in _YAML_ONLY_BREAKS)
-    printable = printable_ascii(data)
+    printable = printable_ascii(data)  # (then it has none of those line breaks either)
+    clean = not _more(b"\n" + data) and (printable or not any(b in data for b in _YAML_ONLY_BREAKS))
     for chunk in chunks(data):
         margin = _margin_block(chunk, clean)
         read = None
