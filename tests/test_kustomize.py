@@ -191,7 +191,8 @@ def test_builds_started_ahead_and_never_asked_for_are_stopped(
             if pids.exists() and len(pids.read_text().split()) == 2:
                 break
             time.sleep(0.02)
-        assert len(list(scratch.iterdir())) == 2  # their wrapper directories
+        (folder,) = scratch.iterdir()  # the wrappers' folder: one for each build
+        assert len(list(folder.iterdir())) == 2
     for pid in map(int, pids.read_text().split()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # ended (and reaped)

@@ -50,12 +50,23 @@ class _Building:
     """A build started: the wrapper kustomization written, the tool running."""
 
     def __init__(
-        self, directory: str, patches: tuple[str, ...] = (), env: dict | None = None
+        self,
+        directory: str,
+        patches: tuple[str, ...] = (),
+        env: dict | None = None,
+        within: tuple[str, int] | None = None,
     ) -> None:
+        """``within``: a folder of wrappers (its real path) and this build's number in it;
+        else the wrapper gets a temporary folder of its own. ``directory`` is a real path
+        when ``within`` is given."""
         command = build_command(".")  # fail before creating anything when no tool is installed
-        target = real_path(directory)
+        target = directory if within else real_path(directory)
         try:
-            self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+            if within:
+                self.wrapper = os.path.join(within[0], str(within[1]))
+                os.mkdir(self.wrapper, 0o700)
+            else:
+                self.wrapper = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
         except OSError as exc:
             raise ToolError(f"cannot make a wrapper kustomization for {directory}: {exc}") from None
         self.file = os.path.join(self.wrapper, "kustomization.yaml")
@@ -113,17 +124,30 @@ class _Ahead:
     """Builds started before they are asked for (see :func:`building_ahead`)."""
 
     def __init__(self, directories: list[str], jobs: int) -> None:
-        self.todo = deque(dict.fromkeys(map(real_path, directories)))
+        self.real = {d: real_path(d) for d in directories}  # (as given: the real path)
+        self.todo = deque(dict.fromkeys(self.real.values()))
         self.jobs = jobs
         self.env = {**os.environ, **OFFLINE}  # (each build's, made once)
         self.started: dict[str, _Building] = {}  # (in the order they started)
+        # The builds' wrappers, each in a folder of its own in one temporary folder (made when
+        # the first build starts, removed at the end: a walk builds dozens).
+        self.folder: str | None = None
+        self.count = 0
         self.top_up()
 
     def top_up(self) -> None:
         while self.todo and sum(not b.tool.ended() for b in self.started.values()) < self.jobs:
             directory = self.todo.popleft()
             try:
-                self.started[directory] = _Building(directory, env=self.env)
+                if self.folder is None:
+                    try:
+                        made = tempfile.mkdtemp(prefix="seccomp-lint-kustomize-")
+                    except OSError as exc:
+                        raise ToolError(f"cannot make a folder for wrappers: {exc}") from None
+                    self.folder = real_path(made)
+                self.count += 1
+                within = (self.folder, self.count)
+                self.started[directory] = _Building(directory, env=self.env, within=within)
             except ToolError:
                 pass  # (said when it is asked for: built then, it fails the same way)
 
@@ -131,7 +155,7 @@ class _Ahead:
         """The build of ``directory`` if it was started, once it and the builds started after it
         have ended (up to :data:`BATCH` of them, the rest of the walk's at most); the next ones
         start as builds end."""
-        key = real_path(directory)
+        key = self.real.get(directory) or real_path(directory)
         taken = self.started.get(key)
         if taken is None:
             return None
@@ -150,6 +174,11 @@ class _Ahead:
         self.todo.clear()
         for started in self.started.values():
             started.stop()
+        if self.folder is not None:
+            try:
+                os.rmdir(self.folder)  # (each build's folder is removed as it is taken)
+            except OSError:
+                shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
