@@ -63,8 +63,9 @@ _CONTENT = re.compile(rb"\n[ ]*(?:-[ ]+)*([^\n]*)")
 # A flow collection of words on one line (``{app: web}``, ``[a, b]``), after a key or a dash
 # (matched from that character: a pattern that starts with a look-behind is tried everywhere).
 _FLOW = re.compile(rb"([:-]) ([{\[])([^\n{}\[\]]*)[}\]](?=\n)")
-# A tab, a carriage return, an escape, a trailing blank: a text this comparison does not read.
-_UNREAD = re.compile(rb"[\t\r\\\0]| \n")
+# A tab, a carriage return, an escape, a NUL, a trailing blank: a text this comparison does not
+# read (each looked for on its own: five byte searches take a sixth of one pattern's time).
+_UNREAD = (b"\t", b"\r", b"\\", b"\0", b" \n")
 # A block scalar's header: its lines would be compared less their indentation.
 _BLOCK_SCALAR = re.compile(rb"[:-][ ]+[|>][-+0-9]*[ ]*(?:\n|$)")
 # The end of the root's metadata block: the next line at the left margin.
@@ -101,7 +102,7 @@ def scalar_lines(text: bytes, built: bool, places: bool = True) -> list[bytes] |
                 end = _ADDED_LINES.match(text, at + 1)
                 assert end is not None  # (it matches an empty text)
                 text = text[:at] + text[end.end() :]
-    if _UNREAD.search(text) is not None:
+    if any(unread in text for unread in _UNREAD):
         return None
     if (b"|" in text or b">" in text) and _BLOCK_SCALAR.search(text) is not None:
         return None
