@@ -35,9 +35,7 @@ class Kustomize:
         # The resource files the build output came from, shown as the findings show paths.
         root = real_path(directory)
         paths = {b.origin.path for b in built if b.origin.path}  # (each file once)
-        read = sorted(
-            {os.path.normpath(os.path.join(directory, os.path.relpath(p, root))) for p in paths}
-        )
+        read = sorted({os.path.normpath(os.path.join(directory, _below(p, root))) for p in paths})
         return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
 
     def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
@@ -50,3 +48,10 @@ class Kustomize:
 
         assert isinstance(build, KustomizeBuild)
         return fix(build, run)
+
+
+def _below(path: str, root: str) -> str:
+    """``path`` relative to ``root`` (both absolute and normal): its tail when it is inside."""
+    if path.startswith(root) and path[len(root) : len(root) + 1] == os.sep:
+        return path[len(root) + 1 :]
+    return os.path.relpath(path, root)

@@ -210,10 +210,10 @@ def _versioned(data: bytes) -> bool:
 
 
 def _origin(origin_text: str | None, steps_text: str | None, wrapper: str) -> Origin:
-    found = annotation_value(origin_text)
+    found = _value(origin_text)
     origin = found if isinstance(found, dict) else {}
     steps = []
-    listed = annotation_value(steps_text)
+    listed = _value(steps_text)
     for step in listed if isinstance(listed, list) else []:
         by = step.get("configuredBy") if isinstance(step, dict) else None
         where = step.get("configuredIn") if isinstance(step, dict) else None
@@ -237,6 +237,23 @@ def _origin(origin_text: str | None, steps_text: str | None, wrapper: str) -> Or
         remote=remote,
         steps=tuple(steps),
     )
+
+
+# The annotation texts read, by text, across builds (a walk's overlays of one base have the same
+# origins; every object of one overlay, the same transformations). Their values are only read.
+_VALUES: dict[str, object] = {}
+_VALUES_MAX = 4096
+
+
+def _value(raw: str | None) -> object:
+    """:func:`annotation_value`, remembered."""
+    if raw is None:
+        return None
+    if raw not in _VALUES:
+        while len(_VALUES) >= _VALUES_MAX:
+            del _VALUES[next(iter(_VALUES))]
+        _VALUES[raw] = annotation_value(raw)
+    return _VALUES[raw]
 
 
 def origin_path(wrapper: str, path: str) -> str:
