@@ -470,6 +470,7 @@ def test_metadata_annotations_read_once_serve_every_block_that_starts_with_them(
         b"  name:\n    inner: x\n",
         b"   name: x\n",  # deeper than the annotations' keys: part of them? no, not taken
         b"\n  name: a\n",  # a blank line
+        b"\n",  # a blank line, the last
         b"",
     ]
     for odd_head in (head, head.replace(b"    note: x\n", b"    note:\n")):
@@ -484,6 +485,11 @@ def test_metadata_annotations_read_once_serve_every_block_that_starts_with_them(
         "b", "team", "path: ../base/web.yaml\n", None
     )
     assert read_metadata(head + tails[3], ORIGIN, TRANSFORMATIONS) is None
+    for blank in (b"\n  name: a\n", b"\n"):  # the reader takes no blank line, wherever it is
+        assert read_metadata(head + blank, ORIGIN, TRANSFORMATIONS) is None
+        assert (
+            read_metadata(b"metadata:\n  annotations:\n" + blank, ORIGIN, TRANSFORMATIONS) is None
+        )
 
 
 # --------------------------------------------------------------------------- the built objects

@@ -72,7 +72,7 @@ def read_metadata(
     if not block.startswith(b"metadata:\n"):
         return None
     state: _State | None = _START
-    rest = block[10:-1]
+    rest: bytes | None = block[10:-1] or None
     if block.startswith(_ANNOTATIONS):
         # The annotations (Kustomize writes them first: it sorts keys) repeat from object to
         # object of one resource file: read once, and the lines after them from where it left.
@@ -82,11 +82,15 @@ def read_metadata(
         if head in _HEADS:
             state = _HEADS[head]
         else:
-            state = _HEADS[head] = _lines(head.split(b"\n"), _START)
-            while len(_HEADS) > _HEADS_MAX:
-                del _HEADS[next(iter(_HEADS))]
+            state = _lines(head.split(b"\n"), _START)
+            if len(head) <= _HEAD_MAX:  # (not a last-applied-configuration of megabytes)
+                _HEADS[head] = state
+                while len(_HEADS) > _HEADS_MAX:
+                    del _HEADS[next(iter(_HEADS))]
         rest = block[end.start() + 1 : -1]
-    if state is not None and rest:
+        if end.start() == len(block) - 1:
+            rest = None  # (no line after them; an empty one is a line, and is not read)
+    if state is not None and rest is not None:
         state = _lines(rest.split(b"\n"), state)
     if state is None:
         return None
@@ -108,6 +112,7 @@ _SHALLOW = re.compile(rb"\n(?!   )")
 # Annotation blocks read, by their text (the state after them: never changed once stored).
 _HEADS: dict[bytes, _State | None] = {}
 _HEADS_MAX = 512
+_HEAD_MAX = 4096  # bytes: a longer one is read each time
 
 
 def _lines(lines: list[bytes], state: _State) -> _State | None:

@@ -133,7 +133,6 @@ class _Ahead:
         # the first build starts, removed at the end: a walk builds dozens).
         self.folder: str | None = None
         self.count = 0
-        self.top_up()
 
     def top_up(self) -> None:
         while self.todo and sum(not b.tool.ended() for b in self.started.values()) < self.jobs:
@@ -192,6 +191,7 @@ def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
     the files the builds read meanwhile. Builds still running at the end are stopped."""
     _AHEAD.append(_Ahead(directories, max(1, jobs)))
     try:
+        _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
         yield
     finally:
         _AHEAD.pop().stop()
