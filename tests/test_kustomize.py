@@ -199,6 +199,23 @@ def test_builds_started_ahead_and_never_asked_for_are_stopped(
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.parametrize("memfd", [True, False])
+def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, memfd: bool):
+    """A tool's output goes to an in-memory file where the system has one, else to a temporary
+    file: either way the output is read whole, and a failure's stderr is quoted."""
+    from seccomp_lint.sources import toolrun
+
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    elif not hasattr(os, "memfd_create"):
+        pytest.skip("no memfd_create here")
+    script = "import sys; sys.stdout.write('x' * 300_000); sys.stderr.write('warned')"
+    assert toolrun.run_tool([sys.executable, "-c", script], "t") == b"x" * 300_000
+    failing = "import sys; sys.stderr.write('it broke'); sys.exit(3)"
+    with pytest.raises(toolrun.ToolError, match="t failed \\(exit 3\\):\nit broke"):
+        toolrun.run_tool([sys.executable, "-c", failing], "t")
+
+
 def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> None:
     seen: list[list[str]] = []
 
