@@ -239,8 +239,9 @@ def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]
 
 
 # The wrapper of a build without patches whose resource path needs no escape in double quotes
-# (printable ASCII, no quote nor backslash): the text new_document writes for it, written here
-# (a walk builds dozens; new_document reads its text back to check it, ~0.2 ms each).
+# (printable ASCII, no quote nor backslash), written here: a walk builds dozens, and new_document
+# reads its text back to check it (~0.2 ms each). A build's path starts with ``..`` (the wrapper
+# is a folder of its own), which new_document quotes too: the same text.
 _PLAIN_WRAPPER = (
     "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
     '- "{}"\nbuildMetadata:\n- originAnnotations\n- transformerAnnotations\n'
