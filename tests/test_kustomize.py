@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -170,27 +171,40 @@ def test_time_limit(lint, monkeypatch, tmp_path: Path) -> None:
     assert "did not finish within 0.5 s" in result.stderr
 
 
-def test_builds_started_ahead_and_never_asked_for_are_stopped(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A lint that ends before it asks for the builds it started (an error, an interrupt)
-    stops them: the tool processes are ended and their wrapper directories removed."""
+def _never_ending_build_tool(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with a build tool (the one a build would run) that writes its pid to a file and
+    never ends; the folder and the file."""
     name = "kustomize" if shutil.which("kustomize") else "kubectl"
     pids = tmp_path / "pids"
     fake = tmp_path / "bin" / name
     fake.parent.mkdir()
     fake.write_text(f'#!/bin/sh\necho $$ >> "{pids}"\nexec sleep 3600\n')
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    return fake.parent, pids
+
+
+def _started(pids: Path, count: int) -> None:
+    """Until ``count`` tools wrote their pids (each does first thing)."""
+    for _ in range(1000):
+        if pids.exists() and len(pids.read_text().split()) == count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{count} build tools did not start")
+
+
+def test_builds_started_ahead_and_never_asked_for_are_stopped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A lint that ends before it asks for the builds it started (an error, an interrupt)
+    stops them: the tool processes are ended and their wrapper directories removed."""
+    tools, pids = _never_ending_build_tool(tmp_path)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     overlays = [str(KUSTOMIZE / "base"), str(KUSTOMIZE / "overlay")]
     with kustomize_tool.building_ahead(overlays, 2):
-        for _ in range(500):  # both started (each writes its pid first)
-            if pids.exists() and len(pids.read_text().split()) == 2:
-                break
-            time.sleep(0.02)
+        _started(pids, 2)
         (folder,) = scratch.iterdir()  # the wrappers' folder: one for each build
         assert len(list(folder.iterdir())) == 2
     for pid in map(int, pids.read_text().split()):
@@ -214,6 +228,41 @@ def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, 
     failing = "import sys; sys.stderr.write('it broke'); sys.exit(3)"
     with pytest.raises(toolrun.ToolError, match="t failed \\(exit 3\\):\nit broke"):
         toolrun.run_tool([sys.executable, "-c", failing], "t")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Path, signum: int):
+    """SIGTERM (or SIGHUP) while builds run ahead ends every build tool the walk started and
+    removes their wrapper folders, then ends the walk as the signal would."""
+    tools, pids = _never_ending_build_tool(tmp_path)
+    repo = tmp_path / "repo"
+    for part in ("base", "overlay"):
+        shutil.copytree(KUSTOMIZE / part, repo / part)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(scratch)
+    walk = [sys.executable, "-m", "seccomp_lint", "--jobs", "2", "--no-respect-gitignore"]
+    run = subprocess.Popen([*walk, str(repo)], env=env, stdout=subprocess.DEVNULL)
+    try:
+        _started(pids, 2)
+        run.send_signal(signum)
+        assert run.wait(timeout=30) == -signum
+    finally:
+        run.kill()
+    running = []
+    for pid in map(int, pids.read_text().split()):
+        for _ in range(100):  # (its parent is gone: init reaps it)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        else:
+            running.append(pid)
+            os.kill(pid, signal.SIGKILL)
+    assert running == []  # every build tool ended
+    assert list(scratch.iterdir()) == []
 
 
 def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -226,10 +228,38 @@ def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
     the files the builds read meanwhile. Builds still running at the end are stopped."""
     _AHEAD.append(_Ahead(directories, max(1, jobs)))
     try:
-        _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
-        yield
+        with _stopped_on_termination():
+            _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
+            yield
     finally:
         _AHEAD.pop().stop()
+
+
+@contextmanager
+def _stopped_on_termination() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP (where they would end the process at once) first stop
+    the builds started ahead (their tools ended, their folders removed), then end the process
+    as they would have. SIGINT needs nothing: its KeyboardInterrupt unwinds to the stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    old = {n: signal.getsignal(n) for n in signums}
+
+    def stop(signum: int, frame: object) -> None:
+        for ahead in _AHEAD:
+            ahead.stop()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for n in signums:
+        if old[n] == signal.SIG_DFL:
+            signal.signal(n, stop)
+    try:
+        yield
+    finally:
+        for n in signums:
+            signal.signal(n, old[n])
 
 
 def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
