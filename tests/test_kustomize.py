@@ -10,6 +10,7 @@ uses inline JSON 6902 and strategic-merge patches. The build uses ``kustomize`` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -230,10 +231,15 @@ def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, 
         toolrun.run_tool([sys.executable, "-c", failing], "t")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Path, signum: int):
-    """SIGTERM (or SIGHUP) while builds run ahead ends every build tool the walk started and
-    removes their wrapper folders, then ends the walk as the signal would."""
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGTERM,), (signal.SIGHUP,), (signal.SIGTERM, signal.SIGTERM, signal.SIGHUP)],
+    ids=["TERM", "HUP", "TERM-TERM-HUP"],
+)
+def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Path, signals):
+    """SIGTERM or SIGHUP while builds run ahead (more coming while the first is handled, as a
+    supervisor sends them) ends every build tool the walk started and removes their wrapper
+    folders, then ends the walk as one of the signals would."""
     tools, pids = _never_ending_build_tool(tmp_path)
     repo = tmp_path / "repo"
     for part in ("base", "overlay"):
@@ -246,23 +252,71 @@ def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Pa
     run = subprocess.Popen([*walk, str(repo)], env=env, stdout=subprocess.DEVNULL)
     try:
         _started(pids, 2)
-        run.send_signal(signum)
-        assert run.wait(timeout=30) == -signum
+        for signum in signals:
+            with contextlib.suppress(ProcessLookupError):
+                run.send_signal(signum)
+            time.sleep(0.001)  # (the next one while the first is handled)
+        # (signals that come together are handled in the order of their numbers)
+        assert -run.wait(timeout=30) in signals
+        assert sorted(_running(pids)) == []  # every build tool ended
+        assert list(scratch.iterdir()) == []
     finally:
         run.kill()
-    running = []
-    for pid in map(int, pids.read_text().split()):
-        for _ in range(100):  # (its parent is gone: init reaps it)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.02)
-        else:
-            running.append(pid)
+        for pid in _running(pids, wait=0):
             os.kill(pid, signal.SIGKILL)
-    assert running == []  # every build tool ended
-    assert list(scratch.iterdir()) == []
+
+
+def test_a_signal_while_a_build_starts_waits_until_it_is_recorded(tmp_path: Path) -> None:
+    """SIGTERM that comes while a build ahead is being started (its tool running, not yet
+    recorded) is handled once it is recorded: that tool is ended too, not left behind."""
+    tools, pids = _never_ending_build_tool(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    script = (
+        "import os, signal, time\n"
+        "from seccomp_lint.sources.kustomize import tool\n"
+        "real = tool._Building.__init__\n"
+        "def started(self, *args, **kwargs):\n"
+        "    real(self, *args, **kwargs)\n"
+        f"    while not os.path.exists({str(pids)!r}):  # (its tool runs; not recorded yet)\n"
+        "        time.sleep(0.01)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "tool._Building.__init__ = started\n"
+        f"with tool.building_ahead([{str(KUSTOMIZE / 'base')!r}], 1):\n"
+        "    time.sleep(30)\n"
+    )
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(scratch)
+    run = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        assert run.wait(timeout=30) == -signal.SIGTERM
+        assert len(pids.read_text().split()) == 1
+        assert _running(pids) == []
+        assert list(scratch.iterdir()) == []
+    finally:
+        run.kill()
+        for pid in _running(pids, wait=0):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _running(pids: Path, wait: float = 2.0) -> list[int]:
+    """The tools of ``pids`` still running after up to ``wait`` seconds (one killed but not
+    yet reaped by init is not running)."""
+    left = [int(p) for p in pids.read_text().split()] if pids.exists() else []
+    deadline = time.monotonic() + wait
+    while True:
+        still = []
+        for pid in left:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if state not in ("Z", "X"):
+                still.append(pid)
+        if not still or time.monotonic() >= deadline:
+            return still
+        left = still
+        time.sleep(0.02)
 
 
 def test_kustomize_runs_without_plugin_flags(monkeypatch, tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ process descriptor where the system has them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
+import signal
 import subprocess
 import tempfile
 import time
@@ -86,6 +88,13 @@ class Started:
             self.process.kill()
             self.process.wait()
         self._close()
+
+    def kill(self) -> None:
+        """Kill it and leave it (a signal's handler: the process ends next); not reaped, so
+        its process number is still its own."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGKILL)
 
     def _close(self) -> None:
         for handle in (self.out, self.err):

@@ -163,11 +163,12 @@ class _Ahead:
             try:
                 slot = self._slot()
                 try:
-                    self.started[directory] = _Building(directory, env=self.env, slot=slot)
+                    with _ENDING.held():  # (started means recorded: a signal's stop sees it)
+                        self.started[directory] = _Building(directory, env=self.env, slot=slot)
+                        self.lent[directory] = slot
                 except BaseException:
                     self.free.append(slot)
                     raise
-                self.lent[directory] = slot
             except ToolError:
                 pass  # (said when it is asked for: built then, it fails the same way)
 
@@ -208,6 +209,17 @@ class _Ahead:
         self.todo.clear()
         for started in self.started.values():
             started.stop()
+        self._remove()
+
+    def kill(self) -> None:
+        """Stop at once, from a signal's handler: every tool started is killed, not waited for
+        (the process ends next), and the wrappers are removed."""
+        self.todo.clear()
+        for started in self.started.values():
+            started.tool.kill()
+        self._remove()
+
+    def _remove(self) -> None:
         for slot in self.slots:
             _remove_wrapper(slot)
         if self.folder is not None:
@@ -225,41 +237,77 @@ def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
     """Within: the builds of ``directories`` start in that order before :func:`~.build.lint_built`
     asks for them, up to ``jobs`` running at once, each taken once (a build with patches, or a
     directory asked for again, is built when it is asked for). Only for a lint: nothing changes
-    the files the builds read meanwhile. Builds still running at the end are stopped."""
-    _AHEAD.append(_Ahead(directories, max(1, jobs)))
-    try:
-        with _stopped_on_termination():
+    the files the builds read meanwhile. Builds still running at the end are stopped; SIGTERM
+    and SIGHUP end them too, then the process (:class:`_Ending`)."""
+    with _ENDING.handled():
+        _AHEAD.append(_Ahead(directories, max(1, jobs)))
+        try:
             _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
             yield
-    finally:
-        _AHEAD.pop().stop()
+        finally:
+            _AHEAD[-1].stop()
+            _AHEAD.pop()
 
 
-@contextmanager
-def _stopped_on_termination() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP (where they would end the process at once) first stop
-    the builds started ahead (their tools ended, their folders removed), then end the process
-    as they would have. SIGINT needs nothing: its KeyboardInterrupt unwinds to the stop."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signums = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
-    old = {n: signal.getsignal(n) for n in signums}
+class _Ending:
+    """SIGTERM and SIGHUP while builds run ahead, where they would end the process at once:
+    every build started ahead is killed and its wrapper removed, then the process ends as the
+    signal would have (or exits 128 + the signal's number, where a signal a process sends
+    itself does not end it: a PID namespace's first process). A second signal waits until the
+    first has done that; one that comes while a build is being started waits until it is
+    recorded. SIGINT needs none of this: its KeyboardInterrupt unwinds to the stop."""
 
-    def stop(signum: int, frame: object) -> None:
+    NAMES = ("SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.signums = [getattr(signal, n) for n in self.NAMES if hasattr(signal, n)]
+        self.holding = False
+        self.ending = False
+        self.waiting: list[int] = []  # (signals that came while holding, or while ending)
+
+    @contextmanager
+    def handled(self) -> Iterator[None]:
+        main = threading.current_thread() is threading.main_thread()
+        mine = [n for n in self.signums if main and signal.getsignal(n) == signal.SIG_DFL]
+        for n in mine:
+            signal.signal(n, self.end)
+        try:
+            yield
+        finally:
+            for n in mine:
+                signal.signal(n, signal.SIG_DFL)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        if self.holding:
+            yield
+            return
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            if self.waiting:
+                self.end(self.waiting[0], None)
+
+    def end(self, signum: int, frame: object) -> None:
+        if self.holding or self.ending:  # (a signal handled by another thread comes back here)
+            self.waiting.append(signum)
+            return
+        self.ending = True
+        masked = hasattr(signal, "pthread_sigmask")
+        if masked:  # (another one now would come back in here)
+            signal.pthread_sigmask(signal.SIG_BLOCK, self.signums)
         for ahead in _AHEAD:
-            ahead.stop()
+            ahead.kill()
         signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+        os.kill(os.getpid(), signum)  # (held until unmasked: then it ends the process)
+        if masked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.signums)
+        os._exit(128 + signum)
 
-    for n in signums:
-        if old[n] == signal.SIG_DFL:
-            signal.signal(n, stop)
-    try:
-        yield
-    finally:
-        for n in signums:
-            signal.signal(n, old[n])
+
+_ENDING = _Ending()
 
 
 def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
