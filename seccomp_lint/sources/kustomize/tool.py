@@ -162,13 +162,10 @@ class _Ahead:
             directory = self.todo.popleft()
             try:
                 slot = self._slot()
-                try:
-                    with _ENDING.held():  # (started means recorded: a signal's stop sees it)
-                        self.started[directory] = _Building(directory, env=self.env, slot=slot)
-                        self.lent[directory] = slot
-                except BaseException:
-                    self.free.append(slot)
-                    raise
+                # (a slot whose build could not start is not lent again: it may be what failed)
+                with _ENDING.held():  # (started means recorded: a signal's stop sees it)
+                    self.started[directory] = _Building(directory, env=self.env, slot=slot)
+                    self.lent[directory] = slot
             except ToolError:
                 pass  # (said when it is asked for: built then, it fails the same way)
 
