@@ -90,7 +90,7 @@ class _Run:
         self.fixed_spots: set[tuple] = set()
         self.counted: set[str] = set()  # the files counted in the summary, by real path
         # The repositories' builds and which file feeds which, each indexed once when needed.
-        self.discoverer = Discoverer(request.config, request.respect_gitignore)
+        self.discoverer = Discoverer(request.config, request.respect_gitignore, request.paths)
         self.shared = Shared(self.discoverer)
         # --diff: each file's diff, the last build's (against the file on disk), once
         self.pending: dict[str, FileFix] = {}

@@ -242,14 +242,15 @@ def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Pa
     folders, then ends the walk as one of the signals would."""
     tools, pids = _never_ending_build_tool(tmp_path)
     repo = tmp_path / "repo"
-    for part in ("base", "overlay"):
-        shutil.copytree(KUSTOMIZE / part, repo / part)
+    for part in ("a", "b"):  # (two builds: neither includes the other)
+        shutil.copytree(KUSTOMIZE / "base", repo / part)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
     env["TMPDIR"] = str(scratch)
     walk = [sys.executable, "-m", "seccomp_lint", "--jobs", "2", "--no-respect-gitignore"]
-    run = subprocess.Popen([*walk, str(repo)], env=env, stdout=subprocess.DEVNULL)
+    # (from the repository's folder: it is the root then, wherever the test runs from)
+    run = subprocess.Popen([*walk, "."], env=env, cwd=repo, stdout=subprocess.DEVNULL)
     try:
         _started(pids, 2)
         for signum in signals:

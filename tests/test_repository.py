@@ -25,7 +25,7 @@ import pytest
 from conftest import FIXTURES, run_cli, run_process, tree
 
 from seccomp_lint.sources.discover import Discoverer, build_index, missing_dependencies
-from seccomp_lint.sources.files import Input
+from seccomp_lint.sources.files import Input, gather
 
 REPOSITORY = FIXTURES / "repo"
 _MARK = re.compile(r"#\s*error:\s*\[([^\]]*)\]")
@@ -213,6 +213,28 @@ def test_a_base_no_overlay_includes_is_built_on_its_own(repo: Path) -> None:
     plan = Discoverer(None).plan([Input("kustomize/base/web.yaml")])
     assert [(p.kind, p.directory) for p in plan.builds] == [("kustomize", "kustomize/base")]
     assert plan.plain == []
+
+
+def test_a_folder_outside_a_work_tree_walked_from_afar_is_one_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a Git work tree, a walk from a working directory that shares only ``/`` with the
+    folder plans the same builds as one run from inside it: the folder walked is the repository
+    (each file's own folder was: a base an overlay includes was built on its own, and a
+    component's files were linted as plain manifests)."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPOSITORY, copy)
+
+    def plan_from(where: str) -> tuple[list, list]:
+        monkeypatch.chdir(where)
+        found = gather([str(copy)], None)
+        plan = Discoverer(None, given=[str(copy)]).plan(found.inputs)
+        builds = sorted((p.kind, os.path.realpath(p.directory)) for p in plan.builds)
+        return builds, sorted(os.path.realpath(i.path) for i in plan.plain)
+
+    inside = plan_from(str(copy))
+    assert ("kustomize", str(copy / "kustomize/base")) not in inside[0]
+    assert plan_from("/") == inside
 
 
 # --------------------------------------------------------------------------- cannot build

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -71,12 +71,11 @@ class RunPlan:
     notices: list[str] = field(default_factory=list)  # said once (a walk cut short)
 
 
-def repository_root(path: str) -> str:
+def repository_root(path: str, start: str | None = None) -> str:
     """The Git work tree holding ``path`` (the nearest folder above with a ``.git``), else the
-    folder holding both the working directory and ``path`` (the working directory when ``path``
-    is inside it: a run from an overlay's folder still sees the overlays beside it), else, when
-    that would be a file system's root or the home folder (not a repository, and too much to
-    walk), ``path``'s own folder."""
+    folder holding both the working directory and ``path`` (a run from an overlay's folder
+    still sees the overlays beside it), else, when that is a file system's root or the home
+    folder (too much to walk), ``start`` (the folder walked that holds it), else its folder."""
     full = os.path.abspath(path)
     here = full if os.path.isdir(full) else os.path.dirname(full)
     root = git_root(here)
@@ -84,7 +83,9 @@ def repository_root(path: str) -> str:
         return root
     both = os.path.commonpath([os.getcwd(), here])
     too_wide = os.path.dirname(both) == both or both == os.path.expanduser("~")
-    return here if too_wide else both
+    if not too_wide:
+        return both
+    return start if start and os.path.commonpath([start, here]) == start else here
 
 
 def _load(path: str) -> object:
@@ -297,9 +298,13 @@ def _shown(path: str) -> str:
 class Discoverer:
     """Plans a run: which builds the inputs reach, and which inputs are linted as themselves."""
 
-    def __init__(self, config: Config | None, respect_gitignore: bool = True) -> None:
-        self.config = config
-        self.respect_gitignore = respect_gitignore
+    def __init__(
+        self, config: Config | None, respect_gitignore: bool = True, given: Sequence[str] = ()
+    ) -> None:
+        self.config, self.respect_gitignore = config, respect_gitignore
+        # The folders the run walks (``given``), outermost first: a file is of the first that
+        # holds it where nothing else says which repository it belongs to (repository_root).
+        self.walked = sorted({os.path.abspath(p) for p in given if os.path.isdir(p)}, key=len)
         self._indexes: dict[str, Index] = {}
         # Looked up once per folder (a walk asks for every file): the repository root of a
         # folder (with the working directory, which decides it outside a work tree), and the
@@ -316,7 +321,8 @@ class Discoverer:
         key = (here, os.getcwd())
         root = self._roots.get(key)
         if root is None:
-            root = self._roots[key] = real_path(repository_root(path))
+            start = next((w for w in self.walked if os.path.commonpath([w, here]) == w), None)
+            root = self._roots[key] = real_path(repository_root(path, start))
         if root not in self._indexes:
             self._indexes[root] = build_index(root, self.respect_gitignore)
         return self._indexes[root]
