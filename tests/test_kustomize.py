@@ -231,6 +231,28 @@ def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, 
         toolrun.run_tool([sys.executable, "-c", failing], "t")
 
 
+def test_a_tool_run_interrupted_while_it_waits_does_not_outlive_it(monkeypatch) -> None:
+    """A build run in its turn (a fix's rebuild, --kustomize) interrupted while the tool runs
+    (Ctrl-C, or the fix stage's SIGTERM) ends the tool before the interruption goes on."""
+    from seccomp_lint.sources import toolrun
+
+    started: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    def interrupted(process, timeout):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(toolrun, "_wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        toolrun.run_tool([sys.executable, "-c", "import time; time.sleep(60)"], "t")
+    assert started[0].returncode is not None  # ended, and reaped
+
+
 @pytest.mark.parametrize(
     "signals",
     [(signal.SIGTERM,), (signal.SIGHUP,), (signal.SIGTERM, signal.SIGTERM, signal.SIGHUP)],

@@ -79,6 +79,9 @@ class Started:
                 err = _read(self.err).decode("utf-8", "replace").rstrip()
                 raise ToolError(f"{self.what} failed (exit {code}):\n{err}")
             return _read(self.out)
+        except BaseException:
+            self.stop()  # (interrupted while it runs, Ctrl-C say: it does not outlive the run)
+            raise
         finally:
             self._close()
 
