@@ -73,19 +73,19 @@ class RunPlan:
 
 def repository_root(path: str, start: str | None = None) -> str:
     """The Git work tree holding ``path`` (the nearest folder above with a ``.git``), else the
-    folder holding both the working directory and ``path`` (a run from an overlay's folder
-    still sees the overlays beside it), else, when that is a file system's root or the home
-    folder (too much to walk), ``start`` (the folder walked that holds it), else its folder."""
+    folder holding it and the working directory (from an overlay's folder, the overlays beside
+    it), else ``start`` (the folder walked that holds it), else its folder; never / or home."""
     full = os.path.abspath(path)
     here = full if os.path.isdir(full) else os.path.dirname(full)
     root = git_root(here)
     if root is not None:
         return root
-    both = os.path.commonpath([os.getcwd(), here])
-    too_wide = os.path.dirname(both) == both or both == os.path.expanduser("~")
-    if not too_wide:
-        return both
-    return start if start and os.path.commonpath([start, here]) == start else here
+    both, home = os.path.commonpath([os.getcwd(), here]), os.path.expanduser("~")
+    for root in (both, start or ""):  # (not a file system's root, nor home: too much to walk)
+        inside = root != "" and os.path.commonpath([root, here]) == root
+        if inside and os.path.dirname(root) != root != home:
+            return root
+    return here
 
 
 def _load(path: str) -> object:
