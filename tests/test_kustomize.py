@@ -214,16 +214,27 @@ def test_builds_started_ahead_and_never_asked_for_are_stopped(
     assert list(scratch.iterdir()) == []
 
 
-@pytest.mark.parametrize("memfd", [True, False])
-def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, memfd: bool):
-    """A tool's output goes to an in-memory file where the system has one, else to a temporary
-    file: either way the output is read whole, and a failure's stderr is quoted."""
+@pytest.mark.parametrize("memfd", ["memfd", "none", "failing"])
+def test_tool_output_is_read_whole_from_memory_or_a_temporary_file(monkeypatch, memfd: str):
+    """A tool's output goes to an in-memory file where the system has one, else (none, or one
+    that fails: a sandbox may forbid it) to a temporary file: either way the output is read
+    whole, and a failure's stderr is quoted."""
     from seccomp_lint.sources import toolrun
 
-    if not memfd:
-        monkeypatch.delattr(os, "memfd_create", raising=False)
-    elif not hasattr(os, "memfd_create"):
+    if memfd == "memfd" and not hasattr(os, "memfd_create"):
         pytest.skip("no memfd_create here")
+    if memfd == "none":
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    if memfd == "failing":
+
+        def refused(name: str, flags: int = 0) -> int:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "memfd_create", refused, raising=False)
+    with toolrun._scratch() as scratch:  # (the kind of file it is, where /proc tells)
+        where = f"/proc/self/fd/{scratch.fileno()}"
+        if os.path.exists(where):
+            assert os.readlink(where).startswith("/memfd:") == (memfd == "memfd")
     script = "import sys; sys.stdout.write('x' * 300_000); sys.stderr.write('warned')"
     assert toolrun.run_tool([sys.executable, "-c", script], "t") == b"x" * 300_000
     failing = "import sys; sys.stderr.write('it broke'); sys.exit(3)"
