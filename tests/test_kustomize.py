@@ -855,30 +855,6 @@ def test_the_wrapper_kustomization_reads_back_whatever_the_path() -> None:
     assert data["buildMetadata"] == ["originAnnotations", "transformerAnnotations"]
 
 
-def test_the_wrapper_of_a_plain_path_is_the_text_new_document_writes() -> None:
-    """Without patches the wrapper is written from a template: the same text the checked writer
-    gives, for every path (one that needs an escape goes to the writer)."""
-    from seccomp_lint.edit.edits import new_document
-
-    for path in (
-        "../../a/b",
-        "../a b/yes",
-        "../true",
-        "../01",
-        "../#x: y",
-        "../é",
-        '../a"b',
-        "../a\\b",
-    ):
-        wrapper = {
-            "apiVersion": "kustomize.config.k8s.io/v1beta1",
-            "kind": "Kustomization",
-            "resources": [path],
-            "buildMetadata": ["originAnnotations", "transformerAnnotations"],
-        }
-        assert kustomize_tool.wrapper_kustomization(path) == new_document(wrapper), path
-
-
 def test_the_rebuild_check_is_the_engine_verifier() -> None:
     """Built data changed by exactly the planned changes passes; anything more, or a change
     that is not there, is named."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import tempfile
@@ -313,22 +312,9 @@ def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]
     return done if done is not None else build(directory, patches)
 
 
-# The wrapper of a build without patches whose resource path needs no escape in double quotes
-# (printable ASCII, no quote nor backslash), written here: a walk builds dozens, and new_document
-# reads its text back to check it (~0.2 ms each). A build's path starts with ``..`` (the wrapper
-# is a folder of its own), which new_document quotes too: the same text.
-_PLAIN_WRAPPER = (
-    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
-    '- "{}"\nbuildMetadata:\n- originAnnotations\n- transformerAnnotations\n'
-)
-_NO_ESCAPE = re.compile(r"[ !#-\[\]-~]*")
-
-
 def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
     """The wrapper's kustomization: ``resource`` with origin and transformer annotations on,
     and ``patches`` (strategic-merge patch texts) applied on top."""
-    if not patches and _NO_ESCAPE.fullmatch(resource):
-        return _PLAIN_WRAPPER.format(resource)
     wrapper: dict = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
