@@ -36,8 +36,8 @@ class ToolError(Exception):
 
 
 class Started:
-    """A build tool running, its stdout and stderr going to temporary files; the time limit
-    counts from its start."""
+    """A build tool running, its stdout and stderr going to unnamed files (:func:`_scratch`);
+    the time limit counts from its start."""
 
     def __init__(
         self, argv: list[str], what: str, cwd: str | None = None, env: dict | None = None

@@ -147,7 +147,7 @@ class _Ahead:
         self.env = {**os.environ, **OFFLINE}  # (each build's, made once)
         self.started: dict[str, _Building] = {}  # (in the order they started)
         self.folder: str | None = None  # (made when the first build starts)
-        self.slots: list[str] = []  # every wrapper folder made in it
+        self.made = 0  # wrapper folders made in it
         self.free: list[str] = []
         self.lent: dict[str, str] = {}  # a started build's directory -> its wrapper folder
 
@@ -175,11 +175,11 @@ class _Ahead:
         try:
             if self.folder is None:
                 self.folder = real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
-            slot = os.path.join(self.folder, str(len(self.slots) + 1))
+            self.made += 1
+            slot = os.path.join(self.folder, str(self.made))
             os.mkdir(slot, 0o700)
         except OSError as exc:
             raise ToolError(f"cannot make a wrapper kustomization: {exc}") from None
-        self.slots.append(slot)
         return slot
 
     def take(self, directory: str) -> tuple[bytes, str] | None:
@@ -216,13 +216,8 @@ class _Ahead:
         self._remove()
 
     def _remove(self) -> None:
-        for slot in self.slots:
-            _remove_wrapper(slot)
-        if self.folder is not None:
-            try:
-                os.rmdir(self.folder)
-            except OSError:
-                shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:  # (the wrappers' folders are in it)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
