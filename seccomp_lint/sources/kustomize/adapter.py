@@ -7,14 +7,13 @@ does not import the fix engine's modules, nor the overlay patch writer's.
 
 from __future__ import annotations
 
-import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from ...model.data import Options
 from ..adapter import Build, BuildFix, FixRun
 from ..files import real_path
-from .build import Built, lint_built
+from .build import Built, lint_built, shown_in
 from .tool import building_ahead
 
 
@@ -35,7 +34,7 @@ class Kustomize:
         # The resource files the build output came from, shown as the findings show paths.
         root = real_path(directory)
         paths = {b.origin.path for b in built if b.origin.path}  # (each file once)
-        read = sorted({os.path.normpath(os.path.join(directory, _below(p, root))) for p in paths})
+        read = sorted({shown_in(directory, root, p) for p in paths})
         return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
 
     def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
@@ -48,10 +47,3 @@ class Kustomize:
 
         assert isinstance(build, KustomizeBuild)
         return fix(build, run)
-
-
-def _below(path: str, root: str) -> str:
-    """``path`` relative to ``root`` (both absolute and normal): its tail when it is inside."""
-    if path.startswith(root) and path[len(root) : len(root) + 1] == os.sep:
-        return path[len(root) + 1 :]
-    return os.path.relpath(path, root)

@@ -97,8 +97,7 @@ class SourceFiles:
         """An absolute path as the user would write it, relative to the directory they gave."""
         found = self._shown.get(path)
         if found is None:
-            rel = os.path.relpath(path, self.root)
-            found = self._shown[path] = os.path.normpath(os.path.join(self.directory, rel))
+            found = self._shown[path] = shown_in(self.directory, self.root, path)
         return found
 
     def lint_source(self, path: str) -> SourceFile:
@@ -140,6 +139,16 @@ class SourceFiles:
         if (path, key) not in self._key_lines:
             self._key_lines[path, key] = _key_line(path, key)
         return self._key_lines[path, key]
+
+
+def shown_in(directory: str, root: str, path: str) -> str:
+    """An absolute, normal path as the user would write it: relative to ``directory`` as they
+    gave it (``root``: its real path); its tail when it is inside (os.path.relpath is slow)."""
+    if path.startswith(root) and path[len(root) : len(root) + 1] == os.sep:
+        rel = path[len(root) + 1 :]
+    else:
+        rel = os.path.relpath(path, root)
+    return os.path.normpath(os.path.join(directory, rel))
 
 
 def map_finding(f: Finding, ctx: SourceFiles, built: list[Built]) -> Mapped[InSource]:
