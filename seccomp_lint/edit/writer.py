@@ -7,11 +7,14 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 # Signals that end the process by default: held back while a file is being replaced.
 _SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+# Those of them that end it at once (SIGINT raises KeyboardInterrupt, which unwinds).
+TERMINATING = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def stamp(path: str) -> tuple[int, int]:
@@ -190,3 +193,19 @@ def _sync_dir(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextmanager
+def terminations_to(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """While inside, :data:`TERMINATING` signals go to ``handler`` where they would end the
+    process at once (their handling is the default), and go back to that after. Only in the
+    main thread, where Python runs handlers; elsewhere nothing changes."""
+    main = threading.current_thread() is threading.main_thread()
+    mine = [n for n in TERMINATING if main and signal.getsignal(n) == signal.SIG_DFL]
+    for n in mine:
+        signal.signal(n, handler)
+    try:
+        yield
+    finally:
+        for n in mine:
+            signal.signal(n, signal.SIG_DFL)

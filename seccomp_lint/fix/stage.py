@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -196,24 +195,13 @@ class _Stopped(BaseException):
 def _terminations_raise(stopped: list[int]) -> Iterator[None]:
     """While inside, SIGTERM and SIGHUP (where they would end the process at once) raise
     :class:`_Stopped` instead, and are noted in ``stopped``; their handling is restored after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    names = ("SIGTERM", "SIGHUP")
-    signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
-    old = {n: signal.getsignal(n) for n in signums}
 
     def stop(signum: int, frame: object) -> None:
         stopped.append(signum)
         raise _Stopped(signum)
 
-    for n in signums:
-        if old[n] == signal.SIG_DFL:
-            signal.signal(n, stop)
-    try:
-        yield
-    except _Stopped:
-        pass  # what was written is put back: the caller ends the process as the signal would
-    finally:
-        for n in signums:
-            signal.signal(n, old[n])
+    with writer.terminations_to(stop):
+        try:
+            yield
+        except _Stopped:
+            pass  # what was written is put back: the caller ends the process as the signal would

@@ -11,12 +11,12 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...edit.edits import NoFix, new_document
+from ...edit.writer import TERMINATING, terminations_to
 from ...sources.toolrun import OFFLINE, Started, ToolError
 from ..discover import tool_path
 from ..files import real_path
@@ -230,7 +230,7 @@ def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
     directory asked for again, is built when it is asked for). Only for a lint: nothing changes
     the files the builds read meanwhile. Builds still running at the end are stopped; SIGTERM
     and SIGHUP end them too, then the process (:class:`_Ending`)."""
-    with _ENDING.handled():
+    with terminations_to(_ENDING.end):
         _AHEAD.append(_Ahead(directories, max(1, jobs)))
         try:
             _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
@@ -248,25 +248,10 @@ class _Ending:
     first has done that; one that comes while a build is being started waits until it is
     recorded. SIGINT needs none of this: its KeyboardInterrupt unwinds to the stop."""
 
-    NAMES = ("SIGTERM", "SIGHUP")
-
     def __init__(self) -> None:
-        self.signums = [getattr(signal, n) for n in self.NAMES if hasattr(signal, n)]
         self.holding = False
         self.ending = False
         self.waiting: list[int] = []  # (signals that came while holding, or while ending)
-
-    @contextmanager
-    def handled(self) -> Iterator[None]:
-        main = threading.current_thread() is threading.main_thread()
-        mine = [n for n in self.signums if main and signal.getsignal(n) == signal.SIG_DFL]
-        for n in mine:
-            signal.signal(n, self.end)
-        try:
-            yield
-        finally:
-            for n in mine:
-                signal.signal(n, signal.SIG_DFL)
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -288,13 +273,13 @@ class _Ending:
         self.ending = True
         masked = hasattr(signal, "pthread_sigmask")
         if masked:  # (another one now would come back in here)
-            signal.pthread_sigmask(signal.SIG_BLOCK, self.signums)
+            signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING)
         for ahead in _AHEAD:
             ahead.kill()
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # (held until unmasked: then it ends the process)
         if masked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, self.signums)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINATING)
         os._exit(128 + signum)
 
 
