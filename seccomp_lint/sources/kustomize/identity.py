@@ -18,13 +18,14 @@ second reading of the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ...lint.linter import FileResult, lint_bytes
 from ...lint.result import Shares
 from ...model.data import Finding, Identity, Options
 from ...model.workloads import typed_objects
 from ...text.documents import Document, compose, parse_stream, text
+from ...text.prefilter import escaped
 from ...text.streams import chunks
 from .origin import Built, Transformation, document_head
 from .unchanged import Linted
@@ -64,6 +65,10 @@ class SourceFile:
     # was linted so.
     documents: dict[int, Linted] = field(default_factory=dict)
     _first: dict[tuple[Identity, str], Finding] | None = None
+    # Chunks the lint did not compose (a Service the pre-filter passed over, a List read item
+    # by item), ``(data, line, document index)``: read for their objects once a lookup asks for
+    # a kind their text could spell (:meth:`_read_kind`).
+    _unread: list[tuple[bytes, int, int]] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -88,6 +93,8 @@ class SourceFile:
         ``/metadata/name`` makes)."""
         if b.kind is None:
             return None
+        if self._unread:
+            self._read_kind(b.kind)
         moved = b.origin.renamespaced
         for name in names:
             found = _pick(self.objects.get((b.kind, name), []), b.namespace, moved)
@@ -101,6 +108,23 @@ class SourceFile:
                 if found is not None:
                     return found
         return None
+
+    def _read_kind(self, kind: str) -> None:
+        """The objects of the chunks not read yet whose text spells ``kind`` or could (an
+        escape), indexed where reading every chunk would put them (in file order)."""
+        word = kind.encode()
+        left, added = [], set()
+        for data, line, index in self._unread:
+            if word not in data and not escaped(data):
+                left.append((data, line, index))
+                continue
+            for obj in _objects(data, line, index, own=False):
+                key = (obj.kind, obj.name)
+                self.objects.setdefault(key, []).append(obj)
+                added.add(key)
+        self._unread = left
+        for key in added:
+            self.objects[key].sort(key=lambda obj: obj.line)
 
     @property
     def first(self) -> dict[tuple[Identity, str], Finding]:
@@ -133,18 +157,20 @@ def lint_resource(data: bytes, shown: str, options: Options) -> tuple[FileResult
         return result, SourceFile.of(result.findings, data)
     documents: dict[int, Linted] = {}
     objects: list[SourceObject] = []
+    unread: list[tuple[bytes, int, int]] = []
     ends = [(s.index, s.findings, s.pods) for s in shares.chunks[1:]]
     ends.append((result.documents, len(result.findings), result.pods))
     for share, (index, found, pods) in zip(shares.chunks, ends):
         if share.kept:
             objects += [obj for kept in share.kept for obj in kept]
-        else:  # (not composed by the lint: no document index the shortcut could trust)
-            again = _objects(share.chunk.data, share.chunk.line, share.index)
-            objects += [replace(obj, document=-1) for obj in again]
+        else:  # (not composed by the lint: read when asked for, see SourceFile._read_kind)
+            unread.append((share.chunk.data, share.chunk.line, share.index))
         if index == share.index + 1:
             mine = result.findings[share.findings : found]
             documents[share.index] = Linted(share.chunk, mine, pods - share.pods)
-    return result, SourceFile.of(result.findings, data, documents, objects)
+    source = SourceFile.of(result.findings, data, documents, objects)
+    source._unread = unread
+    return result, source
 
 
 def _document_objects(doc: Document) -> list[SourceObject]:
@@ -161,11 +187,14 @@ def _document_objects(doc: Document) -> list[SourceObject]:
     return out
 
 
-def _objects(data: bytes, line: int = 0, index: int = 0) -> Iterator[SourceObject]:
+def _objects(
+    data: bytes, line: int = 0, index: int = 0, own: bool = True
+) -> Iterator[SourceObject]:
     """Every object of a file (or of a part of it, from its ``line`` and document ``index``),
     as :func:`~...model.workloads.typed_objects` finds them: from the ``metadata:`` block of a
     document in plain block style, else from the whole document composed again (a List, flow
-    style, …)."""
+    style, …). Without ``own``, none knows its document's index (a chunk the lint did not
+    compose: no index the shortcut could trust)."""
     for chunk in chunks(data, line):
         head = document_head(chunk, index)
         if head is not None and head.versioned and not head.kind.endswith("List"):
@@ -173,7 +202,7 @@ def _objects(data: bytes, line: int = 0, index: int = 0) -> Iterator[SourceObjec
             doc = head.metadata
             meta = doc.get(doc.root, "metadata")
             name, namespace = text(doc.get(meta, "name")), text(doc.get(meta, "namespace"))
-            yield SourceObject(head.kind, namespace, name, head.line, index - 1)
+            yield SourceObject(head.kind, namespace, name, head.line, index - 1 if own else -1)
             continue
         for item in compose(chunk, index):
             index += 1

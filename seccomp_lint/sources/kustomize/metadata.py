@@ -122,10 +122,12 @@ def _lines(lines: list[bytes], state: _State) -> _State | None:
     values, indents, path = dict(values), list(indents), list(path)
     i = 0
     while i < len(lines):
-        match = _LINE.fullmatch(lines[i])
-        if match is None:
-            return None
-        indent, key, rest = len(match.group(1)), match.group(2), match.group(3)
+        read = _LINES.get(lines[i])
+        if read is None:
+            read = _line(lines[i])
+            if read is None:
+                return None
+        indent, key, rest, scalar = read
         if opening and indent > indents[-1]:
             indents.append(indent)  # a mapping opens under the key before
         else:
@@ -153,12 +155,32 @@ def _lines(lines: list[bytes], state: _State) -> _State | None:
                 return None
             value: object = content + ("\n" if rest == b"|" else "")
         else:
-            value = _scalar(rest)
+            value = scalar
             if value is None:
                 return None
         values[where] = value
         path.pop()
     return values, indents, path, opening
+
+
+# Lines read, by their text: ``(indentation, key, what follows it, that as a scalar)``; a name's
+# line, a namespace's, a label's repeat from object to object and from build to build.
+_LINES: dict[bytes, tuple[int, bytes, bytes | None, object]] = {}
+_LINES_MAX = 8192
+
+
+def _line(line: bytes) -> tuple[int, bytes, bytes | None, object] | None:
+    """A line's indentation, key, the rest (None: nothing after the key) and the rest read as a
+    one-line scalar (:func:`_scalar`); None for a line that is not a key."""
+    match = _LINE.fullmatch(line)
+    if match is None:
+        return None
+    rest = match.group(3)
+    scalar = None if rest is None or rest in (b"|", b"|-") else _scalar(rest)
+    read = (len(match.group(1)), match.group(2), rest, scalar)
+    if len(_LINES) < _LINES_MAX:
+        _LINES[line] = read
+    return read
 
 
 def _read(values: dict[tuple[bytes, ...], object], origin: str, transformations: str) -> Metadata:

@@ -121,7 +121,20 @@ def scalar_lines(text: bytes, built: bool, places: bool = True) -> list[bytes] |
         if at >= 0:
             block = block[:at] + block[block.index(b"\n", at + 1) :]
     text = text[:start] + block + text[stop:]
-    return _shape(text) if places else _multiset(text)
+    # (remembered: overlays of one base that only rename its objects build the same text)
+    memo = (text, places)
+    if memo in _READ:
+        return _READ[memo]
+    read = _READ[memo] = _shape(text) if places else _multiset(text)
+    while len(_READ) > _READ_MAX:
+        del _READ[next(iter(_READ))]
+    return read
+
+
+# Texts compared, less what a build may change, by their text and ``places``, with what they
+# read as (never changed once stored).
+_READ: dict[tuple[bytes, bool], list[bytes] | None] = {}
+_READ_MAX = 2048
 
 
 def _multiset(text: bytes) -> list[bytes]:
