@@ -15,7 +15,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,7 +25,8 @@ from conftest import CORPUS, FIXTURES, expected, reported, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seccomp_lint.model.data import Options
+from seccomp_lint.lint.linter import lint_bytes
+from seccomp_lint.model.data import Finding, ObjectRef, Options, Source
 from seccomp_lint.model.workloads import typed_objects
 from seccomp_lint.sources.kustomize import build as kustomize
 from seccomp_lint.sources.kustomize import identity, patches
@@ -626,3 +629,31 @@ def test_source_objects_read_from_their_metadata_are_those_of_the_whole_document
                 if isinstance(item, Document):
                     roots.add((item.index, item.pos(item.root)[0]))
         assert all((o.document, o.line) in roots for o in objects if o.document >= 0), path
+
+
+def test_a_finding_changed_is_what_dataclasses_replace_makes() -> None:
+    """Mapping a build's findings copies each with ``Finding.changed`` (replace without its
+    per-call look at the fields): every field, changed or kept, is what replace gives, the copy
+    stays frozen and hashes alike, and a field that does not exist is refused."""
+    data = (FIXTURES / "lint" / "kind-list.yaml").read_bytes()
+    found = lint_bytes(data, "kind-list.yaml", Options()).findings
+    assert found
+    new: dict[str, Any] = {
+        "path": "elsewhere.yaml",
+        "line": 7,
+        "column": 3,
+        "object": ObjectRef("Deployment", "renamed", "ns", 4),
+        "source": Source("base.yaml", 2),
+        "fix": None,
+    }
+    for f in found:
+        for name in [field.name for field in fields(Finding)]:
+            value = new.get(name, getattr(f, name))
+            got, want = f.changed(**{name: value}), replace(f, **{name: value})
+            assert got == want and hash(got) == hash(want) and vars(got) == vars(want), name
+        got = f.changed(**new)
+        assert vars(got) == vars(replace(f, **new)) and vars(f) != vars(got)
+        with pytest.raises(AttributeError):
+            got.line = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        found[0].changed(nowhere=1)

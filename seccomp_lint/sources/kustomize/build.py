@@ -178,8 +178,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     shown = ctx.shown(path)
     src = source.finding(f, obj) if obj is not None else None
     if src is not None and src.object is not None and f.object is not None:
-        moved = replace(
-            f,
+        moved = f.changed(
             path=shown,
             line=src.line,
             column=src.column,
@@ -221,7 +220,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
-    return replace(f, path=path, line=line, column=column, source=source, fix=None)
+    return f.changed(path=path, line=line, column=column, source=source, fix=None)
 
 
 def kustomization_of(directory: str) -> str:
@@ -338,9 +337,9 @@ def _unchanged(b: Built, ctx: SourceFiles) -> tuple[list[Mapped[InSource]], int]
     shown = ctx.shown(path)
     out = []
     for src, renamed in found:
-        moved = replace(src, object=renamed, path=shown, source=None)
+        moved = src.changed(object=renamed, path=shown, source=None)
         # (as linted in the output: a lint run plans no fix there)
         there = ObjectRef(renamed.kind, renamed.name, renamed.namespace, b.index)
-        rendered = replace(moved, object=there, fix=None)
+        rendered = moved.changed(object=there, fix=None)
         out.append(Mapped(moved, rendered, InSource(b, obj, src, path, src.identity)))
     return out, doc.pods
