@@ -333,6 +333,41 @@ def test_a_signal_while_a_build_starts_waits_until_it_is_recorded(tmp_path: Path
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.parametrize("kind", ["kustomize", "chart"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_a_build_run_in_its_turn_ended_by_a_signal_leaves_no_tool_and_no_folder(
+    tmp_path: Path, kind: str, signum: int
+) -> None:
+    """SIGTERM or SIGHUP while ``--kustomize DIR`` or ``--chart DIR`` (with ``helm`` on PATH)
+    waits for its tool: the tool is ended and the wrapper kustomization's folder, or the
+    values' scratch folder, is removed; then the run ends as the signal would. (They ended the
+    run at once and left both behind.)"""
+    tools, pids = _never_ending_build_tool(tmp_path)
+    if kind == "chart":
+        (tools / "helm").write_text((tools / os.listdir(tools)[0]).read_text())
+        (tools / "helm").chmod(0o755)
+        argv = ["--chart", str(FIXTURES / "helm" / "shop")]
+    else:
+        argv = ["--kustomize", str(KUSTOMIZE / "base")]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(scratch)
+    command = [sys.executable, "-m", "seccomp_lint", *argv]
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        _started(pids, 1)
+        assert list(scratch.iterdir())  # (the folder made for the tool, while it runs)
+        run.send_signal(signum)
+        assert run.wait(timeout=30) == -signum
+        assert _running(pids) == []
+        assert list(scratch.iterdir()) == []
+    finally:
+        run.kill()
+        for pid in _running(pids, wait=0):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _running(pids: Path, wait: float = 2.0) -> list[int]:
     """The tools of ``pids`` still running after up to ``wait`` seconds (one killed but not
     yet reaped by init is not running)."""

@@ -14,8 +14,12 @@ import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from typing import IO
+
+from ..edit.writer import TERMINATING, terminations_to
 
 TIMEOUT = 60.0  # seconds a build may take
 # Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
@@ -33,6 +37,10 @@ OFFLINE = {
 
 class ToolError(Exception):
     """A build tool is missing, failed or took too long; the message is shown as it is."""
+
+
+# The tools running now, each from its start to its end (a signal's handler kills them all).
+RUNNING: set[Started] = set()
 
 
 class Started:
@@ -55,6 +63,7 @@ class Started:
         except OSError as exc:
             self._close()
             raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+        RUNNING.add(self)
         self.deadline = time.monotonic() + TIMEOUT
         self.timed_out = False
 
@@ -100,6 +109,7 @@ class Started:
                 os.kill(self.process.pid, signal.SIGKILL)
 
     def _close(self) -> None:
+        RUNNING.discard(self)
         for handle in (self.out, self.err):
             if handle is not None:
                 handle.close()
@@ -147,3 +157,44 @@ def _read(handle: IO[bytes] | None) -> bytes:
 def run_tool(argv: list[str], what: str, cwd: str | None = None, env: dict | None = None) -> bytes:
     """Run a build tool with the time limit; its stdout, or ToolError with its stderr verbatim."""
     return Started(argv, what, cwd, env).result()
+
+
+class Ended(BaseException):
+    """SIGTERM or SIGHUP came while a tool ran in its turn (:func:`ending_on_signals`)."""
+
+
+@contextlib.contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """While inside (a build run in its turn: ``--kustomize DIR``, ``--chart DIR``), SIGTERM and
+    SIGHUP, where they would end the process at once, raise :class:`Ended` instead: the tool
+    running is stopped on the way out (:meth:`Started.result`) and what was made for it (a
+    wrapper folder, a scratch copy of a chart) is removed; then the process ends as the signal
+    would have (or exits 128 + its number, where a signal a process sends itself does not end
+    it). Another one meanwhile is only noted. Where something else handles them already (a fix
+    stage, builds started ahead, this context outside), nothing changes."""
+    got: list[int] = []
+
+    def end(signum: int, frame: object) -> None:
+        got.append(signum)
+        if len(got) == 1:
+            raise Ended(signum)
+
+    if not _terminations_default():
+        yield
+        return
+    try:
+        with terminations_to(end):
+            yield
+    except Ended:
+        pass
+    if got:
+        signal.signal(got[0], signal.SIG_DFL)
+        os.kill(os.getpid(), got[0])
+        os._exit(128 + got[0])
+
+
+def _terminations_default() -> bool:
+    """Whether this is the main thread and SIGTERM and SIGHUP would end the process at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    return all(signal.getsignal(n) == signal.SIG_DFL for n in TERMINATING)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from ...lint.linter import FileResult, lint_bytes
 from ...model.data import ChangeOp, Finding, Options, Source
 from ...model.workloads import CONTAINER_GROUPS
-from ...sources.toolrun import ToolError, run_tool
+from ...sources.toolrun import ToolError, ending_on_signals, run_tool
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
@@ -173,8 +173,22 @@ def render(
     ``replaced`` is ``(path, text)``: render as if that values file held ``text`` (a --values
     file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
     of the chart to new texts: the chart is rendered from a copy holding them. ``extra`` is
-    ``(name, text)``: values given last, over all the others (as ``--set`` would).
+    ``(name, text)``: values given last, over all the others (as ``--set`` would). SIGTERM or
+    SIGHUP meanwhile ends ``helm`` and removes the scratch folders before the process ends
+    (:func:`~...toolrun.ending_on_signals`).
     """
+    with ending_on_signals():
+        return _render(chart, values, replaced, templates, extra, namespace)
+
+
+def _render(
+    chart: str,
+    values: list[str],
+    replaced: tuple[str, str] | None,
+    templates: dict[str, str] | None,
+    extra: tuple[str, str] | None,
+    namespace: str,
+) -> bytes:
     if templates:
         with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
             copy = os.path.join(scratch, os.path.basename(os.path.abspath(chart)))
@@ -186,7 +200,7 @@ def render(
                         handle.write(text)
             except OSError as exc:
                 raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
-            return render(copy, values, replaced, None, extra, namespace)
+            return _render(copy, values, replaced, None, extra, namespace)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as

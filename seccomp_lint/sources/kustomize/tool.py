@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...edit.edits import NoFix, new_document
-from ...edit.writer import TERMINATING, terminations_to
-from ...sources.toolrun import OFFLINE, Started, ToolError
+from ...edit.writer import TERMINATING, signals_held, terminations_to
+from ...sources.toolrun import OFFLINE, RUNNING, Started, ToolError, ending_on_signals
 from ..discover import tool_path
 from ..files import real_path
 
@@ -43,9 +43,19 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     before it is printed; the user's kustomization is never touched).
 
     The wrapper's directory is deleted when the build ends; origin paths in the output are
-    relative to it and are resolved with :func:`origin_path`.
+    relative to it and are resolved with :func:`origin_path`. SIGTERM or SIGHUP meanwhile ends
+    the tool and removes the wrapper before the process ends (:func:`ending_on_signals`).
     """
-    return _Building(directory, patches).result()
+    with ending_on_signals():
+        building = None
+        try:
+            with signals_held():  # (started means known: a signal's stop sees its tool)
+                building = _Building(directory, patches)
+            return building.result()
+        except BaseException:
+            if building is not None:
+                building.stop()
+            raise
 
 
 class _Building:
@@ -276,6 +286,8 @@ class _Ending:
             signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING)
         for ahead in _AHEAD:
             ahead.kill()
+        for started in list(RUNNING):  # (a build run in its turn meanwhile, not ahead)
+            started.kill()
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # (held until unmasked: then it ends the process)
         if masked:
