@@ -100,6 +100,73 @@ def test_same_name_in_two_namespaces_keeps_each_its_own_suppression(lint) -> Non
     assert result.report["summary"]["suppressed"] == 1
 
 
+_TWO_WEBS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: prod
+spec:
+  template:
+    spec:
+      securityContext:
+        seccompProfile:
+          type: Unconfined  # seccomp-lint: ignore[unconfined-seccomp-profile] vetted for prod
+      containers:
+      - name: web
+        image: nginx
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: dev
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx
+"""
+
+
+@needs_kustomize
+@pytest.mark.parametrize("unconfined", [True, False], ids=["unconfined", "missing"])
+def test_an_object_moved_by_a_namespace_step_is_not_taken_for_its_namesake(
+    lint, tmp_path: Path, unconfined: bool
+) -> None:
+    """``web`` in ``dev`` built into ``prod`` (``namespace: prod``, ``prod/web`` deleted by a
+    patch) is not the source file's ``prod/web``: that object's suppression comment does not
+    hide the built object's finding (it did: "No findings", exit 0), and --fix edits neither
+    object nor suggests a patch naming the built namespace, which the overlay's own patches do
+    not see; it says why."""
+    text = _TWO_WEBS
+    if unconfined:  # (the dev one as Unconfined as the suppressed prod one)
+        text = text.replace(
+            "    spec:\n      containers:\n      - name: web\n        image: nginx\n",
+            "    spec:\n      securityContext:\n        seccompProfile:\n          type: Unconfined\n"
+            "      containers:\n      - name: web\n        image: nginx\n",
+        )
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "apps.yaml").write_text(text)
+    (base / "kustomization.yaml").write_text(
+        "resources:\n- apps.yaml\nnamespace: prod\npatches:\n- patch: |-\n"
+        "    $patch: delete\n    apiVersion: apps/v1\n    kind: Deployment\n"
+        "    metadata:\n      name: web\n      namespace: prod\n"
+    )
+    result = lint("--kustomize", base)
+    rule = "unconfined-seccomp-profile" if unconfined else "missing-seccomp-profile"
+    assert result.code == 1, result.stdout
+    assert [(f["rule"], f["object"]["namespace"]) for f in result.findings] == [(rule, "prod")]
+    assert result.report["summary"]["suppressed"] == 0
+    before = {p.name: p.read_bytes() for p in base.iterdir()}
+    fixed = lint("--kustomize", base, "--fix", "--unsafe-fixes")
+    assert {p.name: p.read_bytes() for p in base.iterdir()} == before
+    assert "Add to the patches" not in fixed.stdout + fixed.stderr
+    assert "which object of its resource file it was built from is not known" in fixed.stderr
+
+
 @needs_kustomize
 def test_a_namespace_transformer_and_three_renames_lead_to_the_source(lint) -> None:
     """``team/`` sets ``namespace: team`` over objects in ``data`` and in no namespace, after

@@ -216,14 +216,15 @@ def _objects(
 
 
 def _pick(objects: list[SourceObject], namespace: str | None, moved: bool) -> SourceObject | None:
-    """The one in ``namespace``; else, when a ``namespace:`` step moved the object (or only
-    one has the name), the first."""
-    for obj in objects:
-        if obj.namespace == namespace:
-            return obj
-    if objects and (moved or len(objects) == 1):
-        return objects[0]
-    return None
+    """The one in ``namespace``, unless a ``namespace:`` step moved the object (the namespace
+    it was built into then says nothing of the one it came from); else the only one with the
+    name. None when several could be it (a namespace step moved one of them, the others deleted
+    by a patch): taking one would map the finding to another object, its suppressions too."""
+    if not moved:
+        for obj in objects:
+            if obj.namespace == namespace:
+                return obj
+    return objects[0] if len(objects) == 1 else None
 
 
 class Renames:

@@ -20,6 +20,7 @@ from ...model.data import Applicability, ChangeOp, Options
 from ...text.documents import text
 from ..adapter import Mapped
 from .build import InSource, kustomization_of, lint_built
+from .unchanged import HARMLESS
 
 
 def patch_for(m: Mapped[InSource]) -> str | None:
@@ -37,6 +38,8 @@ def patch_for(m: Mapped[InSource]) -> str | None:
     # and namespace the object had, and the overlay's patches run before its own namePrefix
     # and namespace:, so the built ones would match only in the wrapper build.
     source = m.ref.source
+    if unnamed(m):
+        return None
     name, namespace = (source.name, source.namespace) if source else (b.name, b.namespace)
     if api is None or name is None:
         return None
@@ -83,6 +86,23 @@ def patch_for(m: Mapped[InSource]) -> str | None:
         return None
 
 
+_UNNAMED = (
+    "which object of its resource file it was built from is not known (several have its kind "
+    "and name), and a patch here names it as it was before this kustomization renamed or moved it"
+)
+
+
+def unnamed(m: Mapped[InSource]) -> bool:
+    """Whether the built object was renamed or moved on the way (so its built name and namespace
+    are not the ones a patch in its kustomization must name) and its source object is not known."""
+    b = m.ref.built
+    return (
+        m.ref.source is None
+        and b is not None
+        and any(step.kind in HARMLESS for step in b.origin.steps)
+    )
+
+
 def verified_patches(
     directory: str,
     before: FileResult,
@@ -105,6 +125,10 @@ def verified_patches(
             continue
         body = patch_for(m)
         if body is None:
+            if unnamed(m):
+                problems.append(
+                    (m.finding.path, f"no patch suggested for {m.finding.rule}: {_UNNAMED}")
+                )
             continue
         if body in blocks:
             blocks[body].append(m)
