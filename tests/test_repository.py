@@ -345,6 +345,57 @@ def test_a_base_fix_every_overlay_takes_is_made_in_the_base(repo: Path) -> None:
         assert [f["rule"] for f in built if f["path"].endswith("web.yaml")] == []
 
 
+@pytest.mark.parametrize("shared", ["base", "component"])
+def test_a_fix_to_a_patch_file_several_overlays_share_is_made_there_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: str
+) -> None:
+    """The Unconfined a shared patch file sets (in the base, or in a component both overlays
+    use) is fixed in that file, in place: each other overlay's object then differs from its
+    first build only by that fix. (Every fix there was undone as "differs by more than the
+    fix": the check knew the kustomizations that patch an object, not their patch files; the
+    overlay fixed got a patch of its own, the other kept the finding.)"""
+    top = tmp_path / "tree"
+    (top / ".git").mkdir(parents=True)
+    (top / "base").mkdir()
+    (top / "base" / "apps.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: web\n        image: nginx\n"
+    )
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+        "    spec:\n      securityContext:\n        seccompProfile:\n"
+        "          type: Unconfined   # debugging\n"
+    )
+    if shared == "base":
+        where = top / "base" / "debug.yaml"
+        (top / "base" / "kustomization.yaml").write_text(
+            "resources:\n- apps.yaml\npatches:\n- path: debug.yaml\n"
+        )
+        extra = ""
+    else:
+        where = top / "comp" / "debug.yaml"
+        where.parent.mkdir()
+        (top / "base" / "kustomization.yaml").write_text("resources:\n- apps.yaml\n")
+        (top / "comp" / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "patches:\n- path: debug.yaml\n"
+        )
+        extra = "components:\n- ../comp\n"
+    where.write_text(patch)
+    for overlay, rename in (("ov1", "namePrefix: a-"), ("ov2", "nameSuffix: -b")):
+        (top / overlay).mkdir()
+        (top / overlay / "kustomization.yaml").write_text(
+            f"resources:\n- ../base\n{extra}{rename}\n"
+        )
+    monkeypatch.chdir(top)
+    result = run_cli("--fix", "--unsafe-fixes", "--kustomize", "ov1", fmt="text")
+    assert "fix undone" not in result.stderr, result.stderr
+    assert where.read_text() == patch.replace("Unconfined ", "RuntimeDefault ")
+    assert not list(top.rglob("seccomp-lint-patch.yaml"))
+    for overlay in ("ov1", "ov2"):
+        assert run_cli("--kustomize", overlay).findings == [], overlay
+
+
 def test_a_fix_that_breaks_another_overlays_build_goes_to_a_patch(repo: Path) -> None:
     pinned = repo / "kustomize/overlays/pinned"
     pinned.mkdir()

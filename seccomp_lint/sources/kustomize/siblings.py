@@ -22,6 +22,7 @@ from ...fix.stage import Written
 from ...lint.linter import FileResult
 from ...model.data import Change, Identity, Options
 from ..adapter import Mapped
+from ..discover import read_kustomization
 from .build import Built, InSource, lint_built
 from .overlay import built_data
 
@@ -39,12 +40,26 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
-def _feeds(path: str, b: Built) -> bool:
-    """Whether the file at ``path`` (real) is where a built object comes from or is patched."""
-    origin = b.origin
-    return (origin.path is not None and _real(origin.path) == path) or any(
-        _real(p) == path for p in origin.patched_in
-    )
+class _Feeds:
+    """Whether a file (its real path) is where a built object comes from or is patched: its
+    resource file, a kustomization whose patches changed it, or a patch file such a
+    kustomization names (each kustomization read once)."""
+
+    def __init__(self) -> None:
+        self._patches: dict[str, frozenset[str]] = {}
+
+    def __call__(self, path: str, b: Built) -> bool:
+        origin = b.origin
+        if origin.path is not None and _real(origin.path) == path:
+            return True
+        return any(_real(k) == path or path in self._patch_files(k) for k in origin.patched_in)
+
+    def _patch_files(self, kustomization: str) -> frozenset[str]:
+        if kustomization not in self._patches:
+            real = _real(kustomization)
+            found = read_kustomization(os.path.dirname(real), real).patches
+            self._patches[kustomization] = frozenset(map(_real, found))
+        return self._patches[kustomization]
 
 
 class Siblings:
@@ -62,6 +77,7 @@ class Siblings:
         self._readers: dict[str, tuple[str, ...]] = {}
         self._lookup = readers
         self._mine = mine
+        self._feeds = _Feeds()
         wanted = sorted({d for p in paths for d in self.of(p)})
         # Built before anything is written: what each of them is, and must stay but for the fix.
         self.before: dict[str, Linted] = {d: lint_built(d, options) for d in wanted}
@@ -97,7 +113,7 @@ class Siblings:
         was_mapped, was_built = before[1], before[2]
 
         def culprits(b: Built | None) -> list[Written]:
-            fed = [w for w in readers if b is not None and _feeds(_real(w.path), b)]
+            fed = [w for w in readers if b is not None and self._feeds(_real(w.path), b)]
             return fed or readers
 
         was = Counter(built_identity(m) for m in was_mapped if m.finding.suppressed is None)
@@ -119,7 +135,7 @@ class Siblings:
                     b = m.ref.built
                     label = f"{b.kind}/{b.name}" if b else "an object"
                     out.setdefault(w, f"{directory} still has {m.finding.rule} for {label}")
-        for i, why in _unintended(was_built, built, standing):
+        for i, why in _unintended(was_built, built, standing, self._feeds):
             b = built[i] if i < len(built) else None
             for w in culprits(b):
                 out.setdefault(w, f"{directory}: {why}")
@@ -127,7 +143,7 @@ class Siblings:
 
 
 def _unintended(
-    before: list[Built], after: list[Built], standing: list[Written]
+    before: list[Built], after: list[Built], standing: list[Written], feeds: _Feeds
 ) -> list[tuple[int, str]]:
     """The documents of another build's new output that differ from its first output by more
     than the changes planned for the same source object (none, for an object no written file
@@ -139,18 +155,18 @@ def _unintended(
         old_data, new_data = built_data(old), built_data(new)
         if changed_exactly(old_data, new_data, []) is None:
             continue
-        plans = _plans(new, standing)
+        plans = _plans(new, standing, feeds)
         if not any(changed_exactly(old_data, new_data, p) is None for p in plans):
             out.append((i, f"the built {new.kind}/{new.name} differs by more than the fix"))
     return out
 
 
-def _plans(b: Built, standing: list[Written]) -> list[list[Change]]:
+def _plans(b: Built, standing: list[Written], feeds: _Feeds) -> list[list[Change]]:
     """The changes planned for each source object of the same kind in the files that feed a
     built object (one list per object of the build being fixed)."""
     by_object: dict[tuple, list[Change]] = {}
     for w in standing:
-        if not _feeds(_real(w.path), b):
+        if not feeds(_real(w.path), b):
             continue
         for m in w.targets:
             mine, fix = m.ref.built, m.rendered.fix

@@ -30,7 +30,7 @@ def patch_for(m: Mapped[InSource]) -> str | None:
     as an item with its ``name``, which is how a strategic merge finds it.
     """
     fix, b = m.rendered.fix, m.ref.built
-    if fix is None or not fix.changes or b is None or b.kind is None:
+    if fix is None or not fix.changes or b is None or b.kind is None or unnamed(m):
         return None
     doc = b.doc
     api = text(doc.get(doc.root, "apiVersion"))
@@ -38,8 +38,6 @@ def patch_for(m: Mapped[InSource]) -> str | None:
     # and namespace the object had, and the overlay's patches run before its own namePrefix
     # and namespace:, so the built ones would match only in the wrapper build.
     source = m.ref.source
-    if unnamed(m):
-        return None
     name, namespace = (source.name, source.namespace) if source else (b.name, b.namespace)
     if api is None or name is None:
         return None
