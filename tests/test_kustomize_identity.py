@@ -167,6 +167,63 @@ def test_an_object_moved_by_a_namespace_step_is_not_taken_for_its_namesake(
     assert "which object of its resource file it was built from is not known" in fixed.stderr
 
 
+PATCH_TARGETS = FIXTURES / "kustomize-patch-targets"
+
+
+@needs_kustomize
+@pytest.mark.parametrize("shape", sorted(p.name for p in PATCH_TARGETS.iterdir()))
+def test_a_finding_a_patch_brings_is_at_the_patch_kustomize_applied(
+    lint, tmp_path: Path, shape: str
+) -> None:
+    """Of two patches that name the object's kind (and name), the one kustomize applies to it
+    sets its Unconfined: chosen by the target's label selector, by the target's namespace, or
+    by the namespace of a strategic-merge document (one without a namespace patches the default
+    namespace's object). The finding is at that line, and --fix edits it there. (The last patch
+    naming the kind was taken: the finding sat at the other patch's RuntimeDefault, and --fix
+    changed nothing and said nothing.)"""
+    tree = tmp_path / shape
+    shutil.copytree(PATCH_TARGETS / shape, tree)
+    where = next(
+        (p, n)
+        for p in sorted((tree / "ov").iterdir())
+        for n, line in enumerate(p.read_text().splitlines(), start=1)
+        if "Unconfined" in line
+    )
+    result = lint("--kustomize", tree / "ov")
+    assert [(f["rule"], f["line"]) for f in result.findings] == [
+        ("unconfined-seccomp-profile", where[1])
+    ], result.stdout
+    assert (tree / result.findings[0]["path"]).resolve() == where[0].resolve()
+    before = where[0].read_text().splitlines()
+    fixed = lint("--kustomize", tree / "ov", "--fix", "--unsafe-fixes")
+    assert fixed.code == 0, fixed.stderr
+    after = where[0].read_text().splitlines()
+    assert [n for n, (a, b) in enumerate(zip(before, after), start=1) if a != b] == [where[1]]
+    assert "RuntimeDefault" in after[where[1] - 1]
+    assert lint("--kustomize", tree / "ov").findings == []
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "selects"),
+    [
+        ("tier=debug", {"tier": "debug"}, True),
+        ("tier==debug,app", {"tier": "debug", "app": "x"}, True),
+        ("tier=debug", {"tier": "prod"}, False),
+        ("tier!=debug", {}, True),
+        ("!canary", {"canary": "yes"}, False),
+        ("tier in (a, debug)", {"tier": "debug"}, True),
+        ("tier notin (a,debug)", {"tier": "debug"}, False),
+        ("tier notin (a)", {}, True),
+        ("app", {}, False),
+        ("tier=(", {"tier": "("}, False),  # (not a selector: selects nothing)
+    ],
+)
+def test_a_patch_targets_label_selector_is_read_as_kubernetes_reads_it(
+    selector: str, labels: dict, selects: bool
+) -> None:
+    assert patches._matches(selector, labels) is selects
+
+
 @needs_kustomize
 def test_a_namespace_transformer_and_three_renames_lead_to_the_source(lint) -> None:
     """``team/`` sets ``namespace: team`` over objects in ``data`` and in no namespace, after

@@ -195,7 +195,10 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     applied = [ctx.patches(k) for k in patched_in]
     from .patches import find_site  # (the seam above)
 
-    site = find_site(applied, b.doc, f.line, f.column, b.kind, names)
+    known = {b.namespace, obj.namespace} if obj is not None else {b.namespace}
+    if b.origin.renamespaced and obj is None:
+        known = set()  # (moved, from an object not known: any namespace may have been its)
+    site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)
     if site is not None:

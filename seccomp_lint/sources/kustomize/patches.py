@@ -24,7 +24,13 @@ from ...text.paths import Step, follow, node_path
 from ...text.streams import json_file
 
 # A name with one of these is matched as a regular expression (kustomize's targets are).
-_REGEX = re.compile(r"[\\^$*+?()\[\]{}|]")
+_REGEX = re.compile(r"[\\^$.*+?()\[\]{}|]")
+# One requirement of a label selector: ``key``, ``!key``, ``key=v``, ``key==v``, ``key!=v``,
+# ``key in (a, b)``, ``key notin (a, b)``.
+_REQUIREMENT = re.compile(
+    r"\s*(?:(!)\s*([\w./-]+)|([\w./-]+)\s*(?:(==?|!=)\s*([\w./-]*)"
+    r"|\s(in|notin)\s*\(([^()]*)\))?)\s*(?:,|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -121,17 +127,25 @@ def find_site(
     column: int,
     kind: str | None,
     names: list[str],
+    namespaces: frozenset[str | None] = frozenset(),
 ) -> Site | None:
     """The patch that set the field at (line, column) of a built object, the last applied
     first; ``applied``: the patches of each kustomization that patched it, in order;
-    ``names``: every name the object had on the way."""
+    ``names``: every name the object had on the way; ``namespaces``: the namespaces it is
+    known to have had (its resource file's, the built one; empty: any). A patch is taken only
+    where kustomize would apply it to the object: its target's kind, name, namespace and label
+    and annotation selectors (read on the built object), or a strategic-merge document's kind,
+    name and namespace."""
     steps = node_path(built, line, column)
     if not steps:
         return None
+    seen = frozenset(_effective(n) for n in namespaces)
     for patches in reversed(applied):
         for i, j in patches.candidates(names):
             patch = patches.items[i]
-            found = _locate(patch, j, steps, kind, names)
+            if not _selects(patch.target, built, seen):
+                continue
+            found = _locate(patch, j, steps, kind, names, seen)
             if found is not None:
                 op, (row, col) = found
                 return Site(patch, j, op, row + patch.line_shift, col + patch.column_shift)
@@ -223,8 +237,64 @@ def _name_matches(pattern: str | None, names: list[str]) -> bool:
         return False
 
 
+def _effective(namespace: str | None) -> str:
+    """A namespace as kustomize compares them: none is ``default``."""
+    return namespace or "default"
+
+
+def _selects(target: dict | None, built: Document, namespaces: frozenset[str]) -> bool:
+    """Whether a patch's target, beyond kind and name, may select the object: its namespace,
+    and its label and annotation selectors read on the built object (a selector this does not
+    read selects nothing: the finding then stays at the kustomization's patches)."""
+    if not target:
+        return True
+    if target.get("namespace") and namespaces and _effective(target["namespace"]) not in namespaces:
+        return False
+    for key, field_name in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
+        selector = target.get(key)
+        if selector is None:
+            continue
+        meta = built.get(built.root, "metadata", field_name)
+        entries = built.mapping(meta) or {} if meta is not None else {}
+        have = {k: text(v) for k, (_, v) in entries.items()}
+        if not _matches(selector, have):
+            return False
+    return True
+
+
+def _matches(selector: str, have: dict[str, str | None]) -> bool:
+    """Whether labels (or annotations) satisfy a Kubernetes selector; False for one this does
+    not parse."""
+    at = 0
+    while at < len(selector):
+        found = _REQUIREMENT.match(selector, at)
+        if found is None or found.end() == at:
+            return False
+        at = found.end()
+        bang, absent, key, op, value, set_op, values = found.groups()
+        if bang:
+            ok = absent not in have
+        elif op in ("=", "=="):
+            ok = have.get(key) == value and key in have
+        elif op == "!=":
+            ok = have.get(key) != value
+        elif set_op:
+            listed = {v.strip() for v in values.split(",")}
+            ok = (key in have and have[key] in listed) == (set_op == "in")
+        else:
+            ok = key in have
+        if not ok:
+            return False
+    return True
+
+
 def _locate(
-    patch: Patch, index: int, steps: list[Step], kind: str | None, names: list[str]
+    patch: Patch,
+    index: int,
+    steps: list[Step],
+    kind: str | None,
+    names: list[str],
+    namespaces: frozenset[str] = frozenset(),
 ) -> tuple[int | None, tuple[int, int]] | None:
     """(operation, (line, column)) of the offending field in one document of a patch."""
     target = patch.target or {}
@@ -240,6 +310,9 @@ def _locate(
         name = text(doc.get(root, "metadata", "name"))
         if text(doc.get(root, "kind")) != kind or not _name_matches(name, names):
             return None
+        namespace = _effective(text(doc.get(root, "metadata", "namespace")))
+        if namespaces and namespace not in namespaces:
+            return None  # (a document without one patches the default namespace's object)
     got = follow(doc, root, steps)
     if got and got[1] == len(steps):
         return None, doc.pos(got[0])
