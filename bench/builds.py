@@ -527,9 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     args.bytecode = bytecode(args.compiled)
     section = report(args, bench(args))
     print(section)
-    if args.out != "-":
-        with open(args.out, "a", encoding="utf-8") as handle:
-            handle.write("\n" + section)
+    _run.write_results(section, args.out)
     return 0
 
 

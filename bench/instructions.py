@@ -135,9 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], file=sys.stderr)
     section = "\n".join(lines) + "\n"
     print(section)
-    if args.out != "-":
-        with open(args.out, "a", encoding="utf-8") as handle:
-            handle.write("\n" + section)
+    builds._run.write_results(section, args.out)
     return 0
 
 

@@ -322,15 +322,8 @@ def test_a_signal_while_a_build_starts_waits_until_it_is_recorded(tmp_path: Path
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
     env["TMPDIR"] = str(scratch)
     run = subprocess.Popen([sys.executable, "-c", script], env=env)
-    try:
-        assert run.wait(timeout=30) == -signal.SIGTERM
-        assert len(pids.read_text().split()) == 1
-        assert _running(pids) == []
-        assert list(scratch.iterdir()) == []
-    finally:
-        run.kill()
-        for pid in _running(pids, wait=0):
-            os.kill(pid, signal.SIGKILL)
+    _ended_as(run, signal.SIGTERM, pids, scratch)
+    assert len(pids.read_text().split()) == 1
 
 
 @pytest.mark.parametrize("kind", ["kustomize", "chart"])
@@ -359,6 +352,14 @@ def test_a_build_run_in_its_turn_ended_by_a_signal_leaves_no_tool_and_no_folder(
         _started(pids, 1)
         assert list(scratch.iterdir())  # (the folder made for the tool, while it runs)
         run.send_signal(signum)
+    finally:
+        _ended_as(run, signum, pids, scratch)
+
+
+def _ended_as(run: subprocess.Popen, signum: int, pids: Path, scratch: Path) -> None:
+    """The run ends as ``signum`` would, no build tool of ``pids`` runs on and nothing is left
+    in its temporary folder; whatever happens, nothing it started outlives the test."""
+    try:
         assert run.wait(timeout=30) == -signum
         assert _running(pids) == []
         assert list(scratch.iterdir()) == []
