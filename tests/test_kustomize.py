@@ -326,34 +326,92 @@ def test_a_signal_while_a_build_starts_waits_until_it_is_recorded(tmp_path: Path
     assert len(pids.read_text().split()) == 1
 
 
-@pytest.mark.parametrize("kind", ["kustomize", "chart"])
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def _ignore_sighup() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # (as nohup starts a command)
+
+
+@pytest.mark.parametrize("kind", ["kustomize", "chart", "walk"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, "nohup"], ids=["TERM", "HUP", "TERM-nohup"]
+)
 def test_a_build_run_in_its_turn_ended_by_a_signal_leaves_no_tool_and_no_folder(
-    tmp_path: Path, kind: str, signum: int
+    tmp_path: Path, kind: str, signum
 ) -> None:
     """SIGTERM or SIGHUP while ``--kustomize DIR`` or ``--chart DIR`` (with ``helm`` on PATH)
-    waits for its tool: the tool is ended and the wrapper kustomization's folder, or the
-    values' scratch folder, is removed; then the run ends as the signal would. (They ended the
-    run at once and left both behind.)"""
+    waits for its tool, or a walk renders a chart while builds run ahead: every tool is ended
+    and the wrapper kustomization's folder and the values' scratch folder are removed; then the
+    run ends as the signal would. (They ended the run at once and left both behind; then, under
+    nohup, SIGTERM still did; then a walk left the chart's folder.)"""
     tools, pids = _never_ending_build_tool(tmp_path)
+    (tools / "helm").write_text((tools / os.listdir(tools)[0]).read_text())
+    (tools / "helm").chmod(0o755)
     if kind == "chart":
-        (tools / "helm").write_text((tools / os.listdir(tools)[0]).read_text())
-        (tools / "helm").chmod(0o755)
-        argv = ["--chart", str(FIXTURES / "helm" / "shop")]
-    else:
-        argv = ["--kustomize", str(KUSTOMIZE / "base")]
+        argv, count = ["--chart", str(FIXTURES / "helm" / "shop")], 1
+    elif kind == "kustomize":
+        argv, count = ["--kustomize", str(KUSTOMIZE / "base")], 1
+    else:  # (a kustomization built ahead while the chart renders)
+        shutil.copytree(KUSTOMIZE / "base", tmp_path / "repo" / "k")
+        shutil.copytree(FIXTURES / "helm" / "shop", tmp_path / "repo" / "chart")
+        argv, count = ["--no-respect-gitignore", str(tmp_path / "repo")], 2
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
     env["TMPDIR"] = str(scratch)
     command = [sys.executable, "-m", "seccomp_lint", *argv]
-    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    nohup = signum == "nohup"
+    signum = signal.SIGTERM if nohup else signum
+    run = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sighup if nohup else None
+    )
     try:
-        _started(pids, 1)
-        assert list(scratch.iterdir())  # (the folder made for the tool, while it runs)
+        _started(pids, count)
+        assert list(scratch.iterdir())  # (the folders made for the tools, while they run)
         run.send_signal(signum)
     finally:
         _ended_as(run, signum, pids, scratch)
+
+
+def test_the_helm_sdk_rendering_is_ended_by_sigterm_at_once(tmp_path: Path) -> None:
+    """SIGTERM while the Helm SDK renders (no ``helm`` on PATH) ends the run at once, as the
+    signal does: a handler in Python would run only when the native render returns, and a
+    render has no time limit. (Handling it there kept a long render running to its end.)"""
+    chart = tmp_path / "slow"
+    shutil.copytree(FIXTURES / "helm" / "shop", chart)
+    (chart / "templates" / "slow.yaml").write_text(
+        "{{- $x := 0 }}{{- range until 40000000 }}{{- $x = add $x 1 }}{{- end }}\n# {{ $x }}\n"
+    )
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not _has_helm(p))
+    env = {**os.environ, "PATH": path}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "seccomp_lint", "--chart", str(chart)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # (started, its render under way: it takes well over ten seconds)
+        assert run.poll() is None
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=5) == -signal.SIGTERM
+    finally:
+        run.kill()
+        run.wait()
+
+
+def _has_helm(folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, "helm"))
+
+
+@pytest.mark.skipif(
+    shutil.which("unshare") is None or os.geteuid() != 0, reason="needs unshare, as root"
+)
+def test_a_signal_ends_a_pid_namespaces_first_process_too() -> None:
+    """The first process of a PID namespace (a container's entry point) is not ended by a signal
+    it sends itself: ending as the signal would then exits 128 + its number (a fix stage went
+    on with its next build)."""
+    script = "import signal\nfrom seccomp_lint.edit.writer import end_as\nend_as(signal.SIGTERM)\n"
+    done = subprocess.run(["unshare", "-p", "-f", sys.executable, "-c", script], timeout=60)
+    assert done.returncode == 128 + signal.SIGTERM
 
 
 def _ended_as(run: subprocess.Popen, signum: int, pids: Path, scratch: Path) -> None:

@@ -9,7 +9,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 # Signals that end the process by default: held back while a file is being replaced.
 _SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
@@ -143,14 +143,16 @@ def create_atomically(path: str, data: bytes) -> str | None:
 
 
 @contextmanager
-def signals_held() -> Iterator[None]:
+def signals_held(block: bool = True) -> Iterator[None]:
     """Delay SIGINT/SIGTERM/SIGHUP until the file is replaced, so none leaves a temporary file.
 
     Blocking them in this thread is not enough when the process has other threads (the Helm
     SDK's Go runtime runs its own): the kernel then hands the signal to one of those, and
     Python runs its handler in this thread all the same. So the handlers set from Python are
     replaced too, by one that notes the signal; each noted signal is raised again at the end,
-    for the handler it was meant for (an outer hold's, when holds nest)."""
+    for the handler it was meant for (an outer hold's, when holds nest). Without ``block``, the
+    handlers alone (around starting a tool: a process started while they are blocked starts
+    with them blocked)."""
     main = threading.current_thread() is threading.main_thread()
     if not main:
         yield
@@ -166,7 +168,7 @@ def signals_held() -> Iterator[None]:
         if handler is not None:  # (None: set outside Python, cannot be put back)
             handlers[signum] = handler
             signal.signal(signum, note)
-    masked = hasattr(signal, "pthread_sigmask")
+    masked = block and hasattr(signal, "pthread_sigmask")
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if masked else None
     try:
         yield
@@ -193,6 +195,17 @@ def _sync_dir(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def end_as(signum: int) -> NoReturn:
+    """End the process as ``signum`` would (its default action), or exit 128 + its number where
+    a signal a process sends itself does not end it (a PID namespace's first process: a
+    container's entry point)."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    if hasattr(signal, "pthread_sigmask"):  # (where it was blocked, it ends the process now)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+    os._exit(128 + signum)
 
 
 @contextmanager

@@ -15,8 +15,6 @@ and each put-back, happen with the terminating signals held, so no signal falls 
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -137,8 +135,7 @@ class Stage:
                         self._put_back(w)
                 raise
         if stopped:  # (the process ends here, as the signal would have ended it)
-            signal.signal(stopped[0], signal.SIG_DFL)
-            os.kill(os.getpid(), stopped[0])
+            writer.end_as(stopped[0])
 
     def _put_back(self, w: Written) -> str | None:
         """Undo one write (signals held: it is undone and forgotten together); why not, or

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from ..edit.writer import TERMINATING, terminations_to
+from ..edit.writer import TERMINATING, end_as, signals_held, terminations_to
 
 TIMEOUT = 60.0  # seconds a build may take
 # Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
@@ -39,8 +40,11 @@ class ToolError(Exception):
     """A build tool is missing, failed or took too long; the message is shown as it is."""
 
 
-# The tools running now, each from its start to its end (a signal's handler kills them all).
+# The tools running now, each from its start to its end, and the folders made for them (a
+# wrapper kustomization's, a chart's scratch copy, values files): what a signal that ends the
+# run ends and removes first (:func:`end_tools`).
 RUNNING: set[Started] = set()
+SCRATCH: set[str] = set()
 
 
 class Started:
@@ -57,13 +61,25 @@ class Started:
             # (closed by result or stop: the files outlive this call)
             self.out = _scratch()
             self.err = _scratch()
-            self.process = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err
-            )
+            with signals_held(block=False):  # (started means known: end_tools sees it)
+                self.process = subprocess.Popen(
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self.out,
+                    stderr=self.err,
+                )
+                RUNNING.add(self)
         except OSError as exc:
             self._close()
             raise ToolError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-        RUNNING.add(self)
+        except BaseException:  # (a signal that came while it started, raised as the hold ends)
+            if hasattr(self, "process"):
+                self.stop()
+            else:
+                self._close()
+            raise
         self.deadline = time.monotonic() + TIMEOUT
         self.timed_out = False
 
@@ -159,6 +175,40 @@ def run_tool(argv: list[str], what: str, cwd: str | None = None, env: dict | Non
     return Started(argv, what, cwd, env).result()
 
 
+def make_scratch(prefix: str) -> str:
+    """A temporary folder for a tool's run, known to :func:`end_tools` until it is removed
+    (:func:`drop_scratch`); OSError as :func:`tempfile.mkdtemp` raises it."""
+    with signals_held(block=False):  # (made means known)
+        folder = tempfile.mkdtemp(prefix=prefix)
+        SCRATCH.add(folder)
+    return folder
+
+
+def drop_scratch(folder: str) -> None:
+    """Remove a folder :func:`make_scratch` made (its files too)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    SCRATCH.discard(folder)
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str) -> Iterator[str]:
+    """:func:`make_scratch` for the time inside, removed at the end."""
+    folder = make_scratch(prefix)
+    try:
+        yield folder
+    finally:
+        drop_scratch(folder)
+
+
+def end_tools() -> None:
+    """Kill every tool running and remove every folder made for one (a signal ends the run:
+    nothing it started may outlive it, whatever was unwound)."""
+    for started in list(RUNNING):
+        started.kill()
+    for folder in list(SCRATCH):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class Ended(BaseException):
     """SIGTERM or SIGHUP came while a tool ran in its turn (:func:`ending_on_signals`)."""
 
@@ -171,7 +221,8 @@ def ending_on_signals() -> Iterator[None]:
     wrapper folder, a scratch copy of a chart) is removed; then the process ends as the signal
     would have (or exits 128 + its number, where a signal a process sends itself does not end
     it). Another one meanwhile is only noted. Where something else handles them already (a fix
-    stage, builds started ahead, this context outside), nothing changes."""
+    stage, builds started ahead, this context outside), nothing changes; each signal on its own
+    (under ``nohup`` SIGHUP is ignored, SIGTERM still handled here)."""
     got: list[int] = []
 
     def end(signum: int, frame: object) -> None:
@@ -179,7 +230,8 @@ def ending_on_signals() -> Iterator[None]:
         if len(got) == 1:
             raise Ended(signum)
 
-    if not _terminations_default():
+    main = threading.current_thread() is threading.main_thread()
+    if not (main and any(signal.getsignal(n) == signal.SIG_DFL for n in TERMINATING)):
         yield
         return
     try:
@@ -188,13 +240,5 @@ def ending_on_signals() -> Iterator[None]:
     except Ended:
         pass
     if got:
-        signal.signal(got[0], signal.SIG_DFL)
-        os.kill(os.getpid(), got[0])
-        os._exit(128 + got[0])
-
-
-def _terminations_default() -> bool:
-    """Whether this is the main thread and SIGTERM and SIGHUP would end the process at once."""
-    if threading.current_thread() is not threading.main_thread():
-        return False
-    return all(signal.getsignal(n) == signal.SIG_DFL for n in TERMINATING)
+        end_tools()  # (what the unwinding did not reach)
+        end_as(got[0])

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 
 from ...lint.linter import FileResult, lint_bytes
 from ...model.data import ChangeOp, Finding, Options, Source
 from ...model.workloads import CONTAINER_GROUPS
-from ...sources.toolrun import ToolError, ending_on_signals, run_tool
+from ...sources.toolrun import ToolError, ending_on_signals, run_tool, scratch_folder
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
@@ -174,9 +173,12 @@ def render(
     file, or the chart's own values.yaml), without writing it. ``templates`` maps template files
     of the chart to new texts: the chart is rendered from a copy holding them. ``extra`` is
     ``(name, text)``: values given last, over all the others (as ``--set`` would). SIGTERM or
-    SIGHUP meanwhile ends ``helm`` and removes the scratch folders before the process ends
-    (:func:`~...toolrun.ending_on_signals`).
+    SIGHUP while ``helm`` runs ends it and removes the scratch folders before the process ends
+    (:func:`~...toolrun.ending_on_signals`); the Helm SDK's render is left to end at once, as
+    the signal would (a handler in Python runs only once its native call returns).
     """
+    if shutil.which("helm") is None:
+        return _render(chart, values, replaced, templates, extra, namespace)
     with ending_on_signals():
         return _render(chart, values, replaced, templates, extra, namespace)
 
@@ -190,7 +192,7 @@ def _render(
     namespace: str,
 ) -> bytes:
     if templates:
-        with tempfile.TemporaryDirectory(prefix="seccomp-lint-chart-") as scratch:
+        with scratch_folder("seccomp-lint-chart-") as scratch:
             copy = os.path.join(scratch, os.path.basename(os.path.abspath(chart)))
             try:
                 shutil.copytree(chart, copy, symlinks=True)
@@ -211,7 +213,7 @@ def _render(
         override = dict([replaced]) if replaced else {}
         texts = [(f, override.get(f) or _read_values(f)) for f in files]
         return render_sdk(chart, texts + ([extra] if extra else []), namespace)
-    with tempfile.TemporaryDirectory(prefix="seccomp-lint-values-") as scratch:
+    with scratch_folder("seccomp-lint-values-") as scratch:
         argv = [helm, "template", chart, "--namespace", namespace]
         given: list[tuple[str, str | None]] = [
             (f, replaced[1] if replaced and f == replaced[0] else None) for f in files

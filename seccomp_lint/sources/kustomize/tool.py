@@ -16,8 +16,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...edit.edits import NoFix, new_document
-from ...edit.writer import TERMINATING, signals_held, terminations_to
-from ...sources.toolrun import OFFLINE, RUNNING, Started, ToolError, ending_on_signals
+from ...edit.writer import TERMINATING, end_as, terminations_to
+from ...sources.toolrun import (
+    OFFLINE,
+    SCRATCH,
+    Started,
+    ToolError,
+    end_tools,
+    ending_on_signals,
+    make_scratch,
+)
 from ..discover import tool_path
 from ..files import real_path
 
@@ -47,15 +55,7 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     the tool and removes the wrapper before the process ends (:func:`ending_on_signals`).
     """
     with ending_on_signals():
-        building = None
-        try:
-            with signals_held():  # (started means known: a signal's stop sees its tool)
-                building = _Building(directory, patches)
-            return building.result()
-        except BaseException:
-            if building is not None:
-                building.stop()
-            raise
+        return _Building(directory, patches).result()
 
 
 class _Building:
@@ -75,7 +75,8 @@ class _Building:
         target = directory if slot else real_path(directory)
         self.own = slot is None
         try:
-            self.wrapper = slot or real_path(tempfile.mkdtemp(prefix="seccomp-lint-kustomize-"))
+            self.scratch = None if slot else make_scratch("seccomp-lint-kustomize-")
+            self.wrapper = slot or real_path(self.scratch or "")
         except OSError as exc:
             raise ToolError(f"cannot make a wrapper kustomization for {directory}: {exc}") from None
         self.file = os.path.join(self.wrapper, "kustomization.yaml")
@@ -119,6 +120,7 @@ class _Building:
         """The wrapper's directory deleted, when it is the build's own."""
         if self.own:
             _remove_wrapper(self.wrapper)
+            SCRATCH.discard(self.scratch or "")
 
 
 def _remove_wrapper(folder: str) -> None:
@@ -286,13 +288,8 @@ class _Ending:
             signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING)
         for ahead in _AHEAD:
             ahead.kill()
-        for started in list(RUNNING):  # (a build run in its turn meanwhile, not ahead)
-            started.kill()
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)  # (held until unmasked: then it ends the process)
-        if masked:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINATING)
-        os._exit(128 + signum)
+        end_tools()  # (a build run in its turn meanwhile, a chart's render: their folders too)
+        end_as(signum)
 
 
 _ENDING = _Ending()
