@@ -195,7 +195,9 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     applied = [ctx.patches(k) for k in patched_in]
     from .patches import find_site  # (the seam above)
 
+    # The namespaces it had on the way: its source's, each namespace: step's, the built one.
     known = {b.namespace, obj.namespace} if obj is not None else {b.namespace}
+    known |= ctx.renames.namespaces(b)
     if b.origin.renamespaced and obj is None:
         known = set()  # (moved, from an object not known: any namespace may have been its)
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))

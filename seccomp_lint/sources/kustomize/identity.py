@@ -233,20 +233,33 @@ class Renames:
     def __init__(self) -> None:
         self._docs: dict[str, list[Document]] = {}
 
+    def _read(self, path: str) -> list[Document]:
+        docs = self._docs.get(path)
+        if docs is None:
+            try:
+                with open(path, "rb") as handle:
+                    docs = parse_stream(handle.read())
+            except OSError:
+                docs = []
+            self._docs[path] = docs
+        return docs
+
+    def namespaces(self, b: Built) -> set[str | None]:
+        """The namespaces ``namespace:`` steps moved ``b`` to on the way (each step's
+        kustomization says which)."""
+        out: set[str | None] = set()
+        for step in b.origin.steps:
+            if step.kind == "NamespaceTransformer":
+                docs = self._read(step.configured_in)
+                out |= {text(d.get(d.root, "namespace")) for d in docs[:1]}
+        return out
+
     def affixes(self, step: Transformation) -> tuple[str, str]:
         """(prefix, suffix) the step adds to names; empty strings where it adds none."""
         keys = _RENAMING.get(step.kind)
         if keys is None:
             return "", ""
-        docs = self._docs.get(step.configured_in)
-        if docs is None:
-            try:
-                with open(step.configured_in, "rb") as handle:
-                    docs = parse_stream(handle.read())
-            except OSError:
-                docs = []
-            self._docs[step.configured_in] = docs
-        for doc in docs:
+        for doc in self._read(step.configured_in):
             root = doc.root
             if step.kind == "PrefixSuffixTransformer":
                 if text(doc.get(root, "kind")) != step.kind:
