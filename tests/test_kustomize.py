@@ -398,6 +398,109 @@ def test_the_helm_sdk_rendering_is_ended_by_sigterm_at_once(tmp_path: Path) -> N
         run.wait()
 
 
+_RACES = {
+    # SIGTERM just after the SIGHUP handler noted its signal: one of them still ends the run (both
+    # were lost: the tool ran to its time limit and the run went on).
+    "two-signals": (
+        "def prof(frame, event, arg):\n"
+        "    if event == 'c_return' and frame.f_code.co_name == 'end' and not fired:\n"
+        "        fired.append(1); os.kill(os.getpid(), signal.SIGTERM)\n"
+        "threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGHUP)).start()\n",
+        -signal.SIGHUP,
+    ),
+    # Ctrl-C, then SIGTERM as the tool is being stopped: the tool is still ended (it ran on).
+    "interrupt-then-term": (
+        "def prof(frame, event, arg):\n"
+        "    if event == 'call' and frame.f_code.co_name == 'stop' and not fired:\n"
+        "        fired.append(1); os.kill(os.getpid(), signal.SIGTERM)\n"
+        "threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n",
+        -signal.SIGTERM,
+    ),
+}
+
+
+@pytest.mark.parametrize("race", sorted(_RACES))
+def test_signals_close_together_still_end_the_tool_and_the_run(tmp_path: Path, race: str) -> None:
+    """Two signals whose handlers interleave (the second comes between two steps of the
+    first's) end the run and its tool all the same."""
+    pids = tmp_path / "pids"
+    code, status = _RACES[race]
+    script = (
+        "import os, signal, sys, threading\n"
+        "from seccomp_lint.sources import toolrun\n"
+        "toolrun.TIMEOUT = 20.0\n"
+        "fired = []\n" + code + "with toolrun.ending_on_signals():\n"
+        "    sys.setprofile(prof)\n"
+        f"    toolrun.run_tool(['sh', '-c', 'echo $$ >> {pids}; exec sleep 3600'], 'sleep')\n"
+        "sys.exit(3)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    try:
+        assert run.returncode == status, run.stderr.decode()
+        assert _running(pids) == []
+    finally:
+        for pid in _running(pids, wait=0):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_tool_started_under_nohup_keeps_ignoring_sighup(tmp_path: Path) -> None:
+    """A run started with SIGHUP ignored (nohup) starts its build tool with it ignored too."""
+    tools, pids = _never_ending_build_tool(tmp_path)
+    fake = next(tools.iterdir())
+    status = tmp_path / "status"
+    fake.write_text(
+        fake.read_text().replace(
+            "exec sleep", f'grep SigIgn /proc/$$/status > "{status}"\nexec sleep'
+        )
+    )
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(tmp_path)
+    command = [sys.executable, "-m", "seccomp_lint", "--kustomize", str(KUSTOMIZE / "base")]
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sighup)
+    try:
+        _started(pids, 1)
+        for _ in range(100):
+            if status.exists() and status.read_text().strip():
+                break
+            time.sleep(0.02)
+        ignored = int(status.read_text().split()[1], 16)
+        assert ignored & (1 << (signal.SIGHUP - 1))
+    finally:
+        run.kill()
+        run.wait()
+        for pid in _running(pids, wait=0):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_diff_ended_by_a_signal_leaves_no_scratch_copy(tmp_path: Path) -> None:
+    """SIGTERM while ``--diff --kustomize DIR`` rebuilds in its scratch copy of the repository:
+    the copy is removed and the tool ended (the copy was left in the temporary folder)."""
+    real = shutil.which("kustomize") or shutil.which("kubectl")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    pids, first = tmp_path / "pids", tmp_path / "first"
+    for name in ("kubectl", "kustomize") if shutil.which("kustomize") else ("kubectl",):
+        (tools / name).write_text(
+            f'#!/bin/sh\nif [ ! -e "{first}" ]; then : > "{first}"; exec "{real}" "$@"; fi\n'
+            f'echo $$ >> "{pids}"\nexec sleep 3600\n'
+        )
+        (tools / name).chmod(0o755)
+    repo = tmp_path / "repo"
+    shutil.copytree(KUSTOMIZE / "base", repo / "k")
+    (repo / ".git").mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env["TMPDIR"] = str(scratch)
+    command = [sys.executable, "-m", "seccomp_lint", "--diff", "--kustomize", "k"]
+    run = subprocess.Popen(command, env=env, cwd=repo, stdout=subprocess.DEVNULL)
+    try:
+        _started(pids, 1)
+        run.send_signal(signal.SIGTERM)
+    finally:
+        _ended_as(run, signal.SIGTERM, pids, scratch)
+
+
 def _has_helm(folder: str) -> bool:
     return os.path.exists(os.path.join(folder, "helm"))
 

@@ -8,7 +8,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, NoReturn
 
 # Signals that end the process by default: held back while a file is being replaced.
@@ -165,7 +165,9 @@ def signals_held(block: bool = True) -> Iterator[None]:
     handlers = {}
     for signum in _SIGNALS:
         handler = signal.getsignal(signum)
-        if handler is not None:  # (None: set outside Python, cannot be put back)
+        # (None: set outside Python, cannot be put back; ignored: nothing to hold, and a tool
+        # started meanwhile keeps ignoring it, as under nohup)
+        if handler is not None and handler != signal.SIG_IGN:
             handlers[signum] = handler
             signal.signal(signum, note)
     masked = block and hasattr(signal, "pthread_sigmask")
@@ -197,10 +199,18 @@ def _sync_dir(folder: str) -> None:
         os.close(fd)
 
 
+# What must not outlive a run a signal ends (the build tools it started, their folders: the
+# stage above that runs them adds its own), called by end_as, last added first.
+ENDING: list[Callable[[], None]] = []
+
+
 def end_as(signum: int) -> NoReturn:
     """End the process as ``signum`` would (its default action), or exit 128 + its number where
     a signal a process sends itself does not end it (a PID namespace's first process: a
-    container's entry point)."""
+    container's entry point); :data:`ENDING` first."""
+    for end in reversed(ENDING):
+        with suppress(Exception):
+            end()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
     if hasattr(signal, "pthread_sigmask"):  # (where it was blocked, it ends the process now)

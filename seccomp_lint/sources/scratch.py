@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from dataclasses import dataclass, replace
 from ..lint.linter import FileResult
 from ..model.data import Finding, Source
 from .files import SKIPPED_DIRS
+from .toolrun import scratch_folder
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def scratch_copy(
         wanted |= set(map(os.path.realpath, found))
     if any(os.path.commonpath([real_root, p]) != real_root for p in wanted):
         raise ValueError("a file the build reads lies outside the repository")
-    with tempfile.TemporaryDirectory(prefix="seccomp-lint-diff-") as tmp:
+    with scratch_folder("seccomp-lint-diff-") as tmp:  # (a signal's end_tools removes it too)
         root = os.path.join(os.path.realpath(tmp), "repo")
         os.makedirs(root)
         if os.path.exists(os.path.join(real_root, ".git")):

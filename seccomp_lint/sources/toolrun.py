@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from ..edit.writer import TERMINATING, end_as, signals_held, terminations_to
+from ..edit.writer import ENDING, TERMINATING, end_as, signals_held, terminations_to
 
 TIMEOUT = 60.0  # seconds a build may take
 # Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
@@ -125,7 +125,9 @@ class Started:
                 os.kill(self.process.pid, signal.SIGKILL)
 
     def _close(self) -> None:
-        RUNNING.discard(self)
+        process = getattr(self, "process", None)
+        if process is None or process.returncode is not None:  # (else end_tools still kills it)
+            RUNNING.discard(self)
         for handle in (self.out, self.err):
             if handle is not None:
                 handle.close()
@@ -202,11 +204,15 @@ def scratch_folder(prefix: str) -> Iterator[str]:
 
 def end_tools() -> None:
     """Kill every tool running and remove every folder made for one (a signal ends the run:
-    nothing it started may outlive it, whatever was unwound)."""
+    nothing it started may outlive it, whatever was unwound). :func:`end_as` calls it, whoever
+    ends the run (a fix stage, builds ahead, :func:`ending_on_signals`)."""
     for started in list(RUNNING):
         started.kill()
     for folder in list(SCRATCH):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+ENDING.append(end_tools)
 
 
 class Ended(BaseException):
@@ -226,8 +232,9 @@ def ending_on_signals() -> Iterator[None]:
     got: list[int] = []
 
     def end(signum: int, frame: object) -> None:
+        first = not got  # (before the append: another handler may run between any two steps)
         got.append(signum)
-        if len(got) == 1:
+        if first:
             raise Ended(signum)
 
     main = threading.current_thread() is threading.main_thread()
@@ -237,8 +244,9 @@ def ending_on_signals() -> Iterator[None]:
     try:
         with terminations_to(end):
             yield
-    except Ended:
-        pass
+    except BaseException:
+        if not got:
+            raise
+        # (a signal came: whatever else ended the block on the way out, the run ends)
     if got:
-        end_tools()  # (what the unwinding did not reach)
-        end_as(got[0])
+        end_as(got[0])  # (end_tools first: what the unwinding did not reach)

@@ -22,7 +22,6 @@ from ...sources.toolrun import (
     SCRATCH,
     Started,
     ToolError,
-    end_tools,
     ending_on_signals,
     make_scratch,
 )
@@ -288,8 +287,7 @@ class _Ending:
             signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING)
         for ahead in _AHEAD:
             ahead.kill()
-        end_tools()  # (a build run in its turn meanwhile, a chart's render: their folders too)
-        end_as(signum)
+        end_as(signum)  # (end_tools first: a build run in its turn, a chart's render, folders)
 
 
 _ENDING = _Ending()
