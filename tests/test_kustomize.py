@@ -352,6 +352,7 @@ def test_a_build_run_in_its_turn_ended_by_a_signal_leaves_no_tool_and_no_folder(
     else:  # (a kustomization built ahead while the chart renders)
         shutil.copytree(KUSTOMIZE / "base", tmp_path / "repo" / "k")
         shutil.copytree(FIXTURES / "helm" / "shop", tmp_path / "repo" / "chart")
+        (tmp_path / "repo" / ".git").mkdir()  # (its own root, wherever the tests run from)
         argv, count = ["--no-respect-gitignore", str(tmp_path / "repo")], 2
     scratch = tmp_path / "scratch"
     scratch.mkdir()
