@@ -502,6 +502,55 @@ def test_a_diff_ended_by_a_signal_leaves_no_scratch_copy(tmp_path: Path) -> None
         _ended_as(run, signal.SIGTERM, pids, scratch)
 
 
+def test_ending_as_a_signal_finishes_its_cleaning_up_whatever_comes_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """While a run a signal ends removes what its tools left (writer.ENDING), another SIGHUP or
+    a Ctrl-C neither ends it halfway nor turns it into an interrupt: the cleaning up finishes
+    and the run ends as the first signal would."""
+    done = tmp_path / "done"
+    script = (
+        "import os, signal\n"
+        "from seccomp_lint.edit import writer\n"
+        "def hook():\n"
+        "    os.kill(os.getpid(), signal.SIGHUP)\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        f"    open({str(done)!r}, 'w').close()\n"
+        "writer.ENDING.append(hook)\n"
+        "writer.end_as(signal.SIGTERM)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True)
+    assert run.returncode == -signal.SIGTERM, run.stderr.decode()
+    assert done.exists()
+
+
+def test_a_diff_ended_while_it_copies_the_repository_leaves_no_copy(tmp_path: Path) -> None:
+    """SIGTERM while ``--diff --kustomize`` makes its scratch copy of the repository (no tool
+    running yet) removes the copy before the run ends (it was left behind)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(KUSTOMIZE / "base", repo / "k")
+    (repo / ".git").mkdir()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    script = (
+        "import os, shutil, signal, sys\n"
+        "from seccomp_lint.sources import scratch\n"
+        "real = shutil.copy2\n"
+        "def copy2(*args, **kwargs):\n"
+        "    real(*args, **kwargs)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)  # (the copy half made)\n"
+        "scratch.shutil.copy2 = copy2\n"
+        "from seccomp_lint.cli import main\n"
+        "sys.exit(main(['--diff', '--kustomize', 'k']))\n"
+    )
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, env=env, timeout=120, capture_output=True
+    )
+    assert run.returncode == -signal.SIGTERM, run.stderr.decode()
+    assert list(scratch.iterdir()) == []
+
+
 def _has_helm(folder: str) -> bool:
     return os.path.exists(os.path.join(folder, "helm"))
 

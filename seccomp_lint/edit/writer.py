@@ -207,9 +207,13 @@ ENDING: list[Callable[[], None]] = []
 def end_as(signum: int) -> NoReturn:
     """End the process as ``signum`` would (its default action), or exit 128 + its number where
     a signal a process sends itself does not end it (a PID namespace's first process: a
-    container's entry point); :data:`ENDING` first."""
+    container's entry point); :data:`ENDING` first, with SIGINT, SIGTERM and SIGHUP ignored
+    meanwhile (another one would end the run halfway through its cleaning up)."""
+    if threading.current_thread() is threading.main_thread():
+        for n in _SIGNALS:
+            signal.signal(n, signal.SIG_IGN)
     for end in reversed(ENDING):
-        with suppress(Exception):
+        with suppress(BaseException):
             end()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)

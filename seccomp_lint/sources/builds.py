@@ -23,6 +23,7 @@ from dataclasses import replace
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
 from .discover import HELM, KUSTOMIZE, Discoverer, Planned
+from .toolrun import ending_on_signals
 
 
 def _kustomize() -> BuildSource:
@@ -99,7 +100,8 @@ def _in_scratch(build: Build, run: FixRun) -> BuildFix | str:
         return "the repository's index does not know this kustomization"
     try:
         root = repository.index(os.path.abspath(build.directory)).root
-        with scratch_copy(root, reads, run.shared.staged) as copy:
+        # (SIGTERM/SIGHUP while the copy is made or used: removed, then the run ends)
+        with ending_on_signals(), scratch_copy(root, reads, run.shared.staged) as copy:
             (again,) = lint_planned(
                 [Planned(build.kind, copy.inside(build.directory))], run.options
             )
