@@ -15,12 +15,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from typing import IO
 
-from ..edit.writer import ENDING, TERMINATING, end_as, signals_held, terminations_to
+from ..edit.writer import ENDING, end_as, signals_held, terminations_to
 
 TIMEOUT = 60.0  # seconds a build may take
 # Point HTTP(S) at a closed local port and allow git no remote protocol: builds stay offline.
@@ -237,12 +236,9 @@ def ending_on_signals() -> Iterator[None]:
         if first:
             raise Ended(signum)
 
-    main = threading.current_thread() is threading.main_thread()
-    if not (main and any(signal.getsignal(n) == signal.SIG_DFL for n in TERMINATING)):
-        yield
-        return
     try:
-        with terminations_to(end):
+        with terminations_to(end):  # (only where their handling is the default: else no signal
+            # comes here, ``got`` stays empty and whatever ends the block goes on as it is)
             yield
     except BaseException:
         if not got:

@@ -177,13 +177,15 @@ def render(
     (:func:`~...toolrun.ending_on_signals`); the Helm SDK's render is left to end at once, as
     the signal would (a handler in Python runs only once its native call returns).
     """
-    if shutil.which("helm") is None:
-        return _render(chart, values, replaced, templates, extra, namespace)
+    helm = shutil.which("helm")
+    if helm is None:
+        return _render(helm, chart, values, replaced, templates, extra, namespace)
     with ending_on_signals():
-        return _render(chart, values, replaced, templates, extra, namespace)
+        return _render(helm, chart, values, replaced, templates, extra, namespace)
 
 
 def _render(
+    helm: str | None,
     chart: str,
     values: list[str],
     replaced: tuple[str, str] | None,
@@ -202,13 +204,12 @@ def _render(
                         handle.write(text)
             except OSError as exc:
                 raise ToolError(f"cannot copy the chart {chart} to render it: {exc}") from None
-            return _render(copy, values, replaced, None, extra, namespace)
+            return _render(helm, copy, values, replaced, None, extra, namespace)
     files = list(values)
     if replaced is not None and replaced[0] not in files:
         # The chart's values.yaml: new text given first on top of the old defaults renders as
         # the new defaults would, when it only adds or changes keys.
         files.insert(0, replaced[0])
-    helm = shutil.which("helm")
     if helm is None:
         override = dict([replaced]) if replaced else {}
         texts = [(f, override.get(f) or _read_values(f)) for f in files]

@@ -195,11 +195,11 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     applied = [ctx.patches(k) for k in patched_in]
     from .patches import find_site  # (the seam above)
 
-    # The namespaces it had on the way: its source's, each namespace: step's, the built one.
-    known = {b.namespace, obj.namespace} if obj is not None else {b.namespace}
-    known |= ctx.renames.namespaces(b)
-    if b.origin.renamespaced and obj is None:
-        known = set()  # (moved, from an object not known: any namespace may have been its)
+    # The namespaces it had on the way: its source's, each namespace: step's, the built one;
+    # any, when a namespace step moved it from an object not known.
+    known: set[str | None] = set()
+    if obj is not None or not b.origin.renamespaced:
+        known = {b.namespace, obj.namespace if obj else b.namespace, *ctx.renames.namespaces(b)}
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)

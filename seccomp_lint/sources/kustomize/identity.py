@@ -27,7 +27,7 @@ from ...model.workloads import typed_objects
 from ...text.documents import Document, compose, parse_stream, text
 from ...text.prefilter import escaped
 from ...text.streams import chunks
-from .origin import Built, Transformation, document_head
+from .origin import NAMESPACE_TRANSFORMER, Built, Transformation, document_head
 from .unchanged import Linted
 
 # Kustomize's transformers that rename, and the keys that configure them: in a kustomization
@@ -77,9 +77,11 @@ class SourceFile:
         data: bytes,
         documents: dict[int, Linted] | None = None,
         objects: Iterable[SourceObject] | None = None,
+        unread: list[tuple[bytes, int, int]] | None = None,
     ) -> SourceFile:
-        """Index a linted file's findings and its objects (read from ``data`` unless given)."""
-        out = cls(findings, documents=documents or {})
+        """Index a linted file's findings and its objects (read from ``data`` unless given;
+        ``unread``: chunks whose objects are read when asked for)."""
+        out = cls(findings, documents=documents or {}, _unread=unread or [])
         for obj in _objects(data) if objects is None else objects:
             out.objects.setdefault((obj.kind, obj.name), []).append(obj)
         for f in findings:
@@ -168,9 +170,7 @@ def lint_resource(data: bytes, shown: str, options: Options) -> tuple[FileResult
         if index == share.index + 1:
             mine = result.findings[share.findings : found]
             documents[share.index] = Linted(share.chunk, mine, pods - share.pods)
-    source = SourceFile.of(result.findings, data, documents, objects)
-    source._unread = unread
-    return result, source
+    return result, SourceFile.of(result.findings, data, documents, objects, unread)
 
 
 def _document_objects(doc: Document) -> list[SourceObject]:
@@ -249,7 +249,7 @@ class Renames:
         kustomization says which)."""
         out: set[str | None] = set()
         for step in b.origin.steps:
-            if step.kind == "NamespaceTransformer":
+            if step.kind == NAMESPACE_TRANSFORMER:
                 docs = self._read(step.configured_in)
                 out |= {text(d.get(d.root, "namespace")) for d in docs[:1]}
         return out

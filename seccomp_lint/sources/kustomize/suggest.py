@@ -30,7 +30,7 @@ def patch_for(m: Mapped[InSource]) -> str | None:
     as an item with its ``name``, which is how a strategic merge finds it.
     """
     fix, b = m.rendered.fix, m.ref.built
-    if fix is None or not fix.changes or b is None or b.kind is None or unnamed(m):
+    if fix is None or not fix.changes or b is None or b.kind is None:
         return None
     doc = b.doc
     api = text(doc.get(doc.root, "apiVersion"))
@@ -121,12 +121,13 @@ def verified_patches(
         if not (unsafe or fix.applicability == Applicability.SAFE):
             held += 1
             continue
+        if unnamed(m):
+            problems.append(
+                (m.finding.path, f"no patch suggested for {m.finding.rule}: {_UNNAMED}")
+            )
+            continue
         body = patch_for(m)
         if body is None:
-            if unnamed(m):
-                problems.append(
-                    (m.finding.path, f"no patch suggested for {m.finding.rule}: {_UNNAMED}")
-                )
             continue
         if body in blocks:
             blocks[body].append(m)

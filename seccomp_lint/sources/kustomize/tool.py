@@ -9,14 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import tempfile
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...edit.edits import NoFix, new_document
-from ...edit.writer import TERMINATING, end_as, terminations_to
+from ...edit.writer import ENDING, end_as, terminations_to
 from ...sources.toolrun import (
     OFFLINE,
     SCRATCH,
@@ -72,7 +71,6 @@ class _Building:
         own, removed when the build is read or stopped."""
         command = build_command(".")  # fail before creating anything when no tool is installed
         target = directory if slot else real_path(directory)
-        self.own = slot is None
         try:
             self.scratch = None if slot else make_scratch("seccomp-lint-kustomize-")
             self.wrapper = slot or real_path(self.scratch or "")
@@ -88,7 +86,7 @@ class _Building:
             except NoFix as exc:
                 raise ToolError(f"cannot write a kustomization for {directory}: {exc}") from None
             try:
-                if not self.own:
+                if self.scratch is None:
                     # (the last build's: removed, not truncated, which ext4 makes flush first)
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(self.file)
@@ -117,9 +115,9 @@ class _Building:
 
     def remove(self) -> None:
         """The wrapper's directory deleted, when it is the build's own."""
-        if self.own:
+        if self.scratch is not None:
             _remove_wrapper(self.wrapper)
-            SCRATCH.discard(self.scratch or "")
+            SCRATCH.discard(self.scratch)
 
 
 def _remove_wrapper(folder: str) -> None:
@@ -282,15 +280,16 @@ class _Ending:
             self.waiting.append(signum)
             return
         self.ending = True
-        masked = hasattr(signal, "pthread_sigmask")
-        if masked:  # (another one now would come back in here)
-            signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING)
-        for ahead in _AHEAD:
-            ahead.kill()
-        end_as(signum)  # (end_tools first: a build run in its turn, a chart's render, folders)
+        end_as(signum)  # (its ENDING first, other signals ignored: _kill_ahead, end_tools)
+
+
+def _kill_ahead() -> None:
+    for ahead in _AHEAD:
+        ahead.kill()
 
 
 _ENDING = _Ending()
+ENDING.append(_kill_ahead)  # (after toolrun's end_tools: run before it)
 
 
 def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
