@@ -28,7 +28,7 @@ from .output.formats import TEXT_FORMATS, emit
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
-from .sources.adapter import FixRun, Shared, per_file
+from .sources.adapter import BuildFix, FixRun, Shared, as_verified_last, once_per_spot, per_file
 from .sources.context import repository_namespaces
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
@@ -252,10 +252,10 @@ def run(request: Request, streams: Streams | None = None) -> int:
     seen: set[tuple] = set()  # a finding several builds report at one source spot: once
     for build in named:
         if fixing and not build.result.error:
-            _fix_build(state, build, seen)
+            _settled(state, build, _fix_build(state, build), seen)
         else:
             for result in per_file(build.result, build.sources):
-                state.collect(_once(result, seen))
+                state.collect(once_per_spot(result, seen))
     if walked:
         _walked_builds(state, walked, named, seen)
     for ff in state.pending.values():
@@ -300,12 +300,15 @@ def _walked_builds(
     from .sources.builds import lint_planned
 
     ahead = request.jobs if request.mode is Mode.LINT else 0
+    fixed: list[tuple[Build, BuildFix, tuple[str, ...]]] = []
     for build, planned in zip(lint_planned(todo, request.options, ahead), todo):
         if request.mode is Mode.LINT or build.result.error:
             for result in per_file(build.result, build.sources):
-                state.collect(_once(result, seen))
+                state.collect(once_per_spot(result, seen))
         else:
-            _fix_build(state, build, seen, planned.values)
+            fixed.append((build, _fix_build(state, build, planned.values), planned.values))
+    for build, done in as_verified_last(fixed):
+        _settled(state, build, done, seen)
 
 
 def _unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
@@ -321,18 +324,6 @@ def _lint_walked(walked: list[Planned], named: list[Build], options: Options) ->
     from .sources.builds import lint_planned  # (a documented seam, as in _walked_builds)
 
     return list(lint_planned(todo, options))
-
-
-def _once(result: FileResult, seen: set[tuple]) -> FileResult:
-    """A build's result less the findings another build reported at the same source spot
-    (overlays that share a base, a chart rendered with several values files)."""
-    kept = []
-    for f in result.findings:
-        key = (os.path.abspath(f.path), f.line, f.column, f.rule, f.container, f.suppressed)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    return replace(result, findings=kept)
 
 
 def _builds(request: Request, options: Options) -> list[Build]:
@@ -404,12 +395,11 @@ def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
     return sum((counted_ones(before) - counted_ones(after)).values())
 
 
-def _fix_build(
-    state: _Run, build: Build, seen: set[tuple], values: tuple[str, ...] | None = None
-) -> None:
+def _fix_build(state: _Run, build: Build, values: tuple[str, ...] | None = None) -> BuildFix:
     """The fix stage of a build, by its kind's adapter: a Kustomize build's source files (then
     a patch for the rest), a Helm chart's values file (then templates). A fix to a file other
-    builds read too is checked against each of them (the repository's index says which)."""
+    builds read too is checked against each of them (the repository's index says which). What
+    it left is counted and reported by :func:`_settled`."""
     from .sources.builds import fix_build  # loaded already by _builds
 
     request = state.request
@@ -431,18 +421,23 @@ def _fix_build(
             state.fixed(ff)
         else:  # two builds may change one file (a shared base): one diff, the last one
             state.pending[os.path.realpath(ff.path)] = ff
-    # One fix in a source file may fix several objects of the build (a base in three overlays):
-    # counted as the report counts them, once per source spot across the builds.
-    before = _once(build.result, state.fixed_spots).findings
-    after = _once(done.remaining, set()).findings
-    state.outcome.fixed += _resolved(state, before, after)
     state.outcome.held_back += done.held_back
     for path, why in done.problems:
         state.say(path, why)
     if done.notes:
         state.note(done.notes)
+    return done
+
+
+def _settled(state: _Run, build: Build, done: BuildFix, seen: set[tuple]) -> None:
+    """Count what a build's fix stage fixed and report what it left. One fix in a source file
+    may fix several objects of the build (a base in three overlays): counted as the report
+    counts them, once per source spot across the builds."""
+    before = once_per_spot(build.result, state.fixed_spots).findings
+    after = once_per_spot(done.remaining, set()).findings
+    state.outcome.fixed += _resolved(state, before, after)
     for result in per_file(done.remaining, build.sources):
-        state.collect(_once(result, seen))
+        state.collect(once_per_spot(result, seen))
 
 
 def _notes(state: _Run) -> TextIO:

@@ -490,3 +490,34 @@ def test_a_walk_fixes_a_configured_render_before_the_defaults(tmp_path: Path) ->
     assert "RuntimeDefault" in (tmp_path / "legacy.yaml").read_text()
     assert "RuntimeDefault" in (chart / "values.yaml").read_text()
     assert run_cli(".", cwd=tmp_path).findings == []
+
+
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_a_finding_a_later_render_s_fix_removes_is_not_reported_as_remaining(
+    tmp_path: Path, mode: str
+) -> None:
+    """prod.yaml's podSecurityContext is an alias: its own render's fix (first, in prod.yaml) is
+    declined, as it would change the anchor too. The defaults' fix then sets the key in
+    values.yaml, which Helm merges under prod.yaml's mapping: verified with prod.yaml too, it
+    fixes that render's findings as well. So nothing remains, and the count is a plain run's."""
+    (tmp_path / ".git").mkdir()
+    chart = _shop(tmp_path)
+    prod = "defaults: &d\n  runAsUser: 1000\npodSecurityContext: *d\n"
+    _configured(tmp_path, chart, {"prod.yaml": prod})
+    found = run_cli(".", fmt="text", cwd=tmp_path)
+    assert found.code == 1
+    counts = found.stdout.splitlines()[-1]
+    assert counts.startswith("Found 2 findings"), found.stdout
+    result = run_cli(mode, ".", fmt="text", cwd=tmp_path)
+    out = result.stdout + result.stderr
+    assert "missing-seccomp-profile" not in out, out
+    if mode == "--diff":
+        assert result.code == 1  # (there is a diff)
+        assert "No findings" in out and "Would fix 2 findings in 1 file." in out, out
+        assert (tmp_path / "prod.yaml").read_text() == prod
+    else:
+        assert result.code == 0, out
+        assert "Found 2 findings (2 fixed, 0 remaining)" in out, out
+        assert (tmp_path / "prod.yaml").read_text() == prod
+        assert "RuntimeDefault" in (chart / "values.yaml").read_text()
+        assert run_cli(".", cwd=tmp_path).findings == []

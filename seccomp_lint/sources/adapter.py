@@ -10,9 +10,11 @@ registry of adapters, one per build kind, is :mod:`seccomp_lint.sources.builds`.
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
 
 from ..fix.fixes import FileFix
@@ -95,6 +97,10 @@ class BuildFix:
     problems: list[tuple[str, str]]  # (path, why) for what could not be done
     notes: str = ""  # what was edited beyond the findings' own lines, and patches to paste
     held_back: int = 0  # unsafe fixes not applied
+    # The build's other renders with its changes, as verified (a chart's: by the absolute paths
+    # of their values files): an earlier fix stage of one of them may have kept a finding that
+    # this one's change removes (the defaults' values.yaml, under a configured values file).
+    renders: dict[tuple[str, ...], FileResult] = field(default_factory=dict)
 
 
 class BuildSource(Protocol):
@@ -117,6 +123,41 @@ class BuildSource(Protocol):
         """Fix the build's findings in its sources, each change located by the adapter and
         confirmed by its end-to-end check."""
         ...
+
+
+def as_verified_last(
+    fixed: list[tuple[Build, BuildFix, tuple[str, ...]]],
+) -> list[tuple[Build, BuildFix]]:
+    """A walk's fix stages in turn, ``(build, what its fix stage did, its values files)``, each
+    left with the findings the renders verified last still have: a later render's change (the
+    defaults' values.yaml) may remove a finding an earlier one (a configured values file's,
+    whose own change was declined) kept."""
+    out = []
+    for i, (build, done, values) in enumerate(fixed):
+        key = (os.path.abspath(build.directory), tuple(map(os.path.abspath, values)))
+        for later, after, _ in fixed[i + 1 :]:
+            if os.path.abspath(later.directory) == key[0] and key[1] in after.renders:
+                now = Counter(f.identity for f in after.renders[key[1]].findings)
+                kept = []
+                for f in done.remaining.findings:
+                    if now[f.identity]:
+                        now[f.identity] -= 1
+                        kept.append(f)
+                done.remaining = replace(done.remaining, findings=kept)
+        out.append((build, done))
+    return out
+
+
+def once_per_spot(result: FileResult, seen: set[tuple]) -> FileResult:
+    """A build's result less the findings another build reported at the same source spot
+    (overlays that share a base, a chart rendered with several values files)."""
+    kept = []
+    for f in result.findings:
+        key = (os.path.abspath(f.path), f.line, f.column, f.rule, f.container, f.suppressed)
+        if key not in seen:
+            seen.add(key)
+            kept.append(f)
+    return replace(result, findings=kept)
 
 
 def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResult]:

@@ -51,4 +51,10 @@ class Helm:
             rendered=build.result.data,  # the render the lint made: not rendered again
             configured=run.configured,
         )
-        return BuildFix(done.files, done.remaining, done.problems, held_back=done.held_back)
+        return BuildFix(
+            done.files,
+            done.remaining,
+            done.problems,
+            held_back=done.held_back,
+            renders=done.renders,
+        )

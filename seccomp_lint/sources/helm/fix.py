@@ -62,6 +62,9 @@ class ChartFix:
     problems: list[tuple[str, str]]  # (path, why) for what could not be done
     held_back: int = 0  # unsafe fixes not applied
     declined: dict[tuple, str] = field(default_factory=dict)  # finding identity -> why
+    # Each render the changes were verified with (values files by absolute path): its findings
+    # with them, when every change verified is made (or, with --diff, would be).
+    renders: dict[tuple[str, ...], FileResult] = field(default_factory=dict)
 
 
 def values_file(chart: str, values: list[str]) -> str:
@@ -190,6 +193,7 @@ class _ChartFixing:
         self.declined: dict[tuple, str] = {}
         self.files: dict[str, _EditedFile] = {}  # templates read
         self.expected: dict[Variant, bytes] = {}  # the renders the files written must give
+        self.made = False  # every change verified is made (with --diff: would be)
 
     def decline(self, group: list[Mapped], why: str) -> None:
         for m in group:
@@ -244,9 +248,12 @@ class _ChartFixing:
             return self.done(before)
         with self.stage.guarded():  # interrupted or failing: what was written is put back
             self.expected = self.put(in_values, templates, after_values)
+            made = self.expected == self.renders.snapshot()  # (nothing left unwritten)
             if self.write and self.stage.written:
                 for w, why in self.stage.confirm(list(self.stage.written)).items():
                     self.decline(w.targets, f"fix undone: {why}")
+                    made = False
+            self.made = made
         if not self.write:
             last = self.renders.now.result
             return self.done(replace(last, findings=as_on_disk(before.findings, last.findings)))
@@ -364,7 +371,14 @@ class _ChartFixing:
                 out.append(f)
             remaining = replace(remaining, findings=out)
         stage = self.stage
-        return ChartFix(stage.files(), remaining, stage.problems, stage.held_back, self.declined)
+        renders = {}
+        if self.made:
+            for v, state in self.renders.state.items():
+                if v.extra is None:  # (not a branch taken: no build of the run renders it)
+                    renders[tuple(os.path.abspath(f) for f in v.values)] = state.result
+        return ChartFix(
+            stage.files(), remaining, stage.problems, stage.held_back, self.declined, renders
+        )
 
 
 class _TemplateStage:
