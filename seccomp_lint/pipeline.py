@@ -25,6 +25,7 @@ from .model.admission import PodSecurityConfig, redeclared
 from .model.data import Finding, Level, Options, Severity
 from .output.baseline import settle
 from .output.formats import TEXT_FORMATS, emit
+from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX
 from .sources import files as sources
@@ -467,7 +468,7 @@ def _finish(state: _Run, from_stdin: bool) -> int:
             state.say(None, notice)
     try:
         if request.output_file:
-            with open(request.output_file, "w", encoding="utf-8") as handle:
+            with open(request.output_file, "w", encoding="utf-8", errors=REPORT_ERRORS) as handle:
                 emit(outcome.run, request.fmt, request.display, handle, streams.stderr)
         else:
             # The diff, or the fixed stdin stream, owns stdout: the report goes to stderr.

@@ -5,10 +5,11 @@ file is sorted, one entry per line, and a bad one is a clear error."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from conftest import BARE_POD, WEB_POD, run_process
+from conftest import BARE_POD, WEB_POD, run_cli, run_process
 
 # A file with a ConfigMap and a Deployment (2 findings: container "log" has no profile,
 # container "app" runs Unconfined).
@@ -261,3 +262,47 @@ def test_a_baseline_written_before_entries_per_container_still_matches(tree: Pat
     # Written again, it has an entry per container.
     assert _json("--write-baseline", "b.json", pair)[0] == 0
     assert [e["container"] for e in _entries(tree / "b.json")] == ["app", "log"]
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_matched_and_reported(tree: Path):
+    """A file name's bytes that are not UTF-8: every report file is written (the name as
+    U+FFFD, the file UTF-8 JSON a walk can read again), the baseline records and matches it,
+    and a strict stdout does not fail halfway through the JSON report."""
+    (tree / os.fsdecode(b"deploy/bad\xe9.yaml")).write_bytes(WEB_POD)
+    (tree / "bl.json").write_text("old")
+    strict = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    done = run_process("--write-baseline", "bl.json", "deploy", text=True, env=strict)
+    assert done.returncode == 0, done.stderr
+    paths = {e["path"] for e in _entries(tree / "bl.json")}
+    assert "deploy/bad\ufffd.yaml" in paths
+    code, report, err = _json("--baseline", "bl.json", ".")  # (bl.json is read by the walk too)
+    assert (code, report["findings"]) == (0, []), err
+    reports = ["-o", "out.json", "--sarif-file", "s.sarif", "--summary-file", "sum.md"]
+    for fmt in ("json", "gitlab", "markdown"):
+        done = run_process("--format", fmt, *reports, "deploy", text=True, env=strict)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        text = (tree / "out.json").read_text(encoding="utf-8")
+        assert "bad\ufffd.yaml" in text
+        if fmt != "markdown":
+            json.loads(text)
+    assert "bad\ufffd.yaml" in (tree / "sum.md").read_text(encoding="utf-8")
+    json.loads((tree / "s.sarif").read_text(encoding="utf-8"))
+    done = run_process("--format", "json", "deploy", env=strict)  # (the name's bytes, as ls)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert b'"path": "deploy/bad\xe9.yaml"' in done.stdout
+
+
+def test_a_baseline_that_cannot_be_written_keeps_the_old_one(tree: Path, monkeypatch):
+    """The baseline is replaced whole or not at all: a failing write leaves the committed one."""
+    (tree / "bl.json").write_text('{"version": 1, "entries": []}\n')
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = run_cli("--write-baseline", "bl.json", "deploy")
+    assert result.code == 2
+    assert "cannot write the baseline: cannot write it: No space left" not in result.stderr
+    assert "cannot write the baseline: No space left on device" in result.stderr, result.stderr
+    assert (tree / "bl.json").read_text() == '{"version": 1, "entries": []}\n'
+    assert [p.name for p in tree.iterdir() if p.name.startswith(".bl.json")] == []

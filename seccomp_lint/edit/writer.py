@@ -120,6 +120,21 @@ def _write(target: str, folder: str, name: str, data: bytes, st: os.stat_result)
     return None
 
 
+def write_whole(path: str, data: bytes) -> str | None:
+    """Write a file the run owns (a baseline), whole or not at all: over the one there (its mode
+    kept, a symlink followed), else a new one; why not, or None. A failure leaves the old file."""
+    target = os.path.realpath(path)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return create_atomically(target, data)
+    except OSError as exc:
+        return f"cannot write it: {exc.strerror or exc}"
+    folder, name = os.path.split(target)
+    with signals_held():
+        return _write(target, folder, name, data, st)
+
+
 def create_atomically(path: str, data: bytes) -> str | None:
     """Write a new file, whole or not at all, never over an existing one; else say why not."""
     folder, name = os.path.split(os.path.abspath(path))

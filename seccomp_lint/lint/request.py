@@ -58,3 +58,12 @@ class Streams:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdout_bytes: BinaryIO | None = None
+
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 reaches the report as lone surrogates: the process's
+        # stdout writes them as the name's bytes, as Python does under the C and UTF-8
+        # locales, where a strict locale's stdout would fail halfway through the report.
+        if self.stdout is sys.stdout and getattr(sys.stdout, "errors", None) == "strict":
+            reconfigure = getattr(sys.stdout, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="surrogateescape")

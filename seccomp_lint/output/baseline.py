@@ -17,8 +17,9 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..edit.writer import write_whole
 from ..model.data import Finding
-from .identity import Key, finding_key
+from .identity import REPORT_ERRORS, Key, finding_key
 from .report import BaselineUse, Run
 
 VERSION = 1
@@ -111,9 +112,11 @@ def baseline_text(baseline: Baseline) -> str:
 
 
 def write_baseline(baseline: Baseline) -> None:
-    """Write the file (raises OSError with its ``filename``)."""
-    with open(baseline.path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(baseline_text(baseline))
+    """Write the file whole or not at all (raises OSError with its ``filename``); a path that is
+    not UTF-8 as :data:`~.identity.REPORT_ERRORS` writes it."""
+    why = write_whole(baseline.path, baseline_text(baseline).encode("utf-8", REPORT_ERRORS))
+    if why is not None:
+        raise OSError(0, why.removeprefix("cannot write it: "), baseline.path)
 
 
 def read_baseline(path: str) -> Baseline:

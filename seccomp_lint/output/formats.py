@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from .gitlab import write_gitlab
+from .identity import REPORT_ERRORS
 from .junit import write_junit
 from .report import (
     Run,
@@ -74,8 +75,8 @@ def emit(run: Run, fmt: str, display: Display, out: TextIO, err: TextIO) -> None
         # Machine-readable formats keep stdout to themselves: the counts go to stderr.
         write_statistics(run, err)
     if display.sarif_file:
-        with open(display.sarif_file, "w", encoding="utf-8") as handle:
+        with open(display.sarif_file, "w", encoding="utf-8", errors=REPORT_ERRORS) as handle:
             write_sarif(run, handle)
     if display.summary_file:
-        with open(display.summary_file, "a", encoding="utf-8") as handle:
+        with open(display.summary_file, "a", encoding="utf-8", errors=REPORT_ERRORS) as handle:
             write_markdown(run, handle)

@@ -4,6 +4,7 @@ fingerprints), and the hashed fingerprints code scanning and GitLab track findin
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -38,12 +39,33 @@ class Key(NamedTuple):
     setting: str | None
 
 
+# How report files (-o, --sarif-file, --summary-file, a baseline) write a path that is not
+# UTF-8 (a file name's bytes, which Python reads as lone surrogates): each such character as
+# U+FFFD, as ruff shows such names, so the file stays UTF-8 JSON that any reader takes (a walk
+# reads a .json file in the repository as YAML), rather than failing halfway through the file.
+REPORT_ERRORS = "seccomp-lint-lossy"
+
+
+def _lossy(exc: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "\ufffd".encode() * (exc.end - exc.start), exc.end  # (UTF-8 takes bytes, not text)
+
+
+codecs.register_error(REPORT_ERRORS, _lossy)
+
+
+def lossy(text: str) -> str:
+    """``text`` as a report file holds it (:data:`REPORT_ERRORS`)."""
+    return text if text.isascii() else text.encode("utf-8", REPORT_ERRORS).decode("utf-8")
+
+
 def finding_key(f: Finding, root: str) -> Key:
     """The key of a finding, its path taken relative to ``root`` (stdin stays as named)."""
     obj = f.object
     kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
     path = f.path if f.path in STDIN_NAMES else (relative(f.path, root) or f.path)
-    return Key(f.rule, path, kind, namespace, name, f.container, f.setting)
+    return Key(f.rule, lossy(path), kind, namespace, name, f.container, f.setting)
 
 
 def fingerprint(parts: Iterable[str | None], seen: dict[str, int]) -> tuple[str, int]:
