@@ -98,25 +98,17 @@ class _Run:
         self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
 
     def say(self, path: str | None, message: str) -> None:
-        """A notice on stderr; a tool's output keeps its line breaks, indented, and its lines
-        made safe (:meth:`_safe`)."""
+        """A notice on stderr; a tool's output keeps its line breaks, indented, its lines escaped
+        (on GitHub, its streams keep them from starting a workflow command: Streams.on_github)."""
         where = f"{escape(path)}: " if path else ""
-        lines = self._safe(message.split("\n"))
+        lines = [escape(line) for line in message.split("\n")]
         self.streams.stderr.write(f"seccomp-lint: {where}" + "\n    ".join(lines) + "\n")
 
     def note(self, text: str) -> None:
         """What a fix stage did beyond the findings' lines (and patches to paste), where fix
-        notes go, its lines made safe (:meth:`_safe`)."""
-        _notes(self).write("\n".join(self._safe(text.rstrip("\n").split("\n"))) + "\n")
-
-    def _safe(self, lines: list[str]) -> list[str]:
-        """Lines from input or a tool's output, escaped; on GitHub (the ``github`` format, or
-        ``GITHUB_ACTIONS=true``) a line that would start a workflow command (``::error …``
-        once the runner trims the indent) is quoted with ``| ``."""
-        out = [escape(line) for line in lines]
-        if self.request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
-            out = [f"| {x}" if x.lstrip().startswith("::") else x for x in out]
-        return out
+        notes go, its lines escaped as :meth:`say`'s."""
+        lines = [escape(line) for line in text.rstrip("\n").split("\n")]
+        _notes(self).write("\n".join(lines) + "\n")
 
     def fail(self, path: str, why: str) -> None:
         """An input that could not be read: said now, in the report, and the run exits 2."""
@@ -207,6 +199,16 @@ class _Run:
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
+    if request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+        streams = streams.on_github(request.fmt, request.mode is Mode.DIFF)
+    try:
+        return _run(request, streams)
+    finally:
+        for stream in (streams.stdout, streams.stderr):
+            stream.flush()  # (a line held back to be checked whole)
+
+
+def _run(request: Request, streams: Streams) -> int:
     sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
     found = sources.gather(

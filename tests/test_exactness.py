@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SMALL_POD
+from conftest import SMALL_POD, run_cli
 
 SCRIPT_POD = """\
 apiVersion: v1
@@ -201,3 +201,36 @@ def test_the_pre_filter_knows_every_kind_that_holds_a_pod_template() -> None:
     from seccomp_lint.text import prefilter
 
     assert set(prefilter.POD_KINDS) == set(workloads._TEMPLATE_PATHS)
+
+
+def _runner_commands(text: str) -> list[str]:
+    """The lines a GitHub runner reads as workflow commands: ``::name`` at the start of the
+    trimmed line, or the legacy ``##[name]`` anywhere in it."""
+    return [line for line in text.splitlines() if line.strip()[:2] == "::" or "##[" in line]
+
+
+def test_file_names_and_values_cannot_start_a_workflow_command_on_github(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A file name or a manifest value holding ``::warning::`` or the legacy ``##[cmd]`` (which
+    the runner reads anywhere in a line: ``stop-commands`` would silence every annotation after
+    it) starts no command, in any line seccomp-lint prints on GitHub; JSON keeps the values."""
+    (tmp_path / ".git").mkdir()
+    pod = SMALL_POD.replace("name: p\n", 'name: "x ##[set-output name=a;]b"\n')
+    (tmp_path / "::warning::x.yaml").write_text(pod)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "##[stop-commands]tok.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.x }}\n"
+    )
+    result = run_cli(".", cwd=tmp_path, fmt="github")
+    assert _runner_commands(result.stderr) == [], result.stderr
+    ours = [x for x in result.stdout.splitlines() if x.startswith("::error file=")]
+    assert len(ours) == 1 and "%3A%3Awarning%3A%3Ax.yaml" in ours[0], result.stdout
+    assert _runner_commands(result.stdout) == ours  # (a well-formed ::error is read as itself)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    for fmt in ("text", "concise", "json", "sarif"):
+        result = run_cli(".", cwd=tmp_path, fmt=fmt)
+        assert _runner_commands(result.stdout + result.stderr) == [], fmt
+    report = json.loads(run_cli(".", cwd=tmp_path, fmt="json").stdout)
+    assert report["findings"][0]["object"]["name"] == "x ##[set-output name=a;]b"
+    assert report["findings"][0]["path"].endswith("::warning::x.yaml")

@@ -4,14 +4,15 @@ and the streams a run reads and writes (:mod:`seccomp_lint.pipeline` runs it).""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from ..model.admission import PodSecurityConfig
 from ..model.data import Options, Severity
 from ..output.baseline import Baseline
 from ..output.formats import Display
+from ..output.report import WorkflowSafe
 from .config import Config
 
 
@@ -58,6 +59,15 @@ class Streams:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdout_bytes: BinaryIO | None = None
+
+    def on_github(self, fmt: str, diff: bool) -> Streams:
+        """The streams on GitHub Actions (the ``github`` format, or ``GITHUB_ACTIONS=true``):
+        no line from an input or a tool starts a workflow command (:class:`WorkflowSafe`);
+        the ``github`` format's own annotations, and a diff (which must apply), as they are."""
+        as_json = fmt in ("json", "sarif", "gitlab")
+        stdout = self.stdout if fmt == "github" or diff else WorkflowSafe(self.stdout, as_json)
+        stderr = WorkflowSafe(self.stderr, as_json and diff)  # (--diff's report goes there)
+        return replace(self, stdout=cast(TextIO, stdout), stderr=cast(TextIO, stderr))
 
     def __post_init__(self) -> None:
         # A file name that is not UTF-8 reaches the report as lone surrogates: the process's

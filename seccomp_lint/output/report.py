@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..model.admission import Declared, NamespaceSummary
 from ..model.data import Finding
@@ -390,6 +390,45 @@ def _escape_data(value: str) -> str:
 def _escape_property(value: str) -> str:
     """A workflow command's property value: also ``:`` and ``,``, which delimit properties."""
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class WorkflowSafe:
+    """A stream on GitHub Actions whose lines start no workflow command. The runner reads one
+    from every line a step writes, on stdout and stderr alike: ``::name …`` at the start of the
+    line once trimmed, and the legacy ``##[name …]`` anywhere in it (``stop-commands`` would
+    silence every annotation after it). So a line that would start one is quoted with ``| ``,
+    and ``##[`` is written with a zero-width space inside, or, in a JSON report (``json_text``),
+    as ``##\\u005b``: the same string to a JSON reader. Lines are checked whole."""
+
+    def __init__(self, out: TextIO, json_text: bool = False) -> None:
+        self.out, self.json_text, self.pending = out, json_text, ""
+
+    def write(self, text: str) -> int:
+        whole = self.pending + text
+        end = whole.rfind("\n") + 1
+        self.pending = whole[end:]
+        if end:
+            self.out.write(self._safe(whole[:end]))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.write(self._safe(self.pending))
+            self.pending = ""
+        self.out.flush()
+
+    def _safe(self, text: str) -> str:
+        if "::" not in text and "##[" not in text:
+            return text
+        marker = "##\\u005b" if self.json_text else "#\u200b#["
+        out = []
+        for line in text.replace("##[", marker).split("\n"):
+            rest = line.lstrip()
+            out.append(line[: len(line) - len(rest)] + "| " + rest if rest[:2] == "::" else line)
+        return "\n".join(out)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)  # (isatty, encoding, buffer: the stream's own)
 
 
 def write_github(run: Run, out: TextIO) -> None:
