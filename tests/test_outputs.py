@@ -525,3 +525,22 @@ def test_github_and_markdown_paths_are_relative_to_the_workspace(tmp_path, monke
     assert "::error file=deploy/pod.yaml,line=5," in github
     markdown = run_cli("pod.yaml", fmt="markdown", cwd=deploy).stdout
     assert "| deploy/pod.yaml | 5:3 |" in markdown
+
+
+def test_sarif_uris_are_relative_to_the_workspace_from_a_working_directory(tmp_path, monkeypatch):
+    """From a step with `working-directory:`, SARIF names each file (its result and its fix)
+    once relative to GITHUB_WORKSPACE, which %SRCROOT% is: code scanning finds the file."""
+    folder = tmp_path / "deploy" / "a dir"
+    folder.mkdir(parents=True)
+    (folder / "pod 100%.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n"
+    )
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    log = json.loads(run_cli(".", fmt="sarif", cwd=tmp_path / "deploy").stdout)
+    (run,) = log["runs"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+    (result,) = run["results"]
+    where = {"uri": "deploy/a%20dir/pod%20100%25.yaml", "uriBaseId": "%SRCROOT%"}
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == where
+    (change,) = result["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"] == where

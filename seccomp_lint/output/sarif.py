@@ -14,7 +14,7 @@ from ..model.data import Finding, Severity, Source
 from ..rules import RULES, doc, level_name, section
 from ..rules.base import Rule
 from .identity import STDIN_NAMES, fingerprint
-from .report import RULES_DOC, Run, admission_dict, location, workspace_path
+from .report import RULES_DOC, Run, admission_dict, location, workspace_path, workspace_root
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -142,7 +142,8 @@ def sarif_log(run: Run, as_text: bool = False) -> dict:
                 "invocations": [invocation],
                 # libyaml counts columns in characters, not UTF-16 code units.
                 "columnKind": "unicodeCodePoints",
-                "originalUriBaseIds": {SRCROOT: {"uri": _dir_uri(os.getcwd())}},
+                # (the root the URIs are relative to: the workspace's, from any working folder)
+                "originalUriBaseIds": {SRCROOT: {"uri": _dir_uri(workspace_root())}},
                 "results": results,
             }
         ],
@@ -193,15 +194,18 @@ class _Where:
         return found
 
     def uri(self, path: str) -> str:
+        """A path :meth:`path` gave as a URI reference."""
         found = self.uris.get(path)
         if found is None:
             found = self.uris[path] = _uri(path)
         return found
 
     def artifact(self, path: str) -> dict:
-        if os.path.isabs(self.path(path)):
-            return _artifact(path)
-        return {"uri": self.uri(self.path(path)), "uriBaseId": SRCROOT}
+        """The artifact location of a path :meth:`path` gave (taken as it is: a relative one is
+        the workspace's already, not the working directory's)."""
+        if os.path.isabs(path):
+            return {"uri": _file_uri(path)}
+        return {"uri": self.uri(path), "uriBaseId": SRCROOT}
 
     def artifact_text(self, path: str, pad: str) -> str:
         """:meth:`artifact` as the writer writes it at ``pad``."""
@@ -250,7 +254,7 @@ def _result(f: Finding, index: dict[str, int], seen: dict[str, int], where: _Whe
                 "description": {"text": f"{f.fix.description} ({f.fix.applicability})"},
                 "artifactChanges": [
                     {
-                        "artifactLocation": where.artifact(f.path),
+                        "artifactLocation": where.artifact(own),
                         "replacements": [
                             {
                                 # SARIF's endColumn is exclusive, as Edit.end is.
@@ -347,7 +351,7 @@ def _result_text(
         out.append(
             f',\n{a}"fixes": [\n{b}{{\n{c}"description": {{\n{d}"text": {_s(description)}\n'
             f'{c}}},\n{c}"artifactChanges": [\n{d}{{\n'
-            f'{e}"artifactLocation": {where.artifact_text(f.path, e)},\n'
+            f'{e}"artifactLocation": {where.artifact_text(own, e)},\n'
             f'{e}"replacements": [\n{replacements}\n{e}]\n{d}}}\n{c}]\n{b}}}\n{a}]'
         )
     out.append(f"\n{_RESULT_PAD}}}")
@@ -380,8 +384,9 @@ def _artifact(path: str) -> dict:
 
 
 def _uri(path: str) -> str:
-    """A relative path as a URI reference (forward slashes, percent-encoded)."""
-    return _quoted(workspace_path(path))
+    """A path relative to the workspace (:func:`workspace_path`) as a URI reference (forward
+    slashes, percent-encoded)."""
+    return _quoted(path)
 
 
 @functools.lru_cache(maxsize=4096)
