@@ -462,7 +462,7 @@ def _finish(state: _Run, from_stdin: bool) -> int:
         for said in redeclared(run.declared):
             state.say(None, said)
     try:
-        notice = settle(outcome.run, request.baseline, request.write_baseline)
+        notice = settle(outcome.run, request.baseline, request.write_baseline, outcome.failed)
     except OSError as exc:
         state.fail(exc.filename or "", f"cannot write the baseline: {exc.strerror or exc}")
     else:

@@ -306,3 +306,27 @@ def test_a_baseline_that_cannot_be_written_keeps_the_old_one(tree: Path, monkeyp
     assert "cannot write the baseline: No space left on device" in result.stderr, result.stderr
     assert (tree / "bl.json").read_text() == '{"version": 1, "entries": []}\n'
     assert [p.name for p in tree.iterdir() if p.name.startswith(".bl.json")] == []
+
+
+def test_a_run_that_could_not_check_every_input_does_not_rewrite_the_baseline(tree: Path):
+    """A failed run (an input not read or built) would drop that input's entries: the baseline
+    is left as it is, and the run says so."""
+    code, _, _ = _json("--write-baseline", "bl.json", "deploy")
+    before = (tree / "bl.json").read_text()
+    assert code == 0 and len(_entries(tree / "bl.json")) == 3
+    code, report, err = _json("--write-baseline", "bl.json", "deploy", "missing.yaml")
+    assert code == 2
+    assert "bl.json not written: the run could not check every input" in err
+    assert (tree / "bl.json").read_text() == before
+
+
+def test_entries_of_files_a_run_did_not_read_are_not_gone(tree: Path):
+    """A run over some files (pre-commit's staged ones) says nothing of the other files'
+    entries; those of a file that is no more are gone."""
+    code, _, _ = _json("--write-baseline", "bl.json", "deploy")
+    assert code == 0
+    code, report, _ = _json("--baseline", "bl.json", "deploy/web.yaml")
+    assert code == 0 and report["summary"]["baseline"]["gone"] == 0, report["summary"]
+    (tree / "deploy" / "apps.yaml").unlink()
+    code, report, _ = _json("--baseline", "bl.json", "deploy/web.yaml")
+    assert code == 0 and report["summary"]["baseline"]["gone"] == 2, report["summary"]

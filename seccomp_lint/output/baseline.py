@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..edit.writer import write_whole
 from ..model.data import Finding
-from .identity import REPORT_ERRORS, Key, finding_key
+from .identity import REPORT_ERRORS, Key, finding_key, lossy, relative
 from .report import BaselineUse, Run
 
 VERSION = 1
@@ -58,9 +59,12 @@ def record(path: str, findings: list[Finding]) -> Baseline:
     return baseline
 
 
-def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], BaselineUse]:
+def match(
+    baseline: Baseline, findings: list[Finding], checked: Iterable[str] = ()
+) -> tuple[list[Finding], BaselineUse]:
     """The findings the baseline does not cover (each entry covers one finding's container),
-    and what it did."""
+    and what it did. An entry that matched nothing is gone only where its file was ``checked``
+    by the run, or is no more: a run over some files (pre-commit's) says nothing of the rest."""
     left = Counter(baseline.entries)
     new = []
     for f in findings:
@@ -75,20 +79,32 @@ def match(baseline: Baseline, findings: list[Finding]) -> tuple[list[Finding], B
         new.append(f)
         # The containers that are recorded still match: their entries are not gone.
         left.subtract({k: min(n, left[k]) for k, n in wanted.items()})
-    return new, BaselineUse(baseline.path, len(findings) - len(new), sum(left.values()))
+    root = baseline.root
+    read = {lossy(relative(p, root) or p) for p in checked}
+    gone = sum(
+        n
+        for k, n in left.items()
+        if n > 0 and (k.path in read or not os.path.lexists(os.path.join(root, k.path)))
+    )
+    return new, BaselineUse(baseline.path, len(findings) - len(new), gone)
 
 
-def settle(run: Run, given: Baseline | None, write_to: str | None) -> str | None:
+def settle(
+    run: Run, given: Baseline | None, write_to: str | None, failed: bool = False
+) -> str | None:
     """With ``write_to``, record the run's findings there (raises OSError) and take them as its
-    baseline; then report only the findings the baseline does not cover. Returns a notice."""
+    baseline, unless the run ``failed`` (an input not read or built: its entries would be
+    lost); then report only the findings the baseline does not cover. Returns a notice."""
     notice = None
+    if write_to and failed:
+        return f"{write_to} not written: the run could not check every input"
     if write_to:
         given = record(write_to, run.findings)
         write_baseline(given)
         n = sum(given.entries.values())
         notice = f"wrote {n} baseline {'entry' if n == 1 else 'entries'} to {write_to}"
     if given is not None:
-        run.findings, run.baseline = match(given, run.findings)
+        run.findings, run.baseline = match(given, run.findings, run.checked)
     return notice
 
 
