@@ -314,7 +314,7 @@ def test_a_run_that_could_not_check_every_input_does_not_rewrite_the_baseline(tr
     code, _, _ = _json("--write-baseline", "bl.json", "deploy")
     before = (tree / "bl.json").read_text()
     assert code == 0 and len(_entries(tree / "bl.json")) == 3
-    code, report, err = _json("--write-baseline", "bl.json", "deploy", "missing.yaml")
+    code, _, err = _json("--write-baseline", "bl.json", "deploy", "missing.yaml")
     assert code == 2
     assert "bl.json not written: the run could not check every input" in err
     assert (tree / "bl.json").read_text() == before
