@@ -16,7 +16,6 @@ from .lint import config, namespaces
 from .lint.config import Config, rule_id_problems
 from .lint.request import Mode, Request
 from .model.data import NEWEST_KUBE, Level, Options, Severity
-from .output import baseline
 from .output.formats import ALIASES, FORMATS, Display
 from .pipeline import EXIT_CLEAN, EXIT_ERROR
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
@@ -430,15 +429,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.values and not args.chart:
         return _error("--values needs --chart")
     args.format = ALIASES.get(args.format, args.format)
-    try:
-        # --write-baseline records afresh: an old (or not yet written) baseline is not read.
-        loaded_baseline = (
-            baseline.read_baseline(args.baseline)
-            if args.baseline and not args.write_baseline
-            else None
-        )
-    except baseline.BaselineError as exc:
-        return _error(str(exc))
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
     try:
         options = Options(
@@ -478,7 +468,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         exit_zero=args.exit_zero,
         exit_non_zero_on_fix=args.exit_non_zero_on_fix,
         output_file=args.output_file,
-        baseline=loaded_baseline,
+        baseline=args.baseline,  # (read by the pipeline: a bad one is in every report)
         write_baseline=args.write_baseline,
         admission=podsecurity,
     )

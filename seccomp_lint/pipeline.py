@@ -23,7 +23,7 @@ from .lint.namespaces import judge_run, requirement
 from .lint.request import Mode, Request, Streams
 from .model.admission import PodSecurityConfig, redeclared
 from .model.data import Finding, Level, Options, Severity
-from .output.baseline import settle
+from .output.baseline import BaselineError, settle
 from .output.formats import TEXT_FORMATS, emit
 from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
@@ -465,6 +465,8 @@ def _finish(state: _Run, from_stdin: bool) -> int:
         notice = settle(outcome.run, request.baseline, request.write_baseline, outcome.failed)
     except OSError as exc:
         state.fail(exc.filename or "", f"cannot write the baseline: {exc.strerror or exc}")
+    except BaselineError as exc:  # (the run's reports are still written, saying so)
+        state.fail(exc.path, exc.why)
     else:
         if notice:
             state.say(None, notice)

@@ -176,14 +176,15 @@ def test_a_bad_baseline_is_a_clear_error(tree: Path, text: str, message: str):
     (tree / "b.json").write_text(text)
     done = run_process("--baseline", "b.json", "deploy", text=True)
     assert done.returncode == 2
-    assert f"seccomp-lint: error: {message}" in done.stderr
+    assert f"seccomp-lint: b.json: {message.removeprefix('b.json').lstrip(': ')}" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_a_missing_or_unwritable_baseline_is_a_clear_error(tree: Path):
     done = run_process("--baseline", "absent.json", "deploy", text=True)
-    assert (done.returncode, done.stdout) == (2, "")
+    assert done.returncode == 2
     assert "absent.json: cannot read baseline file: No such file or directory" in done.stderr
+    assert "1 input could not be read or built" in done.stdout  # (the report says so too)
     code, report, err = _json("--write-baseline", "no/such/dir.json", "deploy")
     assert code == 2
     assert "cannot write the baseline: No such file or directory" in err
@@ -330,3 +331,17 @@ def test_entries_of_files_a_run_did_not_read_are_not_gone(tree: Path):
     (tree / "deploy" / "apps.yaml").unlink()
     code, report, _ = _json("--baseline", "bl.json", "deploy/web.yaml")
     assert code == 0 and report["summary"]["baseline"]["gone"] == 2, report["summary"]
+
+
+def test_a_baseline_that_cannot_be_read_is_a_failure_in_every_report(tree: Path):
+    """A missing (not committed) or broken baseline fails the run (exit 2) like any input
+    that cannot be read: every report asked for is written, with the failure in it."""
+    args = ["--sarif-file", "out.sarif", "-o", "rep.json", "--summary-file", "sum.md"]
+    done = run_process("--format", "json", *args, "--baseline", "missing.json", "deploy")
+    assert done.returncode == 2, done.stderr
+    assert b"missing.json: cannot read baseline file" in done.stderr
+    report = json.loads((tree / "rep.json").read_text())
+    assert report["summary"]["failed"][0]["path"] == "missing.json"
+    (run,) = json.loads((tree / "out.sarif").read_text())["runs"]
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert "missing.json" in (tree / "sum.md").read_text()

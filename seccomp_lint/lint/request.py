@@ -10,7 +10,6 @@ from typing import BinaryIO, TextIO, cast
 
 from ..model.admission import PodSecurityConfig
 from ..model.data import Options, Severity
-from ..output.baseline import Baseline
 from ..output.formats import Display
 from ..output.report import WorkflowSafe
 from .config import Config
@@ -46,7 +45,7 @@ class Request:
     exit_zero: bool = False
     exit_non_zero_on_fix: bool = False
     output_file: str | None = None  # the report goes here instead of stdout
-    baseline: Baseline | None = None  # report only findings not in it
+    baseline: str | None = None  # report only findings not in this baseline file
     write_baseline: str | None = None  # record the findings here (then none is reported)
     admission: PodSecurityConfig | None = None  # --admission-config (--level namespace)
 

@@ -28,7 +28,12 @@ FIELDS = ("rule", "path", "kind", "namespace", "name", "container", "setting")
 
 
 class BaselineError(Exception):
-    """A baseline file that cannot be read or is not one (exit code 2)."""
+    """A baseline file that cannot be read or is not one (exit code 2): its path, and ``after``
+    it in the message (``: why``, or ``:line:column: why``)."""
+
+    def __init__(self, path: str, after: str) -> None:
+        super().__init__(path + after)
+        self.path, self.why = path, after.lstrip(": ")
 
 
 @dataclass
@@ -90,14 +95,16 @@ def match(
 
 
 def settle(
-    run: Run, given: Baseline | None, write_to: str | None, failed: bool = False
+    run: Run, read_from: str | None, write_to: str | None, failed: bool = False
 ) -> str | None:
     """With ``write_to``, record the run's findings there (raises OSError) and take them as its
     baseline, unless the run ``failed`` (an input not read or built: its entries would be
-    lost); then report only the findings the baseline does not cover. Returns a notice."""
+    lost); else read the baseline ``read_from`` (raises :class:`BaselineError`); then report
+    only the findings the baseline does not cover. Returns a notice."""
     notice = None
     if write_to and failed:
         return f"{write_to} not written: the run could not check every input"
+    given = read_baseline(read_from) if read_from and not write_to else None
     if write_to:
         given = record(write_to, run.findings)
         write_baseline(given)
@@ -142,15 +149,15 @@ def read_baseline(path: str) -> Baseline:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
-        raise BaselineError(f"{path}: cannot read baseline file: {why}") from None
+        raise BaselineError(path, f": cannot read baseline file: {why}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        raise BaselineError(path, f":{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise BaselineError(f'{path}: expected an object with an "entries" list')
+        raise BaselineError(path, ': expected an object with an "entries" list')
     if data.get("version") != VERSION:
-        raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
+        raise BaselineError(path, f": unsupported baseline version {data.get('version')!r}")
     baseline = Baseline(path)
     for number, entry in enumerate(data["entries"], 1):
         baseline.entries[_entry(path, number, entry)] += 1
@@ -159,11 +166,11 @@ def read_baseline(path: str) -> Baseline:
 
 def _entry(path: str, number: int, entry: object) -> Key:
     if not isinstance(entry, dict) or set(entry) != set(FIELDS):
-        raise BaselineError(f"{path}: entry {number}: expected the keys {', '.join(FIELDS)}")
+        raise BaselineError(path, f": entry {number}: expected the keys {', '.join(FIELDS)}")
     for name in FIELDS:
         value = entry[name]
         required = name in ("rule", "path")
         if not (isinstance(value, str) or (value is None and not required)):
             what = "a string" if required else "a string or null"
-            raise BaselineError(f"{path}: entry {number}: {name!r} must be {what}, not {value!r}")
+            raise BaselineError(path, f": entry {number}: {name!r} must be {what}, not {value!r}")
     return Key(*(entry[name] for name in FIELDS))
