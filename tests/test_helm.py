@@ -329,3 +329,83 @@ def test_fix_with_chart_edits_values_and_holds_unsafe_template_fixes(
     assert "podSecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n" in (
         (chart / "values.yaml").read_text()
     )
+
+
+# --------------------------------------------------------------------------- template positions
+
+POSITIONS = {
+    # A hard-coded Unconfined under a Deployment with a strategy: on the pod's type, not the
+    # strategy's (the first `type:` of the file).
+    "strategy.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n"
+        "spec:\n  strategy:\n    type: RollingUpdate\n  template:\n    spec:\n"
+        "      securityContext:\n        seccompProfile:\n          type: Unconfined\n"
+        "      containers:\n        - name: web\n          image: nginx\n"
+    ),
+    # A Service first, then a Deployment whose container renders its securityContext from a
+    # range's item: on that securityContext, not on the Service's `type: ClusterIP`.
+    "service-first.yaml": (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  type: ClusterIP\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-r\n"
+        "spec:\n  template:\n    spec:\n      securityContext:\n        seccompProfile:\n"
+        "          type: RuntimeDefault\n      containers:\n"
+        "        {{- range .Values.containers }}\n        - name: {{ .name }}\n"
+        "          image: nginx\n          securityContext:\n"
+        "            {{- toYaml .securityContext | nindent 12 }}\n        {{- end }}\n"
+    ),
+    # An init container's values key before the container's: each container's finding names
+    # its own key; two Deployments in one file: each its own document's key.
+    "keys.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\n"
+        "spec:\n  template:\n    spec:\n      securityContext:\n"
+        "        {{- toYaml .Values.api.podSecurityContext | nindent 8 }}\n"
+        "      initContainers:\n        - name: init\n          image: busybox\n"
+        "          securityContext:\n"
+        "            {{- toYaml .Values.initSecurityContext | nindent 12 }}\n"
+        "      containers:\n        - name: web\n          image: nginx\n"
+        "          securityContext: {{- toYaml .Values.securityContext | nindent 12 }}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-worker\n"
+        "spec:\n  template:\n    spec:\n      {{- with .Values.worker.podSecurityContext }}\n"
+        "      securityContext:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n"
+        "      containers:\n        - name: w\n          image: nginx\n"
+    ),
+}
+POSITION_VALUES = (
+    "containers:\n  - name: a\n    securityContext: {seccompProfile: {type: Unconfined}}\n"
+    "api:\n  podSecurityContext: {seccompProfile: {type: RuntimeDefault}}\n"
+    "initSecurityContext: {seccompProfile: {type: RuntimeDefault}}\n"
+    "securityContext: {seccompProfile: {type: Unconfined}}\n"
+    "worker:\n  podSecurityContext: {runAsUser: 1}\n"
+)
+
+
+def test_chart_findings_land_on_their_own_document_and_values_key(
+    with_helm, lint, tmp_path: Path
+) -> None:
+    """A finding in a template is placed on the line its own document writes on its way (not
+    the first `type:` or `securityContext:` of the file), and its advice names the values key
+    of its own document and container."""
+    chart = tmp_path / "pos"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: pos\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(POSITION_VALUES)
+    for name, text in POSITIONS.items():
+        (chart / "templates" / name).write_text(text)
+    result = lint("--chart", str(chart))
+
+    def at(name: str, text: str, after: int = 0) -> int:
+        lines = POSITIONS[name].splitlines()
+        return next(i for i, line in enumerate(lines, 1) if text in line and i > after)
+
+    found = {(Path(f["path"]).name, f["line"], f["container"]) for f in result.findings}
+    worker = at("keys.yaml", "with .Values.worker")
+    assert found == {
+        ("strategy.yaml", at("strategy.yaml", "type: Unconfined"), None),
+        ("service-first.yaml", at("service-first.yaml", "securityContext:", 18), "a"),
+        ("keys.yaml", at("keys.yaml", "toYaml .Values.securityContext"), "web"),
+        ("keys.yaml", worker, "w"),
+    }, found
+    text = lint("--chart", str(chart), fmt="text").stdout
+    blocks = {b.split(":")[1]: b for b in text.split("\n" + str(chart)) if "keys.yaml" in b}
+    assert "--set securityContext.seccompProfile.type=" in blocks[str(worker - 9)], blocks
+    assert "--set worker.podSecurityContext.seccompProfile" in blocks[str(worker)], blocks

@@ -21,6 +21,7 @@ from ...sources.toolrun import ToolError, ending_on_signals, run_tool, scratch_f
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
+from .templates import Outline, outline
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -35,6 +36,7 @@ class ValuesRef:
     key: str  # dotted, without ``.Values.``
     level: str  # "pod" | "container"
     line: int  # 1-based line of the reference in the template
+    at: int = 0  # 1-based line of its ``securityContext:`` key
 
 
 def _indent(line: str) -> int:
@@ -74,7 +76,7 @@ def security_context_values(template: str) -> list[ValuesRef]:
                     break
         if ref is None:
             continue
-        out.append(ValuesRef(ref[0], _level(lines, i, indent), ref[1]))
+        out.append(ValuesRef(ref[0], _level(lines, i, indent), ref[1], i + 1))
     return out
 
 
@@ -91,22 +93,77 @@ def _level(lines: list[str], at: int, indent: int) -> str:
     return "pod"
 
 
-def _key_line(template: str, steps: list[Step]) -> int:
-    """The first template line with the deepest key of ``steps`` found, else 1."""
-    lines = template.splitlines()
-    for step in reversed(steps):
-        if len(step) != 1:
+def _agree(path: tuple, steps: list[Step]) -> int:
+    """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
+    item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``."""
+    n = 0
+    for element, step in zip(path, steps):
+        if isinstance(element, str):
+            ok = len(step) == 1 and step[0] == element
+        else:  # an item: its number, or any item where the template cannot number it
+            ok = len(step) == 2 and (isinstance(element, tuple) or element == step[0])
+        if not ok:
+            break
+        n += 1
+    return n
+
+
+def _documents(shape: Outline, f: Finding) -> set[int]:
+    """The lines of the template's documents (``---``-separated) that can render the finding's
+    object: its ``kind:``, then a ``metadata.name`` that renders its name (a template action
+    matching anything); every line when no document tells."""
+    starts = [0] + [n for n, raw in enumerate(shape.raw, 1) if raw.startswith("---")]
+    mine = [range(a + 1, b) for a, b in zip(starts, [*starts[1:], len(shape.raw) + 1])]
+    written = {
+        (line.path, n): line.text.split(":", 1)[1].strip().strip("\"'")
+        for n, line in shape.lines.items()
+        if line.path in (("kind",), ("metadata", "name"))
+    }
+    obj = f.object
+    for key, value in (
+        (("kind",), obj.kind if obj else None),
+        (("metadata", "name"), obj.name if obj else None),
+    ):
+        if value is None:
             continue
-        pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(str(step[0]))}\s*:")
-        for i, line in enumerate(lines):
-            if pattern.match(line):
-                return i + 1
-    return 1
+        fits = [r for r in mine if any(_renders(written.get((key, n)), value) for n in r)]
+        mine = fits or mine
+    return {n for r in mine for n in r} if len(mine) < len(starts) else set(shape.lines)
+
+
+def _renders(template: str | None, value: str) -> bool:
+    """Whether a template's one-line scalar can render ``value`` (an action: any text)."""
+    if template is None:
+        return False
+    parts = re.split(r"\{\{.*?\}\}", template)
+    return re.fullmatch(".*".join(map(re.escape, parts)), value, re.S) is not None
+
+
+def _key_line(template: str, steps: list[Step], f: Finding) -> int:
+    """The template line that writes the node at ``steps`` in the finding's document (of its
+    object), else the one of the deepest key on the way to it (a ``securityContext:`` that
+    ``toYaml`` renders), else 1. A list item's line is its dash's."""
+    shape = outline(template)
+    mine = _documents(shape, f)
+    best, line = 0, 1
+    for n in sorted(mine):
+        found = shape.lines.get(n)
+        if found is None:
+            continue
+        agree = _agree(found.path, steps)
+        whole = agree == len(found.path) or (
+            agree == len(steps) == len(found.path) - 1 and found.text.lstrip().startswith("-")
+        )
+        if whole and agree > best:
+            best, line = agree, n
+    return line
 
 
 def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef | None:
-    """The values key whose ``securityContext`` the finding's fix would act in, if any."""
-    refs = security_context_values(template)
+    """The values key whose ``securityContext`` the finding's fix would act in, if any: of the
+    ``securityContext``s of its level, the one on the finding's way (its document, its
+    container group and item) where the template says which."""
+    refs = _on_the_way(template, security_context_values(template), f, steps or [])
     in_container = any(len(s) == 1 and s[0] in CONTAINER_GROUPS for s in steps or [])
     level = "container" if in_container else "pod"
     if f.fix is not None and f.fix.changes:
@@ -121,13 +178,31 @@ def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef
     return chosen[0] if chosen else None
 
 
+def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[Step]) -> list:
+    """``refs`` less those another document, container group or item holds than the finding's
+    (all of them when the template's outline cannot tell: the first of a level is taken)."""
+    if len(refs) < 2 or not steps:
+        return refs
+    shape = outline(template)
+    mine = _documents(shape, f)
+    kept = []
+    for r in refs:
+        found = shape.lines.get(r.at)
+        if r.at not in mine or found is None:
+            continue
+        parent = found.path[:-1]  # (what the securityContext sits in: the pod spec, an item)
+        if _agree(parent, steps) == min(len(parent), len(steps)):
+            kept.append(r)
+    return kept or refs
+
+
 def values_hint(
     template: str, template_path: str, f: Finding, steps: list[Step] | None
 ) -> tuple[int, str | None]:
     """Where in the template the finding belongs, and the values change to suggest, if any."""
     ref = values_ref(template, f, steps)
     if ref is None:
-        return (_key_line(template, steps or []), None)
+        return (_key_line(template, steps or [], f), None)
     name = os.path.basename(template_path)
     where = "the pod's" if ref.level == "pod" else "the containers'"
     renders = (
