@@ -9,6 +9,7 @@ set instead of a template edit.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -93,6 +94,10 @@ def _level(lines: list[str], at: int, indent: int) -> str:
     return "pod"
 
 
+# Each template's outline, once (a chart's findings are in few templates).
+_outline = functools.lru_cache(maxsize=64)(outline)
+
+
 def _agree(path: tuple, steps: list[Step]) -> int:
     """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
     item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``."""
@@ -143,7 +148,7 @@ def _key_line(template: str, steps: list[Step], f: Finding) -> int:
     """The template line that writes the node at ``steps`` in the finding's document (of its
     object), else the one of the deepest key on the way to it (a ``securityContext:`` that
     ``toYaml`` renders), else 1. A list item's line is its dash's."""
-    shape = outline(template)
+    shape = _outline(template)
     mine = _documents(shape, f)
     best, line = 0, 1
     for n in sorted(mine):
@@ -183,7 +188,7 @@ def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[St
     (all of them when the template's outline cannot tell: the first of a level is taken)."""
     if len(refs) < 2 or not steps:
         return refs
-    shape = outline(template)
+    shape = _outline(template)
     mine = _documents(shape, f)
     kept = []
     for r in refs:
