@@ -211,6 +211,8 @@ def test_globs(pattern, matches, misses):
         ("- level\n", ["expected a mapping"]),
         ("level: [unclosed\n", ["cannot parse"]),
         ("1: x\n", ["key 1 is not a string"]),
+        # A chart key mistyped would render the chart with its defaults only, silently.
+        ("charts: {charts/web: {values: [prod.yaml]}}\n", ["charts: 'charts/web' is not a chart"]),
     ],
 )
 def test_invalid_config_names_key_and_file(workdir, content, expected):

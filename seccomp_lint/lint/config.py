@@ -215,6 +215,10 @@ def _compile(path: str, values: dict) -> Config:
     for key in PATH_KEYS:
         if key in options:
             options[key] = os.path.join(root, os.path.expanduser(options[key]))
+    for chart in values.get("charts", {}):
+        if not os.path.isfile(os.path.join(_under(root, chart), "Chart.yaml")):
+            # (a key mistyped would silently render the chart with its defaults only)
+            raise ConfigError(f"{path}: charts: {chart!r} is not a chart's folder (no Chart.yaml)")
     return Config(
         path=path,
         root=root,
