@@ -428,6 +428,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args.paths = ["."]  # as ruff: no path means the working directory; - reads stdin
     if args.values and not args.chart:
         return _error("--values needs --chart")
+    if args.diff and args.write_baseline:  # (its findings are those of files it does not write)
+        return _error("--write-baseline records the files as they are: run it without --diff")
     args.format = ALIASES.get(args.format, args.format)
     mode = Mode.DIFF if args.diff else Mode.FIX if args.fix else Mode.LINT
     try:

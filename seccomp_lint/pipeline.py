@@ -23,7 +23,7 @@ from .lint.namespaces import judge_run, requirement
 from .lint.request import Mode, Request, Streams
 from .model.admission import PodSecurityConfig, redeclared
 from .model.data import Finding, Level, Options, Severity
-from .output.baseline import BaselineError, settle
+from .output.baseline import Baseline, BaselineError, read_baseline, recorded, settle
 from .output.formats import TEXT_FORMATS, emit
 from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
@@ -96,6 +96,7 @@ class _Run:
         # --diff: each file's diff, the last build's (against the file on disk), once
         self.pending: dict[str, FileFix] = {}
         self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
+        self.baseline: Baseline | None = None  # --baseline's, read
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented, its lines escaped
@@ -137,10 +138,11 @@ class _Run:
         return lambda f: f.rule not in off
 
     def fixable(self, path: str) -> Callable[[Finding], bool]:
-        """Whether the fix stage fixes a finding in a file: it counts, and with ``--level
-        namespace`` some mode of its namespace requires it (every input's Namespaces known)."""
-        keep = self.muted(path)
-        return lambda f: keep(f) and self.required(f)
+        """Whether the fix stage fixes a finding in a file: it counts, no baseline records it
+        (a plain run does not report it), and with ``--level namespace`` some mode of its
+        namespace requires it (every input's Namespaces known)."""
+        keep, base = self.muted(path), self.baseline
+        return lambda f: keep(f) and self.required(f) and not (base and recorded(base, f))
 
     def collect(self, result: FileResult, findings: list[Finding] | None = None) -> None:
         """Add one input's result to the report."""
@@ -211,6 +213,11 @@ def run(request: Request, streams: Streams | None = None) -> int:
 def _run(request: Request, streams: Streams) -> int:
     sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
+    if request.baseline and not request.write_baseline:  # (--write-baseline records afresh)
+        try:
+            state.baseline = read_baseline(request.baseline)
+        except BaselineError as exc:  # (the run's reports are still written, saying so)
+            state.fail(exc.path, exc.why)
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore
     )
@@ -239,7 +246,11 @@ def _run(request: Request, streams: Streams) -> int:
     if fixing and options.level == Level.NAMESPACE:  # fix only what a namespace requires
         # (known from every input: a Namespace may come from a build, walked ones linted twice)
         results = iter(listed := list(results))
-        built = [b.result for b in [*named, *_lint_walked(walked, named, options)]]
+        built = [b.result for b in named]
+        if walked:
+            from .sources.builds import lint_walked  # (a documented seam, as in _walked_builds)
+
+            built += [b.result for b in lint_walked(walked, named, options)]
         config = request.admission or PodSecurityConfig()
         state.required = requirement(context + listed + built, options, config)
     for result in results:
@@ -296,11 +307,12 @@ def _walked_builds(
     request = state.request
     # A chart's renders with a configured values file first: one whose values file its own
     # fix changes then no longer keeps the defaults' fix from being verified.
-    todo = sorted(_unnamed(walked, named), key=lambda p: not p.values)
+    # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
+    from .sources.builds import lint_planned, unnamed
+
+    todo = sorted(unnamed(walked, named), key=lambda p: not p.values)
     if not todo:
         return
-    # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
-    from .sources.builds import lint_planned
 
     ahead = request.jobs if request.mode is Mode.LINT else 0
     fixed: list[tuple[Build, BuildFix, tuple[str, ...]]] = []
@@ -312,21 +324,6 @@ def _walked_builds(
             fixed.append((build, _fix_build(state, build, planned.values), planned.values))
     for build, done in as_verified_last(fixed):
         _settled(state, build, done, seen)
-
-
-def _unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
-    """The builds a walk found that no --kustomize/--chart named (those are built as named)."""
-    given = {os.path.abspath(b.directory) for b in named}
-    return [p for p in walked if os.path.abspath(p.directory) not in given]
-
-
-def _lint_walked(walked: list[Planned], named: list[Build], options: Options) -> list[Build]:
-    todo = _unnamed(walked, named)
-    if not todo:
-        return []
-    from .sources.builds import lint_planned  # (a documented seam, as in _walked_builds)
-
-    return list(lint_planned(todo, options))
 
 
 def _builds(request: Request, options: Options) -> list[Build]:
@@ -462,11 +459,9 @@ def _finish(state: _Run, from_stdin: bool) -> int:
         for said in redeclared(run.declared):
             state.say(None, said)
     try:
-        notice = settle(outcome.run, request.baseline, request.write_baseline, outcome.failed)
+        notice = settle(outcome.run, state.baseline, request.write_baseline, outcome.failed)
     except OSError as exc:
         state.fail(exc.filename or "", f"cannot write the baseline: {exc.strerror or exc}")
-    except BaselineError as exc:  # (the run's reports are still written, saying so)
-        state.fail(exc.path, exc.why)
     else:
         if notice:
             state.say(None, notice)

@@ -345,3 +345,30 @@ def test_a_baseline_that_cannot_be_read_is_a_failure_in_every_report(tree: Path)
     (run,) = json.loads((tree / "out.sarif").read_text())["runs"]
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "missing.json" in (tree / "sum.md").read_text()
+
+
+def test_a_diff_does_not_write_a_baseline(tree: Path):
+    """--diff writes nothing: a baseline of the files as it would leave them would be wrong."""
+    done = run_process("--diff", "--write-baseline", "bl.json", "deploy", text=True)
+    assert done.returncode == 2 and "run it without --diff" in done.stderr, done.stderr
+    assert not (tree / "bl.json").exists()
+
+
+def test_fix_and_diff_leave_baselined_findings_as_a_plain_run_does(tree: Path):
+    """A baseline is accepted debt, as a suppression is: --fix and --diff fix only what a
+    plain run reports, and count as it does."""
+    assert _json("--write-baseline", "bl.json", "deploy")[0] == 0
+    (tree / "deploy" / "new.yaml").write_text(BARE_POD)
+    before = {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()}
+    code, report, _ = _json("--baseline", "bl.json", "deploy")
+    assert code == 1 and [f["path"] for f in report["findings"]] == ["deploy/new.yaml"]
+    found = report["summary"]["findings"]
+    done = run_process("--baseline", "bl.json", "--diff", "deploy", text=True)
+    assert done.returncode == 1 and "+++ b/deploy/new.yaml" in done.stdout
+    assert done.stdout.count("+++ ") == 1, done.stdout
+    assert f"Would fix {found} finding" in done.stderr, done.stderr
+    code, report, _ = _json("--baseline", "bl.json", "--fix", "deploy")
+    assert code == 0 and report["summary"]["fixed"] == found, report["summary"]
+    after = {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()}
+    assert {n for n in before if after[n] != before[n]} == {"new.yaml"}
+    assert report["summary"]["baseline"]["gone"] == 0

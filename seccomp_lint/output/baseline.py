@@ -94,17 +94,23 @@ def match(
     return new, BaselineUse(baseline.path, len(findings) - len(new), gone)
 
 
+def recorded(baseline: Baseline, f: Finding) -> bool:
+    """Whether the baseline has an entry for each container a finding covers (then a plain run
+    does not report it, and no fix stage fixes it: a baseline is accepted debt, as a
+    suppression is)."""
+    return all(baseline.entries[k] for k in entry_keys(f, baseline.root))
+
+
 def settle(
-    run: Run, read_from: str | None, write_to: str | None, failed: bool = False
+    run: Run, given: Baseline | None, write_to: str | None, failed: bool = False
 ) -> str | None:
     """With ``write_to``, record the run's findings there (raises OSError) and take them as its
     baseline, unless the run ``failed`` (an input not read or built: its entries would be
-    lost); else read the baseline ``read_from`` (raises :class:`BaselineError`); then report
-    only the findings the baseline does not cover. Returns a notice."""
+    lost); then report only the findings the baseline ``given`` does not cover. Returns a
+    notice."""
     notice = None
     if write_to and failed:
         return f"{write_to} not written: the run could not check every input"
-    given = read_baseline(read_from) if read_from and not write_to else None
     if write_to:
         given = record(write_to, run.findings)
         write_baseline(given)

@@ -68,6 +68,17 @@ def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> It
             yield adapter(p.kind).lint(p.directory, list(p.values), options)
 
 
+def unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
+    """The builds a walk found that no --kustomize/--chart named (those are built as named)."""
+    given = {os.path.abspath(b.directory) for b in named}
+    return [p for p in walked if os.path.abspath(p.directory) not in given]
+
+
+def lint_walked(walked: list[Planned], named: list[Build], options: Options) -> list[Build]:
+    """The builds a walk found that no --kustomize/--chart named, linted."""
+    return list(lint_planned(unnamed(walked, named), options))
+
+
 def fix_build(build: Build, run: FixRun) -> BuildFix:
     """Fix one build in its sources, through its kind's adapter; with ``--diff``, for a kind
     whose check rebuilds from disk, in a scratch copy (:mod:`.scratch`), so the diff is what
