@@ -97,6 +97,11 @@ class _Run:
         self.pending: dict[str, FileFix] = {}
         self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
         self.baseline: Baseline | None = None  # --baseline's, read
+        if request.baseline and not request.write_baseline:  # (--write-baseline records afresh)
+            try:
+                self.baseline = read_baseline(request.baseline)
+            except BaselineError as exc:  # (the run's reports are still written, saying so)
+                self.fail(exc.path, exc.why)
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented, its lines escaped
@@ -213,11 +218,6 @@ def run(request: Request, streams: Streams | None = None) -> int:
 def _run(request: Request, streams: Streams) -> int:
     sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
-    if request.baseline and not request.write_baseline:  # (--write-baseline records afresh)
-        try:
-            state.baseline = read_baseline(request.baseline)
-        except BaselineError as exc:  # (the run's reports are still written, saying so)
-            state.fail(exc.path, exc.why)
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore
     )
@@ -308,9 +308,9 @@ def _walked_builds(
     # A chart's renders with a configured values file first: one whose values file its own
     # fix changes then no longer keeps the defaults' fix from being verified.
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
-    from .sources.builds import lint_planned, unnamed
+    from .sources.builds import lint_planned, unnamed_builds
 
-    todo = sorted(unnamed(walked, named), key=lambda p: not p.values)
+    todo = sorted(unnamed_builds(walked, named), key=lambda p: not p.values)
     if not todo:
         return
 

@@ -68,7 +68,7 @@ def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> It
             yield adapter(p.kind).lint(p.directory, list(p.values), options)
 
 
-def unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
+def unnamed_builds(walked: list[Planned], named: list[Build]) -> list[Planned]:
     """The builds a walk found that no --kustomize/--chart named (those are built as named)."""
     given = {os.path.abspath(b.directory) for b in named}
     return [p for p in walked if os.path.abspath(p.directory) not in given]
@@ -76,7 +76,7 @@ def unnamed(walked: list[Planned], named: list[Build]) -> list[Planned]:
 
 def lint_walked(walked: list[Planned], named: list[Build], options: Options) -> list[Build]:
     """The builds a walk found that no --kustomize/--chart named, linted."""
-    return list(lint_planned(unnamed(walked, named), options))
+    return list(lint_planned(unnamed_builds(walked, named), options))
 
 
 def fix_build(build: Build, run: FixRun) -> BuildFix:
