@@ -634,3 +634,29 @@ def test_a_chart_s_examples_and_crds_are_linted_as_themselves(repo: Path) -> Non
         assert (plan.builds, [i.path for i in plan.plain]) == ([], [named])
     walked = {(f["path"], f["object"]["name"]) for f in run_cli(".", cwd=repo).findings}
     assert {(f"charts/hello/{d}/pod.yaml", "ex") for d in ("examples", "crds")} <= walked
+
+
+def test_a_base_s_findings_keep_their_baseline_and_fingerprints_when_overlays_change(
+    repo: Path,
+) -> None:
+    """A finding in a base is reported once, whichever overlay built it first; the baseline and
+    the SARIF fingerprints key on the object as the base writes it, so adding an overlay (or
+    renaming one's namespace) brings no baselined finding back as new."""
+    assert run_cli("--write-baseline", "bl.json", ".", cwd=repo).code == 0
+    entries = json.loads((repo / "bl.json").read_text())["entries"]
+    web = [e for e in entries if e["path"] == "kustomize/base/web.yaml"]
+    assert [(e["kind"], e["namespace"], e["name"]) for e in web] == [("Deployment", None, "web")]
+
+    def fingerprints() -> set[str]:
+        (run,) = json.loads(run_cli(".", fmt="sarif", cwd=repo).stdout)["runs"]
+        return {r["partialFingerprints"]["seccompLint/v1"] for r in run["results"]}
+
+    before = fingerprints()
+    staging = repo / "kustomize/overlays/aaa-staging"  # (built before the others)
+    staging.mkdir()
+    (staging / "kustomization.yaml").write_text(
+        "resources:\n- ../../base\nnamePrefix: stg-\nnamespace: staging\n"
+    )
+    result = run_cli("--baseline", "bl.json", ".", cwd=repo)
+    assert (result.code, result.findings) == (0, []), result.stderr
+    assert fingerprints() == before

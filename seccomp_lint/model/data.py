@@ -172,6 +172,15 @@ class Finding:
     # --level namespace: the Security Profiles Operator SeccompProfile (namespace, name) whose
     # absence from every input the finding reports (it is dropped when an input declares it)
     profile_ref: tuple[str | None, str] | None = None
+    # The object as the file the finding is reported in writes it, where a build renamed it (a
+    # Kustomize base that overlays prefix and move): what baselines and fingerprints key on,
+    # the same whichever overlay reported it (None: as ``object``)
+    written: ObjectRef | None = None
+
+    @property
+    def at_source(self) -> ObjectRef | None:
+        """The object as the file the finding is reported in writes it (see ``written``)."""
+        return self.written or self.object
 
     @property
     def identity(self) -> Identity:

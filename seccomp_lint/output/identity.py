@@ -62,7 +62,7 @@ def lossy(text: str) -> str:
 
 def finding_key(f: Finding, root: str) -> Key:
     """The key of a finding, its path taken relative to ``root`` (stdin stays as named)."""
-    obj = f.object
+    obj = f.at_source  # (a base's object as the base writes it, not as an overlay built it)
     kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
     path = f.path if f.path in STDIN_NAMES else (relative(f.path, root) or f.path)
     return Key(f.rule, lossy(path), kind, namespace, name, f.container, f.setting)

@@ -370,7 +370,7 @@ def _fingerprint(f: Finding, uri: str, seen: dict[str, int]) -> str:
     """Same value across runs while the object is unchanged, wherever it moves in the file
     (``uri``: the file it is pinned to); two findings of one rule on one object and container
     (e.g. pod and container level) get two, or code scanning merges them into one alert."""
-    obj = f.object
+    obj = f.at_source  # (a base's object as the base writes it, whichever overlay built it)
     kind, namespace, name = (obj.kind, obj.namespace, obj.name) if obj else (None, None, None)
     digest, count = fingerprint((f.rule, uri, kind, namespace, name, f.container), seen)
     return f"{digest}:{count}"

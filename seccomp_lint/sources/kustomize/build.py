@@ -185,6 +185,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
             fix=src.fix,
             source=None,
             object=replace(f.object, document=src.object.document),
+            written=src.object,
             # Comments do not survive a build: a suppression at the source counts.
             suppressed=f.suppressed or src.suppressed,
         )
@@ -342,7 +343,7 @@ def _unchanged(b: Built, ctx: SourceFiles) -> tuple[list[Mapped[InSource]], int]
     shown = ctx.shown(path)
     out = []
     for src, renamed in found:
-        moved = src.changed(object=renamed, path=shown, source=None)
+        moved = src.changed(object=renamed, path=shown, source=None, written=src.object)
         # (as linted in the output: a lint run plans no fix there)
         there = ObjectRef(renamed.kind, renamed.name, renamed.namespace, b.index)
         rendered = moved.changed(object=there, fix=None)
