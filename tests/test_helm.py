@@ -409,3 +409,28 @@ def test_chart_findings_land_on_their_own_document_and_values_key(
     blocks = {b.split(":")[1]: b for b in text.split("\n" + str(chart)) if "keys.yaml" in b}
     assert "--set securityContext.seccompProfile.type=" in blocks[str(worker - 9)], blocks
     assert "--set worker.podSecurityContext.seccompProfile" in blocks[str(worker)], blocks
+
+
+@pytest.mark.parametrize("alias", [None, "cache"])
+def test_a_subchart_s_finding_is_at_its_template_whatever_helm_names_it(
+    with_helm, lint, tmp_path: Path, alias: str | None
+) -> None:
+    """Helm names a subchart's templates by its Chart.yaml name, or by its dependency alias:
+    either way the finding is at the file in the subchart's folder (named otherwise here), not
+    at the render."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    dependency = "dependencies:\n- {name: sub, version: 0.1.0" + (
+        f", alias: {alias}" if alias else ""
+    )
+    (chart / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: web\nversion: 0.1.0\n{dependency}}}\n"
+    )
+    sub = chart / "charts" / "mysub"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (sub / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n"
+    )
+    (finding,) = lint("--chart", str(chart)).findings
+    assert (finding["path"], finding["line"]) == (str(sub / "templates" / "pod.yaml"), 6)

@@ -9,11 +9,12 @@ set instead of a template edit.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import shutil
 from dataclasses import dataclass, replace
+
+import yaml
 
 from ...lint.linter import FileResult, lint_bytes
 from ...model.data import ChangeOp, Finding, Options, Source
@@ -22,7 +23,7 @@ from ...sources.toolrun import ToolError, ending_on_signals, run_tool, scratch_f
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
-from .templates import Outline, outline
+from .templates import agreeing, cached_outline, document_lines, line_on_the_way
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -94,76 +95,6 @@ def _level(lines: list[str], at: int, indent: int) -> str:
     return "pod"
 
 
-# Each template's outline, once (a chart's findings are in few templates).
-_outline = functools.lru_cache(maxsize=64)(outline)
-
-
-def _agree(path: tuple, steps: list[Step]) -> int:
-    """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
-    item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``."""
-    n = 0
-    for element, step in zip(path, steps):
-        if isinstance(element, str):
-            ok = len(step) == 1 and step[0] == element
-        else:  # an item: its number, or any item where the template cannot number it
-            ok = len(step) == 2 and (isinstance(element, tuple) or element == step[0])
-        if not ok:
-            break
-        n += 1
-    return n
-
-
-def _documents(shape: Outline, f: Finding) -> set[int]:
-    """The lines of the template's documents (``---``-separated) that can render the finding's
-    object: its ``kind:``, then a ``metadata.name`` that renders its name (a template action
-    matching anything); every line when no document tells."""
-    starts = [0] + [n for n, raw in enumerate(shape.raw, 1) if raw.startswith("---")]
-    mine = [range(a + 1, b) for a, b in zip(starts, [*starts[1:], len(shape.raw) + 1])]
-    written = {
-        (line.path, n): line.text.split(":", 1)[1].strip().strip("\"'")
-        for n, line in shape.lines.items()
-        if line.path in (("kind",), ("metadata", "name"))
-    }
-    obj = f.object
-    for key, value in (
-        (("kind",), obj.kind if obj else None),
-        (("metadata", "name"), obj.name if obj else None),
-    ):
-        if value is None:
-            continue
-        fits = [r for r in mine if any(_renders(written.get((key, n)), value) for n in r)]
-        mine = fits or mine
-    return {n for r in mine for n in r} if len(mine) < len(starts) else set(shape.lines)
-
-
-def _renders(template: str | None, value: str) -> bool:
-    """Whether a template's one-line scalar can render ``value`` (an action: any text)."""
-    if template is None:
-        return False
-    parts = re.split(r"\{\{.*?\}\}", template)
-    return re.fullmatch(".*".join(map(re.escape, parts)), value, re.S) is not None
-
-
-def _key_line(template: str, steps: list[Step], f: Finding) -> int:
-    """The template line that writes the node at ``steps`` in the finding's document (of its
-    object), else the one of the deepest key on the way to it (a ``securityContext:`` that
-    ``toYaml`` renders), else 1. A list item's line is its dash's."""
-    shape = _outline(template)
-    mine = _documents(shape, f)
-    best, line = 0, 1
-    for n in sorted(mine):
-        found = shape.lines.get(n)
-        if found is None:
-            continue
-        agree = _agree(found.path, steps)
-        whole = agree == len(found.path) or (
-            agree == len(steps) == len(found.path) - 1 and found.text.lstrip().startswith("-")
-        )
-        if whole and agree > best:
-            best, line = agree, n
-    return line
-
-
 def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef | None:
     """The values key whose ``securityContext`` the finding's fix would act in, if any: of the
     ``securityContext``s of its level, the one on the finding's way (its document, its
@@ -188,15 +119,15 @@ def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[St
     (all of them when the template's outline cannot tell: the first of a level is taken)."""
     if len(refs) < 2 or not steps:
         return refs
-    shape = _outline(template)
-    mine = _documents(shape, f)
+    shape = cached_outline(template)
+    mine = document_lines(shape, f)
     kept = []
     for r in refs:
         found = shape.lines.get(r.at)
         if r.at not in mine or found is None:
             continue
         parent = found.path[:-1]  # (what the securityContext sits in: the pod spec, an item)
-        if _agree(parent, steps) == min(len(parent), len(steps)):
+        if agreeing(parent, steps) == min(len(parent), len(steps)):
             kept.append(r)
     return kept or refs
 
@@ -207,7 +138,7 @@ def values_hint(
     """Where in the template the finding belongs, and the values change to suggest, if any."""
     ref = values_ref(template, f, steps)
     if ref is None:
-        return (_key_line(template, steps or [], f), None)
+        return (line_on_the_way(template, steps or [], f), None)
     name = os.path.basename(template_path)
     where = "the pod's" if ref.level == "pod" else "the containers'"
     renders = (
@@ -389,12 +320,50 @@ def rendered_from(chart: str, data: bytes | None, values: list[str]) -> tuple[st
 
 
 def template_file(chart: str, source: str) -> str | None:
-    """The file of a ``# Source:`` path: its first part is the chart's name, not its folder."""
+    """The file of a ``# Source:`` path: its first part is the chart's name, not its folder,
+    and each ``charts/<name>`` after it a subchart as Helm names it (:func:`_subchart`)."""
     parts = source.replace("\\", "/").split("/")
     if len(parts) < 2:
         return None
-    candidate = os.path.normpath(os.path.join(chart, *parts[1:]))
+    folder, rest = chart, parts[1:]
+    while len(rest) > 2 and rest[0] == "charts":
+        sub = _subchart(folder, rest[1])
+        if sub is None:
+            return None
+        folder, rest = sub, rest[2:]
+    candidate = os.path.normpath(os.path.join(folder, *rest))
     return candidate if os.path.isfile(candidate) else None
+
+
+def _subchart(folder: str, name: str) -> str | None:
+    """The folder in ``folder``'s ``charts/`` of the subchart Helm names ``name``: the folder of
+    that name, else the one whose ``Chart.yaml`` has that name, or the name of a dependency the
+    chart's ``Chart.yaml`` gives that ``alias``."""
+    charts = os.path.join(folder, "charts")
+    if os.path.isfile(os.path.join(charts, name, "Chart.yaml")):
+        return os.path.join(charts, name)
+    meta = _chart_meta(folder)
+    deps = meta.get("dependencies")
+    aliased = [d for d in deps if isinstance(d, dict)] if isinstance(deps, list) else []
+    wanted = {name} | {d.get("name") for d in aliased if d.get("alias") == name}
+    try:
+        entries = sorted(os.listdir(charts))
+    except OSError:
+        return None
+    for entry in entries:
+        if _chart_meta(os.path.join(charts, entry)).get("name") in wanted:
+            return os.path.join(charts, entry)
+    return None
+
+
+def _chart_meta(folder: str) -> dict:
+    """A chart folder's ``Chart.yaml`` read ({} where there is none, or it is not a mapping)."""
+    try:
+        with open(os.path.join(folder, "Chart.yaml"), "rb") as handle:
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) -> Finding:

@@ -13,15 +13,21 @@ not be one the template sets elsewhere at the same place (another branch of an `
 
 The caller verifies the result by rendering the chart with the new template text
 (:mod:`.fix`).
+
+The same outline places a finding of a rendered document in its template
+(:func:`line_on_the_way`): the line its own document (of its kind, a ``metadata.name`` that can
+render its name) writes on the finding's way.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
 from ...edit.geometry import EDITOR_BREAK
-from ...model.data import Edit, Pos
+from ...model.data import Edit, Finding, Pos
+from ...text.paths import Step
 
 _ACTION_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
 _CONTROL = re.compile(r"\{\{-?\s*(if|with|range|define|block|else|end)\b")
@@ -290,3 +296,75 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
         root = new.lines[first.parents[0]] if first.parents else first
         if first.control != root.control:
             raise NotPlain(f"{name}:{first.number} would be inside a template condition or loop")
+
+
+# --------------------------------------------------------------------------- positions
+
+# Each template's outline, once (a chart's findings are in few templates).
+cached_outline = functools.lru_cache(maxsize=64)(outline)
+
+
+def agreeing(path: tuple, steps: list[Step]) -> int:
+    """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
+    item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``."""
+    n = 0
+    for element, step in zip(path, steps):
+        if isinstance(element, str):
+            ok = len(step) == 1 and step[0] == element
+        else:  # an item: its number, or any item where the template cannot number it
+            ok = len(step) == 2 and (isinstance(element, tuple) or element == step[0])
+        if not ok:
+            break
+        n += 1
+    return n
+
+
+def document_lines(shape: Outline, f: Finding) -> set[int]:
+    """The lines of the template's documents (``---``-separated) that can render the finding's
+    object: its ``kind:``, then a ``metadata.name`` that renders its name (a template action
+    matching anything); every line when no document tells."""
+    starts = [0] + [n for n, raw in enumerate(shape.raw, 1) if raw.startswith("---")]
+    mine = [range(a + 1, b) for a, b in zip(starts, [*starts[1:], len(shape.raw) + 1])]
+    written = {
+        (line.path, n): line.text.split(":", 1)[1].strip().strip("\"'")
+        for n, line in shape.lines.items()
+        if line.path in (("kind",), ("metadata", "name"))
+    }
+    obj = f.object
+    for key, value in (
+        (("kind",), obj.kind if obj else None),
+        (("metadata", "name"), obj.name if obj else None),
+    ):
+        if value is None:
+            continue
+        fits = [r for r in mine if any(_renders(written.get((key, n)), value) for n in r)]
+        mine = fits or mine
+    return {n for r in mine for n in r} if len(mine) < len(starts) else set(shape.lines)
+
+
+def _renders(template: str | None, value: str) -> bool:
+    """Whether a template's one-line scalar can render ``value`` (an action: any text)."""
+    if template is None:
+        return False
+    parts = re.split(r"\{\{.*?\}\}", template)
+    return re.fullmatch(".*".join(map(re.escape, parts)), value, re.S) is not None
+
+
+def line_on_the_way(template: str, steps: list[Step], f: Finding) -> int:
+    """The template line that writes the node at ``steps`` in the finding's document (of its
+    object), else the one of the deepest key on the way to it (a ``securityContext:`` that
+    ``toYaml`` renders), else 1. A list item's line is its dash's."""
+    shape = cached_outline(template)
+    mine = document_lines(shape, f)
+    best, line = 0, 1
+    for n in sorted(mine):
+        found = shape.lines.get(n)
+        if found is None:
+            continue
+        agree = agreeing(found.path, steps)
+        whole = agree == len(found.path) or (
+            agree == len(steps) == len(found.path) - 1 and found.text.lstrip().startswith("-")
+        )
+        if whole and agree > best:
+            best, line = agree, n
+    return line
