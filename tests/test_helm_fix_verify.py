@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import FIXTURES, STEPS, run_cli, tree
 
 from seccomp_lint.lint import config
@@ -521,3 +522,36 @@ def test_a_finding_a_later_render_s_fix_removes_is_not_reported_as_remaining(
         assert (tmp_path / "prod.yaml").read_text() == prod
         assert "RuntimeDefault" in (chart / "values.yaml").read_text()
         assert run_cli(".", cwd=tmp_path).findings == []
+
+
+def test_a_subchart_s_values_key_is_under_its_name_and_both_charts_are_fixed(
+    tmp_path: Path,
+) -> None:
+    """A subchart reads its parent's values under the name Helm gives it (its alias here):
+    the advice names ``cache.podSecurityContext``, its fix goes there, and the parent's own
+    fix (the same key at the top) is no longer refused because of the subchart's finding."""
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "c"
+    template = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
+        "  {{- with .Values.podSecurityContext }}\n  securityContext:\n"
+        "    {{- toYaml . | nindent 4 }}\n  {{- end }}\n  containers:\n  - name: a\n"
+    )
+    for folder, meta in (
+        (chart, "name: web\ndependencies:\n- {name: sub, version: 0.1.0, alias: cache}\n"),
+        (chart / "charts" / "sub", "name: sub\n"),
+    ):
+        (folder / "templates").mkdir(parents=True)
+        (folder / "Chart.yaml").write_text(f"apiVersion: v2\nversion: 0.1.0\n{meta}")
+        (folder / "templates" / "pod.yaml").write_text(template)
+    (chart / "values.yaml").write_text(
+        "podSecurityContext: {}\ncache:\n  podSecurityContext: {runAsUser: 1}\n"
+    )
+    text = run_cli(".", fmt="text", cwd=tmp_path).stdout
+    assert "--set cache.podSecurityContext.seccompProfile.type=RuntimeDefault" in text, text
+    result = run_cli("--fix", ".", fmt="text", cwd=tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "Found 2 findings (2 fixed, 0 remaining)" in result.stdout, result.stdout
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    assert values["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert values["cache"]["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}

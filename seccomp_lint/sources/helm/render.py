@@ -111,7 +111,17 @@ def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef
         if level == "pod" and not any(r.level == "pod" for r in refs):
             level = "container"
     chosen = [r for r in refs if r.level == level]
-    return chosen[0] if chosen else None
+    if not chosen:
+        return None
+    # A subchart's .Values are its parent's under the subchart's name (as Helm names it in the
+    # Source path: an alias, if any), but for the globals every chart shares.
+    parts = f.source.path.split("/")[1:] if f.source and f.source.path else []
+    scope = ""
+    while len(parts) > 2 and parts[0] == "charts":
+        scope, parts = f"{scope}{parts[1]}.", parts[2:]
+    if scope and not chosen[0].key.startswith("global."):
+        return replace(chosen[0], key=scope + chosen[0].key)
+    return chosen[0]
 
 
 def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[Step]) -> list:
