@@ -434,3 +434,33 @@ def test_a_subchart_s_finding_is_at_its_template_whatever_helm_names_it(
     )
     (finding,) = lint("--chart", str(chart)).findings
     assert (finding["path"], finding["line"]) == (str(sub / "templates" / "pod.yaml"), 6)
+
+
+@pytest.mark.parametrize(
+    ("comment", "suppressed"),
+    [
+        ("  # seccomp-lint: ignore[missing-seccomp-profile] reviewed", True),
+        ("  # seccomp-lint: ignore[missing-seccomp-profile]", False),  # (no reason)
+        ("  # seccomp-lint: ignore[unconfined-seccomp-profile] reviewed", False),
+        ('  {{/* "# seccomp-lint: ignore[missing-seccomp-profile] x" */}}', False),
+    ],
+)
+def test_a_comment_on_the_template_line_a_finding_is_reported_at_suppresses_it(
+    with_helm, lint, tmp_path: Path, comment: str, suppressed: bool
+) -> None:
+    """The finding is reported at `{{- with .Values.podSecurityContext }}`, whose body the
+    render skips when the value is empty: a comment written on that template line suppresses
+    it all the same (the render never has it), as the README promises for the finding's line."""
+    chart = tmp_path / "c"
+    shutil.copytree(CHART, chart)
+    (chart / "templates" / "debug-pod.yaml").unlink()
+    (chart / "templates" / "migrate-job.yaml").unlink()
+    template = chart / "templates" / "deployment.yaml"
+    text = template.read_text()
+    marker = "{{- with .Values.podSecurityContext }}"
+    assert marker in text
+    template.write_text(text.replace(marker, marker + comment, 1))
+    result = lint("--chart", str(chart))
+    rules = [f["rule"] for f in result.findings]
+    assert rules == ([] if suppressed else ["missing-seccomp-profile"]), result.findings
+    assert result.report["summary"]["suppressed"] == int(suppressed)

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 import yaml
 
 from ...lint.linter import FileResult, lint_bytes
-from ...model.data import ChangeOp, Finding, Options, Source
+from ...model.data import ChangeOp, Finding, Options, Source, Suppressed
 from ...model.workloads import CONTAINER_GROUPS
 from ...sources.toolrun import ToolError, ending_on_signals, run_tool, scratch_folder
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
-from .templates import agreeing, cached_outline, document_lines, line_on_the_way
+from .templates import agreeing, cached_outline, commented, document_lines, line_on_the_way
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -384,6 +384,9 @@ def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) 
     lines = template.splitlines()
     column = _indent(lines[line - 1]) + 1 if line <= len(lines) else 1
     src = f.source.path if f.source else None
+    # A comment the template writes on that line or the line above (where the render may not
+    # have it: the body of a `with` an empty value skips) suppresses it there too.
+    muted = f.suppressed or (Suppressed.COMMENT if f.rule in commented(lines, line) else None)
     return replace(
         f,
         path=path,
@@ -391,6 +394,7 @@ def in_template(f: Finding, template: str, path: str, steps: list[Step] | None) 
         column=column,
         help=help_text,
         source=Source(src, None) if src else None,
+        suppressed=muted,
     )
 
 

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field, replace
 from ...edit.geometry import EDITOR_BREAK
 from ...model.data import Edit, Finding, Pos
 from ...text.paths import Step
+from ...text.suppressions import COMMENT
 
 _ACTION_ONLY = re.compile(r"^\s*(?:\{\{.*?\}\}\s*)+$")
+_ACTIONS = re.compile(r"\{\{.*?\}\}")
 _CONTROL = re.compile(r"\{\{-?\s*(if|with|range|define|block|else|end)\b")
 # An action that writes text (not only control): a line of it may render keys.
 _OUTPUT = re.compile(r"\{\{(?!-?\s*(?:(?:if|with|range|define|block|else|end)\b|/\*|-?\}\}))")
@@ -368,3 +370,24 @@ def line_on_the_way(template: str, steps: list[Step], f: Finding) -> int:
         if whole and agree > best:
             best, line = agree, n
     return line
+
+
+def commented(lines: list[str], line: int) -> set[str]:
+    """The rules a ``# seccomp-lint: ignore[...]`` comment with a reason names on a template's
+    ``line`` (1-based) or the line above: a ``#`` that starts a comment, outside quotes and
+    ``{{ }}`` actions, at the line's start or after a blank."""
+    out: set[str] = set()
+    for text in lines[max(line - 2, 0) : line]:
+        plain = _ACTIONS.sub(lambda m: " " * len(m.group()), text)
+        quote = None
+        for i, ch in enumerate(plain):
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#" and (i == 0 or plain[i - 1] in " \t"):
+                found = COMMENT.match(plain, i)
+                if found and found.group(2).strip():
+                    out |= {rule.strip() for rule in found.group(1).split(",")}
+                break
+    return out
