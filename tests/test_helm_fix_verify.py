@@ -555,3 +555,55 @@ def test_a_subchart_s_values_key_is_under_its_name_and_both_charts_are_fixed(
     values = yaml.safe_load((chart / "values.yaml").read_text())
     assert values["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert values["cache"]["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+WIN_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-%s
+spec:
+  template:
+    spec:
+      %s
+      {{- with .Values.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: web
+          image: nginx
+"""
+
+
+@pytest.mark.parametrize("where", ["another template", "a helper"])
+def test_a_values_fix_is_verified_with_a_windows_branch_wherever_the_key_is_read(
+    tmp_path: Path, where: str
+) -> None:
+    """The same podSecurityContext is rendered into a pod that `.Values.windows` makes Windows,
+    in another template (wrapped in the `if`) or through a helper the template includes: the
+    safe values fix would make that pod invalid, so it is declined, naming the branch."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("podSecurityContext: {}\nwindows: false\n")
+    os_lines = "os:\n        name: windows"
+    if where == "another template":
+        (chart / "templates" / "web.yaml").write_text(WIN_DEPLOYMENT % ("web", ""))
+        (chart / "templates" / "win.yaml").write_text(
+            "{{- if .Values.windows }}\n" + WIN_DEPLOYMENT % ("win", os_lines) + "{{- end }}\n"
+        )
+    else:
+        (chart / "templates" / "_helpers.tpl").write_text(
+            '{{- define "web.os" -}}\n{{- if .Values.windows }}\nos:\n  name: windows\n'
+            "{{- end }}\n{{- end -}}\n"
+        )
+        (chart / "templates" / "web.yaml").write_text(
+            WIN_DEPLOYMENT % ("web", '{{- include "web.os" . | nindent 6 }}')
+        )
+    before = tree(chart)
+    done = _fix(chart)
+    assert tree(chart) == before
+    (help_,) = _helps(done)
+    assert "fix not applied: with .Values.windows=true (the branch `if .Values.windows`" in help_
+    assert "would add seccomp-on-windows-pod" in help_, help_

@@ -12,6 +12,7 @@ the fix is verified by rendering the chart with them too; else why it cannot be 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ _WINDOWS = re.compile(
     r"""|\b(?:windowsOptions|hostProcess)["']?\s*:"""
 )
 _DOCUMENT = re.compile(r"^---(?:\s|$)")
+# A helper a template renders: ``include "name"`` or ``template "name"``.
+_INCLUDE = re.compile(r"""\b(?:include|template)\s+"([^"]+)\"""")
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,18 @@ class _Block:
     conditions: list[str] = field(default_factory=list)  # each branch's; "" for a bare else
 
 
-def windows_branches(template: str, shown: str, line: int) -> list[Branch]:
+def windows_branches(
+    template: str,
+    shown: str,
+    line: int | None,
+    defines: frozenset[str] = frozenset(),
+    outside: bool = True,
+) -> list[Branch]:
     """The branches of ``template`` that make a pod Windows, in the document (between ``---``
-    lines) holding ``line``: the ones whose conditions the default values may leave untaken."""
-    first, last = _document(template, line)
+    lines) holding ``line`` (None: every document): the ones whose conditions the default
+    values may leave untaken; inside the helpers (``define``) named ``defines`` too, and
+    outside every helper only if ``outside``."""
+    first, last = _document(template, line) if line is not None else (1, len(template) + 1)
     out: dict[tuple, Branch] = {}
     stack: list[_Block] = []
     events = [(m.start(), "action", m) for m in _ACTION.finditer(template)]
@@ -78,9 +89,10 @@ def windows_branches(template: str, shown: str, line: int) -> list[Branch]:
             _step(stack, match.group(1))
             continue
         at = _line_of(template, offset)
-        if not first <= at <= last or any(f.opens == "define" for f in stack):
+        helper = [f.conditions[0].strip('"') for f in stack if f.opens == "define"]
+        if not first <= at <= last or (helper[-1] not in defines if helper else not outside):
             continue
-        conditional = [f for f in stack if f.opens != "block"]
+        conditional = [f for f in stack if f.opens not in ("block", "define")]
         if not conditional:
             continue  # written whatever the values: the pod is Windows in every render
         branch = _taken(conditional, shown, at)
@@ -148,3 +160,30 @@ def _taken(stack: list[_Block], shown: str, line: int) -> Branch:
                 why = f"it needs .Values.{path} both true and false"
                 return Branch(shown, line, "; ".join(written), why=why)
     return Branch(shown, line, "; ".join(written), tuple(sorted(settings.items())))
+
+
+def values_branches(chart: str, key: str | None, own: list[str]) -> list[Branch]:
+    """The branches that can make a pod Windows wherever a change reaches: ``own`` (the
+    templates of the findings it is for) and, for a change of the values ``key``, every template
+    of ``chart`` that reads it, in all their documents, and the helpers (``define``) those
+    templates include."""
+    texts: dict[str, str] = {}
+    for here, _, files in os.walk(os.path.join(chart, "templates")):
+        for name in sorted(files):
+            path = os.path.abspath(os.path.join(here, name))
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    texts[path] = handle.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+    uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
+    mine = {os.path.abspath(p) for p in own}
+    reading = {p for p, text in texts.items() if p in mine or (uses and uses.search(text))}
+    names = frozenset(n for p in reading for n in _INCLUDE.findall(texts[p]))
+    out: list[Branch] = []
+    for path, text in sorted(texts.items()):
+        shown = os.path.relpath(path, os.path.abspath(chart))
+        for b in windows_branches(text, shown, None, names, outside=path in reading):
+            if b not in out:
+                out.append(b)
+    return out

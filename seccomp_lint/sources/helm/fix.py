@@ -45,7 +45,7 @@ from ...fix.stage import Stage, Written
 from ...lint.linter import FileResult
 from ...model.data import Applicability, Change, ChangeOp, Edit, Finding, Options
 from ...rules import FIX_ORDER
-from .branches import Branch, windows_branches
+from .branches import Branch, values_branches, windows_branches
 from .render import Mapped, lint_mapped, lint_rendered
 from .templates import NotPlain, carry, check_inserted
 from .verify import Renders, Texts, Variant
@@ -210,9 +210,10 @@ class _ChartFixing:
         self.decline(group, f"{path} cannot be rewritten: {why}")
         return True
 
-    def branches(self, group: list[Mapped]) -> list[Branch]:
-        """The conditionals beside the group's pods (in their templates' documents) that can
-        make them Windows."""
+    def branches(self, group: list[Mapped], key: str | None = None) -> list[Branch]:
+        """The conditionals that can make the group's pods Windows: beside them (in their
+        templates' documents), in the helpers their templates include and, for a change of the
+        values ``key``, in every template that reads it (:func:`.branches.values_branches`)."""
         out: list[Branch] = []
         for m in group:
             if m.finding is m.rendered:
@@ -225,7 +226,8 @@ class _ChartFixing:
             for b in windows_branches(on_disk, shown, m.finding.line):
                 if b not in out:
                     out.append(b)
-        return out
+        own = [m.finding.path for m in group if m.finding is not m.rendered]
+        return out + [b for b in values_branches(self.chart, key, own) if b not in out]
 
     def template(self, path: str) -> _EditedFile | str:
         if path not in self.files:
@@ -292,7 +294,9 @@ class _ChartFixing:
                 continue
             fixes = {(f.document, f.changes): f for m in group if (f := m.rendered.fix)}
             texts: Texts = ((target, new_text), None)  # (rendered without its byte order mark)
-            failed = self.renders.check(group, list(fixes.values()), texts, self.branches(group))
+            failed = self.renders.check(
+                group, list(fixes.values()), texts, self.branches(group, key)
+            )
             if failed:
                 self.decline(group, failed)
                 continue
