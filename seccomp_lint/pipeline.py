@@ -317,7 +317,7 @@ def _walked_builds(
     ahead = request.jobs if request.mode is Mode.LINT else 0
     fixed: list[tuple[Build, BuildFix, tuple[str, ...]]] = []
     for build, planned in zip(lint_planned(todo, request.options, ahead), todo):
-        if request.mode is Mode.LINT or build.result.error:
+        if request.mode is Mode.LINT or build.result.error or build.result.notice:
             for result in per_file(build.result, build.sources):
                 state.collect(once_per_spot(result, seen))
         else:

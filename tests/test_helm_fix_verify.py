@@ -607,3 +607,23 @@ def test_a_values_fix_is_verified_with_a_windows_branch_wherever_the_key_is_read
     (help_,) = _helps(done)
     assert "fix not applied: with .Values.windows=true (the branch `if .Values.windows`" in help_
     assert "would add seccomp-on-windows-pod" in help_, help_
+
+
+def test_a_chart_deployed_only_with_its_configured_values_passes_a_walk(tmp_path: Path) -> None:
+    """A chart that needs values (`required`) does not render with its defaults alone: where
+    the config names the values files it is deployed with and they render, the walk checks
+    those, says the defaults alone were not rendered, and does not fail (it always did)."""
+    (tmp_path / ".git").mkdir()
+    chart = _shop(tmp_path)
+    template = chart / "templates" / "deployment.yaml"
+    text = template.read_text()
+    template.write_text(
+        text.replace("{{ .Values.image.repository }}", '{{ required "image" .Values.repo }}')
+    )
+    _configured(tmp_path, chart, {"prod.yaml": "repo: registry.example/shop\n" + PROFILE})
+    result = run_cli(".", fmt="text", cwd=tmp_path)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "not rendered with its default values alone" in result.stderr
+    assert "image" in result.stderr  # (the render's own message)
+    (tmp_path / "prod.yaml").write_text("podSecurityContext: {}\n")  # (does not render either)
+    assert run_cli(".", fmt="text", cwd=tmp_path).code == 2

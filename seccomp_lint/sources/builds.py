@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
 
+from ..lint.linter import FileResult
 from ..model.data import Options
 from .adapter import Build, BuildFix, BuildSource, FixRun
 from .discover import HELM, KUSTOMIZE, Discoverer, Planned
@@ -64,8 +65,19 @@ def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> It
             for kind in dict.fromkeys(p.kind for p in planned):
                 directories = [p.directory for p in planned if p.kind == kind]
                 started.enter_context(adapter(kind).ahead(directories, ahead))
+        rendered: set[str] = set()  # charts rendered with a values file the config names
         for p in planned:
-            yield adapter(p.kind).lint(p.directory, list(p.values), options)
+            build = adapter(p.kind).lint(p.directory, list(p.values), options)
+            if p.kind == HELM and p.values and not build.result.error:
+                rendered.add(os.path.abspath(p.directory))
+            elif build.result.error and not p.values and os.path.abspath(p.directory) in rendered:
+                # A chart deployed only with the values files the config names (`required`
+                # values): its defaults alone are not a render it is deployed with.
+                why = " ".join(build.result.error.split())
+                said = "checked with the values files the config names"
+                notice = f"not rendered with its default values alone ({why}); {said}"
+                build.result, build.sources = FileResult(p.directory, notice=notice), ()
+            yield build
 
 
 def unnamed_builds(walked: list[Planned], named: list[Build]) -> list[Planned]:
