@@ -228,6 +228,8 @@ def _run(request: Request, streams: Streams) -> int:
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
+    if own := {os.path.abspath(p) for p in (request.baseline, request.write_baseline) if p}:
+        found.inputs = [i for i in found.inputs if os.path.abspath(i.path) not in own]  # (ours)
     walked = _discover(state, found) if request.builds else []
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).

@@ -234,7 +234,8 @@ def test_a_finding_over_several_containers_has_an_entry_per_container(tree: Path
     assert code == 1
     (finding,) = report["findings"]
     assert finding["containers"] == ["app", "log", "debug"]
-    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 0, "gone": 0}
+    # (its recorded containers' entries matched it: they are not gone; the finding is new)
+    assert report["summary"]["baseline"] == {"path": "b.json", "matched": 2, "gone": 0}
 
     # One of the two fixed: what is left was recorded; the fixed one's entry is gone.
     pair.write_text(PAIR.replace("          image: app\n", APP_FIXED))
@@ -372,3 +373,25 @@ def test_fix_and_diff_leave_baselined_findings_as_a_plain_run_does(tree: Path):
     after = {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()}
     assert {n for n in before if after[n] != before[n]} == {"new.yaml"}
     assert report["summary"]["baseline"]["gone"] == 0
+
+
+def test_matched_counts_entries_and_a_version_must_be_the_integer(tree: Path):
+    """``matched`` and ``gone`` count entries (they add up to the file's), ``baselined`` the
+    findings not reported; a ``"version": true`` is not version 1."""
+    (tree / "deploy" / "pair.yaml").write_text(PAIR)
+    assert _json("--write-baseline", "b.json", "deploy")[0] == 0
+    entries = len(_entries(tree / "b.json"))
+    code, report, _ = _json("--baseline", "b.json", "deploy")
+    summary = report["summary"]
+    assert code == 0 and summary["baseline"]["matched"] == entries == summary["baselined"] + 1
+    text = (tree / "b.json").read_text().replace('"version": 1', '"version": true')
+    (tree / "b.json").write_text(text)
+    code, _, err = _json("--baseline", "b.json", "deploy")
+    assert code == 2 and "unsupported baseline version True" in err, err
+
+
+def test_the_baseline_file_is_not_linted_as_a_manifest(tree: Path):
+    """A walk that reaches the baseline (a .json file at the root) does not count it."""
+    assert _json("--write-baseline", "bl.json", ".")[0] == 0
+    code, report, _ = _json("--baseline", "bl.json", ".")
+    assert (code, report["summary"]["files"]) == (0, 2), report["summary"]

@@ -91,7 +91,8 @@ def match(
         for k, n in left.items()
         if n > 0 and (k.path in read or not os.path.lexists(os.path.join(root, k.path)))
     )
-    return new, BaselineUse(baseline.path, len(findings) - len(new), gone)
+    matched = sum(baseline.entries.values()) - sum(n for n in left.values() if n > 0)
+    return new, BaselineUse(baseline.path, matched, gone, len(findings) - len(new))
 
 
 def recorded(baseline: Baseline, f: Finding) -> bool:
@@ -162,7 +163,7 @@ def read_baseline(path: str) -> Baseline:
         raise BaselineError(path, f":{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise BaselineError(path, ': expected an object with an "entries" list')
-    if data.get("version") != VERSION:
+    if type(data.get("version")) is not int or data["version"] != VERSION:  # (not true, 1.0)
         raise BaselineError(path, f": unsupported baseline version {data.get('version')!r}")
     baseline = Baseline(path)
     for number, entry in enumerate(data["entries"], 1):

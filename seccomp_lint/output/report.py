@@ -24,11 +24,13 @@ RULES_DOC = "https://github.com/seccomp-lint/seccomp-lint/blob/main/docs/rules.m
 @dataclass(frozen=True)
 class BaselineUse:
     """What a baseline file did in a run: entries that matched a finding (which is then not
-    reported) and entries that matched none (gone: the file can be shrunk)."""
+    reported) and entries that matched none (gone: the file can be shrunk); ``baselined``: the
+    findings not reported (one may take an entry per container it covers)."""
 
     path: str
     matched: int
     gone: int
+    baselined: int = 0
 
 
 @dataclass
@@ -188,8 +190,8 @@ def summary_line(run: Run) -> str:
         notes.append(f"{len(run.skipped) - unrendered} not fully checked")
     if run.suppressed:
         notes.append(f"{run.suppressed} suppressed")
-    if run.baseline is not None and run.baseline.matched:
-        notes.append(f"{run.baseline.matched} baselined")
+    if run.baseline is not None and run.baseline.baselined:
+        notes.append(f"{run.baseline.baselined} baselined")
     details = f" ({', '.join(notes)})"
     failed = (
         f" {counted(len(run.errors), 'input')} could not be read or built." if run.errors else ""
@@ -328,7 +330,7 @@ def write_json(run: Run, out: TextIO) -> None:
         "by_rule": dict(sorted(Counter(f.rule for f in run.findings).items())),
         "skipped": [{"path": p, "reason": r} for p, r in run.skipped],
         "suppressed": run.suppressed,
-        "baselined": run.baseline.matched if run.baseline else 0,
+        "baselined": run.baseline.baselined if run.baseline else 0,
         "baseline": None
         if run.baseline is None
         else {
