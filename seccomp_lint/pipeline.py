@@ -218,8 +218,9 @@ def run(request: Request, streams: Streams | None = None) -> int:
 def _run(request: Request, streams: Streams) -> int:
     sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
+    own = (request.baseline, request.write_baseline)  # (not linted as a manifest)
     found = sources.gather(
-        list(request.paths), request.config, request.exclude, request.respect_gitignore
+        list(request.paths), request.config, request.exclude, request.respect_gitignore, own
     )
     for path, why in found.errors:
         # Reported in every format asked for (JSON "failed", SARIF executionSuccessful: false);
@@ -228,16 +229,13 @@ def _run(request: Request, streams: Streams) -> int:
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
-    if own := {os.path.abspath(p) for p in (request.baseline, request.write_baseline) if p}:
-        found.inputs = [i for i in found.inputs if os.path.abspath(i.path) not in own]  # (ours)
     walked = _discover(state, found) if request.builds else []
     if request.paths and not found.discovered and not found.errors:
         # Nothing to lint is not a silent pass (a typo in a path, a walk that found nothing).
         # Files left out by an exclusion are a choice, not this (pre-commit names them).
         state.fail(", ".join(request.paths), "no manifest files (*.yaml, *.yml, *.json) here")
     fixing = request.mode is not Mode.LINT
-    # The fix stage lints a file again (every document, every rule) and plans its fixes there;
-    # here a finding of a rule that has fixes is enough to send a file to it.
+    # (a finding of a rule with fixes sends a file to the fix stage, which lints it again)
     options = request.options
     from_stdin = False
     # --level namespace: the repository's Namespaces that no input declares, before the inputs'.

@@ -108,13 +108,19 @@ def gather(
     config: Config | None,
     exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
+    own: Sequence[str | None] = (),
 ) -> Discovery:
     """:func:`discover` less what the config file's ``exclude`` and ``--exclude`` (patterns
-    relative to the working directory) leave out."""
+    relative to the working directory) leave out, and the run's ``own`` files (its baseline)."""
     found = discover(paths, respect_gitignore)
     found.discovered = len(found.inputs)
     excluded = excluder(config, exclude)
-    found.inputs = [i for i in found.inputs if i.path == STDIN or not excluded(i.path)]
+    ours = {os.path.abspath(p) for p in own if p}
+    found.inputs = [
+        i
+        for i in found.inputs
+        if i.path == STDIN or not (excluded(i.path) or (ours and os.path.abspath(i.path) in ours))
+    ]
     return found
 
 
