@@ -126,20 +126,22 @@ def values_ref(template: str, f: Finding, steps: list[Step] | None) -> ValuesRef
 
 def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[Step]) -> list:
     """``refs`` less those another document, container group or item holds than the finding's
-    (all of them when the template's outline cannot tell: the first of a level is taken)."""
-    if len(refs) < 2 or not steps:
+    (a ref the template's outline has no line for is kept: it cannot tell). None left: the
+    finding's container writes its own securityContext (a sidecar), no values key sets it."""
+    if not refs or not steps:
         return refs
     shape = cached_outline(template)
     mine = document_lines(shape, f)
     kept = []
     for r in refs:
         found = shape.lines.get(r.at)
-        if r.at not in mine or found is None:
+        if found is None:
+            kept.append(r)
             continue
         parent = found.path[:-1]  # (what the securityContext sits in: the pod spec, an item)
-        if agreeing(parent, steps) == min(len(parent), len(steps)):
+        if r.at in mine and agreeing(parent, steps) == min(len(parent), len(steps)):
             kept.append(r)
-    return kept or refs
+    return kept
 
 
 def values_hint(

@@ -328,7 +328,7 @@ def document_lines(shape: Outline, f: Finding) -> set[int]:
     starts = [0] + [n for n, raw in enumerate(shape.raw, 1) if raw.startswith("---")]
     mine = [range(a + 1, b) for a, b in zip(starts, [*starts[1:], len(shape.raw) + 1])]
     written = {
-        (line.path, n): line.text.split(":", 1)[1].strip().strip("\"'")
+        (line.path, n): _scalar(line.text.split(":", 1)[1])
         for n, line in shape.lines.items()
         if line.path in (("kind",), ("metadata", "name"))
     }
@@ -339,9 +339,23 @@ def document_lines(shape: Outline, f: Finding) -> set[int]:
     ):
         if value is None:
             continue
-        fits = [r for r in mine if any(_renders(written.get((key, n)), value) for n in r)]
-        mine = fits or mine
+        fits = {}  # document -> how much of the value its template writes literally
+        for r in mine:
+            for n in r:
+                found = written.get((key, n))
+                if found is not None and _renders(found, value):
+                    fits[r] = len(_ACTIONS.sub("", found))
+        # (of `{{ include "c.fullname" . }}` and the same with `-worker`, the worker's is the one
+        # that says most of `release-name-web-worker`)
+        most = max(fits.values(), default=0)
+        mine = [r for r in mine if fits.get(r) == most] or mine
     return {n for r in mine for n in r} if len(mine) < len(starts) else set(shape.lines)
+
+
+def _scalar(text: str) -> str:
+    """A one-line scalar as a template writes it: its comment and quotes left out."""
+    text = re.sub(r"(?:^|\s)#(?![^{]*\}\}).*", "", text).strip()
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "\"'" else text
 
 
 def _renders(template: str | None, value: str) -> bool:
