@@ -464,3 +464,66 @@ def test_a_comment_on_the_template_line_a_finding_is_reported_at_suppresses_it(
     rules = [f["rule"] for f in result.findings]
     assert rules == ([] if suppressed else ["missing-seccomp-profile"]), result.findings
     assert result.report["summary"]["suppressed"] == int(suppressed)
+
+
+SIDECAR = """\
+apiVersion: apps/v1
+kind: Deployment   # the web
+metadata:
+  name: {{ include "pos.fullname" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx
+          securityContext:
+            {{- toYaml .Values.securityContext | nindent 12 }}
+        - name: log
+          image: busybox
+          securityContext:
+            seccompProfile:
+              type: Unconfined
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "pos.fullname" . }}-worker
+spec:
+  template:
+    spec:
+      {{- with .Values.worker.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: w
+          image: nginx
+"""
+
+
+def test_a_sidecar_and_a_second_workload_named_with_include_get_their_own_lines(
+    with_helm, lint, tmp_path: Path
+) -> None:
+    """A sidecar that writes its own securityContext gets no other container's values key
+    (its line, and the template fix); of two documents named `include "….fullname"` and the
+    same with `-worker`, the worker's finding is in the worker's (a comment on `kind:` aside)."""
+    chart = tmp_path / "pos"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: pos\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(
+        "securityContext: {seccompProfile: {type: RuntimeDefault}}\n"
+        "worker:\n  podSecurityContext: {runAsUser: 1}\n"
+    )
+    (chart / "templates" / "_helpers.tpl").write_text(
+        '{{- define "pos.fullname" -}}{{ .Release.Name }}-pos{{- end }}\n'
+    )
+    (chart / "templates" / "app.yaml").write_text(SIDECAR)
+    lines = SIDECAR.splitlines()
+    result = lint("--chart", str(chart), fmt="text")
+    log = lines.index("              type: Unconfined") + 1
+    worker = next(i for i, x in enumerate(lines, 1) if "with .Values.worker" in x)
+    assert f"app.yaml:{log}:15: unconfined-seccomp-profile" in result.stdout, result.stdout
+    assert f"app.yaml:{worker}:7: missing-seccomp-profile" in result.stdout, result.stdout
+    assert "--set worker.podSecurityContext" in result.stdout
+    assert "--set securityContext" not in result.stdout  # (the sidecar's is its own)
