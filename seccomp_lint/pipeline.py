@@ -102,6 +102,7 @@ class _Run:
                 self.baseline = read_baseline(request.baseline)
             except BaselineError as exc:  # (the run's reports are still written, saying so)
                 self.fail(exc.path, exc.why)
+                self.baseline = Baseline(request.baseline, fixes_none=True)  # (not knowing it)
 
     def say(self, path: str | None, message: str) -> None:
         """A notice on stderr; a tool's output keeps its line breaks, indented, its lines escaped

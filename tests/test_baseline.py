@@ -395,3 +395,12 @@ def test_the_baseline_file_is_not_linted_as_a_manifest(tree: Path):
     assert _json("--write-baseline", "bl.json", ".")[0] == 0
     code, report, _ = _json("--baseline", "bl.json", ".")
     assert (code, report["summary"]["files"]) == (0, 2), report["summary"]
+
+
+def test_fix_with_a_baseline_that_cannot_be_read_changes_nothing(tree: Path):
+    """Not knowing which findings the baseline records, --fix fixes none (exit 2, reported)."""
+    (tree / "bl.json").write_text('{"version": 1, "entries": [\n')
+    before = {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()}
+    done = run_process("--fix", "--baseline", "bl.json", "deploy", text=True)
+    assert done.returncode == 2 and "bl.json" in done.stderr and "not JSON" in done.stderr
+    assert {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()} == before

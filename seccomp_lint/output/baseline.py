@@ -42,6 +42,8 @@ class Baseline:
 
     path: str
     entries: Counter[Key] = field(default_factory=Counter)
+    # It could not be read: no fix stage may fix anything (any finding may be recorded in it).
+    fixes_none: bool = False
 
     @property
     def root(self) -> str:
@@ -99,7 +101,7 @@ def recorded(baseline: Baseline, f: Finding) -> bool:
     """Whether the baseline has an entry for each container a finding covers (then a plain run
     does not report it, and no fix stage fixes it: a baseline is accepted debt, as a
     suppression is)."""
-    return all(baseline.entries[k] for k in entry_keys(f, baseline.root))
+    return baseline.fixes_none or all(baseline.entries[k] for k in entry_keys(f, baseline.root))
 
 
 def settle(
@@ -117,7 +119,7 @@ def settle(
         write_baseline(given)
         n = sum(given.entries.values())
         notice = f"wrote {n} baseline {'entry' if n == 1 else 'entries'} to {write_to}"
-    if given is not None:
+    if given is not None and not given.fixes_none:  # (one that could not be read: none)
         run.findings, run.baseline = match(given, run.findings, run.checked)
     return notice
 
