@@ -660,3 +660,24 @@ def test_a_base_s_findings_keep_their_baseline_and_fingerprints_when_overlays_ch
     result = run_cli("--baseline", "bl.json", ".", cwd=repo)
     assert (result.code, result.findings) == (0, []), result.stderr
     assert fingerprints() == before
+
+
+def test_a_file_a_chart_s_templates_read_stays_with_the_chart(repo: Path) -> None:
+    """A template that renders another file of the chart (``tpl (.Files.Get …)``) makes every
+    file of its folder one the chart may render (``crds/`` aside): such a file changed reaches
+    the chart, and is not linted as itself as well."""
+    chart = repo / "charts/hello"
+    (chart / "files").mkdir()
+    job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n"
+    job += "    spec:\n      containers:\n      - name: a\n        image: {{ .Values.image.repository }}\n"
+    (chart / "files/job.yaml").write_text(job)
+    (chart / "templates/job.yaml").write_text('{{ tpl (.Files.Get "files/job.yaml") . }}\n')
+    (chart / "crds").mkdir()
+    (chart / "crds/pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: c}\n")
+    plan = Discoverer(None).plan([Input("charts/hello/files/job.yaml")])
+    assert ([p.directory for p in plan.builds], plan.plain) == (["charts/hello"], [])
+    plan = Discoverer(None).plan([Input("charts/hello/crds/pod.yaml")])
+    assert (plan.builds, [i.path for i in plan.plain]) == ([], ["charts/hello/crds/pod.yaml"])
+    walked = [f["path"] for f in run_cli(".", cwd=repo).findings]
+    assert "charts/hello/files/job.yaml" not in walked
+    assert walked.count("charts/hello/templates/job.yaml") == 1, walked

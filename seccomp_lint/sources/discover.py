@@ -22,12 +22,21 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..lint.config import Config
-from .files import EXTENSIONS, SKIPPED_DIRS, STDIN, Ignores, Input, git_root, real_path
+from .files import (
+    CHART_FILE,
+    EXTENSIONS,
+    SKIPPED_DIRS,
+    STDIN,
+    Ignores,
+    Input,
+    git_root,
+    real_path,
+    rendered_from,
+)
 from .toolrun import has_helm_sdk, tool_path
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-CHART_FILE = "Chart.yaml"
 # Kustomization fields whose entries name local files (or, for the first three, directories).
 _INCLUDES = ("resources", "bases", "components")
 _FILE_LISTS = ("crds", "configurations", "transformers", "generators", "validators")
@@ -184,7 +193,7 @@ class Index:
         while here.startswith(self.root):
             if here in self.charts:
                 rel = os.path.relpath(path, here).split(os.sep)
-                return here if _rendered_from(rel) else None
+                return here if rendered_from(here, rel) else None
             parent = os.path.dirname(here)
             if parent == here:
                 break
@@ -245,22 +254,6 @@ class Index:
                 for member in self.members(root):
                     self._readers.setdefault(member, []).append(root)
         return self._readers.get(path, [])
-
-
-# The files at a chart's top that Helm reads to render it (values files the config names are
-# read too: Discoverer.chart_values).
-CHART_READS = frozenset(
-    {CHART_FILE, "values.yaml", "values.schema.json", "requirements.yaml", "Chart.lock"}
-)
-
-
-def _rendered_from(rel: list[str]) -> bool:
-    """Whether the file at ``rel`` (its path's parts below a chart's folder) is one Helm reads
-    to render the chart: its templates, its top files, a subchart's the same way. ``crds/``
-    (applied as written, not rendered by ``helm template``), examples and docs are not."""
-    while len(rel) > 2 and rel[0] == "charts":
-        rel = rel[2:]  # (a subchart's folder: its files, read the same way)
-    return rel[0] in CHART_READS if len(rel) == 1 else rel[0] == "templates"
 
 
 def build_index(root: str, respect_gitignore: bool = True) -> Index:
