@@ -29,9 +29,9 @@ from .files import (
     STDIN,
     Ignores,
     Input,
+    chart_renders,
     git_root,
     real_path,
-    rendered_from,
 )
 from .toolrun import has_helm_sdk, tool_path
 
@@ -188,12 +188,12 @@ class Index:
 
     def chart_of(self, path: str) -> str | None:
         """The chart whose folder holds ``path`` (absolute) as a file Helm renders it from
-        (:func:`_rendered_from`), if any: an example or a CRD beside the templates is not."""
+        (:func:`.files.chart_renders`), if any: an example or a CRD beside the templates is not."""
         here = os.path.dirname(path)
         while here.startswith(self.root):
             if here in self.charts:
                 rel = os.path.relpath(path, here).split(os.sep)
-                return here if rendered_from(here, rel) else None
+                return here if chart_renders(here, rel) else None
             parent = os.path.dirname(here)
             if parent == here:
                 break

@@ -471,7 +471,7 @@ CHART_READS = frozenset(
 )
 
 
-def rendered_from(chart: str, rel: list[str]) -> bool:
+def chart_renders(chart: str, rel: list[str]) -> bool:
     """Whether the file at ``rel`` (its path's parts below ``chart``'s folder) is one Helm reads
     to render the chart: its templates, top files, a subchart's alike, any other when templates
     read its files (``.Files.Get``); never ``crds/`` (applied as written, not rendered)."""
