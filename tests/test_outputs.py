@@ -544,3 +544,11 @@ def test_sarif_uris_are_relative_to_the_workspace_from_a_working_directory(tmp_p
     assert result["locations"][0]["physicalLocation"]["artifactLocation"] == where
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["artifactLocation"] == where
+    # A file outside the workspace, given relative to the working directory: a file URI (a
+    # relative one would be read against %SRCROOT%, another folder).
+    other = tmp_path.parent / f"{tmp_path.name}-other.yaml"
+    other.write_text((folder / "pod 100%.yaml").read_text())
+    named = os.path.relpath(other, tmp_path / "deploy")
+    log = json.loads(run_cli(named, fmt="sarif", cwd=tmp_path / "deploy").stdout)
+    (result,) = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": other.as_uri()}

@@ -681,3 +681,36 @@ def test_a_file_a_chart_s_templates_read_stays_with_the_chart(repo: Path) -> Non
     walked = [f["path"] for f in run_cli(".", cwd=repo).findings]
     assert "charts/hello/files/job.yaml" not in walked
     assert walked.count("charts/hello/templates/job.yaml") == 1, walked
+
+
+def test_a_finding_at_a_base_s_patch_is_keyed_by_the_object_it_patches(tmp_path: Path) -> None:
+    """A patch in a base is shared by every overlay: its finding is baselined by the object as
+    the base's resource writes it, so --fix and --diff leave it alone, and another overlay does
+    not bring it back as new."""
+    (tmp_path / ".git").mkdir()
+    files = {
+        "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: a\n"
+        "        securityContext: {seccompProfile: {type: RuntimeDefault}}\n",
+        "base/patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "spec:\n  template:\n    spec:\n      securityContext:\n        seccompProfile:\n"
+        "          type: Unconfined\n",
+        "base/kustomization.yaml": "resources: [deploy.yaml]\npatches:\n- path: patch.yaml\n",
+        "overlays/a/kustomization.yaml": "resources: [../../base]\nnamePrefix: a-\nnamespace: ns-a\n",
+        "overlays/b/kustomization.yaml": "resources: [../../base]\nnamePrefix: b-\nnamespace: ns-b\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert run_cli("--write-baseline", "bl.json", ".", cwd=tmp_path).code == 0
+    (entry,) = json.loads((tmp_path / "bl.json").read_text())["entries"]
+    assert (entry["path"], entry["namespace"], entry["name"]) == ("base/patch.yaml", None, "web")
+    patch = (tmp_path / "base/patch.yaml").read_text()
+    done = run_cli("--baseline", "bl.json", "--diff", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert (done.code, done.stdout.strip()) == (0, ""), done.stdout
+    (tmp_path / "overlays/aa").mkdir()
+    (tmp_path / "overlays/aa/kustomization.yaml").write_text(
+        "resources: [../../base]\nnamePrefix: aa-\nnamespace: ns-aa\n"
+    )
+    assert run_cli("--baseline", "bl.json", "--fix", "--unsafe-fixes", ".", cwd=tmp_path).code == 0
+    assert (tmp_path / "base/patch.yaml").read_text() == patch

@@ -13,7 +13,7 @@ from .. import __version__
 from ..model.data import Finding, Severity, Source
 from ..rules import RULES, doc, level_name, section
 from ..rules.base import Rule
-from .identity import STDIN_NAMES, fingerprint
+from .identity import STDIN_NAMES, fingerprint, relative
 from .report import RULES_DOC, Run, admission_dict, location, workspace_path, workspace_root
 
 SCHEMA_URI = (
@@ -188,9 +188,16 @@ class _Where:
         self.written: dict[tuple[str, str], str] = {}
 
     def path(self, path: str) -> str:
+        """Relative to the workspace (``%SRCROOT%``), else absolute (a file outside it)."""
         found = self.paths.get(path)
         if found is None:
-            found = self.paths[path] = workspace_path(path)
+            found = workspace_path(path)
+            # (workspace_path leaves a path outside the workspace as given: relative to the
+            # working directory, which %SRCROOT% is not)
+            outside = found == path and path not in STDIN_NAMES and not os.path.isabs(path)
+            if outside and relative(path, workspace_root(), outside=False) is None:
+                found = os.path.abspath(path)
+            self.paths[path] = found
         return found
 
     def uri(self, path: str) -> str:

@@ -204,9 +204,13 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)
+    # (keyed, in baselines and fingerprints, by the object as its resource file writes it:
+    # the same whichever overlay built it first)
+    written = ObjectRef(obj.kind, obj.name, obj.namespace, max(obj.document, 0)) if obj else None
     if site is not None:
         patch = site.patch
         at = _at(f, ctx.shown(patch.file), site.line, site.column, source=at_source)
+        at = at.changed(written=written)
         if not patch.inline and not patch.operations:
             # A strategic-merge patch file: the finding is fixed there, in place, known by the
             # object its document names.
@@ -222,7 +226,8 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
         return Mapped(at, f, InSource(b, obj, site=site))
     where = patched_in[-1] if patched_in else path
     line = ctx.key_line(where, "patches") if patched_in else (object_line or 1)
-    return Mapped(_at(f, ctx.shown(where), line, 1, source=at_source), f, InSource(b, obj))
+    at = _at(f, ctx.shown(where), line, 1, source=at_source).changed(written=written)
+    return Mapped(at, f, InSource(b, obj))
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
