@@ -17,6 +17,7 @@ from .lint.config import Config, rule_id_problems
 from .lint.request import Mode, Request
 from .model.data import NEWEST_KUBE, Level, Options, Severity
 from .output.formats import ALIASES, FORMATS, Display
+from .output.report import neutral, on_github
 from .pipeline import EXIT_CLEAN, EXIT_ERROR
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
 
@@ -402,7 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    print(f"seccomp-lint: error: {message}", file=sys.stderr)
+    said = f"seccomp-lint: error: {message}"  # (a config's text: no workflow command on GitHub)
+    print(neutral(said) if on_github() else said, file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -228,9 +228,23 @@ def test_file_names_and_values_cannot_start_a_workflow_command_on_github(
     assert len(ours) == 1 and "%3A%3Awarning%3A%3Ax.yaml" in ours[0], result.stdout
     assert _runner_commands(result.stdout) == ours  # (a well-formed ::error is read as itself)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    for fmt in ("text", "concise", "json", "sarif"):
+    for fmt in ("text", "concise", "json", "sarif", "junit", "gitlab", "markdown"):
         result = run_cli(".", cwd=tmp_path, fmt=fmt)
         assert _runner_commands(result.stdout + result.stderr) == [], fmt
+    # What a config file says, in a usage error, and in the github format's summary line.
+    (tmp_path / ".seccomp-lint.yaml").write_text('select: ["##[stop-commands]tok"]\n')
+    result = run_cli(".", cwd=tmp_path, fmt="github")
+    assert result.code == 2 and _runner_commands(result.stderr) == [], result.stderr
+    (tmp_path / ".seccomp-lint.yaml").write_text('baseline: "##[stop-commands]tok.json"\n')
+    gone = dict.fromkeys(("kind", "namespace", "name", "container", "setting"))
+    gone.update(rule="missing-seccomp-profile", path="gone.yaml")  # (said: a stale entry)
+    (tmp_path / "##[stop-commands]tok.json").write_text(
+        json.dumps({"version": 1, "entries": [gone]})
+    )
+    result = run_cli(".", cwd=tmp_path, fmt="github")
+    ours = [x for x in result.stdout.splitlines() if x.startswith("::error file=")]
+    assert "stop-commands]tok.json with --write-baseline" in result.stdout, result.stdout
+    assert _runner_commands(result.stdout + result.stderr) == ours, result.stdout
     report = json.loads(run_cli(".", cwd=tmp_path, fmt="json").stdout)
     assert report["findings"][0]["object"]["name"] == "x ##[set-output name=a;]b"
     assert report["findings"][0]["path"].endswith("::warning::x.yaml")

@@ -36,6 +36,7 @@ from ..model.admission import (
 )
 from ..model.data import Finding, Level, Options, Severity
 from ..model.psa import Admission, AdmissionOutcome, LevelVersion, PsaMode, PsaPolicy
+from ..output.report import escape, neutral, on_github
 from ..text.documents import BOOL, Document, ParseError, is_null, is_true, parse_stream, text
 from .config import ConfigError
 from .linter import FileResult
@@ -54,12 +55,12 @@ def configured(path: str | None, level: str) -> PodSecurityConfig | None:
         raise ConfigError("--admission-config needs --level namespace")
     loaded = load_config(path)
     if loaded.exemptions.usernames:
-        users = ", ".join(loaded.exemptions.usernames)
-        print(
-            f"seccomp-lint: {path}: exemptions.usernames ({users}) cannot be judged from files: "
-            "every request is judged as one from a user who is not exempt",
-            file=sys.stderr,
+        users = escape(", ".join(loaded.exemptions.usernames))
+        said = (
+            f"seccomp-lint: {escape(path)}: exemptions.usernames ({users}) cannot be judged from "
+            "files: every request is judged as one from a user who is not exempt"
         )
+        print(neutral(said) if on_github() else said, file=sys.stderr)
     return loaded
 
 

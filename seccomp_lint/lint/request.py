@@ -62,9 +62,10 @@ class Streams:
     def on_github(self, fmt: str, diff: bool) -> Streams:
         """The streams on GitHub Actions (the ``github`` format, or ``GITHUB_ACTIONS=true``):
         no line from an input or a tool starts a workflow command (:class:`WorkflowSafe`);
-        the ``github`` format's own annotations, and a diff (which must apply), as they are."""
+        the ``github`` format's own annotations, and a diff or a fixed stdin stream (which must
+        be exact), as they are."""
         as_json = fmt in ("json", "sarif", "gitlab")
-        stdout = self.stdout if fmt == "github" or diff else WorkflowSafe(self.stdout, as_json)
+        stdout = self.stdout if diff else WorkflowSafe(self.stdout, as_json, fmt == "github")
         stderr = WorkflowSafe(self.stderr, as_json and diff)  # (--diff's report goes there)
         return replace(self, stdout=cast(TextIO, stdout), stderr=cast(TextIO, stderr))
 

@@ -9,6 +9,7 @@ import functools
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, TextIO
@@ -394,40 +395,57 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-class WorkflowSafe:
-    """A stream on GitHub Actions whose lines start no workflow command. The runner reads one
-    from every line a step writes, on stdout and stderr alike: ``::name …`` at the start of the
-    line once trimmed, and the legacy ``##[name …]`` anywhere in it (``stop-commands`` would
-    silence every annotation after it). So a line that would start one is quoted with ``| ``,
-    and ``##[`` is written with a zero-width space inside, or, in a JSON report (``json_text``),
-    as ``##\\u005b``: the same string to a JSON reader. Lines are checked whole."""
+def on_github() -> bool:
+    """Whether the run is a GitHub Actions step (its output parsed for workflow commands)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
-    def __init__(self, out: TextIO, json_text: bool = False) -> None:
-        self.out, self.json_text, self.pending = out, json_text, ""
+
+def neutral(text: str, json_text: bool = False, own: bool = False) -> str:
+    """``text`` with no line that starts a workflow command. The runner reads one from every
+    line a step writes, on stdout and stderr alike: ``::name …`` at the start of the line once
+    trimmed, and the legacy ``##[name …]`` anywhere in it (``stop-commands`` would silence
+    every annotation after it). So a line that would start one is quoted with ``| ``, and
+    ``##[`` is written with a zero-width space inside, or, in a JSON report (``json_text``), as
+    ``##\\u005b``: the same string to a JSON reader. ``own``: the ``github`` format's own
+    ``::error``/``::warning`` annotations are left whole (the runner reads them as themselves)."""
+    if "::" not in text and "##[" not in text:
+        return text
+    marker = "##\\u005b" if json_text else "#\u200b#["
+    out = []
+    for line in text.split("\n"):
+        if own and line.startswith(("::error ", "::warning ")):
+            out.append(line)
+            continue
+        line = line.replace("##[", marker)
+        rest = line.lstrip()
+        out.append(line[: len(line) - len(rest)] + "| " + rest if rest[:2] == "::" else line)
+    return "\n".join(out)
+
+
+class WorkflowSafe:
+    """A stream on GitHub Actions whose lines start no workflow command (:func:`neutral`),
+    checked whole."""
+
+    def __init__(self, out: TextIO, json_text: bool = False, own: bool = False) -> None:
+        self.out, self.json_text, self.own, self.pending = out, json_text, own, ""
 
     def write(self, text: str) -> int:
         whole = self.pending + text
         end = whole.rfind("\n") + 1
         self.pending = whole[end:]
         if end:
-            self.out.write(self._safe(whole[:end]))
+            self.out.write(neutral(whole[:end], self.json_text, self.own))
         return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
         if self.pending:
-            self.out.write(self._safe(self.pending))
+            self.out.write(neutral(self.pending, self.json_text, self.own))
             self.pending = ""
         self.out.flush()
-
-    def _safe(self, text: str) -> str:
-        if "::" not in text and "##[" not in text:
-            return text
-        marker = "##\\u005b" if self.json_text else "#\u200b#["
-        out = []
-        for line in text.replace("##[", marker).split("\n"):
-            rest = line.lstrip()
-            out.append(line[: len(line) - len(rest)] + "| " + rest if rest[:2] == "::" else line)
-        return "\n".join(out)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.out, name)  # (isatty, encoding, buffer: the stream's own)
