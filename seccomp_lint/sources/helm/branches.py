@@ -162,11 +162,36 @@ def _taken(stack: list[_Block], shown: str, line: int) -> Branch:
     return Branch(shown, line, "; ".join(written), tuple(sorted(settings.items())))
 
 
-def values_branches(chart: str, key: str | None, own: list[str]) -> list[Branch]:
+def values_branches(
+    chart: str, key: str | None, own: list[str], seen: dict | None = None
+) -> list[Branch]:
     """The branches that can make a pod Windows wherever a change reaches: ``own`` (the
     templates of the findings it is for) and, for a change of the values ``key``, every template
     of ``chart`` that reads it, in all their documents, and the helpers (``define``) those
-    templates include."""
+    templates include. ``seen``: what one fix stage has read of the chart so far (its
+    templates' texts, and each one's branches), as it asks again for each values key."""
+    seen = {} if seen is None else seen
+    texts = seen.get("texts")
+    if texts is None:
+        texts = seen["texts"] = chart_templates(chart)
+    uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
+    mine = {os.path.abspath(p) for p in own}
+    reading = {p for p, text in texts.items() if p in mine or (uses and uses.search(text))}
+    names = frozenset(n for p in reading for n in _INCLUDE.findall(texts[p]))
+    out: list[Branch] = []
+    for path, text in sorted(texts.items()):
+        inside = path in reading
+        if not inside and ("define" not in text or not names):
+            continue  # (nothing of it reaches the change)
+        if (path, names, inside) not in seen:
+            shown = os.path.relpath(path, os.path.abspath(chart))
+            seen[path, names, inside] = windows_branches(text, shown, None, names, inside)
+        out += [b for b in seen[path, names, inside] if b not in out]
+    return out
+
+
+def chart_templates(chart: str) -> dict[str, str]:
+    """The texts of a chart's templates (not its subcharts'), by absolute path."""
     texts: dict[str, str] = {}
     for here, _, files in os.walk(os.path.join(chart, "templates")):
         for name in sorted(files):
@@ -176,14 +201,4 @@ def values_branches(chart: str, key: str | None, own: list[str]) -> list[Branch]
                     texts[path] = handle.read()
             except (OSError, UnicodeDecodeError):
                 continue
-    uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
-    mine = {os.path.abspath(p) for p in own}
-    reading = {p for p, text in texts.items() if p in mine or (uses and uses.search(text))}
-    names = frozenset(n for p in reading for n in _INCLUDE.findall(texts[p]))
-    out: list[Branch] = []
-    for path, text in sorted(texts.items()):
-        shown = os.path.relpath(path, os.path.abspath(chart))
-        for b in windows_branches(text, shown, None, names, outside=path in reading):
-            if b not in out:
-                out.append(b)
-    return out
+    return texts

@@ -194,6 +194,7 @@ class _ChartFixing:
         self.files: dict[str, _EditedFile] = {}  # templates read
         self.expected: dict[Variant, bytes] = {}  # the renders the files written must give
         self.made = False  # every change verified is made (with --diff: would be)
+        self.seen: dict = {}  # the chart's templates as values_branches read them, once
 
     def decline(self, group: list[Mapped], why: str) -> None:
         for m in group:
@@ -227,7 +228,8 @@ class _ChartFixing:
                 if b not in out:
                     out.append(b)
         own = [m.finding.path for m in group if m.finding is not m.rendered]
-        return out + [b for b in values_branches(self.chart, key, own) if b not in out]
+        reach = values_branches(self.chart, key, own, self.seen)
+        return out + [b for b in reach if b not in out]
 
     def template(self, path: str) -> _EditedFile | str:
         if path not in self.files:

@@ -131,7 +131,7 @@ def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[St
     if not refs or not steps:
         return refs
     shape = cached_outline(template)
-    mine = document_lines(shape, f)
+    mine = document_lines(template, f)
     kept = []
     for r in refs:
         found = shape.lines.get(r.at)

@@ -303,7 +303,7 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
 # --------------------------------------------------------------------------- positions
 
 # Each template's outline, once (a chart's findings are in few templates).
-cached_outline = functools.lru_cache(maxsize=64)(outline)
+cached_outline = functools.lru_cache(maxsize=4096)(outline)
 
 
 def agreeing(path: tuple, steps: list[Step]) -> int:
@@ -321,10 +321,17 @@ def agreeing(path: tuple, steps: list[Step]) -> int:
     return n
 
 
-def document_lines(shape: Outline, f: Finding) -> set[int]:
+def document_lines(template: str, f: Finding) -> frozenset[int]:
     """The lines of the template's documents (``---``-separated) that can render the finding's
     object: its ``kind:``, then a ``metadata.name`` that renders its name (a template action
     matching anything); every line when no document tells."""
+    obj = f.object
+    return _document_lines(template, obj.kind if obj else None, obj.name if obj else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _document_lines(template: str, kind: str | None, name: str | None) -> frozenset[int]:
+    shape = cached_outline(template)
     starts = [0] + [n for n, raw in enumerate(shape.raw, 1) if raw.startswith("---")]
     mine = [range(a + 1, b) for a, b in zip(starts, [*starts[1:], len(shape.raw) + 1])]
     written = {
@@ -332,11 +339,7 @@ def document_lines(shape: Outline, f: Finding) -> set[int]:
         for n, line in shape.lines.items()
         if line.path in (("kind",), ("metadata", "name"))
     }
-    obj = f.object
-    for key, value in (
-        (("kind",), obj.kind if obj else None),
-        (("metadata", "name"), obj.name if obj else None),
-    ):
+    for key, value in ((("kind",), kind), (("metadata", "name"), name)):
         if value is None:
             continue
         fits = {}  # document -> how much of the value its template writes literally
@@ -349,7 +352,9 @@ def document_lines(shape: Outline, f: Finding) -> set[int]:
         # that says most of `release-name-web-worker`)
         most = max(fits.values(), default=0)
         mine = [r for r in mine if fits.get(r) == most] or mine
-    return {n for r in mine for n in r} if len(mine) < len(starts) else set(shape.lines)
+    return (
+        frozenset(n for r in mine for n in r) if len(mine) < len(starts) else frozenset(shape.lines)
+    )
 
 
 def _scalar(text: str) -> str:
@@ -371,7 +376,7 @@ def line_on_the_way(template: str, steps: list[Step], f: Finding) -> int:
     object), else the one of the deepest key on the way to it (a ``securityContext:`` that
     ``toYaml`` renders), else 1. A list item's line is its dash's."""
     shape = cached_outline(template)
-    mine = document_lines(shape, f)
+    mine = document_lines(template, f)
     best, line = 0, 1
     for n in sorted(mine):
         found = shape.lines.get(n)
