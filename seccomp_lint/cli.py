@@ -17,7 +17,7 @@ from .lint.config import Config, rule_id_problems
 from .lint.request import Mode, Request
 from .model.data import NEWEST_KUBE, Level, Options, Severity
 from .output.formats import ALIASES, FORMATS, Display
-from .output.report import neutral, on_github
+from .output.github import neutral, on_github
 from .pipeline import EXIT_CLEAN, EXIT_ERROR
 from .rules import BY_ID, RULES, doc, fix_summary, level_name
 

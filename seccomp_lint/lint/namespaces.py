@@ -36,7 +36,8 @@ from ..model.admission import (
 )
 from ..model.data import Finding, Level, Options, Severity
 from ..model.psa import Admission, AdmissionOutcome, LevelVersion, PsaMode, PsaPolicy
-from ..output.report import escape, neutral, on_github
+from ..output.github import neutral, on_github
+from ..output.report import escape
 from ..text.documents import BOOL, Document, ParseError, is_null, is_true, parse_stream, text
 from .config import ConfigError
 from .linter import FileResult

@@ -11,7 +11,7 @@ from typing import BinaryIO, TextIO, cast
 from ..model.admission import PodSecurityConfig
 from ..model.data import Options, Severity
 from ..output.formats import Display
-from ..output.report import WorkflowSafe
+from ..output.github import WorkflowSafe
 from .config import Config
 
 

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from .github import write_github
 from .gitlab import write_gitlab
 from .identity import REPORT_ERRORS
 from .junit import write_junit
 from .report import (
     Run,
     write_concise,
-    write_github,
     write_json,
     write_markdown,
     write_statistics,
