@@ -10,7 +10,6 @@ mode, and for every kind of build.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
@@ -27,9 +26,17 @@ from .output.baseline import Baseline, BaselineError, read_baseline, recorded, s
 from .output.formats import TEXT_FORMATS, emit
 from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
-from .rules import BY_ID, SYNTAX
+from .rules import BY_ID, SYNTAX, enabled
 from .sources import files as sources
-from .sources.adapter import BuildFix, FixRun, Shared, as_verified_last, once_per_spot, per_file
+from .sources.adapter import (
+    BuildFix,
+    FixRun,
+    Shared,
+    as_verified_last,
+    once_per_spot,
+    per_file,
+    resolved,
+)
 from .sources.context import repository_namespaces
 from .sources.discover import Discoverer, Planned
 from .text.streams import looks_json
@@ -97,6 +104,7 @@ class _Run:
         self.pending: dict[str, FileFix] = {}
         self.required: Callable[[Finding], bool] = lambda f: True  # see fixable
         self.baseline: Baseline | None = None  # --baseline's, read
+        self.rules = {r.ID for r in enabled(request.options)}  # the rules the run runs
         if request.baseline and not request.write_baseline:  # (--write-baseline records afresh)
             try:
                 self.baseline = read_baseline(request.baseline)
@@ -142,6 +150,12 @@ class _Run:
             return lambda f: True
         off = frozenset(config.ignored_rules(path))
         return lambda f: f.rule not in off
+
+    def judged(self, rule: str, path: str) -> bool:
+        """Whether the run looks for ``rule`` in the file at ``path`` (absolute)."""
+        config = self.request.config
+        off = config.ignored_rules(os.path.relpath(path)) if config else frozenset()
+        return rule in self.rules and rule not in off
 
     def fixable(self, path: str) -> Callable[[Finding], bool]:
         """Whether the fix stage fixes a finding in a file: it counts, no baseline records it
@@ -378,22 +392,9 @@ def _fixed(state: _Run, result: FileResult, ff: FileFix) -> None:
     remaining = ff.findings
     if ff.changed and state.request.mode is Mode.DIFF:
         remaining = as_on_disk(result.findings, remaining)
-    state.outcome.fixed += _resolved(state, result.findings, remaining)
+    state.outcome.fixed += resolved(result.findings, remaining, state.muted)
     after = replace(result, findings=[], documents=ff.documents, error=ff.error, data=None)
     state.collect(after, state.located(result, remaining))
-
-
-def _resolved(state: _Run, before: list[Finding], after: list[Finding]) -> int:
-    """How many of the findings the run reports before the fixes are gone after them: counted
-    as the report counts (per-path ignores and suppressions left out), by identity, so that in
-    every mode found = fixed + remaining, found being what a plain run reports."""
-
-    def counted_ones(findings: list[Finding]) -> Counter:
-        return Counter(
-            f.identity for f in findings if f.suppressed is None and state.muted(f.path)(f)
-        )
-
-    return sum((counted_ones(before) - counted_ones(after)).values())
 
 
 def _fix_build(state: _Run, build: Build, values: tuple[str, ...] | None = None) -> BuildFix:
@@ -436,7 +437,7 @@ def _settled(state: _Run, build: Build, done: BuildFix, seen: set[tuple]) -> Non
     counts them, once per source spot across the builds."""
     before = once_per_spot(build.result, state.fixed_spots).findings
     after = once_per_spot(done.remaining, set()).findings
-    state.outcome.fixed += _resolved(state, before, after)
+    state.outcome.fixed += resolved(before, after, state.muted)
     for result in per_file(done.remaining, build.sources):
         state.collect(once_per_spot(result, seen))
 
@@ -450,17 +451,18 @@ def _notes(state: _Run) -> TextIO:
 
 def _finish(state: _Run, from_stdin: bool) -> int:
     request, streams, outcome = state.request, state.streams, state.outcome
+    run = outcome.run
     if request.mode is Mode.FIX:
-        outcome.run.fixed = outcome.fixed
+        run.fixed = outcome.fixed
     if request.options.level == Level.NAMESPACE:
-        run, config = outcome.run, request.admission or PodSecurityConfig()
+        config = request.admission or PodSecurityConfig()
         run.findings, run.namespaces = judge_run(
             run.findings, run.declared, request.options, config
         )
         for said in redeclared(run.declared):
             state.say(None, said)
     try:
-        notice = settle(outcome.run, state.baseline, request.write_baseline, outcome.failed)
+        notice = settle(run, state.baseline, request.write_baseline, outcome.failed, state.judged)
     except OSError as exc:
         state.fail(exc.filename or "", f"cannot write the baseline: {exc.strerror or exc}")
     else:

@@ -404,3 +404,26 @@ def test_fix_with_a_baseline_that_cannot_be_read_changes_nothing(tree: Path):
     done = run_process("--fix", "--baseline", "bl.json", "deploy", text=True)
     assert done.returncode == 2 and "bl.json" in done.stderr and "not JSON" in done.stderr
     assert {p.name: p.read_bytes() for p in (tree / "deploy").iterdir()} == before
+
+
+def test_a_file_that_does_not_parse_is_never_baselined_nor_its_entries_gone(tree: Path):
+    """A syntax error is no debt to keep (the file was not read): it is not recorded, never
+    matched, and the entries of the file it breaks are not "matching nothing"."""
+    apps = tree / "deploy/apps.yaml"
+    assert _json("--write-baseline", "bl.json", "deploy")[0] == 0
+    apps.write_text(APPS.replace("name: cart", "name: [cart"))
+    code, report, _ = _json("--baseline", "bl.json", "deploy")
+    assert code == 1 and {f["rule"] for f in report["findings"]} == {"yaml-syntax-error"}
+    assert report["summary"]["baseline"]["gone"] == 0, report["summary"]
+    assert _json("--write-baseline", "bl.json", "deploy")[0] == 1  # (the error is still new)
+    assert all(e["rule"] != "yaml-syntax-error" for e in _entries(tree / "bl.json"))
+
+
+@pytest.mark.parametrize(
+    "args", [("--select", "missing-seccomp-profile"), ("--ignore", "unconfined-seccomp-profile")]
+)
+def test_entries_of_rules_a_run_did_not_run_are_not_gone(tree: Path, args: tuple[str, ...]):
+    """A run with some rules says nothing of the others' entries (not "matching nothing")."""
+    assert _json("--write-baseline", "bl.json", "deploy")[0] == 0
+    code, report, _ = _json("--baseline", "bl.json", *args, "deploy")
+    assert (code, report["summary"]["baseline"]["gone"]) == (0, 0), report["summary"]

@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..edit.writer import write_whole
 from ..model.data import Finding
+from ..rules import SYNTAX
 from .identity import REPORT_ERRORS, Key, finding_key, lossy, relative
 from .report import BaselineUse, Run
 
@@ -62,19 +63,31 @@ def entry_keys(f: Finding, root: str) -> list[Key]:
 def record(path: str, findings: list[Finding]) -> Baseline:
     """A baseline at ``path`` holding the entries of every finding."""
     baseline = Baseline(path)
-    baseline.entries.update(k for f in findings for k in entry_keys(f, baseline.root))
+    kept = (f for f in findings if f.rule != SYNTAX.ID)  # (a file not read is no debt to keep)
+    baseline.entries.update(k for f in kept for k in entry_keys(f, baseline.root))
     return baseline
 
 
 def match(
-    baseline: Baseline, findings: list[Finding], checked: Iterable[str] = ()
+    baseline: Baseline,
+    findings: list[Finding],
+    checked: Iterable[str] = (),
+    judged: Callable[[str, str], bool] = lambda rule, path: True,
 ) -> tuple[list[Finding], BaselineUse]:
-    """The findings the baseline does not cover (each entry covers one finding's container),
-    and what it did. An entry that matched nothing is gone only where its file was ``checked``
-    by the run, or is no more: a run over some files (pre-commit's) says nothing of the rest."""
+    """The findings the baseline does not cover (each entry covers one finding's container; a
+    syntax error never: the file was not read), and what it did. An entry that matched nothing
+    is gone only where the run ``judged`` its rule in its file (run, not ignored there) and its
+    file was ``checked`` and parsed, or is no more: a run over some files (pre-commit's), or
+    with some rules, says nothing of the rest."""
+    root = baseline.root
     left = Counter(baseline.entries)
     new = []
+    unread = set()
     for f in findings:
+        if f.rule == SYNTAX.ID:
+            new.append(f)
+            unread.add(finding_key(f, root).path)
+            continue
         wanted = Counter(entry_keys(f, baseline.root))
         if all(left[k] >= n for k, n in wanted.items()):
             left.subtract(wanted)
@@ -86,12 +99,13 @@ def match(
         new.append(f)
         # The containers that are recorded still match: their entries are not gone.
         left.subtract({k: min(n, left[k]) for k, n in wanted.items()})
-    root = baseline.root
-    read = {lossy(relative(p, root) or p) for p in checked}
+    read = {lossy(relative(p, root) or p) for p in checked} - unread
     gone = sum(
         n
         for k, n in left.items()
-        if n > 0 and (k.path in read or not os.path.lexists(os.path.join(root, k.path)))
+        if n > 0
+        and judged(k.rule, os.path.join(root, k.path))
+        and (k.path in read or not os.path.lexists(os.path.join(root, k.path)))
     )
     matched = sum(baseline.entries.values()) - sum(n for n in left.values() if n > 0)
     return new, BaselineUse(baseline.path, matched, gone, len(findings) - len(new))
@@ -105,7 +119,11 @@ def recorded(baseline: Baseline, f: Finding) -> bool:
 
 
 def settle(
-    run: Run, given: Baseline | None, write_to: str | None, failed: bool = False
+    run: Run,
+    given: Baseline | None,
+    write_to: str | None,
+    failed: bool = False,
+    judged: Callable[[str, str], bool] = lambda rule, path: True,
 ) -> str | None:
     """With ``write_to``, record the run's findings there (raises OSError) and take them as its
     baseline, unless the run ``failed`` (an input not read or built: its entries would be
@@ -120,7 +138,7 @@ def settle(
         n = sum(given.entries.values())
         notice = f"wrote {n} baseline {'entry' if n == 1 else 'entries'} to {write_to}"
     if given is not None and not given.fixes_none:  # (one that could not be read: none)
-        run.findings, run.baseline = match(given, run.findings, run.checked)
+        run.findings, run.baseline = match(given, run.findings, run.checked, judged)
     return notice
 
 

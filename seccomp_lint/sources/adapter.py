@@ -184,3 +184,16 @@ def per_file(result: FileResult, sources: tuple[str, ...] = ()) -> list[FileResu
         )
         for i, path in enumerate(sorted(by_path))
     ]
+
+
+def resolved(
+    before: list[Finding], after: list[Finding], muted: Callable[[str], Callable[[Finding], bool]]
+) -> int:
+    """How many of the findings a run reports before the fixes are gone after them: counted
+    as the report counts (``muted``: per-path ignores; suppressions left out), by identity, so
+    that in every mode found = fixed + remaining, found being what a plain run reports."""
+
+    def counted_ones(findings: list[Finding]) -> Counter:
+        return Counter(f.identity for f in findings if f.suppressed is None and muted(f.path)(f))
+
+    return sum((counted_ones(before) - counted_ones(after)).values())
