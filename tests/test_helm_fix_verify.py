@@ -576,7 +576,9 @@ spec:
 """
 
 
-@pytest.mark.parametrize("where", ["another template", "a helper"])
+@pytest.mark.parametrize(
+    "where", ["another template", "a helper", "a template through a helper", "a helper's helper"]
+)
 def test_a_values_fix_is_verified_with_a_windows_branch_wherever_the_key_is_read(
     tmp_path: Path, where: str
 ) -> None:
@@ -593,10 +595,24 @@ def test_a_values_fix_is_verified_with_a_windows_branch_wherever_the_key_is_read
         (chart / "templates" / "win.yaml").write_text(
             "{{- if .Values.windows }}\n" + WIN_DEPLOYMENT % ("win", os_lines) + "{{- end }}\n"
         )
-    else:
+    elif where == "a template through a helper":
         (chart / "templates" / "_helpers.tpl").write_text(
-            '{{- define "web.os" -}}\n{{- if .Values.windows }}\nos:\n  name: windows\n'
-            "{{- end }}\n{{- end -}}\n"
+            '{{- define "web.psc" -}}\n{{- with .Values.podSecurityContext }}\nsecurityContext:\n'
+            "  {{- toYaml . | nindent 2 }}\n{{- end }}\n{{- end -}}\n"
+        )
+        (chart / "templates" / "web.yaml").write_text(WIN_DEPLOYMENT % ("web", ""))
+        win = WIN_DEPLOYMENT % ("win", os_lines + '\n      {{- include "web.psc" . | nindent 6 }}')
+        win = win.replace("{{- with .Values.podSecurityContext }}", "{{- with .Values.none }}")
+        (chart / "templates" / "win.yaml").write_text(
+            "{{- if .Values.windows }}\n" + win + "{{- end }}\n"
+        )
+    else:
+        inner = '{{- define "web.os2" -}}\n' if where == "a helper's helper" else ""
+        outer = '{{- define "web.os" -}}\n{{- include "web.os2" . }}\n{{- end -}}\n'
+        (chart / "templates" / "_helpers.tpl").write_text(
+            (inner or '{{- define "web.os" -}}\n')
+            + "{{- if .Values.windows }}\nos:\n  name: windows\n{{- end }}\n{{- end -}}\n"
+            + (outer if inner else "")
         )
         (chart / "templates" / "web.yaml").write_text(
             WIN_DEPLOYMENT % ("web", '{{- include "web.os" . | nindent 6 }}')

@@ -174,10 +174,25 @@ def values_branches(
     texts = seen.get("texts")
     if texts is None:
         texts = seen["texts"] = chart_templates(chart)
+    bodies = seen.get("defines")
+    if bodies is None:
+        bodies = seen["defines"] = {n: b for text in texts.values() for n, b in _defines(text)}
     uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
+    # The helpers that read the key, through the helpers they include too.
+    helpers = {n for n, body in bodies.items() if uses and uses.search(body)}
+    while grown := {n for n, b in bodies.items() if set(_INCLUDE.findall(b)) & helpers} - helpers:
+        helpers |= grown
     mine = {os.path.abspath(p) for p in own}
-    reading = {p for p, text in texts.items() if p in mine or (uses and uses.search(text))}
-    names = frozenset(n for p in reading for n in _INCLUDE.findall(texts[p]))
+    reading = {
+        p
+        for p, text in texts.items()
+        if p in mine or (uses and uses.search(text)) or set(_INCLUDE.findall(text)) & helpers
+    }
+    # What those templates include, and what that includes.
+    found = {n for p in reading for n in _INCLUDE.findall(texts[p])}
+    while grown := {i for n in found for i in _INCLUDE.findall(bodies.get(n, ""))} - found:
+        found |= grown
+    names = frozenset(found)
     out: list[Branch] = []
     for path, text in sorted(texts.items()):
         inside = path in reading
@@ -187,6 +202,23 @@ def values_branches(
             shown = os.path.relpath(path, os.path.abspath(chart))
             seen[path, names, inside] = windows_branches(text, shown, None, names, inside)
         out += [b for b in seen[path, names, inside] if b not in out]
+    return out
+
+
+def _defines(text: str) -> list[tuple[str, str]]:
+    """The helpers a template text defines: each ``define``'s name and body."""
+    out = []
+    stack: list[tuple[str, int] | None] = []  # an open define's (name, where its body starts)
+    for match in _ACTION.finditer(text):
+        word, _, rest = match.group(1).partition(" ")
+        if word == "define":
+            stack.append((rest.strip().strip('"'), match.end()))
+        elif word in _OPENS:
+            stack.append(None)
+        elif word == "end" and stack:
+            opened = stack.pop()
+            if opened is not None:
+                out.append((opened[0], text[opened[1] : match.start()]))
     return out
 
 
