@@ -643,3 +643,31 @@ def test_a_chart_deployed_only_with_its_configured_values_passes_a_walk(tmp_path
     assert "image" in result.stderr  # (the render's own message)
     (tmp_path / "prod.yaml").write_text("podSecurityContext: {}\n")  # (does not render either)
     assert run_cli(".", fmt="text", cwd=tmp_path).code == 2
+
+
+@pytest.mark.parametrize("key", ["podSecurityContext", "global.psc"])
+def test_a_values_fix_is_verified_with_a_subchart_s_windows_branch(tmp_path: Path, key: str):
+    """A subchart's gated Windows Deployment reads the key being changed (the subchart's own,
+    under its name in the parent's values, or a global): the branch is taken with the
+    subchart's values under its name, and the fix that would make that pod invalid declined."""
+    chart, sub = tmp_path / "c", tmp_path / "c" / "charts" / "sub"
+    for folder, name in ((chart, "web"), (sub, "sub")):
+        (folder / "templates").mkdir(parents=True)
+        (folder / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    deployment = WIN_DEPLOYMENT.replace(".Values.podSecurityContext", f".Values.{key}")
+    (sub / "templates" / "web.yaml").write_text(deployment % ("web", ""))
+    (sub / "templates" / "win.yaml").write_text(
+        "{{- if .Values.windows.enabled }}\n"
+        + deployment % ("win", "os:\n        name: windows")
+        + "{{- end }}\n"
+    )
+    (sub / "values.yaml").write_text("windows: {enabled: false}\n")
+    if key.startswith("global."):
+        (chart / "values.yaml").write_text("global:\n  psc: {}\n")
+    else:
+        (chart / "values.yaml").write_text("sub:\n  podSecurityContext: {}\n")
+    before = tree(chart)
+    done = _fix(chart)
+    assert tree(chart) == before
+    (help_,) = _helps(done)
+    assert "with .Values.sub.windows.enabled=true" in help_, help_

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...edit.geometry import EDITOR_BREAK
+from .render import chart_meta
 
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _PATH = r"\.Values((?:\.[A-Za-z_][\w]*)+)"
@@ -167,16 +168,37 @@ def values_branches(
 ) -> list[Branch]:
     """The branches that can make a pod Windows wherever a change reaches: ``own`` (the
     templates of the findings it is for) and, for a change of the values ``key``, every template
-    of ``chart`` that reads it, in all their documents, and the helpers (``define``) those
-    templates include. ``seen``: what one fix stage has read of the chart so far (its
-    templates' texts, and each one's branches), as it asks again for each values key."""
+    that reads it, in all their documents, and the helpers (``define``) those templates include,
+    in ``chart`` and its subcharts (where the key is the subchart's, under its name, or a
+    global: a subchart's branch is taken with its values under its name too). ``seen``: what
+    one fix stage has read of the chart so far, as it asks again for each values key."""
     seen = {} if seen is None else seen
-    texts = seen.get("texts")
-    if texts is None:
-        texts = seen["texts"] = chart_templates(chart)
-    bodies = seen.get("defines")
-    if bodies is None:
-        bodies = seen["defines"] = {n: b for text in texts.values() for n, b in _defines(text)}
+    if "charts" not in seen:
+        seen["charts"] = [(f, scope, chart_templates(f)) for f, scope in _charts_of(chart)]
+        bodies: dict[str, str] = {}
+        for _, _, texts in seen["charts"]:
+            bodies.update((n, b) for text in texts.values() for n, b in _defines(text))
+        seen["defines"] = bodies
+    out: list[Branch] = []
+    top = os.path.abspath(chart)
+    for _, scope, texts in seen["charts"]:
+        here = key
+        if key and scope and not key.startswith("global."):
+            here = key[len(scope) :] if key.startswith(scope) else None
+        for b in _branches(top, texts, seen, here, own):
+            if scope:  # (its values are the subchart's: under its name, globals aside)
+                moved = [(p if p.startswith("global.") else scope + p, v) for p, v in b.settings]
+                b = replace(b, settings=tuple(moved))
+            if b not in out:
+                out.append(b)
+    return out
+
+
+def _branches(
+    top: str, texts: dict[str, str], seen: dict, key: str | None, own: list[str]
+) -> list[Branch]:
+    """:func:`values_branches` in the templates ``texts`` of one chart."""
+    bodies = seen["defines"]
     uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
     # The helpers that read the key, through the helpers they include too.
     helpers = {n for n, body in bodies.items() if uses and uses.search(body)}
@@ -199,9 +221,32 @@ def values_branches(
         if not inside and ("define" not in text or not names):
             continue  # (nothing of it reaches the change)
         if (path, names, inside) not in seen:
-            shown = os.path.relpath(path, os.path.abspath(chart))
+            shown = os.path.relpath(path, top)
             seen[path, names, inside] = windows_branches(text, shown, None, names, inside)
         out += [b for b in seen[path, names, inside] if b not in out]
+    return out
+
+
+def _charts_of(chart: str, scope: str = "") -> list[tuple[str, str]]:
+    """A chart's folder and each subchart's below it, with the prefix of its values in the top
+    chart's (``sub.``; an alias, as Helm names it, once for each)."""
+    out = [(chart, scope)]
+    folder = os.path.join(chart, "charts")
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError:
+        return out
+    deps = chart_meta(chart).get("dependencies")
+    aliases: dict[str, list[str]] = {}
+    for d in deps if isinstance(deps, list) else []:
+        if isinstance(d, dict) and isinstance(d.get("alias"), str):
+            aliases.setdefault(str(d.get("name")), []).append(d["alias"])
+    for entry in entries:
+        sub = os.path.join(folder, entry)
+        if os.path.isfile(os.path.join(sub, "Chart.yaml")):
+            name = str(chart_meta(sub).get("name") or entry)
+            for alias in aliases.get(name) or [name]:
+                out += _charts_of(sub, f"{scope}{alias}.")
     return out
 
 

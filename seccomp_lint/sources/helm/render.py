@@ -354,7 +354,7 @@ def _subchart(folder: str, name: str) -> str | None:
     charts = os.path.join(folder, "charts")
     if os.path.isfile(os.path.join(charts, name, "Chart.yaml")):
         return os.path.join(charts, name)
-    meta = _chart_meta(folder)
+    meta = chart_meta(folder)
     deps = meta.get("dependencies")
     aliased = [d for d in deps if isinstance(d, dict)] if isinstance(deps, list) else []
     wanted = {name} | {d.get("name") for d in aliased if d.get("alias") == name}
@@ -363,12 +363,12 @@ def _subchart(folder: str, name: str) -> str | None:
     except OSError:
         return None
     for entry in entries:
-        if _chart_meta(os.path.join(charts, entry)).get("name") in wanted:
+        if chart_meta(os.path.join(charts, entry)).get("name") in wanted:
             return os.path.join(charts, entry)
     return None
 
 
-def _chart_meta(folder: str) -> dict:
+def chart_meta(folder: str) -> dict:
     """A chart folder's ``Chart.yaml`` read ({} where there is none, or it is not a mapping)."""
     try:
         with open(os.path.join(folder, "Chart.yaml"), "rb") as handle:
