@@ -213,9 +213,13 @@ def test_globs(pattern, matches, misses):
         ("1: x\n", ["key 1 is not a string"]),
         # A chart key mistyped would render the chart with its defaults only, silently.
         ("charts: {charts/web: {values: [prod.yaml]}}\n", ["charts: 'charts/web' is not a chart"]),
+        ("charts: {c/charts/sub: {values: [p.yaml]}}\n", ["charts: 'c/charts/sub' is a subchart"]),
     ],
 )
 def test_invalid_config_names_key_and_file(workdir, content, expected):
+    for chart in ("c", "c/charts/sub"):  # (a chart and its subchart)
+        (workdir / chart).mkdir(parents=True)
+        (workdir / chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
     path = workdir / ".seccomp-lint.yaml"
     path.write_text(content)
     (workdir / "pod.yaml").write_text(MISSING)

@@ -216,9 +216,18 @@ def _compile(path: str, values: dict) -> Config:
         if key in options:
             options[key] = os.path.join(root, os.path.expanduser(options[key]))
     for chart in values.get("charts", {}):
-        if not os.path.isfile(os.path.join(_under(root, chart), "Chart.yaml")):
+        folder = _under(root, chart)
+        if not os.path.isfile(os.path.join(folder, "Chart.yaml")):
             # (a key mistyped would silently render the chart with its defaults only)
             raise ConfigError(f"{path}: charts: {chart!r} is not a chart's folder (no Chart.yaml)")
+        parent = os.path.dirname(os.path.dirname(folder))
+        if os.path.basename(os.path.dirname(folder)) == "charts" and os.path.isfile(
+            os.path.join(parent, "Chart.yaml")
+        ):  # (rendered with its parent only: its values go in the parent's, under its name)
+            raise ConfigError(
+                f"{path}: charts: {chart!r} is a subchart, rendered with its parent: name the "
+                "parent chart, its values files setting this one's values under its name"
+            )
     return Config(
         path=path,
         root=root,
