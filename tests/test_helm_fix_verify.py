@@ -671,3 +671,16 @@ def test_a_values_fix_is_verified_with_a_subchart_s_windows_branch(tmp_path: Pat
     assert tree(chart) == before
     (help_,) = _helps(done)
     assert "with .Values.sub.windows.enabled=true" in help_, help_
+
+
+def test_a_chart_rendered_twice_holds_an_unsafe_fix_back_once(tmp_path: Path) -> None:
+    """shop's debug pod runs Unconfined (an unsafe fix): rendered with the defaults and with a
+    configured values file, it is one finding and one fix held back, not two."""
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "shop"
+    shutil.copytree(HELM / "shop", chart)
+    _configured(tmp_path, chart, {"prod.yaml": "image: {tag: '2.0'}\n"})
+    result = run_cli("--fix", ".", fmt="text", cwd=tmp_path)
+    out = result.stdout + result.stderr
+    assert "1 unsafe fix was held back" in out, out
+    assert "1 remaining)" in out, out

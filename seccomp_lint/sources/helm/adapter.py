@@ -50,6 +50,7 @@ class Helm:
             run.keep,
             rendered=build.result.data,  # the render the lint made: not rendered again
             configured=run.configured,
+            held=run.shared.held,  # (a chart rendered twice holds one fix back once)
         )
         return BuildFix(
             done.files,

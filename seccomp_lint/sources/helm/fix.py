@@ -114,12 +114,14 @@ def fix_chart(
     keep: Callable[[Finding], bool],
     rendered: bytes | None = None,
     configured: tuple[str, ...] = (),
+    held: set[tuple] | None = None,
 ) -> ChartFix:
     """Fix one chart in its values file, then in templates that hard-code the pod spec; each
     change verified by re-rendering with ``values`` (the lint's render), the defaults and each
     of ``configured`` (the values files the config names for the chart); files written with
     ``--fix``. ``rendered`` is the chart's stream as rendered with ``values`` already (by the
-    lint before the fix stage): it is not rendered again."""
+    lint before the fix stage): it is not rendered again. ``held``: the spots of the unsafe
+    fixes the run has held back so far (one count each, however many renders show it)."""
     if rendered is None:
         before, mapped = lint_mapped(chart, values, options)
         if before.error:
@@ -129,6 +131,7 @@ def fix_chart(
         stream = rendered
         before, mapped = lint_rendered(chart, stream, options)
     fixing = _ChartFixing(chart, values, options, unsafe, write, keep)
+    fixing.spots = set() if held is None else held  # (the run's: one count per spot)
     if not any(_open(m, keep) for m in mapped):
         return fixing.done(before)
     fixing.renders = Renders(chart, values, configured, options, (stream, before, mapped))
@@ -195,6 +198,16 @@ class _ChartFixing:
         self.expected: dict[Variant, bytes] = {}  # the renders the files written must give
         self.made = False  # every change verified is made (with --diff: would be)
         self.seen: dict = {}  # the chart's templates as values_branches read them, once
+        self.spots: set[tuple] = set()  # the unsafe fixes held back (see held)
+
+    def held(self, group: list[Mapped]) -> None:
+        """Unsafe fixes held back: counted once per template spot across the chart's renders
+        (``spots``: the run's, shared by its builds)."""
+        for m in group:
+            spot = (os.path.normpath(m.finding.path), m.finding.line, m.finding.column)
+            if (*spot, m.finding.identity) not in self.spots:
+                self.spots.add((*spot, m.finding.identity))
+                self.stage.held_back += 1
 
     def decline(self, group: list[Mapped], why: str) -> None:
         for m in group:
@@ -290,7 +303,7 @@ class _ChartFixing:
             )
             if unsafe_fix and not self.unsafe:
                 # Someone chose the value there (Unconfined): as for plain files, only on request.
-                self.stage.held_back += len(group)
+                self.held(group)
                 continue
             if self.unwritable(target, group):
                 continue
@@ -421,7 +434,7 @@ class _TemplateStage:
                     tried.add(_where(other))
             fixes = [f for x in group if (f := x.rendered.fix) is not None]
             if not fixing.unsafe and any(f.applicability != Applicability.SAFE for f in fixes):
-                fixing.stage.held_back += len(group)
+                fixing.held(group)
                 continue
             if fixing.unwritable(file.path, group):
                 continue
