@@ -527,3 +527,53 @@ def test_a_sidecar_and_a_second_workload_named_with_include_get_their_own_lines(
     assert f"app.yaml:{worker}:7: missing-seccomp-profile" in result.stdout, result.stdout
     assert "--set worker.podSecurityContext" in result.stdout
     assert "--set securityContext" not in result.stdout  # (the sidecar's is its own)
+
+
+RANGED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  template:
+    spec:
+      containers:
+        {{- range .Values.extras }}
+        - name: {{ .name }}
+          image: busybox
+          {{- with .securityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+        {{- end }}
+        - name: web
+          image: nginx
+          securityContext:
+            {{- toYaml .Values.securityContext | nindent 12 }}
+"""
+
+
+@pytest.mark.parametrize("unconfined", ["extra", "web"])
+def test_containers_after_a_range_are_told_apart_by_their_names(
+    with_helm, lint, tmp_path: Path, unconfined: str
+) -> None:
+    """Items after a `range` cannot be numbered: the one the template names `web` is web's,
+    and the range's own securityContext is its items' (no other container's values key)."""
+    chart = tmp_path / "r"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: r\nversion: 0.1.0\n")
+    bad, good = "{seccompProfile: {type: Unconfined}}", "{seccompProfile: {type: RuntimeDefault}}"
+    extra = bad if unconfined == "extra" else good
+    web = bad if unconfined == "web" else good
+    (chart / "values.yaml").write_text(
+        f"extras: [{{name: x1, securityContext: {extra}}}]\nsecurityContext: {web}\n"
+    )
+    (chart / "templates" / "app.yaml").write_text(RANGED)
+    lines = RANGED.splitlines()
+    result = lint("--chart", str(chart), fmt="text").stdout
+    if unconfined == "web":
+        at = next(i for i, x in enumerate(lines, 1) if ".Values.securityContext" in x)
+        assert f"app.yaml:{at}:" in result and "--set securityContext." in result, result
+    else:
+        at = next(i for i, x in enumerate(lines, 1) if x.strip() == "securityContext:")
+        assert f"app.yaml:{at}:" in result and "--set" not in result, result

@@ -132,16 +132,23 @@ def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[St
         return refs
     shape = cached_outline(template)
     mine = document_lines(template, f)
-    kept = []
+    kept, named = [], []
     for r in refs:
         found = shape.lines.get(r.at)
         if found is None:
             kept.append(r)
             continue
         parent = found.path[:-1]  # (what the securityContext sits in: the pod spec, an item)
-        if r.at in mine and agreeing(parent, steps) == min(len(parent), len(steps)):
+        if r.at in mine and agreeing(parent, steps, shape) == min(len(parent), len(steps)):
             kept.append(r)
-    return kept
+            # (an item the template names as the finding's container names it, first)
+            if any(
+                shape.names.get(parent[: i + 1]) == s[1]
+                for i, s in enumerate(steps[: len(parent)])
+                if len(s) == 2
+            ):
+                named.append(r)
+    return named or kept
 
 
 def values_hint(

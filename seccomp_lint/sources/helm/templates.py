@@ -81,6 +81,7 @@ class Outline:
     by_path: dict[tuple, list[Line]] = field(default_factory=dict)
     outputs: dict[tuple, list[int]] = field(default_factory=dict)
     raw: list[str] = field(default_factory=list)
+    names: dict[tuple, str] = field(default_factory=dict)  # a list item's path -> its literal name
 
 
 def _unquote(key: str) -> str:
@@ -142,6 +143,15 @@ def outline(text: str) -> Outline:
         else:
             path = (*base, ("?", n))
         _add(out, Line(n, line, indent, path, parents, opened))
+    for found in out.lines.values():
+        p = found.path
+        if (
+            len(p) >= 2
+            and p[-1] == "name"
+            and not isinstance(p[-2], str)
+            and "{{" not in found.text
+        ):
+            out.names[p[:-1]] = _scalar(found.text.split(":", 1)[1])
     return out
 
 
@@ -306,15 +316,18 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
 cached_outline = functools.lru_cache(maxsize=4096)(outline)
 
 
-def agreeing(path: tuple, steps: list[Step]) -> int:
+def agreeing(path: tuple, steps: list[Step], shape: Outline | None = None) -> int:
     """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
-    item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``."""
+    item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``; an item the
+    template names literally (``- name: web``, in ``shape``) agrees only with that name."""
     n = 0
     for element, step in zip(path, steps):
         if isinstance(element, str):
             ok = len(step) == 1 and step[0] == element
         else:  # an item: its number, or any item where the template cannot number it
             ok = len(step) == 2 and (isinstance(element, tuple) or element == step[0])
+            written = shape.names.get(path[: n + 1]) if shape is not None else None
+            ok = ok and (written is None or step[1] is None or written == step[1])
         if not ok:
             break
         n += 1
@@ -382,7 +395,7 @@ def line_on_the_way(template: str, steps: list[Step], f: Finding) -> int:
         found = shape.lines.get(n)
         if found is None:
             continue
-        agree = agreeing(found.path, steps)
+        agree = agreeing(found.path, steps, shape)
         whole = agree == len(found.path) or (
             agree == len(steps) == len(found.path) - 1 and found.text.lstrip().startswith("-")
         )
