@@ -23,7 +23,14 @@ from ...sources.toolrun import ToolError, ending_on_signals, run_tool, scratch_f
 from ...text.documents import parse_stream
 from ...text.paths import Step, node_path
 from ..adapter import Mapped
-from .templates import agreeing, cached_outline, commented, document_lines, line_on_the_way
+from .templates import (
+    agreeing,
+    cached_outline,
+    commented,
+    document_lines,
+    item_name,
+    line_on_the_way,
+)
 
 _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
@@ -139,14 +146,12 @@ def _on_the_way(template: str, refs: list[ValuesRef], f: Finding, steps: list[St
             kept.append(r)
             continue
         parent = found.path[:-1]  # (what the securityContext sits in: the pod spec, an item)
-        if r.at in mine and agreeing(parent, steps, shape) == min(len(parent), len(steps)):
+        whole = min(len(parent), len(steps))
+        if r.at in mine and agreeing(parent, steps, shape, found.parents) == whole:
             kept.append(r)
             # (an item the template names as the finding's container names it, first)
-            if any(
-                shape.names.get(parent[: i + 1]) == s[1]
-                for i, s in enumerate(steps[: len(parent)])
-                if len(s) == 2
-            ):
+            items = [(k, st) for k, st in enumerate(steps[: len(parent)]) if len(st) == 2]
+            if any(item_name(shape, parent[: k + 1], found.parents) == st[1] for k, st in items):
                 named.append(r)
     return named or kept
 

@@ -81,7 +81,7 @@ class Outline:
     by_path: dict[tuple, list[Line]] = field(default_factory=dict)
     outputs: dict[tuple, list[int]] = field(default_factory=dict)
     raw: list[str] = field(default_factory=list)
-    names: dict[tuple, str] = field(default_factory=dict)  # a list item's path -> its literal name
+    names: dict[int, str] = field(default_factory=dict)  # a list item's dash line -> its name
 
 
 def _unquote(key: str) -> str:
@@ -143,6 +143,12 @@ def outline(text: str) -> Outline:
         else:
             path = (*base, ("?", n))
         _add(out, Line(n, line, indent, path, parents, opened))
+    _name_items(out)
+    return out
+
+
+def _name_items(out: Outline) -> None:
+    """Each list item's name, where the template writes it literally (``- name: web``)."""
     for found in out.lines.values():
         p = found.path
         if (
@@ -151,8 +157,20 @@ def outline(text: str) -> Outline:
             and not isinstance(p[-2], str)
             and "{{" not in found.text
         ):
-            out.names[p[:-1]] = _scalar(found.text.split(":", 1)[1])
-    return out
+            dash = found.number if found.text.lstrip().startswith("-") else found.parents[-1]
+            out.names[dash] = _scalar(found.text.split(":", 1)[1])
+
+
+def item_name(shape: Outline, path: tuple, parents: tuple[int, ...]) -> str | None:
+    """The name the template writes literally for the list item at the end of ``path`` (a
+    line's path prefix; ``parents``: that line's own and the lines it hangs under), or None."""
+    for number in parents:
+        line = shape.lines.get(number)
+        if line is None or line.path[: len(path)] != path or line.text.lstrip()[:1] != "-":
+            continue
+        if len(line.path) in (len(path), len(path) + 1):  # (the item's dash line)
+            return shape.names.get(number)
+    return None
 
 
 def _track_control(line: str, n: int, control: list[int]) -> None:
@@ -316,17 +334,20 @@ def check_inserted(old_text: str, new_text: str, edits: list[Edit], name: str) -
 cached_outline = functools.lru_cache(maxsize=4096)(outline)
 
 
-def agreeing(path: tuple, steps: list[Step], shape: Outline | None = None) -> int:
+def agreeing(
+    path: tuple, steps: list[Step], shape: Outline | None = None, parents: tuple[int, ...] = ()
+) -> int:
     """How many leading steps of a template line's key path (:func:`.templates.outline`: keys,
     item numbers, ``("?", n)`` for an item it cannot number) agree with ``steps``; an item the
-    template names literally (``- name: web``, in ``shape``) agrees only with that name."""
+    template names literally (``- name: web``: in ``shape``, found among the line's own and
+    ``parents`` lines) agrees only with that name."""
     n = 0
     for element, step in zip(path, steps):
         if isinstance(element, str):
             ok = len(step) == 1 and step[0] == element
         else:  # an item: its number, or any item where the template cannot number it
             ok = len(step) == 2 and (isinstance(element, tuple) or element == step[0])
-            written = shape.names.get(path[: n + 1]) if shape is not None else None
+            written = item_name(shape, path[: n + 1], parents) if shape is not None else None
             ok = ok and (written is None or step[1] is None or written == step[1])
         if not ok:
             break
@@ -395,7 +416,7 @@ def line_on_the_way(template: str, steps: list[Step], f: Finding) -> int:
         found = shape.lines.get(n)
         if found is None:
             continue
-        agree = agreeing(found.path, steps, shape)
+        agree = agreeing(found.path, steps, shape, (*found.parents, found.number))
         whole = agree == len(found.path) or (
             agree == len(steps) == len(found.path) - 1 and found.text.lstrip().startswith("-")
         )
