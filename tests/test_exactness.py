@@ -4,9 +4,10 @@ Each test failed before its fix."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from conftest import SMALL_POD, run_cli
+from conftest import SMALL_POD, run_cli, run_process
 
 SCRIPT_POD = """\
 apiVersion: v1
@@ -248,3 +249,15 @@ def test_file_names_and_values_cannot_start_a_workflow_command_on_github(
     report = json.loads(run_cli(".", cwd=tmp_path, fmt="json").stdout)
     assert report["findings"][0]["object"]["name"] == "x ##[set-output name=a;]b"
     assert report["findings"][0]["path"].endswith("::warning::x.yaml")
+
+
+def test_the_github_format_s_own_annotations_go_out_whole_on_stderr(tmp_path: Path) -> None:
+    """With --diff (or --fix -) the github format's report goes to stderr: its annotations are
+    still read by the runner as themselves (not quoted), other lines still neutralised."""
+    (tmp_path / ".git").mkdir()
+    unconfined = "  securityContext: {seccompProfile: {type: Unconfined}}\n  containers:"
+    (tmp_path / "u.yaml").write_text(SMALL_POD.replace("  containers:", unconfined))
+    env = {**os.environ, "GITHUB_ACTIONS": "true"}  # (Unconfined: an unsafe fix, it remains)
+    done = run_process("-f", "github", "--diff", "u.yaml", cwd=tmp_path, env=env, text=True)
+    assert any(x.startswith("::error file=u.yaml,") for x in done.stderr.splitlines()), done.stderr
+    assert "| ::error" not in done.stderr

@@ -684,3 +684,92 @@ def test_a_chart_rendered_twice_holds_an_unsafe_fix_back_once(tmp_path: Path) ->
     out = result.stdout + result.stderr
     assert "1 unsafe fix was held back" in out, out
     assert "1 remaining)" in out, out
+
+
+HELPER_OS = "os:\n  name: windows\n"
+INCLUDING = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+spec:
+  template:
+    spec:
+      %s
+      securityContext:
+        {{- toYaml .Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: web
+          image: nginx
+"""
+
+
+@pytest.mark.parametrize(
+    ("helper", "site", "where"),
+    [
+        # A helper that always writes os: windows, included under the template's `if`.
+        (HELPER_OS, '{{- if .Values.windows }}{{- include "h.os" . | nindent 6 }}{{- end }}', "c"),
+        # A helper with its own `if`, included under another: both conditions are taken.
+        (
+            "{{- if .Values.windows }}\n" + HELPER_OS + "{{- end }}\n",
+            '{{- if .Values.custom }}{{- include "h.os" . | nindent 6 }}{{- end }}',
+            "c",
+        ),
+        # The helper defined in a library subchart (Helm's helpers are global).
+        (
+            "{{- if .Values.windows }}\n" + HELPER_OS + "{{- end }}\n",
+            '{{- include "h.os" . | nindent 6 }}',
+            "c/charts/common",
+        ),
+    ],
+)
+def test_a_helper_s_windows_branch_is_taken_with_the_conditions_where_it_is_included(
+    tmp_path: Path, helper: str, site: str, where: str
+) -> None:
+    """A helper that can make the pod Windows is verified where it is included: with the
+    conditions around the `include` and its own, wherever the helper is defined; the safe
+    values fix that would make that pod invalid is declined."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("podSecurityContext: {}\nwindows: false\ncustom: false\n")
+    (chart / "templates" / "deploy.yaml").write_text(INCLUDING % site)
+    home = tmp_path / where
+    (home / "templates").mkdir(parents=True, exist_ok=True)
+    if home != chart:
+        (home / "Chart.yaml").write_text(
+            "apiVersion: v2\nname: common\ntype: library\nversion: 0.1.0\n"
+        )
+    (home / "templates" / "_os.tpl").write_text(
+        '{{- define "h.os" -}}\n' + helper + "{{- end -}}\n"
+    )
+    before = tree(chart)
+    done = _fix(chart)
+    assert tree(chart) == before
+    (help_,) = _helps(done)
+    assert "would add seccomp-on-windows-pod" in help_, help_
+
+
+def test_a_subchart_used_with_and_without_an_alias_is_verified_as_both(tmp_path: Path) -> None:
+    """`web` and `web` aliased `front`: a change under `web.` is verified with web's own
+    Windows branch (`.Values.web.windows`), not only the alias's."""
+    chart, sub = tmp_path / "c", tmp_path / "c" / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n"
+        "- {name: web, version: 0.1.0}\n- {name: web, version: 0.1.0, alias: front}\n"
+    )
+    (chart / "values.yaml").write_text(
+        "front: {podSecurityContext: {seccompProfile: {type: RuntimeDefault}}}\nweb: {}\n"
+    )
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (sub / "templates" / "deploy.yaml").write_text(
+        (
+            INCLUDING % "{{- if .Values.windows }}\n      os: {name: windows}\n      {{- end }}"
+        ).replace("name: x", "name: {{ .Chart.Name }}")
+    )
+    before = tree(chart)
+    done = _fix(chart)
+    assert tree(chart) == before
+    assert any("with .Values.web.windows=true" in h for h in _helps(done)), _helps(done)

@@ -714,3 +714,14 @@ def test_a_finding_at_a_base_s_patch_is_keyed_by_the_object_it_patches(tmp_path:
     )
     assert run_cli("--baseline", "bl.json", "--fix", "--unsafe-fixes", ".", cwd=tmp_path).code == 0
     assert (tmp_path / "base/patch.yaml").read_text() == patch
+
+
+def test_a_chart_render_that_does_not_parse_leaves_its_baseline_entries(repo: Path) -> None:
+    """A template that breaks the render's YAML: which of the chart's files were read is not
+    known, so none of its baselined entries "matches nothing" (the advice would drop them)."""
+    assert run_cli("--write-baseline", "bl.json", "charts/hello", cwd=repo).code == 0
+    with open(repo / "charts/hello/templates/deployment.yaml", "a") as handle:
+        handle.write("bad: [unclosed\n")
+    result = run_cli("--baseline", "bl.json", "charts/hello", cwd=repo)
+    assert [f["rule"] for f in result.findings] == ["yaml-syntax-error"]
+    assert result.report["summary"]["baseline"]["gone"] == 0, result.report["summary"]

@@ -66,7 +66,8 @@ class Streams:
         be exact), as they are."""
         as_json = fmt in ("json", "sarif", "gitlab")
         stdout = self.stdout if diff else WorkflowSafe(self.stdout, as_json, fmt == "github")
-        stderr = WorkflowSafe(self.stderr, as_json and diff)  # (--diff's report goes there)
+        # (--diff's report goes there, and a fixed stdin stream's: the github format's own)
+        stderr = WorkflowSafe(self.stderr, as_json and diff, fmt == "github")
         return replace(self, stdout=cast(TextIO, stdout), stderr=cast(TextIO, stderr))
 
     def __post_init__(self) -> None:

@@ -100,6 +100,8 @@ def match(
         # The containers that are recorded still match: their entries are not gone.
         left.subtract({k: min(n, left[k]) for k, n in wanted.items()})
     read = {lossy(relative(p, root) or p) for p in checked} - unread
+    if any(not os.path.lexists(os.path.join(root, p)) for p in unread):
+        read = set()  # (a render that did not parse: which of its files it read is not known)
     gone = sum(
         n
         for k, n in left.items()

@@ -73,32 +73,69 @@ def windows_branches(
     template: str,
     shown: str,
     line: int | None,
-    defines: frozenset[str] = frozenset(),
-    outside: bool = True,
+    helpers: dict[str, list[Branch]] | None = None,
+    always: bool = False,
 ) -> list[Branch]:
     """The branches of ``template`` that make a pod Windows, in the document (between ``---``
     lines) holding ``line`` (None: every document): the ones whose conditions the default
-    values may leave untaken; inside the helpers (``define``) named ``defines`` too, and
-    outside every helper only if ``outside``."""
+    values may leave untaken, written in it or in a helper it includes (``helpers``: each
+    helper's own branches, taken with the conditions around the ``include`` too). Helper
+    bodies are left out (reached where they are included); ``always``: also what makes a pod
+    Windows whatever the values (an empty ``settings``), as a helper's own branches are."""
     first, last = _document(template, line) if line is not None else (1, len(template) + 1)
     out: dict[tuple, Branch] = {}
     stack: list[_Block] = []
     events = [(m.start(), "action", m) for m in _ACTION.finditer(template)]
     events += [(m.start(), "windows", m) for m in _WINDOWS.finditer(template)]
     for offset, what, match in sorted(events, key=lambda e: (e[0], e[1])):
+        inner: list[Branch] = [Branch(shown, 0, "")]  # (written here: no condition of its own)
         if what == "action":
             _step(stack, match.group(1))
-            continue
+            included = _INCLUDE.findall(match.group(1))
+            inner = [b for name in included for b in (helpers or {}).get(name, [])]
+            if not inner:
+                continue
         at = _line_of(template, offset)
-        helper = [f.conditions[0].strip('"') for f in stack if f.opens == "define"]
-        if not first <= at <= last or (helper[-1] not in defines if helper else not outside):
+        if not first <= at <= last or any(f.opens == "define" for f in stack):
             continue
         conditional = [f for f in stack if f.opens not in ("block", "define")]
-        if not conditional:
-            continue  # written whatever the values: the pod is Windows in every render
-        branch = _taken(conditional, shown, at)
-        out.setdefault((branch.settings, branch.why, branch.condition), branch)
+        outer = _taken(conditional, shown, at) if conditional else Branch(shown, at, "")
+        for b in inner:
+            branch = _joined(outer, b, shown, at)
+            if branch.settings or branch.why or always:
+                out.setdefault((branch.settings, branch.why, branch.condition), branch)
+            # (else written whatever the values: the pod is Windows in every render)
     return list(out.values())
+
+
+def _joined(outer: Branch, inner: Branch, shown: str, at: int) -> Branch:
+    """A helper's branch (``inner``) taken where it is included, under ``outer``'s conditions."""
+    condition = "; ".join(c for c in (outer.condition, inner.condition) if c)
+    why = outer.why or inner.why
+    settings = dict(outer.settings)
+    for path, value in inner.settings:
+        if settings.setdefault(path, value) != value:
+            why = why or f"it needs .Values.{path} both true and false"
+    if why:
+        return Branch(shown, at, condition, why=why)
+    return Branch(shown, at, condition, tuple(sorted(settings.items())))
+
+
+def helper_branches(bodies: dict[str, str]) -> dict[str, list[Branch]]:
+    """The branches that make a pod Windows in each helper (``define`` name -> body) that can,
+    through the helpers it includes too, with the conditions inside it (none: always)."""
+    memo: dict[str, list[Branch]] = {}
+
+    def of(name: str, trail: frozenset[str]) -> list[Branch]:
+        if name in memo or name in trail or name not in bodies:
+            return memo.get(name, [])
+        reached = {n: of(n, trail | {name}) for n in _INCLUDE.findall(bodies[name])}
+        memo[name] = windows_branches(bodies[name], f'define "{name}"', None, reached, True)
+        return memo[name]
+
+    for name in bodies:
+        of(name, frozenset())
+    return {n: found for n, found in memo.items() if found}
 
 
 def _document(template: str, line: int) -> tuple[int, int]:
@@ -175,10 +212,11 @@ def values_branches(
     seen = {} if seen is None else seen
     if "charts" not in seen:
         seen["charts"] = [(f, scope, chart_templates(f)) for f, scope in _charts_of(chart)]
-        bodies: dict[str, str] = {}
+        bodies: dict[str, str] = {}  # (helpers are global to a chart and its subcharts)
         for _, _, texts in seen["charts"]:
             bodies.update((n, b) for text in texts.values() for n, b in _defines(text))
-        seen["defines"] = bodies
+        seen["defines"], seen["helpers"] = bodies, helper_branches(bodies)
+        seen["graph"] = {n: set(_INCLUDE.findall(b)) for n, b in bodies.items()}
     out: list[Branch] = []
     top = os.path.abspath(chart)
     for _, scope, texts in seen["charts"]:
@@ -198,32 +236,20 @@ def _branches(
     top: str, texts: dict[str, str], seen: dict, key: str | None, own: list[str]
 ) -> list[Branch]:
     """:func:`values_branches` in the templates ``texts`` of one chart."""
-    bodies = seen["defines"]
+    bodies, graph = seen["defines"], seen["graph"]
     uses = re.compile(rf"\.Values\.{re.escape(key)}(?![\w-])") if key else None
     # The helpers that read the key, through the helpers they include too.
-    helpers = {n for n, body in bodies.items() if uses and uses.search(body)}
-    while grown := {n for n, b in bodies.items() if set(_INCLUDE.findall(b)) & helpers} - helpers:
-        helpers |= grown
+    reads = {n for n, body in bodies.items() if uses and uses.search(body)}
+    while grown := {n for n, inner in graph.items() if inner & reads} - reads:
+        reads |= grown
     mine = {os.path.abspath(p) for p in own}
-    reading = {
-        p
-        for p, text in texts.items()
-        if p in mine or (uses and uses.search(text)) or set(_INCLUDE.findall(text)) & helpers
-    }
-    # What those templates include, and what that includes.
-    found = {n for p in reading for n in _INCLUDE.findall(texts[p])}
-    while grown := {i for n in found for i in _INCLUDE.findall(bodies.get(n, ""))} - found:
-        found |= grown
-    names = frozenset(found)
     out: list[Branch] = []
     for path, text in sorted(texts.items()):
-        inside = path in reading
-        if not inside and ("define" not in text or not names):
-            continue  # (nothing of it reaches the change)
-        if (path, names, inside) not in seen:
-            shown = os.path.relpath(path, top)
-            seen[path, names, inside] = windows_branches(text, shown, None, names, inside)
-        out += [b for b in seen[path, names, inside] if b not in out]
+        if path in mine or (uses and uses.search(text)) or set(_INCLUDE.findall(text)) & reads:
+            if path not in seen:
+                shown = os.path.relpath(path, top)
+                seen[path] = windows_branches(text, shown, None, seen["helpers"])
+            out += [b for b in seen[path] if b not in out]
     return out
 
 
@@ -237,15 +263,16 @@ def _charts_of(chart: str, scope: str = "") -> list[tuple[str, str]]:
     except OSError:
         return out
     deps = chart_meta(chart).get("dependencies")
-    aliases: dict[str, list[str]] = {}
+    named: dict[str, list[str]] = {}  # a dependency's name -> the names Helm gives its copies
     for d in deps if isinstance(deps, list) else []:
-        if isinstance(d, dict) and isinstance(d.get("alias"), str):
-            aliases.setdefault(str(d.get("name")), []).append(d["alias"])
+        if isinstance(d, dict):
+            alias = d.get("alias")
+            named.setdefault(str(d.get("name")), []).append(alias if isinstance(alias, str) else "")
     for entry in entries:
         sub = os.path.join(folder, entry)
         if os.path.isfile(os.path.join(sub, "Chart.yaml")):
             name = str(chart_meta(sub).get("name") or entry)
-            for alias in aliases.get(name) or [name]:
+            for alias in dict.fromkeys(a or name for a in named.get(name) or [""]):
                 out += _charts_of(sub, f"{scope}{alias}.")
     return out
 
