@@ -773,3 +773,66 @@ def test_a_subchart_used_with_and_without_an_alias_is_verified_as_both(tmp_path:
     done = _fix(chart)
     assert tree(chart) == before
     assert any("with .Values.web.windows=true" in h for h in _helps(done)), _helps(done)
+
+
+WIN_IF = "{{- if .Values.windows }}\n" + HELPER_OS + "{{- end }}\n"
+
+
+@pytest.mark.parametrize(
+    ("helpers", "site", "declined"),
+    [
+        # A name in backquotes is a plain name too.
+        (
+            '{{- define "h.os" -}}\n' + WIN_IF + "{{- end -}}\n",
+            "{{- include `h.os` . | nindent 6 }}",
+            True,
+        ),
+        # Helpers that include each other: read to the end whatever their order.
+        (
+            '{{- define "a" -}}\n' + WIN_IF + '{{- include "b" . }}\n{{- end -}}\n'
+            '{{- define "b" -}}\n{{- if false }}{{ include "a" . }}{{ end }}\n{{- end -}}\n',
+            '{{- include "b" . | nindent 6 }}',
+            True,
+        ),
+        # A comment is not what a helper writes.
+        (
+            '{{- define "h.os" -}}\n{{/* not windowsOptions: here */}}\nlabels: {}\n{{- end -}}\n',
+            '{{- range .Values.none }}{{- include "h.os" . | nindent 6 }}{{- end }}',
+            False,
+        ),
+    ],
+)
+def test_helpers_are_read_as_helm_reads_them(
+    tmp_path: Path, helpers: str, site: str, declined: bool
+) -> None:
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("podSecurityContext: {}\nwindows: false\nnone: []\n")
+    (chart / "templates" / "deploy.yaml").write_text(INCLUDING % site)
+    (chart / "templates" / "_h.tpl").write_text(helpers)
+    done = _fix(chart, write=False)
+    said = " ".join(_helps(done))
+    assert ("fix not applied" in said) == declined, said
+    assert bool(done.files) != declined
+
+
+def test_a_chart_s_own_helper_counts_over_a_subchart_s_of_the_same_name(tmp_path: Path) -> None:
+    """Helm renders the chart's own `h.os` (Windows under `.Values.windows`), not the library
+    subchart's empty one of the same name: the fix is verified with the chart's."""
+    chart = tmp_path / "c"
+    lib = chart / "charts" / "common"
+    for folder in (chart, lib):
+        (folder / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: common\ntype: library\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("podSecurityContext: {}\nwindows: false\n")
+    (chart / "templates" / "deploy.yaml").write_text(
+        INCLUDING % '{{- include "h.os" . | nindent 6 }}'
+    )
+    (chart / "templates" / "_h.tpl").write_text(
+        '{{- define "h.os" -}}\n' + WIN_IF + "{{- end -}}\n"
+    )
+    (lib / "templates" / "_h.tpl").write_text('{{- define "h.os" -}}\n{{- end -}}\n')
+    done = _fix(chart, write=False)
+    assert "would add seccomp-on-windows-pod" in " ".join(_helps(done)), _helps(done)

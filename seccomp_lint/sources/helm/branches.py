@@ -11,6 +11,7 @@ the fix is verified by rendering the chart with them too; else why it cannot be 
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -32,7 +33,12 @@ _WINDOWS = re.compile(
 )
 _DOCUMENT = re.compile(r"^---(?:\s|$)")
 # A helper a template renders: ``include "name"`` or ``template "name"``.
-_INCLUDE = re.compile(r"""\b(?:include|template)\s+"([^"]+)\"""")
+_INCLUDE = re.compile(r"""\b(?:include|template)\s+(?:"([^"]+)"|`([^`]+)`)""")
+
+
+def _included(text: str) -> list[str]:
+    """The helpers a text includes by a plain name (``include "x"``, ``template `x```)."""
+    return [a or b for a, b in _INCLUDE.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -86,12 +92,17 @@ def windows_branches(
     out: dict[tuple, Branch] = {}
     stack: list[_Block] = []
     events = [(m.start(), "action", m) for m in _ACTION.finditer(template)]
-    events += [(m.start(), "windows", m) for m in _WINDOWS.finditer(template)]
+    spans = [(m.start(), m.end()) for _, _, m in events]
+    events += [
+        (m.start(), "windows", m)
+        for m in _WINDOWS.finditer(template)
+        if not _within(spans, m.start())  # (in an action, a {{/* comment */}}: not written)
+    ]
     for offset, what, match in sorted(events, key=lambda e: (e[0], e[1])):
         inner: list[Branch] = [Branch(shown, 0, "")]  # (written here: no condition of its own)
         if what == "action":
             _step(stack, match.group(1))
-            included = _INCLUDE.findall(match.group(1))
+            included = _included(match.group(1))
             inner = [b for name in included for b in (helpers or {}).get(name, [])]
             if not inner:
                 continue
@@ -106,6 +117,12 @@ def windows_branches(
                 out.setdefault((branch.settings, branch.why, branch.condition), branch)
             # (else written whatever the values: the pod is Windows in every render)
     return list(out.values())
+
+
+def _within(spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether ``at`` lies inside one of ``spans`` (sorted, not overlapping)."""
+    i = bisect.bisect_right(spans, (at, len(spans) and spans[-1][1] + 1)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
 def _joined(outer: Branch, inner: Branch, shown: str, at: int) -> Branch:
@@ -123,19 +140,19 @@ def _joined(outer: Branch, inner: Branch, shown: str, at: int) -> Branch:
 
 def helper_branches(bodies: dict[str, str]) -> dict[str, list[Branch]]:
     """The branches that make a pod Windows in each helper (``define`` name -> body) that can,
-    through the helpers it includes too, with the conditions inside it (none: always)."""
-    memo: dict[str, list[Branch]] = {}
-
-    def of(name: str, trail: frozenset[str]) -> list[Branch]:
-        if name in memo or name in trail or name not in bodies:
-            return memo.get(name, [])
-        reached = {n: of(n, trail | {name}) for n in _INCLUDE.findall(bodies[name])}
-        memo[name] = windows_branches(bodies[name], f'define "{name}"', None, reached, True)
-        return memo[name]
-
-    for name in bodies:
-        of(name, frozenset())
-    return {n: found for n, found in memo.items() if found}
+    through the helpers it includes too (each other's, in a cycle: read until nothing more is
+    found), with the conditions inside it (none: always)."""
+    found: dict[str, list[Branch]] = {}
+    for _ in range(len(bodies) + 1):
+        now = {
+            name: windows_branches(body, f'define "{name}"', None, found, True)
+            for name, body in bodies.items()
+        }
+        now = {n: b for n, b in now.items() if b}
+        if now == found:
+            break
+        found = now
+    return found
 
 
 def _document(template: str, line: int) -> tuple[int, int]:
@@ -214,9 +231,11 @@ def values_branches(
         seen["charts"] = [(f, scope, chart_templates(f)) for f, scope in _charts_of(chart)]
         bodies: dict[str, str] = {}  # (helpers are global to a chart and its subcharts)
         for _, _, texts in seen["charts"]:
-            bodies.update((n, b) for text in texts.values() for n, b in _defines(text))
+            for text in texts.values():  # (the chart's own first: Helm renders the parent's)
+                for name, body in _defines(text):
+                    bodies.setdefault(name, body)
         seen["defines"], seen["helpers"] = bodies, helper_branches(bodies)
-        seen["graph"] = {n: set(_INCLUDE.findall(b)) for n, b in bodies.items()}
+        seen["graph"] = {n: set(_included(b)) for n, b in bodies.items()}
     out: list[Branch] = []
     top = os.path.abspath(chart)
     for _, scope, texts in seen["charts"]:
@@ -245,7 +264,7 @@ def _branches(
     mine = {os.path.abspath(p) for p in own}
     out: list[Branch] = []
     for path, text in sorted(texts.items()):
-        if path in mine or (uses and uses.search(text)) or set(_INCLUDE.findall(text)) & reads:
+        if path in mine or (uses and uses.search(text)) or set(_included(text)) & reads:
             if path not in seen:
                 shown = os.path.relpath(path, top)
                 seen[path] = windows_branches(text, shown, None, seen["helpers"])
