@@ -577,3 +577,17 @@ def test_containers_after_a_range_are_told_apart_by_their_names(
     else:
         at = next(i for i, x in enumerate(lines, 1) if x.strip() == "securityContext:")
         assert f"app.yaml:{at}:" in result and "--set" not in result, result
+
+
+def test_a_with_closed_on_the_line_before_does_not_name_the_values_key() -> None:
+    """`{{- with .Values.windows }}…{{- end }}` on the line before `securityContext:` is over by
+    then: the key is the one the securityContext's own body renders."""
+    template = (
+        "    spec:\n"
+        '      {{- with .Values.windows }}{{- include "x" . | nindent 6 }}{{- end }}\n'
+        "      securityContext:\n"
+        "        {{- toYaml .Values.podSecurityContext | nindent 8 }}\n"
+    )
+    assert [(r.key, r.line) for r in security_context_values(template)] == [
+        ("podSecurityContext", 4)
+    ]

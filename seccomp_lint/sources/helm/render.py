@@ -36,6 +36,7 @@ _SECURITY_CONTEXT = re.compile(r"^(\s*)(?:-\s+)?securityContext:(.*)$")
 _VALUES = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
 _WITH = re.compile(r"\{\{-?\s*with\s+\.Values((?:\.[A-Za-z_][\w-]*)+)\s*-?\}\}")
 _ACTION_ONLY = re.compile(r"^\s*\{\{.*\}\}\s*$")
+_END = re.compile(r"\{\{-?\s*end\s*-?\}\}")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def security_context_values(template: str) -> list[ValuesRef]:
             if not lines[j].strip():
                 continue
             found = _WITH.search(lines[j])
-            if found:
+            if found and not _END.search(lines[j], found.end()):  # (not closed on its line)
                 ref = (found.group(1)[1:], j + 1)
             break
         if ref is None:
