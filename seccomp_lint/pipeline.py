@@ -24,6 +24,7 @@ from .model.admission import PodSecurityConfig, redeclared
 from .model.data import Finding, Level, Options, Severity
 from .output.baseline import Baseline, BaselineError, read_baseline, recorded, settle
 from .output.formats import TEXT_FORMATS, emit
+from .output.github import on_github
 from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
 from .rules import BY_ID, SYNTAX, enabled
@@ -143,19 +144,19 @@ class _Run:
             self.templates = Templates(list(self.request.charts))
         return locate(result.path, findings, result.data, self.templates, self.request.options)
 
+    def _ignored(self, path: str) -> frozenset[str]:
+        """The rules the config's per-path-ignores switch off for ``path``."""
+        config = self.request.config
+        return config.ignored_rules(path) if config else frozenset()
+
     def muted(self, path: str) -> Callable[[Finding], bool]:
         """Whether a finding counts in a file: not switched off for its path by the config."""
-        config = self.request.config
-        if config is None or not config.per_path_ignores:
-            return lambda f: True
-        off = frozenset(config.ignored_rules(path))
-        return lambda f: f.rule not in off
+        off = self._ignored(path)
+        return (lambda f: f.rule not in off) if off else (lambda f: True)
 
     def judged(self, rule: str, path: str) -> bool:
         """Whether the run looks for ``rule`` in the file at ``path`` (absolute)."""
-        config = self.request.config
-        off = config.ignored_rules(os.path.relpath(path)) if config else frozenset()
-        return rule in self.rules and rule not in off
+        return rule in self.rules and rule not in self._ignored(os.path.relpath(path))
 
     def fixable(self, path: str) -> Callable[[Finding], bool]:
         """Whether the fix stage fixes a finding in a file: it counts, no baseline records it
@@ -221,7 +222,7 @@ class _Run:
 def run(request: Request, streams: Streams | None = None) -> int:
     """Run the pipeline and return the exit code."""
     streams = streams or Streams()
-    if request.fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+    if request.fmt == "github" or on_github():
         streams = streams.on_github(request.fmt, request.mode is Mode.DIFF)
     try:
         return _run(request, streams)
@@ -231,7 +232,7 @@ def run(request: Request, streams: Streams | None = None) -> int:
 
 
 def _run(request: Request, streams: Streams) -> int:
-    sources.git_root.cache_clear()  # (a run looks at each folder once: not at the last run's)
+    sources.forget_folders()  # (a run looks at each folder once: not at the last run's)
     state = _Run(request, streams)
     own = (request.baseline, request.write_baseline)  # (not linted as a manifest)
     found = sources.gather(
@@ -320,11 +321,11 @@ def _walked_builds(
     just before its fix stage (an earlier build's fix may have changed a file it shares), a
     chart once per values file the config names for it."""
     request = state.request
-    # A chart's renders with a configured values file first: one whose values file its own
-    # fix changes then no longer keeps the defaults' fix from being verified.
     # A documented seam: the build modules (subprocess, tempfile) load only when there are builds.
     from .sources.builds import lint_planned, unnamed_builds
 
+    # A chart's renders with a configured values file first: one whose values file its own
+    # fix changes then no longer keeps the defaults' fix from being verified.
     todo = sorted(unnamed_builds(walked, named), key=lambda p: not p.values)
     if not todo:
         return

@@ -725,3 +725,18 @@ def test_a_chart_render_that_does_not_parse_leaves_its_baseline_entries(repo: Pa
     result = run_cli("--baseline", "bl.json", "charts/hello", cwd=repo)
     assert [f["rule"] for f in result.findings] == ["yaml-syntax-error"]
     assert result.report["summary"]["baseline"]["gone"] == 0, result.report["summary"]
+
+
+def test_whether_a_chart_reads_its_files_is_looked_up_again_by_each_run(repo: Path) -> None:
+    """A run remembers which charts read their files for itself only (as it does work trees):
+    a template that starts reading them is seen by the next run in the same process."""
+    chart = repo / "charts/hello"
+    (chart / "files").mkdir()
+    (chart / "files/pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: f\nspec:\n  containers:\n  - name: a\n"
+    )
+    walked = [f["path"] for f in run_cli(".", cwd=repo).findings]
+    assert "charts/hello/files/pod.yaml" in walked
+    (chart / "templates/cm.yaml").write_text('{{- $x := .Files.Get "files/pod.yaml" }}\n')
+    walked = [f["path"] for f in run_cli(".", cwd=repo).findings]
+    assert "charts/hello/files/pod.yaml" not in walked

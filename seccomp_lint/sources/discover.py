@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..lint.config import Config
+from .charts import CHART_FILE, chart_renders
 from .files import (
-    CHART_FILE,
     EXTENSIONS,
     SKIPPED_DIRS,
     STDIN,
     Ignores,
     Input,
-    chart_renders,
     git_root,
     real_path,
 )
@@ -188,7 +187,7 @@ class Index:
 
     def chart_of(self, path: str) -> str | None:
         """The chart whose folder holds ``path`` (absolute) as a file Helm renders it from
-        (:func:`.files.chart_renders`), if any: an example or a CRD beside the templates is not."""
+        (:func:`.charts.chart_renders`), if any: an example or a CRD beside the templates is not."""
         here = os.path.dirname(path)
         while here.startswith(self.root):
             if here in self.charts:

@@ -14,6 +14,7 @@ from ..lint.linter import FileResult, lint_bytes, lint_part, lint_stream
 from ..model.data import Options
 from ..text.errors import ToolContractError
 from ..text.streams import Part, has_bom, json_file, looks_json, parts
+from .charts import chart_reads_files
 
 if TYPE_CHECKING:
     import pathspec
@@ -463,38 +464,8 @@ def lint_all(
                 pending = []
 
 
-CHART_FILE = "Chart.yaml"
-# The files at a chart's top that Helm reads to render it (values files the config names are
-# read too: Discoverer.chart_values).
-CHART_READS = frozenset(
-    {CHART_FILE, "values.yaml", "values.schema.json", "requirements.yaml", "Chart.lock"}
-)
-
-
-def chart_renders(chart: str, rel: list[str]) -> bool:
-    """Whether the file at ``rel`` (its path's parts below ``chart``'s folder) is one Helm reads
-    to render the chart: its templates, top files, a subchart's alike, any other when templates
-    read its files (``.Files.Get``); never ``crds/`` (applied as written, not rendered)."""
-    if rel[0] == "crds":
-        return False
-    top = rel
-    while len(top) > 2 and top[0] == "charts":
-        top = top[2:]  # (a subchart's folder: its files, read the same way)
-    if (top[0] in CHART_READS) if len(top) == 1 else top[0] == "templates":
-        return True
-    return _reads_files(chart)
-
-
-@lru_cache(maxsize=256)
-def _reads_files(chart: str) -> bool:
-    """Whether a chart's templates read its other files (``.Files.Get``, ``tpl``): then any of
-    them may be rendered, and none is linted as itself."""
-    for here, _, files in os.walk(os.path.join(chart, "templates")):
-        for name in files:
-            try:
-                with open(os.path.join(here, name), "rb") as handle:
-                    if b".Files." in handle.read():
-                        return True
-            except OSError:
-                continue
-    return False
+def forget_folders() -> None:
+    """What was looked up of folders (work trees, charts that read their files), forgotten:
+    each run looks at them once, not at the last run's."""
+    git_root.cache_clear()
+    chart_reads_files.cache_clear()
