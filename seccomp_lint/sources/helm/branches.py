@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ...edit.geometry import EDITOR_BREAK
-from .render import chart_meta
+from .render import subcharts
 
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _PATH = r"\.Values((?:\.[A-Za-z_][\w]*)+)"
@@ -276,23 +276,9 @@ def _charts_of(chart: str, scope: str = "") -> list[tuple[str, str]]:
     """A chart's folder and each subchart's below it, with the prefix of its values in the top
     chart's (``sub.``; an alias, as Helm names it, once for each)."""
     out = [(chart, scope)]
-    folder = os.path.join(chart, "charts")
-    try:
-        entries = sorted(os.listdir(folder))
-    except OSError:
-        return out
-    deps = chart_meta(chart).get("dependencies")
-    named: dict[str, list[str]] = {}  # a dependency's name -> the names Helm gives its copies
-    for d in deps if isinstance(deps, list) else []:
-        if isinstance(d, dict):
-            alias = d.get("alias")
-            named.setdefault(str(d.get("name")), []).append(alias if isinstance(alias, str) else "")
-    for entry in entries:
-        sub = os.path.join(folder, entry)
-        if os.path.isfile(os.path.join(sub, "Chart.yaml")):
-            name = str(chart_meta(sub).get("name") or entry)
-            for alias in dict.fromkeys(a or name for a in named.get(name) or [""]):
-                out += _charts_of(sub, f"{scope}{alias}.")
+    for sub, _, named in subcharts(chart):
+        for alias in named:
+            out += _charts_of(sub, f"{scope}{alias}.")
     return out
 
 

@@ -362,31 +362,43 @@ def template_file(chart: str, source: str) -> str | None:
 
 def _subchart(folder: str, name: str) -> str | None:
     """The folder in ``folder``'s ``charts/`` of the subchart Helm names ``name``: the folder of
-    that name, else the one whose ``Chart.yaml`` has that name, or the name of a dependency the
-    chart's ``Chart.yaml`` gives that ``alias``."""
+    that name, else the one whose ``Chart.yaml`` has that name, or one Helm names so (an
+    alias)."""
     charts = os.path.join(folder, "charts")
     if os.path.isfile(os.path.join(charts, name, "Chart.yaml")):
         return os.path.join(charts, name)
-    meta = chart_meta(folder)
-    deps = meta.get("dependencies")
-    aliased = [d for d in deps if isinstance(d, dict)] if isinstance(deps, list) else []
-    wanted = {name} | {d.get("name") for d in aliased if d.get("alias") == name}
+    return next((sub for sub, own, named in subcharts(folder) if name in (own, *named)), None)
+
+
+def subcharts(chart: str) -> list[tuple[str, str, list[str]]]:
+    """The subcharts in a chart's ``charts/`` folder: each one's folder, its ``Chart.yaml``
+    name, and the names Helm gives its copies (each dependency's alias, else that name)."""
+    folder = os.path.join(chart, "charts")
     try:
-        entries = sorted(os.listdir(charts))
+        entries = sorted(os.listdir(folder))
     except OSError:
-        return None
+        return []
+    deps = chart_meta(chart).get("dependencies")
+    named: dict[str, list[str]] = {}  # a dependency's name -> the names Helm gives its copies
+    for d in deps if isinstance(deps, list) else []:
+        if isinstance(d, dict):
+            alias = d.get("alias")
+            named.setdefault(str(d.get("name")), []).append(alias if isinstance(alias, str) else "")
+    out = []
     for entry in entries:
-        if chart_meta(os.path.join(charts, entry)).get("name") in wanted:
-            return os.path.join(charts, entry)
-    return None
+        sub = os.path.join(folder, entry)
+        if os.path.isfile(os.path.join(sub, "Chart.yaml")):
+            name = str(chart_meta(sub).get("name") or entry)
+            out.append((sub, name, list(dict.fromkeys(a or name for a in named.get(name) or [""]))))
+    return out
 
 
 def chart_meta(folder: str) -> dict:
     """A chart folder's ``Chart.yaml`` read ({} where there is none, or it is not a mapping)."""
     try:
-        with open(os.path.join(folder, "Chart.yaml"), "rb") as handle:
+        with open(os.path.join(folder, "Chart.yaml"), "rb") as handle:  # (a BOM is read too)
             data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError):
+    except (OSError, yaml.YAMLError):  # (bytes that are no text: a ReaderError)
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -20,13 +20,11 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-import yaml
-
 from ...lint.linter import lint_bytes
 from ...model.data import Finding, Options
 from ...text.documents import Document, parse_stream
 from ...text.paths import node_path
-from .render import in_template, template_file
+from .render import chart_meta, in_template, template_file
 
 DEPTH = 3  # how many folders below the working directory a chart folder may be
 _MAX_FOLDERS = 5000  # folders looked at in one walk
@@ -35,12 +33,7 @@ _SKIP = {"node_modules", "vendor", "templates"}
 
 def chart_name(folder: str) -> str | None:
     """The ``name`` in a folder's Chart.yaml, if it has one that reads."""
-    try:
-        with open(os.path.join(folder, "Chart.yaml"), encoding="utf-8-sig") as handle:
-            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    name = data.get("name") if isinstance(data, dict) else None
+    name = chart_meta(folder).get("name")
     return name if isinstance(name, str) else None
 
 
