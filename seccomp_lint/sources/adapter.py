@@ -136,7 +136,7 @@ def as_verified_last(
     for i, (build, done, values) in enumerate(fixed):
         key = (os.path.abspath(build.directory), tuple(map(os.path.abspath, values)))
         for later, after, _ in fixed[i + 1 :]:
-            if os.path.abspath(later.directory) == key[0] and key[1] in after.renders:
+            if key[1] in after.renders and os.path.abspath(later.directory) == key[0]:
                 now = Counter(f.identity for f in after.renders[key[1]].findings)
                 kept = []
                 for f in done.remaining.findings:

@@ -138,21 +138,25 @@ def _joined(outer: Branch, inner: Branch, shown: str, at: int) -> Branch:
     return Branch(shown, at, condition, tuple(sorted(settings.items())))
 
 
-def helper_branches(bodies: dict[str, str]) -> dict[str, list[Branch]]:
+def helper_branches(bodies: dict[str, str], graph: dict[str, set[str]]) -> dict[str, list[Branch]]:
     """The branches that make a pod Windows in each helper (``define`` name -> body) that can,
-    through the helpers it includes too (each other's, in a cycle: read until nothing more is
-    found), with the conditions inside it (none: always)."""
+    through the helpers it includes too (``graph``: name -> the helpers it includes; each
+    other's, in a cycle: read again, a bounded number of rounds, while something new is
+    found), with the conditions inside it (none: always). A round reads again only the helpers
+    that include one the round before changed."""
     found: dict[str, list[Branch]] = {}
+    todo = set(bodies)
     for _ in range(len(bodies) + 1):
-        now = {
-            name: windows_branches(body, f'define "{name}"', None, found, True)
-            for name, body in bodies.items()
-        }
-        now = {n: b for n, b in now.items() if b}
-        if now == found:
+        changed = set()
+        for name in sorted(todo):
+            now = windows_branches(bodies[name], f'define "{name}"', None, found, True)
+            if now != found.get(name, []):
+                found[name] = now
+                changed.add(name)
+        todo = {n for n, inner in graph.items() if inner & changed}
+        if not todo:
             break
-        found = now
-    return found
+    return {n: b for n, b in found.items() if b}
 
 
 def _document(template: str, line: int) -> tuple[int, int]:
@@ -234,8 +238,9 @@ def values_branches(
             for text in texts.values():  # (the chart's own first: Helm renders the parent's)
                 for name, body in _defines(text):
                     bodies.setdefault(name, body)
-        seen["defines"], seen["helpers"] = bodies, helper_branches(bodies)
-        seen["graph"] = {n: set(_included(b)) for n, b in bodies.items()}
+        graph = {n: set(_included(b)) for n, b in bodies.items()}
+        seen["defines"], seen["graph"] = bodies, graph
+        seen["helpers"] = helper_branches(bodies, graph)
     out: list[Branch] = []
     top = os.path.abspath(chart)
     for _, scope, texts in seen["charts"]:
@@ -289,7 +294,7 @@ def _defines(text: str) -> list[tuple[str, str]]:
     for match in _ACTION.finditer(text):
         word, _, rest = match.group(1).partition(" ")
         if word == "define":
-            stack.append((rest.strip().strip('"'), match.end()))
+            stack.append((rest.strip().strip('"`'), match.end()))  # (as _included reads names)
         elif word in _OPENS:
             stack.append(None)
         elif word == "end" and stack:
