@@ -75,6 +75,14 @@ def _helps(done) -> list[str]:
     return [f.help or "" for f in done.remaining.findings]
 
 
+def _declined(chart: Path) -> list[str]:
+    """The helps of the findings left by ``--fix`` of a chart that must change nothing."""
+    before = tree(chart)
+    done = _fix(chart)
+    assert tree(chart) == before
+    return _helps(done)
+
+
 # --------------------------------------------------------------------------- configured values
 
 
@@ -617,10 +625,7 @@ def test_a_values_fix_is_verified_with_a_windows_branch_wherever_the_key_is_read
         (chart / "templates" / "web.yaml").write_text(
             WIN_DEPLOYMENT % ("web", '{{- include "web.os" . | nindent 6 }}')
         )
-    before = tree(chart)
-    done = _fix(chart)
-    assert tree(chart) == before
-    (help_,) = _helps(done)
+    (help_,) = _declined(chart)
     assert "fix not applied: with .Values.windows=true (the branch `if .Values.windows`" in help_
     assert "would add seccomp-on-windows-pod" in help_, help_
 
@@ -666,10 +671,7 @@ def test_a_values_fix_is_verified_with_a_subchart_s_windows_branch(tmp_path: Pat
         (chart / "values.yaml").write_text("global:\n  psc: {}\n")
     else:
         (chart / "values.yaml").write_text("sub:\n  podSecurityContext: {}\n")
-    before = tree(chart)
-    done = _fix(chart)
-    assert tree(chart) == before
-    (help_,) = _helps(done)
+    (help_,) = _declined(chart)
     assert "with .Values.sub.windows.enabled=true" in help_, help_
 
 
@@ -743,10 +745,7 @@ def test_a_helper_s_windows_branch_is_taken_with_the_conditions_where_it_is_incl
     (home / "templates" / "_os.tpl").write_text(
         '{{- define "h.os" -}}\n' + helper + "{{- end -}}\n"
     )
-    before = tree(chart)
-    done = _fix(chart)
-    assert tree(chart) == before
-    (help_,) = _helps(done)
+    (help_,) = _declined(chart)
     assert "would add seccomp-on-windows-pod" in help_, help_
 
 
@@ -769,10 +768,8 @@ def test_a_subchart_used_with_and_without_an_alias_is_verified_as_both(tmp_path:
             INCLUDING % "{{- if .Values.windows }}\n      os: {name: windows}\n      {{- end }}"
         ).replace("name: x", "name: {{ .Chart.Name }}")
     )
-    before = tree(chart)
-    done = _fix(chart)
-    assert tree(chart) == before
-    assert any("with .Values.web.windows=true" in h for h in _helps(done)), _helps(done)
+    helps = _declined(chart)
+    assert any("with .Values.web.windows=true" in h for h in helps), helps
 
 
 WIN_IF = "{{- if .Values.windows }}\n" + HELPER_OS + "{{- end }}\n"
