@@ -401,7 +401,7 @@ def _renders(template: str | None, value: str) -> bool:
     """Whether a template's one-line scalar can render ``value`` (an action: any text)."""
     if template is None:
         return False
-    parts = re.split(r"\{\{.*?\}\}", template)
+    parts = _ACTIONS.split(template)
     return re.fullmatch(".*".join(map(re.escape, parts)), value, re.S) is not None
 
 
