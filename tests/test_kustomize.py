@@ -204,7 +204,7 @@ def test_builds_started_ahead_and_never_asked_for_are_stopped(
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     overlays = [str(KUSTOMIZE / "base"), str(KUSTOMIZE / "overlay")]
-    with kustomize_tool.building_ahead(overlays, 2):
+    with kustomize_tool.building_ahead([(o,) for o in overlays], 2):
         _started(pids, 2)
         (folder,) = scratch.iterdir()  # the wrappers' folder: one for each build
         assert len(list(folder.iterdir())) == 2
@@ -269,14 +269,21 @@ def test_a_tool_run_interrupted_while_it_waits_does_not_outlive_it(monkeypatch) 
     [(signal.SIGTERM,), (signal.SIGHUP,), (signal.SIGTERM, signal.SIGTERM, signal.SIGHUP)],
     ids=["TERM", "HUP", "TERM-TERM-HUP"],
 )
-def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Path, signals):
+@pytest.mark.parametrize("shared", [False, True], ids=["alone", "shared"])
+def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(
+    tmp_path: Path, signals, shared: bool
+):
     """SIGTERM or SIGHUP while builds run ahead (more coming while the first is handled, as a
     supervisor sends them) ends every build tool the walk started and removes their wrapper
-    folders, then ends the walk as one of the signals would."""
+    folders, then ends the walk as one of the signals would; the same for one tool run that
+    builds both overlays."""
     tools, pids = _never_ending_build_tool(tmp_path)
     repo = tmp_path / "repo"
     for part in ("a", "b"):  # (two builds: neither includes the other)
         shutil.copytree(KUSTOMIZE / "base", repo / part)
+        if not shared:  # (a field that keeps each alone)
+            with (repo / part / "kustomization.yaml").open("a") as kustomization:
+                kustomization.write("sortOptions: {order: legacy}\n")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
@@ -285,7 +292,7 @@ def test_a_walk_ended_by_a_signal_stops_the_builds_it_started_ahead(tmp_path: Pa
     # (from the repository's folder: it is the root then, wherever the test runs from)
     run = subprocess.Popen([*walk, "."], env=env, cwd=repo, stdout=subprocess.DEVNULL)
     try:
-        _started(pids, 2)
+        _started(pids, 1 if shared else 2)
         for signum in signals:
             with contextlib.suppress(ProcessLookupError):
                 run.send_signal(signum)
@@ -316,7 +323,7 @@ def test_a_signal_while_a_build_starts_waits_until_it_is_recorded(tmp_path: Path
         "        time.sleep(0.01)\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "tool._Building.__init__ = started\n"
-        f"with tool.building_ahead([{str(KUSTOMIZE / 'base')!r}], 1):\n"
+        f"with tool.building_ahead([({str(KUSTOMIZE / 'base')!r},)], 1):\n"
         "    time.sleep(30)\n"
     )
     env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
@@ -1095,9 +1102,11 @@ def test_the_wrapper_kustomization_reads_back_whatever_the_path() -> None:
     import yaml
 
     path = '../we"ird dir/on'
-    text = kustomize_tool.wrapper_kustomization(path, ("kind: Deployment\nmetadata: {name: a}",))
+    text = kustomize_tool.wrapper_kustomization(
+        [path, "../b"], ("kind: Deployment\nmetadata: {name: a}",)
+    )
     data = yaml.safe_load(text)
-    assert data["resources"] == [path]
+    assert data["resources"] == [path, "../b"]
     assert data["patches"] == [{"patch": "kind: Deployment\nmetadata: {name: a}"}]
     assert data["buildMetadata"] == ["originAnnotations", "transformerAnnotations"]
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, run_cli, run_process, tree
 
+from seccomp_lint.sources import sharing
 from seccomp_lint.sources.discover import Discoverer, build_index, missing_dependencies
 from seccomp_lint.sources.files import Input, gather
 
@@ -144,13 +145,19 @@ def test_a_lint_starts_builds_ahead_up_to_its_jobs(
 ) -> None:
     """A walk's lint runs up to --jobs builds at once (kubectl builds the next overlay while
     the output before is read), with the same report; a fix builds each in its turn, after
-    the fix before it (which may have changed a file it reads)."""
+    the fix before it (which may have changed a file it reads). The two overlays share one
+    run, with the same report, unless each is built alone."""
     log = _logged_builds(tmp_path, monkeypatch)
+    together = run_cli(".", "--jobs", "2")
+    assert log.read_text().split().count("start") == 1
+    monkeypatch.setattr(sharing, "RUN_SIZE", 1)  # (each overlay alone)
+    log.write_text("")
     one = run_cli(".", "--jobs", "1")
     assert _most_at_once(log) == 1
     two = run_cli(".", "--jobs", "2")
     assert _most_at_once(log) == 2  # the two overlays
-    assert one.code == two.code == 1 and one.report == two.report
+    assert one.code == two.code == together.code == 1
+    assert one.report == two.report == together.report
     assert reported(two.findings, repo) == marked(repo)
     run_cli(".", "--jobs", "2", "--fix")
     assert _most_at_once(log) == 1

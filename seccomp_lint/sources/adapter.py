@@ -114,9 +114,10 @@ class BuildSource(Protocol):
         """Build (or render) ``directory``, lint the output, map findings to their sources."""
         ...
 
-    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
-        """Within: the builds of ``directories`` may start before :meth:`lint` asks for them,
-        up to ``jobs`` at once (a lint's, which nothing changes the files under)."""
+    def ahead(self, runs: list[tuple[str, ...]], jobs: int) -> AbstractContextManager[None]:
+        """Within: the builds of ``runs`` (directories in the order they are asked for, those
+        that may share one tool run together) may start before :meth:`lint` asks for them, up
+        to ``jobs`` at once (a lint's, which nothing changes the files under)."""
         ...
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:

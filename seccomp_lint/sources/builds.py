@@ -63,8 +63,7 @@ def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> It
     with ExitStack() as started:
         if ahead:
             for kind in dict.fromkeys(p.kind for p in planned):
-                directories = [p.directory for p in planned if p.kind == kind]
-                started.enter_context(adapter(kind).ahead(directories, ahead))
+                started.enter_context(adapter(kind).ahead(_runs(planned, kind), ahead))
         rendered: set[str] = set()  # charts rendered with a values file the config names
         for p in planned:
             build = adapter(p.kind).lint(p.directory, list(p.values), options)
@@ -78,6 +77,15 @@ def lint_planned(planned: list[Planned], options: Options, ahead: int = 0) -> It
                 notice = f"not rendered with its default values alone ({why}); {said}"
                 build.result, build.sources = FileResult(p.directory, notice=notice), ()
             yield build
+
+
+def _runs(planned: list[Planned], kind: str) -> list[tuple[str, ...]]:
+    """The directories of a kind's builds in order, those of one shared run together."""
+    runs: dict[object, list[str]] = {}
+    for p in planned:
+        if p.kind == kind:
+            runs.setdefault(p.directory if p.run is None else p.run, []).append(p.directory)
+    return [tuple(run) for run in runs.values()]
 
 
 def unnamed_builds(walked: list[Planned], named: list[Build]) -> list[Planned]:

@@ -32,6 +32,7 @@ from .files import (
     git_root,
     real_path,
 )
+from .sharing import Names, in_runs, sharing
 from .toolrun import has_helm_sdk, tool_path
 
 HELM, KUSTOMIZE = "helm", "kustomize"  # the build kinds, keys of the adapter registry
@@ -51,6 +52,7 @@ class Planned:
     kind: str
     directory: str
     values: tuple[str, ...] = ()
+    run: int | None = None  # a Kustomize run it shares with the builds of that number
 
 
 @dataclass
@@ -63,6 +65,8 @@ class Kustomization:
     patches: set[str] = field(default_factory=set)
     includes: set[str] = field(default_factory=set)  # directories of kustomizations it builds in
     remote: list[str] = field(default_factory=list)  # resources an offline build cannot fetch
+    shared: bool = True  # may be built with others (:func:`.sharing.sharing`)
+    names: Names | None = None  # the namespace and prefixes it gives, where it marks its objects
 
 
 @dataclass
@@ -133,6 +137,7 @@ def read_kustomization(directory: str, path: str) -> Kustomization:
     data = _load(path)
     data = data if isinstance(data, dict) else {}
     found = Kustomization(directory, component=data.get("kind") == "Component", files={path})
+    found.shared, found.names = sharing(data)
 
     def at(entry: object) -> str | None:
         local = _local(entry)
@@ -380,6 +385,7 @@ class Discoverer:
         plan = RunPlan(plain=[])
         reached: dict[tuple[str, str], Index] = {}
         fallback: dict[tuple[str, str], str] = {}  # build -> why it cannot run
+        overlays: dict[str, tuple[Index, str]] = {}  # an overlay as planned -> index, real path
         held: dict[str, list[tuple[str, str]]] = {}  # input path -> builds reading it
         real: dict[str, str] = {}  # input path -> its real path
         for item in inputs:
@@ -402,6 +408,9 @@ class Discoverer:
             renders = [()] + [(v,) for v in self.chart_values(directory)] if kind == HELM else [()]
             shown = _shown(directory)
             plan.builds += [Planned(kind, shown, tuple(map(_shown, r))) for r in renders]
+            if kind == KUSTOMIZE:
+                overlays[shown] = (index, directory)
+        plan.builds = in_runs(plan.builds, overlays)
         patches = {p for index in self._indexes.values() for p in index.patches()}
         plan.notices += [
             f"{_shown(index.root)} is not in a Git work tree: charts and kustomizations were "

