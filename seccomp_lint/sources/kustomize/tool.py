@@ -220,7 +220,7 @@ class _Ahead:
         key = self.real.get(directory) or real_path(directory)
         if key in self.split:
             return self.split.pop(key)
-        waiting = next((u for u in self.todo if key in u), None)
+        waiting = None if key in self.started else next((u for u in self.todo if key in u), None)
         if waiting is not None:  # (asked for before it started: it starts now)
             self.todo.remove(waiting)
             self._start(waiting)
