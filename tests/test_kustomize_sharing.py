@@ -99,9 +99,10 @@ def _counting_tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _walk(root: Path, log: Path) -> tuple[dict, int]:
-    """The walk's JSON report (two jobs: builds run ahead) and the tool runs it made."""
+    """The walk's JSON report (one job: builds run ahead, one at a time) and the tool runs it
+    made."""
     log.unlink(missing_ok=True)
-    result = run_cli("--jobs", "2", root)
+    result = run_cli("--jobs", "1", root)
     runs = len(log.read_text().splitlines()) if log.exists() else 0
     assert result.report is not None, result.stderr
     return result.report, runs
@@ -205,3 +206,15 @@ def test_a_split_that_cannot_tell_an_objects_overlay_is_refused(tmp_path: Path) 
     real = tuple(real_path(str(root / "overlays" / d)) for d in ("a", "c"))
     data, wrapper = tool._Building(real).result()
     assert by_overlay(data, wrapper, real) is None
+
+
+def test_shared_runs_are_cut_to_keep_the_jobs_busy() -> None:
+    """Sharing saves kubectl's start-up, not the jobs' building side by side: with fewer runs
+    than jobs, the largest are cut in halves, in order."""
+    cut = tool._in_parallel
+    assert cut([("a", "b", "c"), ("d",)], 1) == [("a", "b", "c"), ("d",)]
+    assert cut([("a", "b", "c"), ("d",)], 2) == [("a", "b", "c"), ("d",)]
+    assert cut([("a", "b", "c"), ("d",)], 3) == [("a", "b"), ("c",), ("d",)]
+    assert cut([("a", "b", "c", "d")], 4) == [("a",), ("b",), ("c",), ("d",)]
+    assert cut([("a", "b")], 8) == [("a",), ("b",)]
+    assert cut([], 2) == []

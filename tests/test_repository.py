@@ -148,14 +148,14 @@ def test_a_lint_starts_builds_ahead_up_to_its_jobs(
     the fix before it (which may have changed a file it reads). The two overlays share one
     run, with the same report, unless each is built alone."""
     log = _logged_builds(tmp_path, monkeypatch)
-    together = run_cli(".", "--jobs", "2")
-    assert log.read_text().split().count("start") == 1
-    monkeypatch.setattr(sharing, "RUN_SIZE", 1)  # (each overlay alone)
+    together = run_cli(".", "--jobs", "1")
+    assert log.read_text().split().count("start") == 1  # (one run builds both)
     log.write_text("")
+    two = run_cli(".", "--jobs", "2")
+    assert _most_at_once(log) == 2  # (a run cut in two for the two jobs: the two overlays)
+    monkeypatch.setattr(sharing, "RUN_SIZE", 1)  # (each overlay alone)
     one = run_cli(".", "--jobs", "1")
     assert _most_at_once(log) == 1
-    two = run_cli(".", "--jobs", "2")
-    assert _most_at_once(log) == 2  # the two overlays
     assert one.code == two.code == together.code == 1
     assert one.report == two.report == together.report
     assert reported(two.findings, repo) == marked(repo)

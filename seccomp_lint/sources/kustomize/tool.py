@@ -161,11 +161,12 @@ class _Ahead:
         (:mod:`..sharing`) together."""
         self.real = {d: real_path(d) for run in runs for d in run}  # (as given: the real path)
         seen: set[str] = set()
-        self.todo: deque[tuple[str, ...]] = deque()
+        units: list[tuple[str, ...]] = []
         for run in runs:
             unit = tuple(r for r in dict.fromkeys(self.real[d] for d in run) if r not in seen)
             seen.update(unit)
-            self.todo.extend([unit] if unit else [])
+            units += [unit] if unit else []
+        self.todo = deque(_in_parallel(units, jobs))
         self.jobs = jobs
         self.env = {**os.environ, **OFFLINE}  # (each build's, made once)
         # A started build of each directory (a shared run's under each of its directories), in
@@ -275,6 +276,20 @@ class _Ahead:
     def _remove(self) -> None:
         if self.folder is not None:  # (the wrappers' folders are in it)
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _in_parallel(units: list[tuple[str, ...]], jobs: int) -> list[tuple[str, ...]]:
+    """``units`` with the largest shared runs cut in halves until there are ``jobs`` runs (or
+    nothing left to cut): sharing runs saves each overlay kubectl's start-up, not the jobs'
+    building side by side (eight large overlays in one run would take eight times as long)."""
+    out = list(units)
+    while len(out) < jobs:
+        at = max(range(len(out)), key=lambda i: len(out[i]), default=None)
+        if at is None or len(out[at]) < 2:
+            break
+        half = (len(out[at]) + 1) // 2
+        out[at : at + 1] = [out[at][:half], out[at][half:]]
+    return out
 
 
 _AHEAD: list[_Ahead] = []  # the builds a lint started ahead, while it runs
