@@ -33,6 +33,7 @@ from .sources.adapter import (
     BuildFix,
     FixRun,
     Shared,
+    Spots,
     as_verified_last,
     once_per_spot,
     per_file,
@@ -238,10 +239,8 @@ def _run(request: Request, streams: Streams) -> int:
     found = sources.gather(
         list(request.paths), request.config, request.exclude, request.respect_gitignore, own
     )
-    for path, why in found.errors:
-        # Reported in every format asked for (JSON "failed", SARIF executionSuccessful: false);
-        # the other paths are still linted.
-        state.fail(path, why)
+    for path, why in found.errors:  # (the other paths are still linted)
+        state.fail(path, why)  # (in every format: JSON "failed", SARIF executionSuccessful)
     for path, why in found.notices:
         state.outcome.run.skipped.append((path, why))
         state.say(path, why)
@@ -279,15 +278,16 @@ def _run(request: Request, streams: Streams) -> int:
             _fix_stdin(state, result)
         else:
             _fix_path(state, result)
-    seen: set[tuple] = set()  # a finding several builds report at one source spot: once
+    seen = Spots()  # a finding several builds report at one source spot: once
     for build in named:
         if fixing and not build.result.error:
             _settled(state, build, _fix_build(state, build), seen)
         else:
             for result in per_file(build.result, build.sources):
-                state.collect(once_per_spot(result, seen))
-    if walked:
-        _walked_builds(state, walked, named, seen)
+                state.collect(seen.once(result))
+    _walked_builds(state, walked, named, seen)
+    for result in seen.left():  # (unused suppressions: when every build is in)
+        state.collect(result)
     for ff in state.pending.values():
         state.fixed(ff)
     return _finish(state, from_stdin)
@@ -313,9 +313,7 @@ def _discover(state: _Run, found: sources.Discovery) -> list[Planned]:
     return plan.builds
 
 
-def _walked_builds(
-    state: _Run, walked: list[Planned], named: list[Build], seen: set[tuple]
-) -> None:
+def _walked_builds(state: _Run, walked: list[Planned], named: list[Build], seen: Spots) -> None:
     """The builds a walk found, linted (one also named by --kustomize/--chart is built once, as
     named; a lint starts up to --jobs builds ahead); with --fix each is fixed in turn, linted
     just before its fix stage (an earlier build's fix may have changed a file it shares), a
@@ -335,7 +333,7 @@ def _walked_builds(
     for build, planned in zip(lint_planned(todo, request.options, ahead), todo):
         if request.mode is Mode.LINT or build.result.error or build.result.notice:
             for result in per_file(build.result, build.sources):
-                state.collect(once_per_spot(result, seen))
+                state.collect(seen.once(result))
         else:
             fixed.append((build, _fix_build(state, build, planned.values), planned.values))
     for build, done in as_verified_last(fixed):
@@ -432,7 +430,7 @@ def _fix_build(state: _Run, build: Build, values: tuple[str, ...] | None = None)
     return done
 
 
-def _settled(state: _Run, build: Build, done: BuildFix, seen: set[tuple]) -> None:
+def _settled(state: _Run, build: Build, done: BuildFix, seen: Spots) -> None:
     """Count what a build's fix stage fixed and report what it left. One fix in a source file
     may fix several objects of the build (a base in three overlays): counted as the report
     counts them, once per source spot across the builds."""
@@ -440,7 +438,7 @@ def _settled(state: _Run, build: Build, done: BuildFix, seen: set[tuple]) -> Non
     after = once_per_spot(done.remaining, set()).findings
     state.outcome.fixed += resolved(before, after, state.muted)
     for result in per_file(done.remaining, build.sources):
-        state.collect(once_per_spot(result, seen))
+        state.collect(seen.once(result))
 
 
 def _notes(state: _Run) -> TextIO:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import TESTS, run_process
@@ -230,3 +231,86 @@ def test_a_fix_that_leaves_a_suppression_stale_removes_it_in_the_same_run(
     assert "Found 1 finding (1 fixed, 0 remaining)" in fixed.stdout
     expected = golden / "unused-suppression-after-migration.out.yaml"
     assert pod.read_bytes() == expected.read_bytes()
+
+
+# --------------------------------------------------------------------------- through builds
+
+_BASE_WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations:
+        ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "strace sidecar, SEC-1"
+    spec:
+      securityContext:
+        seccompProfile:
+          type: Unconfined
+      containers:
+      - name: main
+        image: nginx
+"""
+_PATCHED_AWAY = """namespace: b
+resources: [../base]
+patches:
+- patch: |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      template:
+        spec:
+          securityContext:
+            seccompProfile: {type: RuntimeDefault}
+"""
+
+
+def _overlays(root: Path, keep: bool) -> Path:
+    """A base whose annotation excuses its Unconfined profile; overlay b patches the profile
+    away (the annotation excuses nothing there); overlay a, when ``keep``, still needs it."""
+    (root / ".git").mkdir(parents=True)
+    (root / "base").mkdir()
+    (root / "base" / "web.yaml").write_text(_BASE_WEB)
+    (root / "base" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (root / "b").mkdir()
+    (root / "b" / "kustomization.yaml").write_text(_PATCHED_AWAY)
+    if keep:
+        (root / "a").mkdir()
+        (root / "a" / "kustomization.yaml").write_text("namespace: a\nresources: [../base]\n")
+    return root
+
+
+def _walk(root: Path, *args: str):
+    done = run_process("--format", "json", *args, ".", cwd=root, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return done
+
+
+def test_an_annotation_one_overlay_needs_is_not_unused_for_another(tmp_path: Path) -> None:
+    """A base's annotation that one overlay still needs is used, although another overlay
+    patches the value it excuses away: not reported, and --fix neither removes it nor patches
+    it away in the other overlay."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    done = _walk(root)
+    assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
+    fixed = _walk(root, "--fix")
+    assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, [])
+    assert (root / "base" / "web.yaml").read_text() == _BASE_WEB
+    assert sorted(p.name for p in (root / "b").iterdir()) == ["kustomization.yaml"]
+
+
+def test_an_annotation_no_overlay_needs_is_reported_where_the_base_writes_it(
+    tmp_path: Path,
+) -> None:
+    root = _overlays(tmp_path / "repo", keep=False)
+    (found,) = json.loads(_walk(root).stdout)["findings"]
+    assert (found["rule"], found["path"], found["line"], found["column"]) == (
+        "unused-suppression",
+        "base/web.yaml",
+        11,
+        9,
+    )

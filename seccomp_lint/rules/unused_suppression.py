@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 
 from ..edit.edits import Context, NoFix, Plan, remove
-from ..model.data import FixSpec, Level, Severity
+from ..model.data import Finding, FixSpec, Level, Severity
 from ..model.workloads import PodTemplate
 from ..text.suppressions import COMMENT, Suppression
 from .base import PersonDecides, Problem, RuleType, safe
@@ -78,6 +78,15 @@ FIX_NOTE = ""
 FIX_ORDER = 10
 
 
+def unused_rules(f: Finding) -> tuple[str, ...]:
+    """The rule ids an unused-suppression finding says its suppression names."""
+    named = (f.setting or "").removeprefix(_SETTING)
+    return tuple(rule.strip() for rule in named.split(",")) if named else ()
+
+
+_SETTING = "suppression "  # (a finding's setting: this, then the rule ids it names)
+
+
 def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> Iterator[Problem]:
     """One problem per unused suppression annotation, one per comment naming its unused ids
     (``found``: the suppressions that apply and suppressed nothing)."""
@@ -89,7 +98,7 @@ def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> 
                 position=(s.line, s.column),
                 message=f"unused suppression: {s.rule} reports nothing in this object",
                 help="remove the annotation",
-                where=f"suppression {s.rule}",
+                where=f"{_SETTING}{s.rule}",
                 suppressions=(s,),
             )
         else:
@@ -103,7 +112,7 @@ def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> 
             position=(line, column),
             message=f"unused suppression: {ids} {verb} nothing on this line or the next",
             help=f"remove {ids} from the comment",
-            where=f"suppression {ids}",
+            where=f"{_SETTING}{ids}",
             suppressions=tuple(group),
         )
 

@@ -19,7 +19,9 @@ from typing import Generic, Protocol, TypeVar
 
 from ..fix.fixes import FileFix
 from ..lint.linter import FileResult
-from ..model.data import Finding, Options
+from ..model.data import Finding, Options, Suppressed
+from ..rules import UNUSED
+from ..rules.unused_suppression import unused_rules
 from .discover import Discoverer
 from .files import real_path
 
@@ -147,6 +149,43 @@ def as_verified_last(
                 done.remaining = replace(done.remaining, findings=kept)
         out.append((build, done))
     return out
+
+
+@dataclass
+class Spots:
+    """What a run's builds reported, each finding once per source spot (:func:`once_per_spot`),
+    their unused-suppression findings held back until every build is in: an annotation in a
+    file several builds read (a base) is unused only where no build's finding was suppressed
+    by it (one overlay patches the value it excuses away, another still needs it)."""
+
+    seen: set[tuple] = field(default_factory=set)
+    used: set[tuple] = field(default_factory=set)  # (rule, kind, namespace, name) as written
+    held: list[Finding] = field(default_factory=list)
+
+    def once(self, result: FileResult) -> FileResult:
+        """``result`` less the findings reported already, and its unused suppressions."""
+        for f in result.findings:
+            if f.suppressed is Suppressed.ANNOTATION and f.at_source is not None:
+                self.used.add((f.rule, *_written(f)))
+        kept = once_per_spot(result, self.seen)
+        held = [f for f in kept.findings if f.rule == UNUSED.ID]
+        if not held:
+            return kept
+        self.held += held
+        return replace(kept, findings=[f for f in kept.findings if f.rule != UNUSED.ID])
+
+    def left(self) -> list[FileResult]:
+        """The unused suppressions held back that no build used, by file."""
+        by_path: dict[str, list[Finding]] = {}
+        for f in self.held:
+            if not any((rule, *_written(f)) in self.used for rule in unused_rules(f)):
+                by_path.setdefault(f.path, []).append(f)
+        return [FileResult(path, found) for path, found in by_path.items()]
+
+
+def _written(f: Finding) -> tuple[str | None, str | None, str | None]:
+    obj = f.at_source
+    return (obj.kind, obj.namespace, obj.name) if obj is not None else (None, None, None)
 
 
 def once_per_spot(result: FileResult, seen: set[tuple]) -> FileResult:

@@ -17,16 +17,20 @@ offending field's path. Objects made by a generator are reported at the kustomiz
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ...lint.linter import FileResult, lint_bytes, lint_part
 from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
+from ...rules import UNUSED
+from ...rules.unused_suppression import unused_rules
 from ...sources.toolrun import ToolError
 from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
 from ...text.streams import Part, has_bom, json_file
+from ...text.suppressions import ANNOTATION
 from ..adapter import Mapped
 from ..discover import KUSTOMIZATION_FILES
 from ..files import real_path
@@ -196,17 +200,18 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     applied = [ctx.patches(k) for k in patched_in]
     from .patches import find_site  # (the seam above)
 
-    # The namespaces it had on the way: its source's, each namespace: step's, the built one;
-    # any, when a namespace step moved it from an object not known.
+    # Its namespaces on the way (source's, namespace: steps', built); any, from an unknown one.
     known: set[str | None] = set()
     if obj is not None or not b.origin.renamespaced:
         known = {b.namespace, obj.namespace if obj else b.namespace, *ctx.renames.namespaces(b)}
-    site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     object_line = obj.line if obj is not None else None
     at_source = Source(shown, object_line)
     # (keyed, in baselines and fingerprints, by the object as its resource file writes it:
     # the same whichever overlay built it first)
     written = ObjectRef(obj.kind, obj.name, obj.namespace, max(obj.document, 0)) if obj else None
+    if obj is not None and (spot := _annotation_at(path, obj, f)) is not None:
+        return Mapped(_at(f, shown, *spot).changed(written=written), f, InSource(b, obj))
+    site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     if site is not None:
         patch = site.patch
         at = _at(f, ctx.shown(patch.file), site.line, site.column, source=at_source)
@@ -228,6 +233,29 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     line = ctx.key_line(where, "patches") if patched_in else (object_line or 1)
     at = _at(f, ctx.shown(where), line, 1, source=at_source).changed(written=written)
     return Mapped(at, f, InSource(b, obj))
+
+
+def _annotation_at(path: str, obj: SourceObject, f: Finding) -> tuple[int, int] | None:
+    """Where the resource file writes the annotation an unused-suppression finding is about,
+    within its object's document (line and column, 1-based), which is where it is reported;
+    None for another finding, or an annotation the file does not write (a patch's,
+    ``commonAnnotations``)."""
+    if f.rule != UNUSED.ID or len(rules := unused_rules(f)) != 1:
+        return None
+    key = re.compile(rf"""^(\s*)(["']?){re.escape(ANNOTATION + rules[0])}\2\s*:""")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for number in range(max(obj.line, 1), len(lines) + 1):
+        line = lines[number - 1]
+        if number > obj.line and line.startswith("---"):
+            return None  # (the next document)
+        found = key.match(line)
+        if found:
+            return number, len(found.group(1)) + 1
+    return None
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:

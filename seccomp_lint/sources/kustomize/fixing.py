@@ -25,7 +25,7 @@ from ...fix.fixes import applicable
 from ...fix.stage import Stage, Written
 from ...lint.linter import FileResult
 from ...model.data import Applicability, Change
-from ...rules import BY_ID
+from ...rules import BY_ID, UNUSED
 from ..adapter import BuildFix, FixRun, Mapped
 from ..files import git_root
 from .adapter import KustomizeBuild
@@ -265,6 +265,8 @@ class _Fixing:
             m
             for m in self.mapped
             if self.wanted(m)
+            and m.finding.rule != UNUSED.ID  # (removed where it is written, or left: a patch
+            # of the overlay would hide it in this build while the others still read it)
             and built_identity(m) not in done
             and ((m.ref.edit_file is None and m.ref.site is None) or built_identity(m) in retry)
         ]
