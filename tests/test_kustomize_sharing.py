@@ -218,3 +218,23 @@ def test_shared_runs_are_cut_to_keep_the_jobs_busy() -> None:
     assert cut([("a", "b", "c", "d")], 4) == [("a",), ("b",), ("c",), ("d",)]
     assert cut([("a", "b")], 8) == [("a",), ("b",)]
     assert cut([], 2) == []
+
+
+def test_overlays_that_only_renamespace_a_cluster_scoped_object_do_not_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A namespace does not tell cluster-scoped objects apart: overlays of a base with a
+    ClusterRole that differ only in their namespace would output it twice (the run fails, then
+    each is built alone: one run more than none shared), so the plan keeps them apart."""
+    k = "kustomization.yaml"
+    role = (
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n"
+    )
+    files = {f"base/{k}": "resources: [web.yaml, role.yaml]\n", "base/role.yaml": role}
+    files["base/web.yaml"] = _deployment("web")
+    for name in ("dev", "prod", "test"):
+        files[f"{name}/{k}"] = f"namespace: {name}\nresources: [../base]\n"
+    root = _write(tmp_path / "repo", files)
+    log = _counting_tool(tmp_path, monkeypatch)
+    shared, runs = _walk(root, log)
+    assert runs == 3 and len(shared["findings"]) == 1 and not shared["summary"]["failed"]

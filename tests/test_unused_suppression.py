@@ -314,3 +314,45 @@ def test_an_annotation_no_overlay_needs_is_reported_where_the_base_writes_it(
         11,
         9,
     )
+
+
+_STALE_COMMENT = _BASE_WEB.replace(
+    "      annotations:\n"
+    '        ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "strace sidecar, SEC-1"\n',
+    "",
+).replace(
+    "          type: Unconfined\n",
+    "          # seccomp-lint: ignore[unconfined-seccomp-profile] strace, SEC-2\n"
+    "          type: RuntimeDefault\n",
+)
+
+
+def test_a_stale_comment_in_a_base_is_reported_once_and_removed_there(tmp_path: Path) -> None:
+    """Comments do not survive a build: a base's comment that suppresses nothing in the base is
+    unused in every overlay. A walk reports it once, at its hash; --fix removes its line."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    (root / "base" / "web.yaml").write_text(_STALE_COMMENT)
+    (found,) = json.loads(_walk(root).stdout)["findings"]
+    assert (found["rule"], found["path"], found["line"], found["column"]) == (
+        "unused-suppression",
+        "base/web.yaml",
+        13,
+        11,
+    )
+    fixed = _walk(root, "--fix")
+    assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
+    lines = _STALE_COMMENT.splitlines(keepends=True)
+    assert (root / "base" / "web.yaml").read_text() == "".join(lines[:12] + lines[13:])
+
+
+def test_a_comment_the_base_uses_is_not_unused_through_an_overlay(tmp_path: Path) -> None:
+    root = _overlays(tmp_path / "repo", keep=False)
+    used = _BASE_WEB.replace(
+        "          type: Unconfined\n",
+        "          # seccomp-lint: ignore[unconfined-seccomp-profile] strace, SEC-2\n"
+        "          type: Unconfined\n",
+    )
+    (root / "base" / "web.yaml").write_text(used)
+    # (the annotation is unused in b's build; the comment is used by the base's own lint)
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["rule"], f["line"]) for f in found] == [("unused-suppression", 11)]

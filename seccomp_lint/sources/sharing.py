@@ -13,8 +13,9 @@ of a build, and what it refuses:
   ``sortOptions`` are read only there, and Helm charts need a tool: an overlay with any field but
   :data:`SHARED_KEYS` in any kustomization it reaches is built alone;
 * two overlays that output an object with the same kind, namespace and name fail the build: each
-  is then built alone (and overlays that give their objects the same namespace and prefixes are
-  not put together where they read a file in common).
+  is then built alone (and overlays that read a file in common and give their objects the same
+  prefixes are not put together where they also give the same namespace, or where a file they
+  share holds a cluster-scoped object, which a namespace does not tell apart).
 
 Each object of the output is told to its overlay by its transformations annotation: Kustomize
 records every transformer a kustomization configures on every object of that kustomization,
@@ -25,6 +26,7 @@ every object it outputs with its own folder. An overlay without one is built alo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -106,11 +108,67 @@ def shareable(index: Index, directory: str) -> Names | None:
     return k.names
 
 
+def _clash(
+    names: Names, members: frozenset[str], n: Names, m: frozenset[str], cluster: dict[str, bool]
+) -> bool:
+    """Whether two overlays may output an object of one id: they read a file in common and
+    give their objects the same prefixes, and the same namespace or a cluster-scoped object
+    is among what they share (a namespace does not tell those apart)."""
+    if names[1:] != n[1:] or not (common := members & m):
+        return False
+    return names[0] == n[0] or any(_holds_cluster_scoped(f, cluster) for f in common)
+
+
+def _holds_cluster_scoped(path: str, seen: dict[str, bool]) -> bool:
+    if path not in seen:
+        try:
+            with open(path, "rb") as handle:
+                kinds = _KIND.findall(handle.read())
+        except OSError:
+            kinds = []
+        seen[path] = any(k.decode("ascii") in CLUSTER_SCOPED for k in kinds)
+    return seen[path]
+
+
+_KIND = re.compile(rb"""^kind:[ \t]*["']?([A-Za-z]+)""", re.MULTILINE)  # (an object's own)
+# Kubernetes' own cluster-scoped kinds (a custom one, ClusterIssuer say, is found by the build
+# failing: each overlay is then built alone).
+CLUSTER_SCOPED = frozenset(
+    {
+        "APIService",
+        "CSIDriver",
+        "CSINode",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+    }
+)
+
+
 def in_runs(builds: list[Planned], overlays: Mapping[str, tuple[Index, str]]) -> list[Planned]:
     """``builds`` with the overlays that may share a run numbered by their run (in order, up
     to :data:`RUN_SIZE` a run); ``overlays``: a Kustomize build's directory as planned -> its
     index and real path. An overlay that shares nothing is left alone."""
     runs: list[list[tuple[int, frozenset[str], Names]]] = []
+    cluster: dict[str, bool] = {}  # a file -> whether it holds a cluster-scoped object
     for at, p in enumerate(builds):
         index, directory = overlays.get(p.directory, (None, ""))
         names = shareable(index, directory) if index is not None else None
@@ -118,7 +176,7 @@ def in_runs(builds: list[Planned], overlays: Mapping[str, tuple[Index, str]]) ->
             continue
         members = index.members(directory) if index is not None else frozenset()
         run = runs[-1] if runs else []
-        clash = any(n == names and m & members for _, m, n in run)
+        clash = any(_clash(names, members, n, m, cluster) for _, m, n in run)
         if not run or clash or len(run) >= RUN_SIZE:
             runs.append(run := [])
         run.append((at, members, names))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...lint.linter import FileResult, lint_bytes, lint_part
 from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
-from ...rules import UNUSED
+from ...rules import UNUSED, enabled
 from ...rules.unused_suppression import unused_rules
 from ...sources.toolrun import ToolError
 from ...text.documents import text
@@ -92,7 +92,7 @@ class SourceFiles:
     wrapper: str
     options: Options
     renames: Renames = field(default_factory=Renames)
-    _linted: dict[str, SourceFile] = field(default_factory=dict)
+    linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
     _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
     _shown: dict[str, str] = field(default_factory=dict)
@@ -106,13 +106,13 @@ class SourceFiles:
 
     def lint_source(self, path: str) -> SourceFile:
         """A source file's findings (suppressed ones flagged) and its objects, indexed."""
-        if path not in self._linted:
+        if path not in self.linted:
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError:
-                self._linted[path] = SourceFile([])
-                return self._linted[path]
+                self.linted[path] = SourceFile([])
+                return self.linted[path]
             options = self.options
             key = (path, self.shown(path), options)
             seen = _LINTED.get(key)
@@ -126,8 +126,8 @@ class SourceFiles:
                 seen = _LINTED[key] = (data, source)
                 while len(_LINTED) > _LINTED_MAX:
                     del _LINTED[next(iter(_LINTED))]
-            self._linted[path] = seen[1]
-        return self._linted[path]
+            self.linted[path] = seen[1]
+        return self.linted[path]
 
     def patches(self, kustomization: str) -> Patches:
         """A kustomization's patches, indexed."""
@@ -320,6 +320,7 @@ def lint_built(
         else:
             raw = lint_bytes(data, shown, options)
             mapped = [map_finding(f, ctx, built) for f in raw.findings]
+        mapped += _stale_comments(built, ctx)
     except ToolContractError as exc:  # an output the mapping cannot follow: the build failed
         return FileResult(directory, error=f"kustomize build of {directory}: {exc}"), [], []
     result = FileResult(
@@ -327,6 +328,45 @@ def lint_built(
     )
     result.size, result.declared = len(data), raw.declared
     return result, mapped, built
+
+
+def _stale_comments(built: list[Built], ctx: SourceFiles) -> list[Mapped[InSource]]:
+    """The suppression comments of the resource files the build read that suppress nothing in
+    the file: no build output has comments, and a built object's finding is suppressed by one
+    only where the file's own lint suppresses it, so a comment unused there is unused in every
+    build that reads the file (``unused-suppression``, fixed in the file)."""
+    if UNUSED not in enabled(ctx.options):
+        return []
+    out = []
+    for path in dict.fromkeys(b.origin.path for b in built if b.origin.path is not None):
+        if path not in ctx.linted and not _mentions(path, b"seccomp-lint:"):
+            continue  # (a file no lint of the build read, with no comment to judge)
+        source = ctx.lint_source(path)
+        for f in source.findings:
+            if f.rule == UNUSED.ID and f.suppressed is None and _comment_at(path, f):
+                edit = InSource(source_finding=f, edit_file=path, edit_identity=f.identity)
+                out.append(Mapped(f, f, edit))
+    return out
+
+
+def _mentions(path: str, marker: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return marker in handle.read()
+    except OSError:
+        return False
+
+
+def _comment_at(path: str, f: Finding) -> bool:
+    """Whether a finding of a file is at a comment (``#``) of that file."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number == f.line:
+                    return line[f.column - 1 : f.column] == "#"
+    except OSError:
+        pass
+    return False
 
 
 def _lint_output(
