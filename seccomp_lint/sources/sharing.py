@@ -34,33 +34,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .discover import Index, Planned
 
-# The kustomization fields whose effect stays within the kustomization's own objects.
-SHARED_KEYS = frozenset(
-    {
-        "apiVersion",
-        "kind",
-        "metadata",
-        "resources",
-        "bases",
-        "components",
-        "namespace",
-        "namePrefix",
-        "nameSuffix",
-        "commonLabels",
-        "labels",
-        "commonAnnotations",
-        "images",
-        "replicas",
-        "patches",
-        "patchesStrategicMerge",
-        "patchesJson6902",
-        "replacements",
-        "configMapGenerator",
-        "secretGenerator",
-        "generatorOptions",
-        "buildMetadata",
-    }
-)
 # The fields that configure a transformer, which Kustomize records on every object.
 STAMPS = (
     "namespace",
@@ -76,7 +49,25 @@ STAMPS = (
     "patchesJson6902",
     "replacements",
 )
+# The kustomization fields whose effect stays within the kustomization's own objects.
+SHARED_KEYS = frozenset(STAMPS) | {
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "components",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "buildMetadata",
+}
 RUN_SIZE = 8  # overlays in one run at most: runs start --jobs at once, the first ones early
+# Kustomize's time grows with the square of a run's objects (~2 us a pair: bench/RESULTS.md,
+# one file of 500 / 1,000 / 2,000 objects 0.6 / 2.1 / 8.6 s) while a run's start-up is ~0.1 s:
+# an overlay of n objects joins a run of N while N * n stays under this (one with n * n over
+# it is built alone): sharing pays among small overlays only.
+PAIRS = 10_000
 
 Names = tuple[str, str, str]  # what an overlay names its objects: namespace, prefix, suffix
 
@@ -108,29 +99,68 @@ def shareable(index: Index, directory: str) -> Names | None:
     return k.names
 
 
+def in_runs(builds: list[Planned], overlays: Mapping[str, tuple[Index, str]]) -> list[Planned]:
+    """``builds`` with the overlays that may share a run numbered by their run (in order, up
+    to :data:`RUN_SIZE` a run, while it stays small: :data:`PAIRS`); ``overlays``: a Kustomize
+    build's directory as planned -> its index and real path. An overlay that shares nothing is
+    left alone."""
+    runs: list[list[tuple[int, frozenset[str], Names, int]]] = []
+    files = _Files()
+    for at, p in enumerate(builds):
+        index, directory = overlays.get(p.directory, (None, ""))
+        names = shareable(index, directory) if index is not None else None
+        if names is None or index is None:
+            continue
+        members = index.members(directory)
+        objects = sum(files(path)[0] for path in members)
+        if objects * objects > PAIRS:
+            continue  # (alone: too large to gain from sharing)
+        run = runs[-1] if runs else []
+        clash = any(_clash(names, members, n, m, files) for _, m, n, _ in run)
+        if clash or len(run) >= RUN_SIZE or sum(o for *_, o in run) * objects > PAIRS:
+            run = []
+        if not run:
+            runs.append(run)
+        run.append((at, members, names, objects))
+    out = list(builds)
+    for number, run in enumerate(r for r in runs if len(r) > 1):
+        for at, *_ in run:
+            out[at] = replace(out[at], run=number)
+    return out
+
+
 def _clash(
-    names: Names, members: frozenset[str], n: Names, m: frozenset[str], cluster: dict[str, bool]
+    names: Names, members: frozenset[str], n: Names, m: frozenset[str], files: _Files
 ) -> bool:
     """Whether two overlays may output an object of one id: they read a file in common and
     give their objects the same prefixes, and the same namespace or a cluster-scoped object
     is among what they share (a namespace does not tell those apart)."""
     if names[1:] != n[1:] or not (common := members & m):
         return False
-    return names[0] == n[0] or any(_holds_cluster_scoped(f, cluster) for f in common)
+    return names[0] == n[0] or any(files(f)[1] for f in common)
 
 
-def _holds_cluster_scoped(path: str, seen: dict[str, bool]) -> bool:
-    if path not in seen:
-        try:
-            with open(path, "rb") as handle:
-                kinds = _KIND.findall(handle.read())
-        except OSError:
-            kinds = []
-        seen[path] = any(k.decode("ascii") in CLUSTER_SCOPED for k in kinds)
-    return seen[path]
+class _Files:
+    """What the plan reads of a file, once: how many objects it may hold (its ``kind:`` lines,
+    a List's items' too: more, never fewer), and whether one is cluster-scoped."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[int, bool]] = {}
+
+    def __call__(self, path: str) -> tuple[int, bool]:
+        if path not in self.seen:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            own = (k.decode("ascii") for k in _KIND.findall(data))
+            self.seen[path] = (len(_ANY_KIND.findall(data)), any(k in CLUSTER_SCOPED for k in own))
+        return self.seen[path]
 
 
 _KIND = re.compile(rb"""^kind:[ \t]*["']?([A-Za-z]+)""", re.MULTILINE)  # (an object's own)
+_ANY_KIND = re.compile(rb"^[ \t-]*kind:", re.MULTILINE)
 # Kubernetes' own cluster-scoped kinds (a custom one, ClusterIssuer say, is found by the build
 # failing: each overlay is then built alone).
 CLUSTER_SCOPED = frozenset(
@@ -161,27 +191,3 @@ CLUSTER_SCOPED = frozenset(
         "VolumeAttachment",
     }
 )
-
-
-def in_runs(builds: list[Planned], overlays: Mapping[str, tuple[Index, str]]) -> list[Planned]:
-    """``builds`` with the overlays that may share a run numbered by their run (in order, up
-    to :data:`RUN_SIZE` a run); ``overlays``: a Kustomize build's directory as planned -> its
-    index and real path. An overlay that shares nothing is left alone."""
-    runs: list[list[tuple[int, frozenset[str], Names]]] = []
-    cluster: dict[str, bool] = {}  # a file -> whether it holds a cluster-scoped object
-    for at, p in enumerate(builds):
-        index, directory = overlays.get(p.directory, (None, ""))
-        names = shareable(index, directory) if index is not None else None
-        if names is None:
-            continue
-        members = index.members(directory) if index is not None else frozenset()
-        run = runs[-1] if runs else []
-        clash = any(_clash(names, members, n, m, cluster) for _, m, n in run)
-        if not run or clash or len(run) >= RUN_SIZE:
-            runs.append(run := [])
-        run.append((at, members, names))
-    out = list(builds)
-    for number, run in enumerate(r for r in runs if len(r) > 1):
-        for at, _, _ in run:
-            out[at] = replace(out[at], run=number)
-    return out
