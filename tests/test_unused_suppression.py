@@ -356,3 +356,24 @@ def test_a_comment_the_base_uses_is_not_unused_through_an_overlay(tmp_path: Path
     # (the annotation is unused in b's build; the comment is used by the base's own lint)
     found = json.loads(_walk(root).stdout)["findings"]
     assert [(f["rule"], f["line"]) for f in found] == [("unused-suppression", 11)]
+
+
+def test_an_annotation_used_in_one_base_does_not_hide_a_stale_one_in_another(
+    tmp_path: Path,
+) -> None:
+    """Two applications' bases write a Deployment of one name (their overlays set the
+    namespace): the annotation one of them uses says nothing of the other's."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    for app, kind in (("app1", "Unconfined"), ("app2", "RuntimeDefault")):
+        (root / app / "base").mkdir(parents=True)
+        text = _BASE_WEB.replace("type: Unconfined", f"type: {kind}")
+        (root / app / "base" / "web.yaml").write_text(text)
+        (root / app / "base" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+        (root / app / "prod").mkdir()
+        overlay = f"namespace: {app}\nresources: [../base]\n"
+        (root / app / "prod" / "kustomization.yaml").write_text(overlay)
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["rule"], f["path"], f["line"]) for f in found] == [
+        ("unused-suppression", "app2/base/web.yaml", 11)
+    ]

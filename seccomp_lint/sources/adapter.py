@@ -159,7 +159,7 @@ class Spots:
     by it (one overlay patches the value it excuses away, another still needs it)."""
 
     seen: set[tuple] = field(default_factory=set)
-    used: set[tuple] = field(default_factory=set)  # (rule, kind, namespace, name) as written
+    used: set[tuple] = field(default_factory=set)  # (rule, file, kind, namespace, name)
     held: list[Finding] = field(default_factory=list)
 
     def once(self, result: FileResult) -> FileResult:
@@ -183,9 +183,11 @@ class Spots:
         return [FileResult(path, found) for path, found in by_path.items()]
 
 
-def _written(f: Finding) -> tuple[str | None, str | None, str | None]:
+def _written(f: Finding) -> tuple[str, str | None, str | None, str | None]:
+    """The resource file that writes a build finding's object, and the object as written."""
     obj = f.at_source
-    return (obj.kind, obj.namespace, obj.name) if obj is not None else (None, None, None)
+    where = os.path.abspath(f.source.path if f.source is not None else f.path)
+    return (where, *((obj.kind, obj.namespace, obj.name) if obj else (None, None, None)))
 
 
 def once_per_spot(result: FileResult, seen: set[tuple]) -> FileResult:
