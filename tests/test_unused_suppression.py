@@ -377,3 +377,28 @@ def test_an_annotation_used_in_one_base_does_not_hide_a_stale_one_in_another(
     assert [(f["rule"], f["path"], f["line"]) for f in found] == [
         ("unused-suppression", "app2/base/web.yaml", 11)
     ]
+
+
+def test_fix_removes_a_stale_annotation_that_is_its_objects_only_one(tmp_path: Path) -> None:
+    """The build adds annotations of its own: an object left with those alone shows none, which
+    the rebuild check took for a change beyond the fix (review 13b F-A)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    text = _BASE_WEB.replace("type: Unconfined", "type: RuntimeDefault")
+    stale = (
+        '  annotations:\n    ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "x, SEC-1"\n'
+    )
+    moved = text.replace(
+        "      annotations:\n"
+        '        ignore-check.seccomp-lint.io/unconfined-seccomp-profile: "strace sidecar, SEC-1"\n',
+        "",
+    ).replace("  name: web\n", "  name: web\n" + stale, 1)
+    (root / "base" / "web.yaml").write_text(moved)
+    (found,) = json.loads(_walk(root).stdout)["findings"]
+    assert (found["rule"], found["path"], found["line"]) == (
+        "unused-suppression",
+        "base/web.yaml",
+        6,
+    )
+    fixed = _walk(root, "--fix")
+    assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
+    assert (root / "base" / "web.yaml").read_text() == moved.replace(stale, "")

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from ...edit import writer
 from ...edit.edits import NoFix
-from ...edit.splices import Rejected, changed_exactly
+from ...edit.splices import Rejected
 from ...fix.fixes import applicable
 from ...fix.stage import Stage, Written
 from ...lint.linter import FileResult
@@ -32,6 +32,7 @@ from .adapter import KustomizeBuild
 from .build import Built, InSource, kustomization_of, lint_built
 from .overlay import (
     built_data,
+    changed_as_built,
     new_patch_name,
     owned,
     patch_text,
@@ -354,8 +355,8 @@ def _differing(
     planned in them (by document); every document when their number differs."""
     if len(before) != len(after):
         return list(range(max(len(before), len(after))))
-    return [
-        i
-        for i, (old, new) in enumerate(zip(before, after))
-        if changed_exactly(built_data(old), built_data(new), changes.get(i, [])) is not None
-    ]
+    out = []
+    for i, (old, new) in enumerate(zip(before, after)):
+        if not changed_as_built(built_data(old), built_data(new), changes.get(i, [])):
+            out.append(i)
+    return out

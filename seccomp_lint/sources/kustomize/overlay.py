@@ -21,9 +21,9 @@ import os
 from yaml.nodes import MappingNode
 
 from ...edit.edits import Context, NoFix, append_item
-from ...edit.splices import Rejected, apply_edits, parse_data, verify
+from ...edit.splices import Rejected, apply_edits, changed_exactly, parse_data, verify
 from ...edit.writer import unwritable
-from ...model.data import Applicability, Edit, Fix
+from ...model.data import Applicability, Change, ChangeOp, Edit, Fix
 from ...text.documents import parse_stream
 from .origin import ORIGIN, TRANSFORMATIONS, Built
 
@@ -90,3 +90,25 @@ def built_data(b: Built) -> object:
         if not notes:
             del meta["annotations"]
     return value
+
+
+def changed_as_built(old: object, new: object, changes: list[Change]) -> bool:
+    """Whether a built object's data ``new`` is ``old`` with exactly ``changes`` made (both as
+    :func:`built_data` gives them)."""
+    return changed_exactly(old, new, _emptied(old, changes)) is None
+
+
+_ANNOTATIONS = ("metadata", "annotations")
+
+
+def _emptied(data: object, changes: list[Change]) -> list[Change]:
+    """``changes``, and the object's annotations deleted where they delete each of its own:
+    the build adds annotations of its own, and an object left with those alone shows none
+    (:func:`built_data`), where the file leaves an empty map or none."""
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    notes = meta.get("annotations") if isinstance(meta, dict) else None
+    deleted = [c for c in changes if c.op is ChangeOp.DELETE and c.path[:-1] == _ANNOTATIONS]
+    if isinstance(notes, dict) and notes and set(notes) <= {c.path[-1] for c in deleted}:
+        # (one change for the lot: each is checked against the object as it was before)
+        return [c for c in changes if c not in deleted] + [Change(ChangeOp.DELETE, _ANNOTATIONS)]
+    return changes

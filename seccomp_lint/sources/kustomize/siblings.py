@@ -24,7 +24,7 @@ from ...model.data import Change, Identity, Options
 from ..adapter import Mapped
 from ..discover import read_kustomization
 from .build import Built, InSource, lint_built
-from .overlay import built_data
+from .overlay import built_data, changed_as_built
 
 KMapped = Mapped[InSource]
 Linted = tuple[FileResult, list[KMapped], list[Built]]
@@ -156,7 +156,7 @@ def _unintended(
         if changed_exactly(old_data, new_data, []) is None:
             continue
         plans = _plans(new, standing, feeds)
-        if not any(changed_exactly(old_data, new_data, p) is None for p in plans):
+        if not any(changed_as_built(old_data, new_data, p) for p in plans):
             out.append((i, f"the built {new.kind}/{new.name} differs by more than the fix"))
     return out
 
