@@ -286,7 +286,7 @@ def _run(request: Request, streams: Streams) -> int:
             for result in per_file(build.result, build.sources):
                 state.collect(seen.once(result))
     _walked_builds(state, walked, named, seen)
-    for result in seen.left():  # (unused suppressions: when every build is in)
+    for result in seen.left(state.discoverer, walked, named):  # (when every build is in)
         state.collect(result)
     for ff in state.pending.values():
         state.fixed(ff)

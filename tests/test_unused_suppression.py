@@ -402,3 +402,86 @@ def test_fix_removes_a_stale_annotation_that_is_its_objects_only_one(tmp_path: P
     fixed = _walk(root, "--fix")
     assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
     assert (root / "base" / "web.yaml").read_text() == moved.replace(stale, "")
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    (root / ".git").mkdir(parents=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+_KEY = "ignore-check.seccomp-lint.io/unconfined-seccomp-profile"
+_TO_DEFAULT = _PATCHED_AWAY.split("- patch: |\n")[1].replace("\n    ", "\n")[4:]
+
+
+def test_an_overlays_own_stale_annotation_is_its_own(tmp_path: Path) -> None:
+    """An annotation an overlay writes (commonAnnotations) is judged in that overlay alone,
+    whatever another overlay's annotation on the same base object does (review 13b F2)."""
+    base = _BASE_WEB.replace(f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n', "")
+    root = _tree(
+        tmp_path / "repo",
+        {
+            "base/web.yaml": base,
+            "base/kustomization.yaml": "resources: [web.yaml]\n",
+            "one/kustomization.yaml": f'namespace: one\ncommonAnnotations: {{{_KEY}: "one"}}\n'
+            "resources: [../base]\n",
+            "two/kustomization.yaml": f'namespace: two\ncommonAnnotations: {{{_KEY}: "two"}}\n'
+            "resources: [../base]\npatches: [{path: fix.yaml}]\n",
+            "two/fix.yaml": _TO_DEFAULT,
+        },
+    )
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["rule"], f["path"]) for f in found] == [
+        ("unused-suppression", "two/kustomization.yaml")
+    ]
+
+
+def test_a_patchs_annotation_is_not_placed_at_the_next_list_items(tmp_path: Path) -> None:
+    """A List's items are not separated by ``---``: an annotation a patch adds to item a is
+    not the one item b writes (review 13b F3)."""
+    item = (
+        "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: {name}\n{notes}"
+        "  spec:\n    template:\n      spec:\n        securityContext:\n"
+        "          seccompProfile: {{type: {kind}}}\n        containers: [{{name: c, image: x}}]\n"
+    )
+    notes = f'    annotations:\n      {_KEY}: "used by b"\n'
+    items = item.format(name="a", notes="", kind="RuntimeDefault") + item.format(
+        name="b", notes=notes, kind="Unconfined"
+    )
+    patch = f'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n    {_KEY}: "stale"\n'
+    root = _tree(
+        tmp_path / "repo",
+        {
+            "base/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + items,
+            "base/ann.yaml": patch,
+            "base/kustomization.yaml": "resources: [list.yaml]\npatches: [{path: ann.yaml}]\n",
+        },
+    )
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"], f["object"]["name"]) for f in found] == [
+        ("base/ann.yaml", 6, "a")
+    ]
+
+
+def test_an_annotation_in_a_flow_mapping_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    root = _overlays(tmp_path / "repo", keep=False)
+    flow = _BASE_WEB.replace(
+        f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n',
+        f'      annotations: {{team: a, "{_KEY}": "stale"}}\n',
+    )
+    (root / "base" / "web.yaml").write_text(flow)
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [("base/web.yaml", 10, 30)]
+
+
+def test_a_pre_commit_run_does_not_judge_an_annotation_builds_outside_it_read(
+    tmp_path: Path,
+) -> None:
+    """Only the changed overlay is built: the base's annotation, which the other overlay
+    needs, is not reported unused (review 13b F6); the base file given builds both."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    for given in ("b/kustomization.yaml", "base/web.yaml", "."):
+        done = run_process("--format", "json", given, cwd=root, text=True)
+        assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, []), given

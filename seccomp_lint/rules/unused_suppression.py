@@ -85,6 +85,12 @@ def unused_rules(f: Finding) -> tuple[str, ...]:
 
 
 _SETTING = "suppression "  # (a finding's setting: this, then the rule ids it names)
+_IN_OBJECT = "nothing in this object"  # (how the message of an annotation's ends)
+
+
+def about_annotation(f: Finding) -> bool:
+    """Whether an unused-suppression finding is about an annotation (else a comment)."""
+    return f.message.endswith(_IN_OBJECT)
 
 
 def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> Iterator[Problem]:
@@ -96,7 +102,7 @@ def check_suppressions(found: Iterable[Suppression], known: Collection[str]) -> 
             yield Problem(
                 node=s.node,
                 position=(s.line, s.column),
-                message=f"unused suppression: {s.rule} reports nothing in this object",
+                message=f"unused suppression: {s.rule} reports {_IN_OBJECT}",
                 help="remove the annotation",
                 where=f"{_SETTING}{s.rule}",
                 suppressions=(s,),

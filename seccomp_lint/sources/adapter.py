@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
@@ -21,8 +21,8 @@ from ..fix.fixes import FileFix
 from ..lint.linter import FileResult
 from ..model.data import Finding, Options, Suppressed
 from ..rules import UNUSED
-from ..rules.unused_suppression import unused_rules
-from .discover import Discoverer
+from ..rules.unused_suppression import about_annotation, unused_rules
+from .discover import KUSTOMIZE, Discoverer, Planned
 from .files import real_path
 
 R = TypeVar("R")
@@ -168,17 +168,27 @@ class Spots:
             if f.suppressed is Suppressed.ANNOTATION and f.at_source is not None:
                 self.used.add((f.rule, *_written(f)))
         kept = once_per_spot(result, self.seen)
-        held = [f for f in kept.findings if f.rule == UNUSED.ID]
+        # (those at a line of the file that writes the object: one an overlay's patch or
+        # commonAnnotations writes is that overlay's own)
+        held = [f for f in kept.findings if f.rule == UNUSED.ID and f.source is None]
         if not held:
             return kept
         self.held += held
-        return replace(kept, findings=[f for f in kept.findings if f.rule != UNUSED.ID])
+        return replace(kept, findings=[f for f in kept.findings if f not in held])
 
-    def left(self) -> list[FileResult]:
-        """The unused suppressions held back that no build used, by file."""
+    def left(
+        self, discoverer: Discoverer, walked: Iterable[Planned], named: Iterable[Build]
+    ) -> list[FileResult]:
+        """The unused suppressions held back that no build used, by file. An annotation in a
+        file that builds outside the run read too (a pre-commit run builds only the overlays
+        the changed files reach) is not judged: one of those may use it."""
+        ran = {real_path(p.directory) for p in walked} | {real_path(b.directory) for b in named}
         by_path: dict[str, list[Finding]] = {}
         for f in self.held:
-            if not any((rule, *_written(f)) in self.used for rule in unused_rules(f)):
+            if any((rule, *_written(f)) in self.used for rule in unused_rules(f)):
+                continue
+            readers = discoverer.readers(KUSTOMIZE, f.path) if about_annotation(f) else ()
+            if all(real_path(r) in ran for r in readers):
                 by_path.setdefault(f.path, []).append(f)
         return [FileResult(path, found) for path, found in by_path.items()]
 

@@ -209,7 +209,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     # (keyed, in baselines and fingerprints, by the object as its resource file writes it:
     # the same whichever overlay built it first)
     written = ObjectRef(obj.kind, obj.name, obj.namespace, max(obj.document, 0)) if obj else None
-    if obj is not None and (spot := _annotation_at(path, obj, f)) is not None:
+    if obj is not None and (spot := _annotation_at(path, obj, f, source)) is not None:
         return Mapped(_at(f, shown, *spot).changed(written=written), f, InSource(b, obj))
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     if site is not None:
@@ -235,26 +235,30 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     return Mapped(at, f, InSource(b, obj))
 
 
-def _annotation_at(path: str, obj: SourceObject, f: Finding) -> tuple[int, int] | None:
+def _annotation_at(
+    path: str, obj: SourceObject, f: Finding, source: SourceFile
+) -> tuple[int, int] | None:
     """Where the resource file writes the annotation an unused-suppression finding is about,
-    within its object's document (line and column, 1-based), which is where it is reported;
-    None for another finding, or an annotation the file does not write (a patch's,
-    ``commonAnnotations``)."""
+    between its object's first line and the next object's (line and column, 1-based), which is
+    where it is reported; None for another finding, or an annotation the file does not write
+    there (a patch's, ``commonAnnotations``)."""
     if f.rule != UNUSED.ID or len(rules := unused_rules(f)) != 1:
         return None
-    key = re.compile(rf"""^(\s*)(["']?){re.escape(ANNOTATION + rules[0])}\2\s*:""")
+    key = re.compile(rf"""(["']?){re.escape(ANNOTATION + rules[0])}\1\s*:""")
+    later = (o.line for found in source.objects.values() for o in found if o.line > obj.line)
+    end = min(later, default=None)
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
     except OSError:
         return None
-    for number in range(max(obj.line, 1), len(lines) + 1):
+    for number in range(max(obj.line, 1), min(end or len(lines) + 1, len(lines) + 1)):
         line = lines[number - 1]
         if number > obj.line and line.startswith("---"):
             return None  # (the next document)
-        found = key.match(line)
+        found = key.search(line)
         if found:
-            return number, len(found.group(1)) + 1
+            return number, found.start() + 1
     return None
 
 
