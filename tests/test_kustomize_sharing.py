@@ -265,3 +265,29 @@ def test_only_small_overlays_share_a_run(tmp_path: Path) -> None:
         "small/s3": 0,  # (120 x 60)
         "small/s4": None,  # (180 x 60 > 10,000: a run of its own, alone)
     }
+
+
+def test_the_plan_reads_json_resources_for_their_objects(tmp_path: Path) -> None:
+    """A JSON resource writes ``"kind": "..."``: its objects count towards the size limit, and
+    a cluster-scoped one keeps overlays that only renamespace it apart (review 13b F7)."""
+    import json
+
+    k = "kustomization.yaml"
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"}
+    web = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    items = {
+        "roles": [role | {"metadata": {"name": "reader"}}, web],
+        "many": [web | {"metadata": {"name": f"d{i}"}} for i in range(101)],
+    }
+    files = {}
+    for base, listed in items.items():
+        files[f"{base}/base/{k}"] = "resources: [res.json]\n"
+        files[f"{base}/base/res.json"] = json.dumps(
+            {"apiVersion": "v1", "kind": "List", "items": listed}
+        )
+        for name in ("one", "two"):
+            files[f"{base}/{name}/{k}"] = f"namespace: {name}\nresources: [../base]\n"
+    root = _write(tmp_path / "repo", files)
+    planner = Discoverer(None, given=[str(root)])
+    plan = planner.plan([Input(str(p)) for p in sorted(root.rglob("*.*"))])
+    assert {p.run for p in plan.builds} == {None}

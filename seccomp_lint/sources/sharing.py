@@ -142,7 +142,8 @@ def _clash(
 
 class _Files:
     """What the plan reads of a file, once: how many objects it may hold (its ``kind:`` lines,
-    a List's items' too: more, never fewer), and whether one is cluster-scoped."""
+    a List's items' too, a JSON file's ``"kind"`` keys: more, never fewer), and whether one is
+    cluster-scoped."""
 
     def __init__(self) -> None:
         self.seen: dict[str, tuple[int, bool]] = {}
@@ -154,13 +155,16 @@ class _Files:
                     data = handle.read()
             except OSError:
                 data = b""
-            own = (k.decode("ascii") for k in _KIND.findall(data))
-            self.seen[path] = (len(_ANY_KIND.findall(data)), any(k in CLUSTER_SCOPED for k in own))
+            # (JSON: every "kind" key, wherever it is written: more, never fewer)
+            own = [k.decode("ascii") for k in [*_KIND.findall(data), *_JSON_KIND.findall(data)]]
+            count = len(_ANY_KIND.findall(data)) + len(_JSON_KIND.findall(data))
+            self.seen[path] = (count, any(k in CLUSTER_SCOPED for k in own))
         return self.seen[path]
 
 
 _KIND = re.compile(rb"""^kind:[ \t]*["']?([A-Za-z]+)""", re.MULTILINE)  # (an object's own)
 _ANY_KIND = re.compile(rb"^[ \t-]*kind:", re.MULTILINE)
+_JSON_KIND = re.compile(rb'"kind"\s*:\s*"([A-Za-z]+)"')
 # Kubernetes' own cluster-scoped kinds (a custom one, ClusterIssuer say, is found by the build
 # failing: each overlay is then built alone).
 CLUSTER_SCOPED = frozenset(
