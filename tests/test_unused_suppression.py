@@ -485,3 +485,21 @@ def test_a_pre_commit_run_does_not_judge_an_annotation_builds_outside_it_read(
     for given in ("b/kustomization.yaml", "base/web.yaml", "."):
         done = run_process("--format", "json", given, cwd=root, text=True)
         assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, []), given
+
+
+def test_a_stale_comment_on_the_first_line_after_a_byte_order_mark(tmp_path: Path) -> None:
+    root = _overlays(tmp_path / "repo", keep=False)
+    text = "# seccomp-lint: ignore[missing-seccomp-profile] old, SEC-9\n" + _BASE_WEB
+    (root / "base" / "web.yaml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"], f["column"]) for f in found][:1] == [("base/web.yaml", 1, 1)]
+
+
+def test_fix_says_why_a_stale_comment_outside_the_project_stays(tmp_path: Path) -> None:
+    root = _overlays(tmp_path / "shared", keep=False)
+    (root / "base" / "web.yaml").write_text(_STALE_COMMENT)
+    repo = _tree(tmp_path / "repo", {"ov/kustomization.yaml": "resources: [../../shared/base]\n"})
+    done = _walk(repo, "--fix")
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["unused-suppression"]
+    assert "unused-suppression not fixed: outside the project" in done.stderr
+    assert (root / "base" / "web.yaml").read_text() == _STALE_COMMENT

@@ -364,7 +364,7 @@ def _mentions(path: str, marker: bytes) -> bool:
 def _comment_at(path: str, f: Finding) -> bool:
     """Whether a finding of a file is at a comment (``#``) of that file."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
                 if number == f.line:
                     return line[f.column - 1 : f.column] == "#"

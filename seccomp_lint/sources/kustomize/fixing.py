@@ -105,6 +105,11 @@ class _Fixing:
         else:
             return None
         if not owned(path, self.project):
+            if m.finding.rule == UNUSED.ID:  # (never patched away in an overlay: left, said)
+                real, project = os.path.realpath(path), self.project
+                inside = project is None or os.path.commonpath([real, project]) == project
+                why = "not writable" if inside else "outside the project"
+                self.stage.problems.append((m.finding.path, f"{UNUSED.ID} not fixed: {why}"))
             self.retry.append(m)
             return None
         unsafe = fix is not None and fix.applicability != Applicability.SAFE
