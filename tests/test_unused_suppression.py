@@ -503,3 +503,28 @@ def test_fix_says_why_a_stale_comment_outside_the_project_stays(tmp_path: Path) 
     assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["unused-suppression"]
     assert "unused-suppression not fixed: outside the project" in done.stderr
     assert (root / "base" / "web.yaml").read_text() == _STALE_COMMENT
+
+
+def test_a_comment_in_a_patch_suppresses_the_finding_reported_there(tmp_path: Path) -> None:
+    """A finding whose value a patch sets is reported at the patch's line: a suppression
+    comment there, or on the line above, suppresses it as in any file (review 13b F5)."""
+    root = _overlays(tmp_path / "repo", keep=False)
+    base = _BASE_WEB.replace(f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n', "")
+    (root / "base" / "web.yaml").write_text(base.replace("Unconfined", "RuntimeDefault"))
+    patch = _TO_DEFAULT.replace("type: RuntimeDefault", "type: Unconfined")
+    (root / "b" / "kustomization.yaml").write_text(
+        "namespace: b\nresources: [../base]\npatches: [{path: fix.yaml}]\n"
+    )
+    (root / "b" / "fix.yaml").write_text(patch)
+    (found,) = json.loads(_walk(root).stdout)["findings"]
+    assert (found["rule"], found["path"], found["line"]) == (
+        "unconfined-seccomp-profile",
+        "b/fix.yaml",
+        8,
+    )
+    comment = "        # seccomp-lint: ignore[unconfined-seccomp-profile] strace, SEC-3\n"
+    lines = patch.splitlines(keepends=True)
+    (root / "b" / "fix.yaml").write_text("".join(lines[:7] + [comment] + lines[7:]))
+    done = _walk(root)
+    assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
+    assert json.loads(done.stdout)["summary"]["suppressed"] == 1

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ...lint.linter import FileResult, lint_bytes, lint_part
-from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source
+from ...lint.usage import KNOWN
+from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source, Suppressed
 from ...rules import UNUSED, enabled
 from ...rules.unused_suppression import unused_rules
 from ...sources.toolrun import ToolError
@@ -30,7 +31,7 @@ from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
 from ...text.streams import Part, has_bom, json_file
-from ...text.suppressions import ANNOTATION
+from ...text.suppressions import ANNOTATION, by_line, from_comments
 from ..adapter import Mapped
 from ..discover import KUSTOMIZATION_FILES
 from ..files import real_path
@@ -95,6 +96,7 @@ class SourceFiles:
     linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
     _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    _comments: dict[str, dict[int, set[str]]] = field(default_factory=dict)
     _shown: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
@@ -137,6 +139,19 @@ class SourceFiles:
 
             self._patches[kustomization] = Patches.of(kustomization)
         return self._patches[kustomization]
+
+    def commented(self, path: str, line: int) -> set[str]:
+        """The rules a suppression comment (with a reason) names on ``line`` of a file or the
+        line above it."""
+        if path not in self._comments:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            self._comments[path] = by_line(from_comments(data, 0), KNOWN)
+        found = self._comments[path]
+        return found.get(line, set()) | found.get(line - 1, set())
 
     def key_line(self, path: str, key: str) -> int:
         """The line of a top-level key in a YAML file, else 1."""
@@ -214,8 +229,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     if site is not None:
         patch = site.patch
-        at = _at(f, ctx.shown(patch.file), site.line, site.column, source=at_source)
-        at = at.changed(written=written)
+        at = _at_patch(f, ctx, site, at_source, written)
         if not patch.inline and not patch.operations:
             # A strategic-merge patch file: the finding is fixed there, in place, known by the
             # object its document names.
@@ -233,6 +247,17 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     line = ctx.key_line(where, "patches") if patched_in else (object_line or 1)
     at = _at(f, ctx.shown(where), line, 1, source=at_source).changed(written=written)
     return Mapped(at, f, InSource(b, obj))
+
+
+def _at_patch(
+    f: Finding, ctx: SourceFiles, site: Site, source: Source, written: ObjectRef | None
+) -> Finding:
+    """A finding at the line of the patch that sets its value, suppressed by a comment there
+    (or on the line above) as one in the resource file would suppress it."""
+    at = _at(f, ctx.shown(site.patch.file), site.line, site.column, source=source)
+    if at.suppressed is None and f.rule in ctx.commented(site.patch.file, site.line):
+        return at.changed(written=written, suppressed=Suppressed.COMMENT)
+    return at.changed(written=written)
 
 
 def _annotation_at(
