@@ -528,3 +528,23 @@ def test_a_comment_in_a_patch_suppresses_the_finding_reported_there(tmp_path: Pa
     done = _walk(root)
     assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
     assert json.loads(done.stdout)["summary"]["suppressed"] == 1
+
+
+def test_fix_leaves_an_annotation_another_overlay_uses_without_a_word(tmp_path: Path) -> None:
+    """The base's annotation suppresses nothing in the base, nor in overlay b; overlay a's
+    patch sets the value it excuses. --fix tries the removal for b, the check against a puts it
+    back, and the run says nothing of a finding it does not report (review 13b F8)."""
+    base = _BASE_WEB.replace("type: Unconfined", "type: RuntimeDefault")
+    root = _tree(
+        tmp_path / "repo",
+        {
+            "base/web.yaml": base,
+            "base/kustomization.yaml": "resources: [web.yaml]\n",
+            "a/kustomization.yaml": "namespace: a\nresources: [../base]\npatches: [{path: p.yaml}]\n",
+            "a/p.yaml": _TO_DEFAULT.replace("RuntimeDefault", "Unconfined"),
+            "b/kustomization.yaml": "namespace: b\nresources: [../base]\n",
+        },
+    )
+    done = _walk(root, "--fix")
+    assert (done.returncode, json.loads(done.stdout)["findings"], done.stderr) == (0, [], "")
+    assert (root / "base" / "web.yaml").read_text() == base

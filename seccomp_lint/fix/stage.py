@@ -150,7 +150,8 @@ class Stage:
 
     def confirm(self, written: list[Written]) -> dict[Written, str]:
         """Run the end-to-end check on files just written and put back those it blames (their
-        targets go to ``undone``); the blamed files, and why. The others are confirmed."""
+        targets go to ``undone``); the blamed files, and why (said, unless empty). The others
+        are confirmed."""
         blamed = self.check(written)
         for w, why in blamed.items():
             failed = self._put_back(w)
@@ -158,7 +159,7 @@ class Stage:
                 self.problems.append((w.shown, f"{why}; {_not_undone(w, failed)}"))
             elif w.original is None:
                 self.problems.append((w.shown, f"not added: {why}"))
-            else:
+            elif why:  # (no reason: put back without a word)
                 self.problems.append((w.shown, f"fix undone: {why}"))
             self.undone.extend(w.targets)
         self.unconfirmed = [w for w in self.unconfirmed if w not in written]

@@ -239,7 +239,10 @@ class _Fixing:
                         out.setdefault(w, f"the rebuilt output has a new {rule} for {kind}/{name}")
         if self.siblings is not None:
             for w, why in self.siblings.blamed(written, self.stage.written).items():
-                out.setdefault(w, why)
+                # (a stale annotation that another build uses: the run does not report it,
+                # nor the removal it puts back)
+                quiet = bool(w.targets) and all(m.finding.rule == UNUSED.ID for m in w.targets)
+                out.setdefault(w, "" if quiet else why)
         return out
 
     def _planned(
