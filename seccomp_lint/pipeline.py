@@ -284,7 +284,7 @@ def _run(request: Request, streams: Streams) -> int:
             _settled(state, build, _fix_build(state, build), seen)
         else:
             for result in per_file(build.result, build.sources):
-                state.collect(seen.once(result))
+                state.collect(seen.once(result, build.directory))
     _walked_builds(state, walked, named, seen)
     for result in seen.left(state.discoverer, walked, named):  # (when every build is in)
         state.collect(result)
@@ -333,7 +333,7 @@ def _walked_builds(state: _Run, walked: list[Planned], named: list[Build], seen:
     for build, planned in zip(lint_planned(todo, request.options, ahead), todo):
         if request.mode is Mode.LINT or build.result.error or build.result.notice:
             for result in per_file(build.result, build.sources):
-                state.collect(seen.once(result))
+                state.collect(seen.once(result, build.directory))
         else:
             fixed.append((build, _fix_build(state, build, planned.values), planned.values))
     for build, done in as_verified_last(fixed):
@@ -438,7 +438,7 @@ def _settled(state: _Run, build: Build, done: BuildFix, seen: Spots) -> None:
     after = once_per_spot(done.remaining, set()).findings
     state.outcome.fixed += resolved(before, after, state.muted)
     for result in per_file(done.remaining, build.sources):
-        state.collect(seen.once(result))
+        state.collect(seen.once(result, build.directory))
 
 
 def _notes(state: _Run) -> TextIO:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import TESTS, run_process
 
 UNUSED = "unused-suppression"
@@ -548,3 +549,38 @@ def test_fix_leaves_an_annotation_another_overlay_uses_without_a_word(tmp_path: 
     done = _walk(root, "--fix")
     assert (done.returncode, json.loads(done.stdout)["findings"], done.stderr) == (0, [], "")
     assert (root / "base" / "web.yaml").read_text() == base
+
+
+@pytest.mark.parametrize("where", ["patch", "commonAnnotations"])
+def test_an_annotation_a_shared_kustomization_writes_is_judged_in_every_overlay(
+    tmp_path: Path, where: str
+) -> None:
+    """The base's patch or commonAnnotations writes the annotation: overlay one needs it,
+    overlay two patches the value away. Not unused (review 13c N1); with overlay one gone, it
+    is reported where the base writes it."""
+    base = _BASE_WEB.replace(f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n', "")
+    patch = f'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    {_KEY}: "x, SEC-1"\n'
+    kustomization = {
+        "patch": "resources: [web.yaml]\npatches: [{path: ann.yaml}]\n",
+        "commonAnnotations": f'resources: [web.yaml]\ncommonAnnotations:\n  {_KEY}: "x, SEC-1"\n',
+    }[where]
+    root = _tree(
+        tmp_path / "repo",
+        {
+            "base/web.yaml": base,
+            "base/ann.yaml": patch,
+            "base/kustomization.yaml": kustomization,
+            "one/kustomization.yaml": "namespace: one\nresources: [../base]\n",
+            "two/kustomization.yaml": "namespace: two\nresources: [../base]\npatches: [{path: fix.yaml}]\n",
+            "two/fix.yaml": _TO_DEFAULT,
+        },
+    )
+    done = _walk(root)
+    assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
+    (root / "one" / "kustomization.yaml").unlink()
+    found = json.loads(_walk(root).stdout)["findings"]
+    spot = {
+        "patch": ("base/ann.yaml", 6, 5),
+        "commonAnnotations": ("base/kustomization.yaml", 3, 3),
+    }
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [spot[where]]

@@ -19,9 +19,9 @@ from typing import Generic, Protocol, TypeVar
 
 from ..fix.fixes import FileFix
 from ..lint.linter import FileResult
-from ..model.data import Finding, Options, Suppressed
+from ..model.data import Finding, Options
 from ..rules import UNUSED
-from ..rules.unused_suppression import about_annotation, unused_rules
+from ..rules.unused_suppression import about_annotation
 from .discover import KUSTOMIZE, Discoverer, Planned
 from .files import real_path
 
@@ -154,50 +154,43 @@ def as_verified_last(
 @dataclass
 class Spots:
     """What a run's builds reported, each finding once per source spot (:func:`once_per_spot`),
-    their unused-suppression findings held back until every build is in: an annotation in a
-    file several builds read (a base) is unused only where no build's finding was suppressed
-    by it (one overlay patches the value it excuses away, another still needs it)."""
+    their unused-suppression annotations held back until every build is in: an annotation in a
+    file several builds read (a base, a base's patch, a component) is unused only where each of
+    them reports it unused (one overlay patches the value it excuses away, another still needs
+    it)."""
 
     seen: set[tuple] = field(default_factory=set)
-    used: set[tuple] = field(default_factory=set)  # (rule, file, kind, namespace, name)
-    held: list[Finding] = field(default_factory=list)
+    held: dict[tuple, Finding] = field(default_factory=dict)  # spot -> the finding
+    reported: dict[tuple, set[str]] = field(default_factory=dict)  # spot -> the builds (real)
 
-    def once(self, result: FileResult) -> FileResult:
-        """``result`` less the findings reported already, and its unused suppressions."""
-        for f in result.findings:
-            if f.suppressed is Suppressed.ANNOTATION and f.at_source is not None:
-                self.used.add((f.rule, *_written(f)))
+    def once(self, result: FileResult, build: str) -> FileResult:
+        """``result`` (of the build in ``build``) less the findings reported already, and its
+        unused-suppression annotations."""
+        held = [f for f in result.findings if f.rule == UNUSED.ID and about_annotation(f)]
+        for f in held:
+            spot = _spot(f)
+            self.held.setdefault(spot, f)
+            self.reported.setdefault(spot, set()).add(real_path(build))
         kept = once_per_spot(result, self.seen)
-        # (those at a line of the file that writes the object: one an overlay's patch or
-        # commonAnnotations writes is that overlay's own)
-        held = [f for f in kept.findings if f.rule == UNUSED.ID and f.source is None]
-        if not held:
-            return kept
-        self.held += held
-        return replace(kept, findings=[f for f in kept.findings if f not in held])
+        return replace(kept, findings=[f for f in kept.findings if f not in held]) if held else kept
 
     def left(
         self, discoverer: Discoverer, walked: Iterable[Planned], named: Iterable[Build]
     ) -> list[FileResult]:
-        """The unused suppressions held back that no build used, by file. An annotation in a
-        file that builds outside the run read too (a pre-commit run builds only the overlays
-        the changed files reach) is not judged: one of those may use it."""
+        """The unused annotations held back that every build reading their file reports, by
+        file. One in a file that builds outside the run read too (a pre-commit run builds only
+        the overlays the changed files reach) is not judged: one of those may use it."""
         ran = {real_path(p.directory) for p in walked} | {real_path(b.directory) for b in named}
         by_path: dict[str, list[Finding]] = {}
-        for f in self.held:
-            if any((rule, *_written(f)) in self.used for rule in unused_rules(f)):
-                continue
-            readers = discoverer.readers(KUSTOMIZE, f.path) if about_annotation(f) else ()
-            if all(real_path(r) in ran for r in readers):
+        for spot, f in self.held.items():
+            readers = {real_path(r) for r in discoverer.readers(KUSTOMIZE, f.path)}
+            if readers <= (ran & self.reported[spot]):  # (none known: as its builds say)
                 by_path.setdefault(f.path, []).append(f)
         return [FileResult(path, found) for path, found in by_path.items()]
 
 
-def _written(f: Finding) -> tuple[str, str | None, str | None, str | None]:
-    """The resource file that writes a build finding's object, and the object as written."""
-    obj = f.at_source
-    where = os.path.abspath(f.source.path if f.source is not None else f.path)
-    return (where, *((obj.kind, obj.namespace, obj.name) if obj else (None, None, None)))
+def _spot(f: Finding) -> tuple:
+    return (os.path.abspath(f.path), f.line, f.column, f.rule, f.container, f.suppressed)
 
 
 def once_per_spot(result: FileResult, seen: set[tuple]) -> FileResult:
@@ -205,7 +198,7 @@ def once_per_spot(result: FileResult, seen: set[tuple]) -> FileResult:
     (overlays that share a base, a chart rendered with several values files)."""
     kept = []
     for f in result.findings:
-        key = (os.path.abspath(f.path), f.line, f.column, f.rule, f.container, f.suppressed)
+        key = _spot(f)
         if key not in seen:
             seen.add(key)
             kept.append(f)

@@ -224,8 +224,9 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     # (keyed, in baselines and fingerprints, by the object as its resource file writes it:
     # the same whichever overlay built it first)
     written = ObjectRef(obj.kind, obj.name, obj.namespace, max(obj.document, 0)) if obj else None
-    if obj is not None and (spot := _annotation_at(path, obj, f, source)) is not None:
-        return Mapped(_at(f, shown, *spot).changed(written=written), f, InSource(b, obj))
+    if (spot := _annotation_written(f, b, obj, path, source)) is not None:
+        at = _at(f, ctx.shown(spot[0]), spot[1], spot[2])
+        return Mapped(at.changed(written=written), f, InSource(b, obj))
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
     if site is not None:
         patch = site.patch
@@ -260,26 +261,40 @@ def _at_patch(
     return at.changed(written=written)
 
 
-def _annotation_at(
-    path: str, obj: SourceObject, f: Finding, source: SourceFile
-) -> tuple[int, int] | None:
-    """Where the resource file writes the annotation an unused-suppression finding is about,
-    between its object's first line and the next object's (line and column, 1-based), which is
-    where it is reported; None for another finding, or an annotation the file does not write
-    there (a patch's, ``commonAnnotations``)."""
+def _annotation_written(
+    f: Finding, b: Built, obj: SourceObject | None, path: str, source: SourceFile
+) -> tuple[str, int, int] | None:
+    """Where the annotation an unused-suppression finding is about is written, which is where
+    it is reported: in its object's resource file (between the object's first line and the next
+    object's), else in the ``commonAnnotations`` of a kustomization on its way (file, line and
+    column, 1-based); None for another finding, or one a patch writes (found at the patch)."""
     if f.rule != UNUSED.ID or len(rules := unused_rules(f)) != 1:
         return None
     key = re.compile(rf"""(["']?){re.escape(ANNOTATION + rules[0])}\1\s*:""")
-    later = (o.line for found in source.objects.values() for o in found if o.line > obj.line)
-    end = min(later, default=None)
+    if obj is not None:
+        later = (o.line for found in source.objects.values() for o in found if o.line > obj.line)
+        spot = _key_in(path, key, obj.line, min(later, default=None))
+        if spot is not None:
+            return path, *spot
+    for step in reversed(b.origin.steps):
+        if step.kind == "AnnotationsTransformer":
+            spot = _key_in(step.configured_in, key, 1, None)
+            if spot is not None:
+                return step.configured_in, *spot
+    return None
+
+
+def _key_in(path: str, key: re.Pattern, first: int, end: int | None) -> tuple[int, int] | None:
+    """The first line from ``first`` (up to ``end``, or the next document) where ``key`` is
+    written, and its column."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             lines = handle.read().splitlines()
     except OSError:
         return None
-    for number in range(max(obj.line, 1), min(end or len(lines) + 1, len(lines) + 1)):
+    for number in range(max(first, 1), min(end or len(lines) + 1, len(lines) + 1)):
         line = lines[number - 1]
-        if number > obj.line and line.startswith("---"):
+        if number > first and line.startswith("---"):
             return None  # (the next document)
         found = key.search(line)
         if found:
