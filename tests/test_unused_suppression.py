@@ -584,3 +584,74 @@ def test_an_annotation_a_shared_kustomization_writes_is_judged_in_every_overlay(
         "commonAnnotations": ("base/kustomization.yaml", 3, 3),
     }
     assert [(f["path"], f["line"], f["column"]) for f in found] == [spot[where]]
+
+
+def _patched_annotation(root: Path, resource: str, text: str) -> Path:
+    """A base whose patch adds a stale annotation to Deployment a (its value RuntimeDefault)."""
+    patch = f'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  annotations:\n    {_KEY}: "stale"\n'
+    kustomization = f"resources: [{resource}]\npatches: [{{path: ann.yaml}}]\n"
+    return _tree(
+        root,
+        {
+            f"base/{resource}": text,
+            "base/ann.yaml": patch,
+            "base/kustomization.yaml": kustomization,
+        },
+    )
+
+
+def test_an_annotation_a_patch_adds_is_not_placed_at_text_that_mentions_it(tmp_path: Path) -> None:
+    """Review 13c N2: a comment naming the key, and a minified JSON List whose other item
+    writes (and uses) it, are not where the patch's annotation is written."""
+
+    def item(name: str, kind: str, notes: dict) -> dict:
+        pod = {"securityContext": {"seccompProfile": {"type": kind}}, "containers": [{"name": "c"}]}
+        meta = {"name": name, "annotations": notes} if notes else {"name": name}
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta,
+            "spec": {"template": {"spec": pod}},
+        }
+
+    listed = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [item("a", "RuntimeDefault", {}), item("b", "Unconfined", {_KEY: "used by b"})],
+    }
+    one = _patched_annotation(tmp_path / "json", "list.json", json.dumps(listed))
+    mention = json.dumps(item("a", "RuntimeDefault", {}))  # (then YAML with a comment)
+    commented = f"# note: {_KEY}: comes from ann.yaml\n" + mention
+    two = _patched_annotation(tmp_path / "comment", "a.yaml", commented)
+    for root in (one, two):
+        found = json.loads(_walk(root).stdout)["findings"]
+        assert [(f["path"], f["line"]) for f in found] == [("base/ann.yaml", 6)], root
+
+
+def test_a_build_that_failed_counts_as_a_reader_that_may_use_the_annotation(
+    tmp_path: Path,
+) -> None:
+    """Review 13c N3: overlay a needs the base's annotation but does not build; b patches the
+    value away. The annotation is not judged."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    (root / "a" / "kustomization.yaml").write_text(
+        "namespace: a\nresources: [../base, gone.yaml]\n"
+    )
+    done = run_process("--format", "json", ".", cwd=root, text=True)
+    assert done.returncode == 2 and json.loads(done.stdout)["findings"] == []
+
+
+def test_a_comment_in_an_inline_patch_suppresses_the_finding_there(tmp_path: Path) -> None:
+    """Review 13c N4: a literal block's lines are the kustomization's."""
+    root = _overlays(tmp_path / "repo", keep=False)
+    base = _BASE_WEB.replace(f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n', "")
+    (root / "base" / "web.yaml").write_text(base.replace("Unconfined", "RuntimeDefault"))
+    inline = _PATCHED_AWAY.replace(
+        "            seccompProfile: {type: RuntimeDefault}\n",
+        "            # seccomp-lint: ignore[unconfined-seccomp-profile] strace, SEC-4\n"
+        "            seccompProfile: {type: Unconfined}\n",
+    )
+    (root / "b" / "kustomization.yaml").write_text(inline)
+    done = _walk(root)
+    assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
+    assert json.loads(done.stdout)["summary"]["suppressed"] == 1

@@ -162,10 +162,13 @@ class Spots:
     seen: set[tuple] = field(default_factory=set)
     held: dict[tuple, Finding] = field(default_factory=dict)  # spot -> the finding
     reported: dict[tuple, set[str]] = field(default_factory=dict)  # spot -> the builds (real)
+    failed: set[str] = field(default_factory=set)  # builds that did not build
 
     def once(self, result: FileResult, build: str) -> FileResult:
         """``result`` (of the build in ``build``) less the findings reported already, and its
         unused-suppression annotations."""
+        if result.error:
+            self.failed.add(real_path(build))
         held = [f for f in result.findings if f.rule == UNUSED.ID and about_annotation(f)]
         for f in held:
             spot = _spot(f)
@@ -179,8 +182,10 @@ class Spots:
     ) -> list[FileResult]:
         """The unused annotations held back that every build reading their file reports, by
         file. One in a file that builds outside the run read too (a pre-commit run builds only
-        the overlays the changed files reach) is not judged: one of those may use it."""
+        the overlays the changed files reach), or that a build which failed reads, is not
+        judged: one of those may use it."""
         ran = {real_path(p.directory) for p in walked} | {real_path(b.directory) for b in named}
+        ran -= self.failed
         by_path: dict[str, list[Finding]] = {}
         for spot, f in self.held.items():
             readers = {real_path(r) for r in discoverer.readers(KUSTOMIZE, f.path)}

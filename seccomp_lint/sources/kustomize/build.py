@@ -41,7 +41,7 @@ from .tool import take_or_build
 from .unchanged import shortcut_allowed, taken
 
 if TYPE_CHECKING:
-    from .patches import Patches, Site
+    from .patches import Patch, Patches, Site
 
 _GENERATOR_KEYS = {
     "ConfigMapGenerator": "configMapGenerator",
@@ -96,7 +96,7 @@ class SourceFiles:
     linted: dict[str, SourceFile] = field(default_factory=dict)
     _patches: dict[str, Patches] = field(default_factory=dict)
     _key_lines: dict[tuple[str, str], int] = field(default_factory=dict)
-    _comments: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+    _comments: dict[tuple[str, int], dict[int, set[str]]] = field(default_factory=dict)
     _shown: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: str) -> str:
@@ -140,17 +140,21 @@ class SourceFiles:
             self._patches[kustomization] = Patches.of(kustomization)
         return self._patches[kustomization]
 
-    def commented(self, path: str, line: int) -> set[str]:
-        """The rules a suppression comment (with a reason) names on ``line`` of a file or the
-        line above it."""
-        if path not in self._comments:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = b""
-            self._comments[path] = by_line(from_comments(data, 0), KNOWN)
-        found = self._comments[path]
+    def commented(self, patch: Patch, line: int) -> set[str]:
+        """The rules a suppression comment (with a reason) names on ``line`` of a patch's file
+        or the line above it: in its text, for a patch written inside a kustomization as a
+        literal block (its lines are the kustomization's)."""
+        key = (patch.file, patch.line_shift if patch.inline else -1)
+        if key not in self._comments:
+            data, shift = (patch.data, patch.line_shift) if patch.block else (b"", 0)
+            if not patch.inline:
+                try:
+                    with open(patch.file, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    pass
+            self._comments[key] = by_line(from_comments(data, shift), KNOWN)
+        found = self._comments[key]
         return found.get(line, set()) | found.get(line - 1, set())
 
     def key_line(self, path: str, key: str) -> int:
@@ -256,7 +260,7 @@ def _at_patch(
     """A finding at the line of the patch that sets its value, suppressed by a comment there
     (or on the line above) as one in the resource file would suppress it."""
     at = _at(f, ctx.shown(site.patch.file), site.line, site.column, source=source)
-    if at.suppressed is None and f.rule in ctx.commented(site.patch.file, site.line):
+    if at.suppressed is None and f.rule in ctx.commented(site.patch, site.line):
         return at.changed(written=written, suppressed=Suppressed.COMMENT)
     return at.changed(written=written)
 
@@ -271,8 +275,9 @@ def _annotation_written(
     if f.rule != UNUSED.ID or len(rules := unused_rules(f)) != 1:
         return None
     key = re.compile(rf"""(["']?){re.escape(ANNOTATION + rules[0])}\1\s*:""")
-    if obj is not None:
-        later = (o.line for found in source.objects.values() for o in found if o.line > obj.line)
+    objects = [o for found in source.objects.values() for o in found if o != obj]
+    if obj is not None and all(o.line != obj.line for o in objects):  # (not a minified List)
+        later = (o.line for o in objects if o.line > obj.line)
         spot = _key_in(path, key, obj.line, min(later, default=None))
         if spot is not None:
             return path, *spot
@@ -297,7 +302,7 @@ def _key_in(path: str, key: re.Pattern, first: int, end: int | None) -> tuple[in
         if number > first and line.startswith("---"):
             return None  # (the next document)
         found = key.search(line)
-        if found:
+        if found and "#" not in line[: found.start()]:  # (not in a comment)
             return number, found.start() + 1
     return None
 
