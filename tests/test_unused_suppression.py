@@ -655,3 +655,17 @@ def test_a_comment_in_an_inline_patch_suppresses_the_finding_there(tmp_path: Pat
     done = _walk(root)
     assert (done.returncode, json.loads(done.stdout)["findings"]) == (0, [])
     assert json.loads(done.stdout)["summary"]["suppressed"] == 1
+
+
+def test_the_objects_and_its_pod_templates_stale_annotations_are_both_reported(
+    tmp_path: Path,
+) -> None:
+    """One rule, named by the object's annotation and its pod template's, both stale: each is
+    reported where it is written (review 13c N7: the second was placed at the first)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    both = _BASE_WEB.replace("type: Unconfined", "type: RuntimeDefault").replace(
+        "  name: web\n", f'  name: web\n  annotations:\n    {_KEY}: "x, SEC-5"\n', 1
+    )
+    (root / "base" / "web.yaml").write_text(both)
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"]) for f in found] == [("base/web.yaml", 6), ("base/web.yaml", 13)]

@@ -199,7 +199,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     names = ctx.renames.names(b)
     obj = source.source_object(b, names)
     shown = ctx.shown(path)
-    src = source.finding(f, obj) if obj is not None else None
+    src = _source_finding(f, b, obj, path, source)
     if src is not None and src.object is not None and f.object is not None:
         moved = f.changed(
             path=shown,
@@ -265,6 +265,20 @@ def _at_patch(
     return at.changed(written=written)
 
 
+def _source_finding(
+    f: Finding, b: Built, obj: SourceObject | None, path: str, source: SourceFile
+) -> Finding | None:
+    """The resource file's finding that is the built one (:meth:`SourceFile.finding`); of two
+    unused annotations naming one rule (the object's and its pod template's), the one written
+    where the built one is."""
+    src = source.finding(f, obj) if obj is not None else None
+    if src is None or f.rule != UNUSED.ID or src.object is None:
+        return src
+    spot = _annotation_written(f, b, obj, path, source)
+    same = source.by_identity.get(src.identity, [])
+    return next((s for s in same if spot and (path, s.line, s.column) == spot), src)
+
+
 def _annotation_written(
     f: Finding, b: Built, obj: SourceObject | None, path: str, source: SourceFile
 ) -> tuple[str, int, int] | None:
@@ -278,7 +292,11 @@ def _annotation_written(
     objects = [o for found in source.objects.values() for o in found if o != obj]
     if obj is not None and all(o.line != obj.line for o in objects):  # (not a minified List)
         later = (o.line for o in objects if o.line > obj.line)
-        spot = _key_in(path, key, obj.line, min(later, default=None))
+        # (the object's annotations and its pod template's may name one rule: the built
+        # object's earlier ones say which of the file's it is)
+        built = b.chunk.data.decode("utf-8", "replace").splitlines()[: f.line - 1 - b.chunk.line]
+        earlier = sum(1 for line in built if _key_at(key, line))
+        spot = _key_in(path, key, obj.line, min(later, default=None), earlier)
         if spot is not None:
             return path, *spot
     for step in reversed(b.origin.steps):
@@ -289,9 +307,11 @@ def _annotation_written(
     return None
 
 
-def _key_in(path: str, key: re.Pattern, first: int, end: int | None) -> tuple[int, int] | None:
+def _key_in(
+    path: str, key: re.Pattern, first: int, end: int | None, skip: int = 0
+) -> tuple[int, int] | None:
     """The first line from ``first`` (up to ``end``, or the next document) where ``key`` is
-    written, and its column."""
+    written, ``skip`` such lines passed over, and its column."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as handle:
             lines = handle.read().splitlines()
@@ -301,10 +321,17 @@ def _key_in(path: str, key: re.Pattern, first: int, end: int | None) -> tuple[in
         line = lines[number - 1]
         if number > first and line.startswith("---"):
             return None  # (the next document)
-        found = key.search(line)
-        if found and "#" not in line[: found.start()]:  # (not in a comment)
+        found = _key_at(key, line)
+        if found is not None and skip:
+            skip -= 1
+        elif found is not None:
             return number, found.start() + 1
     return None
+
+
+def _key_at(key: re.Pattern, line: str) -> re.Match | None:
+    found = key.search(line)
+    return found if found and "#" not in line[: found.start()] else None  # (not a comment)
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
