@@ -669,3 +669,19 @@ def test_the_objects_and_its_pod_templates_stale_annotations_are_both_reported(
     (root / "base" / "web.yaml").write_text(both)
     found = json.loads(_walk(root).stdout)["findings"]
     assert [(f["path"], f["line"]) for f in found] == [("base/web.yaml", 6), ("base/web.yaml", 13)]
+
+
+def test_fix_removes_a_pod_templates_only_annotation_an_overlay_adds_to(tmp_path: Path) -> None:
+    """Overlay b's commonAnnotations puts an annotation of its own on the pod template: the
+    file's map, left empty and removed, is the suppression's removal in b's build (review 13c
+    N6)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    stale = _BASE_WEB.replace("type: Unconfined", "type: RuntimeDefault")
+    (root / "base" / "web.yaml").write_text(stale)
+    (root / "b" / "kustomization.yaml").write_text(
+        "namespace: b\ncommonAnnotations: {team: b}\nresources: [../base]\n"
+    )
+    fixed = _walk(root, "--fix")
+    assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
+    lines = stale.splitlines(keepends=True)
+    assert (root / "base" / "web.yaml").read_text() == "".join(lines[:9] + lines[11:])

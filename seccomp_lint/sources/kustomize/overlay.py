@@ -25,6 +25,7 @@ from ...edit.splices import Rejected, apply_edits, changed_exactly, parse_data, 
 from ...edit.writer import unwritable
 from ...model.data import Applicability, Change, ChangeOp, Edit, Fix
 from ...text.documents import parse_stream
+from ...text.suppressions import ANNOTATION
 from .origin import ORIGIN, TRANSFORMATIONS, Built
 
 PATCH_NAME = "seccomp-lint-patch"
@@ -95,7 +96,35 @@ def built_data(b: Built) -> object:
 def changed_as_built(old: object, new: object, changes: list[Change]) -> bool:
     """Whether a built object's data ``new`` is ``old`` with exactly ``changes`` made (both as
     :func:`built_data` gives them)."""
-    return changed_exactly(old, new, _emptied(old, changes)) is None
+    return changed_exactly(old, new, _emptied(old, _kept_there(old, new, changes))) is None
+
+
+def _kept_there(old: object, new: object, changes: list[Change]) -> list[Change]:
+    """``changes``, a deleted annotations map made the deletion of its suppression annotations
+    where the build still shows a map there: the file's map was left empty, and a
+    ``commonAnnotations`` of the overlay still puts its own there."""
+    out = []
+    for c in changes:
+        before, after = _at(old, c.path), _at(new, c.path)
+        emptied = c.op is ChangeOp.DELETE and c.path[-1:] == ("annotations",)
+        if emptied and isinstance(before, dict) and isinstance(after, dict):
+            out += [Change(ChangeOp.DELETE, (*c.path, k)) for k in before if _suppression(k)]
+            continue
+        out.append(c)
+    return out
+
+
+def _suppression(key: object) -> bool:
+    return isinstance(key, str) and key.startswith(ANNOTATION)
+
+
+def _at(data: object, path: tuple) -> object:
+    for step in path:
+        inside = isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)
+        if not (inside or (isinstance(data, dict) and step in data)):
+            return None
+        data = data[step]  # type: ignore[index]
+    return data
 
 
 _ANNOTATIONS = ("metadata", "annotations")
