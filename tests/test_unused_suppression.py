@@ -685,3 +685,33 @@ def test_fix_removes_a_pod_templates_only_annotation_an_overlay_adds_to(tmp_path
     assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
     lines = stale.splitlines(keepends=True)
     assert (root / "base" / "web.yaml").read_text() == "".join(lines[:9] + lines[11:])
+
+
+def test_a_stale_annotation_is_not_placed_outside_the_commonannotations_on_its_way(
+    tmp_path: Path,
+) -> None:
+    """The overlay's commonAnnotations holds another annotation; its inline patch writes the
+    key for another object, which uses it. The base's patch wrote the stale one (review 13d
+    D1: it was placed at the other object's annotation)."""
+    web = _BASE_WEB.replace(f'      annotations:\n        {_KEY}: "strace sidecar, SEC-1"\n', "")
+    other = web.replace("name: web", "name: other")
+    web = web.replace("Unconfined", "RuntimeDefault")
+    patch = f'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    {_KEY}: "stale"\n'
+    inline = (
+        "namespace: prod\ncommonAnnotations:\n  team: x\nresources: [../base]\npatches:\n"
+        "- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n"
+        f'      name: other\n      annotations:\n        {_KEY}: "other needs strace"\n'
+    )
+    root = _tree(
+        tmp_path / "repo",
+        {
+            "base/web.yaml": web + "---\n" + other,
+            "base/ann.yaml": patch,
+            "base/kustomization.yaml": "resources: [web.yaml]\npatches: [{path: ann.yaml}]\n",
+            "ov/kustomization.yaml": inline,
+        },
+    )
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"], f["object"]["name"]) for f in found] == [
+        ("base/ann.yaml", 6, "web")
+    ]

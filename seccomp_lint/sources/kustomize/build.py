@@ -301,10 +301,27 @@ def _annotation_written(
             return path, *spot
     for step in reversed(b.origin.steps):
         if step.kind == "AnnotationsTransformer":
-            spot = _key_in(step.configured_in, key, 1, None)
-            if spot is not None:
+            block = _top_key_block(step.configured_in, "commonAnnotations")
+            spot = _key_in(step.configured_in, key, *block) if block else None
+            if spot is not None:  # (in its commonAnnotations, not elsewhere in the file)
                 return step.configured_in, *spot
     return None
+
+
+def _top_key_block(path: str, name: str) -> tuple[int, int] | None:
+    """The lines of a top-level key's block: its own, up to the next top-level key's."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    first = next((n for n, t in enumerate(lines, 1) if t.startswith(f"{name}:")), None)
+    if first is None:
+        return None
+    top = (
+        n for n in range(first + 1, len(lines) + 1) if lines[n - 1][:1] not in ("", " ", "\t", "#")
+    )
+    return first, next(top, len(lines) + 1)
 
 
 def _key_in(
