@@ -17,7 +17,6 @@ offending field's path. Objects made by a generator are reported at the kustomiz
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -25,13 +24,12 @@ from ...lint.linter import FileResult, lint_bytes, lint_part
 from ...lint.usage import KNOWN
 from ...model.data import Finding, Identity, Level, ObjectRef, Options, Source, Suppressed
 from ...rules import UNUSED, enabled
-from ...rules.unused_suppression import unused_rules
 from ...sources.toolrun import ToolError
 from ...text.documents import text
 from ...text.errors import ToolContractError
 from ...text.prefilter import relevant
 from ...text.streams import Part, has_bom, json_file
-from ...text.suppressions import ANNOTATION, by_line, from_comments
+from ...text.suppressions import by_line, from_comments
 from ..adapter import Mapped
 from ..discover import KUSTOMIZATION_FILES
 from ..files import real_path
@@ -39,6 +37,7 @@ from .identity import Renames, SourceFile, SourceObject, lint_resource
 from .origin import Built, read_built
 from .tool import take_or_build
 from .unchanged import shortcut_allowed, taken
+from .written import annotation_written, comment_at, mentions, source_finding
 
 if TYPE_CHECKING:
     from .patches import Patch, Patches, Site
@@ -199,7 +198,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     names = ctx.renames.names(b)
     obj = source.source_object(b, names)
     shown = ctx.shown(path)
-    src = _source_finding(f, b, obj, path, source)
+    src = source_finding(f, b, obj, path, source)
     if src is not None and src.object is not None and f.object is not None:
         moved = f.changed(
             path=shown,
@@ -228,7 +227,7 @@ def _map_to_file(f: Finding, ctx: SourceFiles, b: Built, path: str) -> Mapped[In
     # (keyed, in baselines and fingerprints, by the object as its resource file writes it:
     # the same whichever overlay built it first)
     written = ObjectRef(obj.kind, obj.name, obj.namespace, max(obj.document, 0)) if obj else None
-    if (spot := _annotation_written(f, b, obj, path, source)) is not None:
+    if (spot := annotation_written(f, b, obj, path, source)) is not None:
         at = _at(f, ctx.shown(spot[0]), spot[1], spot[2])
         return Mapped(at.changed(written=written), f, InSource(b, obj))
     site = find_site(applied, b.doc, f.line, f.column, b.kind, names, frozenset(known))
@@ -263,92 +262,6 @@ def _at_patch(
     if at.suppressed is None and f.rule in ctx.commented(site.patch, site.line):
         return at.changed(written=written, suppressed=Suppressed.COMMENT)
     return at.changed(written=written)
-
-
-def _source_finding(
-    f: Finding, b: Built, obj: SourceObject | None, path: str, source: SourceFile
-) -> Finding | None:
-    """The resource file's finding that is the built one (:meth:`SourceFile.finding`); of two
-    unused annotations naming one rule (the object's and its pod template's), the one written
-    where the built one is."""
-    src = source.finding(f, obj) if obj is not None else None
-    if src is None or f.rule != UNUSED.ID or src.object is None:
-        return src
-    spot = _annotation_written(f, b, obj, path, source)
-    same = source.by_identity.get(src.identity, [])
-    return next((s for s in same if spot and (path, s.line, s.column) == spot), src)
-
-
-def _annotation_written(
-    f: Finding, b: Built, obj: SourceObject | None, path: str, source: SourceFile
-) -> tuple[str, int, int] | None:
-    """Where the annotation an unused-suppression finding is about is written, which is where
-    it is reported: in its object's resource file (between the object's first line and the next
-    object's), else in the ``commonAnnotations`` of a kustomization on its way (file, line and
-    column, 1-based); None for another finding, or one a patch writes (found at the patch)."""
-    if f.rule != UNUSED.ID or len(rules := unused_rules(f)) != 1:
-        return None
-    key = re.compile(rf"""(["']?){re.escape(ANNOTATION + rules[0])}\1\s*:""")
-    objects = [o for found in source.objects.values() for o in found if o != obj]
-    if obj is not None and all(o.line != obj.line for o in objects):  # (not a minified List)
-        later = (o.line for o in objects if o.line > obj.line)
-        # (the object's annotations and its pod template's may name one rule: the built
-        # object's earlier ones say which of the file's it is)
-        built = b.chunk.data.decode("utf-8", "replace").splitlines()[: f.line - 1 - b.chunk.line]
-        earlier = sum(1 for line in built if _key_at(key, line))
-        spot = _key_in(path, key, obj.line, min(later, default=None), earlier)
-        if spot is not None:
-            return path, *spot
-    for step in reversed(b.origin.steps):
-        if step.kind == "AnnotationsTransformer":
-            block = _top_key_block(step.configured_in, "commonAnnotations")
-            spot = _key_in(step.configured_in, key, *block) if block else None
-            if spot is not None:  # (in its commonAnnotations, not elsewhere in the file)
-                return step.configured_in, *spot
-    return None
-
-
-def _top_key_block(path: str, name: str) -> tuple[int, int] | None:
-    """The lines of a top-level key's block: its own, up to the next top-level key's."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return None
-    first = next((n for n, t in enumerate(lines, 1) if t.startswith(f"{name}:")), None)
-    if first is None:
-        return None
-    top = (
-        n for n in range(first + 1, len(lines) + 1) if lines[n - 1][:1] not in ("", " ", "\t", "#")
-    )
-    return first, next(top, len(lines) + 1)
-
-
-def _key_in(
-    path: str, key: re.Pattern, first: int, end: int | None, skip: int = 0
-) -> tuple[int, int] | None:
-    """The first line from ``first`` (up to ``end``, or the next document) where ``key`` is
-    written, ``skip`` such lines passed over, and its column."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return None
-    for number in range(max(first, 1), min(end or len(lines) + 1, len(lines) + 1)):
-        line = lines[number - 1]
-        if number > first and line.startswith("---"):
-            return None  # (the next document)
-        found = _key_at(key, line)
-        if found is not None and skip:
-            skip -= 1
-        elif found is not None:
-            return number, found.start() + 1
-    return None
-
-
-def _key_at(key: re.Pattern, line: str) -> re.Match | None:
-    found = key.search(line)
-    return found if found and "#" not in line[: found.start()] else None  # (not a comment)
 
 
 def _at(f: Finding, path: str, line: int, column: int, source: Source | None = None) -> Finding:
@@ -432,34 +345,14 @@ def _stale_comments(built: list[Built], ctx: SourceFiles) -> list[Mapped[InSourc
         return []
     out = []
     for path in dict.fromkeys(b.origin.path for b in built if b.origin.path is not None):
-        if path not in ctx.linted and not _mentions(path, b"seccomp-lint:"):
+        if path not in ctx.linted and not mentions(path, b"seccomp-lint:"):
             continue  # (a file no lint of the build read, with no comment to judge)
         source = ctx.lint_source(path)
         for f in source.findings:
-            if f.rule == UNUSED.ID and f.suppressed is None and _comment_at(path, f):
+            if f.rule == UNUSED.ID and f.suppressed is None and comment_at(path, f):
                 edit = InSource(source_finding=f, edit_file=path, edit_identity=f.identity)
                 out.append(Mapped(f, f, edit))
     return out
-
-
-def _mentions(path: str, marker: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return marker in handle.read()
-    except OSError:
-        return False
-
-
-def _comment_at(path: str, f: Finding) -> bool:
-    """Whether a finding of a file is at a comment (``#``) of that file."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
-                if number == f.line:
-                    return line[f.column - 1 : f.column] == "#"
-    except OSError:
-        pass
-    return False
 
 
 def _lint_output(
