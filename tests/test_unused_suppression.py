@@ -715,3 +715,45 @@ def test_a_stale_annotation_is_not_placed_outside_the_commonannotations_on_its_w
     assert [(f["path"], f["line"], f["object"]["name"]) for f in found] == [
         ("base/ann.yaml", 6, "web")
     ]
+
+
+def test_an_overlays_object_annotation_is_not_taken_for_the_bases_pod_template_one(
+    tmp_path: Path,
+) -> None:
+    """The base's pod template writes the key (overlay a uses it); overlay b's patch writes it
+    at the object, stale there: reported at b's patch (review 13d D2: it was taken for the
+    base's and dropped)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    patch = _TO_DEFAULT.replace(
+        "metadata: {name: web}\n", f'metadata:\n  name: web\n  annotations:\n    {_KEY}: "stale"\n'
+    )
+    (root / "b" / "kustomization.yaml").write_text(
+        "namespace: b\nresources: [../base]\npatches: [{path: p.yaml}]\n"
+    )
+    (root / "b" / "p.yaml").write_text(patch)
+    found = json.loads(_walk(root).stdout)["findings"]
+    assert [(f["path"], f["line"]) for f in found] == [("b/p.yaml", 6)]
+
+
+def test_fix_removes_a_pod_templates_stale_annotation_beside_an_overlays_used_one(
+    tmp_path: Path,
+) -> None:
+    """Overlay b's patch adds a suppression of its own, used, to the pod template (review 13d
+    D3: the base's stale one was not removed, and nothing said why)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    stale = _BASE_WEB.replace("type: Unconfined", "type: RuntimeDefault")
+    (root / "base" / "web.yaml").write_text(stale)
+    other = "ignore-check.seccomp-lint.io/privileged-container-seccomp"
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+        f'    metadata:\n      annotations:\n        {other}: "debug, SEC-9"\n'
+        "    spec:\n      containers:\n      - name: main\n        securityContext: {privileged: true}\n"
+    )
+    (root / "b" / "kustomization.yaml").write_text(
+        "namespace: b\nresources: [../base]\npatches: [{path: p.yaml}]\n"
+    )
+    (root / "b" / "p.yaml").write_text(patch)
+    fixed = _walk(root, "--fix")
+    assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
+    lines = stale.splitlines(keepends=True)
+    assert (root / "base" / "web.yaml").read_text() == "".join(lines[:9] + lines[11:])

@@ -241,7 +241,8 @@ class _Fixing:
             for w, why in self.siblings.blamed(written, self.stage.written).items():
                 # (a stale annotation that another build uses: the run does not report it,
                 # nor the removal it puts back)
-                quiet = bool(w.targets) and all(m.finding.rule == UNUSED.ID for m in w.targets)
+                quiet = " would gain " in why and bool(w.targets)
+                quiet = quiet and all(m.finding.rule == UNUSED.ID for m in w.targets)
                 out.setdefault(w, "" if quiet else why)
         return out
 

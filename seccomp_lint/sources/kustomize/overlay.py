@@ -100,15 +100,17 @@ def changed_as_built(old: object, new: object, changes: list[Change]) -> bool:
 
 
 def _kept_there(old: object, new: object, changes: list[Change]) -> list[Change]:
-    """``changes``, a deleted annotations map made the deletion of its suppression annotations
-    where the build still shows a map there: the file's map was left empty, and a
-    ``commonAnnotations`` of the overlay still puts its own there."""
+    """``changes``, a deleted annotations map made the deletion of the suppression annotations
+    the build no longer shows there, where it still shows a map: the file's map was left empty
+    (of suppressions only: the fix removes nothing else), and a ``commonAnnotations`` or a patch
+    of the overlay still puts its own there."""
     out = []
     for c in changes:
         before, after = _at(old, c.path), _at(new, c.path)
         emptied = c.op is ChangeOp.DELETE and c.path[-1:] == ("annotations",)
         if emptied and isinstance(before, dict) and isinstance(after, dict):
-            out += [Change(ChangeOp.DELETE, (*c.path, k)) for k in before if _suppression(k)]
+            gone = [k for k in before if _suppression(k) and k not in after]
+            out += [Change(ChangeOp.DELETE, (*c.path, k)) for k in gone]
             continue
         out.append(c)
     return out

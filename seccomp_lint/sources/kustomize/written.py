@@ -41,14 +41,23 @@ def annotation_written(
     key = re.compile(rf"""(["']?){re.escape(ANNOTATION + rules[0])}\1\s*:""")
     objects = [o for found in source.objects.values() for o in found if o != obj]
     if obj is not None and all(o.line != obj.line for o in objects):  # (not a minified List)
-        later = (o.line for o in objects if o.line > obj.line)
-        # (the object's annotations and its pod template's may name one rule: the built
-        # object's earlier ones say which of the file's it is)
-        built = b.chunk.data.decode("utf-8", "replace").splitlines()[: f.line - 1 - b.chunk.line]
-        earlier = sum(1 for line in built if _key_at(key, line))
-        spot = _key_in(path, key, obj.line, min(later, default=None), earlier)
-        if spot is not None:
-            return path, *spot
+        later = min((o.line for o in objects if o.line > obj.line), default=None)
+        # The object's annotations and its pod template's may name one rule: the built one's
+        # place (in the object's own metadata or not, and how many such come before it) says
+        # which of the file's it is; none, where a patch added it at the other.
+        built = b.chunk.data.decode("utf-8", "replace").splitlines()
+        at = f.line - b.chunk.line  # (1-based, in the chunk)
+        mine = [(n, own) for n, _, own in _matches(built, 1, None, key)]
+        outer = next((own for n, own in mine if n == at), None)
+        earlier = sum(1 for n, own in mine if n < at and own == outer)
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            lines = []
+        written = [(n, c) for n, c, own in _matches(lines, obj.line, later, key) if own == outer]
+        if outer is not None and earlier < len(written):
+            return path, *written[earlier]
     for step in reversed(b.origin.steps):
         if step.kind == "AnnotationsTransformer":
             block = _top_key_block(step.configured_in, "commonAnnotations")
@@ -74,26 +83,54 @@ def _top_key_block(path: str, name: str) -> tuple[int, int] | None:
     return first, next(top, len(lines) + 1)
 
 
-def _key_in(
-    path: str, key: re.Pattern, first: int, end: int | None, skip: int = 0
-) -> tuple[int, int] | None:
+def _key_in(path: str, key: re.Pattern, first: int, end: int | None) -> tuple[int, int] | None:
     """The first line from ``first`` (up to ``end``, or the next document) where ``key`` is
-    written, ``skip`` such lines passed over, and its column."""
+    written, and its column."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as handle:
             lines = handle.read().splitlines()
     except OSError:
         return None
-    for number in range(max(first, 1), min(end or len(lines) + 1, len(lines) + 1)):
-        line = lines[number - 1]
-        if number > first and line.startswith("---"):
-            return None  # (the next document)
-        found = _key_at(key, line)
-        if found is not None and skip:
-            skip -= 1
-        elif found is not None:
-            return number, found.start() + 1
-    return None
+    found = _matches(lines, first, end, key)
+    return (found[0][0], found[0][1]) if found else None
+
+
+def _matches(
+    lines: list[str], first: int, end: int | None, key: re.Pattern
+) -> list[tuple[int, int, bool]]:
+    """Each line from ``first`` (up to ``end``, or the next document) where ``key`` is written:
+    its number, column, and whether it is in the object's own ``metadata:`` (the shallowest
+    one there), not a pod template's."""
+    stop = min(end or len(lines) + 1, len(lines) + 1)
+    span = range(max(first, 1), stop)
+    span = range(
+        span.start, next((n for n in span if n > first and lines[n - 1].startswith("---")), stop)
+    )
+    heads = [(_indent(lines[n - 1]), n) for n in span if _META.match(lines[n - 1])]
+    own = range(0)
+    if heads:
+        depth, head = min(heads)
+        after = (n for n in range(head + 1, span.stop) if _ends_block(lines[n - 1], depth))
+        own = range(head, next(after, span.stop))
+    out = []
+    for n in span:
+        found = _key_at(key, lines[n - 1])
+        if found is not None:
+            out.append((n, found.start() + 1, n in own))
+    return out
+
+
+_META = re.compile(r"^\s*(?:- )?metadata\s*:")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" -"))
+
+
+def _ends_block(line: str, depth: int) -> bool:
+    """Whether a line starts what follows a block whose key is at ``depth``."""
+    text = line.strip()
+    return bool(text) and not text.startswith("#") and _indent(line) <= depth
 
 
 def _key_at(key: re.Pattern, line: str) -> re.Match | None:
