@@ -27,7 +27,7 @@ from .output.formats import TEXT_FORMATS, emit
 from .output.github import on_github
 from .output.identity import REPORT_ERRORS
 from .output.report import Run, counted, escape
-from .rules import BY_ID, SYNTAX, enabled
+from .rules import BY_ID, SYNTAX, UNUSED, enabled
 from .sources import files as sources
 from .sources.adapter import (
     BuildFix,
@@ -98,6 +98,7 @@ class _Run:
         self.templates: Templates | None = None  # the Helm templates on disk, once looked for
         # source spots of build findings already counted by the fix stage (see _once)
         self.fixed_spots: set[tuple] = set()
+        self.spots = Spots()  # a finding several builds report at one source spot: once
         self.counted: set[str] = set()  # the files counted in the summary, by real path
         # The repositories' builds and which file feeds which, each indexed once when needed.
         self.discoverer = Discoverer(request.config, request.respect_gitignore, request.paths)
@@ -157,7 +158,9 @@ class _Run:
 
     def judged(self, rule: str, path: str) -> bool:
         """Whether the run looks for ``rule`` in the file at ``path`` (absolute)."""
-        return rule in self.rules and rule not in self._ignored(os.path.relpath(path))
+        off = self._ignored(os.path.relpath(path))
+        unjudged = rule == UNUSED.ID and path in self.spots.unjudged  # (a build not run)
+        return rule in self.rules and rule not in off and not unjudged
 
     def fixable(self, path: str) -> Callable[[Finding], bool]:
         """Whether the fix stage fixes a finding in a file: it counts, no baseline records it
@@ -278,7 +281,7 @@ def _run(request: Request, streams: Streams) -> int:
             _fix_stdin(state, result)
         else:
             _fix_path(state, result)
-    seen = Spots()  # a finding several builds report at one source spot: once
+    seen = state.spots
     for build in named:
         if fixing and not build.result.error:
             _settled(state, build, _fix_build(state, build), seen)

@@ -757,3 +757,14 @@ def test_fix_removes_a_pod_templates_stale_annotation_beside_an_overlays_used_on
     assert (fixed.returncode, json.loads(fixed.stdout)["findings"]) == (0, []), fixed.stderr
     lines = stale.splitlines(keepends=True)
     assert (root / "base" / "web.yaml").read_text() == "".join(lines[:9] + lines[11:])
+
+
+def test_a_pre_commit_run_does_not_call_the_entries_it_did_not_judge_gone(tmp_path: Path) -> None:
+    """The base's stale annotation is baselined; a run over overlay b's files alone does not
+    judge it, so its entry is not one that matches nothing (review 13d D4)."""
+    root = _overlays(tmp_path / "repo", keep=True)
+    (root / "base" / "web.yaml").write_text(_BASE_WEB.replace("Unconfined", "RuntimeDefault"))
+    wrote = run_process("--write-baseline", "bl.json", ".", cwd=root, text=True)
+    assert "wrote 1 baseline entry" in wrote.stderr, wrote.stderr
+    done = run_process("--baseline", "bl.json", "b/kustomization.yaml", cwd=root, text=True)
+    assert done.returncode == 0 and "matches nothing" not in done.stdout + done.stderr

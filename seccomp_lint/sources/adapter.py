@@ -163,6 +163,8 @@ class Spots:
     held: dict[tuple, Finding] = field(default_factory=dict)  # spot -> the finding
     reported: dict[tuple, set[str]] = field(default_factory=dict)  # spot -> the builds (real)
     failed: set[str] = field(default_factory=set)  # builds that did not build
+    # files whose unused-suppression annotations a build outside the run may use (absolute)
+    unjudged: set[str] = field(default_factory=set)
 
     def once(self, result: FileResult, build: str) -> FileResult:
         """``result`` (of the build in ``build``) less the findings reported already, and its
@@ -191,6 +193,8 @@ class Spots:
             readers = {real_path(r) for r in discoverer.readers(KUSTOMIZE, f.path)}
             if readers <= (ran & self.reported[spot]):  # (none known: as its builds say)
                 by_path.setdefault(f.path, []).append(f)
+            elif not readers <= ran:  # (its baseline entries are not gone)
+                self.unjudged.add(os.path.abspath(f.path))
         return [FileResult(path, found) for path, found in by_path.items()]
 
 
